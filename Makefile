@@ -1,0 +1,33 @@
+# One task runner for people and CI. `make run` and `make test` each set up everything they need.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint check-content clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+## Start the line on http://127.0.0.1:8000 (development mode unless TWILIO_AUTH_TOKEN is set).
+run: $(STAMP)
+	@if [ -z "$$TWILIO_AUTH_TOKEN" ]; then export IVR_DEVELOPMENT=$${IVR_DEVELOPMENT:-true}; fi; \
+	$(BIN)/flask --app ivr run --host 127.0.0.1 --port $${PORT:-8000}
+
+## Lint, type-check and run every test.
+test: lint
+	$(BIN)/pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+check-content: $(STAMP)
+	$(BIN)/ivr check
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,46 @@
+"""Rodblokade-linjen: a Danish telephone information line for patients before a nerve root block."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+from twilio.request_validator import RequestValidator
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from ivr import health, settings, voice
+from ivr.line import Line
+
+__all__ = ["create_app"]
+log = logging.getLogger("ivr")
+
+
+def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
+    """Create the line's Flask app: defaults, then IVR_* environment, then test overrides."""
+    app = Flask(__name__)
+    app.config.from_mapping(settings.defaults())
+    app.config.from_prefixed_env(settings.PREFIX.rstrip("_"))
+    settings.apply_environment(app.config)
+    if test_config is not None:
+        app.config.from_mapping(test_config)
+    settings.validate(app.config)
+
+    token = app.config[settings.TOKEN_VARIABLE]
+    if token is None:
+        log.warning(
+            "!!! DEVELOPMENT MODE: %s is not set, so requests are NOT checked to come from Twilio. "
+            "Never run a public line like this. !!!",
+            settings.TOKEN_VARIABLE,
+        )
+    app.extensions["ivr.validator"] = RequestValidator(token) if token else None
+    if app.config["TRUSTED_PROXIES"] and not app.config["PUBLIC_URL"]:
+        hops = app.config["TRUSTED_PROXIES"]
+        proxied = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops, x_prefix=hops)
+        app.wsgi_app = proxied  # type: ignore[method-assign]
+
+    app.extensions["ivr.line"] = Line.from_config(app.config, voice.FlaskUrls())
+    app.register_blueprint(voice.bp)
+    app.register_blueprint(health.bp)
+    return app

@@ -1,0 +1,87 @@
+"""The `ivr` command: thin click commands that validate input and call the line's functions."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import click
+
+from ivr import spoken
+from ivr.content import Content, ContentError, load_content
+from ivr.schedule import Schedule
+
+CONTENT_OPTION = click.option(
+    "--content",
+    "content_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    envvar="IVR_CONTENT_FILE",
+    help="Content file to use (default: IVR_CONTENT_FILE, else the packaged one).",
+)
+
+
+@click.group()
+def main() -> None:
+    """Rodblokade-linjen: the clinic's telephone information line."""
+
+
+def _load(content_path: Path | None) -> Content:
+    """Load the content, or exit 1 printing each problem."""
+    try:
+        return load_content(content_path)
+    except ContentError as error:
+        click.echo(str(error), err=True)
+        sys.exit(1)
+
+
+@main.command()
+@CONTENT_OPTION
+def check(content_path: Path | None) -> None:
+    """Check the content file; exit 1 naming every problem."""
+    content = _load(content_path)
+    click.echo(
+        f"{content.source}: ok ({len(content.all_prompts())} prompts, {len(content.sections)} sections)"
+    )
+
+
+@main.command()
+@CONTENT_OPTION
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list of {id, text}.")
+def prompts(content_path: Path | None, as_json: bool) -> None:
+    """Print every prompt, so the whole script can be reviewed."""
+    content = _load(content_path)
+    rows = [{"id": prompt.id, "text": prompt.text} for prompt in content.all_prompts()]
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    for row in rows:
+        click.echo(f"[{row['id']}]\n{row['text']}\n")
+
+
+@main.command()
+@CONTENT_OPTION
+@click.option("--at", "at_text", metavar="ISO-DATETIME", help="The moment to ask about (default: now).")
+@click.option("--json", "as_json", is_flag=True, help='Print {"open": bool, "next_opening": "..."}.')
+def hours(content_path: Path | None, at_text: str | None, as_json: bool) -> None:
+    """Tell whether a call now (or --at) would be put through, and when the secretariat opens next."""
+    content = _load(content_path)
+    zone = content.hours.timezone
+    try:
+        at = datetime.fromisoformat(at_text) if at_text else datetime.now(UTC)
+    except ValueError:
+        raise click.BadParameter(
+            f"{at_text!r} is not an ISO date-time, e.g. 2026-12-01T10:00", param_hint="--at"
+        ) from None
+    # A time without an offset means Copenhagen time, as staff would read it.
+    at = at if at.tzinfo else at.replace(tzinfo=zone)
+    status = Schedule(content.hours).status(at)
+    opening = status.next_opening.astimezone(zone)
+    if as_json:
+        click.echo(json.dumps({"open": status.open, "next_opening": opening.isoformat()}))
+        return
+    local = at.astimezone(zone)
+    state = "open: a call would be put through" if status.open else "closed: a call would not be put through"
+    click.echo(f"{local:%Y-%m-%d %H:%M %Z}: {state}")
+    click.echo(f"next opening: {opening:%Y-%m-%d %H:%M %Z} ({spoken.next_opening(opening, local.date())})")

@@ -1,0 +1,120 @@
+"""The call flow: what the line does after each key, silence or transfer, as plain data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from ivr.content import Content, Prompt
+
+MAIN = "main"
+# Statuses Twilio reports for <Dial> that mean the secretariat talked to the caller.
+CONNECTED = frozenset({"completed", "answered"})
+
+
+@dataclass(frozen=True)
+class Moment:
+    """What the flow needs to know about the clock: open now, and the spoken next opening."""
+
+    open: bool
+    next_opening: str
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One answer to Twilio: prompts to speak, then wait for a key, dial or hang up."""
+
+    prompts: tuple[Prompt, ...]
+    then: Literal["gather", "dial", "hangup"]
+    event: str
+    menu: str = MAIN
+    tries: int = 0
+
+
+class CallFlow:
+    """Decides each reply from the menu the caller is in, the failed turns so far and the key."""
+
+    def __init__(self, content: Content, max_tries: int) -> None:
+        self.content = content
+        self.max_tries = max_tries
+        self.menus = {MAIN, *(section.key for section in content.sections)}
+
+    def welcome(self, moment: Moment) -> Reply:
+        """Greet a new caller, tell the truth about the secretariat, and offer the main menu."""
+        lead = [self.content.prompt("welcome")]
+        if not moment.open:
+            lead += [self.content.prompt("closed"), self.content.next_opening(moment.next_opening)]
+        return self._menu(MAIN, 0, moment, tuple(lead), "welcome")
+
+    def key(self, menu: str, tries: int, digits: str | None, moment: Moment, looped: bool) -> Reply:
+        """Answer a key press (or silence, when `digits` is empty) in `menu`."""
+        menu = menu if menu in self.menus else MAIN
+        keys = self.content.keys
+        if not digits:
+            return self._failed(menu, tries, moment, "silence")
+        section = self.content.section(digits)
+        if section is not None:
+            return self._section(section.key, "section")
+        if digits == keys.repeat:
+            return self._repeat(menu, moment)
+        if digits == keys.main_menu:
+            return self._menu(MAIN, 0, moment, (), "main_menu")
+        if digits == keys.transfer:
+            return self.transfer(moment, looped)
+        return self._failed(menu, tries, moment, "invalid")
+
+    def transfer(self, moment: Moment, looped: bool) -> Reply:
+        """Put the caller through when open; otherwise say why not and go back to the main menu."""
+        if looped:
+            return self._menu(MAIN, 0, moment, (self.content.prompt("transfer_loop"),), "transfer_loop")
+        if not moment.open:
+            lead = (self.content.prompt("closed"), self.content.next_opening(moment.next_opening))
+            return self._menu(MAIN, 0, moment, lead, "transfer_closed")
+        return Reply((self.content.prompt("transfer"),), "dial", "transfer_open")
+
+    def dial_result(self, status: str | None, moment: Moment) -> Reply:
+        """After the transfer: goodbye when the secretariat answered, else say so kindly and go on."""
+        if status in CONNECTED:
+            return Reply((self.content.prompt("goodbye"),), "hangup", "dial_completed")
+        lead = (self.content.prompt("transfer_failed"),)
+        return self._menu(MAIN, 0, moment, lead, f"dial_{_dial_status(status)}")
+
+    def error(self, moment: Moment) -> Reply:
+        """Apologise calmly for a fault on our side and offer the main menu again."""
+        return self._menu(MAIN, 0, moment, (self.content.prompt("error"),), "error")
+
+    def _repeat(self, menu: str, moment: Moment) -> Reply:
+        """Read again what was just read: the section, or the main menu."""
+        if menu == MAIN:
+            return self._menu(MAIN, 0, moment, (), "repeat")
+        return self._section(menu, "repeat")
+
+    def _section(self, key: str, event: str) -> Reply:
+        section = self.content.section(key)
+        assert section is not None  # keys come from self.menus or content.section()
+        prompts = (section.prompt, self.content.prompt("section_menu"))
+        return Reply(prompts, "gather", event, menu=key)
+
+    def _menu(self, menu: str, tries: int, moment: Moment, lead: tuple[Prompt, ...], event: str) -> Reply:
+        """Speak `lead`, then the menu's choices, and wait for a key."""
+        if menu == MAIN:
+            choices = [self.content.prompt("main_menu")]
+            if moment.open:
+                choices.append(self.content.prompt("transfer_offer"))
+        else:
+            choices = [self.content.prompt("section_menu")]
+        return Reply((*lead, *choices), "gather", event, menu=menu, tries=tries)
+
+    def _failed(self, menu: str, tries: int, moment: Moment, kind: str) -> Reply:
+        """Count an invalid or silent turn; after too many in a row, say goodbye and hang up."""
+        tries = max(tries, 0) + 1
+        if tries >= self.max_tries:
+            prompts = (self.content.prompt(kind), self.content.prompt("goodbye"))
+            return Reply(prompts, "hangup", f"{kind}_goodbye", menu=menu, tries=tries)
+        return self._menu(menu, tries, moment, (self.content.prompt(kind),), kind)
+
+
+def _dial_status(status: str | None) -> str:
+    """Name a failed dial's status for logs, folding anything unexpected into 'failed'."""
+    known = {"busy", "no-answer", "failed", "canceled"}
+    return status.replace("-", "_") if status in known else "failed"

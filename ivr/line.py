@@ -1,0 +1,77 @@
+"""The running line: content, schedule, flow and renderer, assembled once from configuration."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import UTC, date, datetime
+from functools import lru_cache
+from typing import Any
+
+from ivr import spoken
+from ivr.content import Content, load_content
+from ivr.flow import CallFlow, Moment, Reply
+from ivr.schedule import Schedule
+from ivr.speech import SaySpeaker, Speaker
+from ivr.twiml import Renderer, Urls
+
+Clock = Callable[[], datetime]
+
+
+def system_clock() -> datetime:
+    """Read the time, in UTC; the schedule converts it to Copenhagen time."""
+    return datetime.now(UTC)
+
+
+class Line:
+    """Everything a call needs that does not change per request."""
+
+    def __init__(self, content: Content, flow: CallFlow, renderer: Renderer, clock: Clock) -> None:
+        self.content = content
+        self.schedule = Schedule(content.hours)
+        self.flow = flow
+        self.renderer = renderer
+        self.clock = clock
+        self._digits = _digits(content.number)
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any], urls: Urls, speaker: Speaker | None = None) -> Line:
+        """Load the content file named by the configuration and build the line around it."""
+        content = load_content(config["CONTENT_FILE"], config["SECRETARIAT_NUMBER"])
+        renderer = Renderer(
+            speaker=speaker or SaySpeaker(config["VOICE"]),
+            urls=urls,
+            number=content.number,
+            gather_timeout=config["GATHER_TIMEOUT"],
+            dial_timeout=config["DIAL_TIMEOUT"],
+        )
+        clock: Clock = config.get("CLOCK") or system_clock
+        return cls(content, CallFlow(content, config["MAX_TRIES"]), renderer, clock)
+
+    def moment(self, at: datetime | None = None) -> Moment:
+        """Read the clock once: open or not, and the next opening as a caller hears it."""
+        status = self.schedule.status(at or self.clock())
+        today = status.at.astimezone(self.content.hours.timezone).date()
+        return Moment(status.open, _next_opening_phrase(status.next_opening, today))
+
+    def is_loop(self, *numbers: str | None) -> bool:
+        """Tell whether any of the call's numbers is the secretariat's own (a forwarding loop)."""
+        for number in numbers:
+            digits = _digits(number or "")
+            # Compare national numbers too: "97662400" and "+4597662400" are the same phone.
+            if len(digits) >= 8 and self._digits.endswith(digits):
+                return True
+        return False
+
+    def respond(self, reply: Reply) -> bytes:
+        """Return the TwiML document for a reply."""
+        return self.renderer.render(reply)
+
+
+@lru_cache(maxsize=64)
+def _next_opening_phrase(opening: datetime, today: date) -> str:
+    return spoken.next_opening(opening, today)
+
+
+def _digits(number: str) -> str:
+    digits = "".join(ch for ch in number if ch.isdigit())
+    return digits[2:] if digits.startswith("00") else digits

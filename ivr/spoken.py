@@ -1,0 +1,67 @@
+"""Danish for the ear: times, days, opening hours and phone numbers as a caller hears them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime, time
+
+from num2words import num2words
+
+WEEKDAYS = ("mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag", "søndag")
+MONTHS = (
+    "januar", "februar", "marts", "april", "maj", "juni",
+    "juli", "august", "september", "oktober", "november", "december",
+)  # fmt: skip
+
+
+def clock(moment: time) -> str:
+    """Say a time of day as in "klokken 10" or "klokken 9.30"."""
+    if moment.minute == 0:
+        return f"klokken {moment.hour}"
+    return f"klokken {moment.hour}.{moment.minute:02d}"
+
+
+def day_list(weekdays: Iterable[int]) -> str:
+    """Say a set of weekdays: a run as "mandag til fredag", others as "mandag, onsdag og fredag"."""
+    days = sorted(set(weekdays))
+    if not days:
+        return ""
+    if len(days) >= 3 and days == list(range(days[0], days[-1] + 1)):
+        return f"{WEEKDAYS[days[0]]} til {WEEKDAYS[days[-1]]}"
+    names = [WEEKDAYS[d] for d in days]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " og " + names[-1]
+
+
+def opening_hours(weekdays: Iterable[int], opens: time, closes: time) -> str:
+    """Say the opening hours: "mandag til fredag klokken 10 til 14"."""
+    return f"{day_list(weekdays)} {clock(opens)} til {clock(closes).removeprefix('klokken ')}"
+
+
+def next_opening(opening: datetime, today: date) -> str:
+    """Say when the next opening is, seen from `today` (both in the opening's local time)."""
+    days = (opening.date() - today).days
+    at = clock(opening.timetz())
+    if days == 0:
+        return f"i dag {at}"
+    if days == 1:
+        return f"i morgen {at}"
+    weekday = WEEKDAYS[opening.weekday()]
+    # A week or more away, a bare weekday would be ambiguous: name the date.
+    if days < 7:
+        return f"på {weekday} {at}"
+    return f"{weekday} den {opening.day}. {MONTHS[opening.month - 1]} {at}"
+
+
+def phone_number(e164: str) -> str:
+    """Say a Danish phone number in pairs, as Danes do: "syvoghalvfems, seksogtreds, ..."."""
+    digits = "".join(ch for ch in e164 if ch.isdigit())
+    national = digits[2:] if e164.startswith("+45") and len(digits) == 10 else digits
+    pairs = [national[i : i + 2] for i in range(0, len(national), 2)]
+    return ", ".join(_pair(pair) for pair in pairs)
+
+
+def _pair(pair: str) -> str:
+    """Say two digits as one number, but a leading zero digit by digit ("nul fem", "nul nul")."""
+    if pair.startswith("0") or len(pair) == 1:
+        return " ".join(num2words(int(d), lang="da") for d in pair)
+    return str(num2words(int(pair), lang="da"))

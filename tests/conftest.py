@@ -1,0 +1,111 @@
+"""Shared fixtures: an app on a fixed clock, and a client that signs requests as Twilio does."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient, FlaskCliRunner
+from twilio.request_validator import RequestValidator
+from werkzeug.test import TestResponse
+
+from ivr import create_app
+
+TOKEN = "test-auth-token-0123456789abcdef"
+CPH = ZoneInfo("Europe/Copenhagen")
+SECRETARIAT = "+4597662400"
+# Wednesday 25 November 2026, 11:00 in Copenhagen: the secretariat is open.
+OPEN_TIME = datetime(2026, 11, 25, 11, 0, tzinfo=CPH)
+CLOSED_TIME = datetime(2026, 11, 25, 15, 0, tzinfo=CPH)
+CALL = {
+    "CallSid": "CA0123456789abcdef0123456789abcdef",
+    "AccountSid": "AC0123456789abcdef0123456789abcdef",
+    "From": "+4520304050",
+    "To": "+4570701234",
+    "CallStatus": "in-progress",
+    "Direction": "inbound",
+    "ApiVersion": "2010-04-01",
+}
+
+
+@dataclass
+class FixedClock:
+    """A clock the test sets; the line reads it once per request."""
+
+    at: datetime
+
+    def __call__(self) -> datetime:
+        return self.at
+
+
+class TwilioClient:
+    """Posts to the app as Twilio would: standard call parameters and a valid signature."""
+
+    def __init__(self, client: FlaskClient, token: str = TOKEN, base: str = "http://localhost") -> None:
+        self.client = client
+        self.validator = RequestValidator(token)
+        self.base = base
+
+    def post(
+        self, path: str, data: Mapping[str, str] | None = None, headers: Mapping[str, str] | None = None
+    ) -> TestResponse:
+        """Sign `path` with the call parameters plus `data`, and post it."""
+        form = {**CALL, **(data or {})}
+        signature = self.validator.compute_signature(self.base + path, form)
+        return self.client.post(path, data=form, headers={"X-Twilio-Signature": signature, **(headers or {})})
+
+    def twiml(self, path: str, data: Mapping[str, str] | None = None) -> ET.Element:
+        """Post and parse the TwiML answer, checking it is a 200 text/xml document."""
+        response = self.post(path, data)
+        assert response.status_code == 200, response.data
+        assert response.mimetype == "text/xml"
+        return ET.fromstring(response.data)
+
+
+def spoken(element: ET.Element) -> list[str]:
+    """Return every <Say> text below `element`, in order."""
+    return [say.text or "" for say in element.iter("Say")]
+
+
+def verbs(root: ET.Element) -> list[str]:
+    """Return the top-level verbs of a <Response>."""
+    return [child.tag for child in root]
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(OPEN_TIME)
+
+
+@pytest.fixture
+def config(clock: FixedClock) -> dict[str, Any]:
+    return {"TWILIO_AUTH_TOKEN": TOKEN, "CLOCK": clock, "TESTING": True}
+
+
+@pytest.fixture
+def app(config: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> Flask:
+    # The developer's own environment must not leak into the app under test.
+    for name in ("TWILIO_AUTH_TOKEN", "IVR_PUBLIC_URL", "IVR_DEVELOPMENT", "IVR_CONTENT_FILE"):
+        monkeypatch.delenv(name, raising=False)
+    return create_app(config)
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def twilio(client: FlaskClient) -> TwilioClient:
+    return TwilioClient(client)
+
+
+@pytest.fixture
+def runner(app: Flask) -> FlaskCliRunner:
+    return app.test_cli_runner()
