@@ -10,7 +10,7 @@ from flask import Flask
 from twilio.request_validator import RequestValidator
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from ivr import health, settings, voice
+from ivr import events, health, settings, voice
 from ivr.line import Line
 
 __all__ = ["create_app"]
@@ -35,6 +35,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
             settings.TOKEN_VARIABLE,
         )
     app.extensions["ivr.validator"] = RequestValidator(token) if token else None
+    app.extensions["ivr.hash_key"] = events.hash_key(token)
+    # Listeners for call events (statistics, for one); each is called after every step of a call.
+    app.extensions["ivr.observers"] = []
     if app.config["TRUSTED_PROXIES"] and not app.config["PUBLIC_URL"]:
         hops = app.config["TRUSTED_PROXIES"]
         proxied = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops, x_prefix=hops)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, Response, current_app, request, url_for
+from flask import Blueprint, Response, current_app, g, request, url_for
 
+from ivr.events import CallEvent, call_hash, publish
 from ivr.flow import MAIN, Reply
 from ivr.line import Line
 from ivr.security import twilio_signed
@@ -32,8 +33,19 @@ def line() -> Line:
 
 
 def twiml(reply: Reply) -> Response:
-    """Answer Twilio with the reply's TwiML."""
-    return Response(line().respond(reply), content_type=TWIML)
+    """Tell the observers what happened, and answer Twilio with the reply's TwiML."""
+    current = line()
+    event = CallEvent(
+        call=call_hash(request.form.get("CallSid"), current_app.extensions["ivr.hash_key"]),
+        at=current.clock(),
+        route=request.endpoint or "",
+        event=reply.event,
+        menu=reply.menu,
+        key=request.form.get("Digits"),
+    )
+    g.ivr_event = event
+    publish(current_app.extensions["ivr.observers"], event)
+    return Response(current.respond(reply), content_type=TWIML)
 
 
 def _tries() -> int:

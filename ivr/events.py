@@ -1,0 +1,47 @@
+"""What happened in a call, told to whoever listens (logs, statistics), never who called."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class CallEvent:
+    """One step of one call. `call` is a keyed hash of the CallSid: stable within a call, not reversible."""
+
+    call: str
+    at: datetime
+    route: str
+    event: str
+    menu: str
+    key: str | None
+
+
+Observer = Callable[[CallEvent], None]
+
+
+def call_hash(call_sid: str | None, key: bytes) -> str:
+    """Return a short keyed hash (HMAC-SHA256) that identifies a call without revealing its CallSid."""
+    return hmac.new(key, (call_sid or "").encode("utf-8"), hashlib.sha256).hexdigest()[:16]
+
+
+def hash_key(secret: str | None) -> bytes:
+    """Derive the call-hash key from the auth token, so every worker and host hashes a call alike."""
+    # Without a token (development only) a fixed key is fine: nothing real is hashed.
+    return hmac.new((secret or "development").encode("utf-8"), b"ivr-call-hash", hashlib.sha256).digest()
+
+
+def publish(observers: list[Observer], event: CallEvent) -> None:
+    """Tell every observer; an observer's failure is logged and never reaches the caller."""
+    for observer in observers:
+        try:
+            observer(event)
+        except Exception:
+            log.exception("call event observer %r failed for event %s", observer, event.event)
