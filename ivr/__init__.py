@@ -10,7 +10,7 @@ from flask import Flask
 from twilio.request_validator import RequestValidator
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from ivr import events, health, settings, voice
+from ivr import calllog, events, health, safety, settings, voice
 from ivr.line import Line
 
 __all__ = ["create_app"]
@@ -44,6 +44,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         app.wsgi_app = proxied  # type: ignore[method-assign]
 
     app.extensions["ivr.line"] = Line.from_config(app.config, voice.FlaskUrls())
+    # Only the methods Twilio and the load balancer use: no automatic OPTIONS answers.
+    app.config["PROVIDE_AUTOMATIC_OPTIONS"] = False
     app.register_blueprint(voice.bp)
     app.register_blueprint(health.bp)
+    safety.init_app(app)
+    calllog.init_app(app)
     return app

@@ -56,6 +56,16 @@ def _public_url(value: object) -> str | None:
     return str(value).rstrip("/")
 
 
+def _bind(value: object) -> str:
+    text = str(value).strip()
+    host, _, port = text.rpartition(":")
+    if text.startswith("unix:") and len(text) > 5:
+        return text
+    if not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ValueError("must be host:port (e.g. 127.0.0.1:8000) or unix:/path/to.sock")
+    return text
+
+
 def _phone(value: object) -> str | None:
     # Flask's loader JSON-decodes, so an unquoted 4597662400 arrives as an int: keep the digits.
     return None if value in (None, "") else str(value)
@@ -84,6 +94,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("MAX_TRIES", 3, "Invalid or silent turns in a row before the line says goodbye.", _whole(1, 10)),
     Setting("PUBLIC_URL", None, "The base URL Twilio calls (https://...), used to check signatures behind a proxy.", _public_url),
     Setting("TRUSTED_PROXIES", 0, "How many reverse proxies' X-Forwarded-* headers to trust when IVR_PUBLIC_URL is unset.", _whole(0, 5)),
+    Setting("BIND", "127.0.0.1:8000", "Where `ivr serve` listens: host:port or unix:/path (behind the TLS proxy).", _bind),
+    Setting("WORKERS", 0, "Worker processes for `ivr serve`; 0 means two per CPU core plus one.", _whole(0, 64)),
+    Setting("MAX_BODY_BYTES", 32768, "Largest request body accepted (Twilio sends about 2 KB); larger ones get 413.", _whole(1024, 1048576)),
     Setting("DEVELOPMENT", False, "Allows running without TWILIO_AUTH_TOKEN (signatures unchecked). Never in production.", _flag),
 )  # fmt: skip
 

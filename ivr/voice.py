@@ -51,7 +51,8 @@ def twiml(reply: Reply) -> Response:
 def _tries() -> int:
     """Read the failed-turn count from the query string; anything odd counts as none."""
     value = request.args.get("tries", "0")
-    return int(value) if value.isdigit() and len(value) <= 2 else 0
+    # isascii: "²".isdigit() is true, yet int("²") fails.
+    return int(value) if value.isascii() and value.isdigit() and len(value) <= 2 else 0
 
 
 @bp.post("")

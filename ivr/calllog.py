@@ -1,0 +1,95 @@
+"""One structured log line per request, naming a call only by its keyed hash, never by who called."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import sys
+from datetime import UTC, datetime
+from time import perf_counter
+from typing import Any
+
+from flask import Flask, Response, g, request
+
+from ivr.events import CallEvent
+
+log = logging.getLogger("ivr.requests")
+KEYPAD = frozenset("0123456789*#")
+# A last net under the code's own care: anything shaped like a phone number or a CallSid is masked.
+PRIVATE = re.compile(r"\+\d{6,15}|(?<![\w.])\d{8,15}(?![\w.])|\bCA[0-9a-fA-F]{32}\b")
+
+
+def init_app(app: Flask) -> None:
+    """Time every request and log one line when it is answered."""
+    app.before_request(_start)
+    app.after_request(_finish)
+
+
+def _start() -> None:
+    g.ivr_started = perf_counter()
+
+
+def _finish(response: Response) -> Response:
+    """Log the request's line; logging never changes or breaks the answer."""
+    try:
+        if log.isEnabledFor(logging.INFO) and not (
+            request.blueprint == "health" and response.status_code == 200
+        ):
+            log.info("request", extra={"ivr": request_fields(response)})
+    except Exception:
+        log.error("could not log a request", exc_info=True)
+    return response
+
+
+def request_fields(response: Response) -> dict[str, Any]:
+    """Describe the answered request: route, step, key, outcome, status and latency."""
+    started: float | None = g.get("ivr_started")
+    fields: dict[str, Any] = {
+        "route": request.endpoint or "unmatched",
+        "method": request.method,
+        "status": response.status_code,
+        "ms": round((perf_counter() - started) * 1000, 2) if started is not None else None,
+    }
+    event: CallEvent | None = g.get("ivr_event")
+    if event is not None:
+        fields |= {"call": event.call, "event": event.event, "menu": event.menu, "key": safe_key(event.key)}
+    fault: str | None = g.get("ivr_fault")
+    if fault is not None:
+        fields["fault"] = fault
+    return fields
+
+
+def safe_key(digits: str | None) -> str | None:
+    """Return the key pressed as Twilio sends it, or a length for anything a keypad cannot send."""
+    if digits is None or (len(digits) <= 3 and set(digits) <= KEYPAD):
+        return digits
+    return f"<{len(digits)} odd characters>"
+
+
+class JsonFormatter(logging.Formatter):
+    """Formats a record as one JSON object per line, with the `ivr` fields merged in."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        """Return the record as one JSON line, masking anything that looks like a number or CallSid."""
+        line: dict[str, Any] = {
+            "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "msg": record.getMessage(),
+        }
+        fields = getattr(record, "ivr", None)
+        if isinstance(fields, dict):
+            line.update(fields)
+        if record.exc_info:
+            line["exc"] = self.formatException(record.exc_info)
+        return PRIVATE.sub("<redacted>", json.dumps(line, ensure_ascii=False, default=str))
+
+
+def configure(level: int = logging.INFO) -> None:
+    """Send every log record (the line's and the server's) to stderr as JSON lines."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(JsonFormatter())
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)

@@ -1,0 +1,63 @@
+"""`ivr serve`: the line under gunicorn, configured by ivr/gunicorn_conf.py and the IVR_* settings."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Mapping
+from typing import Any
+
+import click
+from flask import Flask
+from gunicorn.app.base import BaseApplication
+
+from ivr import calllog, create_app, gunicorn_conf
+from ivr.content import ContentError
+from ivr.settings import ConfigError
+
+
+class LineServer(BaseApplication):  # type: ignore[misc]  # gunicorn has no type hints
+    """Gunicorn running one already-built app; workers fork from it, so start-up errors surface once."""
+
+    def __init__(self, app: Flask, options: Mapping[str, Any]) -> None:
+        self.application = app
+        self.options = options
+        super().__init__(prog="ivr serve")
+
+    def load_config(self) -> None:
+        """Apply the settings gunicorn knows, skipping any an older gunicorn lacks."""
+        for name, value in self.options.items():
+            if name in self.cfg.settings:
+                self.cfg.set(name, value)
+
+    def load(self) -> Flask:
+        """Return the app built before the workers fork."""
+        return self.application
+
+
+def server_options(config: Mapping[str, Any], bind: str | None = None) -> dict[str, Any]:
+    """Merge the config file's settings with IVR_BIND / --bind and IVR_WORKERS."""
+    options = {name: value for name, value in vars(gunicorn_conf).items() if not name.startswith("_")}
+    options["bind"] = [bind or config["BIND"]]
+    if config["WORKERS"]:
+        options["workers"] = config["WORKERS"]
+    return options
+
+
+def one_line(error: Exception) -> str:
+    """Fold a multi-line configuration or content error into one line for the start-up message."""
+    parts = [part.strip() for part in str(error).splitlines() if part.strip()]
+    return "; ".join(parts).replace(":;", ":")
+
+
+@click.command()
+@click.option("--bind", metavar="HOST:PORT", help="Where to listen (default: IVR_BIND, else 127.0.0.1:8000).")
+def serve(bind: str | None) -> None:
+    """Run the line under gunicorn, the production server."""
+    calllog.configure()
+    overrides = {} if bind is None else {"BIND": bind}
+    try:
+        app = create_app(overrides)
+    except (ConfigError, ContentError) as error:
+        click.echo(f"ivr serve: cannot start: {one_line(error)}", err=True)
+        sys.exit(2)
+    LineServer(app, server_options(app.config)).run()
