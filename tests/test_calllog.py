@@ -1,0 +1,162 @@
+"""One JSON line per request, identifying a call only by its keyed hash; no caller number in any log."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+
+import pytest
+from conftest import CALL, SECRETARIAT, TwilioClient
+from flask import Flask
+from flask.testing import FlaskClient
+
+from ivr import calllog
+from ivr.events import call_hash
+from ivr.line import Line
+
+CALLER = {
+    "From": "+4520304050",
+    "Caller": "+4520304050",
+    "To": "+4570701234",
+    "Called": "+4570701234",
+    "ForwardedFrom": "+4531323334",
+    "CallerName": "Jens Hansen",
+    "FromZip": "8000",
+}
+PRIVATE = ["CA0123456789abcdef0123456789abcdef", "Jens Hansen"]
+PRIVATE += [number for number in CALLER.values() if number.startswith("+")]
+PRIVATE += [number[3:] for number in CALLER.values() if number.startswith("+45")]
+
+
+def request_lines(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
+    return [record for record in caplog.records if record.name == "ivr.requests"]
+
+
+def test_each_call_request_logs_one_line_with_its_step_and_outcome(
+    app: Flask, twilio: TwilioClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    twilio.post("/voice/key?menu=main&tries=0", {"Digits": "2"})
+    [record] = request_lines(caplog)
+    fields = record.ivr  # type: ignore[attr-defined]
+    assert fields["call"] == call_hash(CALL["CallSid"], app.extensions["ivr.hash_key"])
+    assert fields["route"] == "voice.key"
+    assert (fields["event"], fields["menu"], fields["key"], fields["status"]) == ("section", "2", "2", 200)
+    assert isinstance(fields["ms"], float)
+    assert fields["ms"] >= 0
+
+
+def test_a_refused_request_is_logged_without_a_call(
+    client: FlaskClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    client.post("/voice", data=CALL)
+    [record] = request_lines(caplog)
+    assert record.ivr == {  # type: ignore[attr-defined]
+        "route": "voice.welcome",
+        "method": "POST",
+        "status": 403,
+        "ms": record.ivr["ms"],  # type: ignore[attr-defined]
+    }
+
+
+def test_a_fault_is_marked_in_the_request_line(
+    app: Flask, twilio: TwilioClient, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    caplog.set_level(logging.INFO)
+    line: Line = app.extensions["ivr.line"]
+
+    def broken(*args: object) -> object:
+        raise KeyError("x")
+
+    monkeypatch.setattr(line.flow, "welcome", broken)
+    twilio.post("/voice", {})
+    [record] = request_lines(caplog)
+    assert record.ivr["fault"] == "KeyError"  # type: ignore[attr-defined]
+    assert record.ivr["event"] == "error"  # type: ignore[attr-defined]
+
+
+def test_a_healthy_healthz_is_not_logged(client: FlaskClient, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO)
+    assert client.get("/healthz").status_code == 200
+    assert request_lines(caplog) == []
+
+
+@pytest.mark.parametrize(
+    ("digits", "logged"),
+    [
+        (None, None),
+        ("", ""),
+        ("1", "1"),
+        ("*", "*"),
+        ("#1", "#1"),
+        ("12345678", "<8 odd characters>"),
+        ("é", "<1 odd characters>"),
+    ],
+)
+def test_only_keypad_keys_are_logged_as_pressed(digits: str | None, logged: str | None) -> None:
+    assert calllog.safe_key(digits) == logged
+
+
+def test_no_caller_number_or_callsid_reaches_any_log(
+    app: Flask, twilio: TwilioClient, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    # A whole call, including a transfer, a loop, odd input and a fault whose message quotes the caller.
+    steps = [
+        ("/voice", {}),
+        ("/voice/key?menu=main&tries=0", {"Digits": "3"}),
+        ("/voice/key?menu=3&tries=0", {"Digits": CALLER["From"]}),
+        ("/voice/key?menu=main&tries=0", {"Digits": "0"}),
+        ("/voice/dial?menu=main", {"DialCallStatus": "no-answer"}),
+        ("/voice/key?menu=main&tries=0", {"Digits": "0", "To": SECRETARIAT}),
+        ("/voice/nowhere", {}),
+    ]
+    for path, data in steps:
+        twilio.post(path, {**CALLER, **data})
+    line: Line = app.extensions["ivr.line"]
+
+    def leaky(*args: object) -> object:
+        raise ValueError(f"no flow for {CALLER['From']} on {CALL['CallSid']}")
+
+    monkeypatch.setattr(line.flow, "welcome", leaky)
+    twilio.post("/voice", CALLER)
+    assert len(caplog.records) >= len(steps) + 1
+    formatter = calllog.JsonFormatter()
+    for record in caplog.records:
+        written = [formatter.format(record), logging.Formatter().format(record), repr(record.__dict__)]
+        for text in written:
+            for private in PRIVATE:
+                assert private not in text, (private, text)
+
+
+def test_the_json_formatter_writes_one_object_per_line_with_the_fields() -> None:
+    record = logging.LogRecord("ivr.requests", logging.INFO, __file__, 1, "request", None, None)
+    record.ivr = {"route": "voice.key", "status": 200}
+    line = calllog.JsonFormatter().format(record)
+    assert "\n" not in line
+    parsed = json.loads(line)
+    assert (parsed["route"], parsed["status"], parsed["msg"]) == ("voice.key", 200, "request")
+
+
+@pytest.mark.parametrize(
+    "private", ["+4520304050", "4520304050", "20304050", "CA0123456789abcdef0123456789abcdef"]
+)
+def test_the_json_formatter_masks_anything_shaped_like_a_number_or_callsid(private: str) -> None:
+    try:
+        raise ValueError(f"caller {private} broke it")
+    except ValueError:
+        record = logging.LogRecord("x", logging.ERROR, __file__, 1, "saw %s", (private,), sys.exc_info())
+    line = calllog.JsonFormatter().format(record)
+    assert private not in line
+    assert "<redacted>" in line
+    assert json.loads(line)["level"] == "ERROR"
+
+
+def test_the_json_formatter_keeps_times_hashes_and_latencies() -> None:
+    record = logging.LogRecord("x", logging.INFO, __file__, 1, "request", None, None)
+    record.ivr = {"call": "1234567890abcdef", "ms": 12345.67, "status": 200}
+    parsed = json.loads(calllog.JsonFormatter().format(record))
+    assert (parsed["call"], parsed["ms"]) == ("1234567890abcdef", 12345.67)
+    assert parsed["ts"].startswith("20")

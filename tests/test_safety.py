@@ -1,0 +1,150 @@
+"""A fault inside a call is answered with a calm apology, never a 5xx; bad requests get clean 4xx."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from datetime import datetime
+
+import pytest
+from conftest import CALL, CLOSED_TIME, OPEN_TIME, FixedClock, TwilioClient, spoken, verbs
+from flask import Flask
+from flask.testing import FlaskClient
+
+from ivr import create_app, safety
+from ivr.content import Content
+from ivr.events import call_hash
+from ivr.line import Line
+
+CALL_ROUTES = [
+    ("/voice", {}),
+    ("/voice/key?menu=main&tries=0", {"Digits": "1"}),
+    ("/voice/key?menu=2&tries=1", {}),
+    ("/voice/dial?menu=main", {"DialCallStatus": "busy"}),
+    ("/voice/fallback", {}),
+]
+
+
+def line(app: Flask) -> Line:
+    current: Line = app.extensions["ivr.line"]
+    return current
+
+
+def text(content: Content, prompt_id: str) -> str:
+    return content.prompt(prompt_id).text
+
+
+def broken(*args: object) -> object:
+    raise RuntimeError("the flow fell over for +4520304050")
+
+
+def assert_apology(root: ET.Element, content: Content, *, transfer_offered: bool) -> None:
+    """Check the answer apologises, then offers the main menu in a <Gather> followed by a <Redirect>."""
+    assert verbs(root) == ["Gather", "Redirect"]
+    said = spoken(root)
+    assert said[0] == text(content, "error")
+    assert text(content, "main_menu") in said
+    assert (text(content, "transfer_offer") in said) is transfer_offered
+    gather = root.find("Gather")
+    assert gather is not None
+    assert gather.get("action") == "/voice/key?menu=main&tries=0"
+
+
+@pytest.mark.parametrize(("path", "data"), CALL_ROUTES)
+@pytest.mark.parametrize("at", [OPEN_TIME, CLOSED_TIME])
+def test_a_fault_in_the_flow_is_answered_with_an_apology_and_the_menu(
+    app: Flask, twilio: TwilioClient, clock: FixedClock, path: str, data: dict[str, str], at: datetime
+) -> None:
+    clock.at = at
+    flow = line(app).flow
+    for step in ("welcome", "key", "dial_result"):
+        setattr(flow, step, broken)
+    if path == "/voice/fallback":
+        # The fallback itself answers with flow.error; break the clock instead.
+        line(app).clock = broken  # type: ignore[assignment]
+    root = twilio.twiml(path, data)
+    open_now = at == OPEN_TIME and path != "/voice/fallback"
+    assert_apology(root, line(app).content, transfer_offered=open_now)
+
+
+def test_a_broken_clock_still_gets_the_apology_without_a_transfer_offer(
+    app: Flask, twilio: TwilioClient
+) -> None:
+    line(app).clock = broken  # type: ignore[assignment]
+    root = twilio.twiml("/voice", {})
+    assert_apology(root, line(app).content, transfer_offered=False)
+
+
+def test_when_rendering_fails_too_the_emergency_document_is_answered(
+    app: Flask, twilio: TwilioClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(line(app).renderer, "render", broken)
+    response = twilio.post("/voice", {})
+    assert response.status_code == 200
+    assert response.mimetype == "text/xml"
+    assert response.data == app.extensions["ivr.emergency"]
+    assert_apology(ET.fromstring(response.data), line(app).content, transfer_offered=False)
+
+
+def test_the_emergency_document_is_built_at_start_up(app: Flask) -> None:
+    assert_apology(ET.fromstring(safety.emergency_document(app)), line(app).content, transfer_offered=False)
+
+
+def test_a_fault_is_logged_with_the_call_hash_and_without_the_message(
+    app: Flask, twilio: TwilioClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    line(app).flow.welcome = broken  # type: ignore[method-assign]
+    twilio.post("/voice", {})
+    faults = [record for record in caplog.records if record.name == "ivr.safety"]
+    assert len(faults) == 1
+    message = faults[0].getMessage()
+    assert "RuntimeError" in message
+    assert "broken" in message  # where it happened
+    assert "+4520304050" not in message
+    expected = call_hash(CALL["CallSid"], app.extensions["ivr.hash_key"])
+    assert message.startswith(f"call {expected}: voice.welcome failed")
+
+
+def test_a_fault_outside_a_call_is_a_plain_500(app: Flask, client: FlaskClient) -> None:
+    app.extensions["ivr.content_watch"].state = broken
+    response = client.get("/healthz")
+    assert response.status_code == 500
+    assert response.mimetype == "text/plain"
+
+
+@pytest.mark.parametrize("path", ["/voice", "/voice/key", "/voice/dial", "/voice/fallback"])
+@pytest.mark.parametrize("method", ["GET", "PUT", "DELETE", "PATCH", "OPTIONS"])
+def test_call_routes_accept_only_post(client: FlaskClient, path: str, method: str) -> None:
+    response = client.open(path, method=method)
+    assert response.status_code == 405
+    assert response.headers["Allow"] == "POST"
+
+
+@pytest.mark.parametrize("method", ["POST", "PUT", "OPTIONS"])
+def test_healthz_accepts_only_get(client: FlaskClient, method: str) -> None:
+    response = client.open("/healthz", method=method)
+    assert response.status_code == 405
+    assert set(response.headers["Allow"].split(", ")) == {"GET", "HEAD"}
+
+
+@pytest.mark.parametrize("path", ["/", "/voice/", "/voice/../etc/passwd", "/voice/keys", "/admin"])
+def test_unknown_paths_are_404(twilio: TwilioClient, path: str) -> None:
+    assert twilio.post(path, {}).status_code == 404
+
+
+def test_an_oversized_body_is_refused_with_413(app: Flask, twilio: TwilioClient) -> None:
+    limit = app.config["MAX_BODY_BYTES"]
+    response = twilio.post("/voice/key?menu=main&tries=0", {"Digits": "1", "Padding": "x" * limit})
+    assert response.status_code == 413
+
+
+def test_a_real_sized_body_is_accepted(twilio: TwilioClient) -> None:
+    # Twilio's largest webhook bodies (with CallToken, StirVerstat, caller location) stay under 4 KB.
+    response = twilio.post("/voice/key?menu=main&tries=0", {"Digits": "1", "CallToken": "x" * 3000})
+    assert response.status_code == 200
+
+
+def test_the_body_limit_is_a_setting(config: dict[str, object], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("IVR_MAX_BODY_BYTES", "4096")
+    app = create_app(config)
+    response = TwilioClient(app.test_client()).post("/voice", {"Padding": "x" * 4096})
+    assert response.status_code == 413
