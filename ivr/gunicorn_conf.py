@@ -5,8 +5,6 @@ synchronous workers (one per process, two per core plus one) carry the load best
 buffering reverse proxy (nginx, a cloud load balancer) in front: it shields sync workers from slow clients.
 """
 
-from __future__ import annotations
-
 import multiprocessing
 import os
 

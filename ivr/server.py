@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Mapping
+from inspect import ismodule
 from typing import Any
 
 import click
@@ -36,7 +37,8 @@ class LineServer(BaseApplication):  # type: ignore[misc]  # gunicorn has no type
 
 def server_options(config: Mapping[str, Any], bind: str | None = None) -> dict[str, Any]:
     """Merge the config file's settings with IVR_BIND / --bind and IVR_WORKERS."""
-    options = {name: value for name, value in vars(gunicorn_conf).items() if not name.startswith("_")}
+    settings = vars(gunicorn_conf).items()
+    options = {name: value for name, value in settings if not name.startswith("_") and not ismodule(value)}
     options["bind"] = [bind or config["BIND"]]
     if config["WORKERS"]:
         options["workers"] = config["WORKERS"]
