@@ -16,7 +16,8 @@ from ivr.events import CallEvent
 
 log = logging.getLogger("ivr.requests")
 KEYPAD = frozenset("0123456789*#")
-# A last net under the code's own care: anything shaped like a phone number or a CallSid is masked.
+# A net under free text (messages, tracebacks): anything shaped like a phone number or CallSid is masked.
+MASK = "<redacted>"
 PRIVATE = re.compile(r"\+\d{6,15}|(?<![\w.])\d{8,15}(?![\w.])|\bCA[0-9a-fA-F]{32}\b")
 
 
@@ -71,19 +72,21 @@ class JsonFormatter(logging.Formatter):
     """Formats a record as one JSON object per line, with the `ivr` fields merged in."""
 
     def format(self, record: logging.LogRecord) -> str:
-        """Return the record as one JSON line, masking anything that looks like a number or CallSid."""
+        """Return the record as one JSON line; free text is masked for numbers and CallSids."""
         line: dict[str, Any] = {
             "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname,
             "logger": record.name,
-            "msg": record.getMessage(),
+            "msg": PRIVATE.sub(MASK, record.getMessage()),
         }
+        # The fields are built by request_fields from hashes, names and sanitised keys: no masking needed,
+        # which keeps the per-request line cheap.
         fields = getattr(record, "ivr", None)
         if isinstance(fields, dict):
             line.update(fields)
         if record.exc_info:
-            line["exc"] = self.formatException(record.exc_info)
-        return PRIVATE.sub("<redacted>", json.dumps(line, ensure_ascii=False, default=str))
+            line["exc"] = PRIVATE.sub(MASK, self.formatException(record.exc_info))
+        return json.dumps(line, ensure_ascii=False, default=str)
 
 
 def configure(level: int = logging.INFO) -> None:
