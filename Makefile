@@ -12,10 +12,10 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-## Start the line on http://127.0.0.1:8000 (development mode unless TWILIO_AUTH_TOKEN is set).
+## Start the line under gunicorn on http://127.0.0.1:8000 (development mode unless TWILIO_AUTH_TOKEN is set).
 run: $(STAMP)
 	@if [ -z "$$TWILIO_AUTH_TOKEN" ]; then export IVR_DEVELOPMENT=$${IVR_DEVELOPMENT:-true}; fi; \
-	$(BIN)/flask --app ivr run --host 127.0.0.1 --port $${PORT:-8000}
+	$(BIN)/ivr serve --bind 127.0.0.1:$${PORT:-8000}
 
 ## Lint, type-check and run every test.
 test: lint
