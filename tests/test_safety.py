@@ -148,3 +148,27 @@ def test_the_body_limit_is_a_setting(config: dict[str, object], monkeypatch: pyt
     app = create_app(config)
     response = TwilioClient(app.test_client()).post("/voice", {"Padding": "x" * 4096})
     assert response.status_code == 413
+
+
+MULTIPART = "multipart/form-data; boundary=x"
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [
+        (b'{"Digits": "1"}', "application/json"),
+        (b"Digits=1", "text/plain"),
+        (b"Digits=%FF%FE&CallSid=%C3", "application/x-www-form-urlencoded"),
+        (b"--x\r\nContent-Disposition: form-data; name=Digits\r\n\r\n1\r\n--x--\r\n", MULTIPART),
+        (b"--x\r\nbroken", MULTIPART),
+    ],
+)
+def test_odd_bodies_get_twiml_or_a_clean_4xx(client: FlaskClient, body: bytes, content_type: str) -> None:
+    # Signed as if the body held no form parameters, so the request passes whenever the app reads none.
+    path = "/voice/key?menu=main&tries=0"
+    signature = TwilioClient(client).validator.compute_signature("http://localhost" + path, {})
+    headers = {"X-Twilio-Signature": signature, "Content-Type": content_type}
+    response = client.post(path, data=body, headers=headers)
+    assert response.status_code in {200, 400, 403}
+    if response.status_code == 200:
+        assert ET.fromstring(response.data).tag == "Response"
