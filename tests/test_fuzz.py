@@ -144,7 +144,8 @@ def test_any_request_gets_twiml_or_a_clean_4xx(
     if response.status_code == 200 and method == "POST":
         assert_safe_twiml(response, SECRETARIAT)
     elif response.status_code != 200:
-        assert response.status_code in {404, 405, 413}, (path, method)
+        # 403: a generated path the client re-encodes no longer matches its signature.
+        assert response.status_code in {403, 404, 405, 413}, (path, method)
 
 
 @pytest.mark.parametrize("number", ["+4533445566", "+4597662400"])
