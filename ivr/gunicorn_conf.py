@@ -28,6 +28,7 @@ worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
 accesslog = None
 access_log_format = '%(h)s %(t)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'
 errorlog = "-"
+logger_class = "ivr.server.JsonLogger"
 loglevel = "info"
 proc_name = "rodblokade-linjen"
 # No runtime control socket: nothing to manage at run time that a restart does not do more simply.

@@ -10,6 +10,7 @@ from typing import Any
 import click
 from flask import Flask
 from gunicorn.app.base import BaseApplication
+from gunicorn.glogging import Logger
 
 from ivr import calllog, create_app, gunicorn_conf
 from ivr.content import ContentError
@@ -33,6 +34,17 @@ class LineServer(BaseApplication):  # type: ignore[misc]  # gunicorn has no type
     def load(self) -> Flask:
         """Return the app built before the workers fork."""
         return self.application
+
+
+class JsonLogger(Logger):  # type: ignore[misc]  # gunicorn has no type hints
+    """Gunicorn's own log (start, stop, worker events) as JSON lines, like the line's request log."""
+
+    def setup(self, cfg: Any) -> None:
+        """Set gunicorn's handlers up as usual, then give each the JSON formatter."""
+        super().setup(cfg)
+        for logger in (self.error_log, self.access_log):
+            for handler in logger.handlers:
+                handler.setFormatter(calllog.JsonFormatter())
 
 
 def server_options(config: Mapping[str, Any], bind: str | None = None) -> dict[str, Any]:
