@@ -84,6 +84,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("MAX_TRIES", 3, "Invalid or silent turns in a row before the line says goodbye.", _whole(1, 10)),
     Setting("PUBLIC_URL", None, "The base URL Twilio calls (https://...), used to check signatures behind a proxy.", _public_url),
     Setting("TRUSTED_PROXIES", 0, "How many reverse proxies' X-Forwarded-* headers to trust when IVR_PUBLIC_URL is unset.", _whole(0, 5)),
+    Setting("STAFF_USER", None, "Staff user name for the browser preview at /preview (HTTP Basic; serve it over HTTPS only).", _text),
+    Setting("STAFF_PASSWORD", None, "Staff password for /preview. Without user and password the preview exists only in development mode.", _text),
     Setting("DEVELOPMENT", False, "Allows running without TWILIO_AUTH_TOKEN (signatures unchecked). Never in production.", _flag),
 )  # fmt: skip
 
