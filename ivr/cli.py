@@ -12,6 +12,7 @@ import click
 from ivr import spoken
 from ivr.call_cli import call
 from ivr.content import Content, ContentError, load_content
+from ivr.graph import graph_command
 from ivr.schedule import Schedule
 
 CONTENT_OPTION = click.option(
@@ -89,3 +90,4 @@ def hours(content_path: Path | None, at_text: str | None, as_json: bool) -> None
 
 
 main.add_command(call)
+main.add_command(graph_command)
