@@ -105,7 +105,7 @@ class TerminalKeypad:
             return text
 
 
-class Speaker:
+class AudioPlayer:
     """Plays <Play> files in the terminal when a player is installed; otherwise does nothing."""
 
     def __init__(self, transport: Transport) -> None:
@@ -157,16 +157,21 @@ def call(script: str | None, as_json: bool, at_text: str | None, dial_result: st
     else:
         caller = in_process_caller(_moment(at_text), dial_result)
     keypad: Keypad = ScriptedKeypad(tokens) if tokens is not None else TerminalKeypad()
-    speaker = Speaker(caller.transport) if tokens is None else None
+    player = AudioPlayer(caller.transport) if tokens is None else None
     steps = []
     for step in caller.run(keypad):
         steps.append(step)
         if not as_json:
             click.echo(step.describe())
-        if speaker is not None and step.kind == "play" and step.url:
-            speaker.play(step.url)
+        if player is not None and step.kind == "play" and step.url:
+            player.play(step.url)
     if as_json:
-        data = {"dial_result": dial_result, "steps": [step.as_dict() for step in steps]}
+        data = {
+            "at": at_text,
+            "dial_result": dial_result,
+            "steps": [step.as_dict() for step in steps],
+            "end": steps[-1].as_dict(),
+        }
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
     sys.exit(1 if steps[-1].outcome == "error" else 0)
 

@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
 from click.testing import CliRunner
 from conftest import TOKEN
-from flask import Flask
+from flask import Flask, Response
 from serving import serving
+from twilio.twiml import TwiML
+from twilio.twiml.voice_response import Play
 
+from ivr import call_cli, create_app
 from ivr.cli import main
-from ivr.content import load_content
+from ivr.content import Prompt, load_content
+from ivr.speech import SaySpeaker
 
 CONTENT = load_content()
 
@@ -52,6 +57,7 @@ def test_json_lists_each_step_and_the_end() -> None:
     assert dial == {"kind": "dial", "number": CONTENT.number, "outcome": "busy"}
     assert {"kind": "keys", "keys": "0"} in data
     assert data[-1]["kind"] == "end"
+    assert json.loads(output)["end"] == data[-1]
 
 
 @pytest.mark.parametrize(("at", "closed"), [("2026-11-25T15:00", True), ("2026-11-25T10:00+01:00", False)])
@@ -111,3 +117,36 @@ def test_url_that_cannot_be_reached_is_reported() -> None:
     code, output = invoke("--url", "http://127.0.0.1:9/voice", "--keys", "1")
     assert code == 1
     assert "cannot reach" in output
+
+
+def test_in_process_calls_sign_for_the_public_url(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("IVR_PUBLIC_URL", "https://ivr.example.dk")
+    code, output = invoke("--keys", "1 #", "--json")
+    assert code == 0
+    assert [step["kind"] for step in steps(output)].count("keys") == 2
+
+
+def test_by_hand_played_prompts_are_heard_through_a_player(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, config: dict[str, Any]
+) -> None:
+    say = SaySpeaker.add
+
+    def add(self: SaySpeaker, parent: TwiML, prompt: Prompt) -> None:
+        if prompt.id == "welcome":
+            parent.nest(Play("/sound/welcome-0a1b.wav"))
+        else:
+            say(self, parent, prompt)
+
+    monkeypatch.setattr(SaySpeaker, "add", add)
+    heard = tmp_path / "heard.wav"
+    # A "player" that copies the file it is given, so the test can check what would have sounded.
+    monkeypatch.setattr(call_cli, "PLAYERS", (("sh", "-c", f'cp "$0" {heard}'),))
+    monkeypatch.setenv("TWILIO_AUTH_TOKEN", TOKEN)
+    app = create_app(config)
+    app.add_url_rule("/sound/<name>", "sound", lambda name: Response(b"RIFF-sound", mimetype="audio/wav"))
+    with serving(app) as base:
+        code, output = invoke("--url", base + "/voice", stdin="q\n")
+    assert code == 0
+    assert f"played: {base}/sound/welcome-0a1b.wav" in output
+    assert CONTENT.prompt("welcome").text in output
+    assert heard.read_bytes() == b"RIFF-sound"

@@ -160,3 +160,10 @@ def test_the_twin_checks_signatures_with_the_line_s_token(staff: FlaskClient, st
     twin: Flask = staff_app.extensions["ivr.preview.app"]
     assert twin.config["TWILIO_AUTH_TOKEN"] == TOKEN
     assert twin.test_client().post("/voice").status_code == 403
+
+
+def test_behind_a_public_url_the_twin_signs_for_that_url(config: dict[str, Any]) -> None:
+    app = create_app(config | STAFF | {"PUBLIC_URL": "https://ivr.example.dk"})
+    answer = run(app.test_client(), ["1"])
+    assert answer["waiting"] is True
+    assert [step["kind"] for step in answer["steps"]].count("gather") == 2

@@ -36,6 +36,7 @@ ARGS = [
     "--disable-sync",
     "--no-first-run",
     "--autoplay-policy=no-user-gesture-required",
+    "--lang=da-DK",
 ]
 
 
