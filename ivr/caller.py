@@ -120,7 +120,7 @@ class HttpTransport:
 
 
 class Keypad(Protocol):
-    """The caller's hand: asked at each Gather, answers keys, None for silence, or Hangup()."""
+    """The caller's hand: asked at each Gather, answers keys, None for silence, or raises CallerHangsUp."""
 
     def __call__(self, gather: Step) -> str | None: ...
 
@@ -267,7 +267,7 @@ class Caller:
         if verb.tag == "Play":
             target = urljoin(url, (verb.text or "").strip())
             return Step("play", url=target, text=self.play_text(target))
-        return Step("pause", seconds=int(verb.get("length", "1")))
+        return Step("pause", seconds=_whole(verb, "length", 1))
 
     def _gather(self, verb: ET.Element, url: str, keypad: Keypad) -> Walk[Next | None]:
         """Speak the nested prompts, ask the keypad, and submit or fall through as Twilio does."""
@@ -276,7 +276,7 @@ class Caller:
                 yield Step("unknown", text=f"Gather/{child.tag}")
                 raise _Ended(Step("end", outcome="error", text=f"<{child.tag}> cannot be inside <Gather>"))
             yield self._speak(child, url)
-        timeout = int(verb.get("timeout", str(GATHER_TIMEOUT)))
+        timeout = _whole(verb, "timeout", GATHER_TIMEOUT)
         finish = verb.get("finishOnKey", FINISH_ON_KEY)
         waiting = Step("gather", seconds=timeout)
         yield waiting
@@ -337,6 +337,18 @@ class Caller:
         """Return the X-Twilio-Signature Twilio would send for this URL and form."""
         signature: str = RequestValidator(self.token).compute_signature(url, dict(form))
         return signature
+
+
+def _whole(verb: ET.Element, name: str, default: int) -> int:
+    """Read a whole-number attribute, or end the call naming the bad value as Twilio's debugger would."""
+    value = verb.get(name)
+    if value is None:
+        return default
+    if not value.strip().isdigit():
+        raise _Ended(
+            Step("end", outcome="error", text=f"<{verb.tag} {name}={value!r}> is not a whole number")
+        )
+    return int(value)
 
 
 def _collect(pressed: str, num_digits: str | None, finish: str) -> tuple[str, str | None]:

@@ -154,6 +154,13 @@ def test_faults_end_the_call_with_an_error(documents: dict[str, str], problem: s
     assert problem in (transcript.end.text or "")
 
 
+@pytest.mark.parametrize("body", ['<Pause length="two"/>', '<Gather timeout="-1"/>'])
+def test_bad_numbers_in_attributes_are_errors(body: str) -> None:
+    transcript, _ = run({"/voice": body}, "1")
+    assert transcript.end.outcome == "error"
+    assert "is not a whole number" in (transcript.end.text or "")
+
+
 def test_a_document_that_is_not_twiml_is_an_error() -> None:
     class Broken(FakeLine):
         def send(self, method: str, url: str, form: Mapping[str, str], headers: Mapping[str, str]) -> Answer:
