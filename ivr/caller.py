@@ -222,6 +222,7 @@ class Caller:
     dial_result: str = "completed"
     play_text: Callable[[str], str | None] = field(default=lambda url: None)
     params: CallParameters = field(default_factory=CallParameters)
+    max_requests: int = MAX_REQUESTS
     _requests: int = 0
     _status: str = "ringing"
 
@@ -310,8 +311,9 @@ class Caller:
     def _fetch(self, method: str, url: str, extra: Mapping[str, str]) -> ET.Element:
         """Send one signed request as Twilio would and parse the TwiML answer."""
         self._requests += 1
-        if self._requests > MAX_REQUESTS:
-            raise _Ended(Step("end", outcome="error", text=f"more than {MAX_REQUESTS} requests: a loop?"))
+        if self._requests > self.max_requests:
+            problem = f"more than {self.max_requests} requests: a loop?"
+            raise _Ended(Step("end", outcome="error", text=problem))
         form = self.params.form(self._status) | dict(extra)
         self._status = "in-progress"
         if method.upper() == "GET":

@@ -163,9 +163,10 @@ def run_preview(keys: list[str], at: datetime | None, dial: str) -> dict[str, An
     twin = preview_app(current_app._get_current_object())  # type: ignore[attr-defined]
     base = twin.config["PUBLIC_URL"] or LOCAL_BASE
     token = twin.config[settings.TOKEN_VARIABLE]
-    caller = Caller(
-        FlaskTransport(twin.test_client()), base + "/voice", token, dial, PromptNames(line.content)
-    )
+    transport = FlaskTransport(twin.test_client())
+    caller = Caller(transport, base + "/voice", token, dial, PromptNames(line.content))
+    # Each key leads to at most a few requests (a silence redirects, a transfer has its action).
+    caller.max_requests = 3 * MAX_KEYS + 10
     with simulated(at):
         transcript = walk(caller, ScriptedKeypad(keys))
     steps = [step.as_dict() for step in transcript.steps]

@@ -106,6 +106,11 @@ def test_the_chosen_time_and_transfer_outcome_are_used(staff: FlaskClient, staff
     assert (dial["number"], dial["outcome"]) == (content.number, "no-answer")
 
 
+def test_a_long_call_is_not_mistaken_for_a_loop(staff: FlaskClient) -> None:
+    answer = run(staff, ["1", "T", "T", "0", "*", "T", "T"] * 28 + ["2"] * 4, dial="busy")
+    assert answer["waiting"] is True
+
+
 def test_a_finished_call_ends_with_the_end_step(staff: FlaskClient) -> None:
     answer = run(staff, ["T", "T", "T"])
     assert answer["waiting"] is False
