@@ -144,8 +144,9 @@ def main() -> None:
 def report(results: dict[tuple[str, str], list[Run]], args: argparse.Namespace) -> None:
     """Print medians per route: the line's rps, p50, p99, errors, and the ratio to bare Flask."""
     rows = []
-    columns = ("line rps", "bare rps", "ratio", "p50 ms", "p99 ms", "errors")
-    header = f"{'route':<16} " + " ".join(f"{c:>{max(len(c), 6)}}" for c in columns)
+    header = (
+        f"{'route':<16} {'line rps':>9} {'bare rps':>9} {'ratio':>6} {'p50 ms':>7} {'p99 ms':>7} {'err':>4}"
+    )
     print(f"\n{args.connections} connections, {args.seconds:g} s x {args.repetitions} repetitions (medians)")
     print(header)
     for name, *_ in ROUTES:
@@ -164,7 +165,7 @@ def report(results: dict[tuple[str, str], list[Run]], args: argparse.Namespace) 
         rows.append(row)
         print(
             f"{name:<16} {row['line_rps']:>9.0f} {row['bare_rps']:>9.0f} {row['ratio']:>6.2f} "
-            f"{row['p50_ms']:>7.2f} {row['p99_ms']:>7.2f} {row['errors']:>6}"
+            f"{row['p50_ms']:>7.2f} {row['p99_ms']:>7.2f} {row['errors']:>4}"
         )
     if args.json:
         args.json.write_text(json.dumps(rows, indent=2))
