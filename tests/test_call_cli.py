@@ -8,9 +8,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from conftest import TOKEN
 from flask import Flask, Response
-from serving import serving
 from twilio.twiml import TwiML
 from twilio.twiml.voice_response import Play
 
@@ -18,6 +16,8 @@ from ivr import call_cli, create_app
 from ivr.cli import main
 from ivr.content import Prompt, load_content
 from ivr.speech import SaySpeaker
+from tests.conftest import TOKEN
+from tests.serving import serving
 
 CONTENT = load_content()
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import pytest
-from conftest import CLOSED_TIME, SECRETARIAT, TOKEN, FixedClock
 from flask import Flask
 
 from ivr.caller import (
@@ -20,6 +19,7 @@ from ivr.caller import (
 )
 from ivr.content import Content
 from ivr.events import CallEvent
+from tests.conftest import CLOSED_TIME, SECRETARIAT, TOKEN, FixedClock
 
 
 class Recording(FlaskTransport):

@@ -6,7 +6,6 @@ import base64
 from typing import Any
 
 import pytest
-from conftest import TOKEN
 from flask import Flask
 from flask.testing import FlaskClient
 from twilio.twiml import TwiML
@@ -17,6 +16,7 @@ from ivr.content import Content, Prompt
 from ivr.events import CallEvent
 from ivr.settings import ConfigError
 from ivr.speech import SaySpeaker
+from tests.conftest import TOKEN
 
 STAFF = {"STAFF_USER": "personale", "STAFF_PASSWORD": "hemmelig-ø"}
 

@@ -10,13 +10,13 @@ from pathlib import Path
 
 import pytest
 from flask import Flask, Response
-from serving import serving
 from twilio.twiml import TwiML
 from twilio.twiml.voice_response import Play
 
 from ivr import create_app
 from ivr.content import Content, Prompt
 from ivr.speech import SaySpeaker
+from tests.serving import serving
 
 CHROMIUM = Path("/usr/bin/chromium")
 # CI installs Chromium (.ci/run), so there a missing browser is a failure, not a skip.
