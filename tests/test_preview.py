@@ -123,6 +123,7 @@ def test_preview_calls_never_reach_the_line_s_observers(staff: FlaskClient, staf
     staff_app.extensions["ivr.observers"].append(events.append)
     run(staff, ["1", "#"])
     assert events == []
+    assert staff_app.extensions["ivr.preview.app"].extensions["ivr.observers"] == []
 
 
 def test_played_prompts_point_the_browser_at_the_line_s_audio(
