@@ -10,7 +10,7 @@ from flask import Flask
 from twilio.request_validator import RequestValidator
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from ivr import events, health, settings, voice
+from ivr import events, health, settings, stats, voice
 from ivr.line import Line
 
 __all__ = ["create_app"]
@@ -46,4 +46,5 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["ivr.line"] = Line.from_config(app.config, voice.FlaskUrls())
     app.register_blueprint(voice.bp)
     app.register_blueprint(health.bp)
+    stats.init_app(app)
     return app

@@ -12,6 +12,7 @@ import click
 from ivr import spoken
 from ivr.content import Content, ContentError, load_content
 from ivr.schedule import Schedule
+from ivr.stats.cli import stats
 
 CONTENT_OPTION = click.option(
     "--content",
@@ -85,3 +86,6 @@ def hours(content_path: Path | None, at_text: str | None, as_json: bool) -> None
     state = "open: a call would be put through" if status.open else "closed: a call would not be put through"
     click.echo(f"{local:%Y-%m-%d %H:%M %Z}: {state}")
     click.echo(f"next opening: {opening:%Y-%m-%d %H:%M %Z} ({spoken.next_opening(opening, local.date())})")
+
+
+main.add_command(stats)

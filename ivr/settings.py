@@ -85,6 +85,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("PUBLIC_URL", None, "The base URL Twilio calls (https://...), used to check signatures behind a proxy.", _public_url),
     Setting("TRUSTED_PROXIES", 0, "How many reverse proxies' X-Forwarded-* headers to trust when IVR_PUBLIC_URL is unset.", _whole(0, 5)),
     Setting("DEVELOPMENT", False, "Allows running without TWILIO_AUTH_TOKEN (signatures unchecked). Never in production.", _flag),
+    Setting("DATABASE_URL", None, "Call statistics database (SQLAlchemy URL, e.g. postgresql+psycopg://...). Default: a SQLite file in the instance folder.", _text),
+    Setting("STATS_RETENTION_DAYS", 365, "Days call events are kept; each worker deletes older ones once a day (0 keeps them all).", _whole(0, 3650)),
+    Setting("STAFF_USER", None, "User name for the staff pages (HTTP Basic). Unset: the pages are off, except in development mode.", _text),
+    Setting("STAFF_PASSWORD", None, "Password for the staff pages; set it in the environment only.", _text),
 )  # fmt: skip
 
 

@@ -6,6 +6,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -84,14 +85,22 @@ def clock() -> FixedClock:
 
 
 @pytest.fixture
-def config(clock: FixedClock) -> dict[str, Any]:
-    return {"TWILIO_AUTH_TOKEN": TOKEN, "CLOCK": clock, "TESTING": True}
+def config(clock: FixedClock, tmp_path: Path) -> dict[str, Any]:
+    # Call statistics go to a database of the test's own, never the instance folder.
+    stats_db = f"sqlite:///{tmp_path / 'stats.sqlite'}"
+    return {"TWILIO_AUTH_TOKEN": TOKEN, "CLOCK": clock, "TESTING": True, "DATABASE_URL": stats_db}
 
 
 @pytest.fixture
 def app(config: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> Flask:
     # The developer's own environment must not leak into the app under test.
-    for name in ("TWILIO_AUTH_TOKEN", "IVR_PUBLIC_URL", "IVR_DEVELOPMENT", "IVR_CONTENT_FILE"):
+    for name in (
+        "TWILIO_AUTH_TOKEN",
+        "IVR_PUBLIC_URL",
+        "IVR_DEVELOPMENT",
+        "IVR_CONTENT_FILE",
+        "IVR_DATABASE_URL",
+    ):
         monkeypatch.delenv(name, raising=False)
     return create_app(config)
 
