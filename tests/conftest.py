@@ -18,6 +18,9 @@ from werkzeug.test import TestResponse
 
 from ivr import create_app
 
+# The statistics tests' fixtures (databases of each kind) live in their own module.
+pytest_plugins = ["stats_fixtures"]
+
 TOKEN = "test-auth-token-0123456789abcdef"
 CPH = ZoneInfo("Europe/Copenhagen")
 SECRETARIAT = "+4597662400"
