@@ -59,10 +59,20 @@ def stats(
 ) -> None:
     """Show what callers asked about and when they called; or delete old events with --prune."""
     store = Store(database_url(url))
-    if prune_days is not None:
-        deleted = store.prune(datetime.now(UTC) - timedelta(days=prune_days))
-        click.echo(f"deleted {deleted} call events older than {prune_days} days")
-        return
+    try:
+        if prune_days is not None:
+            deleted = store.prune(datetime.now(UTC) - timedelta(days=prune_days))
+            click.echo(f"deleted {deleted} call events older than {prune_days} days")
+        else:
+            _report(store, since, until, as_json, content_path)
+    finally:
+        store.dispose()
+
+
+def _report(
+    store: Store, since: datetime | None, until: datetime | None, as_json: bool, content_path: Path | None
+) -> None:
+    """Print the report of the period."""
     try:
         content = load_content(content_path)
     except ContentError as error:
