@@ -67,6 +67,9 @@ def _record(url: str, worker: int) -> None:
     recorder = Recorder(Store(url))
     for i in range(EVENTS_EACH):
         recorder(call_event(f"w{worker}-{i}", T0 + timedelta(seconds=i), "section", menu="1", key="1"))
+        if i % 10 == 9:
+            # Many small transactions, so the processes' writes overlap rather than one batch each.
+            recorder.flush()
     recorder.close()
 
 

@@ -19,6 +19,8 @@ LOW, HIGH = (238, 242, 246), (24, 78, 119)  # empty cell, busiest cell
 class Cell:
     """One weekday-hour square of the heat map."""
 
+    weekday: int
+    hour: int
     x: int
     y: int
     count: int
@@ -86,7 +88,9 @@ def heat_map(counts: Sequence[Sequence[int]], hours: OpeningHours) -> HeatMap:
         for hour, count in enumerate(row):
             fill, dark = shade(count, most)
             title = f"{WEEKDAYS[weekday]} kl. {hour:02d}-{(hour + 1) % 24:02d}: {count} opkald"
-            cells.append(Cell(LEFT + hour * CELL_W, TOP + weekday * CELL_H, count, fill, dark, title))
+            cells.append(
+                Cell(weekday, hour, LEFT + hour * CELL_W, TOP + weekday * CELL_H, count, fill, dark, title)
+            )
     start, end = _hour(hours.opens), _hour(hours.closes)
     boxes = tuple(
         Box(LEFT + start * CELL_W, TOP + weekday * CELL_H, (end - start) * CELL_W)

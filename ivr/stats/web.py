@@ -73,7 +73,8 @@ def stats_page() -> Response:
     result = report.build(store.rows(*period.bounds()), period)
     titles = report.section_titles(line.content.sections)
     sections = [(f"{s.key}. {s.title}", result.sections.get(s.key, 0)) for s in line.content.sections]
-    transfers = [(report.label(name), n) for name, n in {**result.transfers, **result.dials}.items()]
+    transfers = [(report.label(name), n) for name, n in result.transfers.items()]
+    dials = [(report.label(name), n) for name, n in result.dials.items()]
     html = render_template(
         "stats/page.html",
         report=result,
@@ -83,6 +84,7 @@ def stats_page() -> Response:
         days=charts.bar_chart([(day.isoformat(), n) for day, n in result.calls_per_day.items()]),
         sections=charts.bar_chart(sections),
         transfers=charts.bar_chart(transfers),
+        dials=charts.bar_chart(dials),
         endings=[(_ending(name, titles), n) for name, n in result.endings.items()],
         label=report.label,
     )
