@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -57,3 +58,15 @@ def test_the_page_shows_with_the_staff_credentials(staff_app: Flask) -> None:
 def test_a_bad_date_in_the_address_counts_as_none(staff_app: Flask) -> None:
     response = staff_app.test_client().get("/staff/stats?since=igår", headers=basic(USER, PASSWORD))
     assert response.status_code == 200
+
+
+def test_an_unreadable_database_gives_a_polite_503(
+    config: dict[str, Any], app: Flask, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the database folder should be")
+    broken = {**config, "DATABASE_URL": f"sqlite:///{blocker / 'stats.sqlite'}"}
+    staff = create_app({**broken, "STAFF_USER": USER, "STAFF_PASSWORD": PASSWORD})
+    response = staff.test_client().get("/staff/stats", headers=basic(USER, PASSWORD))
+    assert response.status_code == 503
+    assert "could not read the call events" in caplog.text

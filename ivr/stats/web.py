@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import hmac
+import logging
 from collections.abc import Callable, Mapping
 from datetime import date
 from functools import wraps
 from typing import TypeVar
 
 from flask import Blueprint, Response, abort, current_app, render_template, request
+from sqlalchemy.exc import SQLAlchemyError
 
 from ivr.flow import MAIN
 from ivr.line import Line
@@ -17,6 +19,7 @@ from ivr.stats.store import Store
 
 bp = Blueprint("staff_stats", __name__, url_prefix="/staff", template_folder="templates")
 View = TypeVar("View", bound=Callable[..., object])
+log = logging.getLogger(__name__)
 REALM = 'Basic realm="Rodblokade-linjen, personale", charset="UTF-8"'
 # Everything is inline and from this server: the page loads nothing from anywhere else.
 SECURITY_HEADERS = {
@@ -70,7 +73,14 @@ def stats_page() -> Response:
     store: Store = current_app.extensions["ivr.stats.store"]
     hours = line.content.hours
     period = report.Period(_date_arg("since"), _date_arg("until"), hours.timezone)
-    result = report.build(store.rows(*period.bounds()), period)
+    try:
+        rows = store.rows(*period.bounds())
+    except (SQLAlchemyError, OSError):  # the database is down, or its folder cannot be made
+        log.exception("statistics: could not read the call events")
+        return Response(
+            "Statistikken kan ikke læses lige nu. Prøv igen senere.\n", 503, headers=SECURITY_HEADERS
+        )
+    result = report.build(rows, period)
     titles = report.section_titles(line.content.sections)
     sections = [(f"{s.key}. {s.title}", result.sections.get(s.key, 0)) for s in line.content.sections]
     transfers = [(report.label(name), n) for name, n in result.transfers.items()]
