@@ -12,6 +12,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from ivr import events, health, settings, stats, voice
 from ivr.line import Line
+from ivr.webhook_request import WebhookRequest
 
 __all__ = ["create_app"]
 log = logging.getLogger("ivr")
@@ -20,6 +21,7 @@ log = logging.getLogger("ivr")
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """Create the line's Flask app: defaults, then IVR_* environment, then test overrides."""
     app = Flask(__name__)
+    app.request_class = WebhookRequest
     app.config.from_mapping(settings.defaults())
     app.config.from_prefixed_env(settings.PREFIX.rstrip("_"))
     settings.apply_environment(app.config)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from ivr import spoken
+from ivr import settings, spoken
 from ivr.content import Content, ContentError, load_content
 from ivr.schedule import Schedule
 from ivr.stats.cli import stats
@@ -18,7 +18,6 @@ CONTENT_OPTION = click.option(
     "--content",
     "content_path",
     type=click.Path(dir_okay=False, path_type=Path),
-    envvar="IVR_CONTENT_FILE",
     help="Content file to use (default: IVR_CONTENT_FILE, else the packaged one).",
 )
 
@@ -29,10 +28,11 @@ def main() -> None:
 
 
 def _load(content_path: Path | None) -> Content:
-    """Load the content, or exit 1 printing each problem."""
+    """Load the content as the line would, with its IVR_* settings, or exit 1 printing each problem."""
     try:
-        return load_content(content_path)
-    except ContentError as error:
+        config = settings.from_environment()
+        return load_content(content_path or config["CONTENT_FILE"], config["SECRETARIAT_NUMBER"])
+    except (ContentError, settings.ConfigError) as error:
         click.echo(str(error), err=True)
         sys.exit(1)
 

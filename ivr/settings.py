@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from flask import Config
+
 PREFIX = "IVR_"
 TOKEN_VARIABLE = "TWILIO_AUTH_TOKEN"
 
@@ -103,7 +105,17 @@ def apply_environment(config: MutableMapping[str, Any], environ: Mapping[str, st
     config[TOKEN_VARIABLE] = environ.get(TOKEN_VARIABLE) or None
 
 
-def validate(config: MutableMapping[str, Any]) -> None:
+def from_environment() -> Config:
+    """Return the settings as the app reads them (defaults, then IVR_* variables), validated."""
+    config = Config(Path.cwd())
+    config.from_mapping(defaults())
+    config.from_prefixed_env(PREFIX.rstrip("_"))
+    apply_environment(config)
+    validate(config, require_token=False)
+    return config
+
+
+def validate(config: MutableMapping[str, Any], require_token: bool = True) -> None:
     """Parse every setting in place, or raise ConfigError naming each bad variable."""
     problems = []
     for setting in SETTINGS:
@@ -111,7 +123,7 @@ def validate(config: MutableMapping[str, Any]) -> None:
             config[setting.name] = setting.parse(config.get(setting.name, setting.default))
         except ValueError as error:
             problems.append(f"{setting.variable}={config.get(setting.name)!r}: {error}")
-    if not config.get(TOKEN_VARIABLE) and not config.get("DEVELOPMENT"):
+    if require_token and not config.get(TOKEN_VARIABLE) and not config.get("DEVELOPMENT"):
         problems.append(
             f"{TOKEN_VARIABLE} is not set: the line cannot check that requests come from Twilio. "
             f"Set it to the account's auth token (or {PREFIX}DEVELOPMENT=true on a developer's machine)."

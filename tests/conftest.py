@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import xml.etree.ElementTree as ET
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -19,7 +20,7 @@ from werkzeug.test import TestResponse
 from ivr import create_app
 
 # The statistics tests' fixtures (databases of each kind) live in their own module.
-pytest_plugins = ["stats_fixtures"]
+pytest_plugins = ["tests.stats_fixtures"]
 
 TOKEN = "test-auth-token-0123456789abcdef"
 CPH = ZoneInfo("Europe/Copenhagen")
@@ -82,6 +83,14 @@ def verbs(root: ET.Element) -> list[str]:
     return [child.tag for child in root]
 
 
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Keep the developer's own IVR_* and Twilio settings out of every test."""
+    for name in list(os.environ):
+        if name.startswith(("IVR_", "TWILIO_")):
+            monkeypatch.delenv(name)
+
+
 @pytest.fixture
 def clock() -> FixedClock:
     return FixedClock(OPEN_TIME)
@@ -95,16 +104,7 @@ def config(clock: FixedClock, tmp_path: Path) -> dict[str, Any]:
 
 
 @pytest.fixture
-def app(config: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> Flask:
-    # The developer's own environment must not leak into the app under test.
-    for name in (
-        "TWILIO_AUTH_TOKEN",
-        "IVR_PUBLIC_URL",
-        "IVR_DEVELOPMENT",
-        "IVR_CONTENT_FILE",
-        "IVR_DATABASE_URL",
-    ):
-        monkeypatch.delenv(name, raising=False)
+def app(config: dict[str, Any]) -> Flask:
     return create_app(config)
 
 

@@ -13,14 +13,15 @@ from ivr.events import CallEvent
 from ivr.stats.store import Store, drop_schema
 
 POSTGRES_VARIABLE = "IVR_TEST_POSTGRES_URL"
+# Read once at start: the suite's clean_environment fixture removes every IVR_* variable from each test.
+POSTGRES_URL = os.environ.get(POSTGRES_VARIABLE)
 
 
 def postgres_url() -> str:
     """Return the test PostgreSQL URL, or skip: CI always sets it (see .ci/postgres)."""
-    url = os.environ.get(POSTGRES_VARIABLE)
-    if not url:
+    if not POSTGRES_URL:
         pytest.skip(f"{POSTGRES_VARIABLE} is not set; .ci/postgres starts a server and prints one")
-    return url
+    return POSTGRES_URL
 
 
 def fresh_postgres() -> str:

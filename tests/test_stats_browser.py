@@ -11,12 +11,12 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from stats_fixtures import call_event
 from werkzeug.serving import make_server
 
 from ivr import create_app
 from ivr.events import CallEvent
 from ivr.stats.store import Store, as_row
+from tests.stats_fixtures import call_event
 
 CHROMIUM = "/usr/bin/chromium"
 # Never let the browser reach out: no updates, no sync, no sandbox (root in CI).

@@ -7,12 +7,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import CALL, CLOSED_TIME, TOKEN, FixedClock, TwilioClient
 from flask import Flask
 
 from ivr import create_app
 from ivr.stats.recorder import Recorder
 from ivr.stats.store import Row, Store
+from tests.conftest import CALL, CLOSED_TIME, TOKEN, FixedClock, TwilioClient
 
 
 def recorded(app: Flask) -> list[Row]:

@@ -8,10 +8,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from click.testing import CliRunner
-from stats_fixtures import call_event
 
 from ivr.cli import main
 from ivr.stats.store import Store, as_row
+from tests.stats_fixtures import call_event
 
 CPH = ZoneInfo("Europe/Copenhagen")
 WEDNESDAY = datetime(2026, 11, 25, 11, 15, tzinfo=CPH)

@@ -9,10 +9,10 @@ import textwrap
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from stats_fixtures import call_event
 
 from ivr.stats.recorder import Recorder
 from ivr.stats.store import Store, as_row
+from tests.stats_fixtures import call_event
 
 T0 = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
 PROCESSES = 4

@@ -8,8 +8,9 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import click
-from flask import Flask
+from flask import Config, Flask
 
+from ivr import settings
 from ivr.content import Content, ContentError, load_content
 from ivr.stats import report
 from ivr.stats.store import Store, default_url
@@ -21,6 +22,14 @@ def database_url(url: str | None) -> str:
     """Return the given URL, or the default SQLite file in the line's instance folder."""
     # Flask("ivr") finds the same instance folder as the app the line runs.
     return url or default_url(Flask("ivr").instance_path)
+
+
+def _settings() -> Config:
+    """Read the line's IVR_* settings, or stop naming each bad one."""
+    try:
+        return settings.from_environment()
+    except settings.ConfigError as error:
+        raise click.ClickException(str(error)) from None
 
 
 @click.command()
@@ -37,7 +46,6 @@ def database_url(url: str | None) -> str:
 @click.option(
     "--database",
     "url",
-    envvar="IVR_DATABASE_URL",
     metavar="URL",
     help="Database URL (default: IVR_DATABASE_URL, else the instance folder's SQLite file).",
 )
@@ -45,8 +53,7 @@ def database_url(url: str | None) -> str:
     "--content",
     "content_path",
     type=click.Path(dir_okay=False, path_type=Path),
-    envvar="IVR_CONTENT_FILE",
-    help="Content file, for section titles and the time zone.",
+    help="Content file, for section titles and hours (default: IVR_CONTENT_FILE, else the packaged one).",
 )
 def stats(
     *,
@@ -58,25 +65,31 @@ def stats(
     content_path: Path | None,
 ) -> None:
     """Show what callers asked about and when they called; or delete old events with --prune."""
-    store = Store(database_url(url))
+    config = _settings()
+    store = Store(database_url(url or config["DATABASE_URL"]))
     try:
         if prune_days is not None:
             deleted = store.prune(datetime.now(UTC) - timedelta(days=prune_days))
             click.echo(f"deleted {deleted} call events older than {prune_days} days")
         else:
-            _report(store, since, until, as_json, content_path)
+            content_file = content_path or config["CONTENT_FILE"]
+            _report(store, since, until, as_json, load_checked(content_file, config["SECRETARIAT_NUMBER"]))
     finally:
         store.dispose()
 
 
-def _report(
-    store: Store, since: datetime | None, until: datetime | None, as_json: bool, content_path: Path | None
-) -> None:
-    """Print the report of the period."""
+def load_checked(path: Path | None, number: str | None) -> Content:
+    """Load the content file as the line does, or stop naming each problem."""
     try:
-        content = load_content(content_path)
+        return load_content(path, number)
     except ContentError as error:
         raise click.ClickException(str(error)) from None
+
+
+def _report(
+    store: Store, since: datetime | None, until: datetime | None, as_json: bool, content: Content
+) -> None:
+    """Print the report of the period."""
     period = report.Period(_day(since), _day(until), content.hours.timezone)
     result = report.build(store.rows(*period.bounds()), period)
     if as_json:
