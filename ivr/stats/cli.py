@@ -107,8 +107,8 @@ def text_lines(result: report.Report, content: Content) -> list[str]:
     span = f"{result.since or 'the first event'} to {result.until or 'today'}"
     lines = [f"Call statistics, {span} ({content.hours.timezone.key} time)"]
     lines.append(f"calls: {result.calls}  events: {result.events}")
-    lines += _table("Calls per day", {f"{day} {report.WEEKDAYS[day.weekday()][:3]}": n
-                                      for day, n in result.calls_per_day.items()})  # fmt: skip
+    per_day = {f"{day} {report.WEEKDAYS[day.weekday()][:3]}": n for day, n in result.calls_per_day.items()}
+    lines += _table("Calls per day", per_day)
     lines += ["", "Calls by weekday and hour (calls started)"]
     lines.append("      " + " ".join(f"{h:>3}" for h in range(24)))
     for weekday, hours in enumerate(result.heatmap):

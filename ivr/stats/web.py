@@ -50,8 +50,8 @@ def staff_only(view: View) -> View:
         given_password = (auth.password or "") if auth and auth.type == "basic" else ""
         # Compare both, always, so the time taken tells nothing about which one was wrong.
         if not (_same(given_user, user) & _same(given_password, password)):
-            return Response("Log ind med personalets brugernavn og adgangskode.\n", 401,
-                            {"WWW-Authenticate": REALM, **SECURITY_HEADERS})  # fmt: skip
+            headers = {"WWW-Authenticate": REALM, **SECURITY_HEADERS}
+            return Response("Log ind med personalets brugernavn og adgangskode.\n", 401, headers)
         return view(*args, **kwargs)
 
     return checked  # type: ignore[return-value]
@@ -71,8 +71,7 @@ def stats_page() -> Response:
     """Show the call statistics of a period with a heat map and bar charts."""
     line: Line = current_app.extensions["ivr.line"]
     store: Store = current_app.extensions["ivr.stats.store"]
-    hours = line.content.hours
-    period = report.Period(_date_arg("since"), _date_arg("until"), hours.timezone)
+    period = report.Period(_date_arg("since"), _date_arg("until"), line.content.hours.timezone)
     try:
         rows = store.rows(*period.bounds())
     except (SQLAlchemyError, OSError):  # the database is down, or its folder cannot be made
@@ -80,25 +79,26 @@ def stats_page() -> Response:
         return Response(
             "Statistikken kan ikke læses lige nu. Prøv igen senere.\n", 503, headers=SECURITY_HEADERS
         )
-    result = report.build(rows, period)
+    html = _render(report.build(rows, period), line)
+    return Response(html, content_type="text/html; charset=utf-8", headers=SECURITY_HEADERS)
+
+
+def _render(result: report.Report, line: Line) -> str:
+    """Lay out the report's plots and render the page."""
     titles = report.section_titles(line.content.sections)
     sections = [(f"{s.key}. {s.title}", result.sections.get(s.key, 0)) for s in line.content.sections]
-    transfers = [(report.label(name), n) for name, n in result.transfers.items()]
-    dials = [(report.label(name), n) for name, n in result.dials.items()]
-    html = render_template(
+    return render_template(
         "stats/page.html",
         report=result,
-        heat=charts.heat_map(result.heatmap, hours),
-        hours=hours,
-        weekdays=report.WEEKDAYS,
+        hours=line.content.hours,
+        heat=charts.heat_map(result.heatmap, line.content.hours),
         days=charts.bar_chart([(day.isoformat(), n) for day, n in result.calls_per_day.items()]),
         sections=charts.bar_chart(sections),
-        transfers=charts.bar_chart(transfers),
-        dials=charts.bar_chart(dials),
+        transfers=charts.bar_chart([(report.label(name), n) for name, n in result.transfers.items()]),
+        dials=charts.bar_chart([(report.label(name), n) for name, n in result.dials.items()]),
         endings=[(_ending(name, titles), n) for name, n in result.endings.items()],
         label=report.label,
     )
-    return Response(html, content_type="text/html; charset=utf-8", headers=SECURITY_HEADERS)
 
 
 def _ending(name: str, titles: Mapping[str, str]) -> str:
