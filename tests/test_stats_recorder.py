@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from ivr.stats import recorder as recorder_module
 from ivr.stats.recorder import Recorder
 from ivr.stats.store import Store, as_row
 from tests.stats_fixtures import call_event
@@ -97,3 +98,19 @@ def test_no_retention_keeps_everything(tmp_path: Path) -> None:
     recorder(call_event("new", T0, "welcome"))
     recorder.close()
     assert store.count() == 2
+
+
+def test_an_idle_writer_still_prunes_once_a_day(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(recorder_module, "WAKE_SECONDS", 0.01)
+    store = Store(f"sqlite:///{tmp_path / 'stats.sqlite'}")
+    now = [T0]
+    recorder = Recorder(store, retention_days=30, clock=lambda: now[0])
+    recorder(call_event("first", T0, "welcome"))
+    assert recorder.flush()
+    # No more calls; a day later the writer, woken by its timer alone, deletes what is now too old.
+    now[0] = T0 + timedelta(days=31)
+    deadline = time.monotonic() + 5
+    while store.count() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    recorder.close()
+    assert store.count() == 0

@@ -18,6 +18,8 @@ log = logging.getLogger(__name__)
 QUEUE_SIZE = 10_000
 BATCH_SIZE = 500
 PRUNE_EVERY = timedelta(days=1)
+# The idle writer wakes this often (seconds) to see whether pruning is due.
+WAKE_SECONDS = 3600.0
 Clock = Callable[[], datetime]
 
 
@@ -130,10 +132,13 @@ class Recorder:
 
 
 def _take_batch(items: queue.Queue[Any]) -> tuple[list[dict[str, Any]], list[threading.Event], bool]:
-    """Block for one item, then take whatever else is queued, up to a batch."""
+    """Wait for one item (or an hour), then take whatever else is queued, up to a batch."""
     batch: list[dict[str, Any]] = []
     markers: list[threading.Event] = []
-    item = items.get()
+    try:
+        item = items.get(timeout=WAKE_SECONDS)
+    except queue.Empty:
+        return batch, markers, False
     while True:
         if isinstance(item, _Close):
             return batch, markers, True
