@@ -14,6 +14,7 @@ from ivr.call_cli import call
 from ivr.content import Content, ContentError, load_content
 from ivr.graph import graph_command
 from ivr.schedule import Schedule
+from ivr.stats.cli import stats
 
 CONTENT_OPTION = click.option(
     "--content",
@@ -91,3 +92,4 @@ def hours(content_path: Path | None, at_text: str | None, as_json: bool) -> None
 
 main.add_command(call)
 main.add_command(graph_command)
+main.add_command(stats)

@@ -7,6 +7,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -17,6 +18,9 @@ from twilio.request_validator import RequestValidator
 from werkzeug.test import TestResponse
 
 from ivr import create_app
+
+# The statistics tests' fixtures (databases of each kind) live in their own module.
+pytest_plugins = ["tests.stats_fixtures"]
 
 TOKEN = "test-auth-token-0123456789abcdef"
 CPH = ZoneInfo("Europe/Copenhagen")
@@ -93,8 +97,10 @@ def clock() -> FixedClock:
 
 
 @pytest.fixture
-def config(clock: FixedClock) -> dict[str, Any]:
-    return {"TWILIO_AUTH_TOKEN": TOKEN, "CLOCK": clock, "TESTING": True}
+def config(clock: FixedClock, tmp_path: Path) -> dict[str, Any]:
+    # Call statistics go to a database of the test's own, never the instance folder.
+    stats_db = f"sqlite:///{tmp_path / 'stats.sqlite'}"
+    return {"TWILIO_AUTH_TOKEN": TOKEN, "CLOCK": clock, "TESTING": True, "DATABASE_URL": stats_db}
 
 
 @pytest.fixture
