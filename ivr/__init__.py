@@ -10,8 +10,9 @@ from flask import Flask
 from twilio.request_validator import RequestValidator
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from ivr import calllog, events, health, safety, settings, voice
+from ivr import calllog, events, health, preview, safety, settings, stats, voice
 from ivr.line import Line
+from ivr.webhook_request import WebhookRequest
 
 __all__ = ["create_app"]
 log = logging.getLogger("ivr")
@@ -20,6 +21,7 @@ log = logging.getLogger("ivr")
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """Create the line's Flask app: defaults, then IVR_* environment, then test overrides."""
     app = Flask(__name__)
+    app.request_class = WebhookRequest
     app.config.from_mapping(settings.defaults())
     app.config.from_prefixed_env(settings.PREFIX.rstrip("_"))
     settings.apply_environment(app.config)
@@ -48,6 +50,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.config["PROVIDE_AUTOMATIC_OPTIONS"] = False
     app.register_blueprint(voice.bp)
     app.register_blueprint(health.bp)
+    preview.init_app(app)
+    stats.init_app(app)
     safety.init_app(app)
     calllog.init_app(app)
     return app

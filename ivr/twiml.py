@@ -17,7 +17,7 @@ class Urls(Protocol):
 
     def key(self, menu: str, tries: int) -> str: ...
 
-    def dial(self, menu: str) -> str: ...
+    def dial(self) -> str: ...
 
 
 class Renderer:
@@ -72,5 +72,5 @@ class Renderer:
     def _dial(self, response: VoiceResponse, reply: Reply) -> None:
         for prompt in reply.prompts:
             self.speaker.add(response, prompt)
-        dial = response.dial(action=self.urls.dial(reply.menu), method="POST", timeout=self.dial_timeout)
+        dial = response.dial(action=self.urls.dial(), method="POST", timeout=self.dial_timeout)
         dial.number(self.number)

@@ -22,8 +22,8 @@ class FlaskUrls:
     def key(self, menu: str, tries: int) -> str:
         return url_for("voice.key", menu=menu, tries=tries)
 
-    def dial(self, menu: str) -> str:
-        return url_for("voice.dial", menu=menu)
+    def dial(self) -> str:
+        return url_for("voice.dial")
 
 
 def line() -> Line:

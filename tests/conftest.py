@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import xml.etree.ElementTree as ET
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -16,6 +18,9 @@ from twilio.request_validator import RequestValidator
 from werkzeug.test import TestResponse
 
 from ivr import create_app
+
+# The statistics tests' fixtures (databases of each kind) live in their own module.
+pytest_plugins = ["tests.stats_fixtures"]
 
 TOKEN = "test-auth-token-0123456789abcdef"
 CPH = ZoneInfo("Europe/Copenhagen")
@@ -78,21 +83,28 @@ def verbs(root: ET.Element) -> list[str]:
     return [child.tag for child in root]
 
 
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Keep the developer's own IVR_* and Twilio settings out of every test."""
+    for name in list(os.environ):
+        if name.startswith(("IVR_", "TWILIO_")):
+            monkeypatch.delenv(name)
+
+
 @pytest.fixture
 def clock() -> FixedClock:
     return FixedClock(OPEN_TIME)
 
 
 @pytest.fixture
-def config(clock: FixedClock) -> dict[str, Any]:
-    return {"TWILIO_AUTH_TOKEN": TOKEN, "CLOCK": clock, "TESTING": True}
+def config(clock: FixedClock, tmp_path: Path) -> dict[str, Any]:
+    # Call statistics go to a database of the test's own, never the instance folder.
+    stats_db = f"sqlite:///{tmp_path / 'stats.sqlite'}"
+    return {"TWILIO_AUTH_TOKEN": TOKEN, "CLOCK": clock, "TESTING": True, "DATABASE_URL": stats_db}
 
 
 @pytest.fixture
-def app(config: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> Flask:
-    # The developer's own environment must not leak into the app under test.
-    for name in ("TWILIO_AUTH_TOKEN", "IVR_PUBLIC_URL", "IVR_DEVELOPMENT", "IVR_CONTENT_FILE"):
-        monkeypatch.delenv(name, raising=False)
+def app(config: dict[str, Any]) -> Flask:
     return create_app(config)
 
 

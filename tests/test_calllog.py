@@ -7,13 +7,13 @@ import logging
 import sys
 
 import pytest
-from conftest import CALL, SECRETARIAT, TwilioClient
 from flask import Flask
 from flask.testing import FlaskClient
 
 from ivr import calllog
 from ivr.events import call_hash
 from ivr.line import Line
+from tests.conftest import CALL, SECRETARIAT, TwilioClient
 
 CALLER = {
     "From": "+4520304050",

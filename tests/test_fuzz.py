@@ -7,7 +7,6 @@ from datetime import UTC, datetime
 from urllib.parse import urlencode
 
 import pytest
-from conftest import CALL, OPEN_TIME, SECRETARIAT, TOKEN, FixedClock, spoken
 from flask import Flask
 from flask.testing import FlaskClient
 from hypothesis import HealthCheck, example, given, settings
@@ -17,6 +16,7 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.test import TestResponse
 
 from ivr import create_app
+from tests.conftest import CALL, OPEN_TIME, SECRETARIAT, TOKEN, FixedClock, spoken
 
 VALIDATOR = RequestValidator(TOKEN)
 KEYPAD = "0123456789*#"

@@ -7,12 +7,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import TwilioClient
 from flask import Flask
 from flask.testing import FlaskClient
 
 from ivr import contentwatch, create_app
 from ivr.content import default_path
+from tests.conftest import TwilioClient
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ import xml.etree.ElementTree as ET
 from datetime import datetime
 
 import pytest
-from conftest import CALL, CLOSED_TIME, OPEN_TIME, FixedClock, TwilioClient, spoken, verbs
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -14,6 +13,7 @@ from ivr import create_app, safety
 from ivr.content import Content
 from ivr.events import call_hash
 from ivr.line import Line
+from tests.conftest import CALL, CLOSED_TIME, OPEN_TIME, FixedClock, TwilioClient, spoken, verbs
 
 CALL_ROUTES = [
     ("/voice", {}),

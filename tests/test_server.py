@@ -18,11 +18,11 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from conftest import CALL, TOKEN, TwilioClient
 
 from ivr import create_app, gunicorn_conf
 from ivr.cli import main
 from ivr.server import LineServer, server_options
+from tests.conftest import CALL, TOKEN, TwilioClient
 
 ROOT = Path(__file__).resolve().parent.parent
 IVR = Path(sys.executable).parent / "ivr"

@@ -1,0 +1,191 @@
+"""The content file: every prompt present, faithful to the leaflet, and every problem named."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from ivr.cli import main
+from ivr.content import SYSTEM_PROMPTS, Content, ContentError, default_path, load_content
+
+LEAFLET = Path(__file__).parent.parent / "docs" / "leaflet" / "rodblokade.txt"
+# The leaflet's headings, in order; the text before the first is section 1.
+HEADINGS = ("SÅDAN FOREGÅR OPERATIONEN", "SÅDAN FORBEREDER DU DIG", "NÅR DU KOMMER HJEM", "KOMPLIKATIONER")
+STOP = "KONTAKT OG MERE VIDEN"
+
+
+@pytest.fixture(scope="module")
+def content() -> Content:
+    return load_content()
+
+
+def leaflet_sections() -> list[str]:
+    """Split the verbatim leaflet into its five spoken sections."""
+    text = LEAFLET.read_text(encoding="utf-8").split(STOP)[0]
+    parts = re.split("|".join(HEADINGS), text)
+    assert len(parts) == 5, "the leaflet's headings changed"
+    return parts
+
+
+def words(text: str) -> set[str]:
+    return {w for w in re.findall(r"[a-zæøå]+", text.lower()) if len(w) > 1}
+
+
+def test_every_system_prompt_and_section_has_text(content: Content) -> None:
+    ids = [prompt.id for prompt in content.all_prompts()]
+    assert ids == [*SYSTEM_PROMPTS, "section_1", "section_2", "section_3", "section_4", "section_5"]
+    assert all(prompt.text.strip() and "{" not in prompt.text for prompt in content.all_prompts())
+
+
+def test_sections_follow_the_leaflet_order(content: Content) -> None:
+    assert [s.key for s in content.sections] == ["1", "2", "3", "4", "5"]
+    titles = [s.title.upper() for s in content.sections[1:]]
+    assert titles == list(HEADINGS)
+
+
+@pytest.mark.parametrize("index", range(5))
+def test_each_section_covers_its_leaflet_section(content: Content, index: int) -> None:
+    leaflet = words(leaflet_sections()[index])
+    said = words(content.sections[index].prompt.text)
+    missing = leaflet - said
+    # Adapting for the ear may change a word or two ("2 grunde" becomes "to grunde"), no more.
+    assert len(missing) <= max(2, len(leaflet) // 40), sorted(missing)
+
+
+def test_section_four_keeps_the_follow_up_weeks(content: Content) -> None:
+    assert "4 til 6 uger" in content.sections[3].prompt.text
+
+
+def test_main_menu_announces_every_section_key(content: Content) -> None:
+    menu = content.prompt("main_menu").text
+    for section in content.sections:
+        assert f"Tryk {section.key} " in menu
+    assert f"Tryk {content.keys.transfer} " in content.prompt("transfer_offer").text
+
+
+def test_welcome_tells_urgent_callers_to_ring_112(content: Content) -> None:
+    assert "1-1-2" in content.prompt("welcome").text
+
+
+def test_placeholders_are_filled(content: Content) -> None:
+    assert "mandag til fredag klokken 10 til 14" in content.prompt("closed").text
+    assert "syvoghalvfems, seksogtreds, fireogtyve, nul nul" in content.prompt("transfer_failed").text
+    assert content.next_opening("i morgen klokken 10").text == "Sekretariatet åbner igen i morgen klokken 10."
+
+
+def test_number_override(content: Content) -> None:
+    assert load_content(number="+4511223344").number == "+4511223344"
+
+
+Edit = Callable[[str], str]
+
+BROKEN: list[tuple[str, Edit, str, str]] = [
+    ("missing prompt", lambda t: re.sub(r"\ngoodbye = .*\n", "\n", t), "prompts.goodbye", "missing"),
+    ("bad number", lambda t: t.replace('"+4597662400"', '"97 66 24 00"'), "secretariat.number", "phone number"),
+    ("bad time", lambda t: t.replace('opens = "10:00"', 'opens = "10"'), "hours.opens", "time like"),
+    ("closes first", lambda t: t.replace('closes = "14:00"', 'closes = "09:00"'), "hours.closes", "after"),
+    ("bad day", lambda t: t.replace('"fredag"]', '"friday"]'), "hours.days", "weekday"),
+    ("bad zone", lambda t: t.replace("Europe/Copenhagen", "Europe/Aarhus"), "hours.timezone", "time zone"),
+    ("bad closed day", lambda t: t.replace('"12-31"', '"13-45"'), "hours.extra_closed_days[1]", "MM-DD"),
+    ("placeholder", lambda t: t.replace("{hours}.\"", "{hour}.\"", 1), "prompts.closed", "unknown placeholder"),
+    ("empty text", lambda t: t.replace('invalid = "Den tast kender jeg ikke."', 'invalid = " "'),
+     "prompts.invalid", "non-empty"),
+    ("typo prompt", lambda t: t.replace("goodbye = ", "goodby = "), "prompts.goodby", "not used"),
+    ("reserved key", lambda t: t.replace('transfer = "0"', 'transfer = "5"'), "sections[4].key", "digit"),
+    ("twin section", lambda t: t.replace('key = "2"', 'key = "1"'), "sections[1].key", "earlier section"),
+    ("shared key", lambda t: t.replace('repeat = "*"', 'repeat = "#"'), "keys", "share"),
+    ("template", lambda t: t.replace("{when}", "{nar}"), "templates.next_opening", "unknown placeholder"),
+    ("not toml", lambda t: t + "\n[[[", "(file)", "not valid TOML"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("name", "edit", "key", "problem"), BROKEN, ids=[b[0] for b in BROKEN])
+def test_problems_name_file_key_and_problem(
+    tmp_path: Path, name: str, edit: Edit, key: str, problem: str
+) -> None:
+    path = tmp_path / "content.toml"
+    original = default_path().read_text(encoding="utf-8")
+    changed = edit(original)
+    assert changed != original, f"the edit for {name!r} did not apply"
+    path.write_text(changed, encoding="utf-8")
+    with pytest.raises(ContentError) as caught:
+        load_content(path)
+    lines = str(caught.value).splitlines()
+    assert any(line.startswith(f"{path}: {key}: ") and problem in line for line in lines), lines
+
+
+def test_all_problems_are_reported_at_once(tmp_path: Path) -> None:
+    path = tmp_path / "content.toml"
+    text = default_path().read_text(encoding="utf-8")
+    path.write_text(text.replace('opens = "10:00"', 'opens = "x"').replace("goodbye = ", "goodby = "))
+    with pytest.raises(ContentError) as caught:
+        load_content(path)
+    keys = {key for key, _ in caught.value.problems}
+    assert {"hours.opens", "prompts.goodbye", "prompts.goodby"} <= keys
+
+
+def test_missing_file_is_named(tmp_path: Path) -> None:
+    with pytest.raises(ContentError, match="not found"):
+        load_content(tmp_path / "nowhere.toml")
+
+
+def test_cli_check_passes_on_the_shipped_file() -> None:
+    result = CliRunner().invoke(main, ["check"])
+    assert result.exit_code == 0, result.output
+    assert "ok" in result.output
+
+
+def test_cli_check_exits_1_naming_each_problem(tmp_path: Path) -> None:
+    path = tmp_path / "content.toml"
+    path.write_text(default_path().read_text(encoding="utf-8").replace('opens = "10:00"', 'opens = "ti"'))
+    result = CliRunner().invoke(main, ["check", "--content", str(path)])
+    assert result.exit_code == 1
+    assert f"{path}: hours.opens: " in result.output
+
+
+def test_cli_prompts_json_lists_every_prompt(content: Content) -> None:
+    result = CliRunner().invoke(main, ["prompts", "--json"])
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.output)
+    assert [row["id"] for row in rows] == [p.id for p in content.all_prompts()]
+    assert all(row["text"] for row in rows)
+
+
+@pytest.mark.parametrize(
+    ("at", "is_open", "next_opening"),
+    [
+        ("2026-11-25T10:00", True, "2026-11-26T10:00:00+01:00"),
+        ("2026-11-25T14:00:00+01:00", False, "2026-11-26T10:00:00+01:00"),
+        ("2026-03-28T12:00:00Z", False, "2026-03-30T10:00:00+02:00"),
+        ("2026-12-24T11:00", False, "2026-12-28T10:00:00+01:00"),
+    ],
+)
+def test_cli_hours_json(at: str, is_open: bool, next_opening: str) -> None:
+    result = CliRunner().invoke(main, ["hours", "--at", at, "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output) == {"open": is_open, "next_opening": next_opening}
+
+
+def test_cli_hours_rejects_a_bad_moment() -> None:
+    result = CliRunner().invoke(main, ["hours", "--at", "tomorrow"])
+    assert result.exit_code == 2
+    assert "ISO" in result.output
+
+
+def test_cli_check_applies_the_line_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("IVR_SECRETARIAT_NUMBER", '"not a number"')
+    result = CliRunner().invoke(main, ["check"])
+    assert result.exit_code == 1
+    assert "IVR_SECRETARIAT_NUMBER" in result.output
+
+
+def test_cli_check_reads_the_content_file_setting(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("IVR_CONTENT_FILE", str(tmp_path / "missing.toml"))
+    result = CliRunner().invoke(main, ["check"])
+    assert result.exit_code == 1
+    assert "missing.toml: (file): not found" in result.output

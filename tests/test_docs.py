@@ -1,0 +1,22 @@
+"""Documentation that cannot drift: every setting and CLI command is in the README."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ivr.cli import main
+from ivr.settings import SETTINGS, TOKEN_VARIABLE
+
+README = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("variable", [s.variable for s in SETTINGS] + [TOKEN_VARIABLE])
+def test_every_setting_is_in_the_readme_table(variable: str) -> None:
+    assert f"| `{variable}` |" in README
+
+
+@pytest.mark.parametrize("command", sorted(main.commands))
+def test_every_cli_command_is_mentioned(command: str) -> None:
+    assert f"ivr {command}" in README

@@ -1,0 +1,144 @@
+"""Opening hours: boundaries, weekends, Danish holidays, extra closed days and daylight saving."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from ivr.content import load_content
+from ivr.schedule import ClosedDay, OpeningHours, Schedule
+
+CPH = ZoneInfo("Europe/Copenhagen")
+
+
+@pytest.fixture
+def schedule() -> Schedule:
+    return Schedule(load_content().hours)
+
+
+def local(*args: int) -> datetime:
+    return datetime(*args, tzinfo=CPH)  # type: ignore[arg-type, misc]
+
+
+@pytest.mark.parametrize(
+    ("hour", "minute", "is_open"),
+    [(9, 59, False), (10, 0, True), (13, 59, True), (14, 0, False), (0, 0, False), (23, 59, False)],
+)
+def test_boundaries_on_a_weekday(schedule: Schedule, hour: int, minute: int, is_open: bool) -> None:
+    assert schedule.is_open(local(2026, 11, 25, hour, minute)) is is_open
+
+
+def test_one_second_before_closing_is_open(schedule: Schedule) -> None:
+    assert schedule.is_open(local(2026, 11, 25, 13, 59, 59))
+    assert not schedule.is_open(local(2026, 11, 25, 9, 59, 59))
+
+
+@pytest.mark.parametrize("day", [28, 29])  # Saturday and Sunday
+def test_weekends_are_closed(schedule: Schedule, day: int) -> None:
+    assert not schedule.is_open(local(2026, 11, day, 11, 0))
+
+
+@pytest.mark.parametrize(
+    "day",
+    [
+        (2026, 1, 1),  # Nytårsdag, Thursday
+        (2026, 4, 2),  # Skærtorsdag
+        (2026, 4, 3),  # Langfredag
+        (2026, 4, 6),  # Anden påskedag
+        (2026, 5, 14),  # Kristi himmelfartsdag
+        (2026, 5, 25),  # Anden pinsedag
+        (2026, 12, 25),  # Juledag, Friday
+        (2027, 3, 25),  # Skærtorsdag
+        (2027, 3, 29),  # Anden påskedag
+        (2027, 5, 6),  # Kristi himmelfartsdag
+        (2027, 5, 17),  # Anden pinsedag
+        (2027, 1, 1),  # Nytårsdag, Friday
+        (2023, 5, 5),  # Store bededag, still a holiday in 2023
+    ],
+)
+def test_danish_public_holidays_are_closed(schedule: Schedule, day: tuple[int, int, int]) -> None:
+    assert not schedule.is_open(local(*day, 11, 0))
+    assert schedule.closed_reason(datetime(*day).date()) not in (None, "ekstra lukkedag")
+
+
+def test_store_bededag_is_a_working_day_from_2024(schedule: Schedule) -> None:
+    # The fourth Friday after Easter: 26 April 2024, 16 May 2025.
+    assert schedule.is_open(local(2024, 4, 26, 11, 0))
+    assert schedule.is_open(local(2025, 5, 16, 11, 0))
+
+
+@pytest.mark.parametrize("day", [(2026, 12, 24), (2026, 12, 31), (2027, 12, 24), (2027, 12, 31)])
+def test_shipped_extra_closed_days(schedule: Schedule, day: tuple[int, int, int]) -> None:
+    assert not schedule.is_open(local(*day, 11, 0))
+
+
+def test_extra_closed_day_for_one_year_only() -> None:
+    hours = load_content().hours
+    schedule = Schedule(
+        OpeningHours(hours.timezone, hours.weekdays, hours.opens, hours.closes, (ClosedDay(6, 4, 2027),))
+    )
+    assert not schedule.is_open(local(2027, 6, 4, 11, 0))
+    assert schedule.is_open(local(2026, 6, 4, 11, 0))
+
+
+@pytest.mark.parametrize(
+    ("at", "expected"),
+    [
+        (local(2026, 11, 25, 9, 0), local(2026, 11, 25, 10, 0)),  # later today
+        (local(2026, 11, 25, 10, 0), local(2026, 11, 26, 10, 0)),  # open now: the next period
+        (local(2026, 11, 27, 14, 0), local(2026, 11, 30, 10, 0)),  # Friday after closing
+        (local(2026, 4, 1, 15, 0), local(2026, 4, 7, 10, 0)),  # Easter: Thu, Fri, weekend, Monday
+        (local(2026, 12, 23, 14, 0), local(2026, 12, 28, 10, 0)),  # Christmas
+        (local(2026, 12, 30, 14, 0), local(2027, 1, 4, 10, 0)),  # New Year
+    ],
+)
+def test_next_opening(schedule: Schedule, at: datetime, expected: datetime) -> None:
+    assert schedule.status(at).next_opening == expected
+
+
+def test_spring_forward_keeps_ten_o_clock_local(schedule: Schedule) -> None:
+    # Clocks go from 02:00 to 03:00 on Sunday 29 March 2026; Monday opens at 10:00 summer time.
+    status = schedule.status(local(2026, 3, 28, 12, 0))
+    assert status.next_opening == local(2026, 3, 30, 10, 0)
+    assert status.next_opening.utcoffset() == local(2026, 7, 1, 0, 0).utcoffset()
+    assert not schedule.is_open(datetime(2026, 3, 30, 7, 59, tzinfo=UTC))
+    assert schedule.is_open(datetime(2026, 3, 30, 8, 0, tzinfo=UTC))
+    assert not schedule.is_open(datetime(2026, 3, 30, 12, 0, tzinfo=UTC))
+
+
+def test_fall_back_keeps_ten_o_clock_local(schedule: Schedule) -> None:
+    # Clocks go from 03:00 back to 02:00 on Sunday 25 October 2026; Monday opens at 10:00 winter time.
+    status = schedule.status(local(2026, 10, 24, 12, 0))
+    assert status.next_opening == local(2026, 10, 26, 10, 0)
+    assert status.next_opening.isoformat() == "2026-10-26T10:00:00+01:00"
+    assert not schedule.is_open(datetime(2026, 10, 26, 8, 59, tzinfo=UTC))
+    assert schedule.is_open(datetime(2026, 10, 26, 9, 0, tzinfo=UTC))
+
+
+def test_status_is_never_reused_past_a_change(schedule: Schedule) -> None:
+    assert schedule.is_open(local(2026, 11, 25, 13, 59))
+    assert not schedule.is_open(local(2026, 11, 25, 14, 0))
+    assert schedule.is_open(local(2026, 11, 26, 10, 0))
+    # A clock that goes backwards gets a fresh answer too.
+    assert not schedule.is_open(local(2026, 11, 25, 9, 0))
+
+
+def test_status_is_not_reused_across_midnight(schedule: Schedule) -> None:
+    evening = schedule.status(local(2026, 11, 24, 23, 59))
+    morning = schedule.status(local(2026, 11, 25, 0, 1))
+    assert evening.next_opening == morning.next_opening
+    assert morning.at == local(2026, 11, 25, 0, 1)
+
+
+def test_naive_times_are_refused(schedule: Schedule) -> None:
+    with pytest.raises(ValueError, match="time zone"):
+        schedule.status(datetime(2026, 11, 25, 11, 0))
+
+
+def test_hours_that_never_open_are_reported() -> None:
+    every_day = tuple(ClosedDay(m, d) for m in range(1, 13) for d in range(1, 32) if not (m == 2 and d > 29))
+    hours = OpeningHours(CPH, frozenset({0}), time(10), time(14), every_day)
+    with pytest.raises(ValueError, match="never open"):
+        Schedule(hours).status(local(2026, 11, 25, 11, 0))

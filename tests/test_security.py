@@ -1,0 +1,176 @@
+"""Signatures and start-up configuration: only Twilio gets answers, and mistakes stop the start."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import pytest
+from flask.testing import FlaskClient
+from twilio.request_validator import RequestValidator
+from werkzeug.datastructures import MultiDict
+
+from ivr import create_app
+from ivr.content import ContentError
+from ivr.settings import ConfigError
+from tests.conftest import CALL, SECRETARIAT, TOKEN, TwilioClient
+
+ROUTES = ["/voice", "/voice/key?menu=main&tries=0", "/voice/dial", "/voice/fallback"]
+
+
+def signature(url: str, form: dict[str, str], token: str = TOKEN) -> str:
+    return str(RequestValidator(token).compute_signature(url, form))
+
+
+@pytest.mark.parametrize("path", ROUTES)
+def test_signed_requests_are_answered(twilio: TwilioClient, path: str) -> None:
+    assert twilio.post(path).status_code == 200
+
+
+@pytest.mark.parametrize("path", ROUTES)
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {},
+        {"X-Twilio-Signature": ""},
+        {"X-Twilio-Signature": "bm90IGEgc2lnbmF0dXJl"},
+        {"X-Twilio-Signature": signature("http://localhost/voice/other", CALL)},
+        {"X-Twilio-Signature": signature("http://localhost/voice", CALL, token="another-account")},
+    ],
+    ids=["missing", "empty", "garbage", "other-url", "other-token"],
+)
+def test_unsigned_or_wrongly_signed_requests_get_403(
+    client: FlaskClient, path: str, headers: dict[str, str]
+) -> None:
+    response = client.post(path, data=CALL, headers=headers)
+    assert response.status_code == 403
+
+
+def test_a_tampered_body_gets_403(client: FlaskClient) -> None:
+    good = signature("http://localhost/voice/key?menu=main&tries=0", {**CALL, "Digits": "1"})
+    response = client.post(
+        "/voice/key?menu=main&tries=0", data={**CALL, "Digits": "0"}, headers={"X-Twilio-Signature": good}
+    )
+    assert response.status_code == 403
+
+
+def test_a_tampered_query_gets_403(client: FlaskClient) -> None:
+    good = signature("http://localhost/voice/key?menu=main&tries=0", {**CALL, "Digits": "9"})
+    response = client.post(
+        "/voice/key?menu=main&tries=2", data={**CALL, "Digits": "9"}, headers={"X-Twilio-Signature": good}
+    )
+    assert response.status_code == 403
+
+
+def test_behind_a_proxy_the_public_url_is_checked(config: dict[str, Any]) -> None:
+    app = create_app({**config, "PUBLIC_URL": "https://ivr.example.dk/"})
+    public = TwilioClient(app.test_client(), base="https://ivr.example.dk")
+    internal = TwilioClient(app.test_client(), base="http://localhost")
+    assert public.post("/voice/key?menu=2&tries=0", {"Digits": "1"}).status_code == 200
+    assert internal.post("/voice/key?menu=2&tries=0", {"Digits": "1"}).status_code == 403
+
+
+def test_trusted_forwarded_headers_give_the_public_url(config: dict[str, Any]) -> None:
+    forwarded = {
+        "X-Forwarded-Proto": "https",
+        "X-Forwarded-Host": "ivr.example.dk",
+        "X-Forwarded-For": "1.2.3.4",
+    }
+    trusting = TwilioClient(
+        create_app({**config, "TRUSTED_PROXIES": 1}).test_client(), base="https://ivr.example.dk"
+    )
+    assert trusting.post("/voice", headers=forwarded).status_code == 200
+    # Without trust, the same headers are ignored: a client cannot choose the URL that is checked.
+    wary = TwilioClient(create_app(config).test_client(), base="https://ivr.example.dk")
+    assert wary.post("/voice", headers=forwarded).status_code == 403
+
+
+def test_no_token_refuses_to_start(config: dict[str, Any]) -> None:
+    with pytest.raises(ConfigError, match="TWILIO_AUTH_TOKEN"):
+        create_app({**config, "TWILIO_AUTH_TOKEN": None})
+
+
+def test_development_mode_runs_without_a_token_and_says_so_loudly(
+    config: dict[str, Any], caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.WARNING, logger="ivr"):
+        app = create_app({**config, "TWILIO_AUTH_TOKEN": None, "DEVELOPMENT": True})
+    assert any("DEVELOPMENT MODE" in r.message and r.levelno == logging.WARNING for r in caplog.records)
+    assert app.test_client().post("/voice", data=CALL).status_code == 200
+
+
+def test_the_token_comes_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch, config: dict[str, Any]
+) -> None:
+    monkeypatch.setenv("TWILIO_AUTH_TOKEN", "from-the-environment")
+    app = create_app({"CLOCK": config["CLOCK"]})
+    client = TwilioClient(app.test_client(), token="from-the-environment")
+    assert client.post("/voice").status_code == 200
+
+
+def test_ivr_settings_come_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch, config: dict[str, Any]
+) -> None:
+    monkeypatch.setenv("IVR_VOICE", "Polly.Mads")
+    monkeypatch.setenv("IVR_SECRETARIAT_NUMBER", '"+4511223344"')
+    monkeypatch.setenv("IVR_GATHER_TIMEOUT", "10")
+    client = TwilioClient(create_app(config).test_client())
+    root = client.twiml("/voice/key?menu=main&tries=0", {"Digits": "0"})
+    assert [n.text for n in root.iter("Number")] == ["+4511223344"]
+    assert {say.get("voice") for say in root.iter("Say")} == {"Polly.Mads"}
+
+
+def test_an_unquoted_number_from_the_environment_still_works(
+    monkeypatch: pytest.MonkeyPatch, config: dict[str, Any]
+) -> None:
+    # Flask JSON-decodes IVR_* values; a bare number would otherwise arrive as an int.
+    monkeypatch.setenv("IVR_SECRETARIAT_NUMBER", SECRETARIAT)
+    client = TwilioClient(create_app(config).test_client())
+    root = client.twiml("/voice/key?menu=main&tries=0", {"Digits": "0"})
+    assert [n.text for n in root.iter("Number")] == [SECRETARIAT]
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("IVR_GATHER_TIMEOUT", "soon"),
+        ("IVR_GATHER_TIMEOUT", "0"),
+        ("IVR_PUBLIC_URL", "ftp://ivr.example.dk"),
+        ("IVR_DEVELOPMENT", "maybe"),
+        ("IVR_TRUSTED_PROXIES", "-1"),
+    ],
+)
+def test_bad_settings_name_the_variable(
+    monkeypatch: pytest.MonkeyPatch, config: dict[str, Any], variable: str, value: str
+) -> None:
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(ConfigError, match=variable):
+        create_app(config)
+
+
+def test_a_bad_secretariat_number_names_the_variable(
+    monkeypatch: pytest.MonkeyPatch, config: dict[str, Any]
+) -> None:
+    monkeypatch.setenv("IVR_SECRETARIAT_NUMBER", '"97 66 24 00"')
+    with pytest.raises(ContentError, match="IVR_SECRETARIAT_NUMBER"):
+        create_app(config)
+
+
+def test_duplicated_parameters_are_signed_as_twilio_signs_them(client: FlaskClient) -> None:
+    form = MultiDict([*CALL.items(), ("Digits", "1"), ("Digits", "2")])
+    sig = RequestValidator(TOKEN).compute_signature("http://localhost/voice/key?menu=main&tries=0", form)
+    response = client.post(
+        "/voice/key?menu=main&tries=0",
+        data=form,
+        headers={"X-Twilio-Signature": sig},
+    )
+    assert response.status_code == 200
+
+
+def test_a_signature_for_the_url_without_its_port_is_accepted(client: FlaskClient) -> None:
+    # Twilio signs some URLs without the port they were called on; the validator's full check allows it.
+    sig = signature("http://localhost/voice", CALL)
+    response = client.post(
+        "/voice", data=CALL, headers={"X-Twilio-Signature": sig}, base_url="http://localhost:443"
+    )
+    assert response.status_code == 200

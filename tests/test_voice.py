@@ -1,0 +1,293 @@
+"""The call flow over the webhook: every key at every menu, repeats, failures, transfer and dial outcomes."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from datetime import datetime
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from ivr import create_app
+from ivr.content import Content
+from tests.conftest import CLOSED_TIME, CPH, SECRETARIAT, FixedClock, TwilioClient, spoken, verbs
+
+MENUS = ["main", "1", "2", "3", "4", "5"]
+KEYS = list("0123456789*#")
+
+
+@pytest.fixture
+def content(app: Flask) -> Content:
+    content_: Content = app.extensions["ivr.line"].content
+    return content_
+
+
+def text(content: Content, prompt_id: str) -> str:
+    return content.prompt(prompt_id).text
+
+
+def section_text(content: Content, key: str) -> str:
+    section = content.section(key)
+    assert section is not None
+    return section.prompt.text
+
+
+def action(root: ET.Element) -> dict[str, str]:
+    """Return the menu and tries that the <Gather> action carries, checking the call stays safe."""
+    assert_safe(root)
+    gather = root.find("Gather")
+    assert gather is not None
+    url = urlsplit(gather.get("action", ""))
+    assert url.path == "/voice/key"
+    return {name: values[0] for name, values in parse_qs(url.query).items()}
+
+
+def assert_safe(root: ET.Element) -> None:
+    """Every <Gather> waits for one key, barges in, and is followed by a <Redirect> for silence."""
+    tags = verbs(root)
+    for index, tag in enumerate(tags):
+        if tag == "Gather":
+            gather = root[index]
+            assert gather.get("input") == "dtmf"
+            assert gather.get("numDigits") == "1"
+            assert gather.get("finishOnKey") == ""
+            assert int(gather.get("timeout", "0")) >= 5
+            assert all(child.tag in {"Say", "Play", "Pause"} for child in gather)
+            assert tags[index + 1 : index + 2] == ["Redirect"]
+            assert root[index + 1].text == gather.get("action")
+    assert tags[-1:] in (["Redirect"], ["Hangup"], ["Dial"])
+    for say in root.iter("Say"):
+        assert say.get("language") == "da-DK"
+        assert say.get("voice") == "Polly.Naja"
+        assert (say.text or "").strip()
+
+
+def press(
+    twilio: TwilioClient, menu: str, key: str | None, tries: int = 0, form: dict[str, str] | None = None
+) -> ET.Element:
+    data = dict(form or {})
+    if key is not None:
+        data["Digits"] = key
+    return twilio.twiml(f"/voice/key?menu={menu}&tries={tries}", data)
+
+
+def test_welcome_when_open_offers_the_secretariat(twilio: TwilioClient, content: Content) -> None:
+    root = twilio.twiml("/voice")
+    assert action(root) == {"menu": "main", "tries": "0"}
+    said = spoken(root)
+    assert said == [text(content, "welcome"), text(content, "main_menu"), text(content, "transfer_offer")]
+
+
+def test_welcome_when_closed_says_when_it_opens(
+    twilio: TwilioClient, content: Content, clock: FixedClock
+) -> None:
+    clock.at = CLOSED_TIME
+    said = spoken(twilio.twiml("/voice"))
+    assert said[:3] == [
+        text(content, "welcome"),
+        text(content, "closed"),
+        "Sekretariatet åbner igen i morgen klokken 10.",
+    ]
+    assert text(content, "transfer_offer") not in said
+
+
+@pytest.mark.parametrize("menu", MENUS)
+@pytest.mark.parametrize("key", ["1", "2", "3", "4", "5"])
+def test_section_keys_read_their_section_from_any_menu(
+    twilio: TwilioClient, content: Content, menu: str, key: str
+) -> None:
+    root = press(twilio, menu, key, tries=2)
+    assert spoken(root) == [section_text(content, key), text(content, "section_menu")]
+    assert action(root) == {"menu": key, "tries": "0"}
+
+
+@pytest.mark.parametrize("menu", MENUS)
+def test_star_repeats_what_was_just_read(twilio: TwilioClient, content: Content, menu: str) -> None:
+    root = press(twilio, menu, "*", tries=1)
+    expected = (
+        [text(content, "main_menu"), text(content, "transfer_offer")]
+        if menu == "main"
+        else [section_text(content, menu), text(content, "section_menu")]
+    )
+    assert spoken(root) == expected
+    assert action(root) == {"menu": menu, "tries": "0"}
+
+
+@pytest.mark.parametrize("menu", MENUS)
+def test_hash_returns_to_the_main_menu(twilio: TwilioClient, content: Content, menu: str) -> None:
+    root = press(twilio, menu, "#", tries=2)
+    assert spoken(root) == [text(content, "main_menu"), text(content, "transfer_offer")]
+    assert action(root) == {"menu": "main", "tries": "0"}
+
+
+@pytest.mark.parametrize("menu", MENUS)
+def test_zero_dials_the_secretariat_when_open(twilio: TwilioClient, content: Content, menu: str) -> None:
+    root = press(twilio, menu, "0")
+    assert verbs(root) == ["Say", "Dial"]
+    assert spoken(root) == [text(content, "transfer")]
+    dial = root[1]
+    assert [n.text for n in dial.iter("Number")] == [SECRETARIAT]
+    assert dial.get("action") == "/voice/dial"
+    assert dial.get("timeout") == "30"
+
+
+@pytest.mark.parametrize("menu", MENUS)
+def test_zero_when_closed_never_dials(
+    twilio: TwilioClient, content: Content, clock: FixedClock, menu: str
+) -> None:
+    clock.at = CLOSED_TIME
+    root = press(twilio, menu, "0")
+    assert root.find("Dial") is None
+    assert spoken(root) == [
+        text(content, "closed"),
+        "Sekretariatet åbner igen i morgen klokken 10.",
+        text(content, "main_menu"),
+    ]
+    assert action(root) == {"menu": "main", "tries": "0"}
+
+
+@pytest.mark.parametrize("menu", MENUS)
+@pytest.mark.parametrize("key", ["6", "7", "8", "9"])
+def test_unknown_keys_say_so_then_the_same_menu(
+    twilio: TwilioClient, content: Content, menu: str, key: str
+) -> None:
+    root = press(twilio, menu, key)
+    menu_prompts = (
+        [text(content, "main_menu"), text(content, "transfer_offer")]
+        if menu == "main"
+        else [text(content, "section_menu")]
+    )
+    assert spoken(root) == [text(content, "invalid"), *menu_prompts]
+    assert action(root) == {"menu": menu, "tries": "1"}
+
+
+@pytest.mark.parametrize("menu", MENUS)
+def test_silence_reprompts_the_same_menu(twilio: TwilioClient, content: Content, menu: str) -> None:
+    root = press(twilio, menu, None)
+    assert spoken(root)[0] == text(content, "silence")
+    assert action(root) == {"menu": menu, "tries": "1"}
+
+
+def test_empty_digits_count_as_silence(twilio: TwilioClient, content: Content) -> None:
+    root = press(twilio, "main", "")
+    assert spoken(root)[0] == text(content, "silence")
+
+
+@pytest.mark.parametrize("turns", [["9", "9", "9"], [None, None, None], ["9", None, "7"], [None, "*x", None]])
+def test_three_failed_turns_in_a_row_end_politely(
+    twilio: TwilioClient, content: Content, turns: list[str | None]
+) -> None:
+    tries = 0
+    for turn in turns[:-1]:
+        tries = int(action(press(twilio, "2", turn, tries=tries))["tries"])
+    assert tries == 2
+    last = press(twilio, "2", turns[-1], tries=tries)
+    assert_safe(last)
+    assert verbs(last) == ["Say", "Say", "Hangup"]
+    assert spoken(last)[-1] == text(content, "goodbye")
+
+
+def test_a_valid_key_resets_the_failed_turns(twilio: TwilioClient) -> None:
+    assert action(press(twilio, "main", "9", tries=1))["tries"] == "2"
+    assert action(press(twilio, "main", "3", tries=2))["tries"] == "0"
+    assert action(press(twilio, "3", "9", tries=0))["tries"] == "1"
+
+
+@pytest.mark.parametrize("menu", ["../etc", "99", "", "main%00"])
+def test_unknown_menus_fall_back_to_the_main_menu(twilio: TwilioClient, content: Content, menu: str) -> None:
+    root = press(twilio, menu, "*")
+    assert action(root)["menu"] == "main"
+
+
+@pytest.mark.parametrize("tries", ["-1", "abc", "999999999999", ""])
+def test_odd_tries_values_count_as_none(twilio: TwilioClient, tries: str) -> None:
+    root = twilio.twiml(f"/voice/key?menu=main&tries={tries}", {"Digits": "9"})
+    assert action(root)["tries"] == "1"
+
+
+@pytest.mark.parametrize(
+    ("at", "dials"),
+    [
+        (datetime(2026, 11, 25, 9, 59, tzinfo=CPH), False),
+        (datetime(2026, 11, 25, 10, 0, tzinfo=CPH), True),
+        (datetime(2026, 11, 25, 13, 59, tzinfo=CPH), True),
+        (datetime(2026, 11, 25, 14, 0, tzinfo=CPH), False),
+        (datetime(2026, 11, 28, 11, 0, tzinfo=CPH), False),  # Saturday
+        (datetime(2027, 3, 29, 11, 0, tzinfo=CPH), False),  # Anden påskedag
+        (datetime(2026, 12, 24, 11, 0, tzinfo=CPH), False),  # extra closed day
+    ],
+)
+def test_transfer_follows_the_opening_hours(
+    twilio: TwilioClient, clock: FixedClock, at: datetime, dials: bool
+) -> None:
+    clock.at = at
+    assert (press(twilio, "main", "0").find("Dial") is not None) is dials
+
+
+@pytest.mark.parametrize(
+    ("at", "phrase"),
+    [
+        (datetime(2026, 11, 25, 9, 0, tzinfo=CPH), "i dag klokken 10"),
+        (datetime(2026, 11, 27, 15, 0, tzinfo=CPH), "på mandag klokken 10"),
+        (datetime(2026, 12, 23, 15, 0, tzinfo=CPH), "på mandag klokken 10"),
+    ],
+)
+def test_closed_transfer_says_the_next_opening(
+    twilio: TwilioClient, clock: FixedClock, at: datetime, phrase: str
+) -> None:
+    clock.at = at
+    assert f"Sekretariatet åbner igen {phrase}." in spoken(press(twilio, "main", "0"))
+
+
+@pytest.mark.parametrize("status", ["completed", "answered"])
+def test_a_completed_transfer_says_goodbye(twilio: TwilioClient, content: Content, status: str) -> None:
+    root = twilio.twiml("/voice/dial", {"DialCallStatus": status})
+    assert verbs(root) == ["Say", "Hangup"]
+    assert spoken(root) == [text(content, "goodbye")]
+
+
+@pytest.mark.parametrize("status", ["busy", "no-answer", "failed", "canceled", "", "weird"])
+def test_a_failed_transfer_is_explained_and_returns_to_the_menu(
+    twilio: TwilioClient, content: Content, status: str
+) -> None:
+    root = twilio.twiml("/voice/dial", {"DialCallStatus": status})
+    assert spoken(root)[0] == text(content, "transfer_failed")
+    assert action(root) == {"menu": "main", "tries": "0"}
+
+
+@pytest.mark.parametrize(
+    "form",
+    [{"To": SECRETARIAT}, {"To": "97662400"}, {"To": "+45 97 66 24 00"}, {"ForwardedFrom": SECRETARIAT}],
+)
+def test_loop_guard_never_dials_the_secretariat_from_itself(
+    twilio: TwilioClient, content: Content, form: dict[str, str]
+) -> None:
+    root = press(twilio, "main", "0", form=form)
+    assert root.find("Dial") is None
+    assert spoken(root)[0] == text(content, "transfer_loop")
+    assert action(root) == {"menu": "main", "tries": "0"}
+
+
+def test_fallback_apologises_and_offers_the_menu(twilio: TwilioClient, content: Content) -> None:
+    root = twilio.twiml("/voice/fallback", {"ErrorCode": "11200"})
+    assert spoken(root)[:2] == [text(content, "error"), text(content, "main_menu")]
+    assert action(root) == {"menu": "main", "tries": "0"}
+
+
+def test_configured_voice_and_timeouts(twilio: TwilioClient, app: Flask) -> None:
+    other = create_app({**app.config, "VOICE": "Polly.Mads", "GATHER_TIMEOUT": 9, "DIAL_TIMEOUT": 20})
+    client = TwilioClient(other.test_client())
+    root = client.twiml("/voice/key?menu=main&tries=0", {"Digits": "1"})
+    assert {say.get("voice") for say in root.iter("Say")} == {"Polly.Mads"}
+    assert root.find("Gather").get("timeout") == "9"  # type: ignore[union-attr]
+    dial = client.twiml("/voice/key?menu=main&tries=0", {"Digits": "0"}).find("Dial")
+    assert dial is not None
+    assert dial.get("timeout") == "20"
+
+
+def test_healthz(client: FlaskClient) -> None:
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json["status"] == "ok"
