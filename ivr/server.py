@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 from collections.abc import Mapping
 from inspect import ismodule
@@ -37,14 +38,18 @@ class LineServer(BaseApplication):  # type: ignore[misc]  # gunicorn has no type
 
 
 class JsonLogger(Logger):  # type: ignore[misc]  # gunicorn has no type hints
-    """Gunicorn's own log (start, stop, worker events) as JSON lines, like the line's request log."""
+    """One JSON log stream: gunicorn's own lines and the line's records both go to gunicorn's error log."""
 
     def setup(self, cfg: Any) -> None:
-        """Set gunicorn's handlers up as usual, then give each the JSON formatter."""
+        """Set gunicorn's handlers up as usual, make them write JSON, and send the app's records there."""
         super().setup(cfg)
         for logger in (self.error_log, self.access_log):
             for handler in logger.handlers:
                 handler.setFormatter(calllog.JsonFormatter())
+        # gunicorn.error does not propagate, so sharing its handlers with the root never doubles a line.
+        root = logging.getLogger()
+        root.handlers[:] = list(self.error_log.handlers)
+        root.setLevel(logging.INFO)
 
 
 def server_options(config: Mapping[str, Any], bind: str | None = None) -> dict[str, Any]:
