@@ -57,7 +57,8 @@ def request_fields(response: Response) -> dict[str, Any]:
         fields |= {"call": event.call, "event": event.event, "menu": event.menu, "key": safe_key(event.key)}
     fault: str | None = g.get("ivr_fault")
     if fault is not None:
-        fields["fault"] = fault
+        # When even the apology failed there is no event, but the fault still names its call.
+        fields |= {"call": fields.get("call", g.get("ivr_call")), "fault": fault}
     return fields
 
 

@@ -47,12 +47,15 @@ def answer_fault(error: Exception) -> ResponseReturnValue:
 def apologise(error: Exception) -> Response:
     """Log the fault with the call's hash, then apologise and offer the main menu."""
     g.ivr_fault = type(error).__name__
-    log.error("call %s: %s failed: %s", _call(), request.endpoint, describe(error))
+    g.ivr_call = _call()
+    log.error("call %s: %s failed: %s", g.ivr_call, request.endpoint, describe(error))
     current: Line = current_app.extensions["ivr.line"]
     try:
         return voice.twiml(current.flow.error(current.moment()))
     except Exception as second:
-        log.error("call %s: apology failed too, using the emergency document: %s", _call(), describe(second))
+        log.error(
+            "call %s: apology failed too, using the emergency document: %s", g.ivr_call, describe(second)
+        )
     return Response(current_app.extensions["ivr.emergency"], content_type=voice.TWIML)
 
 

@@ -160,3 +160,20 @@ def test_the_json_formatter_keeps_times_hashes_and_latencies() -> None:
     parsed = json.loads(calllog.JsonFormatter().format(record))
     assert (parsed["call"], parsed["ms"]) == ("1234567890abcdef", 12345.67)
     assert parsed["ts"].startswith("20")
+
+
+def test_when_even_the_apology_fails_the_line_still_names_the_call(
+    app: Flask, twilio: TwilioClient, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    caplog.set_level(logging.INFO)
+    line: Line = app.extensions["ivr.line"]
+
+    def broken(*args: object) -> object:
+        raise OSError("no clock")
+
+    monkeypatch.setattr(line, "clock", broken)
+    twilio.post("/voice", {})
+    [record] = request_lines(caplog)
+    assert record.ivr["call"] == call_hash(CALL["CallSid"], app.extensions["ivr.hash_key"])  # type: ignore[attr-defined]
+    assert record.ivr["fault"] == "OSError"  # type: ignore[attr-defined]
+    assert "event" not in record.ivr  # type: ignore[attr-defined]
