@@ -50,6 +50,8 @@ class JsonLogger(Logger):  # type: ignore[misc]  # gunicorn has no type hints
         root = logging.getLogger()
         root.handlers[:] = list(self.error_log.handlers)
         root.setLevel(logging.INFO)
+        # The JSON lines never show thread or process names, so records need not look them up.
+        logging.logThreads = logging.logProcesses = logging.logMultiprocessing = False
 
 
 def server_options(config: Mapping[str, Any], bind: str | None = None) -> dict[str, Any]:
