@@ -35,12 +35,12 @@ def emergency_document(app: Flask) -> bytes:
 
 
 def answer_fault(error: Exception) -> ResponseReturnValue:
-    """Answer an exception: clean 4xx for HTTP errors, apology TwiML inside a call, else 500."""
+    """Answer an exception: HTTP errors as they are, apology TwiML inside a call, Flask's 500 elsewhere."""
     if isinstance(error, HTTPException):
         return error
     if request.blueprint != voice.bp.name:
-        log.error("request to %s failed: %s", request.endpoint, describe(error))
-        return Response("internal error\n", status=500, content_type="text/plain")
+        # Not a call (staff pages, /healthz): Flask logs it and answers 500, or raises it in tests.
+        raise error
     return apologise(error)
 
 

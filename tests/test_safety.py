@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 from datetime import datetime
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -104,11 +105,16 @@ def test_a_fault_is_logged_with_the_call_hash_and_without_the_message(
     assert message.startswith(f"call {expected}: voice.welcome failed")
 
 
-def test_a_fault_outside_a_call_is_a_plain_500(app: Flask, client: FlaskClient) -> None:
+def test_a_fault_outside_a_call_is_flasks_500(config: dict[str, Any]) -> None:
+    app = create_app({**config, "TESTING": False})
     app.extensions["ivr.content_watch"].state = broken
-    response = client.get("/healthz")
-    assert response.status_code == 500
-    assert response.mimetype == "text/plain"
+    assert app.test_client().get("/healthz").status_code == 500
+
+
+def test_a_fault_outside_a_call_is_raised_in_tests(app: Flask, client: FlaskClient) -> None:
+    app.extensions["ivr.content_watch"].state = broken
+    with pytest.raises(RuntimeError):
+        client.get("/healthz")
 
 
 @pytest.mark.parametrize("path", ["/voice", "/voice/key", "/voice/dial", "/voice/fallback"])
