@@ -84,6 +84,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("MAX_TRIES", 3, "Invalid or silent turns in a row before the line says goodbye.", _whole(1, 10)),
     Setting("PUBLIC_URL", None, "The base URL Twilio calls (https://...), used to check signatures behind a proxy.", _public_url),
     Setting("TRUSTED_PROXIES", 0, "How many reverse proxies' X-Forwarded-* headers to trust when IVR_PUBLIC_URL is unset.", _whole(0, 5)),
+    Setting("AUDIO_DIR", None, "Folder of built audio prompts and their manifest (ivr build-audio). Default: the repository's audio/.", _path),
     Setting("DEVELOPMENT", False, "Allows running without TWILIO_AUTH_TOKEN (signatures unchecked). Never in production.", _flag),
 )  # fmt: skip
 

@@ -7,6 +7,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -93,8 +94,9 @@ def clock() -> FixedClock:
 
 
 @pytest.fixture
-def config(clock: FixedClock) -> dict[str, Any]:
-    return {"TWILIO_AUTH_TOKEN": TOKEN, "CLOCK": clock, "TESTING": True}
+def config(clock: FixedClock, tmp_path: Path) -> dict[str, Any]:
+    # An empty audio folder, so tests hear <Say> whatever audio the repository holds.
+    return {"TWILIO_AUTH_TOKEN": TOKEN, "CLOCK": clock, "TESTING": True, "AUDIO_DIR": tmp_path / "audio"}
 
 
 @pytest.fixture
