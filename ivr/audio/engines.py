@@ -80,7 +80,29 @@ def danish_abbreviations(text: str) -> str:
     return _ABBREVIATION.sub(expand, text)
 
 
-# Chosen on purpose instead of gTTS's defaults (see DANISH_ABBREVIATIONS); their names go into the hash.
+# Google takes 100 characters a request; gTTS splits longer texts with its tokenizer.
+GTTS_MAX_CHARS = 100
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-ZÆØÅ0-9])")
+_CLAUSE_END = re.compile(r"(?<=[,;:])\s+")
+
+
+def sentence_chunks(text: str) -> list[str]:
+    """Split text into requests of whole sentences (long ones at commas), keeping their punctuation."""
+    # gTTS's default tokenizer cuts at every ". " and ", " and drops the mark, so each clause is read as a
+    # separate flat fragment; whole sentences keep Google's intonation. "den 4. januar" is not a sentence end.
+    pieces: list[str] = []
+    for sentence in _SENTENCE_END.split(text):
+        pieces += [sentence] if len(sentence) <= GTTS_MAX_CHARS else _CLAUSE_END.split(sentence)
+    chunks: list[str] = []
+    for piece in pieces:
+        if chunks and len(chunks[-1]) + 1 + len(piece) <= GTTS_MAX_CHARS:
+            chunks[-1] += " " + piece
+        else:
+            chunks.append(piece)
+    return chunks
+
+
+# Chosen on purpose instead of gTTS's defaults (see above); their names go into the hash.
 GTTS_PRE_PROCESSORS: tuple[Callable[[str], str], ...] = (
     pre_processors.tone_marks,
     pre_processors.end_of_line,
@@ -104,7 +126,9 @@ class GttsEngine:
     def settings(self) -> Mapping[str, Any]:
         """Return what decides the sound: language, host, speed and text pre-processing."""
         names = [function.__name__ for function in GTTS_PRE_PROCESSORS]
-        return {"engine": self.name, "lang": self.lang, "tld": self.tld, "slow": self.slow, "pre": names}
+        tokenizer = sentence_chunks.__name__
+        return {"engine": self.name, "lang": self.lang, "tld": self.tld, "slow": self.slow, "pre": names,
+                "tokenizer": tokenizer}  # fmt: skip
 
     def synthesize(self, text: str) -> Sound:
         """Fetch the MP3 for `text`; raise TransientError for network and server trouble."""
@@ -115,6 +139,7 @@ class GttsEngine:
             slow=self.slow,
             lang_check=False,  # the language list is static; checking it only slows start-up
             pre_processor_funcs=list(GTTS_PRE_PROCESSORS),
+            tokenizer_func=sentence_chunks,
             timeout=self.timeout,
         )
         buffer = io.BytesIO()
