@@ -37,6 +37,8 @@ class Library:
         self.folder = folder
         self.entries = {key: entry for key, entry in entries.items() if manifest.present(folder, entry)}
         self.files = {entry.file: _audio_file(folder, entry) for entry in self.entries.values()}
+        # Filled in by log_status at start-up: fresh, stale and missing prompts, e.g. for a health check.
+        self.counts: Counter[Status] = Counter()
 
     @classmethod
     def load(cls, folder: Path) -> Library:
@@ -70,6 +72,7 @@ class Library:
         """Log how many prompts are fresh, stale and missing, naming the ones spoken with <Say>."""
         statuses = self.statuses(prompts)
         counts = Counter(statuses.values())
+        self.counts = counts
         fallback = sorted(key for key, value in statuses.items() if value != "fresh")
         level = logging.WARNING if fallback else logging.INFO
         log.log(

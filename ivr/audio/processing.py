@@ -35,8 +35,9 @@ class Output:
 
     format: Literal["wav", "mp3"] = "wav"
     sample_rate: int = 8000
-    lead_in_ms: int = 200
-    silence_dbfs: float = -45.0
+    lead_in_ms: int = 250
+    tail_ms: int = 250
+    silence_below_peak_db: float = 40.0
     loudness_dbfs: float = -18.0
     peak_dbfs: float = -1.0
     mp3_bitrate: str = "32k"
@@ -73,8 +74,12 @@ class WavInfo:
 def process(sound: Sound, output: Output) -> Processed:
     """Turn an engine's or a recording's sound into the file Twilio plays."""
     segment = _decode(sound).set_channels(1)
-    segment = _level(_trim(segment, output.silence_dbfs), output)
-    segment = AudioSegment.silent(duration=output.lead_in_ms, frame_rate=segment.frame_rate) + segment
+    segment = _level(_trim(segment, output.silence_below_peak_db), output)
+    # A short lead-in and tail: prompts played one after another get a natural pause between them.
+    rate = segment.frame_rate
+    segment = (
+        AudioSegment.silent(output.lead_in_ms, rate) + segment + AudioSegment.silent(output.tail_ms, rate)
+    )
     data = _encode(segment, output)
     if output.format == "wav":
         info = wav_info(data)
@@ -100,8 +105,11 @@ def _decode(sound: Sound) -> AudioSegment:
     return AudioSegment.from_file(io.BytesIO(sound.data), format=sound.format, codec=sound.codec)
 
 
-def _trim(segment: AudioSegment, threshold: float) -> AudioSegment:
-    """Cut leading and trailing silence; a sound that is all silence is an error."""
+def _trim(segment: AudioSegment, below_peak_db: float) -> AudioSegment:
+    """Cut leading and trailing silence, measured from the peak so quiet recordings work too."""
+    if segment.max_dBFS == float("-inf"):
+        raise SynthesisError("the sound is silent")
+    threshold = segment.max_dBFS - below_peak_db
     start = silence.detect_leading_silence(segment, silence_threshold=threshold)
     end = len(segment) - silence.detect_leading_silence(segment.reverse(), silence_threshold=threshold)
     if end - start < 100:
