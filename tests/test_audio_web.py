@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import shutil
 import xml.etree.ElementTree as ET
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -180,3 +181,14 @@ def test_a_stray_file_in_the_folder_is_not_served(config: dict[str, Any], audio:
     (audio / "secret-0123456789ab.wav").write_bytes(b"RIFF")
     client = app_with(config, AUDIO_DIR=audio).test_client()
     assert client.get("/audio/secret-0123456789ab.wav").status_code == 404
+
+
+def test_an_edited_manifest_cannot_point_outside_the_folder(config: dict[str, Any], audio: Path) -> None:
+    entries = manifest.load(audio)
+    (audio.parent / "secret.wav").write_bytes(b"RIFF")
+    entries["welcome"] = replace(entries["welcome"], file="../secret.wav", size=4)
+    manifest.save(audio, entries)
+    client = app_with(config, AUDIO_DIR=audio).test_client()
+    root = TwilioClient(client).twiml("/voice")
+    assert spoken(root) == [load_content().prompt("welcome").text]
+    assert client.get("/audio/..%2Fsecret.wav").status_code == 404

@@ -22,7 +22,7 @@ log = logging.getLogger(__name__)
 # Raise when processing changes in a way the settings do not show, so every prompt is rebuilt once.
 PIPELINE_VERSION = 1
 RECORDED = "recorded"
-_BUILT_FILE = re.compile(r"^[A-Za-z0-9_]+-[0-9a-f]{12}\.(wav|mp3)$")
+_BUILT_FILE = re.compile(rf"^[A-Za-z0-9_]+-[0-9a-f]{{12}}\.({'|'.join(manifest.EXTENSIONS)})$")
 Outcome = Literal["built", "unchanged", "failed"]
 Progress = Callable[[str, Outcome], None]
 

@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 MANIFEST = "manifest.json"
 VERSION = 1
+EXTENSIONS = ("wav", "mp3")
 Status = Literal["fresh", "stale", "missing"]
 
 
@@ -95,7 +96,11 @@ def status(entry: Entry | None, text: str, folder: Path) -> Status:
 
 
 def present(folder: Path, entry: Entry) -> bool:
-    """Tell whether the entry's file is there with the size it was built with."""
+    """Tell whether the entry's file is there with the size it was built with, under its proper name."""
+    # A name not made by file_name() (an edited manifest, "../x") is never trusted as a path.
+    proper = {file_name(entry.id, entry.hash, extension) for extension in EXTENSIONS}
+    if entry.file not in proper:
+        return False
     try:
         return (folder / entry.file).stat().st_size == entry.size
     except OSError:
