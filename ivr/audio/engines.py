@@ -117,7 +117,13 @@ class GttsEngine:
     # Synthesis waits on the network, so several prompts are fetched at once.
     workers = 4
 
-    def __init__(self, lang: str = "da", tld: str = "com", slow: bool = False, timeout: float = 20.0) -> None:
+    def __init__(
+        self,
+        lang: str = "da",
+        tld: str = "com",
+        slow: bool = False,
+        timeout: tuple[float, float] = (5.0, 20.0),
+    ) -> None:
         self.lang = lang
         self.tld = tld
         self.slow = slow
@@ -140,7 +146,7 @@ class GttsEngine:
             lang_check=False,  # the language list is static; checking it only slows start-up
             pre_processor_funcs=list(GTTS_PRE_PROCESSORS),
             tokenizer_func=sentence_chunks,
-            timeout=self.timeout,
+            timeout=self.timeout,  # (connect, read): a blocked network fails fast instead of hanging
         )
         buffer = io.BytesIO()
         try:
