@@ -10,9 +10,10 @@ from flask import Flask
 from twilio.request_validator import RequestValidator
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from ivr import events, health, settings, voice
+from ivr import events, health, preview, settings, voice
 from ivr.audio import web as audio_web
 from ivr.line import Line
+from ivr.webhook_request import WebhookRequest
 
 __all__ = ["create_app"]
 log = logging.getLogger("ivr")
@@ -21,6 +22,7 @@ log = logging.getLogger("ivr")
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """Create the line's Flask app: defaults, then IVR_* environment, then test overrides."""
     app = Flask(__name__)
+    app.request_class = WebhookRequest
     app.config.from_mapping(settings.defaults())
     app.config.from_prefixed_env(settings.PREFIX.rstrip("_"))
     settings.apply_environment(app.config)
@@ -49,4 +51,5 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     speaker.library.log_status(app.extensions["ivr.line"].content.all_prompts())
     app.register_blueprint(voice.bp)
     app.register_blueprint(health.bp)
+    preview.init_app(app)
     return app

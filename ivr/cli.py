@@ -9,16 +9,17 @@ from pathlib import Path
 
 import click
 
-from ivr import spoken
+from ivr import settings, spoken
 from ivr.audio.cli import AUDIO_OPTION, audio_rows, build_audio
+from ivr.call_cli import call
 from ivr.content import Content, ContentError, load_content
+from ivr.graph import graph_command
 from ivr.schedule import Schedule
 
 CONTENT_OPTION = click.option(
     "--content",
     "content_path",
     type=click.Path(dir_okay=False, path_type=Path),
-    envvar="IVR_CONTENT_FILE",
     help="Content file to use (default: IVR_CONTENT_FILE, else the packaged one).",
 )
 
@@ -29,10 +30,11 @@ def main() -> None:
 
 
 def _load(content_path: Path | None) -> Content:
-    """Load the content, or exit 1 printing each problem."""
+    """Load the content as the line would, with its IVR_* settings, or exit 1 printing each problem."""
     try:
-        return load_content(content_path)
-    except ContentError as error:
+        config = settings.from_environment()
+        return load_content(content_path or config["CONTENT_FILE"], config["SECRETARIAT_NUMBER"])
+    except (ContentError, settings.ConfigError) as error:
         click.echo(str(error), err=True)
         sys.exit(1)
 
@@ -90,4 +92,6 @@ def hours(content_path: Path | None, at_text: str | None, as_json: bool) -> None
     click.echo(f"next opening: {opening:%Y-%m-%d %H:%M %Z} ({spoken.next_opening(opening, local.date())})")
 
 
+main.add_command(call)
+main.add_command(graph_command)
 main.add_command(build_audio)

@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from flask import Config
+
 PREFIX = "IVR_"
 TOKEN_VARIABLE = "TWILIO_AUTH_TOKEN"
 
@@ -84,6 +86,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("MAX_TRIES", 3, "Invalid or silent turns in a row before the line says goodbye.", _whole(1, 10)),
     Setting("PUBLIC_URL", None, "The base URL Twilio calls (https://...), used to check signatures behind a proxy.", _public_url),
     Setting("TRUSTED_PROXIES", 0, "How many reverse proxies' X-Forwarded-* headers to trust when IVR_PUBLIC_URL is unset.", _whole(0, 5)),
+    Setting("STAFF_USER", None, "Staff user name for the browser preview at /preview (HTTP Basic; serve it over HTTPS only).", _text),
+    Setting("STAFF_PASSWORD", None, "Staff password for /preview. Without user and password the preview exists only in development mode.", _text),
     Setting("AUDIO_DIR", None, "Folder of built audio prompts and their manifest (ivr build-audio). Default: the repository's audio/.", _path),
     Setting("DEVELOPMENT", False, "Allows running without TWILIO_AUTH_TOKEN (signatures unchecked). Never in production.", _flag),
 )  # fmt: skip
@@ -100,7 +104,17 @@ def apply_environment(config: MutableMapping[str, Any], environ: Mapping[str, st
     config[TOKEN_VARIABLE] = environ.get(TOKEN_VARIABLE) or None
 
 
-def validate(config: MutableMapping[str, Any]) -> None:
+def from_environment() -> Config:
+    """Return the settings as the app reads them (defaults, then IVR_* variables), validated."""
+    config = Config(Path.cwd())
+    config.from_mapping(defaults())
+    config.from_prefixed_env(PREFIX.rstrip("_"))
+    apply_environment(config)
+    validate(config, require_token=False)
+    return config
+
+
+def validate(config: MutableMapping[str, Any], require_token: bool = True) -> None:
     """Parse every setting in place, or raise ConfigError naming each bad variable."""
     problems = []
     for setting in SETTINGS:
@@ -108,7 +122,7 @@ def validate(config: MutableMapping[str, Any]) -> None:
             config[setting.name] = setting.parse(config.get(setting.name, setting.default))
         except ValueError as error:
             problems.append(f"{setting.variable}={config.get(setting.name)!r}: {error}")
-    if not config.get(TOKEN_VARIABLE) and not config.get("DEVELOPMENT"):
+    if require_token and not config.get(TOKEN_VARIABLE) and not config.get("DEVELOPMENT"):
         problems.append(
             f"{TOKEN_VARIABLE} is not set: the line cannot check that requests come from Twilio. "
             f"Set it to the account's auth token (or {PREFIX}DEVELOPMENT=true on a developer's machine)."

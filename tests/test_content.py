@@ -175,3 +175,17 @@ def test_cli_hours_rejects_a_bad_moment() -> None:
     result = CliRunner().invoke(main, ["hours", "--at", "tomorrow"])
     assert result.exit_code == 2
     assert "ISO" in result.output
+
+
+def test_cli_check_applies_the_line_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("IVR_SECRETARIAT_NUMBER", '"not a number"')
+    result = CliRunner().invoke(main, ["check"])
+    assert result.exit_code == 1
+    assert "IVR_SECRETARIAT_NUMBER" in result.output
+
+
+def test_cli_check_reads_the_content_file_setting(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("IVR_CONTENT_FILE", str(tmp_path / "missing.toml"))
+    result = CliRunner().invoke(main, ["check"])
+    assert result.exit_code == 1
+    assert "missing.toml: (file): not found" in result.output

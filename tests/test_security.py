@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 from twilio.request_validator import RequestValidator
+from werkzeug.datastructures import MultiDict
 
 from ivr import create_app
 from ivr.content import ContentError
@@ -153,3 +154,23 @@ def test_a_bad_secretariat_number_names_the_variable(
     monkeypatch.setenv("IVR_SECRETARIAT_NUMBER", '"97 66 24 00"')
     with pytest.raises(ContentError, match="IVR_SECRETARIAT_NUMBER"):
         create_app(config)
+
+
+def test_duplicated_parameters_are_signed_as_twilio_signs_them(client: FlaskClient) -> None:
+    form = MultiDict([*CALL.items(), ("Digits", "1"), ("Digits", "2")])
+    sig = RequestValidator(TOKEN).compute_signature("http://localhost/voice/key?menu=main&tries=0", form)
+    response = client.post(
+        "/voice/key?menu=main&tries=0",
+        data=form,
+        headers={"X-Twilio-Signature": sig},
+    )
+    assert response.status_code == 200
+
+
+def test_a_signature_for_the_url_without_its_port_is_accepted(client: FlaskClient) -> None:
+    # Twilio signs some URLs without the port they were called on; the validator's full check allows it.
+    sig = signature("http://localhost/voice", CALL)
+    response = client.post(
+        "/voice", data=CALL, headers={"X-Twilio-Signature": sig}, base_url="http://localhost:443"
+    )
+    assert response.status_code == 200

@@ -1,0 +1,1 @@
+"""Benchmarks: rerunnable measurements, not tests."""

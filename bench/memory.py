@@ -1,0 +1,86 @@
+"""Memory: resident size of one gunicorn worker after 1,000 and after 10,000 webhook requests.
+
+    python -m bench.memory [--requests 10000]
+
+Walks the menus with signed requests (every key at every menu, silences, transfers, dial outcomes), so every
+cache on the request path fills as in real use.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import itertools
+from collections.abc import Iterator
+from pathlib import Path
+
+from bench.servers import CALL, Server, gunicorn, sign
+from bench.webhook import DEFAULT_CONFIG
+
+MENUS = ["main", "1", "2", "3", "4", "5"]
+KEYS = [*"0123456789*#", "", "##", "🙂"]
+
+
+def requests() -> Iterator[tuple[str, dict[str, str]]]:
+    """Yield an endless, varied mix of webhook requests."""
+    steps: list[tuple[str, dict[str, str]]] = [("/voice", {}), ("/voice/fallback", {})]
+    for menu, key, tries in itertools.product(MENUS, KEYS, range(3)):
+        steps.append((f"/voice/key?menu={menu}&tries={tries}", {"Digits": key} if key else {}))
+    steps += [("/voice/dial", {"DialCallStatus": s}) for s in ("completed", "busy", "no-answer", "failed")]
+    for number, (path, form) in enumerate(itertools.cycle(steps)):
+        yield path, {**form, "CallSid": f"CA{number:032x}"}
+
+
+def worker_rss_kib(master: int) -> int:
+    """Return the resident size of the master's only worker, from /proc."""
+    children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
+    if len(children) != 1:
+        raise RuntimeError(f"expected one worker, found {len(children)}")
+    for line in Path(f"/proc/{children[0]}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    raise RuntimeError("no VmRSS")
+
+
+def drive(server: Server, count: int, source: Iterator[tuple[str, dict[str, str]]]) -> None:
+    """Send `count` signed requests, one at a time, failing on any non-200."""
+    for _ in range(count):
+        path, form = next(source)
+        request = sign(server.base, path, {**CALL, **form})
+        connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+        headers = {
+            "Content-Type": "application/x-www-form-urlencoded",
+            "X-Twilio-Signature": request.signature,
+        }
+        connection.request("POST", path, body=request.body, headers=headers)
+        response = connection.getresponse()
+        response.read()
+        connection.close()
+        if response.status != 200:
+            raise RuntimeError(f"{path} answered {response.status}")
+
+
+def main() -> None:
+    """Measure and print the worker's RSS at 1,000 and at --requests requests."""
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--requests", type=int, default=10_000)
+    parser.add_argument("--config", type=Path, default=DEFAULT_CONFIG)
+    args = parser.parse_args()
+    source = requests()
+    with gunicorn("bench.apps:line_open()", args.config, ("--workers", "1")) as server:
+        start = worker_rss_kib(server.process.pid)
+        drive(server, 1_000, source)
+        early = worker_rss_kib(server.process.pid)
+        drive(server, args.requests - 1_000, source)
+        late = worker_rss_kib(server.process.pid)
+    print(f"worker RSS at start: {start / 1024:.1f} MiB")
+    print(f"after 1,000 requests: {early / 1024:.1f} MiB")
+    print(
+        f"after {args.requests:,} requests: {late / 1024:.1f} MiB (growth {(late - early) / 1024:+.1f} MiB)"
+    )
+
+
+if __name__ == "__main__":
+    main()

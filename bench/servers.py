@@ -1,0 +1,104 @@
+"""Start the benchmarked apps under gunicorn on loopback, and sign requests as Twilio does."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.parse
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from twilio.request_validator import RequestValidator
+
+ROOT = Path(__file__).resolve().parent.parent
+TOKEN = "benchmark-auth-token"
+CALL = {
+    "CallSid": "CA0123456789abcdef0123456789abcdef",
+    "AccountSid": "AC0123456789abcdef0123456789abcdef",
+    "From": "+4520304050",
+    "To": "+4570701234",
+    "CallStatus": "in-progress",
+    "Direction": "inbound",
+    "ApiVersion": "2010-04-01",
+}
+
+
+@dataclass(frozen=True)
+class Server:
+    """A running gunicorn master on 127.0.0.1."""
+
+    process: subprocess.Popen[bytes]
+    port: int
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+
+@dataclass(frozen=True)
+class SignedRequest:
+    """One webhook request, with the signature Twilio would send for it."""
+
+    path: str
+    body: str
+    signature: str
+
+
+def sign(base: str, path: str, form: Mapping[str, str]) -> SignedRequest:
+    """Build the form body and its X-Twilio-Signature for base + path."""
+    signature = RequestValidator(TOKEN).compute_signature(base + path, dict(form))
+    return SignedRequest(path, urllib.parse.urlencode(form), str(signature))
+
+
+def free_port() -> int:
+    """Ask the kernel for an unused loopback port."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def gunicorn(app: str, config: Path, extra: tuple[str, ...] = ()) -> Iterator[Server]:
+    """Run `app` (module:factory()) under gunicorn with the production config file, on loopback."""
+    port = free_port()
+    env = {**os.environ, "TWILIO_AUTH_TOKEN": TOKEN, "PYTHONPATH": str(ROOT)}
+    env.pop("IVR_DEVELOPMENT", None)
+    command = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "-c",
+        str(config),
+        "--bind",
+        f"127.0.0.1:{port}",
+        *extra,
+        app,
+    ]
+    process = subprocess.Popen(
+        command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        _wait_for(port, process)
+        yield Server(process, port)
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def _wait_for(port: int, process: subprocess.Popen[bytes], seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"gunicorn exited with {process.returncode} before listening")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                time.sleep(0.5)  # let every worker finish booting
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"gunicorn did not listen on port {port} within {seconds} s")
