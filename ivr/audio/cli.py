@@ -77,7 +77,7 @@ def build_audio(  # noqa: PLR0917 (click passes every option as an argument)
         click.echo(str(error), err=True)
         sys.exit(1)
     prompts = content.all_prompts()
-    console = Console(stderr=True)
+    console = Console(stderr=True)  # progress and problems; the summary table goes to stdout
     with Progress(
         TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
         console=console, transient=True,
@@ -99,7 +99,7 @@ def build_audio(  # noqa: PLR0917 (click passes every option as an argument)
             )
         except ValueError as error:
             raise click.BadParameter(str(error), param_hint="--only") from None
-    console.print(summary(report))
+    Console().print(summary(report))
     if report.failed:
         _explain_failures(console, report, engine)
         sys.exit(1)
