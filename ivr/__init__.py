@@ -10,7 +10,7 @@ from flask import Flask
 from twilio.request_validator import RequestValidator
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from ivr import events, health, preview, settings, voice
+from ivr import events, health, preview, settings, stats, voice
 from ivr.audio import web as audio_web
 from ivr.line import Line
 from ivr.webhook_request import WebhookRequest
@@ -52,4 +52,5 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(voice.bp)
     app.register_blueprint(health.bp)
     preview.init_app(app)
+    stats.init_app(app)
     return app

@@ -15,6 +15,7 @@ from ivr.call_cli import call
 from ivr.content import Content, ContentError, load_content
 from ivr.graph import graph_command
 from ivr.schedule import Schedule
+from ivr.stats.cli import stats
 
 CONTENT_OPTION = click.option(
     "--content",
@@ -94,4 +95,5 @@ def hours(content_path: Path | None, at_text: str | None, as_json: bool) -> None
 
 main.add_command(call)
 main.add_command(graph_command)
+main.add_command(stats)
 main.add_command(build_audio)

@@ -90,6 +90,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("STAFF_PASSWORD", None, "Staff password for /preview. Without user and password the preview exists only in development mode.", _text),
     Setting("AUDIO_DIR", None, "Folder of built audio prompts and their manifest (ivr build-audio). Default: the repository's audio/.", _path),
     Setting("DEVELOPMENT", False, "Allows running without TWILIO_AUTH_TOKEN (signatures unchecked). Never in production.", _flag),
+    Setting("DATABASE_URL", None, "Call statistics database (SQLAlchemy URL, e.g. postgresql+psycopg://...). Default: a SQLite file in the instance folder.", _text),
+    Setting("STATS_RETENTION_DAYS", 365, "Days call events are kept; each worker deletes older ones once a day (0 keeps them all).", _whole(0, 3650)),
+    Setting("STAFF_USER", None, "User name for the staff pages (HTTP Basic). Unset: the pages are off, except in development mode.", _text),
+    Setting("STAFF_PASSWORD", None, "Password for the staff pages; set it in the environment only.", _text),
 )  # fmt: skip
 
 

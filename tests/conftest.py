@@ -19,6 +19,9 @@ from werkzeug.test import TestResponse
 
 from ivr import create_app
 
+# The statistics tests' fixtures (databases of each kind) live in their own module.
+pytest_plugins = ["tests.stats_fixtures"]
+
 TOKEN = "test-auth-token-0123456789abcdef"
 CPH = ZoneInfo("Europe/Copenhagen")
 SECRETARIAT = "+4597662400"
@@ -95,8 +98,16 @@ def clock() -> FixedClock:
 
 @pytest.fixture
 def config(clock: FixedClock, tmp_path: Path) -> dict[str, Any]:
-    # An empty audio folder, so tests hear <Say> whatever audio the repository holds.
-    return {"TWILIO_AUTH_TOKEN": TOKEN, "CLOCK": clock, "TESTING": True, "AUDIO_DIR": tmp_path / "audio"}
+    # Call statistics go to a database of the test's own, never the instance folder; an empty audio folder,
+    # so tests hear <Say> whatever audio the repository holds.
+    stats_db = f"sqlite:///{tmp_path / 'stats.sqlite'}"
+    return {
+        "TWILIO_AUTH_TOKEN": TOKEN,
+        "CLOCK": clock,
+        "TESTING": True,
+        "DATABASE_URL": stats_db,
+        "AUDIO_DIR": tmp_path / "audio",
+    }
 
 
 @pytest.fixture

@@ -1,0 +1,132 @@
+"""`ivr stats`: the call statistics in a terminal or as JSON, and deleting old events."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import click
+from flask import Config, Flask
+
+from ivr import settings
+from ivr.content import Content, ContentError, load_content
+from ivr.stats import report
+from ivr.stats.store import Store, default_url
+
+DATE = click.DateTime(formats=["%Y-%m-%d"])
+
+
+def database_url(url: str | None) -> str:
+    """Return the given URL, or the default SQLite file in the line's instance folder."""
+    # Flask("ivr") finds the same instance folder as the app the line runs.
+    return url or default_url(Flask("ivr").instance_path)
+
+
+def _settings() -> Config:
+    """Read the line's IVR_* settings, or stop naming each bad one."""
+    try:
+        return settings.from_environment()
+    except settings.ConfigError as error:
+        raise click.ClickException(str(error)) from None
+
+
+@click.command()
+@click.option("--since", type=DATE, help="First day (YYYY-MM-DD, Copenhagen time), included.")
+@click.option("--until", type=DATE, help="Last day (YYYY-MM-DD, Copenhagen time), included.")
+@click.option("--json", "as_json", is_flag=True, help="Print the statistics as JSON.")
+@click.option(
+    "--prune",
+    "prune_days",
+    type=click.IntRange(min=0),
+    metavar="DAYS",
+    help="Delete events older than DAYS days instead of reporting.",
+)
+@click.option(
+    "--database",
+    "url",
+    metavar="URL",
+    help="Database URL (default: IVR_DATABASE_URL, else the instance folder's SQLite file).",
+)
+@click.option(
+    "--content",
+    "content_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Content file, for section titles and hours (default: IVR_CONTENT_FILE, else the packaged one).",
+)
+def stats(
+    *,
+    since: datetime | None,
+    until: datetime | None,
+    as_json: bool,
+    prune_days: int | None,
+    url: str | None,
+    content_path: Path | None,
+) -> None:
+    """Show what callers asked about and when they called; or delete old events with --prune."""
+    config = _settings()
+    store = Store(database_url(url or config["DATABASE_URL"]))
+    try:
+        if prune_days is not None:
+            deleted = store.prune(datetime.now(UTC) - timedelta(days=prune_days))
+            click.echo(f"deleted {deleted} call events older than {prune_days} days")
+        else:
+            content_file = content_path or config["CONTENT_FILE"]
+            _report(store, since, until, as_json, load_checked(content_file, config["SECRETARIAT_NUMBER"]))
+    finally:
+        store.dispose()
+
+
+def load_checked(path: Path | None, number: str | None) -> Content:
+    """Load the content file as the line does, or stop naming each problem."""
+    try:
+        return load_content(path, number)
+    except ContentError as error:
+        raise click.ClickException(str(error)) from None
+
+
+def _report(
+    store: Store, since: datetime | None, until: datetime | None, as_json: bool, content: Content
+) -> None:
+    """Print the report of the period."""
+    period = report.Period(_day(since), _day(until), content.hours.timezone)
+    result = report.build(store.rows(*period.bounds()), period)
+    if as_json:
+        click.echo(json.dumps(result.as_json(), ensure_ascii=False, indent=2))
+    else:
+        click.echo("\n".join(text_lines(result, content)))
+
+
+def _day(value: datetime | None) -> date | None:
+    return value.date() if value else None
+
+
+def text_lines(result: report.Report, content: Content) -> list[str]:
+    """Render the report as plain text tables."""
+    span = f"{result.since or 'the first event'} to {result.until or 'today'}"
+    lines = [f"Call statistics, {span} ({content.hours.timezone.key} time)"]
+    lines.append(f"calls: {result.calls}  events: {result.events}")
+    per_day = {f"{day} {report.WEEKDAYS[day.weekday()][:3]}": n for day, n in result.calls_per_day.items()}
+    lines += _table("Calls per day", per_day)
+    lines += ["", "Calls by weekday and hour (calls started)"]
+    lines.append("      " + " ".join(f"{h:>3}" for h in range(24)))
+    for weekday, hours in enumerate(result.heatmap):
+        cells = " ".join(f"{n:>3}" if n else "  ." for n in hours)
+        lines.append(f"{report.WEEKDAYS[weekday][:3]:<5} {cells}")
+    titles = report.section_titles(content.sections)
+    chosen = {f"{key} {titles.get(key, '?')}": n for key, n in result.sections.items()}
+    lines += _table("Sections chosen", chosen)
+    lines += _table("Repeats, by menu", result.repeats)
+    lines += _table("Transfers asked", result.transfers)
+    lines += _table("Dial outcomes", result.dials)
+    lines += _table("Hung up by the line", result.line_hangups)
+    lines += _table("Where calls ended (each call's last step)", result.endings)
+    return lines
+
+
+def _table(title: str, rows: Mapping[str, int]) -> list[str]:
+    """Return a titled two-column table, or a line saying there is nothing."""
+    width = max((len(name) for name in rows), default=0)
+    body = [f"  {name:<{width}}  {n:>6}" for name, n in rows.items()] or ["  (none)"]
+    return ["", title, *body]

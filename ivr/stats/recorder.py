@@ -1,0 +1,154 @@
+"""Records call events without making a call wait: a bounded queue, drained by one writer thread."""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import os
+import queue
+import threading
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from ivr.events import CallEvent
+from ivr.stats.store import Store, as_row
+
+log = logging.getLogger(__name__)
+QUEUE_SIZE = 10_000
+BATCH_SIZE = 500
+PRUNE_EVERY = timedelta(days=1)
+# The idle writer wakes this often (seconds) to see whether pruning is due.
+WAKE_SECONDS = 3600.0
+Clock = Callable[[], datetime]
+
+
+class _Close:
+    """The queue item that asks the writer to write what it has and stop."""
+
+
+class Recorder:
+    """An observer of call events that hands each to a writer thread; the request never waits."""
+
+    def __init__(
+        self,
+        store: Store,
+        retention_days: int = 0,
+        queue_size: int = QUEUE_SIZE,
+        clock: Clock | None = None,
+    ) -> None:
+        self.store = store
+        self.retention_days = retention_days
+        self.queue_size = queue_size
+        self.clock = clock or (lambda: datetime.now(UTC))
+        self.dropped = 0
+        self._lock = threading.Lock()
+        self._pid = 0
+        self._queue: queue.Queue[Any] = queue.Queue(queue_size)
+        self._thread: threading.Thread | None = None
+        self._next_prune: datetime | None = None
+
+    def __call__(self, event: CallEvent) -> None:
+        """Queue the event for the writer; when the queue is full, count and log it and go on."""
+        row = as_row(event)
+        try:
+            self._writer_queue().put_nowait(row)
+        except queue.Full:
+            self.dropped += 1
+            log.warning("statistics queue full: dropped a %s event (%d so far)", event.event, self.dropped)
+
+    def flush(self, timeout: float = 10.0) -> bool:
+        """Wait until every event queued so far is written (or dropped); tell whether it finished."""
+        if self._thread is None or self._pid != os.getpid():
+            return True
+        done = threading.Event()
+        self._queue.put(done, timeout=timeout)
+        return done.wait(timeout)
+
+    def close(self, timeout: float = 5.0) -> None:
+        """Write what is queued and stop the writer; called at exit, so a worker's last events stay."""
+        thread = self._thread
+        if thread is None or self._pid != os.getpid() or not thread.is_alive():
+            return
+        try:
+            self._queue.put(_Close(), timeout=timeout)
+        except queue.Full:
+            log.error("statistics writer did not keep up; %d events lost at exit", self._queue.qsize())
+            return
+        thread.join(timeout)
+
+    def _writer_queue(self) -> queue.Queue[Any]:
+        """Return this process's queue, starting its writer on first use (after a fork, too)."""
+        pid = os.getpid()
+        if self._pid != pid:
+            with self._lock:
+                if self._pid != pid:
+                    # A gunicorn worker forked from a parent gets a queue and thread of its own.
+                    self._queue = queue.Queue(self.queue_size)
+                    self._thread = threading.Thread(
+                        target=self._drain, args=(self._queue,), name="ivr-stats-writer", daemon=True
+                    )
+                    self._thread.start()
+                    self._pid = pid
+                    atexit.register(self.close)
+        return self._queue
+
+    def _drain(self, items: queue.Queue[Any]) -> None:
+        """Write events in batches until asked to close."""
+        while True:
+            batch, markers, closing = _take_batch(items)
+            self._write(batch)
+            for marker in markers:
+                marker.set()
+            if closing:
+                self.store.dispose()
+                return
+            self._prune_when_due()
+
+    def _write(self, batch: list[dict[str, Any]]) -> None:
+        """Insert one batch; on any storage error log it and drop the batch, never raise."""
+        if not batch:
+            return
+        try:
+            self.store.add(batch)
+        except Exception:
+            log.exception("statistics: could not store %d call events; they are dropped", len(batch))
+
+    def _prune_when_due(self) -> None:
+        """Once a day, delete events older than the retention period."""
+        if self.retention_days <= 0:
+            return
+        now = self.clock()
+        if self._next_prune is not None and now < self._next_prune:
+            return
+        self._next_prune = now + PRUNE_EVERY
+        try:
+            deleted = self.store.prune(now - timedelta(days=self.retention_days))
+        except Exception:
+            log.exception("statistics: could not delete old call events")
+            return
+        if deleted:
+            log.info("statistics: deleted %d call events older than %d days", deleted, self.retention_days)
+
+
+def _take_batch(items: queue.Queue[Any]) -> tuple[list[dict[str, Any]], list[threading.Event], bool]:
+    """Wait for one item (or an hour), then take whatever else is queued, up to a batch."""
+    batch: list[dict[str, Any]] = []
+    markers: list[threading.Event] = []
+    try:
+        item = items.get(timeout=WAKE_SECONDS)
+    except queue.Empty:
+        return batch, markers, False
+    while True:
+        if isinstance(item, _Close):
+            return batch, markers, True
+        if isinstance(item, threading.Event):
+            markers.append(item)
+        else:
+            batch.append(item)
+        if len(batch) >= BATCH_SIZE:
+            return batch, markers, False
+        try:
+            item = items.get_nowait()
+        except queue.Empty:
+            return batch, markers, False

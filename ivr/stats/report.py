@@ -1,0 +1,149 @@
+"""What the call events say: calls by day, weekday and hour, sections, transfers, where calls end."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from ivr.stats.store import Row
+
+WEEKDAYS = ("mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag", "søndag")
+# How staff read each event; the keys are the flow's Reply.event names.
+EVENT_LABELS = {
+    "welcome": "opkald begyndt",
+    "section": "valgte et afsnit",
+    "repeat": "bad om at høre igen",
+    "main_menu": "hovedmenu",
+    "transfer_open": "omstilling i åbningstiden",
+    "transfer_closed": "omstilling uden for åbningstiden",
+    "transfer_loop": "omstilling fra sekretariatets eget nummer",
+    "invalid": "ukendt tast",
+    "silence": "intet tastetryk",
+    "invalid_goodbye": "linjen lagde på efter ukendte taster",
+    "silence_goodbye": "linjen lagde på efter stilhed",
+    "dial_completed": "omstillet og talt med sekretariatet",
+    "dial_busy": "sekretariatet optaget",
+    "dial_no_answer": "sekretariatet svarede ikke",
+    "dial_failed": "omstilling mislykkedes",
+    "dial_canceled": "omstilling afbrudt",
+    "error": "fejl hos os",
+}
+TRANSFER_EVENTS = ("transfer_open", "transfer_closed", "transfer_loop")
+DIAL_EVENTS = ("dial_completed", "dial_busy", "dial_no_answer", "dial_failed", "dial_canceled")
+LINE_HANGUPS = ("invalid_goodbye", "silence_goodbye", "dial_completed")
+
+
+@dataclass(frozen=True)
+class Period:
+    """The days a report covers, both included, in the clinic's time zone; None means unbounded."""
+
+    since: date | None
+    until: date | None
+    zone: ZoneInfo
+
+    def bounds(self) -> tuple[datetime | None, datetime | None]:
+        """Return [start, end) as aware datetimes: midnight at `since`, midnight after `until`."""
+        start = datetime.combine(self.since, time(), self.zone) if self.since else None
+        end = datetime.combine(self.until + timedelta(days=1), time(), self.zone) if self.until else None
+        return start, end
+
+
+@dataclass(frozen=True)
+class Report:
+    """The statistics of one period; counts only, never who called."""
+
+    since: date | None
+    until: date | None
+    calls: int
+    events: int
+    calls_per_day: dict[date, int]
+    heatmap: tuple[tuple[int, ...], ...]  # [weekday 0 = Monday][hour 0-23], calls started
+    sections: dict[str, int]  # section key -> times chosen
+    repeats: dict[str, int]  # menu -> times repeated
+    transfers: dict[str, int]  # transfer_open / transfer_closed / transfer_loop
+    dials: dict[str, int]  # dial_* outcome -> count
+    counts: dict[str, int]  # every event name -> count
+    endings: dict[str, int] = field(default_factory=dict)  # "event menu" of each call's last step
+
+    @property
+    def line_hangups(self) -> dict[str, int]:
+        """How often the line itself ended a call, by reason."""
+        return {name: self.counts.get(name, 0) for name in LINE_HANGUPS}
+
+    def as_json(self) -> dict[str, Any]:
+        """Return the report as plain JSON data."""
+        return {
+            "since": self.since.isoformat() if self.since else None,
+            "until": self.until.isoformat() if self.until else None,
+            "calls": self.calls,
+            "events": self.events,
+            "calls_per_day": {day.isoformat(): n for day, n in sorted(self.calls_per_day.items())},
+            "calls_by_weekday_hour": {
+                WEEKDAYS[weekday]: {str(hour): n for hour, n in enumerate(row) if n}
+                for weekday, row in enumerate(self.heatmap)
+            },
+            "sections": self.sections,
+            "repeats": self.repeats,
+            "transfers": self.transfers,
+            "dial_outcomes": self.dials,
+            "line_hangups": self.line_hangups,
+            "call_endings": self.endings,
+            "events_by_name": self.counts,
+        }
+
+
+def build(rows: Iterable[Row], period: Period) -> Report:
+    """Count the events of a period (rows as Store.rows returns them, oldest first)."""
+    rows = list(rows)
+    starts = [row.at.astimezone(period.zone) for row in rows if row.event == "welcome"]
+    heat = [[0] * 24 for _ in WEEKDAYS]
+    for local in starts:
+        heat[local.weekday()][local.hour] += 1
+    counts = Counter(row.event for row in rows)
+    return Report(
+        since=period.since,
+        until=period.until,
+        calls=len(starts),
+        events=len(rows),
+        calls_per_day=dict(sorted(Counter(local.date() for local in starts).items())),
+        heatmap=tuple(tuple(hours) for hours in heat),
+        sections=_by_menu(rows, "section"),
+        repeats=_by_menu(rows, "repeat"),
+        transfers={name: counts.get(name, 0) for name in TRANSFER_EVENTS},
+        dials={name: counts.get(name, 0) for name in DIAL_EVENTS},
+        counts=dict(sorted(counts.items())),
+        endings=_endings(rows),
+    )
+
+
+def _by_menu(rows: Iterable[Row], event: str) -> dict[str, int]:
+    """Count one event by the menu it happened in (for sections: the section's key)."""
+    return dict(sorted(Counter(row.menu for row in rows if row.event == event).items()))
+
+
+def ending_label(event: str, menu: str) -> str:
+    """Name the step a call ended on: the event, and for sections and repeats which menu."""
+    return f"{event} {menu}" if event in {"section", "repeat", "invalid", "silence"} else event
+
+
+def _endings(rows: Iterable[Row]) -> dict[str, int]:
+    """Count each call's last step: where callers hang up (or the line does)."""
+    last: dict[str, Row] = {}
+    for row in rows:  # oldest first, so the last one seen per call is its last step
+        last[row.call] = row
+    endings = Counter(ending_label(row.event, row.menu) for row in last.values())
+    return dict(endings.most_common())
+
+
+def label(event: str) -> str:
+    """Return the staff's word for an event name."""
+    return EVENT_LABELS.get(event, event)
+
+
+def section_titles(sections: Iterable[Any]) -> Mapping[str, str]:
+    """Map each section key to its title (from the content's sections)."""
+    return {section.key: section.title for section in sections}

@@ -1,0 +1,200 @@
+"""Where call events are kept: one table, through SQLAlchemy, in SQLite or PostgreSQL."""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    Engine,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    create_engine,
+    delete,
+    event,
+    func,
+    insert,
+    select,
+)
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
+
+from ivr.events import CallEvent
+
+log = logging.getLogger(__name__)
+DEFAULT_FILE = "ivr-stats.sqlite"
+# Seconds a SQLite writer waits for another process's write to finish before giving up.
+SQLITE_BUSY_SECONDS = 30
+# Keys a caller can press; anything else (a forged request) is not kept.
+KEYS = frozenset("0123456789*#")
+
+metadata = MetaData()
+call_events = Table(
+    "call_events",
+    metadata,
+    # BIGINT on PostgreSQL; SQLite only auto-numbers a column declared INTEGER.
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("call", String(32), nullable=False, index=True),
+    Column("at", DateTime(), nullable=False, index=True),  # UTC, without zone, alike in every database
+    Column("route", String(32), nullable=False),
+    Column("event", String(32), nullable=False),
+    Column("menu", String(16), nullable=False),
+    Column("key", String(1)),
+)
+
+
+@dataclass(frozen=True)
+class Row:
+    """One stored call event, as the reports read it back; `at` is aware UTC."""
+
+    id: int
+    call: str
+    at: datetime
+    route: str
+    event: str
+    menu: str
+    key: str | None
+
+
+def default_url(instance_path: str | os.PathLike[str]) -> str:
+    """Return the SQLite URL of the default database file in the app's instance folder."""
+    return f"sqlite:///{Path(instance_path) / DEFAULT_FILE}"
+
+
+def to_utc_naive(at: datetime) -> datetime:
+    """Return `at` as naive UTC, as the table keeps it."""
+    if at.tzinfo is None:
+        raise ValueError("the time must carry a time zone")
+    return at.astimezone(UTC).replace(tzinfo=None)
+
+
+def safe_key(key: str | None) -> str | None:
+    """Keep a single pressed key; drop anything longer or odd, which a caller cannot send."""
+    return key if key is not None and len(key) == 1 and key in KEYS else None
+
+
+class Store:
+    """The call-events table at one database URL; connects lazily, once per process."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self._lock = threading.Lock()
+        self._engine: Engine | None = None
+        self._pid = 0
+
+    @property
+    def engine(self) -> Engine:
+        """Return this process's engine, creating it (and the schema) on first use."""
+        pid = os.getpid()
+        if self._engine is None or self._pid != pid:
+            with self._lock:
+                if self._engine is None or self._pid != pid:
+                    if self._engine is not None:
+                        # Inherited through fork: leave the parent's connections to the parent.
+                        self._engine.dispose(close=False)
+                    engine = _create_engine(self.url)
+                    create_schema(engine)
+                    self._engine, self._pid = engine, pid
+        return self._engine
+
+    def add(self, rows: Sequence[dict[str, Any]]) -> None:
+        """Insert event rows (call, at as naive UTC, route, event, menu, key) in one transaction."""
+        if rows:
+            with self.engine.begin() as connection:
+                connection.execute(insert(call_events), list(rows))
+
+    def rows(self, since: datetime | None = None, until: datetime | None = None) -> list[Row]:
+        """Return the events with since <= at < until (aware datetimes), oldest first."""
+        query = select(call_events).order_by(call_events.c.at, call_events.c.id)
+        if since is not None:
+            query = query.where(call_events.c.at >= to_utc_naive(since))
+        if until is not None:
+            query = query.where(call_events.c.at < to_utc_naive(until))
+        with self.engine.connect() as connection:
+            return [_row(mapping) for mapping in connection.execute(query).mappings()]
+
+    def count(self) -> int:
+        """Return how many events are kept."""
+        with self.engine.connect() as connection:
+            return int(connection.execute(select(func.count()).select_from(call_events)).scalar_one())
+
+    def prune(self, before: datetime) -> int:
+        """Delete every event older than `before`; return how many were deleted."""
+        with self.engine.begin() as connection:
+            result = connection.execute(delete(call_events).where(call_events.c.at < to_utc_naive(before)))
+            return int(result.rowcount)
+
+    def dispose(self) -> None:
+        """Close this process's connections."""
+        if self._engine is not None:
+            self._engine.dispose()
+            self._engine = None
+
+
+def _row(mapping: Any) -> Row:
+    values = dict(mapping)
+    values["at"] = values["at"].replace(tzinfo=UTC)
+    return Row(**values)
+
+
+def _create_engine(url: str) -> Engine:
+    """Create an engine; SQLite gets WAL and a busy timeout so several processes can write."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return create_engine(url, pool_pre_ping=True)
+    if parsed.database not in (None, "", ":memory:"):
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_SECONDS})
+    event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def _sqlite_pragmas(connection: Any, _record: object) -> None:
+    """Let readers and writers of several processes share the file without blocking each other."""
+    cursor = connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_SECONDS * 1000}")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def create_schema(engine: Engine, attempts: int = 5) -> None:
+    """Create the table if missing; workers starting together may race, so try again on a clash."""
+    for attempt in range(attempts):
+        try:
+            metadata.create_all(engine, checkfirst=True)
+            return
+        except SQLAlchemyError:
+            if attempt == attempts - 1:
+                raise
+            # Another process created the table between our check and our CREATE: look again.
+            time.sleep(0.1 * (attempt + 1))
+
+
+def drop_schema(engine: Engine) -> None:
+    """Drop the table (tests only)."""
+    metadata.drop_all(engine)
+
+
+def as_row(event_: CallEvent) -> dict[str, Any]:
+    """Return the table row for one event, with the time as naive UTC and only a valid key."""
+    return {
+        "call": event_.call[:32],
+        "at": to_utc_naive(event_.at),
+        "route": event_.route[:32],
+        "event": event_.event[:32],
+        "menu": event_.menu[:16],
+        "key": safe_key(event_.key),
+    }

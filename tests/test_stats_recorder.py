@@ -1,0 +1,116 @@
+"""Recording never makes a call wait or fail: queued writes, dropped on storage errors, old events pruned."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ivr.stats import recorder as recorder_module
+from ivr.stats.recorder import Recorder
+from ivr.stats.store import Store, as_row
+from tests.stats_fixtures import call_event
+
+T0 = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
+
+
+class SlowStore(Store):
+    """A store whose writes wait until the test lets them through, or fail while told to."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__(url)
+        self.gate = threading.Event()
+        self.failing = False
+
+    def add(self, rows: Sequence[dict[str, Any]]) -> None:
+        self.gate.wait(10)
+        if self.failing:
+            raise OSError("disk full")
+        super().add(rows)
+
+
+@pytest.fixture
+def slow(tmp_path: Path) -> SlowStore:
+    return SlowStore(f"sqlite:///{tmp_path / 'stats.sqlite'}")
+
+
+def test_a_slow_database_does_not_hold_up_the_call(slow: SlowStore) -> None:
+    recorder = Recorder(slow)
+    started = time.perf_counter()
+    for i in range(200):
+        recorder(call_event(f"c{i}", T0, "welcome"))
+    assert time.perf_counter() - started < 0.5
+    slow.gate.set()
+    assert recorder.flush()
+    assert slow.count() == 200
+    recorder.close()
+
+
+def test_a_storage_error_is_logged_and_recording_goes_on(
+    slow: SlowStore, caplog: pytest.LogCaptureFixture
+) -> None:
+    recorder = Recorder(slow)
+    slow.failing = True
+    slow.gate.set()
+    recorder(call_event("lost", T0, "welcome"))
+    assert recorder.flush()
+    assert "could not store 1 call events" in caplog.text
+    slow.failing = False
+    recorder(call_event("kept", T0, "welcome"))
+    assert recorder.flush()
+    assert [row.call for row in slow.rows()] == ["kept"]
+    recorder.close()
+
+
+def test_a_full_queue_drops_events_with_a_warning(slow: SlowStore, caplog: pytest.LogCaptureFixture) -> None:
+    recorder = Recorder(slow, queue_size=2)
+    with caplog.at_level(logging.WARNING):
+        for i in range(20):
+            recorder(call_event(f"c{i}", T0, "welcome"))
+    # The writer holds at most one batch while the queue holds two more events.
+    assert recorder.dropped >= 15
+    assert "statistics queue full" in caplog.text
+    slow.gate.set()
+    recorder.close()
+
+
+def test_events_older_than_the_retention_are_deleted(tmp_path: Path) -> None:
+    store = Store(f"sqlite:///{tmp_path / 'stats.sqlite'}")
+    store.add([as_row(call_event("old", T0 - timedelta(days=31), "welcome"))])
+    store.add([as_row(call_event("recent", T0 - timedelta(days=29), "welcome"))])
+    recorder = Recorder(store, retention_days=30, clock=lambda: T0)
+    recorder(call_event("new", T0, "welcome"))
+    assert recorder.flush()
+    recorder.close()
+    assert sorted(row.call for row in store.rows()) == ["new", "recent"]
+
+
+def test_no_retention_keeps_everything(tmp_path: Path) -> None:
+    store = Store(f"sqlite:///{tmp_path / 'stats.sqlite'}")
+    store.add([as_row(call_event("old", T0 - timedelta(days=3000), "welcome"))])
+    recorder = Recorder(store, retention_days=0, clock=lambda: T0)
+    recorder(call_event("new", T0, "welcome"))
+    recorder.close()
+    assert store.count() == 2
+
+
+def test_an_idle_writer_still_prunes_once_a_day(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(recorder_module, "WAKE_SECONDS", 0.01)
+    store = Store(f"sqlite:///{tmp_path / 'stats.sqlite'}")
+    now = [T0]
+    recorder = Recorder(store, retention_days=30, clock=lambda: now[0])
+    recorder(call_event("first", T0, "welcome"))
+    assert recorder.flush()
+    # No more calls; a day later the writer, woken by its timer alone, deletes what is now too old.
+    now[0] = T0 + timedelta(days=31)
+    deadline = time.monotonic() + 5
+    while store.count() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    recorder.close()
+    assert store.count() == 0

@@ -1,0 +1,121 @@
+"""The call-events table: alike in SQLite and PostgreSQL, filtered by time, pruned, shared by processes."""
+
+from __future__ import annotations
+
+import multiprocessing
+import subprocess
+import sys
+import textwrap
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from ivr.stats.recorder import Recorder
+from ivr.stats.store import Store, as_row
+from tests.stats_fixtures import call_event
+
+T0 = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
+PROCESSES = 4
+EVENTS_EACH = 250
+
+
+def test_schema_is_created_on_first_use(store: Store) -> None:
+    assert store.count() == 0
+    # A second process (here: a second store) finds the table already there.
+    other = Store(store.url)
+    assert other.count() == 0
+    other.dispose()
+
+
+def test_rows_come_back_in_time_order_with_aware_utc_times(store: Store) -> None:
+    later = call_event("b", T0 + timedelta(minutes=5), "section", menu="2", key="2")
+    earlier = call_event("a", T0.astimezone(UTC) + timedelta(minutes=1), "welcome", route="voice.welcome")
+    store.add([as_row(later), as_row(earlier)])
+    rows = store.rows()
+    assert [(row.call, row.event, row.menu, row.key) for row in rows] == [
+        ("a", "welcome", "main", None),
+        ("b", "section", "2", "2"),
+    ]
+    assert rows[0].at == T0 + timedelta(minutes=1)
+    assert rows[0].at.tzinfo is UTC
+
+
+def test_rows_are_filtered_by_period(store: Store) -> None:
+    store.add([as_row(call_event(f"c{i}", T0 + timedelta(hours=i), "welcome")) for i in range(5)])
+    rows = store.rows(T0 + timedelta(hours=1), T0 + timedelta(hours=3))
+    assert [row.call for row in rows] == ["c1", "c2"]
+
+
+@pytest.mark.parametrize(("key", "kept"), [("5", "5"), ("#", "#"), ("12", None), ("x", None), (None, None)])
+def test_only_a_single_pressed_key_is_kept(key: str | None, kept: str | None) -> None:
+    assert as_row(call_event("a", T0, "invalid", key=key))["key"] == kept
+
+
+def test_a_time_without_zone_is_refused() -> None:
+    with pytest.raises(ValueError, match="time zone"):
+        as_row(call_event("a", datetime(2026, 11, 25, 10), "welcome"))
+
+
+def test_prune_deletes_only_older_events(store: Store) -> None:
+    store.add([as_row(call_event(f"c{day}", T0 - timedelta(days=day), "welcome")) for day in range(10)])
+    assert store.prune(T0 - timedelta(days=6, hours=12)) == 3
+    assert sorted(row.call for row in store.rows()) == [f"c{day}" for day in range(7)]
+
+
+def _record(url: str, worker: int) -> None:
+    """Record EVENTS_EACH events from a process of its own, as a gunicorn worker would."""
+    recorder = Recorder(Store(url))
+    for i in range(EVENTS_EACH):
+        recorder(call_event(f"w{worker}-{i}", T0 + timedelta(seconds=i), "section", menu="1", key="1"))
+        if i % 10 == 9:
+            # Many small transactions, so the processes' writes overlap rather than one batch each.
+            recorder.flush()
+    recorder.close()
+
+
+def test_several_processes_write_at_once_and_nothing_is_lost(store: Store) -> None:
+    # Fresh processes (spawn) that also race to create the table on first use.
+    context = multiprocessing.get_context("spawn")
+    workers = [context.Process(target=_record, args=(store.url, n)) for n in range(PROCESSES)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(60)
+    assert [worker.exitcode for worker in workers] == [0] * PROCESSES
+    rows = store.rows()
+    assert len(rows) == PROCESSES * EVENTS_EACH
+    assert len({row.call for row in rows}) == PROCESSES * EVENTS_EACH
+
+
+def test_a_forked_worker_starts_a_writer_of_its_own(tmp_path: object) -> None:
+    url = f"sqlite:///{tmp_path}/stats.sqlite"
+    recorder = Recorder(Store(url))
+    recorder(call_event("parent", T0, "welcome"))
+    assert recorder.flush()
+    # The parent's writer thread does not exist in the child; the child must not lose its events.
+    child = multiprocessing.get_context("fork").Process(target=_record_in_child, args=(recorder,))
+    child.start()
+    child.join(30)
+    assert child.exitcode == 0
+    assert sorted(row.call for row in Store(url).rows()) == ["child", "parent"]
+
+
+def _record_in_child(recorder: Recorder) -> None:
+    recorder(call_event("child", T0, "welcome"))
+    recorder.close()
+
+
+def test_events_queued_at_exit_are_written(tmp_path: object) -> None:
+    url = f"sqlite:///{tmp_path}/stats.sqlite"
+    script = f"""
+        from datetime import UTC, datetime
+        from ivr.events import CallEvent
+        from ivr.stats.recorder import Recorder
+        from ivr.stats.store import Store
+        recorder = Recorder(Store({url!r}))
+        for i in range(300):
+            recorder(CallEvent(f"c{{i}}", datetime.now(UTC), "voice.welcome", "welcome", "main", None))
+        # No flush or close: a worker that simply exits still writes what it queued.
+    """
+    subprocess.run([sys.executable, "-c", textwrap.dedent(script)], check=True, timeout=60)
+    assert Store(url).count() == 300
