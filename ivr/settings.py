@@ -88,6 +88,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("TRUSTED_PROXIES", 0, "How many reverse proxies' X-Forwarded-* headers to trust when IVR_PUBLIC_URL is unset.", _whole(0, 5)),
     Setting("STAFF_USER", None, "Staff user name for the browser preview at /preview (HTTP Basic; serve it over HTTPS only).", _text),
     Setting("STAFF_PASSWORD", None, "Staff password for /preview. Without user and password the preview exists only in development mode.", _text),
+    Setting("AUDIO_DIR", None, "Folder of built audio prompts and their manifest (ivr build-audio). Default: the repository's audio/.", _path),
     Setting("DEVELOPMENT", False, "Allows running without TWILIO_AUTH_TOKEN (signatures unchecked). Never in production.", _flag),
     Setting("DATABASE_URL", None, "Call statistics database (SQLAlchemy URL, e.g. postgresql+psycopg://...). Default: a SQLite file in the instance folder.", _text),
     Setting("STATS_RETENTION_DAYS", 365, "Days call events are kept; each worker deletes older ones once a day (0 keeps them all).", _whole(0, 3650)),
