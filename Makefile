@@ -31,3 +31,8 @@ check-content: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+
+.PHONY: audio
+## Build the audio prompts (only changed ones); e.g. `make audio ARGS="--engine espeak"`.
+audio: $(STAMP)
+	$(BIN)/ivr build-audio $(ARGS)

@@ -11,6 +11,7 @@ from twilio.request_validator import RequestValidator
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from ivr import calllog, events, health, preview, safety, settings, stats, voice
+from ivr.audio import web as audio_web
 from ivr.line import Line
 from ivr.webhook_request import WebhookRequest
 
@@ -45,9 +46,11 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         proxied = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops, x_prefix=hops)
         app.wsgi_app = proxied  # type: ignore[method-assign]
 
-    app.extensions["ivr.line"] = Line.from_config(app.config, voice.FlaskUrls())
     # Only the methods Twilio and the load balancer use: no automatic OPTIONS answers.
     app.config["PROVIDE_AUTOMATIC_OPTIONS"] = False
+    speaker = audio_web.init_app(app)
+    app.extensions["ivr.line"] = Line.from_config(app.config, voice.FlaskUrls(), speaker)
+    speaker.library.log_status(app.extensions["ivr.line"].content.all_prompts())
     app.register_blueprint(voice.bp)
     app.register_blueprint(health.bp)
     preview.init_app(app)

@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from ivr import settings, spoken
+from ivr.audio.cli import AUDIO_OPTION, audio_rows, build_audio
 from ivr.call_cli import call
 from ivr.content import Content, ContentError, load_content
 from ivr.graph import graph_command
@@ -52,16 +53,18 @@ def check(content_path: Path | None) -> None:
 
 @main.command()
 @CONTENT_OPTION
-@click.option("--json", "as_json", is_flag=True, help="Print a JSON list of {id, text}.")
-def prompts(content_path: Path | None, as_json: bool) -> None:
-    """Print every prompt, so the whole script can be reviewed."""
+@AUDIO_OPTION
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list of {id, text, audio, file}.")
+def prompts(content_path: Path | None, audio_dir: Path | None, as_json: bool) -> None:
+    """Print every prompt and whether its built audio is fresh, stale or missing."""
     content = _load(content_path)
-    rows = [{"id": prompt.id, "text": prompt.text} for prompt in content.all_prompts()]
+    rows = audio_rows(content.all_prompts(), audio_dir)
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
     for row in rows:
-        click.echo(f"[{row['id']}]\n{row['text']}\n")
+        played = f" ({row['file']})" if row["audio"] == "fresh" else " (spoken with <Say>)"
+        click.echo(f"[{row['id']}] audio: {row['audio']}{played}\n{row['text']}\n")
 
 
 @main.command()
@@ -94,4 +97,5 @@ def hours(content_path: Path | None, at_text: str | None, as_json: bool) -> None
 main.add_command(call)
 main.add_command(graph_command)
 main.add_command(stats)
+main.add_command(build_audio)
 main.add_command(serve)

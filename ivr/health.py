@@ -21,7 +21,7 @@ def _watch_content(state: BlueprintSetupState) -> None:
 
 @bp.get("/healthz")
 def healthz() -> ResponseReturnValue:
-    """Report that the content is loaded and how many prompts it has; 503 if the file cannot be loaded."""
+    """Report the content and its prompts' audio status; 503 if the content file cannot be loaded."""
     line = current_app.extensions["ivr.line"]
     content = current_app.extensions["ivr.content_watch"].state()
     # "changed": the file differs from what the running line loaded, so a restart would pick it up.
@@ -31,7 +31,9 @@ def healthz() -> ResponseReturnValue:
         "changed": content.changed,
         "problem": content.problem,
     }
+    # How many prompts play built audio (fresh) and how many fall back to <Say> (stale, missing).
+    counts = current_app.extensions["ivr.audio"].counts
+    audio = {status: counts[status] for status in ("fresh", "stale", "missing")}
     status = "ok" if content.loadable else "error"
-    return jsonify(status=status, prompts=len(line.content.all_prompts()), content=file), (
-        200 if content.loadable else 503
-    )
+    report = {"status": status, "prompts": len(line.content.all_prompts()), "audio": audio, "content": file}
+    return jsonify(report), 200 if content.loadable else 503

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hmac
 import secrets
 import threading
 from collections.abc import Iterator
@@ -11,10 +10,10 @@ from contextvars import ContextVar
 from datetime import datetime
 from typing import Any
 
-from flask import Blueprint, Flask, Response, abort, current_app, jsonify, render_template, request
+from flask import Blueprint, Flask, abort, current_app, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
 
-from ivr import settings
+from ivr import settings, staff
 from ivr.caller import (
     DIAL_RESULTS,
     LOCAL_BASE,
@@ -38,7 +37,6 @@ bp = Blueprint(
 )
 # How many key presses one preview call may carry: far more than any real call, and bounded.
 MAX_KEYS = 200
-REALM = "Rodblokade-linjen preview"
 
 # The moment a preview call is simulated at; read by the preview line's clock during that call only.
 _simulated_at: ContextVar[datetime | None] = ContextVar("ivr_preview_at", default=None)
@@ -97,32 +95,10 @@ def _build_twin(app: Flask) -> Flask:
     return twin
 
 
-def _allowed() -> bool:
-    """Tell whether this request may see the preview: staff credentials, or development mode."""
-    user, password = current_app.config["STAFF_USER"], current_app.config["STAFF_PASSWORD"]
-    if not user:
-        return bool(current_app.config["DEVELOPMENT"])
-    given = request.authorization
-    if given is None or given.type != "basic":
-        return False
-    # Compare both in full and in constant time, so neither leaks through timing.
-    same_user = hmac.compare_digest((given.username or "").encode(), str(user).encode())
-    same_password = hmac.compare_digest((given.password or "").encode(), str(password).encode())
-    return same_user and same_password
-
-
 @bp.before_request
 def guard() -> ResponseReturnValue | None:
     """Hide the preview unless enabled; ask for the staff login when one is configured."""
-    if not current_app.config["STAFF_USER"] and not current_app.config["DEVELOPMENT"]:
-        abort(404)
-    if not _allowed():
-        return Response(
-            "Log ind med personalets brugernavn og adgangskode.",
-            401,
-            {"WWW-Authenticate": f'Basic realm="{REALM}", charset="UTF-8"'},
-        )
-    return None
+    return staff.login_required()
 
 
 @bp.get("/")

@@ -98,9 +98,16 @@ def clock() -> FixedClock:
 
 @pytest.fixture
 def config(clock: FixedClock, tmp_path: Path) -> dict[str, Any]:
-    # Call statistics go to a database of the test's own, never the instance folder.
+    # Call statistics go to a database of the test's own, never the instance folder; an empty audio folder,
+    # so tests hear <Say> whatever audio the repository holds.
     stats_db = f"sqlite:///{tmp_path / 'stats.sqlite'}"
-    return {"TWILIO_AUTH_TOKEN": TOKEN, "CLOCK": clock, "TESTING": True, "DATABASE_URL": stats_db}
+    return {
+        "TWILIO_AUTH_TOKEN": TOKEN,
+        "CLOCK": clock,
+        "TESTING": True,
+        "DATABASE_URL": stats_db,
+        "AUDIO_DIR": tmp_path / "audio",
+    }
 
 
 @pytest.fixture

@@ -40,6 +40,9 @@ def test_healthz_reports_the_loaded_content(app: Flask, client: FlaskClient) -> 
     assert report["status"] == "ok"
     assert report["prompts"] == len(app.extensions["ivr.line"].content.all_prompts())
     assert report["content"] == {"loaded": True, "loadable": True, "changed": False, "problem": None}
+    audio = report["audio"]
+    assert set(audio) == {"fresh", "stale", "missing"}
+    assert sum(audio.values()) == report["prompts"]
 
 
 def test_healthz_fails_when_the_content_file_breaks(watched: FlaskClient, content_file: Path) -> None:

@@ -2,25 +2,21 @@
 
 from __future__ import annotations
 
-import hmac
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import date
-from functools import wraps
-from typing import TypeVar
 
-from flask import Blueprint, Response, abort, current_app, render_template, request
+from flask import Blueprint, Response, current_app, render_template, request
 from sqlalchemy.exc import SQLAlchemyError
 
 from ivr.flow import MAIN
 from ivr.line import Line
+from ivr.staff import staff_only
 from ivr.stats import charts, report
 from ivr.stats.store import Store
 
 bp = Blueprint("staff_stats", __name__, url_prefix="/staff", template_folder="templates")
-View = TypeVar("View", bound=Callable[..., object])
 log = logging.getLogger(__name__)
-REALM = 'Basic realm="Rodblokade-linjen, personale", charset="UTF-8"'
 # Everything is inline and from this server: the page loads nothing from anywhere else.
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'",
@@ -28,33 +24,6 @@ SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
 }
-
-
-def _same(given: str, expected: str) -> bool:
-    return hmac.compare_digest(given.encode("utf-8"), expected.encode("utf-8"))
-
-
-def staff_only(view: View) -> View:
-    """Ask for the staff credentials; without configured credentials the page does not exist."""
-
-    @wraps(view)
-    def checked(*args: object, **kwargs: object) -> object:
-        user, password = current_app.config["STAFF_USER"], current_app.config["STAFF_PASSWORD"]
-        if not (user and password):
-            # Development mode shows the page on the developer's own machine without a login.
-            if not current_app.config["DEVELOPMENT"]:
-                abort(404)
-            return view(*args, **kwargs)
-        auth = request.authorization
-        given_user = (auth.username or "") if auth and auth.type == "basic" else ""
-        given_password = (auth.password or "") if auth and auth.type == "basic" else ""
-        # Compare both, always, so the time taken tells nothing about which one was wrong.
-        if not (_same(given_user, user) & _same(given_password, password)):
-            headers = {"WWW-Authenticate": REALM, **SECURITY_HEADERS}
-            return Response("Log ind med personalets brugernavn og adgangskode.\n", 401, headers)
-        return view(*args, **kwargs)
-
-    return checked  # type: ignore[return-value]
 
 
 def _date_arg(name: str) -> date | None:

@@ -1,0 +1,214 @@
+"""Build every prompt's audio file: incremental, parallel, retried, and never leaving a broken file."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import time
+from collections.abc import Callable, Collection, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from ivr.audio import manifest
+from ivr.audio.engines import Sound, SynthesisError, TransientError, TtsEngine
+from ivr.audio.manifest import Entry
+from ivr.audio.processing import Output, decode_file, process
+from ivr.content import Prompt
+
+log = logging.getLogger(__name__)
+# Raise when processing changes in a way the settings do not show, so every prompt is rebuilt once.
+PIPELINE_VERSION = 1
+RECORDED = "recorded"
+_BUILT_FILE = re.compile(rf"^[A-Za-z0-9_]+-[0-9a-f]{{12}}\.({'|'.join(manifest.EXTENSIONS)})$")
+Outcome = Literal["built", "unchanged", "failed"]
+Progress = Callable[[str, Outcome], None]
+
+
+@dataclass(frozen=True)
+class Job:
+    """One prompt to (re)build, from the engine or from a staff recording."""
+
+    prompt: Prompt
+    settings: Mapping[str, Any]
+    hash: str
+    file: str
+    recording: Path | None
+
+
+@dataclass
+class Report:
+    """What a build did, for the summary table and the exit code."""
+
+    built: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    failed: dict[str, str] = field(default_factory=dict)
+    seconds: float = 0.0
+
+
+def build(
+    prompts: Sequence[Prompt],
+    folder: Path,
+    engine: TtsEngine,
+    output: Output | None = None,
+    *,
+    only: Collection[str] | None = None,
+    force: bool = False,
+    retries: int = 3,
+    backoff: float = 1.0,
+    progress: Progress | None = None,
+) -> Report:
+    """Build the prompts (or `only` those ids) into `folder`, updating its manifest after each one."""
+    started = time.perf_counter()
+    _check_ids(prompts, only)
+    folder.mkdir(parents=True, exist_ok=True)
+    builder = _Builder(folder, engine, output or Output(), retries, backoff, progress)
+    builder.entries = _known_entries(folder, prompts, keep_others=only is not None)
+    selected = [prompt for prompt in prompts if only is None or prompt.id in only]
+    builder.run(builder.plan(selected, force))
+    _prune(folder, builder.entries)
+    builder.report.seconds = time.perf_counter() - started
+    return builder.report
+
+
+def _check_ids(prompts: Sequence[Prompt], only: Collection[str] | None) -> None:
+    unknown = sorted(set(only or ()) - {prompt.id for prompt in prompts})
+    if unknown:
+        known = ", ".join(prompt.id for prompt in prompts)
+        raise ValueError(f"unknown prompt id {', '.join(unknown)} (known: {known})")
+
+
+def _known_entries(folder: Path, prompts: Sequence[Prompt], keep_others: bool) -> dict[str, Entry]:
+    """Load the manifest; drop prompts the content no longer has, unless only some are being built."""
+    try:
+        entries = manifest.load(folder)
+    except manifest.ManifestError as error:
+        log.warning("%s; rebuilding every prompt", error)
+        return {}
+    ids = {prompt.id for prompt in prompts}
+    return {key: entry for key, entry in entries.items() if keep_others or key in ids}
+
+
+@dataclass
+class _Builder:
+    """One build's collaborators and its running state: the manifest's entries and the report."""
+
+    folder: Path
+    engine: TtsEngine
+    output: Output
+    retries: int
+    backoff: float
+    progress: Progress | None
+    entries: dict[str, Entry] = field(default_factory=dict)
+    report: Report = field(default_factory=Report)
+
+    def plan(self, prompts: Sequence[Prompt], force: bool) -> list[Job]:
+        """Return the prompts that need building; count the unchanged ones."""
+        jobs = []
+        for prompt in prompts:
+            try:
+                job = self.job(prompt)
+            except SynthesisError as error:
+                self.done(prompt.id, "failed", str(error))
+                continue
+            previous = self.entries.get(prompt.id)
+            if (
+                not force
+                and previous is not None
+                and previous.hash == job.hash
+                and (manifest.status(previous, prompt.text, self.folder) == "fresh")
+            ):
+                self.done(prompt.id, "unchanged")
+            else:
+                jobs.append(job)
+        manifest.save(self.folder, self.entries)
+        return jobs
+
+    def job(self, prompt: Prompt) -> Job:
+        """Work out the settings, hash and file name a prompt would be built with now."""
+        recording = _recording(self.folder, prompt.id)
+        source: Mapping[str, Any] = self.engine.settings()
+        if recording is not None:
+            digest = hashlib.sha256(recording.read_bytes()).hexdigest()
+            source = {"engine": RECORDED, "recording": recording.name, "sha256": digest}
+            previous = self.entries.get(prompt.id)
+            if previous and previous.settings.get("source") == source and previous.text != prompt.text:
+                raise SynthesisError(
+                    f"the recording {recording} was made for the earlier text; record it again or remove it"
+                )
+        settings = {"pipeline": PIPELINE_VERSION, "source": source, "output": self.output.settings()}
+        digest = manifest.prompt_hash(prompt.text, settings)
+        return Job(
+            prompt, settings, digest, manifest.file_name(prompt.id, digest, self.output.format), recording
+        )
+
+    def run(self, jobs: list[Job]) -> None:
+        """Build the jobs in parallel; record each success in the manifest as soon as its file is on disk."""
+        if not jobs:
+            return
+        with ThreadPoolExecutor(max_workers=max(1, self.engine.workers)) as pool:
+            futures: dict[Future[Entry], Job] = {pool.submit(self.build_one, job): job for job in jobs}
+            for future in as_completed(futures):
+                prompt_id = futures[future].prompt.id
+                try:
+                    entry = future.result()
+                except Exception as error:  # one prompt's fault must not stop the others
+                    self.done(prompt_id, "failed", f"{type(error).__name__}: {error}")
+                    continue
+                self.entries[prompt_id] = entry
+                manifest.save(self.folder, self.entries)
+                self.done(prompt_id, "built")
+
+    def done(self, prompt_id: str, outcome: Outcome, reason: str = "") -> None:
+        """Count one prompt's outcome and tell the progress bar."""
+        if outcome == "failed":
+            log.warning("prompt %s failed: %s", prompt_id, reason)
+            self.report.failed[prompt_id] = reason
+        else:
+            (self.report.built if outcome == "built" else self.report.unchanged).append(prompt_id)
+        if self.progress:
+            self.progress(prompt_id, outcome)
+
+    def build_one(self, job: Job) -> Entry:
+        """Synthesize (or read the recording), process, and write the file atomically under its new name."""
+        sound = decode_file(job.recording) if job.recording else self.synthesize(job.prompt.text)
+        processed = process(sound, self.output)
+        manifest.write_atomically(self.folder / job.file, processed.data)
+        return Entry(
+            id=job.prompt.id,
+            hash=job.hash,
+            engine=str(job.settings["source"]["engine"]),
+            file=job.file,
+            duration=processed.duration,
+            size=len(processed.data),
+            sha256=hashlib.sha256(processed.data).hexdigest(),
+            text=job.prompt.text,
+            settings=job.settings,
+        )
+
+    def synthesize(self, text: str) -> Sound:
+        """Call the engine, retrying passing failures with exponential backoff."""
+        for attempt in range(self.retries):
+            try:
+                return self.engine.synthesize(text)
+            except TransientError as error:
+                log.info("retrying after %s (attempt %d of %d)", error, attempt + 1, self.retries)
+                time.sleep(self.backoff * 2**attempt)
+        return self.engine.synthesize(text)
+
+
+def _recording(folder: Path, prompt_id: str) -> Path | None:
+    """Return a staff recording for the prompt, audio/recorded/<id>.<ext>, if there is one."""
+    matches = sorted((folder / RECORDED).glob(f"{prompt_id}.*"))
+    return next((path for path in matches if not path.name.startswith(".")), None)
+
+
+def _prune(folder: Path, entries: Mapping[str, Entry]) -> None:
+    """Delete built files no manifest entry names, and temporary files left by an interrupted build."""
+    keep = {entry.file for entry in entries.values()}
+    for path in folder.iterdir():
+        leftover = path.name.startswith(".") and path.name.endswith(".tmp")
+        if leftover or (_BUILT_FILE.match(path.name) and path.name not in keep):
+            path.unlink(missing_ok=True)

@@ -1,0 +1,128 @@
+"""`ivr build-audio`: a thin click command over build(), with a progress bar and a summary table."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from ivr.audio.build import Outcome, Report, build
+from ivr.audio.engines import Engine, make_engine
+from ivr.audio.library import Library, default_folder
+from ivr.audio.processing import Output
+from ivr.content import ContentError, Prompt, load_content
+
+AUDIO_OPTION = click.option(
+    "--audio",
+    "audio_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    envvar="IVR_AUDIO_DIR",
+    help="Audio folder (default: IVR_AUDIO_DIR, else the repository's audio/).",
+)
+
+
+def audio_rows(prompts: Sequence[Prompt], audio_dir: Path | None) -> list[dict[str, str | None]]:
+    """Return each prompt's id, text, audio status and built file, for `ivr prompts`."""
+    library = Library.load(audio_dir or default_folder())
+    rows: list[dict[str, str | None]] = []
+    for prompt in prompts:
+        entry = library.entries.get(prompt.id)
+        path = str(library.folder / entry.file) if entry else None
+        rows.append({"id": prompt.id, "text": prompt.text, "audio": library.status(prompt), "file": path})
+    return rows
+
+
+@click.command("build-audio")
+@click.option(
+    "--engine",
+    type=click.Choice([engine.value for engine in Engine]),
+    default=Engine.GTTS.value,
+    show_default=True,
+    help="gtts: Google's Danish voice (needs internet access). espeak: offline Danish voice.",
+)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    envvar="IVR_AUDIO_DIR",
+    help="Audio folder (default: IVR_AUDIO_DIR, else the repository's audio/).",
+)
+@click.option("--force", is_flag=True, help="Rebuild every prompt, even unchanged ones.")
+@click.option("--only", "only", multiple=True, metavar="ID", help="Build only this prompt (repeatable).")
+@click.option("--format", "file_format", type=click.Choice(["wav", "mp3"]), default="wav", show_default=True,
+              help="wav: 8 kHz µ-law, what the phone network carries. mp3: smaller files.")  # fmt: skip
+@click.option(
+    "--content",
+    "content_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    envvar="IVR_CONTENT_FILE",
+    help="Content file to use (default: IVR_CONTENT_FILE, else the packaged one).",
+)
+def build_audio(  # noqa: PLR0917 (click passes every option as an argument)
+    engine: str,
+    out: Path | None,
+    force: bool,
+    only: tuple[str, ...],
+    file_format: str,
+    content_path: Path | None,
+) -> None:
+    """Build every prompt's audio file and the manifest; unchanged prompts are skipped."""
+    try:
+        content = load_content(content_path)
+    except ContentError as error:
+        click.echo(str(error), err=True)
+        sys.exit(1)
+    prompts = content.all_prompts()
+    console = Console(stderr=True)  # progress and problems; the summary table goes to stdout
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        console=console, transient=True,
+    ) as bar:  # fmt: skip
+        task = bar.add_task("building audio", total=len(only) if only else len(prompts))
+
+        def advance(prompt_id: str, outcome: Outcome) -> None:
+            bar.update(task, advance=1, description=f"{outcome} {prompt_id}")
+
+        try:
+            report = build(
+                prompts,
+                out or default_folder(),
+                make_engine(Engine(engine)),
+                Output(format="mp3" if file_format == "mp3" else "wav"),
+                only=set(only) or None,
+                force=force,
+                progress=advance,
+            )
+        except ValueError as error:
+            raise click.BadParameter(str(error), param_hint="--only") from None
+    Console().print(summary(report))
+    if report.failed:
+        _explain_failures(console, report, engine)
+        sys.exit(1)
+
+
+def summary(report: Report) -> Table:
+    """Return the table printed after a build."""
+    table = Table(title="Audio prompts")
+    table.add_column("built", justify="right")
+    table.add_column("unchanged", justify="right")
+    table.add_column("failed", justify="right")
+    table.add_column("seconds", justify="right")
+    table.add_row(
+        str(len(report.built)), str(len(report.unchanged)), str(len(report.failed)), f"{report.seconds:.2f}"
+    )
+    return table
+
+
+def _explain_failures(console: Console, report: Report, engine: str) -> None:
+    """Name each failed prompt and what to do; their previous files are still in place."""
+    for prompt_id, reason in sorted(report.failed.items()):
+        console.print(f"[red]failed[/red] {prompt_id}: {reason}", markup=True, highlight=False)
+    hint = "Callers hear these prompts with <Say> (or their previous audio) until a build succeeds."
+    if engine == Engine.GTTS:
+        hint += " Without internet access, build with the offline voice: ivr build-audio --engine espeak"
+    console.print(hint, highlight=False)

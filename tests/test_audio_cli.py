@@ -1,0 +1,72 @@
+"""`ivr build-audio` and the audio status in `ivr prompts`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import responses
+from click.testing import CliRunner
+
+from ivr.audio import manifest
+from ivr.cli import main
+from tests.gtts_fake import URL
+
+
+def build_audio(folder: Path, *args: str) -> list[str]:
+    return ["build-audio", "--engine", "espeak", "--out", str(folder), *args]
+
+
+def test_build_audio_builds_and_prints_a_summary(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, build_audio(tmp_path, "--only", "welcome"))
+    assert result.exit_code == 0, result.output
+    assert "built" in result.output
+    assert "unchanged" in result.output
+    assert list(manifest.load(tmp_path)) == ["welcome"]
+
+
+def test_build_audio_writes_mp3_on_request(tmp_path: Path) -> None:
+    args = [
+        "build-audio",
+        "--engine",
+        "espeak",
+        "--out",
+        str(tmp_path),
+        "--only",
+        "silence",
+        "--format",
+        "mp3",
+    ]
+    assert CliRunner().invoke(main, args).exit_code == 0
+    assert manifest.load(tmp_path)["silence"].file.endswith(".mp3")
+
+
+def test_a_failed_prompt_is_named_and_the_offline_engine_suggested(tmp_path: Path) -> None:
+    with responses.RequestsMock() as google:
+        google.post(URL, status=403)
+        result = CliRunner().invoke(main, ["build-audio", "--out", str(tmp_path), "--only", "goodbye"])
+    assert result.exit_code == 1
+    assert "goodbye" in result.output
+    assert "--engine espeak" in result.output
+    assert manifest.load(tmp_path) == {}
+
+
+def test_an_unknown_prompt_id_is_a_usage_error(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        main, ["build-audio", "--engine", "espeak", "--out", str(tmp_path), "--only", "nope"]
+    )
+    assert result.exit_code == 2
+    assert "unknown prompt id nope" in result.output
+
+
+def test_prompts_shows_each_prompts_audio_status(tmp_path: Path) -> None:
+    CliRunner().invoke(
+        main, ["build-audio", "--engine", "espeak", "--out", str(tmp_path), "--only", "welcome"]
+    )
+    rows = json.loads(CliRunner().invoke(main, ["prompts", "--json", "--audio", str(tmp_path)]).output)
+    status = {row["id"]: row["audio"] for row in rows}
+    assert status["welcome"] == "fresh"
+    assert set(status.values()) == {"fresh", "missing"}
+    text = CliRunner().invoke(main, ["prompts", "--audio", str(tmp_path)]).output
+    assert f"[welcome] audio: fresh ({tmp_path / manifest.load(tmp_path)['welcome'].file})" in text
+    assert "[goodbye] audio: missing (spoken with <Say>)" in text
