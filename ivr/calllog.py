@@ -6,8 +6,8 @@ import json
 import logging
 import re
 import sys
+import time
 from collections.abc import Mapping
-from datetime import UTC, datetime
 from time import perf_counter
 from typing import Any
 
@@ -45,7 +45,11 @@ def _finish(response: Response) -> Response:
         req: Request = request._get_current_object()  # type: ignore[attr-defined]
         fields = request_fields(req, vars(g), response)
         if not (fields["route"] == HEALTH and response.status_code == 200):
-            log.info("request", extra={"ivr": fields})
+            # Made and handled directly: Logger.info would also walk the stack to find this very function.
+            record = log.makeRecord(
+                log.name, logging.INFO, __file__, 0, "request", (), None, extra={"ivr": fields}
+            )
+            log.handle(record)
     except Exception:
         log.error("could not log a request", exc_info=True)
     return response
@@ -83,10 +87,13 @@ def safe_key(digits: str | None) -> str | None:
 class JsonFormatter(logging.Formatter):
     """Formats a record as one JSON object per line, with the `ivr` fields merged in."""
 
+    # The last second formatted, and its text, as one tuple so threads never see a mismatched pair.
+    _second: tuple[int, str] | None = None
+
     def format(self, record: logging.LogRecord) -> str:
         """Return the record as one JSON line; free text is masked for numbers and CallSids."""
         line: dict[str, Any] = {
-            "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "ts": self._timestamp(record.created, record.msecs),
             "level": record.levelname,
             "logger": record.name,
             "msg": PRIVATE.sub(MASK, record.getMessage()),
@@ -99,6 +106,14 @@ class JsonFormatter(logging.Formatter):
         if record.exc_info:
             line["exc"] = PRIVATE.sub(MASK, self.formatException(record.exc_info))
         return ENCODER.encode(line)
+
+    def _timestamp(self, created: float, msecs: float) -> str:
+        """Return the record's time as ISO 8601 UTC with milliseconds, formatting each second only once."""
+        second = int(created)
+        cached = self._second
+        if cached is None or cached[0] != second:
+            cached = self._second = (second, time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second)))
+        return f"{cached[1]}.{int(msecs):03d}Z"
 
 
 def configure(level: int = logging.INFO) -> None:

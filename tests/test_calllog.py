@@ -177,3 +177,13 @@ def test_when_even_the_apology_fails_the_line_still_names_the_call(
     assert record.ivr["call"] == call_hash(CALL["CallSid"], app.extensions["ivr.hash_key"])  # type: ignore[attr-defined]
     assert record.ivr["fault"] == "OSError"  # type: ignore[attr-defined]
     assert "event" not in record.ivr  # type: ignore[attr-defined]
+
+
+def test_the_json_formatter_writes_utc_times_with_milliseconds() -> None:
+    formatter = calllog.JsonFormatter()
+    stamps = []
+    for created, msecs in ((1795600931, 0), (1795600931, 482), (1795600932, 999)):
+        record = logging.LogRecord("x", logging.INFO, __file__, 1, "m", None, None)
+        record.created, record.msecs = created + msecs / 1000, msecs
+        stamps.append(json.loads(formatter.format(record))["ts"])
+    assert stamps == ["2026-11-25T10:02:11.000Z", "2026-11-25T10:02:11.482Z", "2026-11-25T10:02:12.999Z"]
