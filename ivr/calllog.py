@@ -8,7 +8,6 @@ import re
 import sys
 import time
 from collections.abc import Mapping
-from time import perf_counter
 from typing import Any
 
 from flask import Flask, Request, Response, g, request
@@ -19,9 +18,9 @@ log = logging.getLogger("ivr.requests")
 # A healthy health check is polled every few seconds and says nothing worth keeping.
 HEALTH = "health.healthz"
 KEYPAD = frozenset("0123456789*#")
-# A net under free text (messages, tracebacks): anything shaped like a phone number or CallSid is masked.
 # Built once: json.dumps with options builds a new encoder for every call.
 ENCODER = json.JSONEncoder(ensure_ascii=False, default=str)
+# A net under free text (messages, tracebacks): anything shaped like a phone number or CallSid is masked.
 MASK = "<redacted>"
 PRIVATE = re.compile(r"\+\d{6,15}|(?<![\w.])\d{8,15}(?![\w.])|\bCA[0-9a-fA-F]{32}\b")
 
@@ -33,7 +32,7 @@ def init_app(app: Flask) -> None:
 
 
 def _start() -> None:
-    g.ivr_started = perf_counter()
+    g.ivr_started = time.perf_counter()
 
 
 def _finish(response: Response) -> Response:
@@ -65,7 +64,7 @@ def request_fields(req: Request, state: Mapping[str, Any], response: Response) -
         "route": req.endpoint or "unmatched",
         "method": req.method,
         "status": response.status_code,
-        "ms": round((perf_counter() - started) * 1000, 2) if started is not None else None,
+        "ms": round((time.perf_counter() - started) * 1000, 2) if started is not None else None,
     }
     event: CallEvent | None = state.get("ivr_event")
     if event is not None:
