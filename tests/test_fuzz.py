@@ -130,7 +130,8 @@ def test_any_signed_call_request_gets_valid_twiml_without_a_fault(
 @FUZZ
 @given(
     path=st.sampled_from([*CALL_PATHS, "/healthz", "/", "/voice/", "/voice/keys", "/x/../voice"])
-    | st.text(max_size=12).map(lambda text: "/" + text),
+    # Not "//...": the test client would read that as a host name, before the app sees anything.
+    | st.text(max_size=12).map(lambda text: "/" + text.lstrip("/")),
     method=st.sampled_from(["POST", "POST", "GET", "HEAD", "PUT", "DELETE", "OPTIONS", "PATCH"]),
     digits_value=st.none() | digits,
     padding=st.sampled_from([0, 0, 100, 40_000]),
