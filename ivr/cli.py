@@ -3,27 +3,19 @@
 from __future__ import annotations
 
 import json
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
 import click
 
-from ivr import settings, spoken
+from ivr import spoken
 from ivr.audio.cli import AUDIO_OPTION, audio_rows, build_audio
 from ivr.call_cli import call
-from ivr.content import Content, ContentError, load_content
+from ivr.cli_options import CONTENT_OPTION, configured_content
 from ivr.graph import graph_command
 from ivr.schedule import Schedule
 from ivr.server import serve
 from ivr.stats.cli import stats
-
-CONTENT_OPTION = click.option(
-    "--content",
-    "content_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Content file to use (default: IVR_CONTENT_FILE, else the packaged one).",
-)
 
 
 @click.group()
@@ -31,21 +23,11 @@ def main() -> None:
     """Rodblokade-linjen: the clinic's telephone information line."""
 
 
-def _load(content_path: Path | None) -> Content:
-    """Load the content as the line would, with its IVR_* settings, or exit 1 printing each problem."""
-    try:
-        config = settings.from_environment()
-        return load_content(content_path or config["CONTENT_FILE"], config["SECRETARIAT_NUMBER"])
-    except (ContentError, settings.ConfigError) as error:
-        click.echo(str(error), err=True)
-        sys.exit(1)
-
-
 @main.command()
 @CONTENT_OPTION
 def check(content_path: Path | None) -> None:
     """Check the content file; exit 1 naming every problem."""
-    content = _load(content_path)
+    content = configured_content(content_path)
     click.echo(
         f"{content.source}: ok ({len(content.all_prompts())} prompts, {len(content.sections)} sections)"
     )
@@ -57,7 +39,7 @@ def check(content_path: Path | None) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON list of {id, text, audio, file}.")
 def prompts(content_path: Path | None, audio_dir: Path | None, as_json: bool) -> None:
     """Print every prompt and whether its built audio is fresh, stale or missing."""
-    content = _load(content_path)
+    content = configured_content(content_path)
     rows = audio_rows(content.all_prompts(), audio_dir)
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
@@ -73,7 +55,7 @@ def prompts(content_path: Path | None, audio_dir: Path | None, as_json: bool) ->
 @click.option("--json", "as_json", is_flag=True, help='Print {"open": bool, "next_opening": "..."}.')
 def hours(content_path: Path | None, at_text: str | None, as_json: bool) -> None:
     """Tell whether a call now (or --at) would be put through, and when the secretariat opens next."""
-    content = _load(content_path)
+    content = configured_content(content_path)
     zone = content.hours.timezone
     try:
         at = datetime.fromisoformat(at_text) if at_text else datetime.now(UTC)

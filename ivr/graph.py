@@ -12,7 +12,8 @@ import graphviz
 
 from ivr import settings, spoken
 from ivr.caller import DIAL_RESULTS
-from ivr.content import KEYPAD, Content, ContentError, Prompt, load_content
+from ivr.cli_options import CONTENT_OPTION, configured_content
+from ivr.content import KEYPAD, Content, Prompt
 from ivr.flow import MAIN, CallFlow, Moment, Reply
 
 FONT = "DejaVu Sans,Helvetica,Arial,sans-serif"
@@ -300,13 +301,7 @@ def svg(content: Content, max_tries: int) -> bytes:
 
 
 @click.command("graph")
-@click.option(
-    "--content",
-    "content_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    envvar="IVR_CONTENT_FILE",
-    help="Content file to draw (default: IVR_CONTENT_FILE, else the packaged one).",
-)
+@CONTENT_OPTION
 @click.option(
     "--max-tries",
     type=click.IntRange(1, 10),
@@ -321,10 +316,7 @@ def svg(content: Content, max_tries: int) -> bytes:
 )
 def graph_command(content_path: Path | None, max_tries: int, fmt: str, out: Path | None) -> None:
     """Draw the menu from the content file: every key, section, the transfer and the failure paths."""
-    try:
-        content = load_content(content_path)
-    except ContentError as error:
-        raise click.ClickException(str(error)) from None
+    content = configured_content(content_path)
     if fmt == "dot":
         data = str(draw(content, max_tries).source).encode("utf-8")
     else:

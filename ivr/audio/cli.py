@@ -15,7 +15,8 @@ from ivr.audio.build import Outcome, Report, build
 from ivr.audio.engines import Engine, make_engine
 from ivr.audio.library import Library, default_folder
 from ivr.audio.processing import Output
-from ivr.content import ContentError, Prompt, load_content
+from ivr.cli_options import CONTENT_OPTION, configured_content
+from ivr.content import Prompt
 
 AUDIO_OPTION = click.option(
     "--audio",
@@ -55,13 +56,7 @@ def audio_rows(prompts: Sequence[Prompt], audio_dir: Path | None) -> list[dict[s
 @click.option("--only", "only", multiple=True, metavar="ID", help="Build only this prompt (repeatable).")
 @click.option("--format", "file_format", type=click.Choice(["wav", "mp3"]), default="wav", show_default=True,
               help="wav: 8 kHz µ-law, what the phone network carries. mp3: smaller files.")  # fmt: skip
-@click.option(
-    "--content",
-    "content_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    envvar="IVR_CONTENT_FILE",
-    help="Content file to use (default: IVR_CONTENT_FILE, else the packaged one).",
-)
+@CONTENT_OPTION
 def build_audio(  # noqa: PLR0917 (click passes every option as an argument)
     engine: str,
     out: Path | None,
@@ -71,12 +66,7 @@ def build_audio(  # noqa: PLR0917 (click passes every option as an argument)
     content_path: Path | None,
 ) -> None:
     """Build every prompt's audio file and the manifest; unchanged prompts are skipped."""
-    try:
-        content = load_content(content_path)
-    except ContentError as error:
-        click.echo(str(error), err=True)
-        sys.exit(1)
-    prompts = content.all_prompts()
+    prompts = configured_content(content_path).all_prompts()
     console = Console(stderr=True)  # progress and problems; the summary table goes to stdout
     with Progress(
         TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),

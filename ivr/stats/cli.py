@@ -8,10 +8,10 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import click
-from flask import Config, Flask
+from flask import Flask
 
-from ivr import settings
-from ivr.content import Content, ContentError, load_content
+from ivr.cli_options import CONTENT_OPTION, configured_content, configured_settings
+from ivr.content import Content
 from ivr.stats import report
 from ivr.stats.store import Store, default_url
 
@@ -22,14 +22,6 @@ def database_url(url: str | None) -> str:
     """Return the given URL, or the default SQLite file in the line's instance folder."""
     # Flask("ivr") finds the same instance folder as the app the line runs.
     return url or default_url(Flask("ivr").instance_path)
-
-
-def _settings() -> Config:
-    """Read the line's IVR_* settings, or stop naming each bad one."""
-    try:
-        return settings.from_environment()
-    except settings.ConfigError as error:
-        raise click.ClickException(str(error)) from None
 
 
 @click.command()
@@ -49,12 +41,7 @@ def _settings() -> Config:
     metavar="URL",
     help="Database URL (default: IVR_DATABASE_URL, else the instance folder's SQLite file).",
 )
-@click.option(
-    "--content",
-    "content_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Content file, for section titles and hours (default: IVR_CONTENT_FILE, else the packaged one).",
-)
+@CONTENT_OPTION
 def stats(
     *,
     since: datetime | None,
@@ -65,25 +52,16 @@ def stats(
     content_path: Path | None,
 ) -> None:
     """Show what callers asked about and when they called; or delete old events with --prune."""
-    config = _settings()
+    config = configured_settings()
     store = Store(database_url(url or config["DATABASE_URL"]))
     try:
         if prune_days is not None:
             deleted = store.prune(datetime.now(UTC) - timedelta(days=prune_days))
             click.echo(f"deleted {deleted} call events older than {prune_days} days")
         else:
-            content_file = content_path or config["CONTENT_FILE"]
-            _report(store, since, until, as_json, load_checked(content_file, config["SECRETARIAT_NUMBER"]))
+            _report(store, since, until, as_json, configured_content(content_path))
     finally:
         store.dispose()
-
-
-def load_checked(path: Path | None, number: str | None) -> Content:
-    """Load the content file as the line does, or stop naming each problem."""
-    try:
-        return load_content(path, number)
-    except ContentError as error:
-        raise click.ClickException(str(error)) from None
 
 
 def _report(

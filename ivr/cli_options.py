@@ -1,0 +1,35 @@
+"""What the `ivr` commands share: the --content option, and loading content as the running line does."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from flask import Config
+
+from ivr import settings
+from ivr.content import Content, ContentError, load_content
+
+CONTENT_OPTION = click.option(
+    "--content",
+    "content_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Content file to use (default: IVR_CONTENT_FILE, else the packaged one).",
+)
+
+
+def configured_settings() -> Config:
+    """Read the line's IVR_* settings, or stop (exit 1) naming each bad one."""
+    try:
+        return settings.from_environment()
+    except settings.ConfigError as error:
+        raise click.ClickException(str(error)) from None
+
+
+def configured_content(content_path: Path | None) -> Content:
+    """Load the content with the line's settings (file, number override), or stop naming each problem."""
+    config = configured_settings()
+    try:
+        return load_content(content_path or config["CONTENT_FILE"], config["SECRETARIAT_NUMBER"])
+    except ContentError as error:
+        raise click.ClickException(str(error)) from None
