@@ -49,9 +49,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     # Only the methods Twilio and the load balancer use: no automatic OPTIONS answers.
     app.config["PROVIDE_AUTOMATIC_OPTIONS"] = False
     speaker = audio_web.init_app(app)
-    app.extensions["ivr.line"] = Line.from_config(app.config, voice.FlaskUrls(), speaker)
-    speaker.library.log_status(app.extensions["ivr.line"].content.all_prompts())
     app.register_blueprint(voice.bp)
+    app.extensions["ivr.line"] = Line.from_config(app.config, voice.ActionUrls.for_app(app), speaker)
+    speaker.library.log_status(app.extensions["ivr.line"].content.all_prompts())
     app.register_blueprint(health.bp)
     preview.init_app(app)
     stats.init_app(app)

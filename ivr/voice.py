@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Mapping
+from urllib.parse import urlencode
 
-from flask import Blueprint, Response, current_app, g, request, url_for
+from flask import Blueprint, Flask, Response, current_app, g, request, url_for
 
 from ivr.events import CallEvent, call_hash, publish
 from ivr.flow import MAIN, Reply
@@ -16,14 +18,24 @@ log = logging.getLogger(__name__)
 TWIML = "text/xml; charset=utf-8"
 
 
-class FlaskUrls:
-    """Action URLs from url_for, relative so Twilio resolves them against the URL it called."""
+class ActionUrls:
+    """Action URLs under the routes' paths, found once with url_for; Twilio resolves them against its URL."""
+
+    def __init__(self, key_path: str, dial_path: str) -> None:
+        self.key_path = key_path
+        self.dial_path = dial_path
+
+    @classmethod
+    def for_app(cls, app: Flask) -> ActionUrls:
+        """Ask url_for where the routes are, as deployed (under IVR_PUBLIC_URL's path, if any)."""
+        with app.test_request_context(base_url=app.config["PUBLIC_URL"] or None):
+            return cls(url_for("voice.key"), url_for("voice.dial"))
 
     def key(self, menu: str, tries: int) -> str:
-        return url_for("voice.key", menu=menu, tries=tries)
+        return f"{self.key_path}?{urlencode({'menu': menu, 'tries': tries})}"
 
     def dial(self) -> str:
-        return url_for("voice.dial")
+        return self.dial_path
 
 
 def line() -> Line:
@@ -48,45 +60,66 @@ def twiml(reply: Reply) -> Response:
     return Response(current.respond(reply), content_type=TWIML)
 
 
-def _tries() -> int:
+def _tries(args: Mapping[str, str]) -> int:
     """Read the failed-turn count from the query string; anything odd counts as none."""
-    value = request.args.get("tries", "0")
+    value = args.get("tries", "0")
     # isascii: "²".isdigit() is true, yet int("²") fails.
     return int(value) if value.isascii() and value.isdigit() and len(value) <= 2 else 0
+
+
+Step = Callable[[Line, Mapping[str, str], Mapping[str, str]], Reply]
+
+
+def welcome_step(current: Line, args: Mapping[str, str], form: Mapping[str, str]) -> Reply:
+    """Answer a new call."""
+    return current.flow.welcome(current.moment())
+
+
+def key_step(current: Line, args: Mapping[str, str], form: Mapping[str, str]) -> Reply:
+    """Answer a key press, or silence when Twilio sends no Digits."""
+    looped = current.is_loop(form.get("To"), form.get("ForwardedFrom"))
+    menu, digits = args.get("menu", MAIN), form.get("Digits", "")
+    return current.flow.key(menu, _tries(args), digits, current.moment(), looped)
+
+
+def dial_step(current: Line, args: Mapping[str, str], form: Mapping[str, str]) -> Reply:
+    """Answer the end of a transfer with Twilio's DialCallStatus."""
+    return current.flow.dial_result(form.get("DialCallStatus"), current.moment())
+
+
+def fallback_step(current: Line, args: Mapping[str, str], form: Mapping[str, str]) -> Reply:
+    """Answer Twilio's fallback URL, used when the primary URL failed: apologise and carry on."""
+    return current.flow.error(current.moment())
+
+
+def answer(step: Step) -> Response:
+    """Run one step of the call for this request and answer its TwiML."""
+    return twiml(step(line(), request.args, request.form))
 
 
 @bp.post("")
 @twilio_signed
 def welcome() -> Response:
     """Answer a new call."""
-    return twiml(line().flow.welcome(line().moment()))
+    return answer(welcome_step)
 
 
 @bp.post("/key")
 @twilio_signed
 def key() -> Response:
     """Answer a key press, or silence when Twilio sends no Digits."""
-    current = line()
-    looped = current.is_loop(request.form.get("To"), request.form.get("ForwardedFrom"))
-    reply = current.flow.key(
-        request.args.get("menu", MAIN),
-        _tries(),
-        request.form.get("Digits", ""),
-        current.moment(),
-        looped,
-    )
-    return twiml(reply)
+    return answer(key_step)
 
 
 @bp.post("/dial")
 @twilio_signed
 def dial() -> Response:
     """Answer the end of a transfer with Twilio's DialCallStatus."""
-    return twiml(line().flow.dial_result(request.form.get("DialCallStatus"), line().moment()))
+    return answer(dial_step)
 
 
 @bp.post("/fallback")
 @twilio_signed
 def fallback() -> Response:
     """Answer Twilio's fallback URL, used when the primary URL failed: apologise and carry on."""
-    return twiml(line().flow.error(line().moment()))
+    return answer(fallback_step)
