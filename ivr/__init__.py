@@ -10,7 +10,7 @@ from flask import Flask
 from twilio.request_validator import RequestValidator
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from ivr import calllog, events, health, preview, safety, settings, stats, voice
+from ivr import calllog, events, fastlane, health, preview, safety, settings, stats, voice
 from ivr.audio import web as audio_web
 from ivr.line import Line
 from ivr.webhook_request import WebhookRequest
@@ -41,11 +41,6 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["ivr.hash_key"] = events.hash_key(token)
     # Listeners for call events (statistics, for one); each is called after every step of a call.
     app.extensions["ivr.observers"] = []
-    if app.config["TRUSTED_PROXIES"] and not app.config["PUBLIC_URL"]:
-        hops = app.config["TRUSTED_PROXIES"]
-        proxied = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops, x_prefix=hops)
-        app.wsgi_app = proxied  # type: ignore[method-assign]
-
     # Only the methods Twilio and the load balancer use: no automatic OPTIONS answers.
     app.config["PROVIDE_AUTOMATIC_OPTIONS"] = False
     speaker = audio_web.init_app(app)
@@ -57,4 +52,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     stats.init_app(app)
     safety.init_app(app)
     calllog.init_app(app)
+    fastlane.install(app)
+    if app.config["TRUSTED_PROXIES"] and not app.config["PUBLIC_URL"]:
+        # Outermost, so that everything inside (the fast lane too) sees the URL Twilio called.
+        hops = app.config["TRUSTED_PROXIES"]
+        proxied = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops, x_prefix=hops)
+        app.wsgi_app = proxied  # type: ignore[method-assign]
     return app

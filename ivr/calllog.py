@@ -44,14 +44,18 @@ def _finish(response: Response) -> Response:
         req: Request = request._get_current_object()  # type: ignore[attr-defined]
         fields = request_fields(req, vars(g), response)
         if not (fields["route"] == HEALTH and response.status_code == 200):
-            # Made and handled directly: Logger.info would also walk the stack to find this very function.
-            record = log.makeRecord(
-                log.name, logging.INFO, __file__, 0, "request", (), None, extra={"ivr": fields}
-            )
-            log.handle(record)
+            emit(fields)
     except Exception:
         log.error("could not log a request", exc_info=True)
     return response
+
+
+def emit(fields: dict[str, Any]) -> None:
+    """Log one request line with these fields."""
+    # Made and handled directly: Logger.info would also walk the stack to find this very function.
+    log.handle(
+        log.makeRecord(log.name, logging.INFO, __file__, 0, "request", (), None, extra={"ivr": fields})
+    )
 
 
 def request_fields(req: Request, state: Mapping[str, Any], response: Response) -> dict[str, Any]:

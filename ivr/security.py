@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import hmac
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from functools import wraps
-from typing import TypeVar
+from typing import Any, TypeVar
 from urllib.parse import quote
 
 from flask import Request, abort, current_app, request
@@ -14,9 +14,8 @@ from twilio.request_validator import RequestValidator
 View = TypeVar("View", bound=Callable[..., object])
 
 
-def signed_url(req: Request, public_url: str | None) -> str:
+def signed_url(environ: Mapping[str, Any], public_url: str | None) -> str:
     """Return the URL Twilio called, as it signed it: public base (if set), path and raw query."""
-    environ = req.environ
     # Straight from the WSGI environ (after ProxyFix, when trusted): the raw, still-encoded parts.
     if public_url is None:
         host = environ.get("HTTP_HOST") or f"{environ['SERVER_NAME']}:{environ['SERVER_PORT']}"
@@ -26,17 +25,22 @@ def signed_url(req: Request, public_url: str | None) -> str:
     return public_url + path + ("?" + query if query else "")
 
 
+def signature_matches(validator: RequestValidator, url: str, form: Mapping[str, Any], signature: str) -> bool:
+    """Tell whether `signature` is the one Twilio makes for exactly this URL and form (one HMAC)."""
+    return hmac.compare_digest(validator.compute_signature(url, form), signature)
+
+
 def is_signed(req: Request, validator: RequestValidator, public_url: str | None) -> bool:
     """Tell whether the request carries a valid signature for its URL and form body."""
     signature = req.headers.get("X-Twilio-Signature")
     if not signature:
         return False
-    url, form = signed_url(req, public_url), req.form
+    url, form = signed_url(req.environ, public_url), req.form
     # One HMAC for the usual case; the validator's full check also tries the URL with and without
     # the port, which Twilio signs inconsistently.
-    if hmac.compare_digest(validator.compute_signature(url, form), signature):
-        return True
-    return bool(validator.validate(url, form, signature))
+    return signature_matches(validator, url, form, signature) or bool(
+        validator.validate(url, form, signature)
+    )
 
 
 def twilio_signed(view: View) -> View:

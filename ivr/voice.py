@@ -47,17 +47,26 @@ def line() -> Line:
 def twiml(reply: Reply) -> Response:
     """Tell the observers what happened, and answer Twilio with the reply's TwiML."""
     current = line()
-    event = CallEvent(
-        call=call_hash(request.form.get("CallSid"), current_app.extensions["ivr.hash_key"]),
-        at=current.clock(),
-        route=request.endpoint or "",
-        event=reply.event,
-        menu=reply.menu,
-        key=request.form.get("Digits"),
+    event = call_event(
+        current, request.endpoint or "", reply, request.form, current_app.extensions["ivr.hash_key"]
     )
     g.ivr_event = event
     publish(current_app.extensions["ivr.observers"], event)
     return Response(current.respond(reply), content_type=TWIML)
+
+
+def call_event(
+    current: Line, route: str, reply: Reply, form: Mapping[str, str], hash_key: bytes
+) -> CallEvent:
+    """Describe this step of the call for the observers, naming the call only by its keyed hash."""
+    return CallEvent(
+        call=call_hash(form.get("CallSid"), hash_key),
+        at=current.clock(),
+        route=route,
+        event=reply.event,
+        menu=reply.menu,
+        key=form.get("Digits"),
+    )
 
 
 def _tries(args: Mapping[str, str]) -> int:
