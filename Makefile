@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint check-content clean
+.PHONY: run test lint check-content clean bench
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -36,3 +36,9 @@ clean:
 ## Build the audio prompts (only changed ones); e.g. `make audio ARGS="--engine espeak"`.
 audio: $(STAMP)
 	$(BIN)/ivr build-audio $(ARGS)
+
+## Benchmarks (not tests): webhook against bare Flask, worker memory, prompt build. See docs/performance.md.
+bench: $(STAMP)
+	$(BIN)/python -m bench.webhook --seconds 5 --repetitions 3
+	$(BIN)/python -m bench.memory
+	$(BIN)/python -m bench.prompts

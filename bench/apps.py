@@ -55,10 +55,3 @@ def line_open() -> Flask:
 def line_closed() -> Flask:
     """The line on a Wednesday at 15:00, closed."""
     return line(CLOSED_START)
-
-
-def line_open_quiet() -> Flask:
-    """The open line without statistics (diagnostic only)."""
-    app = line(OPEN_START)
-    app.extensions["ivr.observers"].clear()
-    return app

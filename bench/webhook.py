@@ -151,7 +151,8 @@ def report(results: dict[tuple[str, str], list[Run]], args: argparse.Namespace) 
     print(header)
     for name, *_ in ROUTES:
         line, bare = results[(name, "line")], results[(name, "bare")]
-        row = {
+        ratio = statistics.median(r.rps for r in line) / statistics.median(r.rps for r in bare)
+        row: dict[str, object] = {
             "route": name,
             "line_rps": statistics.median(r.rps for r in line),
             "bare_rps": statistics.median(r.rps for r in bare),
@@ -161,7 +162,7 @@ def report(results: dict[tuple[str, str], list[Run]], args: argparse.Namespace) 
             "errors": sum(r.errors for r in line),
             "runs": {"line": [asdict(r) for r in line], "bare": [asdict(r) for r in bare]},
         }
-        row["ratio"] = row["line_rps"] / row["bare_rps"]
+        row["ratio"] = ratio
         rows.append(row)
         print(
             f"{name:<16} {row['line_rps']:>9.0f} {row['bare_rps']:>9.0f} {row['ratio']:>6.2f} "

@@ -29,12 +29,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 FORM = "application/x-www-form-urlencoded"
-STEPS: dict[str, voice.Step] = {
-    "voice.welcome": voice.welcome_step,
-    "voice.key": voice.key_step,
-    "voice.dial": voice.dial_step,
-    "voice.fallback": voice.fallback_step,
-}
 
 
 class Fields(dict[str, str]):
@@ -57,9 +51,9 @@ class FastLane:
         self.public_url: str | None = app.config["PUBLIC_URL"]
         self.max_body: int = app.config["MAX_CONTENT_LENGTH"] or app.config["MAX_BODY_BYTES"]
         self.routes = {
-            rule.rule: (rule.endpoint, STEPS[rule.endpoint])
+            rule.rule: (rule.endpoint, voice.STEPS[rule.endpoint])
             for rule in app.url_map.iter_rules()
-            if rule.endpoint in STEPS and not rule.arguments
+            if rule.endpoint in voice.STEPS and not rule.arguments
         }
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:

@@ -10,6 +10,7 @@ from twilio.request_validator import RequestValidator
 from werkzeug.datastructures import MultiDict
 from werkzeug.test import Client
 
+from ivr import voice
 from ivr.events import CallEvent
 from ivr.fastlane import FastLane
 from tests.conftest import CALL, TOKEN, TwilioClient
@@ -108,3 +109,9 @@ def test_a_fault_in_the_lane_is_answered_by_flask_calmly(
 def test_oversized_bodies_are_refused_by_flask(app: Flask, twilio: TwilioClient) -> None:
     big = {"Padding": "x" * (app.config["MAX_BODY_BYTES"] + 1)}
     assert twilio.post("/voice", big).status_code == 413
+
+
+def test_every_call_route_has_a_step_in_the_fast_lane(app: Flask, lane: FastLane) -> None:
+    routes = {rule.endpoint for rule in app.url_map.iter_rules() if rule.endpoint.startswith("voice.")}
+    assert routes == set(voice.STEPS)
+    assert {endpoint for endpoint, _ in lane.routes.values()} == routes
