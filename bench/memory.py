@@ -61,25 +61,23 @@ def drive(server: Server, count: int, source: Iterator[tuple[str, dict[str, str]
 
 
 def main() -> None:
-    """Measure and print the worker's RSS at 1,000 and at --requests requests."""
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--requests", type=int, default=10_000)
+    """Measure and print the worker's RSS after 1,000 requests and at later checkpoints."""
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    parser.add_argument("--requests", type=int, default=10_000, help="the last checkpoint (at least 1,000)")
     parser.add_argument("--config", type=Path, default=DEFAULT_CONFIG)
     args = parser.parse_args()
     source = requests()
+    last = max(args.requests, 1_000)
+    checkpoints = sorted(n for n in {1_000, 5_000, last} if n <= last)
     with gunicorn("bench.apps:line_open()", args.config, ("--workers", "1")) as server:
-        start = worker_rss_kib(server.process.pid)
-        drive(server, 1_000, source)
-        early = worker_rss_kib(server.process.pid)
-        drive(server, args.requests - 1_000, source)
-        late = worker_rss_kib(server.process.pid)
-    print(f"worker RSS at start: {start / 1024:.1f} MiB")
-    print(f"after 1,000 requests: {early / 1024:.1f} MiB")
-    print(
-        f"after {args.requests:,} requests: {late / 1024:.1f} MiB (growth {(late - early) / 1024:+.1f} MiB)"
-    )
+        print(f"worker RSS at start: {worker_rss_kib(server.process.pid) / 1024:.1f} MiB")
+        done, first = 0, 0
+        for checkpoint in checkpoints:
+            drive(server, checkpoint - done, source)
+            done, rss = checkpoint, worker_rss_kib(server.process.pid)
+            first = first or rss
+            growth = (rss - first) / 1024
+            print(f"after {done:>6,} requests: {rss / 1024:.1f} MiB (since 1,000: {growth:+.1f} MiB)")
 
 
 if __name__ == "__main__":

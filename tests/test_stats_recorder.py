@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import queue
 import threading
 import time
 from collections.abc import Sequence
@@ -114,3 +115,37 @@ def test_an_idle_writer_still_prunes_once_a_day(tmp_path: Path, monkeypatch: pyt
         time.sleep(0.02)
     recorder.close()
     assert store.count() == 0
+
+
+def test_the_writer_gathers_a_quiet_line_into_one_batch() -> None:
+    items: queue.Queue[Any] = queue.Queue()
+    for number in range(3):
+        items.put({"n": number})
+    start = time.monotonic()
+    batch, markers, closing = recorder_module._take_batch(items, threading.Event(), linger=0.2)
+    assert time.monotonic() - start >= 0.2
+    assert (len(batch), markers, closing) == (3, [], False)
+
+
+def test_a_writer_that_is_behind_writes_at_once() -> None:
+    items: queue.Queue[Any] = queue.Queue()
+    for number in range(recorder_module.BATCH_SIZE * 2):
+        items.put({"n": number})
+    start = time.monotonic()
+    batch, _, _ = recorder_module._take_batch(items, threading.Event(), linger=30)
+    assert time.monotonic() - start < 5
+    assert len(batch) == recorder_module.BATCH_SIZE
+    assert items.qsize() == recorder_module.BATCH_SIZE
+
+
+def test_flush_cuts_the_gathering_short() -> None:
+    items: queue.Queue[Any] = queue.Queue()
+    wake = threading.Event()
+    done = threading.Event()
+    items.put({"n": 1})
+    items.put(done)
+    wake.set()
+    start = time.monotonic()
+    batch, markers, _ = recorder_module._take_batch(items, wake, linger=30)
+    assert time.monotonic() - start < 5
+    assert (len(batch), markers) == (1, [done])

@@ -152,7 +152,9 @@ def _take_batch(
         item = items.get(timeout=WAKE_SECONDS)
     except queue.Empty:
         return batch, markers, False
-    wake.wait(LINGER_SECONDS if linger is None else linger)
+    if items.qsize() < BATCH_SIZE:
+        # Behind already (a full batch waits): write at once rather than fall further behind.
+        wake.wait(LINGER_SECONDS if linger is None else linger)
     wake.clear()
     while True:
         if isinstance(item, _Close):

@@ -167,6 +167,8 @@ def _sqlite_pragmas(connection: Any, _record: object) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_SECONDS * 1000}")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    # Workers only append; a small page cache (256 KiB, not 2 MiB) keeps each worker's memory down.
+    cursor.execute("PRAGMA cache_size=-256")
     cursor.close()
 
 
