@@ -93,8 +93,9 @@ class FastLane:
             url = signed_url(environ, self.public_url)
             if not signature or not signature_matches(self.validator, url, form, signature):
                 return None
-        reply = step(self.line, args, form)
-        event = voice.call_event(self.line, endpoint, reply, form, self.hash_key)
+        now = self.line.clock()
+        reply = step(self.line, args, form, self.line.moment(now))
+        event = voice.call_event(endpoint, reply, form, self.hash_key, now)
         return self.line.respond(reply), event
 
     def _log(self, endpoint: str, event: CallEvent, started: float) -> None:

@@ -51,7 +51,8 @@ def apologise(error: Exception) -> Response:
     log.error("call %s: %s failed: %s", g.ivr_call, request.endpoint, describe(error))
     current: Line = current_app.extensions["ivr.line"]
     try:
-        return voice.twiml(current.flow.error(current.moment()))
+        now = current.clock()
+        return voice.twiml(current.flow.error(current.moment(now)), now)
     except Exception as second:
         log.error(
             "call %s: apology failed too, using the emergency document: %s", g.ivr_call, describe(second)

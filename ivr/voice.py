@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
+from datetime import datetime
 from urllib.parse import urlencode
 
 from flask import Blueprint, Flask, Response, current_app, g, request, url_for
 
 from ivr.events import CallEvent, call_hash, publish
-from ivr.flow import MAIN, Reply
+from ivr.flow import MAIN, Moment, Reply
 from ivr.line import Line
 from ivr.security import twilio_signed
 
@@ -44,11 +45,11 @@ def line() -> Line:
     return line_
 
 
-def twiml(reply: Reply) -> Response:
-    """Tell the observers what happened, and answer Twilio with the reply's TwiML."""
+def twiml(reply: Reply, now: datetime) -> Response:
+    """Tell the observers what happened at `now`, and answer Twilio with the reply's TwiML."""
     current = line()
     event = call_event(
-        current, request.endpoint or "", reply, request.form, current_app.extensions["ivr.hash_key"]
+        request.endpoint or "", reply, request.form, current_app.extensions["ivr.hash_key"], now
     )
     g.ivr_event = event
     publish(current_app.extensions["ivr.observers"], event)
@@ -56,12 +57,12 @@ def twiml(reply: Reply) -> Response:
 
 
 def call_event(
-    current: Line, route: str, reply: Reply, form: Mapping[str, str], hash_key: bytes
+    route: str, reply: Reply, form: Mapping[str, str], hash_key: bytes, now: datetime
 ) -> CallEvent:
     """Describe this step of the call for the observers, naming the call only by its keyed hash."""
     return CallEvent(
         call=call_hash(form.get("CallSid"), hash_key),
-        at=current.clock(),
+        at=now,
         route=route,
         event=reply.event,
         menu=reply.menu,
@@ -76,34 +77,37 @@ def _tries(args: Mapping[str, str]) -> int:
     return int(value) if value.isascii() and value.isdigit() and len(value) <= 2 else 0
 
 
-Step = Callable[[Line, Mapping[str, str], Mapping[str, str]], Reply]
+# A step of the call: (the line, the query string, the form, the moment of the request) -> the reply.
+Step = Callable[[Line, Mapping[str, str], Mapping[str, str], Moment], Reply]
 
 
-def welcome_step(current: Line, args: Mapping[str, str], form: Mapping[str, str]) -> Reply:
+def welcome_step(current: Line, args: Mapping[str, str], form: Mapping[str, str], moment: Moment) -> Reply:
     """Answer a new call."""
-    return current.flow.welcome(current.moment())
+    return current.flow.welcome(moment)
 
 
-def key_step(current: Line, args: Mapping[str, str], form: Mapping[str, str]) -> Reply:
+def key_step(current: Line, args: Mapping[str, str], form: Mapping[str, str], moment: Moment) -> Reply:
     """Answer a key press, or silence when Twilio sends no Digits."""
     looped = current.is_loop(form.get("To"), form.get("ForwardedFrom"))
     menu, digits = args.get("menu", MAIN), form.get("Digits", "")
-    return current.flow.key(menu, _tries(args), digits, current.moment(), looped)
+    return current.flow.key(menu, _tries(args), digits, moment, looped)
 
 
-def dial_step(current: Line, args: Mapping[str, str], form: Mapping[str, str]) -> Reply:
+def dial_step(current: Line, args: Mapping[str, str], form: Mapping[str, str], moment: Moment) -> Reply:
     """Answer the end of a transfer with Twilio's DialCallStatus."""
-    return current.flow.dial_result(form.get("DialCallStatus"), current.moment())
+    return current.flow.dial_result(form.get("DialCallStatus"), moment)
 
 
-def fallback_step(current: Line, args: Mapping[str, str], form: Mapping[str, str]) -> Reply:
+def fallback_step(current: Line, args: Mapping[str, str], form: Mapping[str, str], moment: Moment) -> Reply:
     """Answer Twilio's fallback URL, used when the primary URL failed: apologise and carry on."""
-    return current.flow.error(current.moment())
+    return current.flow.error(moment)
 
 
 def answer(step: Step) -> Response:
-    """Run one step of the call for this request and answer its TwiML."""
-    return twiml(step(line(), request.args, request.form))
+    """Run one step of the call for this request, reading the clock once, and answer its TwiML."""
+    current = line()
+    now = current.clock()
+    return twiml(step(current, request.args, request.form, current.moment(now)), now)
 
 
 @bp.post("")

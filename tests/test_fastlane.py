@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
 import pytest
 from flask import Flask
@@ -10,10 +11,10 @@ from twilio.request_validator import RequestValidator
 from werkzeug.datastructures import MultiDict
 from werkzeug.test import Client
 
-from ivr import voice
+from ivr import create_app, voice
 from ivr.events import CallEvent
 from ivr.fastlane import FastLane
-from tests.conftest import CALL, TOKEN, TwilioClient
+from tests.conftest import CALL, OPEN_TIME, TOKEN, FixedClock, TwilioClient
 
 STEPS = [
     ("/voice", {}),
@@ -115,3 +116,27 @@ def test_every_call_route_has_a_step_in_the_fast_lane(app: Flask, lane: FastLane
     routes = {rule.endpoint for rule in app.url_map.iter_rules() if rule.endpoint.startswith("voice.")}
     assert routes == set(voice.STEPS)
     assert {endpoint for endpoint, _ in lane.routes.values()} == routes
+
+
+class CountingClock(FixedClock):
+    """A fixed clock that counts its readings."""
+
+    readings = 0
+
+    def __call__(self) -> datetime:
+        self.readings += 1
+        return self.at
+
+
+def test_a_step_reads_the_clock_once(config: dict[str, object]) -> None:
+    clock = CountingClock(OPEN_TIME)
+    app = create_app({**config, "CLOCK": clock})
+    client = app.test_client()
+    TwilioClient(client).post("/voice/key?menu=main&tries=0", {"Digits": "0"})
+    assert clock.readings == 1
+    # Through Flask too: a repeated field takes Flask's path.
+    form = MultiDict([*CALL.items(), ("Digits", "1"), ("Digits", "2")])
+    path = "/voice/key?menu=main&tries=0"
+    signature = RequestValidator(TOKEN).compute_signature("http://localhost" + path, form)
+    client.post(path, data=form, headers={"X-Twilio-Signature": signature})
+    assert clock.readings == 2
