@@ -15,7 +15,7 @@ import logging
 import time
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
-from urllib.parse import parse_qsl
+from urllib.parse import unquote_plus
 
 from flask import Flask
 
@@ -113,10 +113,22 @@ class FastLane:
 
 
 def _fields(text: str) -> Fields | None:
-    """Parse url-encoded fields, or None when a name repeats (Flask's path keeps every value)."""
-    pairs = parse_qsl(text, keep_blank_values=True, max_num_fields=MAX_FIELDS)
-    fields = Fields(pairs)
-    return fields if len(fields) == len(pairs) else None
+    """Parse url-encoded fields, or None when a name repeats (Flask's path keeps every value) or too many.
+
+    Most of Twilio's values need no decoding, so each is unquoted only when it holds "%" or "+": the same
+    result as parse_qsl at a fraction of its cost on the request path.
+    """
+    fields = Fields()
+    parts = [part for part in text.split("&") if part]
+    if len(parts) > MAX_FIELDS:
+        return None
+    for part in parts:
+        name, _, value = part.partition("=")
+        name = unquote_plus(name) if "%" in name or "+" in name else name
+        if name in fields:
+            return None
+        fields[name] = unquote_plus(value) if "%" in value or "+" in value else value
+    return fields
 
 
 def install(app: Flask) -> None:

@@ -88,8 +88,11 @@ def welcome_step(current: Line, args: Mapping[str, str], form: Mapping[str, str]
 
 def key_step(current: Line, args: Mapping[str, str], form: Mapping[str, str], moment: Moment) -> Reply:
     """Answer a key press, or silence when Twilio sends no Digits."""
-    looped = current.is_loop(form.get("To"), form.get("ForwardedFrom"))
     menu, digits = args.get("menu", MAIN), form.get("Digits", "")
+    # The loop check matters only for a transfer; skipping it otherwise keeps the usual step cheap.
+    looped = digits == current.content.keys.transfer and current.is_loop(
+        form.get("To"), form.get("ForwardedFrom")
+    )
     return current.flow.key(menu, _tries(args), digits, moment, looped)
 
 

@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from urllib.parse import parse_qsl, urlencode
 
 import pytest
 from flask import Flask
+from hypothesis import given
+from hypothesis import strategies as st
 from twilio.request_validator import RequestValidator
 from werkzeug.datastructures import MultiDict
 from werkzeug.test import Client
 
 from ivr import create_app, voice
 from ivr.events import CallEvent
-from ivr.fastlane import FastLane
+from ivr.fastlane import FastLane, _fields
+from ivr.webhook_request import MAX_FIELDS
 from tests.conftest import CALL, OPEN_TIME, TOKEN, FixedClock, TwilioClient
 
 STEPS = [
@@ -140,3 +144,18 @@ def test_a_step_reads_the_clock_once(config: dict[str, object]) -> None:
     signature = RequestValidator(TOKEN).compute_signature("http://localhost" + path, form)
     client.post(path, data=form, headers={"X-Twilio-Signature": signature})
     assert clock.readings == 2
+
+
+@given(st.lists(st.tuples(st.text(min_size=1, max_size=8), st.text(max_size=12)), max_size=12))
+def test_fields_parse_as_the_standard_library_does(pairs: list[tuple[str, str]]) -> None:
+    text = urlencode(pairs)
+    expected = parse_qsl(text, keep_blank_values=True)
+    fields = _fields(text)
+    if len({name for name, _ in expected}) < len(expected):
+        assert fields is None
+    else:
+        assert fields == dict(expected)
+
+
+def test_fields_refuse_too_many() -> None:
+    assert _fields("&".join(f"f{n}=1" for n in range(MAX_FIELDS + 1))) is None
