@@ -147,11 +147,13 @@ def report(results: dict[tuple[str, str], list[Run]], args: argparse.Namespace) 
     header = (
         f"{'route':<16} {'line rps':>9} {'bare rps':>9} {'ratio':>6} {'p50 ms':>7} {'p99 ms':>7} {'err':>4}"
     )
-    print(f"\n{args.connections} connections, {args.seconds:g} s x {args.repetitions} repetitions (medians)")
+    print(f"\n{args.connections} connections, {args.seconds:g} s x {args.repetitions} repetitions")
+    print("medians; ratio: the median of each repetition's line/bare pair")
     print(header)
     for name, *_ in ROUTES:
         line, bare = results[(name, "line")], results[(name, "bare")]
-        ratio = statistics.median(r.rps for r in line) / statistics.median(r.rps for r in bare)
+        # A repetition's line and bare runs are neighbours in time: their ratio cancels the machine's drift.
+        ratio = statistics.median(mine.rps / base.rps for mine, base in zip(line, bare, strict=True))
         row: dict[str, object] = {
             "route": name,
             "line_rps": statistics.median(r.rps for r in line),
