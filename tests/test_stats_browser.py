@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import threading
 from collections.abc import Iterator
 from datetime import datetime, timedelta
@@ -16,25 +15,14 @@ from werkzeug.serving import make_server
 from ivr import create_app
 from ivr.events import CallEvent
 from ivr.stats.store import Store, as_row
+from tests.browser import ARGS, CHROMIUM, require_chromium
 from tests.stats_fixtures import call_event
 
-CHROMIUM = "/usr/bin/chromium"
-# Never let the browser reach out: no updates, no sync, no sandbox (root in CI).
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 USER, PASSWORD = "personale", "rigtig-hemmelig"
 CPH = ZoneInfo("Europe/Copenhagen")
 MONDAY = datetime(2026, 11, 23, tzinfo=CPH)
 
-NO_CHROMIUM = shutil.which(CHROMIUM) is None
-pytestmark = pytest.mark.skipif(NO_CHROMIUM, reason="needs Debian's chromium (.ci/run installs it)")
+require_chromium()
 
 
 def seed_events() -> list[CallEvent]:
@@ -78,7 +66,7 @@ def server(tmp_path: Path, config: dict[str, Any], app: object) -> Iterator[str]
 def browser() -> Iterator[Any]:
     sync_api = pytest.importorskip("playwright.sync_api")
     with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
         yield chromium
         chromium.close()
 
