@@ -47,9 +47,9 @@ class Line:
         clock: Clock = config.get("CLOCK") or system_clock
         return cls(content, CallFlow(content, config["MAX_TRIES"]), renderer, clock)
 
-    def moment(self, at: datetime | None = None) -> Moment:
-        """Read the clock once: open or not, and the next opening as a caller hears it."""
-        status = self.schedule.status(at or self.clock())
+    def moment(self, at: datetime) -> Moment:
+        """Say, for the moment `at`: open or not, and the next opening as a caller hears it."""
+        status = self.schedule.status(at)
         today = status.at.astimezone(self.content.hours.timezone).date()
         return Moment(status.open, _next_opening_phrase(status.next_opening, today))
 

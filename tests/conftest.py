@@ -18,6 +18,7 @@ from twilio.request_validator import RequestValidator
 from werkzeug.test import TestResponse
 
 from ivr import create_app
+from ivr.content import Content
 
 # The statistics tests' fixtures (databases of each kind) live in their own module.
 pytest_plugins = ["tests.stats_fixtures"]
@@ -113,6 +114,18 @@ def config(clock: FixedClock, tmp_path: Path) -> dict[str, Any]:
 @pytest.fixture
 def app(config: dict[str, Any]) -> Flask:
     return create_app(config)
+
+
+@pytest.fixture
+def content(app: Flask) -> Content:
+    """The content the app under test speaks."""
+    content_: Content = app.extensions["ivr.line"].content
+    return content_
+
+
+def text(content: Content, prompt_id: str) -> str:
+    """Return a system prompt's text."""
+    return content.prompt(prompt_id).text
 
 
 @pytest.fixture

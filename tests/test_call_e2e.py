@@ -19,7 +19,7 @@ from ivr.caller import (
 )
 from ivr.content import Content
 from ivr.events import CallEvent
-from tests.conftest import CLOSED_TIME, SECRETARIAT, TOKEN, FixedClock
+from tests.conftest import CLOSED_TIME, SECRETARIAT, TOKEN, FixedClock, text
 
 
 class Recording(FlaskTransport):
@@ -38,16 +38,6 @@ def call(app: Flask, keys: str, dial: str = "completed", token: str = TOKEN) -> 
     transport = FlaskTransport(app.test_client())
     caller = Caller(transport, LOCAL_BASE + "/voice", token, dial, PromptNames(content))
     return walk(caller, ScriptedKeypad(keys))
-
-
-@pytest.fixture
-def content(app: Flask) -> Content:
-    line_content: Content = app.extensions["ivr.line"].content
-    return line_content
-
-
-def text(content: Content, prompt_id: str) -> str:
-    return content.prompt(prompt_id).text
 
 
 def test_open_section_repeat_menu_transfer_busy_back_to_menu(app: Flask, content: Content) -> None:

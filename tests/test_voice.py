@@ -12,20 +12,10 @@ from flask.testing import FlaskClient
 
 from ivr import create_app
 from ivr.content import Content
-from tests.conftest import CLOSED_TIME, CPH, SECRETARIAT, FixedClock, TwilioClient, spoken, verbs
+from tests.conftest import CLOSED_TIME, CPH, SECRETARIAT, FixedClock, TwilioClient, spoken, text, verbs
 
 MENUS = ["main", "1", "2", "3", "4", "5"]
 KEYS = list("0123456789*#")
-
-
-@pytest.fixture
-def content(app: Flask) -> Content:
-    content_: Content = app.extensions["ivr.line"].content
-    return content_
-
-
-def text(content: Content, prompt_id: str) -> str:
-    return content.prompt(prompt_id).text
 
 
 def section_text(content: Content, key: str) -> str:
