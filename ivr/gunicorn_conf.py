@@ -5,6 +5,7 @@ synchronous workers (one per process, two per core plus one) carry the load best
 buffering reverse proxy (nginx, a cloud load balancer) in front: it shields sync workers from slow clients.
 """
 
+import gc
 import multiprocessing
 import os
 
@@ -33,3 +34,14 @@ loglevel = "info"
 proc_name = "rodblokade-linjen"
 # No runtime control socket: nothing to manage at run time that a restart does not do more simply.
 control_socket_disable = True
+
+
+def post_worker_init(worker: object) -> None:
+    """Ready a new worker for its first call: settle its memory, start its statistics writer."""
+    # Everything built so far (modules, the app, its caches) lives as long as the worker: frozen, the
+    # garbage collector stops walking it again and again as requests come and go.
+    gc.freeze()
+    extensions = getattr(getattr(worker, "wsgi", None), "extensions", {})
+    recorder = extensions.get("ivr.stats.recorder")
+    if recorder is not None:
+        recorder.start()

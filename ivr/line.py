@@ -10,7 +10,7 @@ from typing import Any
 from ivr import spoken
 from ivr.content import Content, load_content
 from ivr.flow import CallFlow, Moment, Reply
-from ivr.schedule import Schedule
+from ivr.schedule import Schedule, Status
 from ivr.speech import SaySpeaker, Speaker
 from ivr.twiml import Renderer, Urls
 
@@ -32,6 +32,8 @@ class Line:
         self.renderer = renderer
         self.clock = clock
         self._digits = _digits(content.number)
+        # The moment made from the schedule's current answer; it holds exactly as long as that answer does.
+        self._moment: tuple[Status, Moment] | None = None
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any], urls: Urls, speaker: Speaker | None = None) -> Line:
@@ -50,8 +52,13 @@ class Line:
     def moment(self, at: datetime) -> Moment:
         """Say, for the moment `at`: open or not, and the next opening as a caller hears it."""
         status = self.schedule.status(at)
+        cached = self._moment
+        if cached is not None and cached[0] is status:
+            return cached[1]
         today = status.at.astimezone(self.content.hours.timezone).date()
-        return Moment(status.open, _next_opening_phrase(status.next_opening, today))
+        moment = Moment(status.open, _next_opening_phrase(status.next_opening, today))
+        self._moment = (status, moment)
+        return moment
 
     def is_loop(self, *numbers: str | None) -> bool:
         """Tell whether any of the call's numbers is the secretariat's own (a forwarding loop)."""

@@ -6,8 +6,10 @@ from datetime import UTC, datetime, time
 from zoneinfo import ZoneInfo
 
 import pytest
+from flask import Flask
 
 from ivr.content import load_content
+from ivr.line import Line
 from ivr.schedule import ClosedDay, OpeningHours, Schedule
 
 CPH = ZoneInfo("Europe/Copenhagen")
@@ -142,3 +144,18 @@ def test_hours_that_never_open_are_reported() -> None:
     hours = OpeningHours(CPH, frozenset({0}), time(10), time(14), every_day)
     with pytest.raises(ValueError, match="never open"):
         Schedule(hours).status(local(2026, 11, 25, 11, 0))
+
+
+def test_one_line_tells_each_moment_afresh_as_the_day_goes_on(app: Flask) -> None:
+    # The line keeps its last moment while the schedule's answer holds; it must never outlive it.
+    line: Line = app.extensions["ivr.line"]
+    wednesday = [
+        line.moment(local(2026, 11, 25, hour, minute))
+        for hour, minute in [(9, 0), (10, 0), (13, 59), (14, 0)]
+    ]
+    assert [moment.open for moment in wednesday] == [False, True, True, False]
+    assert wednesday[0].next_opening != wednesday[3].next_opening  # "i dag kl. 10" then "i morgen kl. 10"
+    assert line.moment(local(2026, 11, 25, 9, 30)) == wednesday[0]
+    friday_evening = line.moment(local(2026, 11, 27, 18, 0))
+    assert not friday_evening.open
+    assert friday_evening.next_opening != wednesday[3].next_opening  # Monday, not tomorrow

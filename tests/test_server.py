@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import importlib.util
 import json
 import os
@@ -13,7 +14,7 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
-from types import ModuleType
+from types import ModuleType, SimpleNamespace
 from typing import Any
 
 import pytest
@@ -177,3 +178,28 @@ def test_serve_logs_only_json_lines_without_numbers_and_stops_gracefully(
     assert CALL["From"] not in output
     assert CALL["CallSid"] not in output
     assert any("Shutting down" in line["msg"] for line in lines if line["logger"] == "gunicorn.error")
+
+
+def test_a_new_worker_starts_its_statistics_writer_before_its_first_call(config: dict[str, Any]) -> None:
+    app = create_app(config)
+    recorder = app.extensions["ivr.stats.recorder"]
+    worker = SimpleNamespace(wsgi=app)
+    gunicorn_conf.post_worker_init(worker)
+    try:
+        assert recorder._thread is not None
+        assert recorder._thread.is_alive()
+        assert recorder.flush()
+        assert app.extensions["ivr.stats.store"].count() == 0
+    finally:
+        recorder.close()
+        gc.unfreeze()
+
+
+def test_the_worker_hook_freezes_what_the_worker_has_built_for_any_app() -> None:
+    # Another app (here: a bare WSGI callable) has no statistics writer to start; the hook still settles it.
+    gc.unfreeze()
+    try:
+        gunicorn_conf.post_worker_init(SimpleNamespace(wsgi=lambda environ, start_response: []))
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()

@@ -15,7 +15,7 @@ import pytest
 
 from ivr.stats import recorder as recorder_module
 from ivr.stats.recorder import Recorder
-from ivr.stats.store import Store, as_row
+from ivr.stats.store import EventRow, Store, as_row
 from tests.stats_fixtures import call_event
 
 T0 = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
@@ -29,7 +29,7 @@ class SlowStore(Store):
         self.gate = threading.Event()
         self.failing = False
 
-    def add(self, rows: Sequence[dict[str, Any]]) -> None:
+    def add(self, rows: Sequence[EventRow]) -> None:
         self.gate.wait(10)
         if self.failing:
             raise OSError("disk full")
@@ -118,7 +118,7 @@ def test_an_idle_writer_still_prunes_once_a_day(tmp_path: Path, monkeypatch: pyt
 
 
 def test_the_writer_gathers_a_quiet_line_into_one_batch() -> None:
-    items: queue.Queue[Any] = queue.Queue()
+    items: queue.SimpleQueue[Any] = queue.SimpleQueue()
     for number in range(3):
         items.put({"n": number})
     start = time.monotonic()
@@ -128,7 +128,7 @@ def test_the_writer_gathers_a_quiet_line_into_one_batch() -> None:
 
 
 def test_a_writer_that_is_behind_writes_at_once() -> None:
-    items: queue.Queue[Any] = queue.Queue()
+    items: queue.SimpleQueue[Any] = queue.SimpleQueue()
     for number in range(recorder_module.BATCH_SIZE * 2):
         items.put({"n": number})
     start = time.monotonic()
@@ -139,7 +139,7 @@ def test_a_writer_that_is_behind_writes_at_once() -> None:
 
 
 def test_flush_cuts_the_gathering_short() -> None:
-    items: queue.Queue[Any] = queue.Queue()
+    items: queue.SimpleQueue[Any] = queue.SimpleQueue()
     wake = threading.Event()
     done = threading.Event()
     items.put({"n": 1})
@@ -149,3 +149,29 @@ def test_flush_cuts_the_gathering_short() -> None:
     batch, markers, _ = recorder_module._take_batch(items, wake, linger=30)
     assert time.monotonic() - start < 5
     assert (len(batch), markers) == (1, [done])
+
+
+def test_start_opens_the_database_before_any_event(tmp_path: Path) -> None:
+    store = Store(f"sqlite:///{tmp_path / 'stats.sqlite'}")
+    recorder = Recorder(store)
+    recorder.start()
+    # flush waits for the writer, which opens the database before it looks at the queue.
+    assert recorder.flush()
+    assert (tmp_path / "stats.sqlite").exists()
+    assert store.count() == 0
+    recorder.close()
+
+
+def test_a_database_that_cannot_be_opened_is_logged_at_start(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    (tmp_path / "not-a-folder").write_text("a file where the database's folder should be")
+    recorder = Recorder(Store(f"sqlite:///{tmp_path / 'not-a-folder' / 'stats.sqlite'}"))
+    with caplog.at_level(logging.ERROR, logger="ivr.stats.recorder"):
+        recorder.start()
+        assert recorder.flush()
+    assert "could not open the database" in caplog.text
+    # The call path is untouched: events are still taken, and dropped with a log line when written.
+    recorder(call_event("c1", T0, "welcome"))
+    assert recorder.flush()
+    recorder.close()

@@ -7,6 +7,7 @@ import subprocess
 import sys
 import textwrap
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -48,7 +49,7 @@ def test_rows_are_filtered_by_period(store: Store) -> None:
 
 @pytest.mark.parametrize(("key", "kept"), [("5", "5"), ("#", "#"), ("12", None), ("x", None), (None, None)])
 def test_only_a_single_pressed_key_is_kept(key: str | None, kept: str | None) -> None:
-    assert as_row(call_event("a", T0, "invalid", key=key))["key"] == kept
+    assert as_row(call_event("a", T0, "invalid", key=key)).key == kept
 
 
 def test_a_time_without_zone_is_refused() -> None:
@@ -119,3 +120,21 @@ def test_events_queued_at_exit_are_written(tmp_path: object) -> None:
     """
     subprocess.run([sys.executable, "-c", textwrap.dedent(script)], check=True, timeout=60)
     assert Store(url).count() == 300
+
+
+def test_a_time_on_the_second_is_kept_and_found_exactly(store: Store) -> None:
+    # The insert writes SQLite's time text itself: a whole second must still compare equal to itself.
+    store.add(
+        [
+            as_row(call_event("a", T0, "welcome")),
+            as_row(call_event("b", T0 + timedelta(microseconds=1), "welcome")),
+        ]
+    )
+    assert [row.call for row in store.rows(since=T0, until=T0 + timedelta(microseconds=1))] == ["a"]
+    assert [row.at for row in store.rows()] == [T0, T0 + timedelta(microseconds=1)]
+
+
+def test_a_time_in_another_zone_is_stored_as_utc(store: Store) -> None:
+    copenhagen = T0.astimezone(ZoneInfo("Europe/Copenhagen"))
+    store.add([as_row(call_event("a", copenhagen, "welcome"))])
+    assert store.rows()[0].at == T0
