@@ -39,6 +39,7 @@ audio: $(STAMP)
 
 ## Benchmarks (not tests): webhook against bare Flask, worker memory, prompt build. See docs/performance.md.
 bench: $(STAMP)
-	$(BIN)/python -m bench.webhook --seconds 5 --repetitions 3
+	$(BIN)/python -m bench.webhook --seconds 4 --repetitions 5
+	$(BIN)/python -m bench.instructions
 	$(BIN)/python -m bench.memory
 	$(BIN)/python -m bench.prompts

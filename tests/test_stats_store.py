@@ -10,9 +10,11 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy.dialects import sqlite
 
+from ivr.stats import store as store_module
 from ivr.stats.recorder import Recorder
-from ivr.stats.store import Store, as_row
+from ivr.stats.store import Store, as_row, call_events
 from tests.stats_fixtures import call_event
 
 T0 = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
@@ -138,3 +140,16 @@ def test_a_time_in_another_zone_is_stored_as_utc(store: Store) -> None:
     copenhagen = T0.astimezone(ZoneInfo("Europe/Copenhagen"))
     store.add([as_row(call_event("a", copenhagen, "welcome"))])
     assert store.rows()[0].at == T0
+
+
+def test_the_fast_time_text_is_used_only_where_it_writes_what_the_column_type_writes() -> None:
+    dialect = sqlite.dialect()
+    sqlite_text = call_events.c.at.type.dialect_impl(dialect).bind_processor(dialect)
+    assert store_module._time_converter(sqlite_text) is store_module._iso_text
+
+    def other(at: datetime) -> str:
+        return at.strftime("%Y-%m-%dT%H:%M:%S")
+
+    assert store_module._time_converter(other) is other
+    # PostgreSQL's driver takes the datetime itself.
+    assert store_module._time_converter(None) is None
