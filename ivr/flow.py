@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 
 from ivr.content import Content, Prompt
@@ -38,12 +39,15 @@ class CallFlow:
         self.content = content
         self.max_tries = max_tries
         self.menus = {MAIN, *(section.key for section in content.sections)}
+        # One prompt per phrase ("i morgen klokken 10"), so a closed line's replies hit the renderer's cache
+        # without formatting and hashing a new text each time.
+        self._next_opening = lru_cache(maxsize=16)(content.next_opening)
 
     def welcome(self, moment: Moment) -> Reply:
         """Greet a new caller, tell the truth about the secretariat, and offer the main menu."""
         lead = [self.content.prompt("welcome")]
         if not moment.open:
-            lead += [self.content.prompt("closed"), self.content.next_opening(moment.next_opening)]
+            lead += [self.content.prompt("closed"), self._next_opening(moment.next_opening)]
         return self._menu(MAIN, 0, moment, tuple(lead), "welcome")
 
     def key(self, menu: str, tries: int, digits: str | None, moment: Moment, looped: bool) -> Reply:
@@ -68,7 +72,7 @@ class CallFlow:
         if looped:
             return self._menu(MAIN, 0, moment, (self.content.prompt("transfer_loop"),), "transfer_loop")
         if not moment.open:
-            lead = (self.content.prompt("closed"), self.content.next_opening(moment.next_opening))
+            lead = (self.content.prompt("closed"), self._next_opening(moment.next_opening))
             return self._menu(MAIN, 0, moment, lead, "transfer_closed")
         return Reply((self.content.prompt("transfer"),), "dial", "transfer_open")
 

@@ -80,5 +80,5 @@ def _next_opening_phrase(opening: datetime, today: date) -> str:
 
 
 def _digits(number: str) -> str:
-    digits = "".join(ch for ch in number if ch.isdigit())
+    digits = "".join(filter(str.isdigit, number))
     return digits[2:] if digits.startswith("00") else digits
