@@ -7,9 +7,10 @@ same, to within half a percent, whatever else the machine is doing. This counts,
 the instructions one process spends per webhook request inside the WSGI app: for the line, the fast lane,
 signature check, step, log line and statistics event including its share of the writer thread's inserts; for
 bare Flask, Flask answering one constant document. Both apps are set up as a gunicorn worker sets them up (the
-same JSON log handler, the same post_worker_init hook) and called as gunicorn calls them, but without gunicorn:
-the server's own work per request (accepting, parsing, sending, closing) is the same for both apps and larger
-than either app's, which is why the requests/s ratio in bench.webhook is much closer to 1 than the ratio here.
+same JSON log handler, the same post_worker_init hook) and called as gunicorn calls them, but without
+gunicorn: the server's own work per request (accepting, parsing, sending, closing) is the same for both apps
+and larger than either app's, which is why the requests/s ratio in bench.webhook is much closer to 1 than the
+ratio here.
 
 Each count is the difference between two runs of the same route, --requests apart, so start-up cancels out.
 """
