@@ -170,8 +170,9 @@ def test_a_database_that_cannot_be_opened_is_logged_at_start(
     with caplog.at_level(logging.ERROR, logger="ivr.stats.recorder"):
         recorder.start()
         assert recorder.flush()
-    assert "could not open the database" in caplog.text
-    # The call path is untouched: events are still taken, and dropped with a log line when written.
-    recorder(call_event("c1", T0, "welcome"))
-    assert recorder.flush()
+        assert "could not open the database" in caplog.text
+        # The call path is untouched: events are still taken, and dropped with a log line when written.
+        recorder(call_event("c1", T0, "welcome"))
+        assert recorder.flush()
+    assert "could not store 1 call events" in caplog.text
     recorder.close()
