@@ -96,8 +96,6 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("MAX_TRIES", 3, "Invalid or silent turns in a row before the line says goodbye.", _whole(1, 10)),
     Setting("PUBLIC_URL", None, "The base URL Twilio calls (https://...), used to check signatures behind a proxy.", _public_url),
     Setting("TRUSTED_PROXIES", 0, "How many reverse proxies' X-Forwarded-* headers to trust when IVR_PUBLIC_URL is unset.", _whole(0, 5)),
-    Setting("STAFF_USER", None, "Staff user name for the browser preview at /preview (HTTP Basic; serve it over HTTPS only).", _text),
-    Setting("STAFF_PASSWORD", None, "Staff password for /preview. Without user and password the preview exists only in development mode.", _text),
     Setting("AUDIO_DIR", None, "Folder of built audio prompts and their manifest (ivr build-audio). Default: the repository's audio/.", _path),
     Setting("BIND", "127.0.0.1:8000", "Where `ivr serve` listens: host:port or unix:/path (behind the TLS proxy).", _bind),
     Setting("WORKERS", 0, "Worker processes for `ivr serve`; 0 means two per CPU core plus one.", _whole(0, 64)),

@@ -17,6 +17,11 @@ def test_every_setting_is_in_the_readme_table(variable: str) -> None:
     assert f"| `{variable}` |" in README
 
 
+def test_each_setting_is_declared_once() -> None:
+    names = [setting.name for setting in SETTINGS]
+    assert sorted(names) == sorted(set(names))
+
+
 @pytest.mark.parametrize("command", sorted(main.commands))
 def test_every_cli_command_is_mentioned(command: str) -> None:
     assert f"ivr {command}" in README
