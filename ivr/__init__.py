@@ -7,12 +7,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask
-from twilio.request_validator import RequestValidator
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from ivr import calllog, events, fastlane, health, preview, safety, settings, stats, voice
 from ivr.audio import web as audio_web
 from ivr.line import Line
+from ivr.security import Validator
 from ivr.webhook_request import WebhookRequest
 
 __all__ = ["create_app"]
@@ -37,7 +37,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
             "Never run a public line like this. !!!",
             settings.TOKEN_VARIABLE,
         )
-    app.extensions["ivr.validator"] = RequestValidator(token) if token else None
+    app.extensions["ivr.validator"] = Validator(token) if token else None
     app.extensions["ivr.hash_key"] = events.hash_key(token)
     # Listeners for call events (statistics, for one); each is called after every step of a call.
     app.extensions["ivr.observers"] = []

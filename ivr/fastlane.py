@@ -21,7 +21,7 @@ from flask import Flask
 
 from ivr import calllog, voice
 from ivr.events import CallEvent, publish
-from ivr.security import signature_matches, signed_url
+from ivr.security import Fields, signature_matches, signed_url
 from ivr.webhook_request import MAX_FIELDS
 
 if TYPE_CHECKING:
@@ -29,13 +29,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 FORM = "application/x-www-form-urlencoded"
-
-
-class Fields(dict[str, str]):
-    """A form as a dict that twilio's RequestValidator reads directly (it asks for `getall`)."""
-
-    def getall(self, name: str) -> list[str]:
-        return [self[name]]
 
 
 class FastLane:
@@ -115,7 +108,7 @@ class FastLane:
 def _fields(text: str) -> Fields | None:
     """Parse url-encoded fields, or None when a name repeats (Flask's path keeps every value) or too many.
 
-    Most of Twilio's values need no decoding, so each is unquoted only when it holds "%" or "+": the same
+    Most of Twilio's values need no decoding, so each is decoded only when it holds "%" or "+": the same
     result as parse_qsl at a fraction of its cost on the request path.
     """
     fields = Fields()
@@ -124,11 +117,19 @@ def _fields(text: str) -> Fields | None:
         return None
     for part in parts:
         name, _, value = part.partition("=")
-        name = unquote_plus(name) if "%" in name or "+" in name else name
+        name = _decoded(name) if "%" in name or "+" in name else name
         if name in fields:
             return None
-        fields[name] = unquote_plus(value) if "%" in value or "+" in value else value
+        fields[name] = _decoded(value) if "%" in value or "+" in value else value
     return fields
+
+
+def _decoded(text: str) -> str:
+    """Decode one url-encoded name or value as unquote_plus does."""
+    # Every request carries four phone numbers as "%2B45...": a replace is a sixth of unquote_plus's cost.
+    if "+" not in text and text.count("%") == text.count("%2B"):
+        return text.replace("%2B", "+")
+    return unquote_plus(text)
 
 
 def install(app: Flask) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import hmac
 from collections.abc import Callable, Mapping
 from functools import wraps
@@ -9,9 +11,38 @@ from typing import Any, TypeVar
 from urllib.parse import quote
 
 from flask import Request, abort, current_app, request
-from twilio.request_validator import RequestValidator
+from twilio.request_validator import HMAC_SHA1, RequestValidator
 
 View = TypeVar("View", bound=Callable[..., object])
+
+
+class Fields(dict[str, str]):
+    """A parsed form with one value per name, as the fast lane makes it; twilio asks forms for `getall`."""
+
+    def getall(self, name: str) -> list[str]:
+        return [self[name]]
+
+
+class Validator(RequestValidator):  # type: ignore[misc]  # twilio has no type hints
+    """twilio's RequestValidator, with the classic HMAC-SHA1 keyed once instead of on every request.
+
+    Keying an HMAC and twilio's loop over the form's names and values cost more than the HMAC itself. For a
+    form with one value per name (a plain dict, or the fast lane's Fields) the text signed is the same, built
+    in one join; anything else (Flask's multi-valued forms, another algorithm) is left to twilio's own code.
+    """
+
+    def __init__(self, token: str) -> None:
+        super().__init__(token)
+        self._sha1 = hmac.new(self.token, digestmod=hashlib.sha1)
+
+    def compute_signature(self, uri: str, params: Any, algorithm: str | None = None) -> str:
+        """Return the signature Twilio sends for this URL and form, as twilio computes it."""
+        if (algorithm or HMAC_SHA1).upper() != HMAC_SHA1 or type(params) not in (dict, Fields):
+            return str(super().compute_signature(uri, params, algorithm))
+        mac = self._sha1.copy()
+        # twilio signs the URL followed by each name and its value, in the order of the names.
+        mac.update((uri + "".join([name + params[name] for name in sorted(params)])).encode("utf-8"))
+        return base64.b64encode(mac.digest()).decode("ascii")
 
 
 def signed_url(environ: Mapping[str, Any], public_url: str | None) -> str:

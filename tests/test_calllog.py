@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import logging
 import sys
+from pathlib import Path
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from hypothesis import given
+from hypothesis import strategies as st
 
 from ivr import calllog
 from ivr.events import call_hash
@@ -187,3 +192,32 @@ def test_the_json_formatter_writes_utc_times_with_milliseconds() -> None:
         record.created, record.msecs = created + msecs / 1000, msecs
         stamps.append(json.loads(formatter.format(record))["ts"])
     assert stamps == ["2026-11-25T10:02:11.000Z", "2026-11-25T10:02:11.482Z", "2026-11-25T10:02:12.999Z"]
+
+
+@pytest.mark.parametrize(
+    ("fields", "expected"),
+    [
+        ({"count": 2**70}, {"count": 2**70}),  # beyond orjson's 64-bit integers
+        ({"by": {1: "one"}}, {"by": {"1": "one"}}),  # a key that is not a string
+        ({"seen": Path("/tmp/x"), "word": "æblegrød"}, {"seen": "/tmp/x", "word": "æblegrød"}),
+    ],
+    ids=["big-integer", "integer-key", "other-types"],
+)
+def test_the_json_formatter_writes_what_the_fast_encoder_cannot(
+    fields: dict[str, object], expected: dict[str, object]
+) -> None:
+    record = logging.LogRecord("x", logging.INFO, __file__, 1, "m", None, None)
+    record.ivr = fields
+    line = calllog.JsonFormatter().format(record)
+    assert "\n" not in line
+    parsed = json.loads(line)
+    assert {name: parsed[name] for name in expected} == expected
+
+
+@given(st.text(max_size=80), st.binary(min_size=32, max_size=32))
+def test_a_call_is_named_by_its_keyed_hash_remembered_or_not(call_sid: str, key: bytes) -> None:
+    # CallSid-long values are remembered, longer ones hashed each time: the same HMAC either way.
+    expected = hmac.new(key, call_sid.encode("utf-8"), hashlib.sha256).hexdigest()[:16]
+    assert call_hash(call_sid, key) == call_hash(call_sid, key) == expected
+    assert call_hash(call_sid, bytes(32) if key != bytes(32) else b"\x01" * 32) != expected
+    assert call_hash(None, key) == call_hash("", key)

@@ -157,5 +157,18 @@ def test_fields_parse_as_the_standard_library_does(pairs: list[tuple[str, str]])
         assert fields == dict(expected)
 
 
+@given(
+    st.lists(
+        st.sampled_from(["%2B", "%2b", "%2", "%", "+", "2B", "%25", "%C3%A6", "%ZZ", "4", "a"]), max_size=8
+    )
+)
+def test_escapes_decode_as_the_standard_library_does(pieces: list[str]) -> None:
+    # Text made of escapes, near-escapes and plain characters, as urlencode would never make it.
+    text = "".join(pieces)
+    fields = _fields(f"{text}={text}")
+    assert fields is not None
+    assert list(fields.items()) == parse_qsl(f"{text}={text}", keep_blank_values=True)
+
+
 def test_fields_refuse_too_many() -> None:
     assert _fields("&".join(f"f{n}=1" for n in range(MAX_FIELDS + 1))) is None
