@@ -126,9 +126,13 @@ def _fields(text: str) -> Fields | None:
 
 def _decoded(text: str) -> str:
     """Decode one url-encoded name or value as unquote_plus does."""
-    # Every request carries four phone numbers as "%2B45...": a replace is a sixth of unquote_plus's cost.
-    if "+" not in text and text.count("%") == text.count("%2B"):
-        return text.replace("%2B", "+")
+    # Every request carries four phone numbers as "%2B45..." and a key may be "%23" or "%2A": replacing
+    # these costs a sixth of unquote_plus. When no "%" is left, each one began such an escape, which
+    # unquote_plus decodes alike; anything else is left to unquote_plus.
+    if "+" not in text:
+        plain = text.replace("%2B", "+").replace("%23", "#").replace("%2A", "*")
+        if "%" not in plain:
+            return plain
     return unquote_plus(text)
 
 
