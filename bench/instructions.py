@@ -8,9 +8,10 @@ the instructions one process spends per webhook request inside the WSGI app: for
 signature check, step, log line and statistics event including its share of the writer thread's inserts; for
 bare Flask, Flask answering one constant document. Both apps are set up as a gunicorn worker sets them up (the
 same JSON log handler, the same post_worker_init hook) and called as gunicorn calls them, but without
-gunicorn: the server's own work per request (accepting, parsing, sending, closing) is the same for both apps
-and larger than either app's, which is why the requests/s ratio in bench.webhook is much closer to 1 than the
-ratio here.
+gunicorn: the server's own work per request (accepting, parsing, sending, closing) is much the same for
+both apps and larger than either app's, so bench.webhook's requests/s ratio is much closer to 1 than the
+ratio here. What only the line makes gunicorn do (read the request body, send a longer answer, write the
+log line to stderr) is not counted here.
 
 Each count is the difference between two runs of the same route, --requests apart, so start-up cancels out.
 """
