@@ -16,8 +16,7 @@ log = logging.getLogger(__name__)
 class CallEvent(NamedTuple):
     """One step of one call. `call` is a keyed hash of the CallSid: stable within a call, not reversible."""
 
-    # A named tuple rather than a frozen dataclass: made on every request, in a quarter of the time.
-
+    # A named tuple rather than a frozen dataclass: one is made on every request, in a quarter of the time.
     call: str
     at: datetime
     route: str
