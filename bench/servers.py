@@ -6,6 +6,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.parse
 from collections.abc import Iterator, Mapping
@@ -64,7 +65,11 @@ def free_port() -> int:
 
 @contextmanager
 def gunicorn(app: str, config: Path, extra: tuple[str, ...] = ()) -> Iterator[Server]:
-    """Run `app` (module:factory()) under gunicorn with the production config file, on loopback."""
+    """Run `app` (module:factory()) under gunicorn with the production config file, on loopback.
+
+    Each server writes its call statistics to a new SQLite file of its own, removed afterwards: a benchmark
+    neither adds its events to the instance folder's statistics nor depends on how many are there already.
+    """
     port = free_port()
     env = {**os.environ, "TWILIO_AUTH_TOKEN": TOKEN, "PYTHONPATH": str(ROOT)}
     env.pop("IVR_DEVELOPMENT", None)
@@ -79,15 +84,17 @@ def gunicorn(app: str, config: Path, extra: tuple[str, ...] = ()) -> Iterator[Se
         *extra,
         app,
     ]
-    process = subprocess.Popen(
-        command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    try:
-        _wait_for(port, process)
-        yield Server(process, port)
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
+    with tempfile.TemporaryDirectory(prefix="ivr-bench-") as folder:
+        env["IVR_DATABASE_URL"] = f"sqlite:///{folder}/stats.sqlite"
+        process = subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        try:
+            _wait_for(port, process)
+            yield Server(process, port)
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
 
 
 def _wait_for(port: int, process: subprocess.Popen[bytes], seconds: float = 30) -> None:
