@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 from sqlalchemy import (
     BigInteger,
@@ -57,15 +57,11 @@ call_events = Table(
 )
 
 
-class EventRow(NamedTuple):
-    """One call event as it is inserted: `at` as naive UTC, `key` only when it is a single valid key."""
+class EventRow(CallEvent):
+    """A CallEvent as it is inserted: `at` as naive UTC, `key` only when it is a single valid key."""
 
-    call: str
-    at: datetime
-    route: str
-    event: str
-    menu: str
-    key: str | None
+    # A named tuple's subclass: the same fields, and no per-row __dict__.
+    __slots__ = ()
 
 
 @dataclass(frozen=True)
