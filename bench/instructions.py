@@ -31,10 +31,15 @@ from concurrent.futures import ThreadPoolExecutor
 from types import SimpleNamespace
 from typing import Any
 
+from flask import Flask
+
 from bench import apps
 from bench.servers import CALL, ROOT, TOKEN, sign
 from bench.webhook import ROUTES
-from ivr import calllog, gunicorn_conf
+from ivr import state
+from ivr.ops import gunicorn_conf
+from ivr.stats.recorder import Recorder
+from ivr.webhook import requestlog
 
 WARM_UP = 100
 # The writer is told to write every this many events, as a busy worker's writer would about every 0.2 s;
@@ -52,19 +57,19 @@ def child(which: str, route: str, requests: int, without: str = "") -> None:
     os.environ.pop("IVR_DEVELOPMENT", None)
     app = {"bare": apps.bare, "open": apps.line_open, "closed": apps.line_closed}[which]()
     handler = logging.StreamHandler(open(os.devnull, "w"))  # noqa: SIM115  # lives as long as the process
-    handler.setFormatter(calllog.JsonFormatter())
+    handler.setFormatter(requestlog.JsonFormatter())
     logging.getLogger().handlers[:] = [handler]
     logging.getLogger().setLevel(logging.INFO)
     logging.logThreads = logging.logProcesses = logging.logMultiprocessing = False
-    recorder = getattr(app, "extensions", {}).get("ivr.stats.recorder")
+    shared = state.of(app) if isinstance(app, Flask) else None
+    recorder: Recorder | None = shared.recorder if shared is not None else None
     if without == "log":
-        calllog.log.setLevel(logging.WARNING)
-    elif without == "stats" and recorder is not None:
-        app.extensions["ivr.observers"].remove(recorder)
-        del app.extensions["ivr.stats.recorder"]
+        requestlog.log.setLevel(logging.WARNING)
+    elif without == "stats" and shared is not None and recorder is not None:
+        shared.observers.remove(recorder)
         recorder = None
-    elif without == "signature":
-        app.extensions["ivr.fastlane"].validator = None
+    elif without == "signature" and shared is not None:
+        shared.webhook.signatures.validator = None
     gunicorn_conf.post_worker_init(SimpleNamespace(wsgi=app))
     (path, form) = next((path, form) for name, _, path, form in ROUTES if name == route)
     signed = sign(BASE, path, {**CALL, **form})

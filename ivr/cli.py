@@ -8,14 +8,15 @@ from pathlib import Path
 
 import click
 
-from ivr import spoken
 from ivr.audio.cli import AUDIO_OPTION, audio_rows, build_audio
-from ivr.call_cli import call
 from ivr.cli_options import CONTENT_OPTION, configured_content
-from ivr.graph import graph_command
-from ivr.schedule import Schedule
-from ivr.server import serve
+from ivr.line import spoken
+from ivr.line.moments import option_moment
+from ivr.line.schedule import Schedule
+from ivr.ops.server import serve
 from ivr.stats.cli import stats
+from ivr.tryout.call_cli import call
+from ivr.tryout.graph import graph_command
 
 
 @click.group()
@@ -51,20 +52,18 @@ def prompts(content_path: Path | None, audio_dir: Path | None, as_json: bool) ->
 
 @main.command()
 @CONTENT_OPTION
-@click.option("--at", "at_text", metavar="ISO-DATETIME", help="The moment to ask about (default: now).")
+@click.option(
+    "--at",
+    "at_text",
+    metavar="ISO-DATETIME",
+    help="The moment to ask about, 2000-2100; without an offset, the content's time zone (default: now).",
+)
 @click.option("--json", "as_json", is_flag=True, help='Print {"open": bool, "next_opening": "..."}.')
 def hours(content_path: Path | None, at_text: str | None, as_json: bool) -> None:
     """Tell whether a call now (or --at) would be put through, and when the secretariat opens next."""
     content = configured_content(content_path)
     zone = content.hours.timezone
-    try:
-        at = datetime.fromisoformat(at_text) if at_text else datetime.now(UTC)
-    except ValueError:
-        raise click.BadParameter(
-            f"{at_text!r} is not an ISO date-time, e.g. 2026-12-01T10:00", param_hint="--at"
-        ) from None
-    # A time without an offset means Copenhagen time, as staff would read it.
-    at = at if at.tzinfo else at.replace(tzinfo=zone)
+    at = option_moment(at_text, zone) or datetime.now(UTC)
     status = Schedule(content.hours).status(at)
     opening = status.next_opening.astimezone(zone)
     if as_json:

@@ -8,7 +8,7 @@ import click
 from flask import Config
 
 from ivr import settings
-from ivr.content import Content, ContentError, load_content
+from ivr.line.content import Content, ContentError, load_content
 
 CONTENT_OPTION = click.option(
     "--content",

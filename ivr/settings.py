@@ -3,16 +3,23 @@
 from __future__ import annotations
 
 import os
+import string
 from collections.abc import Callable, Mapping, MutableMapping
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Config
+from werkzeug.security import check_password_hash
 
 PREFIX = "IVR_"
 TOKEN_VARIABLE = "TWILIO_AUTH_TOKEN"
+# The shortest staff password the line starts with (the staff pages are on the internet).
+MIN_PASSWORD_LENGTH = 12
+# Secrets taken from the environment as they are: Flask's loader would JSON-decode 1.000000000000 into 1.0.
+VERBATIM = ("STAFF_PASSWORD", "STAFF_PASSWORD_HASH")
 
 
 class ConfigError(Exception):
@@ -73,6 +80,38 @@ def _phone(value: object) -> str | None:
     return None if value in (None, "") else str(value)
 
 
+def _staff_password(value: object) -> str | None:
+    text = _text(value)
+    if text is not None and len(text) < MIN_PASSWORD_LENGTH:
+        raise ValueError(
+            f"must be at least {MIN_PASSWORD_LENGTH} characters, not {len(text)} "
+            f"(or set {PREFIX}STAFF_PASSWORD_HASH from `ivr staff-password` instead)"
+        )
+    return text
+
+
+def _password_hash(value: object) -> str | None:
+    text = _text(value)
+    if text is not None and not _werkzeug_reads(text):
+        raise ValueError("must be a hash as `ivr staff-password` prints it, like scrypt:32768:8:1$salt$hex")
+    return text
+
+
+@lru_cache(maxsize=8)  # the preview's twin validates the same hash again; checking it costs a hashing
+def _werkzeug_reads(text: str) -> bool:
+    """Tell whether werkzeug can check passwords against `text` (method$salt$hex, a method it knows)."""
+    method, _, rest = text.partition("$")
+    salt, _, digest = rest.partition("$")
+    if not (method and salt and digest) or not set(digest) <= set(string.hexdigits):
+        # werkzeug would quietly refuse every password against such a hash.
+        return False
+    try:
+        check_password_hash(text, "")
+    except ValueError:  # an unknown method, or parameters werkzeug cannot read
+        return False
+    return True
+
+
 @dataclass(frozen=True)
 class Setting:
     """One configuration variable: IVR_<name> in the environment, <name> in app.config."""
@@ -81,6 +120,8 @@ class Setting:
     default: Any
     help: str
     parse: Callable[[object], Any]
+    # A secret's value never appears in an error message.
+    secret: bool = False
 
     @property
     def variable(self) -> str:
@@ -96,7 +137,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("MAX_TRIES", 3, "Invalid or silent turns in a row before the line says goodbye.", _whole(1, 10)),
     Setting("PUBLIC_URL", None, "The base URL Twilio calls (https://...), used to check signatures behind a proxy.", _public_url),
     Setting("TRUSTED_PROXIES", 0, "How many reverse proxies' X-Forwarded-* headers to trust when IVR_PUBLIC_URL is unset.", _whole(0, 5)),
-    Setting("AUDIO_DIR", None, "Folder of built audio prompts and their manifest (ivr build-audio). Default: the repository's audio/.", _path),
+    Setting("AUDIO_DIR", None, "Folder of built audio prompts and their manifest (ivr build-audio). Default: audio/ in the working directory.", _path),
     Setting("BIND", "127.0.0.1:8000", "Where `ivr serve` listens: host:port or unix:/path (behind the TLS proxy).", _bind),
     Setting("WORKERS", 0, "Worker processes for `ivr serve`; 0 means two per CPU core plus one.", _whole(0, 64)),
     Setting("MAX_BODY_BYTES", 32768, "Largest request body accepted (Twilio sends about 2 KB); larger ones get 413.", _whole(1024, 1048576)),
@@ -104,7 +145,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("DATABASE_URL", None, "Call statistics database (SQLAlchemy URL, e.g. postgresql+psycopg://...). Default: a SQLite file in the instance folder.", _text),
     Setting("STATS_RETENTION_DAYS", 365, "Days call events are kept; each worker deletes older ones once a day (0 keeps them all).", _whole(0, 3650)),
     Setting("STAFF_USER", None, "User name for the staff pages (HTTP Basic). Unset: the pages are off, except in development mode.", _text),
-    Setting("STAFF_PASSWORD", None, "Password for the staff pages; set it in the environment only.", _text),
+    Setting("STAFF_PASSWORD", None, f"Password for the staff pages, at least {MIN_PASSWORD_LENGTH} characters; set it in the environment only.", _staff_password, secret=True),
+    Setting("STAFF_PASSWORD_HASH", None, "The staff password as a hash from `ivr staff-password`, instead of IVR_STAFF_PASSWORD.", _password_hash, secret=True),
 )  # fmt: skip
 
 
@@ -117,6 +159,9 @@ def apply_environment(config: MutableMapping[str, Any], environ: Mapping[str, st
     """Read the Twilio token; the IVR_ settings themselves come through Flask's prefixed loader."""
     environ = os.environ if environ is None else environ
     config[TOKEN_VARIABLE] = environ.get(TOKEN_VARIABLE) or None
+    for name in VERBATIM:
+        if PREFIX + name in environ:
+            config[name] = environ[PREFIX + name]
 
 
 def from_environment() -> Config:
@@ -136,7 +181,12 @@ def validate(config: MutableMapping[str, Any], require_token: bool = True) -> No
         try:
             config[setting.name] = setting.parse(config.get(setting.name, setting.default))
         except ValueError as error:
-            problems.append(f"{setting.variable}={config.get(setting.name)!r}: {error}")
+            shown = "(hidden)" if setting.secret else repr(config.get(setting.name))
+            problems.append(f"{setting.variable}={shown}: {error}")
+    if config.get("STAFF_PASSWORD") and config.get("STAFF_PASSWORD_HASH"):
+        problems.append(
+            f"{PREFIX}STAFF_PASSWORD and {PREFIX}STAFF_PASSWORD_HASH are both set: set only one of them"
+        )
     if require_token and not config.get(TOKEN_VARIABLE) and not config.get("DEVELOPMENT"):
         problems.append(
             f"{TOKEN_VARIABLE} is not set: the line cannot check that requests come from Twilio. "

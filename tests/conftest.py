@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import os
 import xml.etree.ElementTree as ET
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -17,12 +16,15 @@ from flask.testing import FlaskClient, FlaskCliRunner
 from twilio.request_validator import RequestValidator
 from werkzeug.test import TestResponse
 
-from ivr import create_app
-from ivr.content import Content
+from ivr import create_app, state
+from ivr.line.clock import FixedClock
+from ivr.line.content import Content
 
 # The statistics tests' fixtures (databases of each kind) live in their own module.
 pytest_plugins = ["tests.stats_fixtures"]
 
+# The developer's instance folder, where `make run` keeps its statistics: no test may write there.
+INSTANCE = Path(__file__).resolve().parent.parent / "instance"
 TOKEN = "test-auth-token-0123456789abcdef"
 CPH = ZoneInfo("Europe/Copenhagen")
 SECRETARIAT = "+4597662400"
@@ -38,16 +40,6 @@ CALL = {
     "Direction": "inbound",
     "ApiVersion": "2010-04-01",
 }
-
-
-@dataclass
-class FixedClock:
-    """A clock the test sets; the line reads it once per request."""
-
-    at: datetime
-
-    def __call__(self) -> datetime:
-        return self.at
 
 
 class TwilioClient:
@@ -85,11 +77,25 @@ def verbs(root: ET.Element) -> list[str]:
 
 
 @pytest.fixture(autouse=True)
-def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Keep the developer's own IVR_* and Twilio settings out of every test."""
+def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Keep the developer's IVR_* and Twilio settings out of every test; statistics go to its own file."""
     for name in list(os.environ):
         if name.startswith(("IVR_", "TWILIO_")):
             monkeypatch.delenv(name)
+    monkeypatch.setenv("IVR_DATABASE_URL", f"sqlite:///{tmp_path / 'env-stats.sqlite'}")
+
+
+def _files(folder: Path) -> dict[str, tuple[int, int]]:
+    return {str(path): (path.stat().st_size, path.stat().st_mtime_ns) for path in folder.rglob("*")}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def instance_folder_untouched() -> Iterator[None]:
+    """Fail the run if any test wrote into the developer's instance folder (their statistics live there)."""
+    before = _files(INSTANCE)
+    yield
+    after = _files(INSTANCE)
+    assert after == before, f"tests wrote into {INSTANCE}: {sorted(set(after.items()) ^ set(before.items()))}"
 
 
 @pytest.fixture
@@ -119,7 +125,7 @@ def app(config: dict[str, Any]) -> Flask:
 @pytest.fixture
 def content(app: Flask) -> Content:
     """The content the app under test speaks."""
-    content_: Content = app.extensions["ivr.line"].content
+    content_: Content = state.of(app).line.content
     return content_
 
 

@@ -9,7 +9,7 @@ from datetime import datetime
 import pytest
 from sqlalchemy import create_engine
 
-from ivr.events import CallEvent
+from ivr.line.events import CallEvent
 from ivr.stats.store import Store, drop_schema
 
 POSTGRES_VARIABLE = "IVR_TEST_POSTGRES_URL"

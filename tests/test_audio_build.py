@@ -13,7 +13,7 @@ from ivr.audio import manifest
 from ivr.audio.build import Report, build
 from ivr.audio.engines import EspeakEngine, GttsEngine
 from ivr.audio.processing import WAVE_FORMAT_MULAW, wav_info
-from ivr.content import Prompt, load_content
+from ivr.line.content import Prompt, load_content
 from tests.audio_support import CountingEngine, decoded
 from tests.gtts_fake import URL, batchexecute_body, mp3_of
 

@@ -19,8 +19,8 @@ from ivr.audio.build import build
 from ivr.audio.engines import EspeakEngine
 from ivr.audio.library import Library
 from ivr.audio.web import AudioSpeaker
-from ivr.content import Prompt, default_path, load_content
-from ivr.speech import SaySpeaker
+from ivr.line.content import Prompt, default_path, load_content
+from ivr.line.speech import SaySpeaker
 from tests.conftest import CLOSED_TIME, FixedClock, TwilioClient, spoken
 
 YEAR = 31_536_000

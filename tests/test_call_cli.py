@@ -12,11 +12,13 @@ from flask import Flask, Response
 from twilio.twiml import TwiML
 from twilio.twiml.voice_response import Play
 
-from ivr import call_cli, create_app
+from ivr import create_app
 from ivr.cli import main
-from ivr.content import Prompt, load_content
-from ivr.speech import SaySpeaker
+from ivr.line.content import Prompt, load_content
+from ivr.line.speech import SaySpeaker
+from ivr.tryout import call_cli
 from tests.conftest import TOKEN
+from tests.odd_dates import ODD_MOMENTS, refused_once
 from tests.serving import serving
 
 CONTENT = load_content()
@@ -67,6 +69,26 @@ def test_at_runs_the_call_at_that_moment(at: str, closed: bool) -> None:
     said = [step.get("text") for step in steps(output)]
     assert (CONTENT.prompt("closed").text in said) is closed
     assert (CONTENT.prompt("transfer_offer").text in said) is not closed
+
+
+def test_at_is_read_in_the_content_s_time_zone(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    content = tmp_path / "content.toml"
+    shipped = Path(CONTENT.source).read_text(encoding="utf-8")
+    content.write_text(shipped.replace('"Europe/Copenhagen"', '"Pacific/Auckland"'), encoding="utf-8")
+    monkeypatch.setenv("IVR_CONTENT_FILE", str(content))
+    # 11:00 without an offset is Auckland's (open there; 23:00 there if it were Copenhagen's); with
+    # Copenhagen's offset it is 23:00 in Auckland, and closed.
+    for at, closed in [("2026-11-25T11:00", False), ("2026-11-25T11:00+01:00", True)]:
+        code, output = invoke("--keys", "T", "--at", at, "--json")
+        assert code == 0, output
+        said = [step.get("text") for step in steps(output)]
+        assert (CONTENT.prompt("closed").text in said) is closed
+
+
+@pytest.mark.parametrize("at", ODD_MOMENTS)
+def test_an_odd_at_is_refused_in_one_line(at: str) -> None:
+    line = refused_once(CliRunner().invoke(main, ["call", "--keys", "T", "--at", at]), "--at")
+    assert "between 2000-01-01 and 2100-12-31" in line
 
 
 @pytest.mark.parametrize(

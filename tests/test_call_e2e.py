@@ -7,7 +7,10 @@ from collections.abc import Mapping
 import pytest
 from flask import Flask
 
-from ivr.caller import (
+from ivr import state
+from ivr.line.content import Content
+from ivr.line.events import CallEvent
+from ivr.tryout.caller import (
     LOCAL_BASE,
     Answer,
     Caller,
@@ -17,8 +20,6 @@ from ivr.caller import (
     Transcript,
     walk,
 )
-from ivr.content import Content
-from ivr.events import CallEvent
 from tests.conftest import CLOSED_TIME, SECRETARIAT, TOKEN, FixedClock, text
 
 
@@ -34,7 +35,7 @@ class Recording(FlaskTransport):
 
 def call(app: Flask, keys: str, dial: str = "completed", token: str = TOKEN) -> Transcript:
     """Walk one call through `app`, pressing `keys`."""
-    content: Content = app.extensions["ivr.line"].content
+    content: Content = state.of(app).line.content
     transport = FlaskTransport(app.test_client())
     caller = Caller(transport, LOCAL_BASE + "/voice", token, dial, PromptNames(content))
     return walk(caller, ScriptedKeypad(keys))
@@ -117,7 +118,7 @@ def test_a_wrong_token_is_refused_by_the_line(app: Flask) -> None:
 
 def test_the_line_reports_each_step_to_its_observers(app: Flask) -> None:
     events: list[CallEvent] = []
-    app.extensions["ivr.observers"].append(events.append)
+    state.of(app).observers.append(events.append)
     call(app, "2 * # 0 T", dial="no-answer")
     assert [event.event for event in events] == [
         "welcome",

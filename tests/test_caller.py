@@ -9,7 +9,8 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 from twilio.request_validator import RequestValidator
 
-from ivr.caller import (
+from ivr.line.content import Content, load_content
+from ivr.tryout.caller import (
     MAX_REQUESTS,
     Answer,
     Caller,
@@ -19,7 +20,6 @@ from ivr.caller import (
     parse_script,
     walk,
 )
-from ivr.content import Content, load_content
 
 TOKEN = "caller-test-token"
 BASE = "https://line.example"

@@ -15,9 +15,10 @@ from flask.testing import FlaskClient
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ivr import calllog
-from ivr.events import call_hash
-from ivr.line import Line
+from ivr import state
+from ivr.line.events import call_hash
+from ivr.line.running import Line
+from ivr.webhook import requestlog
 from tests.conftest import CALL, SECRETARIAT, TwilioClient
 
 CALLER = {
@@ -45,7 +46,7 @@ def test_each_call_request_logs_one_line_with_its_step_and_outcome(
     twilio.post("/voice/key?menu=main&tries=0", {"Digits": "2"})
     [record] = request_lines(caplog)
     fields = record.ivr  # type: ignore[attr-defined]
-    assert fields["call"] == call_hash(CALL["CallSid"], app.extensions["ivr.hash_key"])
+    assert fields["call"] == call_hash(CALL["CallSid"], state.of(app).hash_key)
     assert fields["route"] == "voice.key"
     assert (fields["event"], fields["menu"], fields["key"], fields["status"]) == ("section", "2", "2", 200)
     assert isinstance(fields["ms"], float)
@@ -58,19 +59,15 @@ def test_a_refused_request_is_logged_without_a_call(
     caplog.set_level(logging.INFO)
     client.post("/voice", data=CALL)
     [record] = request_lines(caplog)
-    assert record.ivr == {  # type: ignore[attr-defined]
-        "route": "voice.welcome",
-        "method": "POST",
-        "status": 403,
-        "ms": record.ivr["ms"],  # type: ignore[attr-defined]
-    }
+    assert record.levelname == "WARNING"
+    assert record.ivr == {"route": "voice.welcome", "status": 403, "refused": "no signature"}  # type: ignore[attr-defined]
 
 
 def test_a_fault_is_marked_in_the_request_line(
     app: Flask, twilio: TwilioClient, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     caplog.set_level(logging.INFO)
-    line: Line = app.extensions["ivr.line"]
+    line: Line = state.of(app).line
 
     def broken(*args: object) -> object:
         raise KeyError("x")
@@ -101,7 +98,7 @@ def test_a_healthy_healthz_is_not_logged(client: FlaskClient, caplog: pytest.Log
     ],
 )
 def test_only_keypad_keys_are_logged_as_pressed(digits: str | None, logged: str | None) -> None:
-    assert calllog.safe_key(digits) == logged
+    assert requestlog.loggable_key(digits) == logged
 
 
 def test_no_caller_number_or_callsid_reaches_any_log(
@@ -120,7 +117,7 @@ def test_no_caller_number_or_callsid_reaches_any_log(
     ]
     for path, data in steps:
         twilio.post(path, {**CALLER, **data})
-    line: Line = app.extensions["ivr.line"]
+    line: Line = state.of(app).line
 
     def leaky(*args: object) -> object:
         raise ValueError(f"no flow for {CALLER['From']} on {CALL['CallSid']}")
@@ -128,7 +125,7 @@ def test_no_caller_number_or_callsid_reaches_any_log(
     monkeypatch.setattr(line.flow, "welcome", leaky)
     twilio.post("/voice", CALLER)
     assert len(caplog.records) >= len(steps) + 1
-    formatter = calllog.JsonFormatter()
+    formatter = requestlog.JsonFormatter()
     for record in caplog.records:
         written = [formatter.format(record), logging.Formatter().format(record), repr(record.__dict__)]
         for text in written:
@@ -139,7 +136,7 @@ def test_no_caller_number_or_callsid_reaches_any_log(
 def test_the_json_formatter_writes_one_object_per_line_with_the_fields() -> None:
     record = logging.LogRecord("ivr.requests", logging.INFO, __file__, 1, "request", None, None)
     record.ivr = {"route": "voice.key", "status": 200}
-    line = calllog.JsonFormatter().format(record)
+    line = requestlog.JsonFormatter().format(record)
     assert "\n" not in line
     parsed = json.loads(line)
     assert (parsed["route"], parsed["status"], parsed["msg"]) == ("voice.key", 200, "request")
@@ -153,7 +150,7 @@ def test_the_json_formatter_masks_anything_shaped_like_a_number_or_callsid(priva
         raise ValueError(f"caller {private} broke it")
     except ValueError:
         record = logging.LogRecord("x", logging.ERROR, __file__, 1, "saw %s", (private,), sys.exc_info())
-    line = calllog.JsonFormatter().format(record)
+    line = requestlog.JsonFormatter().format(record)
     assert private not in line
     assert "<redacted>" in line
     assert json.loads(line)["level"] == "ERROR"
@@ -162,7 +159,7 @@ def test_the_json_formatter_masks_anything_shaped_like_a_number_or_callsid(priva
 def test_the_json_formatter_keeps_times_hashes_and_latencies() -> None:
     record = logging.LogRecord("x", logging.INFO, __file__, 1, "request", None, None)
     record.ivr = {"call": "1234567890abcdef", "ms": 12345.67, "status": 200}
-    parsed = json.loads(calllog.JsonFormatter().format(record))
+    parsed = json.loads(requestlog.JsonFormatter().format(record))
     assert (parsed["call"], parsed["ms"]) == ("1234567890abcdef", 12345.67)
     assert parsed["ts"].startswith("20")
 
@@ -171,7 +168,7 @@ def test_when_even_the_apology_fails_the_line_still_names_the_call(
     app: Flask, twilio: TwilioClient, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     caplog.set_level(logging.INFO)
-    line: Line = app.extensions["ivr.line"]
+    line: Line = state.of(app).line
 
     def broken(*args: object) -> object:
         raise OSError("no clock")
@@ -179,13 +176,13 @@ def test_when_even_the_apology_fails_the_line_still_names_the_call(
     monkeypatch.setattr(line, "clock", broken)
     twilio.post("/voice", {})
     [record] = request_lines(caplog)
-    assert record.ivr["call"] == call_hash(CALL["CallSid"], app.extensions["ivr.hash_key"])  # type: ignore[attr-defined]
+    assert record.ivr["call"] == call_hash(CALL["CallSid"], state.of(app).hash_key)  # type: ignore[attr-defined]
     assert record.ivr["fault"] == "OSError"  # type: ignore[attr-defined]
     assert "event" not in record.ivr  # type: ignore[attr-defined]
 
 
 def test_the_json_formatter_writes_utc_times_with_milliseconds() -> None:
-    formatter = calllog.JsonFormatter()
+    formatter = requestlog.JsonFormatter()
     stamps = []
     for created, msecs in ((1795600931, 0), (1795600931, 482), (1795600932, 999)):
         record = logging.LogRecord("x", logging.INFO, __file__, 1, "m", None, None)
@@ -208,7 +205,7 @@ def test_the_json_formatter_writes_what_the_fast_encoder_cannot(
 ) -> None:
     record = logging.LogRecord("x", logging.INFO, __file__, 1, "m", None, None)
     record.ivr = fields
-    line = calllog.JsonFormatter().format(record)
+    line = requestlog.JsonFormatter().format(record)
     assert "\n" not in line
     parsed = json.loads(line)
     assert {name: parsed[name] for name in expected} == expected

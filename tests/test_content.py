@@ -4,14 +4,24 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
 
+from ivr import create_app
 from ivr.cli import main
-from ivr.content import SYSTEM_PROMPTS, Content, ContentError, default_path, load_content
+from ivr.line.content import (
+    MAX_CONTENT_BYTES,
+    SYSTEM_PROMPTS,
+    Content,
+    ContentError,
+    default_path,
+    load_content,
+)
 
 LEAFLET = Path(__file__).parent.parent / "docs" / "leaflet" / "rodblokade.txt"
 # The leaflet's headings, in order; the text before the first is section 1.
@@ -189,3 +199,49 @@ def test_cli_check_reads_the_content_file_setting(monkeypatch: pytest.MonkeyPatc
     result = CliRunner().invoke(main, ["check"])
     assert result.exit_code == 1
     assert "missing.toml: (file): not found" in result.output
+
+
+# Files that once took seconds to check, or ended in a RecursionError instead of a content problem.
+PATHOLOGICAL = [
+    ("30 MB", "a = [" + "1, " * 10_000_000 + "]\n", "is too large (30000007 bytes; at most 262144)"),
+    ("deep arrays", "a = " + "[" * 100_000, "is nested too deeply or too large to read"),
+    ("deep tables", "a = " + "{b = " * 50_000, "is nested too deeply or too large to read"),
+]
+
+
+@pytest.mark.parametrize(("name", "text", "problem"), PATHOLOGICAL, ids=[p[0] for p in PATHOLOGICAL])
+def test_a_pathological_file_is_refused_quickly_with_a_plain_problem(
+    tmp_path: Path, name: str, text: str, problem: str
+) -> None:
+    path = tmp_path / "content.toml"
+    path.write_text(text, encoding="utf-8")
+    started = time.perf_counter()
+    with pytest.raises(ContentError) as caught:
+        load_content(path)
+    assert time.perf_counter() - started < 1.0, name
+    assert caught.value.problems == [("(file)", problem)]
+
+
+def test_a_file_at_the_size_limit_is_still_read(tmp_path: Path) -> None:
+    path = tmp_path / "content.toml"
+    text = default_path().read_text(encoding="utf-8")
+    path.write_text(text + "#" * (MAX_CONTENT_BYTES - len(text.encode()) - 1) + "\n", encoding="utf-8")
+    assert path.stat().st_size == MAX_CONTENT_BYTES
+    assert load_content(path).prompts
+
+
+def test_cli_check_refuses_a_deeply_nested_file_in_one_line(tmp_path: Path) -> None:
+    path = tmp_path / "content.toml"
+    path.write_text("a = " + "[" * 100_000, encoding="utf-8")
+    result = CliRunner().invoke(main, ["check", "--content", str(path)])
+    assert result.exit_code == 1
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert f"{path}: (file): is nested too deeply or too large to read" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_the_line_does_not_start_on_a_pathological_file(config: dict[str, Any], tmp_path: Path) -> None:
+    path = tmp_path / "content.toml"
+    path.write_text("a = " + "[" * 100_000, encoding="utf-8")
+    with pytest.raises(ContentError, match="nested too deeply"):
+        create_app({**config, "CONTENT_FILE": path})

@@ -15,7 +15,7 @@ from twilio.request_validator import RequestValidator
 from werkzeug.datastructures import MultiDict
 from werkzeug.test import TestResponse
 
-from ivr import create_app
+from ivr import create_app, state
 from tests.conftest import CALL, OPEN_TIME, SECRETARIAT, TOKEN, FixedClock, spoken
 
 VALIDATOR = RequestValidator(TOKEN)
@@ -123,7 +123,7 @@ def test_any_signed_call_request_gets_valid_twiml_without_a_fault(
     root = assert_safe_twiml(response, SECRETARIAT)
     if path != "/voice/fallback":
         # The apology is for faults; ordinary bad input must be handled by the flow itself.
-        apology = app.extensions["ivr.line"].content.prompt("error").text
+        apology = state.of(app).line.content.prompt("error").text
         assert apology not in spoken(root)
 
 

@@ -11,8 +11,8 @@ import pytest
 from click.testing import CliRunner
 
 from ivr.cli import main
-from ivr.content import Content, default_path, load_content
-from ivr.graph import draw, svg
+from ivr.line.content import Content, default_path, load_content
+from ivr.tryout.graph import draw, svg
 
 SVG = "{http://www.w3.org/2000/svg}"
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "menu.svg"

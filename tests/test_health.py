@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import time
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -10,9 +13,12 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from ivr import contentwatch, create_app
-from ivr.content import default_path
-from tests.conftest import TwilioClient
+from ivr import create_app, state
+from ivr.line.content import default_path
+from ivr.ops import contentwatch
+from ivr.stats.recorder import Recorder
+from ivr.stats.store import EventRow, Store
+from tests.conftest import CALL, FixedClock, TwilioClient
 
 
 @pytest.fixture
@@ -38,11 +44,15 @@ def test_healthz_reports_the_loaded_content(app: Flask, client: FlaskClient) -> 
     assert response.status_code == 200
     report = response.get_json()
     assert report["status"] == "ok"
-    assert report["prompts"] == len(app.extensions["ivr.line"].content.all_prompts())
+    assert report["prompts"] == len(state.of(app).line.content.all_prompts())
     assert report["content"] == {"loaded": True, "loadable": True, "changed": False, "problem": None}
     audio = report["audio"]
     assert set(audio) == {"fresh", "stale", "missing"}
     assert sum(audio.values()) == report["prompts"]
+    assert report["worker"] == {
+        "pid": os.getpid(),
+        "statistics": {"dropped_15min": 0, "queued": 0, "last_error": None},
+    }
 
 
 def test_healthz_fails_when_the_content_file_breaks(watched: FlaskClient, content_file: Path) -> None:
@@ -82,7 +92,7 @@ def test_calls_go_on_with_the_loaded_content_while_the_file_is_broken(
     assert TwilioClient(watched).post("/voice", {}).status_code == 200
 
 
-def test_healthz_rereads_the_file_only_when_it_changes(
+def test_healthz_rereads_the_file_only_when_its_bytes_change(
     watched: FlaskClient, content_file: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     loads: list[Path] = []
@@ -90,8 +100,121 @@ def test_healthz_rereads_the_file_only_when_it_changes(
     monkeypatch.setattr(contentwatch, "load_content", lambda *a: loads.append(a[0]) or real(*a))
     for _ in range(3):
         watched.get("/healthz")
-    assert loads == []
     touch_later(content_file)
     for _ in range(3):
-        watched.get("/healthz")
+        assert watched.get("/healthz").get_json()["content"]["changed"] is False
+    assert loads == []
+    content_file.write_text(content_file.read_text(encoding="utf-8") + "\n# en note\n", encoding="utf-8")
+    for _ in range(3):
+        assert watched.get("/healthz").get_json()["content"]["changed"] is True
     assert loads == [content_file]
+
+
+def test_restoring_the_loaded_file_is_no_change(watched: FlaskClient, content_file: Path) -> None:
+    original = content_file.read_text(encoding="utf-8")
+    content_file.write_text(original.replace("Velkommen", "Goddag"), encoding="utf-8")
+    touch_later(content_file)
+    assert watched.get("/healthz").get_json()["content"]["changed"] is True
+    content_file.write_text(original, encoding="utf-8")
+    touch_later(content_file)
+    report = watched.get("/healthz").get_json()
+    assert report["content"] == {"loaded": True, "loadable": True, "changed": False, "problem": None}
+
+
+# A content file that once took 7 s to check, or ended in a 500 (RecursionError).
+PATHOLOGICAL = [
+    ("30 MB", "a = [" + "1, " * 10_000_000 + "]\n", "too large"),
+    ("deep arrays", "a = " + "[" * 100_000, "nested too deeply"),
+    ("deep tables", "a = " + "{b = " * 50_000, "nested too deeply"),
+]
+
+
+@pytest.mark.parametrize(("name", "text", "problem"), PATHOLOGICAL, ids=[p[0] for p in PATHOLOGICAL])
+def test_a_pathological_content_file_is_refused_quickly(
+    watched: FlaskClient, content_file: Path, name: str, text: str, problem: str
+) -> None:
+    content_file.write_text(text, encoding="utf-8")
+    started = time.perf_counter()
+    response = watched.get("/healthz")
+    elapsed = time.perf_counter() - started
+    assert response.status_code == 503
+    report = response.get_json()
+    assert report["status"] == "error"
+    assert report["content"]["changed"] is True
+    assert problem in report["content"]["problem"]
+    assert elapsed < 1.0, f"{name}: {elapsed:.2f} s"
+
+
+class FailingStore(Store):
+    """A database that refuses every write, with a driver message that quotes what it was given."""
+
+    def add(self, rows: Sequence[EventRow]) -> None:
+        raise OSError(f"disk full while writing {rows[0].call} for {CALL['From']}")
+
+
+@pytest.fixture
+def failing(config: dict[str, Any], tmp_path: Path) -> Flask:
+    """An app whose statistics writer loses every event, on a clock the test moves."""
+    app = create_app(config)
+    recorder: Recorder = state.of(app).recorder
+    recorder.store = FailingStore(f"sqlite:///{tmp_path / 'failing.sqlite'}")
+    recorder.clock = FixedClock(datetime(2026, 11, 25, 10, 0, tzinfo=UTC))
+    return app
+
+
+def test_lost_statistics_make_the_node_degraded_but_keep_it_in_the_pool(failing: Flask) -> None:
+    client = failing.test_client()
+    recorder: Recorder = state.of(failing).recorder
+    assert TwilioClient(client).post("/voice", {}).status_code == 200
+    assert recorder.flush()
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    report = response.get_json()
+    assert report["status"] == "degraded"
+    statistics = report["worker"]["statistics"]
+    assert statistics["dropped_15min"] == 1
+    assert statistics["queued"] == 0
+    assert statistics["last_error"] == {
+        "doing": "storing call events",
+        "type": "OSError",
+        "cause": None,
+        "at": "2026-11-25T10:00:00+00:00",
+    }
+    # Only fixed words and type names: never what the driver said, which may quote numbers and calls.
+    assert b"disk full" not in response.data
+    assert CALL["From"].encode() not in response.data
+    recorder.close()
+
+
+def test_the_node_is_ok_again_15_minutes_after_the_last_drop(failing: Flask) -> None:
+    client = failing.test_client()
+    recorder: Recorder = state.of(failing).recorder
+    TwilioClient(client).post("/voice", {})
+    assert recorder.flush()
+    assert isinstance(recorder.clock, FixedClock)
+    recorder.clock.at += timedelta(minutes=14)
+    assert client.get("/healthz").get_json()["status"] == "degraded"
+    recorder.clock.at += timedelta(minutes=1)
+    report = client.get("/healthz").get_json()
+    assert report["status"] == "ok"
+    assert report["worker"]["statistics"]["dropped_15min"] == 0
+    # The last error stays on show, with its time, for whoever looks later.
+    assert report["worker"]["statistics"]["last_error"]["type"] == "OSError"
+    recorder.close()
+
+
+def test_an_unloadable_content_file_is_an_error_even_when_degraded(
+    config: dict[str, Any], content_file: Path
+) -> None:
+    app = create_app({**config, "CONTENT_FILE": content_file})
+    recorder: Recorder = state.of(app).recorder
+    recorder.store = FailingStore(recorder.store.url)
+    client = app.test_client()
+    TwilioClient(client).post("/voice", {})
+    assert recorder.flush()
+    content_file.write_text("broken", encoding="utf-8")
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.get_json()["status"] == "error"
+    assert response.get_json()["worker"]["statistics"]["dropped_15min"] == 1
+    recorder.close()

@@ -11,12 +11,13 @@ from flask.testing import FlaskClient
 from twilio.twiml import TwiML
 from twilio.twiml.voice_response import Play
 
-from ivr import create_app
-from ivr.content import Content, Prompt
-from ivr.events import CallEvent
+from ivr import create_app, state
+from ivr.line.content import Content, Prompt
+from ivr.line.events import CallEvent
+from ivr.line.speech import SaySpeaker
 from ivr.settings import ConfigError
-from ivr.speech import SaySpeaker
 from tests.conftest import TOKEN
+from tests.odd_dates import ODD_MOMENTS
 
 STAFF = {"STAFF_USER": "personale", "STAFF_PASSWORD": "hemmelig-ø"}
 
@@ -75,7 +76,7 @@ def test_staff_login_is_required(staff: FlaskClient, headers: dict[str, str]) ->
 def test_staff_see_the_keypad_and_the_menu(staff: FlaskClient, staff_app: Flask) -> None:
     response = staff.get("/preview/", headers=AUTH)
     assert response.status_code == 200
-    content: Content = staff_app.extensions["ivr.line"].content
+    content: Content = state.of(staff_app).line.content
     assert all(section.title in response.text for section in content.sections)
     assert response.text.count('class="key"') == 12
 
@@ -86,7 +87,7 @@ def test_a_user_without_password_is_a_configuration_error(config: dict[str, Any]
 
 
 def test_a_call_waits_for_the_next_key(staff: FlaskClient, staff_app: Flask) -> None:
-    content: Content = staff_app.extensions["ivr.line"].content
+    content: Content = state.of(staff_app).line.content
     answer = run(staff, ["2"])
     assert answer["waiting"] is True
     assert answer["open"] is True
@@ -97,7 +98,7 @@ def test_a_call_waits_for_the_next_key(staff: FlaskClient, staff_app: Flask) -> 
 
 
 def test_the_chosen_time_and_transfer_outcome_are_used(staff: FlaskClient, staff_app: Flask) -> None:
-    content: Content = staff_app.extensions["ivr.line"].content
+    content: Content = state.of(staff_app).line.content
     closed = run(staff, ["0"], at="2026-11-25T15:00")
     assert closed["open"] is False
     assert "dial" not in [step["kind"] for step in closed["steps"]]
@@ -120,10 +121,12 @@ def test_a_finished_call_ends_with_the_end_step(staff: FlaskClient) -> None:
 
 def test_preview_calls_never_reach_the_line_s_observers(staff: FlaskClient, staff_app: Flask) -> None:
     events: list[CallEvent] = []
-    staff_app.extensions["ivr.observers"].append(events.append)
+    state.of(staff_app).observers.append(events.append)
     run(staff, ["1", "#"])
     assert events == []
-    assert staff_app.extensions["ivr.preview.app"].extensions["ivr.observers"] == []
+    twin = state.of(staff_app).preview_twin
+    assert twin is not None
+    assert state.of(twin).observers == []
 
 
 def test_played_prompts_point_the_browser_at_the_line_s_audio(
@@ -138,7 +141,7 @@ def test_played_prompts_point_the_browser_at_the_line_s_audio(
             say(self, parent, prompt)
 
     monkeypatch.setattr(SaySpeaker, "add", add)
-    content: Content = staff_app.extensions["ivr.line"].content
+    content: Content = state.of(staff_app).line.content
     first = run(staff, [])["steps"][0]
     assert first["kind"] == "play"
     assert first["audio"] == "/audio/welcome-0a1b.wav"
@@ -161,9 +164,25 @@ def test_bad_requests_are_refused(staff: FlaskClient, body: Any) -> None:
     assert staff.post("/preview/call", json=body, headers=AUTH).status_code == 400
 
 
+@pytest.mark.parametrize("at", [*ODD_MOMENTS, 20261125, ["2026-11-25T11:00"]])
+def test_an_odd_moment_is_refused_with_a_danish_message(staff: FlaskClient, at: Any) -> None:
+    response = staff.post("/preview/call", json={"keys": [], "at": at}, headers=AUTH)
+    assert response.status_code == 400
+    message = "Tidspunktet skal være en dato og et klokkeslæt som 2026-11-25T11:00 mellem år 2000 og 2100."
+    assert message in response.text
+
+
+@pytest.mark.parametrize("at", ["2000-01-01T00:00", "2100-12-31T23:59"])
+def test_calls_at_the_edges_of_the_years_run(staff: FlaskClient, at: str) -> None:
+    # A Saturday and a Friday night (New Year's Eve): the line names the Monday after as the next opening.
+    answer = run(staff, [], at=at)
+    assert (answer["open"], answer["at"]) == (False, at + "+01:00")
+    assert any("på mandag klokken 10" in step.get("text", "") for step in answer["steps"])
+
+
 def test_the_twin_checks_signatures_with_the_line_s_token(staff: FlaskClient, staff_app: Flask) -> None:
     run(staff, [])
-    twin: Flask = staff_app.extensions["ivr.preview.app"]
+    twin: Flask = state.of(staff_app).preview_twin
     assert twin.config["TWILIO_AUTH_TOKEN"] == TOKEN
     assert twin.test_client().post("/voice").status_code == 403
 

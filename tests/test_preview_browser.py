@@ -12,9 +12,9 @@ from flask import Flask, Response
 from twilio.twiml import TwiML
 from twilio.twiml.voice_response import Play
 
-from ivr import create_app
-from ivr.content import Content, Prompt
-from ivr.speech import SaySpeaker
+from ivr import create_app, state
+from ivr.line.content import Content, Prompt
+from ivr.line.speech import SaySpeaker
 from tests.browser import ARGS, CHROMIUM, require_chromium
 from tests.serving import serving
 
@@ -79,7 +79,7 @@ def page(browser: Browser, line_app: Flask) -> Iterator[tuple[Page, str]]:
 
 
 def content_of(app: Flask) -> Content:
-    content: Content = app.extensions["ivr.line"].content
+    content: Content = state.of(app).line.content
     return content
 
 

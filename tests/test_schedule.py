@@ -8,9 +8,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from flask import Flask
 
-from ivr.content import load_content
-from ivr.line import Line
-from ivr.schedule import ClosedDay, OpeningHours, Schedule
+from ivr import state
+from ivr.line.content import load_content
+from ivr.line.running import Line
+from ivr.line.schedule import ClosedDay, OpeningHours, Schedule
 
 CPH = ZoneInfo("Europe/Copenhagen")
 
@@ -58,6 +59,11 @@ def test_weekends_are_closed(schedule: Schedule, day: int) -> None:
         (2027, 5, 17),  # Anden pinsedag
         (2027, 1, 1),  # Nytårsdag, Friday
         (2023, 5, 5),  # Store bededag, still a holiday in 2023
+        (2100, 1, 1),  # Nytårsdag, Friday, in the last year the line accepts
+        (2100, 3, 25),  # Skærtorsdag (Easter Sunday 2100 is 28 March)
+        (2100, 3, 29),  # Anden påskedag
+        (2100, 5, 6),  # Kristi himmelfartsdag
+        (2100, 5, 17),  # Anden pinsedag
     ],
 )
 def test_danish_public_holidays_are_closed(schedule: Schedule, day: tuple[int, int, int]) -> None:
@@ -94,6 +100,11 @@ def test_extra_closed_day_for_one_year_only() -> None:
         (local(2026, 4, 1, 15, 0), local(2026, 4, 7, 10, 0)),  # Easter: Thu, Fri, weekend, Monday
         (local(2026, 12, 23, 14, 0), local(2026, 12, 28, 10, 0)),  # Christmas
         (local(2026, 12, 30, 14, 0), local(2027, 1, 4, 10, 0)),  # New Year
+        # The edges of the years moments are accepted in (ivr.line.moments): the search runs past them.
+        (local(2000, 1, 1, 0, 0), local(2000, 1, 3, 10, 0)),  # Saturday
+        (local(2100, 12, 31, 23, 59), local(2101, 1, 3, 10, 0)),  # New Year's Eve, Friday
+        # At UTC+14, midnight is 11:00 on 31 December 1999 in Copenhagen, a closed day.
+        (datetime(2000, 1, 1, tzinfo=ZoneInfo("Etc/GMT-14")), local(2000, 1, 3, 10, 0)),
     ],
 )
 def test_next_opening(schedule: Schedule, at: datetime, expected: datetime) -> None:
@@ -148,7 +159,7 @@ def test_hours_that_never_open_are_reported() -> None:
 
 def test_one_line_tells_each_moment_afresh_as_the_day_goes_on(app: Flask) -> None:
     # The line keeps its last moment while the schedule's answer holds; it must never outlive it.
-    line: Line = app.extensions["ivr.line"]
+    line: Line = state.of(app).line
     wednesday = [
         line.moment(local(2026, 11, 25, hour, minute))
         for hour, minute in [(9, 0), (10, 0), (13, 59), (14, 0)]

@@ -13,9 +13,10 @@ from twilio.request_validator import HMAC_SHA256, RequestValidator
 from werkzeug.datastructures import MultiDict
 
 from ivr import create_app
-from ivr.content import ContentError
-from ivr.security import Fields, Validator
+from ivr.line.content import ContentError
 from ivr.settings import ConfigError
+from ivr.webhook.form import Fields
+from ivr.webhook.signature import Validator
 from tests.conftest import CALL, SECRETARIAT, TOKEN, TwilioClient
 
 ROUTES = ["/voice", "/voice/key?menu=main&tries=0", "/voice/dial", "/voice/fallback"]

@@ -5,12 +5,9 @@ from __future__ import annotations
 import gc
 import importlib.util
 import json
-import os
 import re
-import socket
 import subprocess
 import sys
-import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,13 +17,14 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from ivr import create_app, gunicorn_conf
+from ivr import create_app, state
 from ivr.cli import main
-from ivr.server import LineServer, server_options
+from ivr.ops import gunicorn_conf
+from ivr.ops.server import LineServer, server_options
 from tests.conftest import CALL, TOKEN, TwilioClient
+from tests.support import clean_env, live_line
 
 ROOT = Path(__file__).resolve().parent.parent
-IVR = Path(sys.executable).parent / "ivr"
 # What gunicorn's access log may show: address, time, method, path without query, status, size, duration.
 SAFE_ATOMS = {"h", "t", "m", "U", "s", "B", "M", "D", "L", "T"}
 
@@ -41,20 +39,6 @@ def load_script() -> ModuleType:
     sys.modules[spec.name] = module
     spec.loader.exec_module(module)
     return module
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-def clean_env(**extra: str) -> dict[str, str]:
-    """The environment without the developer's IVR_* settings or token, plus `extra`."""
-    env = {name: value for name, value in os.environ.items() if not name.startswith("IVR_")}
-    env.pop("TWILIO_AUTH_TOKEN", None)
-    return env | extra
 
 
 def test_server_options_take_the_config_file_then_the_settings(config: dict[str, Any]) -> None:
@@ -131,22 +115,8 @@ def live_server(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[tuple[str, subprocess.Popen[str], Path]]:
     """Start `ivr serve` on a free loopback port, and stop it with SIGTERM as a deploy would."""
-    port = free_port()
-    env = clean_env(TWILIO_AUTH_TOKEN=TOKEN, IVR_BIND=f"127.0.0.1:{port}", IVR_WORKERS="2")
-    log = tmp_path_factory.mktemp("serve") / "stderr.log"
-    with log.open("w") as stderr:
-        server = subprocess.Popen([str(IVR), "serve"], env=env, stderr=stderr, text=True)
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(base + "/healthz", timeout=1)
-            break
-        except OSError:
-            time.sleep(0.1)
-    yield base, server, log
-    if server.poll() is None:
-        server.terminate()
-        server.wait(timeout=30)
+    with live_line(tmp_path_factory.mktemp("serve"), TWILIO_AUTH_TOKEN=TOKEN, IVR_WORKERS="2") as line:
+        yield line.base, line.process, line.log
 
 
 def test_serve_answers_health_and_signed_calls(live_server: tuple[str, subprocess.Popen[str], Path]) -> None:
@@ -182,14 +152,14 @@ def test_serve_logs_only_json_lines_without_numbers_and_stops_gracefully(
 
 def test_a_new_worker_starts_its_statistics_writer_before_its_first_call(config: dict[str, Any]) -> None:
     app = create_app(config)
-    recorder = app.extensions["ivr.stats.recorder"]
+    recorder = state.of(app).recorder
     worker = SimpleNamespace(wsgi=app)
     gunicorn_conf.post_worker_init(worker)
     try:
         assert recorder._thread is not None
         assert recorder._thread.is_alive()
         assert recorder.flush()
-        assert app.extensions["ivr.stats.store"].count() == 0
+        assert state.of(app).store.count() == 0
     finally:
         recorder.close()
         gc.unfreeze()

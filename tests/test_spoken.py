@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from ivr import spoken
+from ivr.line import spoken
 
 CPH = ZoneInfo("Europe/Copenhagen")
 WEDNESDAY = date(2026, 11, 25)

@@ -13,7 +13,7 @@ import pytest
 from werkzeug.serving import make_server
 
 from ivr import create_app
-from ivr.events import CallEvent
+from ivr.line.events import CallEvent
 from ivr.stats.store import Store, as_row
 from tests.browser import ARGS, CHROMIUM, require_chromium
 from tests.stats_fixtures import call_event

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from ivr import create_app
+from ivr import create_app, state
 from ivr.stats.recorder import Recorder
 from ivr.stats.store import Row, Store
 from tests.conftest import CALL, CLOSED_TIME, TOKEN, FixedClock, TwilioClient
@@ -17,9 +17,9 @@ from tests.conftest import CALL, CLOSED_TIME, TOKEN, FixedClock, TwilioClient
 
 def recorded(app: Flask) -> list[Row]:
     """Wait for the app's writer, then return everything stored."""
-    recorder: Recorder = app.extensions["ivr.stats.recorder"]
+    recorder: Recorder = state.of(app).recorder
     assert recorder.flush()
-    store: Store = app.extensions["ivr.stats.store"]
+    store: Store = state.of(app).store
     return store.rows()
 
 
@@ -75,7 +75,7 @@ def test_a_call_goes_on_when_the_database_cannot_be_written(
     with caplog.at_level(logging.ERROR):
         root = twilio.twiml("/voice")
         assert [child.tag for child in root] == ["Gather", "Redirect"]
-        assert app.extensions["ivr.stats.recorder"].flush()
+        assert state.of(app).recorder.flush()
     assert "could not store 1 call events" in caplog.text
 
 
@@ -84,5 +84,5 @@ def test_the_default_database_is_a_file_in_the_instance_folder(
 ) -> None:
     monkeypatch.delenv("IVR_DATABASE_URL", raising=False)
     app = create_app({**config, "DATABASE_URL": None})
-    store: Store = app.extensions["ivr.stats.store"]
+    store: Store = state.of(app).store
     assert store.url == f"sqlite:///{Path(app.instance_path) / 'ivr-stats.sqlite'}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -11,6 +12,7 @@ from click.testing import CliRunner
 
 from ivr.cli import main
 from ivr.stats.store import Store, as_row
+from tests.odd_dates import ODD_DAYS, refused_once
 from tests.stats_fixtures import call_event
 
 CPH = ZoneInfo("Europe/Copenhagen")
@@ -76,7 +78,24 @@ def test_prune_deletes_events_older_than_the_days_given(seeded: Store) -> None:
     assert sorted({row.call for row in seeded.rows()}) == ["a", "b", "c"]
 
 
-def test_a_bad_date_is_refused(store: Store) -> None:
-    result = CliRunner().invoke(main, ["stats", "--database", store.url, "--since", "25-11-2026"])
-    assert result.exit_code == 2
-    assert "--since" in result.output
+@pytest.mark.parametrize("day", ODD_DAYS)
+@pytest.mark.parametrize("option", ["--since", "--until"])
+def test_an_odd_day_is_refused_in_one_line(tmp_path: Path, option: str, day: str) -> None:
+    url = f"sqlite:///{tmp_path / 'stats.sqlite'}"
+    result = CliRunner().invoke(main, ["stats", "--database", url, option, day])
+    line = refused_once(result, option)
+    assert "YYYY-MM-DD between 2000-01-01 and 2100-12-31" in line
+
+
+def test_a_reversed_period_is_refused_in_one_line(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'stats.sqlite'}"
+    args = ["stats", "--database", url, "--since", "2026-11-30", "--until", "2026-11-01"]
+    line = refused_once(CliRunner().invoke(main, args), "'--since' / '--until'")
+    assert "starts (2026-11-30) after it ends (2026-11-01)" in line
+
+
+def test_the_edges_of_the_years_are_reported(seeded: Store) -> None:
+    data = json.loads(
+        run("--database", seeded.url, "--since", "2000-01-01", "--until", "2100-12-31", "--json")
+    )
+    assert (data["since"], data["until"], data["calls"]) == ("2000-01-01", "2100-12-31", 4)

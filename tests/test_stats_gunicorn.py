@@ -16,16 +16,11 @@ import pytest
 from twilio.request_validator import RequestValidator
 
 from ivr.stats.store import Store
+from tests.support import free_port
 
 TOKEN = "gunicorn-test-token"
 CALLS = 120
 ROOT = Path(__file__).parent.parent
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def wait_until_listening(port: int, process: subprocess.Popen[bytes]) -> None:

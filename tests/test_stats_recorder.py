@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from ivr.stats import recorder as recorder_module
-from ivr.stats.recorder import Recorder
+from ivr.stats.recorder import DropWindow, Recorder, WriterError, WriterHealth
 from ivr.stats.store import EventRow, Store, as_row
 from tests.stats_fixtures import call_event
 
@@ -175,4 +175,84 @@ def test_a_database_that_cannot_be_opened_is_logged_at_start(
         recorder(call_event("c1", T0, "welcome"))
         assert recorder.flush()
     assert "could not store 1 call events" in caplog.text
+    recorder.close()
+
+
+def test_health_counts_a_lost_batch_and_keeps_only_the_errors_type(slow: SlowStore) -> None:
+    recorder = Recorder(slow, clock=lambda: T0)
+    slow.failing = True
+    slow.gate.set()
+    for call in ("a", "b", "c"):
+        recorder(call_event(call, T0, "welcome"))
+    assert recorder.flush()
+    health = recorder.health()
+    assert (health.dropped_15min, health.queued) == (3, 0)
+    assert health.last_error == WriterError("storing call events", "OSError", None, T0)
+    recorder.close()
+
+
+def test_health_names_the_drivers_error_type_behind_sqlalchemys(tmp_path: Path) -> None:
+    path = tmp_path / "stats.sqlite"
+    Store(f"sqlite:///{path}").open()
+    # A database that refuses writes: opened read-only, as a full or read-only disk would behave.
+    recorder = Recorder(Store(f"sqlite:///file:{path}?mode=ro&uri=true"), clock=lambda: T0)
+    recorder(call_event("c1", T0, "welcome"))
+    assert recorder.flush()
+    error = recorder.health().last_error
+    assert error is not None
+    assert (error.doing, error.type, error.cause) == (
+        "storing call events",
+        "sqlalchemy.exc.OperationalError",
+        "sqlite3.OperationalError",
+    )
+    assert recorder.health().dropped_15min == 1
+    recorder.close()
+
+
+def test_queue_full_drops_count_in_health(slow: SlowStore) -> None:
+    recorder = Recorder(slow, queue_size=2, clock=lambda: T0)
+    for i in range(20):
+        recorder(call_event(f"c{i}", T0, "welcome"))
+    health = recorder.health()
+    assert health.dropped_15min == recorder.dropped >= 15
+    # Two wait in the queue, or one if the writer has just taken the first into its batch.
+    assert 1 <= health.queued <= 2
+    # A full queue is not a storage failure.
+    assert health.last_error is None
+    slow.gate.set()
+    recorder.close()
+
+
+def test_drops_older_than_the_window_no_longer_count() -> None:
+    window = DropWindow(minutes=15)
+    window.add(T0, 2)
+    window.add(T0 + timedelta(seconds=30), 3)
+    window.add(T0 + timedelta(minutes=10), 4)
+    assert window.total(T0 + timedelta(minutes=10)) == 9
+    assert window.total(T0 + timedelta(minutes=14, seconds=59)) == 9
+    assert window.total(T0 + timedelta(minutes=15)) == 4
+    assert window.total(T0 + timedelta(minutes=25)) == 0
+
+
+def test_the_drop_window_stays_small_however_long_it_counts() -> None:
+    window = DropWindow(minutes=15)
+    for minute in range(10_000):
+        window.add(T0 + timedelta(minutes=minute), 1)
+    assert window.total(T0 + timedelta(minutes=9_999)) == 15
+    assert len(window._counts) == 15
+
+
+def test_a_process_without_a_writer_reports_nothing_lost(tmp_path: Path) -> None:
+    recorder = Recorder(Store(f"sqlite:///{tmp_path / 'stats.sqlite'}"))
+    assert recorder.health() == WriterHealth(0, 0, None)
+
+
+def test_an_open_failure_is_reported_without_drops(tmp_path: Path) -> None:
+    (tmp_path / "not-a-folder").write_text("a file where the database's folder should be")
+    recorder = Recorder(Store(f"sqlite:///{tmp_path / 'not-a-folder' / 'stats.sqlite'}"), clock=lambda: T0)
+    recorder.start()
+    assert recorder.flush()
+    health = recorder.health()
+    assert health.dropped_15min == 0
+    assert health.last_error == WriterError("opening the database", "FileExistsError", None, T0)
     recorder.close()

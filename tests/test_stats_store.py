@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
+import sqlite3
 import subprocess
 import sys
 import textwrap
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -112,7 +115,7 @@ def test_events_queued_at_exit_are_written(tmp_path: object) -> None:
     url = f"sqlite:///{tmp_path}/stats.sqlite"
     script = f"""
         from datetime import UTC, datetime
-        from ivr.events import CallEvent
+        from ivr.line.events import CallEvent
         from ivr.stats.recorder import Recorder
         from ivr.stats.store import Store
         recorder = Recorder(Store({url!r}))
@@ -153,3 +156,90 @@ def test_the_fast_time_text_is_used_only_where_it_writes_what_the_column_type_wr
     assert store_module._time_converter(other) is other
     # PostgreSQL's driver takes the datetime itself.
     assert store_module._time_converter(None) is None
+
+
+def _sqlite_files(path: Path) -> list[Path]:
+    return [path, *(path.with_name(path.name + suffix) for suffix in store_module.SQLITE_SIDE_FILES)]
+
+
+def test_a_deleted_database_file_is_made_anew(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    path = tmp_path / "stats.sqlite"
+    store = Store(f"sqlite:///{path}")
+    recorder = Recorder(store)
+    recorder(call_event("before", T0, "welcome"))
+    assert recorder.flush()
+    assert [row.call for row in store.rows()] == ["before"]
+    for file in _sqlite_files(path):
+        file.unlink(missing_ok=True)
+    with caplog.at_level(logging.WARNING, logger="ivr.stats.store"):
+        recorder(call_event("after", T0, "welcome"))
+        assert recorder.flush()
+        # The staff page's reads go through the same store and see the new file.
+        assert [row.call for row in store.rows()] == ["after"]
+        assert store.count() == 1
+    recorder.close()
+    assert path.exists()
+    assert [row.call for row in Store(f"sqlite:///{path}").rows()] == ["after"]
+    warnings = [r for r in caplog.records if "deleted or replaced" in r.getMessage()]
+    assert len(warnings) == 1
+
+
+def test_a_worker_still_writing_the_deleted_file_does_not_spoil_the_new_one(tmp_path: Path) -> None:
+    path = tmp_path / "stats.sqlite"
+    store = Store(f"sqlite:///{path}")
+    store.add([as_row(call_event("first", T0, "welcome"))])
+    # Another worker that has not noticed yet: it keeps the deleted file's -wal and -shm open and writes on.
+    other = sqlite3.connect(path, isolation_level=None)
+    insert = (
+        "INSERT INTO call_events (call, at, route, event, menu) VALUES (?, ?, 'voice.key', 'welcome', 'main')"
+    )
+    other.execute(insert, ("old-1", "2026-11-25 10:00:00.000000"))
+    path.unlink()  # only the database file: its -wal and -shm stay, in use
+    store.add([as_row(call_event("new-1", T0, "welcome"))])
+    other.execute(insert, ("old-2", "2026-11-25 10:00:00.000000"))
+    store.add([as_row(call_event("new-2", T0, "welcome"))])
+    other.close()
+    assert [row.call for row in store.rows()] == ["new-1", "new-2"]
+    with sqlite3.connect(path) as check:
+        assert check.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    store.dispose()
+
+
+def test_a_file_another_worker_made_anew_is_used_from_then_on(tmp_path: Path) -> None:
+    path = tmp_path / "stats.sqlite"
+    first, second = Store(f"sqlite:///{path}"), Store(f"sqlite:///{path}")
+    first.add([as_row(call_event("old", T0, "welcome"))])
+    assert second.count() == 1
+    for file in _sqlite_files(path):
+        file.unlink(missing_ok=True)
+    second.add([as_row(call_event("second", T0, "welcome"))])
+    # The first finds a file at the path again, but not the one it opened.
+    assert [row.call for row in first.rows()] == ["second"]
+    first.add([as_row(call_event("first", T0, "welcome"))])
+    assert sorted(row.call for row in second.rows()) == ["first", "second"]
+    first.dispose()
+    second.dispose()
+
+
+def test_an_unchanged_file_keeps_its_engine(tmp_path: Path) -> None:
+    store = Store(f"sqlite:///{tmp_path / 'stats.sqlite'}")
+    engine = store.engine
+    store.add([as_row(call_event("a", T0, "welcome"))])
+    assert store.count() == 1
+    assert store.engine is engine
+    store.dispose()
+
+
+@pytest.mark.parametrize(
+    ("url", "watched"),
+    [
+        ("sqlite:////srv/ivr/stats.sqlite", "/srv/ivr/stats.sqlite"),
+        ("sqlite:///instance/stats.sqlite", "instance/stats.sqlite"),
+        ("sqlite://", None),
+        ("sqlite:///:memory:", None),
+        ("sqlite:///file:stats.sqlite?mode=ro&uri=true", None),
+        ("postgresql+psycopg://ivr@db.example.dk/ivr", None),
+    ],
+)
+def test_only_a_sqlite_file_is_watched(url: str, watched: str | None) -> None:
+    assert store_module.sqlite_file(url) == (None if watched is None else Path(watched))

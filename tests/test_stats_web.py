@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import base64
+import re
+from html import escape, unescape
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
 
 from ivr import create_app
+from tests.odd_dates import ODD_DAYS
 
 USER, PASSWORD = "personale", "rigtig-hemmelig"
 
@@ -55,9 +60,49 @@ def test_the_page_shows_with_the_staff_credentials(staff_app: Flask) -> None:
     assert response.headers["Content-Security-Policy"].startswith("default-src 'none'")
 
 
-def test_a_bad_date_in_the_address_counts_as_none(staff_app: Flask) -> None:
-    response = staff_app.test_client().get("/staff/stats?since=igår", headers=basic(USER, PASSWORD))
+def page(app: Flask, query: str) -> TestResponse:
+    """Fetch the statistics page with `query` as the staff would."""
+    return app.test_client().get("/staff/stats?" + query, headers=basic(USER, PASSWORD))
+
+
+def error_text(response: TestResponse) -> str:
+    """Return the Danish message the page shows instead of the statistics."""
+    found = re.search(r'<p id="error"[^>]*>(.*?)</p>', response.text, re.DOTALL)
+    assert found is not None, response.text
+    return unescape(found[1])
+
+
+@pytest.mark.parametrize("day", [*ODD_DAYS, "igår"])
+@pytest.mark.parametrize(("name", "label"), [("since", "fra og med"), ("until", "til og med")])
+def test_an_odd_date_gets_a_400_page_naming_the_field(
+    staff_app: Flask, day: str, name: str, label: str
+) -> None:
+    response = page(staff_app, urlencode({name: day}))
+    assert response.status_code == 400
+    assert response.mimetype == "text/html"
+    expected = f"Datoen »{label}« skal være en dato som 2026-11-01 mellem år 2000 og 2100."
+    assert error_text(response) == expected
+    # The form keeps what was typed, so it can be corrected.
+    assert f'name="{name}" value="{escape(day)}"' in response.text
+    assert 'id="calls"' not in response.text
+
+
+def test_a_reversed_period_gets_a_400_page_saying_so(staff_app: Flask) -> None:
+    response = page(staff_app, "since=2026-11-30&until=2026-11-01")
+    assert response.status_code == 400
+    assert error_text(response) == (
+        "Datoen »fra og med« (2026-11-30) ligger efter datoen »til og med« (2026-11-01)."
+    )
+
+
+@pytest.mark.parametrize(
+    "query", ["since=&until=", "since=2000-01-01&until=2100-12-31", "since=2026-11-25&until=2026-11-25"]
+)
+def test_empty_edge_and_one_day_periods_are_shown(staff_app: Flask, query: str) -> None:
+    response = page(staff_app, query)
     assert response.status_code == 200
+    assert 'id="error"' not in response.text
+    assert 'id="calls"' in response.text
 
 
 def test_an_unreadable_database_gives_a_polite_503(

@@ -11,7 +11,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from ivr import create_app
-from ivr.content import Content
+from ivr.line.content import Content
 from tests.conftest import CLOSED_TIME, CPH, SECRETARIAT, FixedClock, TwilioClient, spoken, text, verbs
 
 MENUS = ["main", "1", "2", "3", "4", "5"]

@@ -16,7 +16,7 @@ from ivr.audio import manifest
 from ivr.audio.engines import Sound, SynthesisError, TransientError, TtsEngine
 from ivr.audio.manifest import Entry
 from ivr.audio.processing import Output, decode_file, process
-from ivr.content import Prompt
+from ivr.line.content import Prompt
 
 log = logging.getLogger(__name__)
 # Raise when processing changes in a way the settings do not show, so every prompt is rebuilt once.

@@ -16,14 +16,14 @@ from ivr.audio.engines import Engine, make_engine
 from ivr.audio.library import Library, default_folder
 from ivr.audio.processing import Output
 from ivr.cli_options import CONTENT_OPTION, configured_content
-from ivr.content import Prompt
+from ivr.line.content import Prompt
 
 AUDIO_OPTION = click.option(
     "--audio",
     "audio_dir",
     type=click.Path(file_okay=False, path_type=Path),
     envvar="IVR_AUDIO_DIR",
-    help="Audio folder (default: IVR_AUDIO_DIR, else the repository's audio/).",
+    help="Audio folder (default: IVR_AUDIO_DIR, else audio/ in the working directory).",
 )
 
 
@@ -50,7 +50,7 @@ def audio_rows(prompts: Sequence[Prompt], audio_dir: Path | None) -> list[dict[s
     "--out",
     type=click.Path(file_okay=False, path_type=Path),
     envvar="IVR_AUDIO_DIR",
-    help="Audio folder (default: IVR_AUDIO_DIR, else the repository's audio/).",
+    help="Audio folder (default: IVR_AUDIO_DIR, else audio/ in the working directory).",
 )
 @click.option("--force", is_flag=True, help="Rebuild every prompt, even unchanged ones.")
 @click.option("--only", "only", multiple=True, metavar="ID", help="Build only this prompt (repeatable).")

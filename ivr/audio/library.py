@@ -10,15 +10,19 @@ from pathlib import Path
 
 from ivr.audio import manifest
 from ivr.audio.manifest import Entry, Status
-from ivr.content import Prompt
+from ivr.line.content import Prompt
 
 log = logging.getLogger(__name__)
 CONTENT_TYPES = {"wav": "audio/wav", "mp3": "audio/mpeg"}
 
 
 def default_folder() -> Path:
-    """Return the repository's audio/ folder, beside the ivr package."""
-    return Path(__file__).resolve().parents[2] / "audio"
+    """Return the audio/ folder in the working directory, where `ivr build-audio` puts it by default.
+
+    Not a path relative to this file: an installed (non-editable) package lives in site-packages, far from
+    the deployment's audio. IVR_AUDIO_DIR names another folder.
+    """
+    return Path.cwd() / "audio"
 
 
 @dataclass(frozen=True)

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
-from flask import Blueprint, Flask, Response, abort, current_app, request, send_file
+from flask import Blueprint, Response, abort, request, send_file
 from twilio.twiml import TwiML
 from twilio.twiml.voice_response import Play
 
+from ivr import state
 from ivr.audio.library import Library, default_folder
-from ivr.content import Prompt
-from ivr.speech import SaySpeaker, Speaker
+from ivr.line.content import Prompt
+from ivr.line.speech import SaySpeaker, Speaker
 
 bp = Blueprint("audio", __name__, url_prefix="/audio")
 # Names carry the content hash, so a file never changes under its URL: caches may keep it for good.
@@ -35,21 +37,19 @@ class AudioSpeaker:
             self.fallback.add(parent, prompt)
 
 
-def init_app(app: Flask) -> AudioSpeaker:
-    """Load the audio folder (IVR_AUDIO_DIR) once, register the route serving it, and return the speaker."""
-    folder: Path = app.config["AUDIO_DIR"] or default_folder()
+def load(config: Mapping[str, Any]) -> tuple[Library, AudioSpeaker]:
+    """Load the audio folder (IVR_AUDIO_DIR) once; return it and the speaker that plays from it."""
+    folder: Path = config["AUDIO_DIR"] or default_folder()
     loaded = Library.load(folder)
-    app.extensions["ivr.audio"] = loaded
-    app.register_blueprint(bp)
     # Twilio resolves a path against the URL it called; IVR_PUBLIC_URL covers a proxy's path prefix.
-    base = app.config["PUBLIC_URL"] or ""
-    return AudioSpeaker(loaded, loaded.playable(base), SaySpeaker(app.config["VOICE"]))
+    base = config["PUBLIC_URL"] or ""
+    return loaded, AudioSpeaker(loaded, loaded.playable(base), SaySpeaker(config["VOICE"]))
 
 
 @bp.get("/<name>")
 def audio(name: str) -> Response:
     """Serve a built prompt named in the manifest; anything else is 404."""
-    loaded: Library = current_app.extensions["ivr.audio"]
+    loaded = state.current().audio
     # Only names from the manifest are looked up, so no request can reach outside the folder.
     found = loaded.files.get(name)
     if found is None:

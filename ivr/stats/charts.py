@@ -6,8 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import time
 
-from ivr.schedule import OpeningHours
-from ivr.stats.report import WEEKDAYS
+from ivr.line.schedule import OpeningHours
+from ivr.line.spoken import WEEKDAYS
 
 CELL_W, CELL_H = 30, 26
 LEFT, TOP = 64, 22

@@ -11,11 +11,11 @@ import click
 from flask import Flask
 
 from ivr.cli_options import CONTENT_OPTION, configured_content, configured_settings
-from ivr.content import Content
+from ivr.line.content import Content
+from ivr.line.moments import DAY
+from ivr.line.spoken import WEEKDAYS
 from ivr.stats import report
 from ivr.stats.store import Store, default_url
-
-DATE = click.DateTime(formats=["%Y-%m-%d"])
 
 
 def database_url(url: str | None) -> str:
@@ -25,8 +25,12 @@ def database_url(url: str | None) -> str:
 
 
 @click.command()
-@click.option("--since", type=DATE, help="First day (YYYY-MM-DD, Copenhagen time), included.")
-@click.option("--until", type=DATE, help="Last day (YYYY-MM-DD, Copenhagen time), included.")
+@click.option(
+    "--since", type=DAY, help="First day (YYYY-MM-DD, 2000-2100, the content's time zone), included."
+)
+@click.option(
+    "--until", type=DAY, help="Last day (YYYY-MM-DD, 2000-2100, the content's time zone), included."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the statistics as JSON.")
 @click.option(
     "--prune",
@@ -44,8 +48,8 @@ def database_url(url: str | None) -> str:
 @CONTENT_OPTION
 def stats(
     *,
-    since: datetime | None,
-    until: datetime | None,
+    since: date | None,
+    until: date | None,
     as_json: bool,
     prune_days: int | None,
     url: str | None,
@@ -64,11 +68,12 @@ def stats(
         store.dispose()
 
 
-def _report(
-    store: Store, since: datetime | None, until: datetime | None, as_json: bool, content: Content
-) -> None:
+def _report(store: Store, since: date | None, until: date | None, as_json: bool, content: Content) -> None:
     """Print the report of the period."""
-    period = report.Period(_day(since), _day(until), content.hours.timezone)
+    try:
+        period = report.Period(since, until, content.hours.timezone)
+    except ValueError as error:  # the options' types took care of each day; this is their order
+        raise click.BadParameter(str(error), param_hint="'--since' / '--until'") from None
     result = report.build(store.rows(*period.bounds()), period)
     if as_json:
         click.echo(json.dumps(result.as_json(), ensure_ascii=False, indent=2))
@@ -76,22 +81,18 @@ def _report(
         click.echo("\n".join(text_lines(result, content)))
 
 
-def _day(value: datetime | None) -> date | None:
-    return value.date() if value else None
-
-
 def text_lines(result: report.Report, content: Content) -> list[str]:
     """Render the report as plain text tables."""
     span = f"{result.since or 'the first event'} to {result.until or 'today'}"
     lines = [f"Call statistics, {span} ({content.hours.timezone.key} time)"]
     lines.append(f"calls: {result.calls}  events: {result.events}")
-    per_day = {f"{day} {report.WEEKDAYS[day.weekday()][:3]}": n for day, n in result.calls_per_day.items()}
+    per_day = {f"{day} {WEEKDAYS[day.weekday()][:3]}": n for day, n in result.calls_per_day.items()}
     lines += _table("Calls per day", per_day)
     lines += ["", "Calls by weekday and hour (calls started)"]
     lines.append("      " + " ".join(f"{h:>3}" for h in range(24)))
     for weekday, hours in enumerate(result.heatmap):
         cells = " ".join(f"{n:>3}" if n else "  ." for n in hours)
-        lines.append(f"{report.WEEKDAYS[weekday][:3]:<5} {cells}")
+        lines.append(f"{WEEKDAYS[weekday][:3]:<5} {cells}")
     titles = report.section_titles(content.sections)
     chosen = {f"{key} {titles.get(key, '?')}": n for key, n in result.sections.items()}
     lines += _table("Sections chosen", chosen)

@@ -7,11 +7,13 @@ import logging
 import os
 import queue
 import threading
+from collections import deque
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from ivr.events import CallEvent
+from ivr.line.events import CallEvent
 from ivr.stats.store import EventRow, Store, as_row
 
 log = logging.getLogger(__name__)
@@ -24,7 +26,65 @@ WAKE_SECONDS = 3600.0
 # commits a few times a second rather than once per event; short enough that the events waiting in memory
 # stay few (a second's worth made a worker's memory creep up by half a megabyte before it settled).
 LINGER_SECONDS = 0.2
+# /healthz counts the events dropped this many minutes back: an incident marks the worker degraded while it
+# lasts and a little after, not for the rest of the worker's life.
+DROP_WINDOW_MINUTES = 15
 Clock = Callable[[], datetime]
+
+
+@dataclass(frozen=True)
+class WriterError:
+    """The writer's last failure: what it was doing and the exception's type, never its message."""
+
+    # Driver messages may quote the statement's values, so only fixed words and type names are kept.
+    doing: str
+    type: str
+    cause: str | None
+    at: datetime
+
+
+@dataclass(frozen=True)
+class WriterHealth:
+    """This process's statistics writer, as /healthz shows it."""
+
+    dropped_15min: int
+    queued: int
+    last_error: WriterError | None
+
+
+class DropWindow:
+    """Events dropped per minute over the last few minutes; the request and writer threads both add."""
+
+    def __init__(self, minutes: int = DROP_WINDOW_MINUTES) -> None:
+        self.minutes = minutes
+        # [minute, count] pairs, oldest first; bounded, so not even a clock that jumps about makes it grow.
+        self._counts: deque[list[int]] = deque(maxlen=minutes)
+        self._lock = threading.Lock()
+
+    def add(self, at: datetime, count: int) -> None:
+        """Count `count` events dropped at `at`."""
+        minute = _minute(at)
+        with self._lock:
+            if self._counts and self._counts[-1][0] == minute:
+                self._counts[-1][1] += count
+            else:
+                self._counts.append([minute, count])
+
+    def total(self, now: datetime) -> int:
+        """Return the events dropped in the current minute and the window's minutes before it."""
+        oldest = _minute(now) - self.minutes + 1
+        with self._lock:
+            return sum(count for minute, count in self._counts if minute >= oldest)
+
+
+def _minute(at: datetime) -> int:
+    return int(at.timestamp() // 60)
+
+
+def _type_name(error: BaseException) -> str:
+    """Return an exception's type as module.Name (just Name for built-in ones)."""
+    kind = type(error)
+    return kind.__qualname__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__qualname__}"
 
 
 class _Close:
@@ -46,6 +106,9 @@ class Recorder:
         self.queue_size = queue_size
         self.clock = clock or (lambda: datetime.now(UTC))
         self.dropped = 0
+        # What /healthz reports, per process like the writer (reset when a worker starts its own).
+        self._drops = DropWindow()
+        self._last_error: WriterError | None = None
         self._lock = threading.Lock()
         self._pid = 0
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
@@ -60,6 +123,7 @@ class Recorder:
         # A SimpleQueue (a tenth of Queue's cost per event) bounded here: only this process's requests add.
         if items.qsize() >= self.queue_size:
             self.dropped += 1
+            self._drops.add(self.clock(), 1)
             log.warning("statistics queue full: dropped a %s event (%d so far)", event.event, self.dropped)
             return
         items.put(as_row(event))
@@ -71,6 +135,13 @@ class Recorder:
         database shows in the log at start-up, and the worker's memory is at its working size from the start.
         """
         self._writer_queue()
+
+    def health(self) -> WriterHealth:
+        """Report this process's writer: events dropped lately, events waiting, and its last failure."""
+        if self._pid != os.getpid():
+            # No writer in this process yet (a worker before its first event): nothing dropped or waiting.
+            return WriterHealth(0, 0, None)
+        return WriterHealth(self._drops.total(self.clock()), self._queue.qsize(), self._last_error)
 
     def flush(self, timeout: float = 10.0) -> bool:
         """Wait until every event queued so far is written (or dropped); tell whether it finished."""
@@ -104,6 +175,8 @@ class Recorder:
                 if self._pid != pid:
                     # A gunicorn worker forked from a parent gets a queue and thread of its own.
                     self._queue = queue.SimpleQueue()
+                    self._drops = DropWindow()
+                    self._last_error = None
                     self._wake = threading.Event()
                     self._thread = threading.Thread(
                         target=self._drain, args=(self._queue,), name="ivr-stats-writer", daemon=True
@@ -117,9 +190,10 @@ class Recorder:
         """Open the database, then write events in batches until asked to close."""
         try:
             self.store.open()
-        except Exception:
+        except Exception as error:
             # Each write tries again; until one succeeds, its events are logged as dropped.
             log.exception("statistics: could not open the database")
+            self._failed("opening the database", error)
         while True:
             batch, markers, closing = _take_batch(items, self._wake)
             self._write(batch)
@@ -136,8 +210,10 @@ class Recorder:
             return
         try:
             self.store.add(batch)
-        except Exception:
+        except Exception as error:
             log.exception("statistics: could not store %d call events; they are dropped", len(batch))
+            self._failed("storing call events", error)
+            self._drops.add(self.clock(), len(batch))
 
     def _prune_when_due(self) -> None:
         """Once a day, delete events older than the retention period."""
@@ -149,11 +225,19 @@ class Recorder:
         self._next_prune = now + PRUNE_EVERY
         try:
             deleted = self.store.prune(now - timedelta(days=self.retention_days))
-        except Exception:
+        except Exception as error:
             log.exception("statistics: could not delete old call events")
+            self._failed("deleting old call events", error)
             return
         if deleted:
             log.info("statistics: deleted %d call events older than %d days", deleted, self.retention_days)
+
+    def _failed(self, doing: str, error: Exception) -> None:
+        """Remember the writer's latest failure for /healthz: fixed words and type names only."""
+        cause = error.__cause__
+        self._last_error = WriterError(
+            doing, _type_name(error), None if cause is None else _type_name(cause), self.clock()
+        )
 
 
 def _take_batch(

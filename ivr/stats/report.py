@@ -9,32 +9,36 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from ivr.line import moments
+from ivr.line.flow import DIAL_FAILURES, Event
+from ivr.line.spoken import WEEKDAYS
 from ivr.stats.store import Row
 
-WEEKDAYS = ("mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag", "søndag")
-# How staff read each event; the keys are the flow's Reply.event names.
-EVENT_LABELS = {
-    "welcome": "opkald begyndt",
-    "section": "valgte et afsnit",
-    "repeat": "bad om at høre igen",
-    "main_menu": "hovedmenu",
-    "transfer_open": "omstilling i åbningstiden",
-    "transfer_closed": "omstilling uden for åbningstiden",
-    "transfer_loop": "omstilling fra sekretariatets eget nummer",
-    "invalid": "ukendt tast",
-    "silence": "intet tastetryk",
-    "invalid_goodbye": "linjen lagde på efter ukendte taster",
-    "silence_goodbye": "linjen lagde på efter stilhed",
-    "dial_completed": "omstillet og talt med sekretariatet",
-    "dial_busy": "sekretariatet optaget",
-    "dial_no_answer": "sekretariatet svarede ikke",
-    "dial_failed": "omstilling mislykkedes",
-    "dial_canceled": "omstilling afbrudt",
-    "error": "fejl hos os",
+# How staff read each event; a test checks that every event the flow can produce has its words here.
+EVENT_LABELS: dict[str, str] = {
+    Event.WELCOME: "opkald begyndt",
+    Event.SECTION: "valgte et afsnit",
+    Event.REPEAT: "bad om at høre igen",
+    Event.MAIN_MENU: "hovedmenu",
+    Event.TRANSFER_OPEN: "omstilling i åbningstiden",
+    Event.TRANSFER_CLOSED: "omstilling uden for åbningstiden",
+    Event.TRANSFER_LOOP: "omstilling fra sekretariatets eget nummer",
+    Event.INVALID: "ukendt tast",
+    Event.SILENCE: "intet tastetryk",
+    Event.INVALID_GOODBYE: "linjen lagde på efter ukendte taster",
+    Event.SILENCE_GOODBYE: "linjen lagde på efter stilhed",
+    Event.DIAL_COMPLETED: "omstillet og talt med sekretariatet",
+    Event.DIAL_BUSY: "sekretariatet optaget",
+    Event.DIAL_NO_ANSWER: "sekretariatet svarede ikke",
+    Event.DIAL_FAILED: "omstilling mislykkedes",
+    Event.DIAL_CANCELED: "omstilling afbrudt",
+    Event.ERROR: "fejl hos os",
 }
-TRANSFER_EVENTS = ("transfer_open", "transfer_closed", "transfer_loop")
-DIAL_EVENTS = ("dial_completed", "dial_busy", "dial_no_answer", "dial_failed", "dial_canceled")
-LINE_HANGUPS = ("invalid_goodbye", "silence_goodbye", "dial_completed")
+TRANSFER_EVENTS = (Event.TRANSFER_OPEN, Event.TRANSFER_CLOSED, Event.TRANSFER_LOOP)
+DIAL_EVENTS = (Event.DIAL_COMPLETED, *DIAL_FAILURES.values())
+LINE_HANGUPS = (Event.INVALID_GOODBYE, Event.SILENCE_GOODBYE, Event.DIAL_COMPLETED)
+# Events whose menu says where they happened, for "where calls end".
+IN_A_MENU = frozenset({Event.SECTION, Event.REPEAT, Event.INVALID, Event.SILENCE})
 
 
 @dataclass(frozen=True)
@@ -44,6 +48,14 @@ class Period:
     since: date | None
     until: date | None
     zone: ZoneInfo
+
+    def __post_init__(self) -> None:
+        """Refuse days outside the years the line accepts, and a period that ends before it starts."""
+        for day in (self.since, self.until):
+            if day is not None:
+                moments.check_day(day)
+        if self.since and self.until and self.since > self.until:
+            raise ValueError(f"the period starts ({self.since}) after it ends ({self.until})")
 
     def bounds(self) -> tuple[datetime | None, datetime | None]:
         """Return [start, end) as aware datetimes: midnight at `since`, midnight after `until`."""
@@ -99,7 +111,7 @@ class Report:
 def build(rows: Iterable[Row], period: Period) -> Report:
     """Count the events of a period (rows as Store.rows returns them, oldest first)."""
     rows = list(rows)
-    starts = [row.at.astimezone(period.zone) for row in rows if row.event == "welcome"]
+    starts = [row.at.astimezone(period.zone) for row in rows if row.event == Event.WELCOME]
     heat = [[0] * 24 for _ in WEEKDAYS]
     for local in starts:
         heat[local.weekday()][local.hour] += 1
@@ -111,8 +123,8 @@ def build(rows: Iterable[Row], period: Period) -> Report:
         events=len(rows),
         calls_per_day=dict(sorted(Counter(local.date() for local in starts).items())),
         heatmap=tuple(tuple(hours) for hours in heat),
-        sections=_by_menu(rows, "section"),
-        repeats=_by_menu(rows, "repeat"),
+        sections=_by_menu(rows, Event.SECTION),
+        repeats=_by_menu(rows, Event.REPEAT),
         transfers={name: counts.get(name, 0) for name in TRANSFER_EVENTS},
         dials={name: counts.get(name, 0) for name in DIAL_EVENTS},
         counts=dict(sorted(counts.items())),
@@ -127,7 +139,7 @@ def _by_menu(rows: Iterable[Row], event: str) -> dict[str, int]:
 
 def ending_label(event: str, menu: str) -> str:
     """Name the step a call ended on: the event, and for sections and repeats which menu."""
-    return f"{event} {menu}" if event in {"section", "repeat", "invalid", "silence"} else event
+    return f"{event} {menu}" if event in IN_A_MENU else event
 
 
 def _endings(rows: Iterable[Row]) -> dict[str, int]:
@@ -140,7 +152,7 @@ def _endings(rows: Iterable[Row]) -> dict[str, int]:
 
 
 def label(event: str) -> str:
-    """Return the staff's word for an event name."""
+    """Return the staff's words for an event name (the name itself for one no longer made)."""
     return EVENT_LABELS.get(event, event)
 
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import logging
 import os
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -32,7 +34,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
-from ivr.events import CallEvent
+from ivr.line.events import CallEvent
 
 log = logging.getLogger(__name__)
 DEFAULT_FILE = "ivr-stats.sqlite"
@@ -40,6 +42,10 @@ DEFAULT_FILE = "ivr-stats.sqlite"
 SQLITE_BUSY_SECONDS = 30
 # Keys a caller can press; anything else (a forged request) is not kept.
 KEYS = frozenset("0123456789*#")
+# What SQLite keeps beside a database file in WAL mode; a deleted file's are stale.
+SQLITE_SIDE_FILES = ("-wal", "-shm")
+# A file's identity: a deleted and recreated (or replaced) file has another.
+FileId = tuple[int, int]
 
 metadata = MetaData()
 call_events = Table(
@@ -96,7 +102,11 @@ def safe_key(key: str | None) -> str | None:
 
 
 class Store:
-    """The call-events table at one database URL; connects lazily, once per process."""
+    """The call-events table at one database URL; connects lazily, once per process.
+
+    A SQLite file deleted (or replaced) while in use is noticed at the next write or read, and the file and
+    its table are made anew: otherwise the open connections would go on writing into the deleted file.
+    """
 
     def __init__(self, url: str) -> None:
         self.url = url
@@ -104,22 +114,54 @@ class Store:
         self._engine: Engine | None = None
         self._pid = 0
         self._insert: _Insert | None = None
+        self._file = sqlite_file(url)
+        self._file_id: FileId | None = None
 
     @property
     def engine(self) -> Engine:
-        """Return this process's engine, creating it (and the schema) on first use."""
+        """Return this process's engine, creating it (and the schema) on first use or after the file went."""
         pid = os.getpid()
-        if self._engine is None or self._pid != pid:
+        if self._engine is None or self._pid != pid or self._file_gone():
             with self._lock:
                 if self._engine is None or self._pid != pid:
                     if self._engine is not None:
                         # Inherited through fork: leave the parent's connections to the parent.
                         self._engine.dispose(close=False)
-                    engine = _create_engine(self.url)
-                    create_schema(engine)
-                    self._insert = _Insert(engine)
-                    self._engine, self._pid = engine, pid
+                    self._connect(pid)
+                elif self._file_gone():
+                    log.warning(
+                        "statistics: the database file %s was deleted or replaced while in use; "
+                        "making it anew",
+                        self._file,
+                    )
+                    # SQLite leaves a moved or deleted file's write-ahead log alone when these close.
+                    self._engine.dispose()
+                    self._connect(pid)
+        assert self._engine is not None  # set by _connect
         return self._engine
+
+    def _connect(self, pid: int) -> None:
+        """Create this process's engine and the schema; note which file it opened."""
+        engine = _create_engine(self.url)
+        if self._file is None:
+            create_schema(engine)
+        else:
+            self._file_id = _create_file(engine, self._file)
+        self._insert = _Insert(engine)
+        self._engine, self._pid = engine, pid
+
+    def _file_gone(self) -> bool:
+        """Tell whether the SQLite file opened is no longer at its path (one stat per write or read)."""
+        if self._file is None:
+            return False
+        try:
+            info = os.stat(self._file)
+        except FileNotFoundError:
+            return True
+        except OSError:
+            # Unreadable folder, say: the database itself will report that, more clearly.
+            return False
+        return (info.st_dev, info.st_ino) != self._file_id
 
     def open(self) -> None:
         """Connect and make sure the table is there, so the first call event finds everything ready."""
@@ -216,14 +258,25 @@ def _row(mapping: Any) -> Row:
     return Row(**values)
 
 
+def sqlite_file(url: str) -> Path | None:
+    """Return the SQLite database file a URL names, or None (another database, memory, a URI filename)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    if parsed.query.get("uri") or parsed.database.startswith("file:"):
+        return None
+    return Path(parsed.database)
+
+
 def _create_engine(url: str) -> Engine:
     """Create an engine; SQLite gets WAL and a busy timeout so several processes can write."""
+    # hide_parameters: driver errors would otherwise quote the rows; the log needs the error, not the data.
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True)
-    if parsed.database not in (None, "", ":memory:"):
-        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_SECONDS})
+        return create_engine(url, pool_pre_ping=True, hide_parameters=True)
+    if (path := sqlite_file(url)) is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_SECONDS}, hide_parameters=True)
     event.listen(engine, "connect", _sqlite_pragmas)
     return engine
 
@@ -238,6 +291,39 @@ def _sqlite_pragmas(connection: Any, _record: object) -> None:
     # (not SQLite's 2 MiB) holds them. A larger one grows a worker's memory as a new database grows.
     cursor.execute("PRAGMA cache_size=-64")
     cursor.close()
+
+
+def _create_file(engine: Engine, path: Path) -> FileId:
+    """Create the schema in a SQLite file, clearing a deleted file's leftovers first; return the file's id.
+
+    When the file is missing, its -wal and -shm belong to the deleted database, and other workers may still
+    have them open: a new file that took them over would share the old write-ahead index and fail (disk I/O
+    errors). The folder's lock makes workers that notice together take turns, so none removes the -wal and
+    -shm of a file another has just made.
+    """
+    with _folder_lock(path.parent):
+        if not path.exists():
+            for suffix in SQLITE_SIDE_FILES:
+                path.with_name(path.name + suffix).unlink(missing_ok=True)
+        create_schema(engine)
+        info = os.stat(path)
+    return (info.st_dev, info.st_ino)
+
+
+@contextlib.contextmanager
+def _folder_lock(folder: Path) -> Iterator[None]:
+    """Hold an exclusive lock on a folder across processes (flock); go on unlocked if it cannot be opened."""
+    try:
+        descriptor = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError:
+        yield
+        return
+    try:
+        with contextlib.suppress(OSError):  # a file system without locks: go on unlocked
+            fcntl.flock(descriptor, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(descriptor)  # closing releases the lock
 
 
 def create_schema(engine: Engine, attempts: int = 5) -> None:

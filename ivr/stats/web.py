@@ -5,42 +5,41 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from datetime import date
+from zoneinfo import ZoneInfo
 
-from flask import Blueprint, Response, current_app, render_template, request
+from flask import Blueprint, Response, render_template, request
 from sqlalchemy.exc import SQLAlchemyError
 
-from ivr.flow import MAIN
-from ivr.line import Line
+from ivr import state
+from ivr.line import moments
+from ivr.line.flow import MAIN
+from ivr.line.running import Line
 from ivr.staff import staff_only
 from ivr.stats import charts, report
-from ivr.stats.store import Store
 
 bp = Blueprint("staff_stats", __name__, url_prefix="/staff", template_folder="templates")
 log = logging.getLogger(__name__)
-# Everything is inline and from this server: the page loads nothing from anywhere else.
-SECURITY_HEADERS = {
-    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'",
-    "Cache-Control": "no-store",
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
-}
+# No copy of the statistics stays in a browser's or a proxy's cache; ivr.pages adds the page's policy.
+SECURITY_HEADERS = {"Cache-Control": "no-store"}
+# The period's query arguments, named as the page's form labels them.
+FIELDS = {"since": "fra og med", "until": "til og med"}
 
 
-def _date_arg(name: str) -> date | None:
-    """Read a YYYY-MM-DD query argument; anything else counts as not given."""
-    try:
-        return date.fromisoformat(request.args.get(name, ""))
-    except ValueError:
-        return None
+class PeriodError(ValueError):
+    """The address asks for a period the page cannot show; the message says why, in Danish."""
 
 
 @bp.get("/stats")
 @staff_only
 def stats_page() -> Response:
     """Show the call statistics of a period with a heat map and bar charts."""
-    line: Line = current_app.extensions["ivr.line"]
-    store: Store = current_app.extensions["ivr.stats.store"]
-    period = report.Period(_date_arg("since"), _date_arg("until"), line.content.hours.timezone)
+    shared = state.current()
+    line, store = shared.line, shared.store
+    try:
+        period = _period(line.content.hours.timezone)
+    except PeriodError as refused:
+        html = _render_refusal(str(refused), line)
+        return Response(html, 400, content_type="text/html; charset=utf-8", headers=SECURITY_HEADERS)
     try:
         rows = store.rows(*period.bounds())
     except (SQLAlchemyError, OSError):  # the database is down, or its folder cannot be made
@@ -52,6 +51,36 @@ def stats_page() -> Response:
     return Response(html, content_type="text/html; charset=utf-8", headers=SECURITY_HEADERS)
 
 
+def _period(zone: ZoneInfo) -> report.Period:
+    """Read since/until from the address (empty means not given), or raise PeriodError saying why."""
+    days: dict[str, date | None] = {}
+    for name, label in FIELDS.items():
+        text = request.args.get(name, "")
+        try:
+            days[name] = moments.read_day(text) if text else None
+        except ValueError:
+            raise PeriodError(
+                f"Datoen »{label}« skal være en dato som 2026-11-01 mellem år 2000 og 2100."
+            ) from None
+    try:
+        return report.Period(days["since"], days["until"], zone)
+    except ValueError:  # each day is good, so the period is the wrong way round
+        raise PeriodError(
+            f"Datoen »fra og med« ({days['since']}) ligger efter datoen »til og med« ({days['until']})."
+        ) from None
+
+
+def _render_refusal(message: str, line: Line) -> str:
+    """Render the page with the form as it was filled in and the problem instead of the statistics."""
+    return render_template(
+        "stats/page.html",
+        error=message,
+        since=request.args.get("since", ""),
+        until=request.args.get("until", ""),
+        hours=line.content.hours,
+    )
+
+
 def _render(result: report.Report, line: Line) -> str:
     """Lay out the report's plots and render the page."""
     titles = report.section_titles(line.content.sections)
@@ -59,6 +88,8 @@ def _render(result: report.Report, line: Line) -> str:
     return render_template(
         "stats/page.html",
         report=result,
+        since=result.since or "",
+        until=result.until or "",
         hours=line.content.hours,
         heat=charts.heat_map(result.heatmap, line.content.hours),
         days=charts.bar_chart([(day.isoformat(), n) for day, n in result.calls_per_day.items()]),

@@ -1,0 +1,69 @@
+"""What happened in a call, told to whoever listens (logs, statistics), never who called."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+from collections.abc import Callable
+from datetime import datetime
+from functools import lru_cache
+from typing import NamedTuple
+
+log = logging.getLogger(__name__)
+
+
+class CallEvent(NamedTuple):
+    """One step of one call. `call` is a keyed hash of the CallSid: stable within a call, not reversible."""
+
+    # A named tuple rather than a frozen dataclass: one is made on every request, and a tuple is made cheaper.
+    call: str
+    at: datetime
+    route: str
+    event: str
+    menu: str
+    key: str | None
+
+
+Observer = Callable[[CallEvent], None]
+
+
+def call_hash(call_sid: str | None, key: bytes) -> str:
+    """Return a short keyed hash (HMAC-SHA256) that identifies a call without revealing its CallSid."""
+    sid = call_sid or ""
+    # A call makes about ten requests with the same CallSid, so a CallSid's hash is made once per call;
+    # anything longer than a CallSid (34 characters) is hashed each time rather than kept.
+    return _remembered_hash(sid, key) if len(sid) <= 34 else _hash(sid, key)
+
+
+# Far more calls than a worker hears at once; a larger cache grew a worker's memory (docs/performance.md).
+@lru_cache(maxsize=256)
+def _remembered_hash(sid: str, key: bytes) -> str:
+    return _hash(sid, key)
+
+
+def _hash(sid: str, key: bytes) -> str:
+    mac = _keyed(key).copy()
+    mac.update(sid.encode("utf-8"))
+    return mac.hexdigest()[:16]
+
+
+@lru_cache(maxsize=4)
+def _keyed(key: bytes) -> hmac.HMAC:
+    # Copying an HMAC already keyed is cheaper than keying a new one, on every request.
+    return hmac.new(key, digestmod=hashlib.sha256)
+
+
+def hash_key(secret: str | None) -> bytes:
+    """Derive the call-hash key from the auth token, so every worker and host hashes a call alike."""
+    # Without a token (development only) a fixed key is fine: nothing real is hashed.
+    return hmac.new((secret or "development").encode("utf-8"), b"ivr-call-hash", hashlib.sha256).digest()
+
+
+def publish(observers: list[Observer], event: CallEvent) -> None:
+    """Tell every observer; an observer's failure is logged and never reaches the caller."""
+    for observer in observers:
+        try:
+            observer(event)
+        except Exception:
+            log.exception("call event observer %r failed for event %s", observer, event.event)

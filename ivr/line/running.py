@@ -1,0 +1,78 @@
+"""The running line: content, schedule, flow and renderer, assembled once from configuration."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, datetime
+from functools import lru_cache
+from typing import Any
+
+from ivr.line import spoken
+from ivr.line.clock import Clock, system_clock
+from ivr.line.content import Content, load_content
+from ivr.line.flow import CallFlow, Moment, Reply
+from ivr.line.schedule import Schedule, Status
+from ivr.line.speech import SaySpeaker, Speaker
+from ivr.line.twiml import Renderer, Urls
+
+
+class Line:
+    """Everything a call needs that does not change per request."""
+
+    def __init__(self, content: Content, flow: CallFlow, renderer: Renderer, clock: Clock) -> None:
+        self.content = content
+        self.schedule = Schedule(content.hours)
+        self.flow = flow
+        self.renderer = renderer
+        self.clock = clock
+        self._digits = _digits(content.number)
+        # The moment made from the schedule's current answer; it holds exactly as long as that answer does.
+        self._moment: tuple[Status, Moment] | None = None
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any], urls: Urls, speaker: Speaker | None = None) -> Line:
+        """Load the content file named by the configuration and build the line around it."""
+        content = load_content(config["CONTENT_FILE"], config["SECRETARIAT_NUMBER"])
+        renderer = Renderer(
+            speaker=speaker or SaySpeaker(config["VOICE"]),
+            urls=urls,
+            number=content.number,
+            gather_timeout=config["GATHER_TIMEOUT"],
+            dial_timeout=config["DIAL_TIMEOUT"],
+        )
+        clock: Clock = config.get("CLOCK") or system_clock
+        return cls(content, CallFlow(content, config["MAX_TRIES"]), renderer, clock)
+
+    def moment(self, at: datetime) -> Moment:
+        """Say, for the moment `at`: open or not, and the next opening as a caller hears it."""
+        status = self.schedule.status(at)
+        cached = self._moment
+        if cached is not None and cached[0] is status:
+            return cached[1]
+        today = status.at.astimezone(self.content.hours.timezone).date()
+        moment = Moment(status.open, _next_opening_phrase(status.next_opening, today))
+        self._moment = (status, moment)
+        return moment
+
+    def is_loop(self, *numbers: str | None) -> bool:
+        """Tell whether any of the call's numbers is the secretariat's own (a forwarding loop)."""
+        for number in numbers:
+            digits = _digits(number or "")
+            # Compare national numbers too: "97662400" and "+4597662400" are the same phone.
+            if len(digits) >= 8 and self._digits.endswith(digits):
+                return True
+        return False
+
+    def respond(self, reply: Reply) -> bytes:
+        """Return the TwiML document for a reply."""
+        return self.renderer.render(reply)
+
+
+@lru_cache(maxsize=64)
+def _next_opening_phrase(opening: datetime, today: date) -> str:
+    return spoken.next_opening(opening, today)
+
+
+def _digits(number: str) -> str:
+    digits = "".join(filter(str.isdigit, number))
+    return digits[2:] if digits.startswith("00") else digits

@@ -1,0 +1,47 @@
+"""Gunicorn settings for the line, applied by `ivr serve` and by `gunicorn -c python:ivr.ops.gunicorn_conf`.
+
+Twilio waits 15 s for an answer, so no request may take longer; every answer is CPU-bound and fast, so plain
+synchronous workers (one per process, two per core plus one) carry the load best. Put a TLS-terminating,
+buffering reverse proxy (nginx, a cloud load balancer) in front: it shields sync workers from slow clients.
+"""
+
+import gc
+import multiprocessing
+import os
+
+# Where to listen: `ivr serve` sets this from IVR_BIND or --bind; loopback unless told otherwise.
+bind = ["127.0.0.1:8000"]
+workers = multiprocessing.cpu_count() * 2 + 1
+worker_class = "sync"
+# Kill a worker stuck for longer than Twilio would wait (15 s), so one fault cannot hold a caller's line.
+timeout = 20
+# On SIGTERM (a deploy), workers finish the requests in hand for up to this long before exiting.
+graceful_timeout = 20
+keepalive = 5
+# Requests are a few kilobytes; refuse oversized request lines and headers before the app sees them.
+limit_request_line = 4094
+limit_request_fields = 100
+limit_request_field_size = 8190
+# Heartbeat files in memory, not on a possibly slow disk.
+worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
+# The line logs one JSON line per request itself (ivr.webhook.requestlog), so gunicorn's access log is off. If
+# it is turned on (--access-logfile), the format logs the path only: no query string, no body, no headers.
+accesslog = None
+access_log_format = '%(h)s %(t)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'
+errorlog = "-"
+logger_class = "ivr.ops.server.JsonLogger"
+loglevel = "info"
+proc_name = "rodblokade-linjen"
+# No runtime control socket: nothing to manage at run time that a restart does not do more simply.
+control_socket_disable = True
+
+
+def post_worker_init(worker: object) -> None:
+    """Ready a new worker for its first call: settle its memory, start its statistics writer."""
+    # Everything built so far (modules, the app, its caches) lives as long as the worker: frozen, the
+    # garbage collector stops walking it again and again as requests come and go.
+    gc.freeze()
+    extensions = getattr(getattr(worker, "wsgi", None), "extensions", {})
+    shared = extensions.get("ivr")
+    if shared is not None:
+        shared.recorder.start()

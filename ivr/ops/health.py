@@ -1,0 +1,64 @@
+"""The load balancer's view of the line."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from flask import Blueprint, jsonify
+from flask.typing import ResponseReturnValue
+
+from ivr import state
+from ivr.stats.recorder import WriterError
+
+bp = Blueprint("health", __name__)
+
+
+@bp.get("/healthz")
+def healthz() -> ResponseReturnValue:
+    """Report the content, its prompts' audio and this worker's statistics; 503 if the content is broken."""
+    shared = state.current()
+    line = shared.line
+    content = shared.content_watch.state()
+    # "changed": the file differs from what the running line loaded, so a restart would pick it up.
+    file = {
+        "loaded": True,
+        "loadable": content.loadable,
+        "changed": content.changed,
+        "problem": content.problem,
+    }
+    # How many prompts play built audio (fresh) and how many fall back to <Say> (stale, missing).
+    counts = shared.audio.counts
+    audio = {status: counts[status] for status in ("fresh", "stale", "missing")}
+    worker = _worker()
+    status = "ok"
+    if not content.loadable:
+        status = "error"
+    elif worker["statistics"]["dropped_15min"]:
+        # Still 200: calls go on while statistics are lost, so the load balancer keeps the node.
+        status = "degraded"
+    report = {
+        "status": status,
+        "prompts": len(line.content.all_prompts()),
+        "audio": audio,
+        "content": file,
+        "worker": worker,
+    }
+    return jsonify(report), 200 if content.loadable else 503
+
+
+def _worker() -> dict[str, Any]:
+    """Report the answering worker's statistics writer; each worker has its own, and this is one of them."""
+    health = state.current().recorder.health()
+    statistics = {
+        "dropped_15min": health.dropped_15min,
+        "queued": health.queued,
+        "last_error": None if health.last_error is None else _error(health.last_error),
+    }
+    return {"pid": os.getpid(), "statistics": statistics}
+
+
+def _error(error: WriterError) -> dict[str, str | None]:
+    """Describe the writer's last failure: what it was doing, the exception's type and its cause's, when."""
+    at = error.at.isoformat(timespec="seconds")
+    return {"doing": error.doing, "type": error.type, "cause": error.cause, "at": at}

@@ -1,0 +1,86 @@
+"""`ivr serve`: the line under gunicorn, configured by ivr/gunicorn_conf.py and the IVR_* settings."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Mapping
+from inspect import ismodule
+from typing import Any
+
+import click
+from flask import Flask
+from gunicorn.app.base import BaseApplication
+from gunicorn.glogging import Logger
+
+from ivr import create_app
+from ivr.line.content import ContentError
+from ivr.ops import gunicorn_conf
+from ivr.settings import ConfigError
+from ivr.webhook import requestlog
+
+
+class LineServer(BaseApplication):  # type: ignore[misc]  # gunicorn has no type hints
+    """Gunicorn running one already-built app; workers fork from it, so start-up errors surface once."""
+
+    def __init__(self, app: Flask, options: Mapping[str, Any]) -> None:
+        self.application = app
+        self.options = options
+        super().__init__(prog="ivr serve")
+
+    def load_config(self) -> None:
+        """Apply the settings gunicorn knows, skipping any an older gunicorn lacks."""
+        for name, value in self.options.items():
+            if name in self.cfg.settings:
+                self.cfg.set(name, value)
+
+    def load(self) -> Flask:
+        """Return the app built before the workers fork."""
+        return self.application
+
+
+class JsonLogger(Logger):  # type: ignore[misc]  # gunicorn has no type hints
+    """One JSON log stream: gunicorn's own lines and the line's records both go to gunicorn's error log."""
+
+    def setup(self, cfg: Any) -> None:
+        """Set gunicorn's handlers up as usual, make them write JSON, and send the app's records there."""
+        super().setup(cfg)
+        for logger in (self.error_log, self.access_log):
+            for handler in logger.handlers:
+                handler.setFormatter(requestlog.JsonFormatter())
+        # gunicorn.error does not propagate, so sharing its handlers with the root never doubles a line.
+        root = logging.getLogger()
+        root.handlers[:] = list(self.error_log.handlers)
+        root.setLevel(logging.INFO)
+        # The JSON lines never show thread or process names, so records need not look them up.
+        logging.logThreads = logging.logProcesses = logging.logMultiprocessing = False
+
+
+def server_options(config: Mapping[str, Any], bind: str | None = None) -> dict[str, Any]:
+    """Merge the config file's settings with IVR_BIND / --bind and IVR_WORKERS."""
+    settings = vars(gunicorn_conf).items()
+    options = {name: value for name, value in settings if not name.startswith("_") and not ismodule(value)}
+    options["bind"] = [bind or config["BIND"]]
+    if config["WORKERS"]:
+        options["workers"] = config["WORKERS"]
+    return options
+
+
+def one_line(error: Exception) -> str:
+    """Fold a multi-line configuration or content error into one line for the start-up message."""
+    parts = [part.strip() for part in str(error).splitlines() if part.strip()]
+    return "; ".join(parts).replace(":;", ":")
+
+
+@click.command()
+@click.option("--bind", metavar="HOST:PORT", help="Where to listen (default: IVR_BIND, else 127.0.0.1:8000).")
+def serve(bind: str | None) -> None:
+    """Run the line under gunicorn, the production server."""
+    requestlog.configure()
+    overrides = {} if bind is None else {"BIND": bind}
+    try:
+        app = create_app(overrides)
+    except (ConfigError, ContentError) as error:
+        click.echo(f"ivr serve: cannot start: {one_line(error)}", err=True)
+        sys.exit(2)
+    LineServer(app, server_options(app.config)).run()

@@ -1,0 +1,55 @@
+"""What every HTML page the app answers carries: never framed, never sniffed, no referrer, one policy."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from flask import Flask, Response, request
+
+HEADERS = {"X-Frame-Options": "DENY", "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"}
+# Every page's Content-Security-Policy has these, whatever else it allows: no other site may frame it
+# (clickjacking a staff login), and no injected <base> may move where its relative URLs point.
+REQUIRED = {"frame-ancestors": "'none'", "base-uri": "'none'"}
+# A page no blueprint below names (error pages, mostly) may load nothing and send no form anywhere.
+DEFAULT = {"default-src": "'none'", "form-action": "'none'"}
+# What each blueprint's pages need, by blueprint name; everything from this server only.
+POLICIES: Mapping[str, Mapping[str, str]] = {
+    # The preview runs its own script and stylesheet, posts each key press and plays the built prompts.
+    "preview": {
+        "default-src": "'none'",
+        "script-src": "'self'",
+        "style-src": "'self'",
+        "connect-src": "'self'",
+        "media-src": "'self'",
+        "form-action": "'self'",
+    },
+    # The statistics are one self-contained page: an inline stylesheet, inline SVG, a GET form.
+    "staff_stats": {"default-src": "'none'", "style-src": "'unsafe-inline'", "form-action": "'self'"},
+}
+
+
+def init_app(app: Flask) -> None:
+    """Add the page headers to every HTML answer, error pages included."""
+    app.after_request(protect)
+
+
+def protect(response: Response) -> Response:
+    """Add the headers and the one Content-Security-Policy to an HTML response; leave others alone."""
+    if response.mimetype != "text/html":
+        return response
+    response.headers.update(HEADERS)
+    own = response.headers.get("Content-Security-Policy")
+    directives = parse(own) if own else dict(POLICIES.get(request.blueprint or "", DEFAULT))
+    response.headers["Content-Security-Policy"] = policy({**directives, **REQUIRED})
+    return response
+
+
+def parse(text: str) -> dict[str, str]:
+    """Split a policy a view set itself into {directive: sources}."""
+    pairs = (part.strip().partition(" ") for part in text.split(";"))
+    return {name.lower(): sources.strip() for name, _, sources in pairs if name}
+
+
+def policy(directives: Mapping[str, str]) -> str:
+    """Write directives as one Content-Security-Policy value."""
+    return "; ".join(f"{name} {sources}".rstrip() for name, sources in directives.items())

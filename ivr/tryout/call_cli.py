@@ -1,0 +1,186 @@
+"""`ivr call`: walk through the line in a terminal, scripted or by hand, in-process or against a server."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path, PurePosixPath
+from urllib.parse import urlsplit
+
+import click
+
+from ivr import create_app, settings, state
+from ivr.cli_options import configured_content
+from ivr.line.clock import FixedClock
+from ivr.line.content import ContentError, load_content
+from ivr.line.moments import option_moment
+from ivr.tryout.caller import (
+    DIAL_RESULTS,
+    LOCAL_BASE,
+    Caller,
+    CallerHangsUp,
+    FlaskTransport,
+    HttpTransport,
+    Keypad,
+    PromptNames,
+    ScriptedKeypad,
+    Step,
+    Transport,
+    parse_script,
+)
+
+# Players tried in turn for <Play> in a terminal; each plays a file and exits.
+PLAYERS = (
+    ("ffplay", "-nodisp", "-autoexit", "-loglevel", "quiet"),
+    ("paplay",),
+    ("aplay", "-q"),
+    ("afplay",),
+)
+
+
+def _play_text(content_file: str | None) -> Callable[[str], str | None]:
+    """Name played files after the local content file's prompts, when it can be read."""
+    try:
+        return PromptNames(load_content(Path(content_file) if content_file else None))
+    except ContentError:
+        return lambda url: None
+
+
+def in_process_caller(at: datetime | None, dial_result: str) -> Caller:
+    """Build the app here (at a fixed moment when given) and a caller that signs with its token."""
+    # Without the real token, a throwaway one still makes the app check every signature.
+    token = os.environ.get(settings.TOKEN_VARIABLE) or "local-" + secrets.token_hex(16)
+    config: dict[str, object] = {settings.TOKEN_VARIABLE: token}
+    if at is not None:
+        config["CLOCK"] = FixedClock(at)
+    # A trial call is never a real one: it counts in no statistics and writes no request log lines.
+    app = create_app(config | {"LOG_CALL_REQUESTS": False})
+    shared = state.of(app)
+    shared.observers.clear()
+    line = shared.line
+    # Sign for the URL the app believes Twilio calls, as Twilio would.
+    url = (app.config["PUBLIC_URL"] or LOCAL_BASE) + "/voice"
+    transport = FlaskTransport(app.test_client())
+    return Caller(transport, url, token, dial_result, PromptNames(line.content))
+
+
+def http_caller(url: str, dial_result: str) -> Caller:
+    """Build a caller for a running server, signing with TWILIO_AUTH_TOKEN when it is set."""
+    token = os.environ.get(settings.TOKEN_VARIABLE) or None
+    names = _play_text(os.environ.get(settings.PREFIX + "CONTENT_FILE"))
+    return Caller(HttpTransport(), url, token, dial_result, names)
+
+
+class TerminalKeypad:
+    """Reads the caller's keys from the terminal: keys then Enter; Enter alone is silence."""
+
+    def __call__(self, gather: Step) -> str | None:
+        """Ask for keys until they are keypad keys; q or end of input hangs up."""
+        while True:
+            try:
+                text: str = click.prompt(
+                    "keys (Enter = silence, q = hang up)", default="", show_default=False, err=True
+                )
+            except click.Abort:
+                raise CallerHangsUp from None
+            text = text.strip()
+            if text.lower() == "q":
+                raise CallerHangsUp
+            if not text:
+                return None
+            try:
+                parse_script(text)
+            except ValueError as error:
+                click.echo(str(error), err=True)
+                continue
+            return text
+
+
+class AudioPlayer:
+    """Plays <Play> files in the terminal when a player is installed; otherwise does nothing."""
+
+    def __init__(self, transport: Transport) -> None:
+        self.transport = transport
+        self.player = next((player for player in PLAYERS if shutil.which(player[0])), None)
+
+    def play(self, url: str) -> None:
+        """Fetch the file and play it to the end."""
+        if self.player is None:
+            return
+        answer = self.transport.send("GET", url, {}, {})
+        if answer.status != 200:
+            click.echo(f"  (could not fetch {url}: HTTP {answer.status})", err=True)
+            return
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / ("prompt" + PurePosixPath(urlsplit(url).path).suffix)
+            path.write_bytes(answer.body)
+            subprocess.run([*self.player, str(path)], check=False, capture_output=True)
+
+
+@click.command()
+@click.option("--keys", "script", metavar='"1 * # 0 T"', help="Keys to press in turn; T is silence.")
+@click.option("--json", "as_json", is_flag=True, help="Print the transcript as JSON.")
+@click.option(
+    "--at",
+    "at_text",
+    metavar="ISO-DATETIME",
+    help="Call at this moment, 2000-2100, content's time zone unless offset given (in-process only).",
+)
+@click.option(
+    "--dial-result",
+    type=click.Choice(DIAL_RESULTS),
+    default="completed",
+    show_default=True,
+    help="What happens when the line transfers the call.",
+)
+@click.option(
+    "--url", metavar="URL", help="Call a running server's voice URL, e.g. http://127.0.0.1:8000/voice."
+)
+def call(script: str | None, as_json: bool, at_text: str | None, dial_result: str, url: str | None) -> None:
+    """Call the line as Twilio would: by hand in a terminal, or scripted with --keys."""
+    if url is not None and at_text is not None:
+        raise click.UsageError(
+            "--at needs the line in-process: a running server keeps its own clock. Leave out --url."
+        )
+    try:
+        tokens = parse_script(script) if script is not None else None
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="--keys") from None
+    if url is not None:
+        caller = http_caller(url, dial_result)
+        if caller.token is None:
+            click.echo(f"{settings.TOKEN_VARIABLE} is not set: requests go unsigned.", err=True)
+    else:
+        caller = in_process_caller(_moment(at_text), dial_result)
+    keypad: Keypad = ScriptedKeypad(tokens) if tokens is not None else TerminalKeypad()
+    player = AudioPlayer(caller.transport) if tokens is None else None
+    steps = []
+    for step in caller.run(keypad):
+        steps.append(step)
+        if not as_json:
+            click.echo(step.describe())
+        if player is not None and step.kind == "play" and step.url:
+            player.play(step.url)
+    if as_json:
+        data = {
+            "at": at_text,
+            "dial_result": dial_result,
+            "steps": [step.as_dict() for step in steps],
+            "end": steps[-1].as_dict(),
+        }
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+    sys.exit(1 if steps[-1].outcome == "error" else 0)
+
+
+def _moment(at_text: str | None) -> datetime | None:
+    """Read --at in the time zone of the content the line will load, or exit 2 explaining the form."""
+    if at_text is None:
+        return None
+    return option_moment(at_text, configured_content(None).hours.timezone)

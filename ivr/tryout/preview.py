@@ -1,0 +1,189 @@
+"""The browser preview: staff walk a call on a keypad; the server runs it through the real webhook."""
+
+from __future__ import annotations
+
+import secrets
+import threading
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
+from datetime import datetime
+from typing import Any
+
+from flask import Blueprint, Flask, abort, current_app, jsonify, render_template, request
+from flask.typing import ResponseReturnValue
+
+from ivr import settings, staff, state
+from ivr.line.clock import system_clock
+from ivr.line.content import KEYPAD
+from ivr.line.moments import read_moment
+from ivr.line.running import Line
+from ivr.tryout.caller import (
+    DIAL_RESULTS,
+    LOCAL_BASE,
+    SILENCE,
+    Caller,
+    FlaskTransport,
+    PromptNames,
+    ScriptedKeypad,
+    walk,
+)
+
+bp = Blueprint(
+    "preview",
+    __name__,
+    url_prefix="/preview",
+    template_folder="templates",
+    static_folder="static",
+    static_url_path="/static",
+)
+# How many key presses one preview call may carry: far more than any real call, and bounded.
+MAX_KEYS = 200
+
+# The moment a preview call is simulated at; read by the preview line's clock during that call only.
+_simulated_at: ContextVar[datetime | None] = ContextVar("ivr_preview_at", default=None)
+_build_lock = threading.Lock()
+
+
+def check_settings(config: Mapping[str, Any]) -> None:
+    """Refuse a staff user without a password (or the reverse)."""
+    if bool(config["STAFF_USER"]) != bool(config["STAFF_PASSWORD"]):
+        raise settings.ConfigError(
+            f"configuration problem:\n  set both {settings.PREFIX}STAFF_USER and "
+            f"{settings.PREFIX}STAFF_PASSWORD for the preview, or neither"
+        )
+
+
+def _simulated_clock() -> datetime:
+    """Read the preview call's chosen moment, or the real time when none was chosen."""
+    return _simulated_at.get() or system_clock()
+
+
+@contextmanager
+def simulated(at: datetime | None) -> Iterator[None]:
+    """Run the enclosed preview call at `at`."""
+    reset = _simulated_at.set(at)
+    try:
+        yield
+    finally:
+        _simulated_at.reset(reset)
+
+
+def preview_app(app: Flask) -> Flask:
+    """Return the app's twin that preview calls go through, built once on first use."""
+    shared = state.of(app)
+    twin = shared.preview_twin
+    if twin is not None:
+        return twin
+    with _build_lock:
+        twin = shared.preview_twin
+        if twin is None:
+            twin = shared.preview_twin = _build_twin(app)
+    return twin
+
+
+def _build_twin(app: Flask) -> Flask:
+    """Build the same line from the same settings, with the preview's clock and no observers."""
+    from ivr import create_app  # noqa: PLC0415  (the package's factory imports this module)
+
+    config: dict[str, Any] = {setting.name: app.config[setting.name] for setting in settings.SETTINGS}
+    # A development line has no token; its twin gets a throwaway one so every signature is still checked.
+    token = app.config[settings.TOKEN_VARIABLE] or "preview-" + secrets.token_hex(16)
+    # Its calls are staff trying the line: no request log lines, as no statistics below.
+    config |= {settings.TOKEN_VARIABLE: token, "CLOCK": _simulated_clock, "LOG_CALL_REQUESTS": False}
+    twin = create_app(config)
+    # Staff trying the line must never count in the call statistics, whoever listens in create_app.
+    state.of(twin).observers.clear()
+    return twin
+
+
+@bp.before_request
+def guard() -> ResponseReturnValue | None:
+    """Hide the preview unless enabled; ask for the staff login when one is configured."""
+    return staff.login_required()
+
+
+@bp.get("/")
+def page() -> str:
+    """Show the keypad, the time and transfer choices, and an empty transcript."""
+    line = state.current().line
+    now = system_clock().astimezone(line.content.hours.timezone)
+    return render_template(
+        "preview.html",
+        now=now.strftime("%Y-%m-%dT%H:%M"),
+        dial_results=DIAL_RESULTS,
+        sections=line.content.sections,
+        keys=line.content.keys,
+    )
+
+
+@bp.post("/call")
+def call() -> ResponseReturnValue:
+    """Run the call from its start with the keys pressed so far; answer its transcript as JSON."""
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        abort(400, "expected a JSON object")
+    keys = data.get("keys", [])
+    dial = data.get("dial", "completed")
+    if not isinstance(keys, list) or len(keys) > MAX_KEYS or not all(_is_token(key) for key in keys):
+        abort(400, "keys must be a list of keypad keys or T for silence")
+    if dial not in DIAL_RESULTS:
+        abort(400, f"dial must be one of {', '.join(DIAL_RESULTS)}")
+    line = state.current().line
+    try:
+        at = _moment(data.get("at"), line)
+    except ValueError:
+        abort(
+            400, "Tidspunktet skal være en dato og et klokkeslæt som 2026-11-25T11:00 mellem år 2000 og 2100."
+        )
+    return jsonify(run_preview(keys, at, dial))
+
+
+def run_preview(keys: list[str], at: datetime | None, dial: str) -> dict[str, Any]:
+    """Walk the call through the preview twin; say whether it now waits for a key."""
+    line = state.current().line
+    twin = preview_app(current_app._get_current_object())  # type: ignore[attr-defined]
+    base = twin.config["PUBLIC_URL"] or LOCAL_BASE
+    token = twin.config[settings.TOKEN_VARIABLE]
+    transport = FlaskTransport(twin.test_client())
+    caller = Caller(transport, base + "/voice", token, dial, PromptNames(line.content))
+    # Each key leads to at most a few requests (a silence redirects, a transfer has its action).
+    caller.max_requests = 3 * MAX_KEYS + 10
+    with simulated(at):
+        transcript = walk(caller, ScriptedKeypad(keys))
+    steps = [step.as_dict() for step in transcript.steps]
+    for step in steps:
+        if step["kind"] == "play":
+            step["audio"] = _browser_url(step["url"], base)
+    # Out of keys at a Gather: the call goes on when staff press the next key.
+    waiting = transcript.end.outcome == "caller"
+    status = line.schedule.status(at or system_clock())
+    return {
+        "steps": steps[:-1] if waiting else steps,
+        "waiting": waiting,
+        "open": status.open,
+        "at": status.at.astimezone(line.content.hours.timezone).isoformat(timespec="minutes"),
+    }
+
+
+def _is_token(key: object) -> bool:
+    """Tell whether `key` is keypad keys or T (silence)."""
+    if not isinstance(key, str) or not 0 < len(key) <= 20:
+        return False
+    return key == SILENCE or all(ch in KEYPAD for ch in key)
+
+
+def _moment(text: object, line: Line) -> datetime | None:
+    """Read the chosen time in the content's time zone (empty means now); ValueError when unreadable."""
+    if text in (None, ""):
+        return None
+    if not isinstance(text, str):
+        raise ValueError(f"at must be a text, not {type(text).__name__}")
+    return read_moment(text, line.content.hours.timezone)
+
+
+def _browser_url(url: str, base: str) -> str:
+    """Turn a file URL seen by the in-process caller into one the browser can fetch from this server."""
+    if url.startswith(base + "/"):
+        return request.script_root + url[len(base) :]
+    return url

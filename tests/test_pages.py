@@ -1,0 +1,141 @@
+"""Every HTML page the app answers, error pages included, carries the page headers and one policy."""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+import pytest
+from flask import Flask, Response
+from werkzeug.test import TestResponse
+
+from ivr import create_app
+
+USER, PASSWORD = "personale", "rigtig-hemmelig"
+AUTH = {"Authorization": "Basic " + base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode()}
+HEADERS = {"X-Frame-Options": "DENY", "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"}
+
+
+@pytest.fixture
+def staff_app(config: dict[str, Any]) -> Flask:
+    return create_app(config | {"STAFF_USER": USER, "STAFF_PASSWORD": PASSWORD})
+
+
+def policy(response: TestResponse) -> dict[str, str]:
+    """Return the response's one Content-Security-Policy as {directive: sources}."""
+    policies = response.headers.getlist("Content-Security-Policy")
+    assert len(policies) == 1, policies
+    directives = [part.strip().split(" ", 1) for part in policies[0].split(";")]
+    names = [name for name, *_ in directives]
+    assert len(names) == len(set(names)), policies[0]
+    return {name: sources[0] if sources else "" for name, *sources in directives}
+
+
+def assert_protected(response: TestResponse) -> None:
+    """Check the page headers and that no site may frame the page or move its base URL."""
+    for name, value in HEADERS.items():
+        assert response.headers.get(name) == value, (name, response.request.path)
+    directives = policy(response)
+    assert directives["frame-ancestors"] == "'none'"
+    assert directives["base-uri"] == "'none'"
+    assert directives["default-src"] == "'none'"
+
+
+def get_routes(app: Flask) -> list[str]:
+    """Return a URL for every GET route of the app, with 'x' for each variable part."""
+    urls = []
+    for rule in app.url_map.iter_rules():
+        if "GET" in (rule.methods or ()):
+            urls.append(rule.build(dict.fromkeys(rule.arguments, "x"), append_unknown=False)[1])
+    return urls
+
+
+def test_every_html_answer_of_every_get_route_is_protected(staff_app: Flask) -> None:
+    client = staff_app.test_client()
+    html = {}
+    for url in get_routes(staff_app):
+        for headers in (AUTH, {}):  # with the staff login, and without it (401 pages)
+            response = client.get(url, headers=headers)
+            if response.mimetype == "text/html":
+                assert_protected(response)
+                html[url, bool(headers)] = response.status_code
+    # The walk did reach the pages, their login refusals and the file routes' 404s.
+    assert html[("/preview/", True)] == html[("/staff/stats", True)] == 200
+    assert html[("/preview/", False)] == html[("/staff/stats", False)] == 401
+    assert html[("/audio/x", True)] == 404
+
+
+@pytest.mark.parametrize(
+    ("method", "url", "status"),
+    [
+        ("GET", "/no-such-page", 404),
+        ("GET", "/staff/stats?since=9999-12-31", 400),
+        ("POST", "/preview/call", 400),
+        ("POST", "/healthz", 405),
+        ("GET", "/preview/call", 405),
+    ],
+)
+def test_error_pages_are_protected(staff_app: Flask, method: str, url: str, status: int) -> None:
+    response = staff_app.test_client().open(url, method=method, headers=AUTH)
+    assert response.status_code == status
+    assert response.mimetype == "text/html"
+    assert_protected(response)
+
+
+def test_the_500_page_is_protected(staff_app: Flask) -> None:
+    def broken() -> str:
+        raise RuntimeError("a fault in a page")
+
+    staff_app.add_url_rule("/broken", "broken", broken)
+    staff_app.config["PROPAGATE_EXCEPTIONS"] = False  # answer as in production, not raise into the test
+    response = staff_app.test_client().get("/broken")
+    assert response.status_code == 500
+    assert "a fault in a page" not in response.text
+    assert_protected(response)
+
+
+def test_the_preview_may_load_exactly_its_own_script_style_and_audio(staff_app: Flask) -> None:
+    response = staff_app.test_client().get("/preview/", headers=AUTH)
+    assert policy(response) == {
+        "default-src": "'none'",
+        "script-src": "'self'",
+        "style-src": "'self'",
+        "connect-src": "'self'",
+        "media-src": "'self'",
+        "form-action": "'self'",
+        "frame-ancestors": "'none'",
+        "base-uri": "'none'",
+    }
+
+
+def test_the_statistics_keep_their_inline_style_and_no_store(staff_app: Flask) -> None:
+    response = staff_app.test_client().get("/staff/stats", headers=AUTH)
+    assert policy(response) == {
+        "default-src": "'none'",
+        "style-src": "'unsafe-inline'",
+        "form-action": "'self'",
+        "frame-ancestors": "'none'",
+        "base-uri": "'none'",
+    }
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_a_view_s_own_policy_is_kept_but_can_never_allow_framing(staff_app: Flask) -> None:
+    own = "default-src 'self'; frame-ancestors https://elsewhere.example; upgrade-insecure-requests"
+    staff_app.add_url_rule(
+        "/own", "own", lambda: Response("<p>hej</p>", headers={"Content-Security-Policy": own})
+    )
+    response = staff_app.test_client().get("/own")
+    assert policy(response) == {
+        "default-src": "'self'",
+        "frame-ancestors": "'none'",
+        "upgrade-insecure-requests": "",
+        "base-uri": "'none'",
+    }
+
+
+def test_answers_that_are_not_html_are_left_alone(staff_app: Flask) -> None:
+    response = staff_app.test_client().get("/healthz")
+    assert response.mimetype == "application/json"
+    assert "Content-Security-Policy" not in response.headers
+    assert "X-Frame-Options" not in response.headers
