@@ -1,90 +1,23 @@
-"""Rodblokade-linjen: a Danish telephone information line for patients before a nerve root block."""
+"""Rodblokade-linjen: a Danish telephone information line for patients before a nerve root block.
+
+`create_app` lives in `ivr.app` and is loaded only when asked for, so that the call logic (`ivr.line`) can be
+imported without Flask.
+"""
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flask import Flask
-from werkzeug.middleware.proxy_fix import ProxyFix
-
-from ivr import pages, settings, state
-from ivr.audio import web as audio_web
-from ivr.line import events
-from ivr.line.events import Observer
-from ivr.line.running import Line
-from ivr.ops import health
-from ivr.ops.contentwatch import ContentWatch
-from ivr.stats import web as stats_web
-from ivr.stats.recorder import Recorder
-from ivr.stats.store import Store, default_url
-from ivr.tryout import preview
-from ivr.webhook import requestlog
-from ivr.webhook.endpoint import Webhook
-from ivr.webhook.signature import Signatures, Validator
-from ivr.webhook.steps import ActionUrls
+if TYPE_CHECKING:
+    from ivr.app import create_app
 
 __all__ = ["create_app"]
-log = logging.getLogger("ivr")
 
 
-def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
-    """Create the line's Flask app: defaults, then IVR_* environment, then test overrides."""
-    app = Flask(__name__)
-    app.config.from_mapping(settings.defaults())
-    app.config.from_prefixed_env(settings.PREFIX.rstrip("_"))
-    settings.apply_environment(app.config)
-    if test_config is not None:
-        app.config.from_mapping(test_config)
-    settings.validate(app.config)
+def __getattr__(name: str) -> Any:
+    """Load `create_app` on first use (`from ivr import create_app`, gunicorn's `ivr:create_app()`)."""
+    if name == "create_app":
+        from ivr.app import create_app  # noqa: PLC0415  (deferred: keeps Flask out of `import ivr.line`)
 
-    token = app.config[settings.TOKEN_VARIABLE]
-    if token is None:
-        log.warning(
-            "!!! DEVELOPMENT MODE: %s is not set, so requests are NOT checked to come from Twilio. "
-            "Never run a public line like this. !!!",
-            settings.TOKEN_VARIABLE,
-        )
-    # Staff pages and the preview take small bodies too; the call routes check their own.
-    app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_BODY_BYTES"]
-    # Only the methods Twilio and the load balancer use: no automatic OPTIONS answers.
-    app.config["PROVIDE_AUTOMATIC_OPTIONS"] = False
-    preview.check_settings(app.config)
-
-    # The parts, each built once from the settings, in an order where each finds what it needs.
-    validator = Validator(token) if token else None
-    hash_key = events.hash_key(token)
-    audio, speaker = audio_web.load(app.config)
-    line = Line.from_config(app.config, ActionUrls(app.config["PUBLIC_URL"]), speaker)
-    audio.log_status(line.content.all_prompts())
-    store = Store(app.config["DATABASE_URL"] or default_url(app.instance_path))
-    recorder = Recorder(store, retention_days=app.config["STATS_RETENTION_DAYS"])
-    observers: list[Observer] = [recorder]
-    webhook = Webhook(
-        app.wsgi_app,
-        line=line,
-        signatures=Signatures(validator, app.config["PUBLIC_URL"]),
-        observers=observers,
-        hash_key=hash_key,
-        max_body=app.config["MAX_BODY_BYTES"],
-        log_requests=app.config.get("LOG_CALL_REQUESTS", True),
-    )
-    watch = ContentWatch(line.content.source, app.config["SECRETARIAT_NUMBER"])
-    app.extensions[state.KEY] = state.AppState(
-        validator, hash_key, audio, line, store, recorder, observers, watch, webhook
-    )
-
-    # The web app around them: staff pages, the health check, audio files, one log line per request.
-    for blueprint in (audio_web.bp, health.bp, preview.bp, stats_web.bp):
-        app.register_blueprint(blueprint)
-    pages.init_app(app)
-    requestlog.init_app(app)
-    # The call routes are answered by the webhook, in front of Flask.
-    app.wsgi_app = webhook  # type: ignore[method-assign]
-    if app.config["TRUSTED_PROXIES"] and not app.config["PUBLIC_URL"]:
-        # Outermost, so that everything inside (the webhook too) sees the URL Twilio called.
-        hops = app.config["TRUSTED_PROXIES"]
-        proxied = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops, x_prefix=hops)
-        app.wsgi_app = proxied  # type: ignore[method-assign]
-    return app
+        return create_app
+    raise AttributeError(f"module 'ivr' has no attribute {name!r}")

@@ -1,4 +1,4 @@
-"""Helpers the tests share: a real `ivr serve` on a loopback port, and raw HTTP requests to it."""
+"""Helpers the tests share: a call as Twilio makes it, reading TwiML, a real `ivr serve`, raw HTTP."""
 
 from __future__ import annotations
 
@@ -8,10 +8,80 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from flask.testing import FlaskClient
+from twilio.request_validator import RequestValidator
+from werkzeug.test import TestResponse
+
+from ivr.line.clock import FixedClock
+from ivr.line.content import Content
+
+__all__ = ["FixedClock"]
+
+# The developer's instance folder, where `make run` keeps its statistics: no test may write there.
+INSTANCE = Path(__file__).resolve().parent.parent / "instance"
+TOKEN = "test-auth-token-0123456789abcdef"
+CPH = ZoneInfo("Europe/Copenhagen")
+SECRETARIAT = "+4597662400"
+# Wednesday 25 November 2026, 11:00 in Copenhagen: the secretariat is open.
+OPEN_TIME = datetime(2026, 11, 25, 11, 0, tzinfo=CPH)
+CLOSED_TIME = datetime(2026, 11, 25, 15, 0, tzinfo=CPH)
+CALL = {
+    "CallSid": "CA0123456789abcdef0123456789abcdef",
+    "AccountSid": "AC0123456789abcdef0123456789abcdef",
+    "From": "+4520304050",
+    "To": "+4570701234",
+    "CallStatus": "in-progress",
+    "Direction": "inbound",
+    "ApiVersion": "2010-04-01",
+}
+
+
+class TwilioClient:
+    """Posts to the app as Twilio would: standard call parameters and a valid signature."""
+
+    def __init__(self, client: FlaskClient, token: str = TOKEN, base: str = "http://localhost") -> None:
+        self.client = client
+        self.validator = RequestValidator(token)
+        self.base = base
+
+    def post(
+        self, path: str, data: Mapping[str, str] | None = None, headers: Mapping[str, str] | None = None
+    ) -> TestResponse:
+        """Sign `path` with the call parameters plus `data`, and post it."""
+        form = {**CALL, **(data or {})}
+        signature = self.validator.compute_signature(self.base + path, form)
+        return self.client.post(path, data=form, headers={"X-Twilio-Signature": signature, **(headers or {})})
+
+    def twiml(self, path: str, data: Mapping[str, str] | None = None) -> ET.Element:
+        """Post and parse the TwiML answer, checking it is a 200 text/xml document."""
+        response = self.post(path, data)
+        assert response.status_code == 200, response.data
+        assert response.mimetype == "text/xml"
+        return ET.fromstring(response.data)
+
+
+def spoken(element: ET.Element) -> list[str]:
+    """Return every <Say> text below `element`, in order."""
+    return [say.text or "" for say in element.iter("Say")]
+
+
+def verbs(root: ET.Element) -> list[str]:
+    """Return the top-level verbs of a <Response>."""
+    return [child.tag for child in root]
+
+
+def text(content: Content, prompt_id: str) -> str:
+    """Return a system prompt's text."""
+    return content.prompt(prompt_id).text
+
 
 IVR = Path(sys.executable).parent / "ivr"
 

@@ -13,8 +13,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from twilio.request_validator import RequestValidator
 
-from tests.conftest import CALL, TOKEN
-from tests.support import LiveLine, live_line, raw_request
+from tests.support import CALL, TOKEN, LiveLine, live_line, raw_request
+
+# Real servers, browsers or several processes: left out of the quick loop, `pytest -m "not slow"`.
+pytestmark = pytest.mark.slow
 
 ROUTES = [
     ("/voice", {}),

@@ -21,7 +21,7 @@ from ivr.audio.library import Library
 from ivr.audio.web import AudioSpeaker
 from ivr.line.content import Prompt, default_path, load_content
 from ivr.line.speech import SaySpeaker
-from tests.conftest import CLOSED_TIME, FixedClock, TwilioClient, spoken
+from tests.support import CLOSED_TIME, FixedClock, TwilioClient, spoken
 
 YEAR = 31_536_000
 

@@ -17,9 +17,9 @@ from ivr.cli import main
 from ivr.line.content import Prompt, load_content
 from ivr.line.speech import SaySpeaker
 from ivr.tryout import call_cli
-from tests.conftest import TOKEN
 from tests.odd_dates import ODD_MOMENTS, refused_once
 from tests.serving import serving
+from tests.support import TOKEN
 
 CONTENT = load_content()
 

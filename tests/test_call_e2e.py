@@ -20,7 +20,7 @@ from ivr.tryout.caller import (
     Transcript,
     walk,
 )
-from tests.conftest import CLOSED_TIME, SECRETARIAT, TOKEN, FixedClock, text
+from tests.support import CLOSED_TIME, SECRETARIAT, TOKEN, FixedClock, text
 
 
 class Recording(FlaskTransport):

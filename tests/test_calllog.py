@@ -19,7 +19,7 @@ from ivr import state
 from ivr.line.events import call_hash
 from ivr.line.running import Line
 from ivr.webhook import requestlog
-from tests.conftest import CALL, SECRETARIAT, TwilioClient
+from tests.support import CALL, SECRETARIAT, TwilioClient
 
 CALLER = {
     "From": "+4520304050",

@@ -6,8 +6,9 @@ import itertools
 
 import pytest
 
-from ivr.line.content import KEYPAD, Content, load_content
+from ivr.line.content import Content, load_content
 from ivr.line.flow import DIAL_FAILURES, MAIN, CallFlow, Event, Moment, Reply
+from ivr.line.keypad import KEYPAD
 from ivr.stats.report import EVENT_LABELS
 
 OPEN = Moment(open=True, next_opening="i dag klokken 10")

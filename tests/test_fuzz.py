@@ -16,10 +16,11 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.test import TestResponse
 
 from ivr import create_app, state
-from tests.conftest import CALL, OPEN_TIME, SECRETARIAT, TOKEN, FixedClock, spoken
+from ivr.line.keypad import KEYPAD as KEYPAD_KEYS
+from tests.support import CALL, OPEN_TIME, SECRETARIAT, TOKEN, FixedClock, spoken
 
 VALIDATOR = RequestValidator(TOKEN)
-KEYPAD = "0123456789*#"
+KEYPAD = "".join(sorted(KEYPAD_KEYS))
 CALL_PATHS = ["/voice", "/voice/key", "/voice/dial", "/voice/fallback"]
 # The app is not changed by a request, so one app per test serves every example.
 FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -18,7 +18,7 @@ from ivr.line.content import default_path
 from ivr.ops import contentwatch
 from ivr.stats.recorder import Recorder
 from ivr.stats.store import EventRow, Store
-from tests.conftest import CALL, FixedClock, TwilioClient
+from tests.support import CALL, FixedClock, TwilioClient
 
 
 @pytest.fixture

@@ -16,6 +16,9 @@ require_chromium()
 
 from playwright.sync_api import Browser, ConsoleMessage, Page, expect, sync_playwright  # noqa: E402
 
+# Real servers, browsers or several processes: left out of the quick loop, `pytest -m "not slow"`.
+pytestmark = pytest.mark.slow
+
 USER, PASSWORD = "personale", "rigtig-hemmelig"
 # Records every policy violation the page reports, from before its first script runs.
 WATCH = """

@@ -16,8 +16,8 @@ from ivr.line.content import Content, Prompt
 from ivr.line.events import CallEvent
 from ivr.line.speech import SaySpeaker
 from ivr.settings import ConfigError
-from tests.conftest import TOKEN
 from tests.odd_dates import ODD_MOMENTS
+from tests.support import TOKEN
 
 STAFF = {"STAFF_USER": "personale", "STAFF_PASSWORD": "hemmelig-ø"}
 

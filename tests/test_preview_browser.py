@@ -22,6 +22,9 @@ require_chromium()
 
 from playwright.sync_api import Browser, Page, expect, sync_playwright  # noqa: E402
 
+# Real servers, browsers or several processes: left out of the quick loop, `pytest -m "not slow"`.
+pytestmark = pytest.mark.slow
+
 SHOTS = Path(__file__).resolve().parent.parent / "build" / "test-output"
 USER, PASSWORD = "personale", "hemmelig"
 # The page plays prompts without a click; Danish dates in the date field where the browser allows.

@@ -15,7 +15,7 @@ from ivr.line.content import Content
 from ivr.line.events import call_hash
 from ivr.line.running import Line
 from ivr.webhook import safety
-from tests.conftest import CALL, CLOSED_TIME, OPEN_TIME, FixedClock, TwilioClient, spoken, verbs
+from tests.support import CALL, CLOSED_TIME, OPEN_TIME, FixedClock, TwilioClient, spoken, verbs
 
 CALL_ROUTES = [
     ("/voice", {}),

@@ -17,7 +17,7 @@ from ivr.line.content import ContentError
 from ivr.settings import ConfigError
 from ivr.webhook.form import Fields
 from ivr.webhook.signature import Validator
-from tests.conftest import CALL, SECRETARIAT, TOKEN, TwilioClient
+from tests.support import CALL, SECRETARIAT, TOKEN, TwilioClient
 
 ROUTES = ["/voice", "/voice/key?menu=main&tries=0", "/voice/dial", "/voice/fallback"]
 

@@ -21,8 +21,7 @@ from ivr import create_app, state
 from ivr.cli import main
 from ivr.ops import gunicorn_conf
 from ivr.ops.server import LineServer, server_options
-from tests.conftest import CALL, TOKEN, TwilioClient
-from tests.support import clean_env, live_line
+from tests.support import CALL, TOKEN, TwilioClient, clean_env, live_line
 
 ROOT = Path(__file__).resolve().parent.parent
 # What gunicorn's access log may show: address, time, method, path without query, status, size, duration.
@@ -119,6 +118,7 @@ def live_server(
         yield line.base, line.process, line.log
 
 
+@pytest.mark.slow
 def test_serve_answers_health_and_signed_calls(live_server: tuple[str, subprocess.Popen[str], Path]) -> None:
     base, _, _ = live_server
     with urllib.request.urlopen(base + "/healthz", timeout=5) as response:
@@ -133,6 +133,7 @@ def test_serve_answers_health_and_signed_calls(live_server: tuple[str, subproces
     assert tally.calls > 0
 
 
+@pytest.mark.slow
 def test_serve_logs_only_json_lines_without_numbers_and_stops_gracefully(
     live_server: tuple[str, subprocess.Popen[str], Path],
 ) -> None:

@@ -18,6 +18,9 @@ from ivr.stats.store import Store, as_row
 from tests.browser import ARGS, CHROMIUM, require_chromium
 from tests.stats_fixtures import call_event
 
+# Real servers, browsers or several processes: left out of the quick loop, `pytest -m "not slow"`.
+pytestmark = pytest.mark.slow
+
 USER, PASSWORD = "personale", "rigtig-hemmelig"
 CPH = ZoneInfo("Europe/Copenhagen")
 MONDAY = datetime(2026, 11, 23, tzinfo=CPH)

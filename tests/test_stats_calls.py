@@ -12,7 +12,7 @@ from flask import Flask
 from ivr import create_app, state
 from ivr.stats.recorder import Recorder
 from ivr.stats.store import Row, Store
-from tests.conftest import CALL, CLOSED_TIME, TOKEN, FixedClock, TwilioClient
+from tests.support import CALL, CLOSED_TIME, TOKEN, FixedClock, TwilioClient
 
 
 def recorded(app: Flask) -> list[Row]:

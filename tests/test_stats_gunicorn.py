@@ -18,6 +18,9 @@ from twilio.request_validator import RequestValidator
 from ivr.stats.store import Store
 from tests.support import free_port
 
+# Real servers, browsers or several processes: left out of the quick loop, `pytest -m "not slow"`.
+pytestmark = pytest.mark.slow
+
 TOKEN = "gunicorn-test-token"
 CALLS = 120
 ROOT = Path(__file__).parent.parent

@@ -79,6 +79,7 @@ def _record(url: str, worker: int) -> None:
     recorder.close()
 
 
+@pytest.mark.slow
 def test_several_processes_write_at_once_and_nothing_is_lost(store: Store) -> None:
     # Fresh processes (spawn) that also race to create the table on first use.
     context = multiprocessing.get_context("spawn")

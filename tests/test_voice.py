@@ -12,7 +12,7 @@ from flask.testing import FlaskClient
 
 from ivr import create_app
 from ivr.line.content import Content
-from tests.conftest import CLOSED_TIME, CPH, SECRETARIAT, FixedClock, TwilioClient, spoken, text, verbs
+from tests.support import CLOSED_TIME, CPH, SECRETARIAT, FixedClock, TwilioClient, spoken, text, verbs
 
 MENUS = ["main", "1", "2", "3", "4", "5"]
 KEYS = list("0123456789*#")

@@ -18,7 +18,7 @@ from ivr.line.events import CallEvent
 from ivr.webhook import endpoint
 from ivr.webhook.form import MAX_FIELDS, FormError, RepeatedFields, parse_form
 from ivr.webhook.steps import ROUTES
-from tests.conftest import CALL, OPEN_TIME, TOKEN, FixedClock, TwilioClient
+from tests.support import CALL, OPEN_TIME, TOKEN, FixedClock, TwilioClient
 
 
 def told(app: Flask) -> list[CallEvent]:

@@ -14,6 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ivr.line import spoken
+from ivr.line.keypad import KEYPAD
 from ivr.line.schedule import ClosedDay, OpeningHours
 
 # Every system prompt the call flow uses; a missing one is a content error, not a silent gap.
@@ -34,7 +35,6 @@ SYSTEM_PROMPTS = (
 TEMPLATES = {"next_opening": {"when"}}
 PLACEHOLDERS = {"hours", "phone"}
 SECTION_KEYS = tuple("123456789")
-KEYPAD = frozenset("0123456789*#")
 E164 = re.compile(r"^\+[1-9][0-9]{6,14}$")
 # The shipped file is about 6 KB. Anything beyond this is a mistake (or a hostile file): refused before it is
 # read, so `ivr check`, start-up and /healthz stay quick (TOML of this size parses in a quarter of a second).

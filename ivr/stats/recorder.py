@@ -24,7 +24,7 @@ PRUNE_EVERY = timedelta(days=1)
 WAKE_SECONDS = 3600.0
 # How long the writer gathers events before one transaction writes them all. Long enough that a busy worker
 # commits a few times a second rather than once per event; short enough that the events waiting in memory
-# stay few (a second's worth made a worker's memory creep up by half a megabyte before it settled).
+# stay few, as a longer wait grew a worker's memory (docs/performance.md).
 LINGER_SECONDS = 0.2
 # /healthz counts the events dropped this many minutes back: an incident marks the worker degraded while it
 # lasts and a little after, not for the rest of the worker's life.
@@ -120,7 +120,7 @@ class Recorder:
     def __call__(self, event: CallEvent) -> None:
         """Queue the event for the writer; when the queue is full, count and log it and go on."""
         items = self._writer_queue()
-        # A SimpleQueue (a tenth of Queue's cost per event) bounded here: only this process's requests add.
+        # A SimpleQueue (far cheaper per event than Queue) bounded here: only this process's requests add.
         if items.qsize() >= self.queue_size:
             self.dropped += 1
             self._drops.add(self.clock(), 1)

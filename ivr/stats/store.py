@@ -35,13 +35,12 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from ivr.line.events import CallEvent
+from ivr.line.keypad import KEYPAD
 
 log = logging.getLogger(__name__)
 DEFAULT_FILE = "ivr-stats.sqlite"
 # Seconds a SQLite writer waits for another process's write to finish before giving up.
 SQLITE_BUSY_SECONDS = 30
-# Keys a caller can press; anything else (a forged request) is not kept.
-KEYS = frozenset("0123456789*#")
 # What SQLite keeps beside a database file in WAL mode; a deleted file's are stale.
 SQLITE_SIDE_FILES = ("-wal", "-shm")
 # A file's identity: a deleted and recreated (or replaced) file has another.
@@ -92,13 +91,13 @@ def to_utc_naive(at: datetime) -> datetime:
     """Return `at` as naive UTC, as the table keeps it."""
     if at.tzinfo is None:
         raise ValueError("the time must carry a time zone")
-    # The clock reads UTC already: skip the conversion then (it costs as much as the rest of the row).
+    # The clock reads UTC already: skip the conversion then (it is a large part of a row's cost).
     return (at if at.tzinfo is UTC else at.astimezone(UTC)).replace(tzinfo=None)
 
 
-def safe_key(key: str | None) -> str | None:
+def storable_key(key: str | None) -> str | None:
     """Keep a single pressed key; drop anything longer or odd, which a caller cannot send."""
-    return key if key is not None and len(key) == 1 and key in KEYS else None
+    return key if key is not None and len(key) == 1 and key in KEYPAD else None
 
 
 class Store:
@@ -243,7 +242,7 @@ def _time_converter(convert: Callable[[Any], Any] | None) -> Callable[[datetime]
         return None
     samples = (datetime(2026, 3, 29, 1, 59, 59, 999_999), datetime(2026, 11, 26, 10, 0))
     if all(_iso_text(sample) == convert(sample) for sample in samples):
-        # SQLite's DATETIME text, from datetime's own C code: a quarter of the type's cost.
+        # SQLite's DATETIME text, from datetime's own C code: cheaper than the type's (docs/performance.md).
         return _iso_text
     return convert
 
@@ -287,8 +286,8 @@ def _sqlite_pragmas(connection: Any, _record: object) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_SECONDS * 1000}")
     cursor.execute("PRAGMA synchronous=NORMAL")
-    # Workers only append, which touches the last pages of the table and its index: a page cache of 64 KiB
-    # (not SQLite's 2 MiB) holds them. A larger one grows a worker's memory as a new database grows.
+    # Workers only append, which touches the last pages of the table and its index: a small page cache holds
+    # them. A larger one grows a worker's memory as a new database grows (docs/performance.md).
     cursor.execute("PRAGMA cache_size=-64")
     cursor.close()
 
@@ -352,5 +351,5 @@ def as_row(event_: CallEvent) -> EventRow:
         event_.route[:32],
         event_.event[:32],
         event_.menu[:16],
-        safe_key(event_.key),
+        storable_key(event_.key),
     )

@@ -13,8 +13,9 @@ import graphviz
 from ivr import settings
 from ivr.cli_options import CONTENT_OPTION, configured_content
 from ivr.line import spoken
-from ivr.line.content import KEYPAD, Content, Prompt
+from ivr.line.content import Content, Prompt
 from ivr.line.flow import MAIN, CallFlow, Event, Moment, Reply
+from ivr.line.keypad import KEYPAD
 from ivr.tryout.caller import DIAL_RESULTS
 
 FONT = "DejaVu Sans,Helvetica,Arial,sans-serif"

@@ -15,7 +15,7 @@ from flask.typing import ResponseReturnValue
 
 from ivr import settings, staff, state
 from ivr.line.clock import system_clock
-from ivr.line.content import KEYPAD
+from ivr.line.keypad import KEYPAD
 from ivr.line.moments import read_moment
 from ivr.line.running import Line
 from ivr.tryout.caller import (

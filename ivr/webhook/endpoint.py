@@ -39,7 +39,7 @@ class RefusalError(Exception):
         self.reason = reason
 
 
-class Step(NamedTuple):
+class CallRequest(NamedTuple):
     """A readable request to a call route: its query string and form."""
 
     args: Fields
@@ -112,7 +112,7 @@ class Webhook:
             raise RefusalError(403, why)
         return self._run(name, step, request)
 
-    def _read(self, environ: WSGIEnvironment) -> Step:
+    def _read(self, environ: WSGIEnvironment) -> CallRequest:
         """Read the request's query and form, or refuse what Twilio never sends."""
         if environ.get("REQUEST_METHOD") != "POST":
             raise RefusalError(405, "method not POST")
@@ -128,11 +128,11 @@ class Webhook:
         if len(raw) != int(length):
             raise RefusalError(400, "body shorter than its Content-Length")
         try:
-            return Step(parse_form(environ.get("QUERY_STRING", "")), parse_form(raw.decode("utf-8")))
+            return CallRequest(parse_form(environ.get("QUERY_STRING", "")), parse_form(raw.decode("utf-8")))
         except (UnicodeDecodeError, FormError) as error:
             raise RefusalError(400, f"not a form ({type(error).__name__})") from None
 
-    def _run(self, name: str, step: CallStep, request: Step) -> Answer:
+    def _run(self, name: str, step: CallStep, request: CallRequest) -> Answer:
         """Run the step at one reading of the clock; any fault is answered with the apology."""
         line = self.line
         try:
