@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from ivr.audio.cli import AUDIO_OPTION, audio_rows, build_audio
+from ivr.cli_errors import Commands
 from ivr.cli_options import CONTENT_OPTION, configured_content
 from ivr.line import spoken
 from ivr.line.moments import option_moment
@@ -19,7 +20,8 @@ from ivr.tryout.call_cli import call
 from ivr.tryout.graph import graph_command
 
 
-@click.group()
+@click.group(cls=Commands, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="rodblokade-linjen", prog_name="ivr")
 def main() -> None:
     """Rodblokade-linjen: the clinic's telephone information line."""
 
@@ -28,7 +30,7 @@ def main() -> None:
 @CONTENT_OPTION
 def check(content_path: Path | None) -> None:
     """Check the content file; exit 1 naming every problem."""
-    content = configured_content(content_path)
+    content = configured_content(content_path, every_problem=True)
     click.echo(
         f"{content.source}: ok ({len(content.all_prompts())} prompts, {len(content.sections)} sections)"
     )

@@ -8,6 +8,7 @@ import click
 from flask import Config
 
 from ivr import settings
+from ivr.cli_errors import Stop, one_line
 from ivr.line.content import Content, ContentError, load_content
 
 CONTENT_OPTION = click.option(
@@ -19,17 +20,23 @@ CONTENT_OPTION = click.option(
 
 
 def configured_settings() -> Config:
-    """Read the line's IVR_* settings, or stop (exit 1) naming each bad one."""
+    """Read the line's IVR_* settings, or stop (exit 2) naming each bad one in one line."""
     try:
         return settings.from_environment()
     except settings.ConfigError as error:
-        raise click.ClickException(str(error)) from None
+        raise Stop(one_line(error)) from None
 
 
-def configured_content(content_path: Path | None) -> Content:
-    """Load the content with the line's settings (file, number override), or stop naming each problem."""
+def configured_content(content_path: Path | None, *, every_problem: bool = False) -> Content:
+    """Load the content with the line's settings (file, number override), or stop naming its problems.
+
+    One line and exit 2 for commands that need the content; `ivr check` asks for every problem, a line each,
+    and exit 1: finding them is its job.
+    """
     config = configured_settings()
     try:
         return load_content(content_path or config["CONTENT_FILE"], config["SECRETARIAT_NUMBER"])
     except ContentError as error:
-        raise click.ClickException(str(error)) from None
+        if every_problem:
+            raise click.ClickException(str(error)) from None
+        raise Stop(one_line(error)) from None

@@ -83,6 +83,12 @@ def text(content: Content, prompt_id: str) -> str:
     return content.prompt(prompt_id).text
 
 
+# Content files that once took seconds to check or ended in a RecursionError: (name, text, what is said).
+PATHOLOGICAL = [
+    ("30 MB", "a = [" + "1, " * 10_000_000 + "]\n", "is too large (30000007 bytes; at most 262144)"),
+    ("deep arrays", "a = " + "[" * 100_000, "is nested too deeply or too large to read"),
+    ("deep tables", "a = " + "{b = " * 50_000, "is nested too deeply or too large to read"),
+]
 IVR = Path(sys.executable).parent / "ivr"
 
 

@@ -22,6 +22,7 @@ from ivr.line.content import (
     default_path,
     load_content,
 )
+from tests.support import PATHOLOGICAL
 
 LEAFLET = Path(__file__).parent.parent / "docs" / "leaflet" / "rodblokade.txt"
 # The leaflet's headings, in order; the text before the first is section 1.
@@ -199,14 +200,6 @@ def test_cli_check_reads_the_content_file_setting(monkeypatch: pytest.MonkeyPatc
     result = CliRunner().invoke(main, ["check"])
     assert result.exit_code == 1
     assert "missing.toml: (file): not found" in result.output
-
-
-# Files that once took seconds to check, or ended in a RecursionError instead of a content problem.
-PATHOLOGICAL = [
-    ("30 MB", "a = [" + "1, " * 10_000_000 + "]\n", "is too large (30000007 bytes; at most 262144)"),
-    ("deep arrays", "a = " + "[" * 100_000, "is nested too deeply or too large to read"),
-    ("deep tables", "a = " + "{b = " * 50_000, "is nested too deeply or too large to read"),
-]
 
 
 @pytest.mark.parametrize(("name", "text", "problem"), PATHOLOGICAL, ids=[p[0] for p in PATHOLOGICAL])

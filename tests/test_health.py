@@ -18,7 +18,7 @@ from ivr.line.content import default_path
 from ivr.ops import contentwatch
 from ivr.stats.recorder import Recorder
 from ivr.stats.store import EventRow, Store
-from tests.support import CALL, FixedClock, TwilioClient
+from tests.support import CALL, PATHOLOGICAL, FixedClock, TwilioClient
 
 
 @pytest.fixture
@@ -119,14 +119,6 @@ def test_restoring_the_loaded_file_is_no_change(watched: FlaskClient, content_fi
     touch_later(content_file)
     report = watched.get("/healthz").get_json()
     assert report["content"] == {"loaded": True, "loadable": True, "changed": False, "problem": None}
-
-
-# A content file that once took 7 s to check, or ended in a 500 (RecursionError).
-PATHOLOGICAL = [
-    ("30 MB", "a = [" + "1, " * 10_000_000 + "]\n", "too large"),
-    ("deep arrays", "a = " + "[" * 100_000, "nested too deeply"),
-    ("deep tables", "a = " + "{b = " * 50_000, "nested too deeply"),
-]
 
 
 @pytest.mark.parametrize(("name", "text", "problem"), PATHOLOGICAL, ids=[p[0] for p in PATHOLOGICAL])

@@ -9,12 +9,12 @@ import pytest
 from flask import Flask
 
 from ivr import create_app
-from tests.browser import ARGS, CHROMIUM, require_chromium
+from tests.browser import chromium, require_chromium
 from tests.serving import serving
 
 require_chromium()
 
-from playwright.sync_api import Browser, ConsoleMessage, Page, expect, sync_playwright  # noqa: E402
+from playwright.sync_api import Browser, ConsoleMessage, Page, expect  # noqa: E402
 
 # Real servers, browsers or several processes: left out of the quick loop, `pytest -m "not slow"`.
 pytestmark = pytest.mark.slow
@@ -30,10 +30,8 @@ document.addEventListener("securitypolicyviolation",
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
-        yield chromium
-        chromium.close()
+    with chromium() as launched:
+        yield launched
 
 
 @pytest.fixture

@@ -15,12 +15,12 @@ from twilio.twiml.voice_response import Play
 from ivr import create_app, state
 from ivr.line.content import Content, Prompt
 from ivr.line.speech import SaySpeaker
-from tests.browser import ARGS, CHROMIUM, require_chromium
+from tests.browser import chromium, require_chromium
 from tests.serving import serving
 
 require_chromium()
 
-from playwright.sync_api import Browser, Page, expect, sync_playwright  # noqa: E402
+from playwright.sync_api import Browser, Page, expect  # noqa: E402
 
 # Real servers, browsers or several processes: left out of the quick loop, `pytest -m "not slow"`.
 pytestmark = pytest.mark.slow
@@ -28,7 +28,7 @@ pytestmark = pytest.mark.slow
 SHOTS = Path(__file__).resolve().parent.parent / "build" / "test-output"
 USER, PASSWORD = "personale", "hemmelig"
 # The page plays prompts without a click; Danish dates in the date field where the browser allows.
-PAGE_ARGS = [*ARGS, "--autoplay-policy=no-user-gesture-required", "--lang=da-DK"]
+PAGE_ARGS = ["--autoplay-policy=no-user-gesture-required", "--lang=da-DK"]
 
 
 def tone() -> bytes:
@@ -44,10 +44,8 @@ def tone() -> bytes:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=PAGE_ARGS, headless=True)
-        yield chromium
-        chromium.close()
+    with chromium(*PAGE_ARGS) as launched:
+        yield launched
 
 
 @pytest.fixture

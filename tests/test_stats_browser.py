@@ -15,7 +15,7 @@ from werkzeug.serving import make_server
 from ivr import create_app
 from ivr.line.events import CallEvent
 from ivr.stats.store import Store, as_row
-from tests.browser import ARGS, CHROMIUM, require_chromium
+from tests.browser import chromium, require_chromium
 from tests.stats_fixtures import call_event
 
 # Real servers, browsers or several processes: left out of the quick loop, `pytest -m "not slow"`.
@@ -67,11 +67,8 @@ def server(tmp_path: Path, config: dict[str, Any], app: object) -> Iterator[str]
 
 @pytest.fixture
 def browser() -> Iterator[Any]:
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield chromium
-        chromium.close()
+    with chromium() as launched:
+        yield launched
 
 
 def test_the_staff_page_shows_the_recorded_numbers(server: str, browser: Any, tmp_path: Path) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import socket
 import sys
 from collections.abc import Mapping
 from inspect import ismodule
@@ -13,7 +14,8 @@ from flask import Flask
 from gunicorn.app.base import BaseApplication
 from gunicorn.glogging import Logger
 
-from ivr import create_app
+from ivr import create_app, settings
+from ivr.cli_errors import one_line
 from ivr.line.content import ContentError
 from ivr.ops import gunicorn_conf
 from ivr.settings import ConfigError
@@ -66,21 +68,37 @@ def server_options(config: Mapping[str, Any], bind: str | None = None) -> dict[s
     return options
 
 
-def one_line(error: Exception) -> str:
-    """Fold a multi-line configuration or content error into one line for the start-up message."""
-    parts = [part.strip() for part in str(error).splitlines() if part.strip()]
-    return "; ".join(parts).replace(":;", ":")
+def bind_problem(bind: str) -> str | None:
+    """Say why `ivr serve` cannot listen at `bind` (a port in use, say), or None when it can."""
+    if bind.startswith("unix:"):
+        return None
+    host, _, port = bind.rpartition(":")
+    host = host.strip("[]")
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    try:
+        with socket.socket(family, socket.SOCK_STREAM) as probe:
+            # As gunicorn binds: an address another server still listens on is refused, a closing one is not.
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind((host, int(port)))
+    except OSError as error:
+        return f"cannot listen on {bind}: {error.strerror or error}"
+    return None
 
 
-@click.command()
+@click.command(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--bind", metavar="HOST:PORT", help="Where to listen (default: IVR_BIND, else 127.0.0.1:8000).")
 def serve(bind: str | None) -> None:
     """Run the line under gunicorn, the production server."""
     requestlog.configure()
     overrides = {} if bind is None else {"BIND": bind}
     try:
-        app = create_app(overrides)
+        # The address first: a port in use is told before the app is built and logs anything.
+        problem = bind_problem(bind or settings.from_environment()["BIND"])
+        if problem is None:
+            app = create_app(overrides)
     except (ConfigError, ContentError) as error:
-        click.echo(f"ivr serve: cannot start: {one_line(error)}", err=True)
+        problem = one_line(error)
+    if problem is not None:
+        click.echo(f"ivr serve: cannot start: {problem}", err=True)
         sys.exit(2)
     LineServer(app, server_options(app.config)).run()

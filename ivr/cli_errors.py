@@ -1,0 +1,58 @@
+"""Every `ivr` command ends in one line, never a traceback: what went wrong, in words one can act on."""
+
+from __future__ import annotations
+
+import traceback
+from typing import Any
+
+import click
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
+
+from ivr.line.content import ContentError
+from ivr.settings import ConfigError
+
+# Bad input or an environment the command cannot work in: exit 2, as click does for a bad option.
+INPUT_ERROR = 2
+
+
+class Stop(click.ClickException):
+    """A command stops with one line and exit 2."""
+
+    exit_code = INPUT_ERROR
+
+
+def one_line(error: BaseException) -> str:
+    """Fold a multi-line configuration or content error into one line."""
+    parts = [part.strip() for part in str(error).splitlines() if part.strip()]
+    return "; ".join(parts).replace(":;", ":")
+
+
+def describe(error: BaseException) -> str:
+    """Say in one line what went wrong, for the errors a command can meet outside its own checks."""
+    if isinstance(error, ConfigError | ContentError):
+        return one_line(error)
+    if isinstance(error, NoSuchModuleError | ArgumentError):
+        return f"IVR_DATABASE_URL (or --database) is not a database URL the line knows: {one_line(error)}"
+    if isinstance(error, SQLAlchemyError):
+        cause = getattr(error, "orig", None) or error
+        return f"the statistics database cannot be used ({type(cause).__name__}); is IVR_DATABASE_URL right?"
+    if isinstance(error, OSError):
+        where = f": {error.filename}" if error.filename else ""
+        return f"{error.strerror or type(error).__name__}{where}"
+    frames = traceback.extract_tb(error.__traceback__)
+    where = f" at {frames[-1].filename.rsplit('/', 1)[-1]}:{frames[-1].lineno}" if frames else ""
+    return f"internal error {type(error).__name__}{where}; please report it"
+
+
+class Commands(click.Group):
+    """The `ivr` group: any error escaping a command becomes one line (exit 2), never a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        """Run the command; turn anything it raises, other than click's own endings, into one line."""
+        try:
+            return super().invoke(ctx)
+        except (click.ClickException, click.exceptions.Exit, click.Abort, SystemExit, KeyboardInterrupt):
+            raise
+        except Exception as error:
+            name = ctx.invoked_subcommand or ctx.info_name or "ivr"
+            raise Stop(f"ivr {name}: {describe(error)}") from None

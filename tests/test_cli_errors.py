@@ -1,0 +1,83 @@
+"""Every command, given each kind of bad input, ends in one line naming the cause: never a traceback."""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from ivr.cli import main
+from tests.support import TOKEN
+
+COMMANDS = [
+    ["check"],
+    ["prompts"],
+    ["hours"],
+    ["call", "--keys", "1"],
+    ["graph", "-o", "{tmp}/menu.svg"],
+    ["stats"],
+    ["build-audio", "--engine", "espeak", "--out", "{tmp}/audio"],
+]
+
+
+def run(args: list[str], tmp_path: Path, **env: str) -> Result:
+    """Run `ivr ARGS` with this environment (and the test's own statistics database unless given)."""
+    env = {"IVR_DATABASE_URL": f"sqlite:///{tmp_path / 'stats.sqlite'}", **env}
+    return CliRunner().invoke(main, [arg.format(tmp=tmp_path) for arg in args], env=env)
+
+
+def assert_one_line(result: Result, *expected: str) -> None:
+    """The command failed (exit 1 for a check's findings, 2 for bad input) with one line and no traceback."""
+    assert result.exit_code in {1, 2}, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
+    assert "Traceback" not in result.output
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1, result.output
+    for text in expected:
+        assert text in lines[0]
+
+
+@pytest.mark.parametrize("args", COMMANDS, ids=[args[0] for args in COMMANDS])
+def test_a_broken_content_file(tmp_path: Path, args: list[str]) -> None:
+    broken = tmp_path / "broken.toml"
+    broken.write_text("welcome = [\n", encoding="utf-8")
+    assert_one_line(run(args, tmp_path, IVR_CONTENT_FILE=str(broken)), "broken.toml", "not valid TOML")
+
+
+@pytest.mark.parametrize("args", COMMANDS, ids=[args[0] for args in COMMANDS])
+def test_a_bad_setting(tmp_path: Path, args: list[str]) -> None:
+    assert_one_line(run(args, tmp_path, IVR_GATHER_TIMEOUT="soon"), "IVR_GATHER_TIMEOUT")
+
+
+@pytest.mark.parametrize("url", ["nonsense://", "postgresql+psycopg://nobody@127.0.0.1:1/none"])
+def test_stats_with_a_database_that_cannot_be_used(tmp_path: Path, url: str) -> None:
+    assert_one_line(run(["stats"], tmp_path, IVR_DATABASE_URL=url), "ivr stats:")
+
+
+def test_build_audio_into_a_folder_that_cannot_be_made(tmp_path: Path) -> None:
+    result = run(["build-audio", "--engine", "espeak", "--out", "/proc/no-such-folder"], tmp_path)
+    assert_one_line(result, "ivr build-audio:", "/proc/no-such-folder")
+
+
+def test_serve_on_a_port_in_use(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = run(["serve", "--bind", f"127.0.0.1:{port}"], tmp_path, TWILIO_AUTH_TOKEN=TOKEN)
+    assert_one_line(result, "ivr serve: cannot start:", f"127.0.0.1:{port}", "in use")
+
+
+@pytest.mark.parametrize("args", [*COMMANDS, ["serve"]], ids=[a[0] for a in [*COMMANDS, ["serve"]]])
+def test_every_command_takes_dash_h(args: list[str]) -> None:
+    result = CliRunner().invoke(main, [args[0], "-h"])
+    assert result.exit_code == 0
+    assert result.output.startswith(f"Usage: main {args[0]}") or result.output.startswith("Usage: ")
+
+
+def test_version() -> None:
+    result = CliRunner().invoke(main, ["--version"])
+    assert result.exit_code == 0
+    assert result.output.startswith("ivr, version ")
