@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from ivr.cli import main
 from ivr.line.content import Content, default_path, load_content
-from ivr.tryout.graph import draw, svg
+from ivr.tryout.graph import draw, rendered
 
 SVG = "{http://www.w3.org/2000/svg}"
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "menu.svg"
@@ -45,7 +45,7 @@ def content() -> Content:
 
 @needs_dot
 def test_the_picture_shows_every_section_key_and_outcome(content: Content) -> None:
-    drawn = texts(svg(content, 3))
+    drawn = texts(rendered(content, 3, "svg"))
     for section in content.sections:
         assert f"{section.key} · {section.title}" in drawn
     labels = " ".join(drawn)
@@ -66,7 +66,7 @@ def test_the_picture_shows_every_section_key_and_outcome(content: Content) -> No
 
 @needs_dot
 def test_prompt_texts_are_tooltips(content: Content) -> None:
-    root = ET.fromstring(svg(content, 3))
+    root = ET.fromstring(rendered(content, 3, "svg"))
     titles = {link.get("{http://www.w3.org/1999/xlink}title") for link in root.iter(f"{SVG}a")}
     assert all(section.prompt.text in titles for section in content.sections)
 
@@ -87,7 +87,7 @@ def test_the_picture_follows_the_content_file(tmp_path: Path) -> None:
 
 @needs_dot
 def test_the_committed_picture_is_up_to_date(content: Content) -> None:
-    assert sorted(texts(DOCS.read_bytes())) == sorted(texts(svg(content, 3))), (
+    assert sorted(texts(DOCS.read_bytes())) == sorted(texts(rendered(content, 3, "svg"))), (
         "run: ivr graph -o docs/menu.svg"
     )
 
@@ -98,6 +98,26 @@ def test_graph_command_writes_svg(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["graph", "-o", str(out)])
     assert result.exit_code == 0, result.output
     assert ET.fromstring(out.read_bytes()).tag == f"{SVG}svg"
+
+
+@needs_dot
+def test_graph_command_writes_a_png_for_a_png_name(tmp_path: Path) -> None:
+    out = tmp_path / "menu.png"
+    result = CliRunner().invoke(main, ["graph", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert out.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+
+
+@pytest.mark.parametrize(
+    "args", [["-o", "menu.jpg"], ["-o", "menu.png", "--format", "svg"], ["-o", "menu", "--format", "dot"]]
+)
+def test_graph_command_refuses_a_name_that_does_not_match_its_format(tmp_path: Path, args: list[str]) -> None:
+    result = CliRunner().invoke(
+        main, ["graph", *[str(tmp_path / a) if a.startswith("menu") else a for a in args]]
+    )
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output
+    assert not list(tmp_path.iterdir())
 
 
 def test_graph_command_explains_a_missing_dot(monkeypatch: pytest.MonkeyPatch) -> None:

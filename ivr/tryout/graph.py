@@ -296,13 +296,17 @@ def draw(content: Content, max_tries: int) -> graphviz.Digraph:
     )
 
 
-def svg(content: Content, max_tries: int) -> bytes:
-    """Render the line as SVG with Graphviz's dot."""
-    rendered: bytes = draw(content, max_tries).pipe(format="svg")
-    return rendered
+def rendered(content: Content, max_tries: int, fmt: str) -> bytes:
+    """Render the line with Graphviz's dot as `fmt` (svg or png)."""
+    data: bytes = draw(content, max_tries).pipe(format=fmt)
+    return data
 
 
-@click.command("graph")
+# What each --format writes, and the file suffix that goes with it.
+SUFFIXES = {"svg": ".svg", "png": ".png", "dot": ".dot"}
+
+
+@click.command("graph", context_settings={"help_option_names": ["-h", "--help"]})
 @CONTENT_OPTION
 @click.option(
     "--max-tries",
@@ -312,24 +316,46 @@ def svg(content: Content, max_tries: int) -> bytes:
     show_default=True,
     help="Failed turns in a row before goodbye (default: IVR_MAX_TRIES, else the line's default).",
 )
-@click.option("--format", "fmt", type=click.Choice(["svg", "dot"]), default="svg", show_default=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(sorted(SUFFIXES)),
+    help="svg, png or dot (default: from the --out file's suffix, else svg).",
+)
 @click.option(
     "-o", "--out", type=click.Path(dir_okay=False, path_type=Path), help="Write here, not to stdout."
 )
-def graph_command(content_path: Path | None, max_tries: int, fmt: str, out: Path | None) -> None:
+def graph_command(content_path: Path | None, max_tries: int, fmt: str | None, out: Path | None) -> None:
     """Draw the menu from the content file: every key, section, the transfer and the failure paths."""
+    fmt = fmt or _format_for(out)
+    if out is not None and out.suffix.lower() != SUFFIXES[fmt]:
+        raise click.BadParameter(
+            f"{out.name} does not end in {SUFFIXES[fmt]}, the suffix of --format {fmt}", param_hint="'-o'"
+        )
     content = configured_content(content_path)
     if fmt == "dot":
         data = str(draw(content, max_tries).source).encode("utf-8")
     else:
         try:
-            data = svg(content, max_tries)
+            data = rendered(content, max_tries, fmt)
         except graphviz.ExecutableNotFound:
             raise click.ClickException(
                 "Graphviz's dot is not installed (apt-get install graphviz); --format dot still works"
             ) from None
     if out is None:
-        click.echo(data.decode("utf-8"), nl=False)
+        click.get_binary_stream("stdout").write(data)
     else:
         out.write_bytes(data)
         click.echo(f"wrote {out}", err=True)
+
+
+def _format_for(out: Path | None) -> str:
+    """Choose the format from the output file's suffix; refuse one the command cannot write."""
+    if out is None:
+        return "svg"
+    for fmt, suffix in SUFFIXES.items():
+        if out.suffix.lower() == suffix:
+            return fmt
+    raise click.BadParameter(
+        f"{out.name}: write .svg, .png or .dot (the suffix chooses the format)", param_hint="'-o'"
+    )
