@@ -14,6 +14,10 @@ $(STAMP): pyproject.toml
 
 ## Start the line under gunicorn on http://127.0.0.1:8000 (development mode unless TWILIO_AUTH_TOKEN is set).
 run: $(STAMP)
+	@echo "Rodblokade-linjen on http://127.0.0.1:$${PORT:-8000}/ (start page: preview, statistics, health, menu)"
+	@echo "  the preview:    http://127.0.0.1:$${PORT:-8000}/preview/"
+	@echo "  statistics:     http://127.0.0.1:$${PORT:-8000}/staff/stats"
+	@echo "  health check:   http://127.0.0.1:$${PORT:-8000}/healthz"
 	@if [ -z "$$TWILIO_AUTH_TOKEN" ]; then export IVR_DEVELOPMENT=$${IVR_DEVELOPMENT:-true}; fi; \
 	$(BIN)/ivr serve --bind 127.0.0.1:$${PORT:-8000}
 

@@ -9,7 +9,7 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from ivr import pages, settings, state
+from ivr import pages, settings, startpage, state
 from ivr.audio import web as audio_web
 from ivr.line import events
 from ivr.line.events import Observer
@@ -76,7 +76,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     )
 
     # The web app around them: staff pages, the health check, audio files, one log line per request.
-    for blueprint in (audio_web.bp, health.bp, preview.bp, stats_web.bp):
+    for blueprint in (audio_web.bp, health.bp, preview.bp, stats_web.bp, startpage.bp):
         app.register_blueprint(blueprint)
     pages.init_app(app)
     requestlog.init_app(app)

@@ -23,6 +23,8 @@ POLICIES: Mapping[str, Mapping[str, str]] = {
         "media-src": "'self'",
         "form-action": "'self'",
     },
+    # The start page: its own inline stylesheet, links only.
+    "start": {"default-src": "'none'", "style-src": "'unsafe-inline'", "form-action": "'none'"},
     # The statistics are one self-contained page: an inline stylesheet, inline SVG, a GET form.
     "staff_stats": {"default-src": "'none'", "style-src": "'unsafe-inline'", "form-action": "'self'"},
 }

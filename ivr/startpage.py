@@ -1,0 +1,64 @@
+"""The start page for staff and developers: the preview, the statistics, the health check, the menu."""
+
+from __future__ import annotations
+
+import logging
+from functools import lru_cache
+
+import graphviz
+from flask import Blueprint, Response, render_template
+from flask.blueprints import BlueprintSetupState
+
+from ivr import staff, state
+from ivr.line.running import Line
+from ivr.tryout.graph import rendered
+
+bp = Blueprint("start", __name__, template_folder="templates")
+log = logging.getLogger(__name__)
+# The pages a staff member may open, in the order the start page and each page's links show them.
+PAGES = (
+    ("preview.page", "Prøv linjen", "Ring til linjen i browseren, med tastatur og udskrift."),
+    ("staff_stats.stats_page", "Statistik", "Hvornår der ringes, og hvad der bliver valgt."),
+    ("start.menu_picture", "Menuen som tegning", "Hver tast, og hvor den fører hen."),
+    ("health.healthz", "Driftsstatus", "Linjens tilstand som JSON, som overvågningen ser den."),
+)
+
+
+@bp.record_once
+def _share_the_page_list(setup: BlueprintSetupState) -> None:
+    """Give every template the staff pages, for the links each page shows to the others."""
+    setup.app.jinja_env.globals["staff_pages"] = PAGES
+
+
+@bp.before_request
+def guard() -> Response | None:
+    """Show the pages in development mode or with the staff login; otherwise they do not exist (404)."""
+    return staff.login_required()
+
+
+@bp.get("/")
+def start() -> str:
+    """Link to every staff page, in Danish."""
+    return render_template("start.html", pages=PAGES)
+
+
+@bp.get("/staff/menu.svg")
+def menu_picture() -> Response:
+    """Draw the running line's menu (Graphviz), as `ivr graph` does."""
+    current = state.current()
+    try:
+        picture = _picture(current.line, current.line.flow.max_tries)
+    except graphviz.ExecutableNotFound:
+        log.warning("the menu picture needs Graphviz's dot (apt-get install graphviz)")
+        return Response(
+            "Tegningen kan ikke laves på denne server (Graphviz mangler).\n", 503, mimetype="text/plain"
+        )
+    return Response(
+        picture, mimetype="image/svg+xml", headers={"Content-Security-Policy": "default-src 'none'"}
+    )
+
+
+@lru_cache(maxsize=2)
+def _picture(line: Line, max_tries: int) -> bytes:
+    """Render the menu once per running line: it changes only with the content, which needs a restart."""
+    return rendered(line.content, max_tries, "svg")
