@@ -76,8 +76,11 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     )
 
     # The web app around them: staff pages, the health check, audio files, one log line per request.
-    for blueprint in (audio_web.bp, health.bp, preview.bp, stats_web.bp, startpage.bp):
+    for blueprint in (audio_web.bp, health.bp, preview.bp, stats_web.bp):
         app.register_blueprint(blueprint)
+    if app.config["DEVELOPMENT"] or app.config["STAFF_USER"]:
+        # Only where staff pages can be seen at all: elsewhere `/` is a plain 404, whatever the method.
+        app.register_blueprint(startpage.bp)
     pages.init_app(app)
     requestlog.init_app(app)
     # The call routes are answered by the webhook, in front of Flask.

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import json
 import shutil
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 import responses
 
+from ivr.audio import build as build_module
 from ivr.audio import manifest
-from ivr.audio.build import Report, build
+from ivr.audio.build import RETIRED_DAYS, Report, build
 from ivr.audio.engines import EspeakEngine, GttsEngine
 from ivr.audio.processing import WAVE_FORMAT_MULAW, wav_info
 from ivr.line.content import Prompt, load_content
@@ -88,7 +90,8 @@ def test_a_changed_text_rebuilds_only_that_prompt_under_a_new_name(tmp_path: Pat
     assert engine.calls == ["Den tast virker ikke her."]
     assert (report.built, sorted(report.unchanged)) == (["invalid"], ["goodbye", "welcome"])
     assert new["invalid"].file != old["invalid"].file
-    assert not (tmp_path / old["invalid"].file).exists()  # the outdated file is pruned
+    # The outdated file stays while a running line may still play it; see the retirement tests below.
+    assert old["invalid"].file in manifest.load_retired(tmp_path)
     assert new["welcome"] == old["welcome"]
 
 
@@ -134,7 +137,44 @@ def test_prompts_gone_from_the_content_leave_the_manifest(tmp_path: Path) -> Non
     gone = manifest.load(tmp_path)["goodbye"]
     build(FEW[:2], tmp_path, CountingEngine())
     assert "goodbye" not in manifest.load(tmp_path)
-    assert not (tmp_path / gone.file).exists()
+    assert gone.file in manifest.load_retired(tmp_path)
+
+
+class Later:
+    """Stands in for datetime in the build: `now` is some days ahead."""
+
+    days = 0
+
+    @classmethod
+    def now(cls, tz: object = None) -> datetime:
+        return datetime.now(UTC) + timedelta(days=cls.days)
+
+
+def test_a_file_no_manifest_names_stays_while_a_running_line_may_play_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    build(FEW, tmp_path, CountingEngine())
+    old = manifest.load(tmp_path)["invalid"].file
+    build(changed(FEW, "invalid", "Den tast virker ikke her."), tmp_path, CountingEngine())
+    assert (tmp_path / old).exists()
+    monkeypatch.setattr(build_module, "datetime", Later)
+    Later.days = RETIRED_DAYS - 1
+    build(changed(FEW, "invalid", "Den tast virker ikke her."), tmp_path, CountingEngine())
+    assert (tmp_path / old).exists()
+    Later.days = RETIRED_DAYS + 1
+    build(changed(FEW, "invalid", "Den tast virker ikke her."), tmp_path, CountingEngine())
+    assert not (tmp_path / old).exists()
+    assert manifest.load_retired(tmp_path) == {}
+    assert not (tmp_path / manifest.RETIRED).exists()
+
+
+def test_a_file_named_again_is_no_longer_retired(tmp_path: Path) -> None:
+    build(FEW, tmp_path, CountingEngine())
+    build(changed(FEW, "invalid", "Den tast virker ikke her."), tmp_path, CountingEngine())
+    assert manifest.load_retired(tmp_path)
+    build(FEW, tmp_path, CountingEngine())  # the old text again: its old name again
+    names = {entry.file for entry in manifest.load(tmp_path).values()}
+    assert not names & set(manifest.load_retired(tmp_path))
 
 
 def test_a_recording_replaces_synthesis_and_is_processed_the_same(tmp_path: Path) -> None:

@@ -134,7 +134,7 @@ def test_a_public_url_makes_the_audio_urls_absolute(config: dict[str, Any], buil
 
 def test_the_speaker_checks_the_text_not_only_the_id(built: Path) -> None:
     library = Library.load(built)
-    speaker = AudioSpeaker(library, library.playable(""), SaySpeaker("Polly.Naja"))
+    speaker = AudioSpeaker(library, "", SaySpeaker("Polly.Naja"))
     response = VoiceResponse()
     speaker.add(response, Prompt("welcome", "En anden velkomst."))
     speaker.add(response, load_content().prompt("welcome"))

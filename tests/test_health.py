@@ -47,8 +47,9 @@ def test_healthz_reports_the_loaded_content(app: Flask, client: FlaskClient) -> 
     assert report["prompts"] == len(state.of(app).line.content.all_prompts())
     assert report["content"] == {"loaded": True, "loadable": True, "changed": False, "problem": None}
     audio = report["audio"]
-    assert set(audio) == {"fresh", "stale", "missing"}
-    assert sum(audio.values()) == report["prompts"]
+    assert set(audio) == {"fresh", "stale", "missing", "files_missing"}
+    assert audio["files_missing"] == []
+    assert audio["fresh"] + audio["stale"] + audio["missing"] == report["prompts"]
     assert report["worker"] == {
         "pid": os.getpid(),
         "statistics": {"dropped_15min": 0, "queued": 0, "last_error": None},

@@ -9,6 +9,7 @@ import time
 from collections.abc import Callable, Collection, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
@@ -22,6 +23,8 @@ log = logging.getLogger(__name__)
 # Raise when processing changes in a way the settings do not show, so every prompt is rebuilt once.
 PIPELINE_VERSION = 1
 RECORDED = "recorded"
+# How long a built file stays after a build stops naming it: far longer than any call that heard of it.
+RETIRED_DAYS = 2
 _BUILT_FILE = re.compile(rf"^[A-Za-z0-9_]+-[0-9a-f]{{12}}\.({'|'.join(manifest.EXTENSIONS)})$")
 Outcome = Literal["built", "unchanged", "failed"]
 Progress = Callable[[str, Outcome], None]
@@ -64,11 +67,12 @@ def build(
     started = time.perf_counter()
     _check_ids(prompts, only)
     folder.mkdir(parents=True, exist_ok=True)
+    before = _previous_entries(folder)
     builder = _Builder(folder, engine, output or Output(), retries, backoff, progress)
     builder.entries = _known_entries(folder, prompts, keep_others=only is not None)
     selected = [prompt for prompt in prompts if only is None or prompt.id in only]
     builder.run(builder.plan(selected, force))
-    _prune(folder, builder.entries)
+    _prune(folder, builder.entries, before)
     builder.report.seconds = time.perf_counter() - started
     return builder.report
 
@@ -205,10 +209,31 @@ def _recording(folder: Path, prompt_id: str) -> Path | None:
     return next((path for path in matches if not path.name.startswith(".")), None)
 
 
-def _prune(folder: Path, entries: Mapping[str, Entry]) -> None:
-    """Delete built files no manifest entry names, and temporary files left by an interrupted build."""
+def _previous_entries(folder: Path) -> Mapping[str, Entry]:
+    """The manifest as it was before this build: a running line may be playing its files."""
+    try:
+        return manifest.load(folder)
+    except manifest.ManifestError:
+        return {}
+
+
+def _prune(folder: Path, entries: Mapping[str, Entry], before: Mapping[str, Entry]) -> None:
+    """Delete built files no manifest names any more, once no running line can still point at them.
+
+    A running line notices a new manifest within a second and switches to it, but a call may have been told
+    to play an old file a moment earlier: files the previous manifest named are kept (listed as retired)
+    for RETIRED_DAYS, then deleted by a later build. Temporary files of an interrupted build go at once.
+    """
     keep = {entry.file for entry in entries.values()}
+    now = datetime.now(UTC)
+    retired = {name: at for name, at in manifest.load_retired(folder).items() if name not in keep}
+    for entry in before.values():
+        if entry.file not in keep:
+            retired.setdefault(entry.file, now)
+    expired = {name for name, at in retired.items() if now - at > timedelta(days=RETIRED_DAYS)}
     for path in folder.iterdir():
         leftover = path.name.startswith(".") and path.name.endswith(".tmp")
-        if leftover or (_BUILT_FILE.match(path.name) and path.name not in keep):
+        unused = _BUILT_FILE.match(path.name) and path.name not in keep
+        if leftover or (unused and (path.name not in retired or path.name in expired)):
             path.unlink(missing_ok=True)
+    manifest.save_retired(folder, {name: at for name, at in retired.items() if name not in expired})

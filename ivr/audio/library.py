@@ -37,21 +37,49 @@ class AudioFile:
 class Library:
     """The manifest's prompts whose files exist, and the files that may be served."""
 
-    def __init__(self, folder: Path, entries: Mapping[str, Entry]) -> None:
+    def __init__(self, folder: Path, entries: Mapping[str, Entry], stamp: Stamp | None = None) -> None:
         self.folder = folder
-        self.entries = {key: entry for key, entry in entries.items() if manifest.present(folder, entry)}
-        self.files = {entry.file: _audio_file(folder, entry) for entry in self.entries.values()}
+        self.entries: dict[str, Entry] = {}
+        # Every file this library has named, the current manifest's and earlier ones': a call told to play
+        # a file a moment before a rebuild may still fetch it, and builds keep such files for a while.
+        self.files: dict[str, AudioFile] = {}
+        self._texts: dict[str, str] = {}
+        self.stamp = stamp
+        self._use(entries)
         # Filled in by log_status at start-up: fresh, stale and missing prompts, e.g. for a health check.
         self.counts: Counter[Status] = Counter()
 
     @classmethod
     def load(cls, folder: Path) -> Library:
         """Read the manifest in `folder`; an unreadable one is logged and means no audio."""
-        try:
-            return cls(folder, manifest.load(folder))
-        except manifest.ManifestError as error:
-            log.error("%s: every prompt will be spoken with <Say> until `ivr build-audio` is run", error)
-            return cls(folder, {})
+        stamp = _stamp(folder)
+        return cls(folder, _read(folder), stamp)
+
+    def reload_if_changed(self) -> bool:
+        """Read the manifest again if a build has replaced it since; tell whether it had."""
+        stamp = _stamp(self.folder)
+        if stamp == self.stamp:
+            return False
+        self.stamp = stamp
+        self._use(_read(self.folder))
+        log.info("audio prompts in %s: a new manifest, %d prompts built", self.folder, len(self.entries))
+        return True
+
+    def spoken(self) -> dict[str, str]:
+        """Map every file this library has named to the text it speaks."""
+        return {file: self._texts[file] for file in self.files}
+
+    def missing_files(self) -> list[str]:
+        """Name the current manifest's files that are no longer on disk (someone deleted them)."""
+        entries = self.entries.values()
+        return sorted(entry.file for entry in entries if not manifest.present(self.folder, entry))
+
+    def _use(self, entries: Mapping[str, Entry]) -> None:
+        """Take a manifest's entries whose files are there; keep serving the files named before."""
+        self.entries = {key: entry for key, entry in entries.items() if manifest.present(self.folder, entry)}
+        named = {entry.file: _audio_file(self.folder, entry) for entry in self.entries.values()}
+        self.files = self.files | named
+        self._texts = self._texts | {entry.file: entry.text for entry in self.entries.values()}
 
     def status(self, prompt: Prompt) -> Status:
         """Tell whether the prompt's audio is fresh, stale or missing."""
@@ -89,6 +117,27 @@ class Library:
             f"; spoken with <Say> instead: {', '.join(fallback)}" if fallback else "",
         )
         return counts
+
+
+# What stat says of the manifest file: a build replaces it (a new inode), an edit changes time or size.
+Stamp = tuple[int, int, int]
+
+
+def _stamp(folder: Path) -> Stamp | None:
+    try:
+        info = (folder / manifest.MANIFEST).stat()
+    except OSError:
+        return None
+    return (info.st_ino, info.st_mtime_ns, info.st_size)
+
+
+def _read(folder: Path) -> dict[str, Entry]:
+    """Read the manifest; an unreadable one is logged and means no audio."""
+    try:
+        return manifest.load(folder)
+    except manifest.ManifestError as error:
+        log.error("%s: every prompt will be spoken with <Say> until `ivr build-audio` is run", error)
+        return {}
 
 
 def _audio_file(folder: Path, entry: Entry) -> AudioFile:

@@ -8,10 +8,13 @@ import os
 import tempfile
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
 MANIFEST = "manifest.json"
+# Built files the manifest no longer names but a running line may still play, with when they were retired.
+RETIRED = "retired.json"
 VERSION = 1
 EXTENSIONS = ("wav", "mp3")
 Status = Literal["fresh", "stale", "missing"]
@@ -63,6 +66,24 @@ def load(folder: Path) -> dict[str, Entry]:
         return {}
     except (OSError, ValueError, TypeError, KeyError, AttributeError) as error:
         raise ManifestError(f"{path}: cannot be read ({error})") from error
+
+
+def load_retired(folder: Path) -> dict[str, datetime]:
+    """Read which files earlier builds stopped naming, and since when; unreadable means none."""
+    try:
+        data = json.loads((folder / RETIRED).read_text(encoding="utf-8"))
+        return {str(name): datetime.fromisoformat(str(at)) for name, at in dict(data).items()}
+    except (OSError, ValueError, TypeError):
+        return {}
+
+
+def save_retired(folder: Path, retired: Mapping[str, datetime]) -> None:
+    """Write the retired files and when they were retired (removed when there are none)."""
+    if not retired:
+        (folder / RETIRED).unlink(missing_ok=True)
+        return
+    text = json.dumps({name: at.isoformat() for name, at in sorted(retired.items())}, indent=2) + "\n"
+    write_atomically(folder / RETIRED, text.encode("utf-8"))
 
 
 def save(folder: Path, entries: Mapping[str, Entry]) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -18,15 +19,19 @@ from ivr.line.speech import SaySpeaker, Speaker
 bp = Blueprint("audio", __name__, url_prefix="/audio")
 # Names carry the content hash, so a file never changes under its URL: caches may keep it for good.
 CACHE_SECONDS = 31_536_000
+# How often a running line looks whether `ivr build-audio` has written a new manifest.
+LOOK_EVERY_SECONDS = 1.0
 
 
 class AudioSpeaker:
     """Plays a prompt's built file when it was built from the prompt's current text; else <Say>."""
 
-    def __init__(self, library: Library, playable: Mapping[str, tuple[str, str]], fallback: Speaker) -> None:
+    def __init__(self, library: Library, base_url: str, fallback: Speaker) -> None:
         self.library = library
-        self.playable = dict(playable)
+        self.base_url = base_url
+        self.playable = library.playable(base_url)
         self.fallback = fallback
+        self._next_look = 0.0
 
     def add(self, parent: TwiML, prompt: Prompt) -> None:
         """Append <Play> with the audio URL, or the fallback's <Say> when the audio is stale or absent."""
@@ -36,6 +41,21 @@ class AudioSpeaker:
         else:
             self.fallback.add(parent, prompt)
 
+    def refresh(self) -> bool:
+        """Switch to a rebuilt audio folder's manifest, looking at most once a second; say if it changed.
+
+        A build replaces the manifest atomically and keeps the files it stopped naming for a while, so a line
+        that switches within a second never points a call at a missing file.
+        """
+        now = time.monotonic()
+        if now < self._next_look:
+            return False
+        self._next_look = now + LOOK_EVERY_SECONDS
+        if not self.library.reload_if_changed():
+            return False
+        self.playable = self.library.playable(self.base_url)
+        return True
+
 
 def load(config: Mapping[str, Any]) -> tuple[Library, AudioSpeaker]:
     """Load the audio folder (IVR_AUDIO_DIR) once; return it and the speaker that plays from it."""
@@ -43,15 +63,19 @@ def load(config: Mapping[str, Any]) -> tuple[Library, AudioSpeaker]:
     loaded = Library.load(folder)
     # Twilio resolves a path against the URL it called; IVR_PUBLIC_URL covers a proxy's path prefix.
     base = config["PUBLIC_URL"] or ""
-    return loaded, AudioSpeaker(loaded, loaded.playable(base), SaySpeaker(config["VOICE"]))
+    return loaded, AudioSpeaker(loaded, base, SaySpeaker(config["VOICE"]))
 
 
 @bp.get("/<name>")
 def audio(name: str) -> Response:
     """Serve a built prompt named in the manifest; anything else is 404."""
-    loaded = state.current().audio
+    shared = state.current()
     # Only names from the manifest are looked up, so no request can reach outside the folder.
-    found = loaded.files.get(name)
+    found = shared.audio.files.get(name)
+    if found is None:
+        # A call step answered by another worker may already name a rebuild's file: look for a new manifest.
+        shared.line.refresh()
+        found = shared.audio.files.get(name)
     if found is None:
         abort(404)
     if found.etag in request.if_none_match:
@@ -59,7 +83,13 @@ def audio(name: str) -> Response:
         response = Response(status=304)
         response.set_etag(found.etag)
     else:
-        response = send_file(found.path, mimetype=found.content_type, etag=found.etag, max_age=CACHE_SECONDS)
+        try:
+            response = send_file(
+                found.path, mimetype=found.content_type, etag=found.etag, max_age=CACHE_SECONDS
+            )
+        except OSError:
+            # Deleted by hand, or retired and removed by a later build: gone, not a fault of ours.
+            abort(404)
     response.cache_control.public = True
     response.cache_control.max_age = CACHE_SECONDS
     response.cache_control.immutable = True

@@ -32,7 +32,8 @@ class Line:
     @classmethod
     def from_config(cls, config: Mapping[str, Any], urls: Urls, speaker: Speaker | None = None) -> Line:
         """Load the content file named by the configuration and build the line around it."""
-        content = load_content(config["CONTENT_FILE"], config["SECRETARIAT_NUMBER"])
+        # A twin of a running line (the preview's) is given the very content that line loaded.
+        content = config.get("CONTENT") or load_content(config["CONTENT_FILE"], config["SECRETARIAT_NUMBER"])
         renderer = Renderer(
             speaker=speaker or SaySpeaker(config["VOICE"]),
             urls=urls,
@@ -62,6 +63,10 @@ class Line:
             if len(digits) >= 8 and self._digits.endswith(digits):
                 return True
         return False
+
+    def refresh(self) -> None:
+        """Take up what may change while running without a restart: a rebuilt audio folder."""
+        self.renderer.refresh()
 
     def respond(self, reply: Reply) -> bytes:
         """Return the TwiML document for a reply."""

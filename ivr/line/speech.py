@@ -17,6 +17,10 @@ class Speaker(Protocol):
 
     def add(self, parent: TwiML, prompt: Prompt) -> None: ...
 
+    def refresh(self) -> bool:
+        """Take up new sources of sound (a rebuilt audio folder); tell whether anything changed."""
+        ...
+
 
 class SaySpeaker:
     """Speaks every prompt with Twilio's own Danish text-to-speech."""
@@ -27,6 +31,10 @@ class SaySpeaker:
     def add(self, parent: TwiML, prompt: Prompt) -> None:
         """Append <Say language="da-DK" voice=...> with the prompt's text."""
         parent.nest(say(prompt.text, self.voice))
+
+    def refresh(self) -> bool:
+        """Twilio's voice never changes while running."""
+        return False
 
 
 def say(text: str, voice: str | None) -> TwiML:

@@ -38,7 +38,13 @@ class Renderer:
         self.number = number
         self.gather_timeout = gather_timeout
         self.dial_timeout = dial_timeout
-        self.render: Callable[[Reply], bytes] = lru_cache(maxsize=cache_size)(self._render)
+        self._cached = lru_cache(maxsize=cache_size)(self._render)
+        self.render: Callable[[Reply], bytes] = self._cached
+
+    def refresh(self) -> None:
+        """Let the speaker take up new sound; when it did, forget every document made with the old."""
+        if self.speaker.refresh():
+            self._cached.cache_clear()
 
     def _render(self, reply: Reply) -> bytes:
         response = VoiceResponse()

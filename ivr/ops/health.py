@@ -27,14 +27,19 @@ def healthz() -> ResponseReturnValue:
         "changed": content.changed,
         "problem": content.problem,
     }
-    # How many prompts play built audio (fresh) and how many fall back to <Say> (stale, missing).
-    counts = shared.audio.counts
-    audio = {status: counts[status] for status in ("fresh", "stale", "missing")}
+    # How many prompts play built audio (fresh) and how many fall back to <Say> (stale, missing), as this
+    # worker sees them now (it takes up a rebuilt audio folder within a second); files gone from the disk.
+    line.refresh()
+    statuses = shared.audio.statuses(line.content.all_prompts()).values()
+    audio: dict[str, Any] = {
+        status: sum(1 for s in statuses if s == status) for status in ("fresh", "stale", "missing")
+    }
+    audio["files_missing"] = shared.audio.missing_files()
     worker = _worker()
     status = "ok"
     if not content.loadable:
         status = "error"
-    elif worker["statistics"]["dropped_15min"]:
+    elif worker["statistics"]["dropped_15min"] or audio["files_missing"]:
         # Still 200: calls go on while statistics are lost, so the load balancer keeps the node.
         status = "degraded"
     report = {

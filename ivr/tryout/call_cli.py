@@ -68,7 +68,7 @@ def in_process_caller(at: datetime | None, dial_result: str) -> Caller:
     # Sign for the URL the app believes Twilio calls, as Twilio would.
     url = (app.config["PUBLIC_URL"] or LOCAL_BASE) + "/voice"
     transport = FlaskTransport(app.test_client())
-    return Caller(transport, url, token, dial_result, PromptNames(line.content))
+    return Caller(transport, url, token, dial_result, PromptNames(line.content, shared.audio.spoken()))
 
 
 def http_caller(url: str, dial_result: str) -> Caller:

@@ -183,16 +183,21 @@ class CallParameters:
 
 
 class PromptNames:
-    """Finds the prompt a played file speaks, from the prompt id at the start of its file name."""
+    """Finds what a played file says: from the audio's manifest when known, else from its prompt's id."""
 
-    def __init__(self, content: Content) -> None:
+    def __init__(self, content: Content, spoken: Mapping[str, str] | None = None) -> None:
         # Longest ids first, so "section_1" wins over a shorter id that is its prefix.
         prompts = sorted(content.all_prompts(), key=lambda prompt: -len(prompt.id))
         self.prompts = [(prompt.id, prompt.text) for prompt in prompts]
+        # File name -> the text it was built from: exactly what a caller hears, even after a rebuild.
+        self.spoken = dict(spoken or {})
 
     def __call__(self, url: str) -> str | None:
-        """Return the text of the prompt `url` plays, or None when the name says nothing."""
-        stem = PurePosixPath(urlsplit(url).path).name.split(".")[0]
+        """Return the text the file at `url` speaks, or None when nothing says."""
+        name = PurePosixPath(urlsplit(url).path).name
+        if name in self.spoken:
+            return self.spoken[name]
+        stem = name.split(".")[0]
         for prompt_id, text in self.prompts:
             if stem == prompt_id or (stem.startswith(prompt_id) and stem[len(prompt_id)] in "-_."):
                 return text

@@ -91,6 +91,8 @@ def _build_twin(app: Flask) -> Flask:
     token = app.config[settings.TOKEN_VARIABLE] or "preview-" + secrets.token_hex(16)
     # Its calls are staff trying the line: no request log lines, as no statistics below.
     config |= {settings.TOKEN_VARIABLE: token, "CLOCK": _simulated_clock, "LOG_CALL_REQUESTS": False}
+    # The content the line runs with, not the file as it may read now: the preview is what callers hear.
+    config["CONTENT"] = state.of(app).line.content
     twin = create_app(config)
     # Staff trying the line must never count in the call statistics, whoever listens in create_app.
     state.of(twin).observers.clear()
@@ -106,10 +108,12 @@ def guard() -> ResponseReturnValue | None:
 @bp.get("/")
 def page() -> str:
     """Show the keypad, the time and transfer choices, and an empty transcript."""
-    line = state.current().line
+    shared = state.current()
+    line = shared.line
     now = system_clock().astimezone(line.content.hours.timezone)
     return render_template(
         "preview.html",
+        content_changed=shared.content_watch.state().changed,
         now=now.strftime("%Y-%m-%dT%H:%M"),
         dial_results=DIAL_RESULTS,
         sections=line.content.sections,
@@ -146,7 +150,11 @@ def run_preview(keys: list[str], at: datetime | None, dial: str) -> dict[str, An
     base = twin.config["PUBLIC_URL"] or LOCAL_BASE
     token = twin.config[settings.TOKEN_VARIABLE]
     transport = FlaskTransport(twin.test_client())
-    caller = Caller(transport, base + "/voice", token, dial, PromptNames(line.content))
+    # What the twin played, named by what its files say: exactly what a caller hears.
+    twin_state = state.of(twin)
+    twin_state.line.refresh()
+    names = PromptNames(twin_state.line.content, twin_state.audio.spoken())
+    caller = Caller(transport, base + "/voice", token, dial, names)
     # Each key leads to at most a few requests (a silence redirects, a transfer has its action).
     caller.max_requests = 3 * MAX_KEYS + 10
     with simulated(at):
@@ -163,6 +171,7 @@ def run_preview(keys: list[str], at: datetime | None, dial: str) -> dict[str, An
         "waiting": waiting,
         "open": status.open,
         "at": status.at.astimezone(line.content.hours.timezone).isoformat(timespec="minutes"),
+        "content_changed": state.current().content_watch.state().changed,
     }
 
 

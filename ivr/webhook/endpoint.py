@@ -136,6 +136,7 @@ class Webhook:
         """Run the step at one reading of the clock; any fault is answered with the apology."""
         line = self.line
         try:
+            line.refresh()
             now = line.clock()
             reply = step(line, request.args, request.form, line.moment(now))
             body = line.respond(reply)
