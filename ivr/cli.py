@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import click
 
-from ivr.audio.cli import AUDIO_OPTION, audio_rows, build_audio
+from ivr.audio.cli import AUDIO_OPTION, AUDIO_WORDS, audio_rows, build_audio, source
 from ivr.cli_errors import Commands
 from ivr.cli_options import CONTENT_OPTION, configured_content
 from ivr.line import spoken
@@ -48,8 +50,16 @@ def prompts(content_path: Path | None, audio_dir: Path | None, as_json: bool) ->
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
     for row in rows:
-        played = f" ({row['file']})" if row["audio"] == "fresh" else " (spoken with <Say>)"
-        click.echo(f"[{row['id']}] audio: {row['audio']}{played}\n{row['text']}\n")
+        click.echo(f"[{row['id']}] lyd: {prompt_audio(row)}\n{row['text']}\n")
+
+
+def prompt_audio(row: Mapping[str, Any]) -> str:
+    """Describe a prompt's audio for staff, in Danish: played from which file and voice, or read aloud."""
+    if row["audio"] != "fresh":
+        why = "lydfilen er lavet til en ældre tekst" if row["audio"] == "stale" else "ingen lydfil"
+        return f"{AUDIO_WORDS[row['audio']]} ({why}; læses op med Twilios stemme)"
+    seconds = f"{row['seconds']:.1f} s".replace(".", ",")
+    return f"{AUDIO_WORDS['fresh']} ({row['file']}, {source(row['engine'])}, {seconds})"
 
 
 @main.command()
@@ -72,9 +82,13 @@ def hours(content_path: Path | None, at_text: str | None, as_json: bool) -> None
         click.echo(json.dumps({"open": status.open, "next_opening": opening.isoformat()}))
         return
     local = at.astimezone(zone)
-    state = "open: a call would be put through" if status.open else "closed: a call would not be put through"
+    state = (
+        "åbent: et opkald ville blive stillet om"
+        if status.open
+        else "lukket: et opkald ville ikke blive stillet om"
+    )
     click.echo(f"{local:%Y-%m-%d %H:%M %Z}: {state}")
-    click.echo(f"next opening: {opening:%Y-%m-%d %H:%M %Z} ({spoken.next_opening(opening, local.date())})")
+    click.echo(f"næste åbning: {opening:%Y-%m-%d %H:%M %Z} ({spoken.next_opening(opening, local.date())})")
 
 
 main.add_command(call)

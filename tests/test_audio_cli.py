@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import responses
@@ -68,5 +69,35 @@ def test_prompts_shows_each_prompts_audio_status(tmp_path: Path) -> None:
     assert status["welcome"] == "fresh"
     assert set(status.values()) == {"fresh", "missing"}
     text = CliRunner().invoke(main, ["prompts", "--audio", str(tmp_path)]).output
-    assert f"[welcome] audio: fresh ({tmp_path / manifest.load(tmp_path)['welcome'].file})" in text
-    assert "[goodbye] audio: missing (spoken with <Say>)" in text
+    entry = manifest.load(tmp_path)["welcome"]
+    seconds = f"{entry.duration:.1f}".replace(".", ",")
+    assert f"[welcome] lyd: aktuel ({tmp_path / entry.file}, syntetisk (espeak), {seconds} s)" in text
+    assert "[goodbye] lyd: mangler (ingen lydfil; læses op med Twilios stemme)" in text
+    welcome = next(row for row in rows if row["id"] == "welcome")
+    assert (welcome["engine"], welcome["recorded"], welcome["seconds"]) == (
+        "espeak",
+        False,
+        round(entry.duration, 2),
+    )
+
+
+def test_build_audio_names_each_prompt_as_it_is_built_then_sums_up(tmp_path: Path) -> None:
+    args = [
+        "build-audio",
+        "--engine",
+        "espeak",
+        "--out",
+        str(tmp_path),
+        "--only",
+        "welcome",
+        "--only",
+        "goodbye",
+    ]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    # Not a terminal: plain lines, one per prompt, with its voice and the seconds it took.
+    built = re.findall(r"^bygget +(\w+) +syntetisk \(espeak\), \d+,\d\d s$", result.output, re.M)
+    assert sorted(built) == ["goodbye", "welcome"]
+    again = CliRunner().invoke(main, [*args])
+    unchanged = re.findall(r"^uændret +(\w+) +syntetisk \(espeak\)$", again.output, re.M)
+    assert sorted(unchanged) == ["goodbye", "welcome"]

@@ -7,7 +7,7 @@ import logging
 import re
 import time
 from collections.abc import Callable, Collection, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor, as_completed
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -27,7 +27,21 @@ RECORDED = "recorded"
 RETIRED_DAYS = 2
 _BUILT_FILE = re.compile(rf"^[A-Za-z0-9_]+-[0-9a-f]{{12}}\.({'|'.join(manifest.EXTENSIONS)})$")
 Outcome = Literal["built", "unchanged", "failed"]
-Progress = Callable[[str, Outcome], None]
+
+
+@dataclass(frozen=True)
+class Done:
+    """One prompt finished, as the progress display shows it."""
+
+    prompt_id: str
+    outcome: Outcome
+    # The voice that made it (an engine's name, or "recorded" for a staff recording); None when it failed.
+    engine: str | None = None
+    seconds: float = 0.0
+    reason: str = ""
+
+
+Progress = Callable[[Done], None]
 
 
 @dataclass(frozen=True)
@@ -115,7 +129,7 @@ class _Builder:
             try:
                 job = self.job(prompt)
             except SynthesisError as error:
-                self.done(prompt.id, "failed", str(error))
+                self.done(Done(prompt.id, "failed", reason=str(error)))
                 continue
             previous = self.entries.get(prompt.id)
             if (
@@ -124,7 +138,7 @@ class _Builder:
                 and previous.hash == job.hash
                 and (manifest.status(previous, prompt.text, self.folder) == "fresh")
             ):
-                self.done(prompt.id, "unchanged")
+                self.done(Done(prompt.id, "unchanged", previous.engine))
             else:
                 jobs.append(job)
         manifest.save(self.folder, self.entries)
@@ -153,34 +167,35 @@ class _Builder:
         if not jobs:
             return
         with ThreadPoolExecutor(max_workers=max(1, self.engine.workers)) as pool:
-            futures: dict[Future[Entry], Job] = {pool.submit(self.build_one, job): job for job in jobs}
+            futures = {pool.submit(self.build_one, job): job for job in jobs}
             for future in as_completed(futures):
                 prompt_id = futures[future].prompt.id
                 try:
-                    entry = future.result()
+                    entry, seconds = future.result()
                 except Exception as error:  # one prompt's fault must not stop the others
-                    self.done(prompt_id, "failed", f"{type(error).__name__}: {error}")
+                    self.done(Done(prompt_id, "failed", reason=f"{type(error).__name__}: {error}"))
                     continue
                 self.entries[prompt_id] = entry
                 manifest.save(self.folder, self.entries)
-                self.done(prompt_id, "built")
+                self.done(Done(prompt_id, "built", entry.engine, seconds))
 
-    def done(self, prompt_id: str, outcome: Outcome, reason: str = "") -> None:
-        """Count one prompt's outcome and tell the progress bar."""
-        if outcome == "failed":
-            log.warning("prompt %s failed: %s", prompt_id, reason)
-            self.report.failed[prompt_id] = reason
+    def done(self, done: Done) -> None:
+        """Count one prompt's outcome and tell the progress display."""
+        if done.outcome == "failed":
+            log.warning("prompt %s failed: %s", done.prompt_id, done.reason)
+            self.report.failed[done.prompt_id] = done.reason
         else:
-            (self.report.built if outcome == "built" else self.report.unchanged).append(prompt_id)
+            (self.report.built if done.outcome == "built" else self.report.unchanged).append(done.prompt_id)
         if self.progress:
-            self.progress(prompt_id, outcome)
+            self.progress(done)
 
-    def build_one(self, job: Job) -> Entry:
-        """Synthesize (or read the recording), process, and write the file atomically under its new name."""
+    def build_one(self, job: Job) -> tuple[Entry, float]:
+        """Synthesize (or read the recording), process, write the file atomically; time the whole."""
+        started = time.perf_counter()
         sound = decode_file(job.recording) if job.recording else self.synthesize(job.prompt.text)
         processed = process(sound, self.output)
         manifest.write_atomically(self.folder / job.file, processed.data)
-        return Entry(
+        entry = Entry(
             id=job.prompt.id,
             hash=job.hash,
             engine=str(job.settings["source"]["engine"]),
@@ -191,6 +206,7 @@ class _Builder:
             text=job.prompt.text,
             settings=job.settings,
         )
+        return entry, time.perf_counter() - started
 
     def synthesize(self, text: str) -> Sound:
         """Call the engine, retrying passing failures with exponential backoff."""

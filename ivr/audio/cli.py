@@ -5,13 +5,14 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from ivr.audio.build import Outcome, Report, build
+from ivr.audio.build import RECORDED, Done, Outcome, Report, build
 from ivr.audio.engines import Engine, make_engine
 from ivr.audio.library import Library, default_folder
 from ivr.audio.processing import Output
@@ -27,15 +28,46 @@ AUDIO_OPTION = click.option(
 )
 
 
-def audio_rows(prompts: Sequence[Prompt], audio_dir: Path | None) -> list[dict[str, str | None]]:
-    """Return each prompt's id, text, audio status and built file, for `ivr prompts`."""
+# How staff read each outcome and voice (their screens are in Danish).
+OUTCOMES: dict[Outcome, str] = {"built": "bygget", "unchanged": "uændret", "failed": "fejlede"}
+AUDIO_WORDS = {"fresh": "aktuel", "stale": "forældet", "missing": "mangler"}
+
+
+def source(engine: str | None) -> str:
+    """Say in Danish where a prompt's sound comes from: a human recording or which synthetic voice."""
+    if engine is None:
+        return "ingen lyd"
+    return "optaget af et menneske" if engine == RECORDED else f"syntetisk ({engine})"
+
+
+def audio_rows(prompts: Sequence[Prompt], audio_dir: Path | None) -> list[dict[str, Any]]:
+    """Return each prompt's id, text, audio status, built file, duration and source, for `ivr prompts`."""
     library = Library.load(audio_dir or default_folder())
-    rows: list[dict[str, str | None]] = []
+    rows: list[dict[str, Any]] = []
     for prompt in prompts:
         entry = library.entries.get(prompt.id)
-        path = str(library.folder / entry.file) if entry else None
-        rows.append({"id": prompt.id, "text": prompt.text, "audio": library.status(prompt), "file": path})
+        rows.append(
+            {
+                "id": prompt.id,
+                "text": prompt.text,
+                "audio": library.status(prompt),
+                "file": str(library.folder / entry.file) if entry else None,
+                "seconds": round(entry.duration, 2) if entry else None,
+                "engine": entry.engine if entry else None,
+                "recorded": entry.engine == RECORDED if entry else None,
+            }
+        )
     return rows
+
+
+def progress_line(done: Done) -> str:
+    """One prompt's line while building: what happened, which prompt, its voice and how long it took."""
+    line = f"{OUTCOMES[done.outcome]:<8} {done.prompt_id}"
+    if done.outcome == "built":
+        return f"{line}  {source(done.engine)}, {done.seconds:.2f} s".replace(".", ",")
+    if done.outcome == "failed":
+        return f"{line}  {done.reason}"
+    return f"{line}  {source(done.engine)}"
 
 
 @click.command("build-audio")
@@ -68,14 +100,16 @@ def build_audio(  # noqa: PLR0917 (click passes every option as an argument)
     """Build every prompt's audio file and the manifest; unchanged prompts are skipped."""
     prompts = configured_content(content_path).all_prompts()
     console = Console(stderr=True)  # progress and problems; the summary table goes to stdout
+    # A bar only on a terminal; in a log or a pipe, plain lines, one per prompt.
     with Progress(
         TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        console=console, transient=True,
+        console=console, transient=True, disable=not console.is_terminal,
     ) as bar:  # fmt: skip
-        task = bar.add_task("building audio", total=len(only) if only else len(prompts))
+        task = bar.add_task("bygger lyd", total=len(only) if only else len(prompts))
 
-        def advance(prompt_id: str, outcome: Outcome) -> None:
-            bar.update(task, advance=1, description=f"{outcome} {prompt_id}")
+        def advance(done: Done) -> None:
+            bar.console.print(progress_line(done), highlight=False, markup=False)
+            bar.update(task, advance=1, description=f"{OUTCOMES[done.outcome]} {done.prompt_id}")
 
         try:
             report = build(
