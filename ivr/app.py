@@ -9,7 +9,7 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from ivr import pages, settings, startpage, state
+from ivr import pages, settings, staff, startpage, state
 from ivr.audio import web as audio_web
 from ivr.line import events
 from ivr.line.events import Observer
@@ -71,8 +71,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         log_requests=app.config.get("LOG_CALL_REQUESTS", True),
     )
     watch = ContentWatch(line.content.source, app.config["SECRETARIAT_NUMBER"])
+    login = staff.Login.from_config(app.config)
     app.extensions[state.KEY] = state.AppState(
-        validator, hash_key, audio, line, store, recorder, observers, watch, webhook
+        validator, hash_key, audio, line, store, recorder, observers, watch, webhook, login=login
     )
 
     # The web app around them: staff pages, the health check, audio files, one log line per request.

@@ -17,6 +17,7 @@ from ivr.line import spoken
 from ivr.line.moments import option_moment
 from ivr.line.schedule import Schedule
 from ivr.ops.server import serve
+from ivr.staff import staff_password
 from ivr.stats.cli import stats
 from ivr.tryout.call_cli import call
 from ivr.tryout.graph import graph_command
@@ -96,3 +97,4 @@ main.add_command(graph_command)
 main.add_command(stats)
 main.add_command(build_audio)
 main.add_command(serve)
+main.add_command(staff_password)

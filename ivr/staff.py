@@ -1,41 +1,113 @@
-"""The staff login shared by the staff pages: HTTP Basic with credentials from configuration."""
+"""The staff login of the staff pages: HTTP Basic, a password hash, a throttle all workers share."""
 
 from __future__ import annotations
 
+import hashlib
 import hmac
+import logging
+import math
 from collections.abc import Callable, Mapping
+from datetime import timedelta
 from functools import wraps
-from typing import TypeVar
+from typing import Any, TypeVar
 
+import click
 from flask import Response, abort, current_app, request
+from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from ivr import state
+from ivr.cli_errors import Stop
+from ivr.line.clock import system_clock
+from ivr.settings import MIN_PASSWORD_LENGTH
 
 View = TypeVar("View", bound=Callable[..., object])
+log = logging.getLogger(__name__)
 REALM = 'Basic realm="Rodblokade-linjen, personale", charset="UTF-8"'
+# Failed logins one client address may make in the window before it must wait; every worker counts them
+# in the same table (the statistics database), so a guesser gets no more tries from more workers.
+MAX_FAILURES = 10
+WINDOW = timedelta(minutes=10)
 
 
-def _same(given: str, expected: str) -> bool:
-    return hmac.compare_digest(given.encode("utf-8"), expected.encode("utf-8"))
+class Login:
+    """Checks a staff member's user name and password against the configured ones."""
+
+    def __init__(self, user: str, password_hash: str) -> None:
+        self.user = user
+        self.password_hash = password_hash
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> Login | None:
+        """The configured login, or None when staff pages have none (off, or open in development mode)."""
+        user, password, hashed = config["STAFF_USER"], config["STAFF_PASSWORD"], config["STAFF_PASSWORD_HASH"]
+        if not (user and (password or hashed)):
+            return None
+        # A plain password is hashed once here, so both ways are checked alike, in constant time.
+        return cls(str(user), str(hashed) if hashed else generate_password_hash(str(password)))
+
+    def accepts(self, user: str, password: str) -> bool:
+        """Tell whether the user name and password are right; both are always checked."""
+        right_user = hmac.compare_digest(user.encode("utf-8"), self.user.encode("utf-8"))
+        right_password = check_password_hash(self.password_hash, password)
+        return right_user and right_password
+
+
+def client_hash(address: str | None, key: bytes) -> str:
+    """A keyed hash of the client's address: enough to count its failures, never the address itself."""
+    return hmac.new(key, b"staff-login:" + (address or "?").encode("utf-8"), hashlib.sha256).hexdigest()[:32]
 
 
 def login_required(headers: Mapping[str, str] | None = None) -> Response | None:
-    """Answer 404 when staff pages are off, 401 without the right login, None when allowed.
+    """Answer 404 when staff pages are off, 401 or 429 without the right login, None when allowed.
 
-    Without configured credentials the pages do not exist, except in development mode, which shows them on
-    the developer's own machine without a login.
+    Without a configured login the pages do not exist, except in development mode, which shows them on the
+    developer's own machine without one.
     """
-    user, password = current_app.config["STAFF_USER"], current_app.config["STAFF_PASSWORD"]
-    if not (user and password):
+    shared = state.current()
+    if shared.login is None:
         if not current_app.config["DEVELOPMENT"]:
             abort(404)
         return None
+    client = client_hash(request.remote_addr, shared.hash_key)
+    try:
+        return _check(shared, client, headers or {})
+    except (SQLAlchemyError, OSError):
+        # The throttle cannot be read (the database is down, its folder cannot be made): fail closed, a login
+        # must never bypass it.
+        log.exception("staff login: the failed-login table cannot be used; logins refused")
+        return Response("Login er ikke muligt lige nu. Prøv igen om lidt.\n", 503, {"Retry-After": "60"})
+
+
+def _check(shared: state.AppState, client: str, headers: Mapping[str, str]) -> Response | None:
+    """Refuse a throttled client before looking at its password; count a wrong one."""
+    assert shared.login is not None
+    now = system_clock()
+    failures = shared.store.login_failures(client, now - WINDOW)
+    if len(failures) >= MAX_FAILURES:
+        wait = max(1, math.ceil((failures[-MAX_FAILURES] + WINDOW - now).total_seconds()))
+        log.warning(
+            "staff login: client %s throttled for %d s after %d failures", client, wait, len(failures)
+        )
+        text = f"For mange forkerte forsøg. Prøv igen om {math.ceil(wait / 60)} minutter.\n"
+        return Response(text, 429, {"Retry-After": str(wait)})
     auth = request.authorization
     basic = auth is not None and auth.type == "basic"
-    given_user = (auth.username or "") if auth and basic else ""
-    given_password = (auth.password or "") if auth and basic else ""
-    # Compare both, always, so the time taken tells nothing about which one was wrong.
-    if _same(given_user, str(user)) & _same(given_password, str(password)):
+    user = (auth.username or "") if auth and basic else ""
+    password = (auth.password or "") if auth and basic else ""
+    if shared.login.accepts(user, password):
+        if failures:
+            shared.store.clear_login_failures(client)
         return None
-    challenge = {"WWW-Authenticate": REALM, **(headers or {})}
+    if auth is not None:
+        # A browser's first request carries no login: only a login actually tried counts as a failure.
+        shared.store.add_login_failure(client, now, forget_before=now - WINDOW)
+        log.warning(
+            "staff login: wrong user name or password from client %s (%d in 10 min)",
+            client,
+            len(failures) + 1,
+        )
+    challenge = {"WWW-Authenticate": REALM, **headers}
     return Response("Log ind med personalets brugernavn og adgangskode.\n", 401, challenge)
 
 
@@ -48,3 +120,22 @@ def staff_only(view: View) -> View:
         return refused if refused is not None else view(*args, **kwargs)
 
     return checked  # type: ignore[return-value]
+
+
+@click.command("staff-password", context_settings={"help_option_names": ["-h", "--help"]})
+def staff_password() -> None:
+    """Ask for a staff password twice and print its hash, for IVR_STAFF_PASSWORD_HASH."""
+    try:
+        password: str = click.prompt(
+            "Ny adgangskode", hide_input=True, confirmation_prompt="Gentag adgangskoden"
+        )
+    except click.Abort:
+        raise Stop("no password given") from None
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise Stop(f"the password must be at least {MIN_PASSWORD_LENGTH} characters, not {len(password)}")
+    click.echo(generate_password_hash(password))
+    click.echo(
+        "Sæt den som IVR_STAFF_PASSWORD_HASH i linjens miljø (i stedet for IVR_STAFF_PASSWORD), "
+        "og genstart linjen.",
+        err=True,
+    )

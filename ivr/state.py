@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     from ivr.line.events import Observer
     from ivr.line.running import Line
     from ivr.ops.contentwatch import ContentWatch
+    from ivr.staff import Login
     from ivr.stats.recorder import Recorder
     from ivr.stats.store import Store
     from ivr.webhook.endpoint import Webhook
@@ -36,6 +37,8 @@ class AppState:
     observers: list[Observer]
     content_watch: ContentWatch
     webhook: Webhook
+    # The staff login, or None when the staff pages have none (off, or open in development mode).
+    login: Login | None = None
     # The preview's twin of this app, built on its first call.
     preview_twin: Flask | None = None
 

@@ -19,7 +19,7 @@ from ivr.settings import ConfigError
 from tests.odd_dates import ODD_MOMENTS
 from tests.support import TOKEN
 
-STAFF = {"STAFF_USER": "personale", "STAFF_PASSWORD": "hemmelig-ø"}
+STAFF = {"STAFF_USER": "personale", "STAFF_PASSWORD": "hemmelig-ø-og-lang"}
 
 
 def basic(user: str, password: str) -> dict[str, str]:

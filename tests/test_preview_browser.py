@@ -26,7 +26,7 @@ from playwright.sync_api import Browser, Page, expect  # noqa: E402
 pytestmark = pytest.mark.slow
 
 SHOTS = Path(__file__).resolve().parent.parent / "build" / "test-output"
-USER, PASSWORD = "personale", "hemmelig"
+USER, PASSWORD = "personale", "hemmelig-og-lang"
 # The page plays prompts without a click; Danish dates in the date field where the browser allows.
 PAGE_ARGS = ["--autoplay-policy=no-user-gesture-required", "--lang=da-DK"]
 

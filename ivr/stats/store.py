@@ -20,6 +20,7 @@ from sqlalchemy import (
     Connection,
     DateTime,
     Engine,
+    Index,
     Integer,
     MetaData,
     String,
@@ -59,6 +60,16 @@ call_events = Table(
     Column("event", String(32), nullable=False),
     Column("menu", String(16), nullable=False),
     Column("key", String(1)),
+)
+# Failed staff logins, for the throttle every worker shares (ivr/staff.py): a keyed hash of the client's
+# address and when; never the address itself, the user name typed or the password.
+login_failures = Table(
+    "staff_login_failures",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("client", String(32), nullable=False),
+    Column("at", DateTime(), nullable=False),  # UTC, without zone
+    Index("staff_login_failures_client_at", "client", "at"),
 )
 
 
@@ -196,6 +207,28 @@ class Store:
         with self.engine.begin() as connection:
             result = connection.execute(delete(call_events).where(call_events.c.at < to_utc_naive(before)))
             return int(result.rowcount)
+
+    def login_failures(self, client: str, since: datetime) -> list[datetime]:
+        """Return the times (aware UTC) of a client's failed staff logins since `since`, oldest first."""
+        query = (
+            select(login_failures.c.at)
+            .where(login_failures.c.client == client, login_failures.c.at >= to_utc_naive(since))
+            .order_by(login_failures.c.at)
+        )
+        with self.engine.connect() as connection:
+            return [at.replace(tzinfo=UTC) for at in connection.execute(query).scalars()]
+
+    def add_login_failure(self, client: str, at: datetime, forget_before: datetime) -> None:
+        """Note a failed staff login; forget failures older than `forget_before`, which no longer count."""
+        with self.engine.begin() as connection:
+            old = login_failures.c.at < to_utc_naive(forget_before)
+            connection.execute(delete(login_failures).where(old))
+            connection.execute(insert(login_failures).values(client=client, at=to_utc_naive(at)))
+
+    def clear_login_failures(self, client: str) -> None:
+        """Forget a client's failed logins once it has logged in."""
+        with self.engine.begin() as connection:
+            connection.execute(delete(login_failures).where(login_failures.c.client == client))
 
     def dispose(self) -> None:
         """Close this process's connections."""

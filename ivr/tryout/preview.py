@@ -47,10 +47,11 @@ _build_lock = threading.Lock()
 
 def check_settings(config: Mapping[str, Any]) -> None:
     """Refuse a staff user without a password (or the reverse)."""
-    if bool(config["STAFF_USER"]) != bool(config["STAFF_PASSWORD"]):
+    if bool(config["STAFF_USER"]) != bool(config["STAFF_PASSWORD"] or config["STAFF_PASSWORD_HASH"]):
         raise settings.ConfigError(
             f"configuration problem:\n  set both {settings.PREFIX}STAFF_USER and "
-            f"{settings.PREFIX}STAFF_PASSWORD for the preview, or neither"
+            f"{settings.PREFIX}STAFF_PASSWORD (or {settings.PREFIX}STAFF_PASSWORD_HASH) for the staff pages, "
+            "or neither"
         )
 
 

@@ -1,0 +1,188 @@
+"""The staff login: long passwords or a hash, and a throttle on wrong guesses that every worker shares."""
+
+from __future__ import annotations
+
+import base64
+import logging
+import subprocess
+import sys
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from flask import Flask
+from flask.testing import FlaskClient
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from ivr import create_app, staff, state
+from ivr.cli import main
+from ivr.settings import ConfigError
+from ivr.stats.store import Store
+from tests.support import live_line
+
+USER, PASSWORD = "personale", "en-lang-hemmelighed"
+
+
+def basic(user: str, password: str) -> dict[str, str]:
+    return {"Authorization": "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()}
+
+
+@pytest.fixture
+def staff_app(config: dict[str, Any]) -> Flask:
+    return create_app({**config, "STAFF_USER": USER, "STAFF_PASSWORD": PASSWORD})
+
+
+def guess(client: FlaskClient, password: str = "forkert-gæt-1234", address: str = "192.0.2.7") -> Any:
+    return client.get("/staff/stats", headers=basic(USER, password), environ_base={"REMOTE_ADDR": address})
+
+
+@pytest.mark.parametrize("password", ["å", "kort-kode", "elleve-tegn"])
+def test_a_short_password_stops_the_start_naming_the_variable(config: dict[str, Any], password: str) -> None:
+    with pytest.raises(ConfigError, match="IVR_STAFF_PASSWORD=\\(hidden\\): must be at least 12") as raised:
+        create_app({**config, "STAFF_USER": USER, "STAFF_PASSWORD": password})
+    assert password not in str(raised.value)
+
+
+def test_a_password_hash_is_accepted_instead(config: dict[str, Any]) -> None:
+    hashed = generate_password_hash(PASSWORD)
+    client = create_app({**config, "STAFF_USER": USER, "STAFF_PASSWORD_HASH": hashed}).test_client()
+    assert client.get("/staff/stats", headers=basic(USER, PASSWORD)).status_code == 200
+    assert client.get("/staff/stats", headers=basic(USER, PASSWORD + "x")).status_code == 401
+
+
+@pytest.mark.parametrize("hashed", ["not-a-hash", "md9$salt$abcd", "scrypt:32768:8:1$salt$nothex"])
+def test_a_hash_werkzeug_cannot_read_stops_the_start(config: dict[str, Any], hashed: str) -> None:
+    with pytest.raises(ConfigError, match="IVR_STAFF_PASSWORD_HASH"):
+        create_app({**config, "STAFF_USER": USER, "STAFF_PASSWORD_HASH": hashed})
+
+
+def test_both_a_password_and_a_hash_stop_the_start(config: dict[str, Any]) -> None:
+    both = {"STAFF_PASSWORD": PASSWORD, "STAFF_PASSWORD_HASH": generate_password_hash(PASSWORD)}
+    with pytest.raises(ConfigError, match="both set"):
+        create_app({**config, "STAFF_USER": USER, **both})
+
+
+def test_ten_wrong_guesses_in_ten_minutes_and_the_client_must_wait(
+    staff_app: Flask, caplog: pytest.LogCaptureFixture
+) -> None:
+    client = staff_app.test_client()
+    caplog.set_level(logging.WARNING, logger="ivr.staff")
+    assert [guess(client).status_code for _ in range(staff.MAX_FAILURES)] == [401] * staff.MAX_FAILURES
+    refused = guess(client)
+    assert refused.status_code == 429
+    assert 0 < int(refused.headers["Retry-After"]) <= 600
+    assert "For mange forkerte forsøg" in refused.get_data(as_text=True)
+    # Even the right password waits: the throttle is checked before any password is.
+    assert guess(client, PASSWORD).status_code == 429
+    # Another address is not held back by this one's guesses.
+    assert guess(client, PASSWORD, address="198.51.100.9").status_code == 200
+    # Each failure is logged by a keyed hash of the address, never the address, the user or the password.
+    text = caplog.text
+    assert "wrong user name or password" in text
+    assert "192.0.2.7" not in text
+    assert "forkert-gæt" not in text
+    assert USER not in text
+
+
+def test_a_browser_without_a_login_yet_is_not_counted(staff_app: Flask) -> None:
+    client = staff_app.test_client()
+    for _ in range(staff.MAX_FAILURES + 2):
+        assert client.get("/staff/stats").status_code == 401
+    assert client.get("/staff/stats", headers=basic(USER, PASSWORD)).status_code == 200
+
+
+def test_a_login_clears_the_clients_earlier_failures(staff_app: Flask) -> None:
+    client = staff_app.test_client()
+    for _ in range(staff.MAX_FAILURES - 1):
+        guess(client)
+    assert guess(client, PASSWORD).status_code == 200
+    assert [guess(client).status_code for _ in range(staff.MAX_FAILURES)] == [401] * staff.MAX_FAILURES
+
+
+def test_failures_older_than_the_window_do_not_count(
+    staff_app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client = staff_app.test_client()
+    for _ in range(staff.MAX_FAILURES):
+        guess(client)
+    later = staff.system_clock() + staff.WINDOW
+    monkeypatch.setattr(staff, "system_clock", lambda: later)
+    assert guess(client, PASSWORD).status_code == 200
+
+
+def test_an_unusable_throttle_refuses_logins(staff_app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    from sqlalchemy.exc import OperationalError  # noqa: PLC0415
+
+    def broken(*args: object) -> list[object]:
+        raise OperationalError("SELECT", {}, Exception("database is locked"))
+
+    monkeypatch.setattr(Store, "login_failures", broken)
+    response = guess(staff_app.test_client(), PASSWORD)
+    assert response.status_code == 503
+
+
+def test_the_throttle_works_on_each_database(config: dict[str, Any], database_url: str) -> None:
+    app = create_app({**config, "DATABASE_URL": database_url, "STAFF_USER": USER, "STAFF_PASSWORD": PASSWORD})
+    store = state.of(app).store
+    store.clear_login_failures(staff.client_hash("192.0.2.7", state.of(app).hash_key))
+    client = app.test_client()
+    assert [guess(client).status_code for _ in range(staff.MAX_FAILURES + 1)][-2:] == [401, 429]
+    store.clear_login_failures(staff.client_hash("192.0.2.7", state.of(app).hash_key))
+
+
+def test_staff_password_prints_a_hash_of_what_was_typed_twice() -> None:
+    result = CliRunner().invoke(main, ["staff-password"], input=f"{PASSWORD}\n{PASSWORD}\n")
+    assert result.exit_code == 0, result.output
+    [hashed] = [line for line in result.output.splitlines() if line.startswith("scrypt:")]
+    assert check_password_hash(hashed, PASSWORD)
+    assert PASSWORD not in result.stdout
+
+
+def test_staff_password_refuses_a_short_password_in_one_line() -> None:
+    result = CliRunner().invoke(main, ["staff-password"], input="kort\nkort\n")
+    assert result.exit_code == 2
+    assert "at least 12" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_staff_password_without_input_stops_in_one_line() -> None:
+    # No terminal and nothing to read (a script, a closed stdin): one line, exit 2.
+    command = [sys.executable, "-c", "from ivr.cli import main; main()", "staff-password"]
+    result = subprocess.run(
+        command, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=30, check=False
+    )
+    assert result.returncode == 2
+    assert "no password given" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.slow
+def test_the_throttle_holds_across_worker_processes(tmp_path: Path) -> None:
+    env = {
+        "TWILIO_AUTH_TOKEN": "t",
+        "IVR_WORKERS": "3",
+        "IVR_STAFF_USER": USER,
+        "IVR_STAFF_PASSWORD": PASSWORD,
+    }
+    with live_line(tmp_path, **env) as line:
+
+        def get(password: str) -> tuple[int, str | None]:
+            request = urllib.request.Request(line.base + "/staff/stats", headers=basic(USER, password))
+            try:
+                with urllib.request.urlopen(request, timeout=10) as answer:
+                    return answer.status, None
+            except urllib.error.HTTPError as error:
+                return error.code, error.headers.get("Retry-After")
+
+        # Each request on a new connection, so the three workers take turns answering.
+        statuses = [get("forkert-gæt-1234")[0] for _ in range(staff.MAX_FAILURES)]
+        assert statuses == [401] * staff.MAX_FAILURES
+        status, retry = get("forkert-gæt-1234")
+        assert status == 429
+        assert retry is not None
+        assert 0 < int(retry) <= 600
+        assert get(PASSWORD)[0] == 429
+    assert "forkert-gæt" not in line.log.read_text()
