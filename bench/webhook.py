@@ -23,7 +23,7 @@ from pathlib import Path
 
 from bench.servers import CALL, ROOT, Server, SignedRequest, gunicorn, sign
 
-DEFAULT_CONFIG = ROOT / "ivr" / "gunicorn_conf.py"
+DEFAULT_CONFIG = ROOT / "ivr" / "ops" / "gunicorn_conf.py"
 # name, app ("open" or "closed" line), path, extra form fields
 ROUTES = [
     ("welcome", "open", "/voice", {}),

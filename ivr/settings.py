@@ -12,6 +12,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Config
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 from werkzeug.security import check_password_hash
 
 PREFIX = "IVR_"
@@ -72,6 +74,21 @@ def _bind(value: object) -> str:
         return text
     if not host or not port.isdigit() or not 0 < int(port) < 65536:
         raise ValueError("must be host:port (e.g. 127.0.0.1:8000) or unix:/path/to.sock")
+    return text
+
+
+def _database_url(value: object) -> str | None:
+    """A SQLAlchemy URL whose database kind and driver are installed; checked at start, not at the first call."""
+    text = _text(value)
+    if text is None:
+        return None
+    try:
+        make_url(text).get_dialect()
+    except (ArgumentError, NoSuchModuleError, ImportError, ValueError):
+        raise ValueError(
+            "must be a database URL the line can use, like sqlite:////var/lib/rodblokade-linjen/ivr-stats.sqlite "
+            "or postgresql+psycopg://user:password@host/database"
+        ) from None
     return text
 
 
@@ -142,7 +159,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("WORKERS", 0, "Worker processes for `ivr serve`; 0 means two per CPU core plus one.", _whole(0, 64)),
     Setting("MAX_BODY_BYTES", 32768, "Largest request body accepted (Twilio sends about 2 KB); larger ones get 413.", _whole(1024, 1048576)),
     Setting("DEVELOPMENT", False, "Allows running without TWILIO_AUTH_TOKEN (signatures unchecked). Never in production.", _flag),
-    Setting("DATABASE_URL", None, "Call statistics database (SQLAlchemy URL, e.g. postgresql+psycopg://...). Default: a SQLite file in the instance folder.", _text),
+    Setting("DATABASE_URL", None, "Call statistics database (SQLAlchemy URL, e.g. postgresql+psycopg://...). Default: a SQLite file in the instance folder.", _database_url),
     Setting("STATS_RETENTION_DAYS", 365, "Days call events are kept; each worker deletes older ones once a day (0 keeps them all).", _whole(0, 3650)),
     Setting("STAFF_USER", None, "User name for the staff pages (HTTP Basic). Unset: the pages are off, except in development mode.", _text),
     Setting("STAFF_PASSWORD", None, f"Password for the staff pages, at least {MIN_PASSWORD_LENGTH} characters; set it in the environment only.", _staff_password, secret=True),

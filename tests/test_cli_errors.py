@@ -53,7 +53,10 @@ def test_a_bad_setting(tmp_path: Path, args: list[str]) -> None:
 
 @pytest.mark.parametrize("url", ["nonsense://", "postgresql+psycopg://nobody@127.0.0.1:1/none"])
 def test_stats_with_a_database_that_cannot_be_used(tmp_path: Path, url: str) -> None:
-    assert_one_line(run(["stats"], tmp_path, IVR_DATABASE_URL=url), "ivr stats:")
+    assert_one_line(
+        run(["stats"], tmp_path, IVR_DATABASE_URL=url),
+        "IVR_DATABASE_URL" if "nonsense" in url else "ivr stats:",
+    )
 
 
 def test_build_audio_into_a_folder_that_cannot_be_made(tmp_path: Path) -> None:
@@ -81,3 +84,19 @@ def test_version() -> None:
     result = CliRunner().invoke(main, ["--version"])
     assert result.exit_code == 0
     assert result.output.startswith("ivr, version ")
+
+
+def test_serve_stops_at_start_on_a_database_url_it_cannot_use(tmp_path: Path) -> None:
+    result = run(["serve"], tmp_path, TWILIO_AUTH_TOKEN=TOKEN, IVR_DATABASE_URL="nonsense://")
+    assert_one_line(result, "ivr serve: cannot start:", "IVR_DATABASE_URL")
+
+
+@pytest.mark.parametrize(("make", "said"), [("nothing", "is not there"), ("folder", "is a folder")])
+def test_stats_never_makes_an_empty_database_where_none_is(tmp_path: Path, make: str, said: str) -> None:
+    target = tmp_path / "elsewhere.sqlite"
+    if make == "folder":
+        target.mkdir()
+    result = run(["stats", "--database", f"sqlite:///{target}"], tmp_path)
+    assert_one_line(result, str(target), said)
+    assert target.is_dir() == (make == "folder")
+    assert not target.with_name("elsewhere.sqlite-wal").exists()

@@ -10,12 +10,22 @@ from pathlib import Path
 import click
 from flask import Flask
 
+from ivr.cli_errors import Stop
 from ivr.cli_options import CONTENT_OPTION, configured_content, configured_settings
 from ivr.line.content import Content
 from ivr.line.moments import DAY
 from ivr.line.spoken import WEEKDAYS
 from ivr.stats import report
-from ivr.stats.store import Store, default_url
+from ivr.stats.store import Store, default_url, sqlite_file
+
+
+def existing(url: str) -> str:
+    """Refuse a SQLite file that is not there (or is a folder), rather than create an empty database."""
+    path = sqlite_file(url)
+    if path is not None and not path.is_file():
+        what = "a folder, not a database file" if path.is_dir() else "not there"
+        raise Stop(f"the statistics database {path} is {what}; check --database or IVR_DATABASE_URL")
+    return url
 
 
 def database_url(url: str | None) -> str:
@@ -57,23 +67,29 @@ def stats(
 ) -> None:
     """Show what callers asked about and when they called; or delete old events with --prune."""
     config = configured_settings()
-    store = Store(database_url(url or config["DATABASE_URL"]))
-    try:
-        if prune_days is not None:
+    if prune_days is not None:
+        store = Store(existing(database_url(url or config["DATABASE_URL"])))
+        try:
             deleted = store.prune(datetime.now(UTC) - timedelta(days=prune_days))
-            click.echo(f"deleted {deleted} call events older than {prune_days} days")
-        else:
-            _report(store, since, until, as_json, configured_content(content_path))
-    finally:
-        store.dispose()
-
-
-def _report(store: Store, since: date | None, until: date | None, as_json: bool, content: Content) -> None:
-    """Print the report of the period."""
+        finally:
+            store.dispose()
+        click.echo(f"deleted {deleted} call events older than {prune_days} days")
+        return
+    # What was asked first (the content, the period), then the database.
+    content = configured_content(content_path)
     try:
         period = report.Period(since, until, content.hours.timezone)
     except ValueError as error:  # the options' types took care of each day; this is their order
         raise click.BadParameter(str(error), param_hint="'--since' / '--until'") from None
+    store = Store(existing(database_url(url or config["DATABASE_URL"])))
+    try:
+        _report(store, period, as_json, content)
+    finally:
+        store.dispose()
+
+
+def _report(store: Store, period: report.Period, as_json: bool, content: Content) -> None:
+    """Print the report of the period."""
     result = report.build(store.rows(*period.bounds()), period)
     if as_json:
         click.echo(json.dumps(result.as_json(), ensure_ascii=False, indent=2))
