@@ -62,9 +62,12 @@ def test_until_includes_its_whole_day(seeded: Store) -> None:
 
 def test_text_report_names_sections_by_title(seeded: Store) -> None:
     lines = run("--database", seeded.url).splitlines()
-    assert "calls: 4  events: 8" in lines
-    section_lines = [line.split() for line in lines if "Sådan forbereder du dig" in line]
-    assert section_lines == [["3", "Sådan", "forbereder", "du", "dig", "1"]]
+    assert "opkald: 4  hændelser: 8" in lines
+    chosen = lines[lines.index("Valgte afsnit") + 1 :]
+    assert chosen[0].split() == ["3", "Sådan", "forbereder", "du", "dig", "1"]
+    # Where calls ended, in staff's words with the section's title.
+    assert any(line.split()[:6] == ["valgte", "et", "afsnit,", "afsnit", "3", "(Sådan"] for line in lines)
+    assert "Hvor opkaldene sluttede (hvert opkalds sidste trin)" in lines
 
 
 def test_the_database_url_comes_from_the_environment(seeded: Store, monkeypatch: pytest.MonkeyPatch) -> None:

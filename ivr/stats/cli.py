@@ -99,29 +99,37 @@ def _report(store: Store, period: report.Period, as_json: bool, content: Content
 
 def text_lines(result: report.Report, content: Content) -> list[str]:
     """Render the report as plain text tables."""
-    span = f"{result.since or 'the first event'} to {result.until or 'today'}"
-    lines = [f"Call statistics, {span} ({content.hours.timezone.key} time)"]
-    lines.append(f"calls: {result.calls}  events: {result.events}")
+    # For staff, in Danish, as the statistics page is.
+    span = f"{result.since or 'det første opkald'} til {result.until or 'i dag'}"
+    lines = [f"Opkaldsstatistik, {span} (tid i {content.hours.timezone.key})"]
+    lines.append(f"opkald: {result.calls}  hændelser: {result.events}")
     per_day = {f"{day} {WEEKDAYS[day.weekday()][:3]}": n for day, n in result.calls_per_day.items()}
-    lines += _table("Calls per day", per_day)
-    lines += ["", "Calls by weekday and hour (calls started)"]
+    lines += _table("Opkald pr. dag", per_day)
+    lines += ["", "Opkald pr. ugedag og time (opkald begyndt)"]
     lines.append("      " + " ".join(f"{h:>3}" for h in range(24)))
     for weekday, hours in enumerate(result.heatmap):
         cells = " ".join(f"{n:>3}" if n else "  ." for n in hours)
         lines.append(f"{WEEKDAYS[weekday][:3]:<5} {cells}")
     titles = report.section_titles(content.sections)
     chosen = {f"{key} {titles.get(key, '?')}": n for key, n in result.sections.items()}
-    lines += _table("Sections chosen", chosen)
-    lines += _table("Repeats, by menu", result.repeats)
-    lines += _table("Transfers asked", result.transfers)
-    lines += _table("Dial outcomes", result.dials)
-    lines += _table("Hung up by the line", result.line_hangups)
-    lines += _table("Where calls ended (each call's last step)", result.endings)
+    lines += _table("Valgte afsnit", chosen)
+    repeats = {report.menu_words(menu, titles): n for menu, n in result.repeats.items()}
+    lines += _table("Bad om at høre igen, pr. menu", repeats)
+    lines += _table("Ønsker om omstilling", _words(result.transfers))
+    lines += _table("Omstillingernes udfald", _words(result.dials))
+    lines += _table("Linjen lagde på", _words(result.line_hangups))
+    endings = {report.ending_words(name, titles): n for name, n in result.endings.items()}
+    lines += _table("Hvor opkaldene sluttede (hvert opkalds sidste trin)", endings)
     return lines
+
+
+def _words(counts: Mapping[str, int]) -> dict[str, int]:
+    """Name each event as staff read it."""
+    return {report.label(name): n for name, n in counts.items()}
 
 
 def _table(title: str, rows: Mapping[str, int]) -> list[str]:
     """Return a titled two-column table, or a line saying there is nothing."""
     width = max((len(name) for name in rows), default=0)
-    body = [f"  {name:<{width}}  {n:>6}" for name, n in rows.items()] or ["  (none)"]
+    body = [f"  {name:<{width}}  {n:>6}" for name, n in rows.items()] or ["  (ingen)"]
     return ["", title, *body]

@@ -10,7 +10,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from ivr.line import moments
-from ivr.line.flow import DIAL_FAILURES, Event
+from ivr.line.flow import DIAL_FAILURES, MAIN, Event
 from ivr.line.spoken import WEEKDAYS
 from ivr.stats.store import Row
 
@@ -154,6 +154,17 @@ def _endings(rows: Iterable[Row]) -> dict[str, int]:
 def label(event: str) -> str:
     """Return the staff's words for an event name (the name itself for one no longer made)."""
     return EVENT_LABELS.get(event, event)
+
+
+def menu_words(menu: str, titles: Mapping[str, str]) -> str:
+    """Name a menu for staff: the main menu, or a section with its title."""
+    return "hovedmenuen" if menu == MAIN else f"afsnit {menu} ({titles.get(menu, '?')})"
+
+
+def ending_words(name: str, titles: Mapping[str, str]) -> str:
+    """Describe a call's last step (an `ending_label`) for staff, naming the menu where there is one."""
+    event, _, menu = name.partition(" ")
+    return f"{label(event)}, {menu_words(menu, titles)}" if menu else label(event)
 
 
 def section_titles(sections: Iterable[Any]) -> Mapping[str, str]:

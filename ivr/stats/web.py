@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
 from datetime import date
 from zoneinfo import ZoneInfo
 
@@ -12,7 +11,6 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from ivr import state
 from ivr.line import moments
-from ivr.line.flow import MAIN
 from ivr.line.running import Line
 from ivr.staff import staff_only
 from ivr.stats import charts, report
@@ -96,15 +94,6 @@ def _render(result: report.Report, line: Line) -> str:
         sections=charts.bar_chart(sections),
         transfers=charts.bar_chart([(report.label(name), n) for name, n in result.transfers.items()]),
         dials=charts.bar_chart([(report.label(name), n) for name, n in result.dials.items()]),
-        endings=[(_ending(name, titles), n) for name, n in result.endings.items()],
+        endings=[(report.ending_words(name, titles), n) for name, n in result.endings.items()],
         label=report.label,
     )
-
-
-def _ending(name: str, titles: Mapping[str, str]) -> str:
-    """Describe a call's last step for staff, naming the section when there is one."""
-    event, _, menu = name.partition(" ")
-    if not menu:
-        return report.label(event)
-    where = "hovedmenuen" if menu == MAIN else f"afsnit {menu} ({titles.get(menu, '?')})"
-    return f"{report.label(event)}, {where}"
