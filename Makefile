@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint check-content clean bench
+.PHONY: run test lint check-content clean bench axe
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,8 +21,9 @@ run: $(STAMP)
 	@if [ -z "$$TWILIO_AUTH_TOKEN" ]; then export IVR_DEVELOPMENT=$${IVR_DEVELOPMENT:-true}; fi; \
 	$(BIN)/ivr serve --bind 127.0.0.1:$${PORT:-8000}
 
-## Lint, type-check and run every test.
+## Lint, type-check and run every test (the accessibility tests need axe-core: `make axe`, where npm is).
 test: lint
+	@if command -v npm >/dev/null && [ ! -f build/axe/node_modules/axe-core/axe.min.js ]; then $(MAKE) axe; fi
 	$(BIN)/pytest
 
 lint: $(STAMP)
@@ -32,6 +33,10 @@ lint: $(STAMP)
 
 check-content: $(STAMP)
 	$(BIN)/ivr check
+
+## axe-core from the npm registry, for tests/test_accessibility.py (into build/, which git ignores).
+axe:
+	npm install --silent --no-audit --no-fund --prefix build/axe axe-core@4
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -101,3 +101,20 @@ def test_no_page_can_frame_a_staff_page(page: tuple[Page, str, list[str]]) -> No
     assert "blocked" in refusal.value.text
     urls = sorted(frame.url for frame in tab.frames[1:])
     assert urls == ["chrome-error://chromewebdata/", base + "/healthz"]
+
+
+def test_the_start_page_leads_to_every_staff_page(page: tuple[Page, str, list[str]]) -> None:
+    tab, base, errors = page
+    tab.goto(base + "/")
+    expect(tab.locator("h1")).to_have_text("Rodblokade-linjen")
+    titles = ["Prøv linjen", "Statistik", "Menuen som tegning", "Driftsstatus"]
+    for title in titles:
+        tab.goto(base + "/")
+        with tab.expect_navigation():
+            tab.get_by_role("link", name=title).click()
+        assert tab.url != base + "/"
+        if title in {"Prøv linjen", "Statistik"}:
+            # Each staff page links back to the others.
+            expect(tab.locator("nav.staff-nav").get_by_role("link", name="Forside")).to_be_visible()
+    assert tab.evaluate("window.violations") == []
+    assert errors == []

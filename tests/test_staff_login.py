@@ -127,10 +127,12 @@ def test_an_unusable_throttle_refuses_logins(staff_app: Flask, monkeypatch: pyte
 def test_the_throttle_works_on_each_database(config: dict[str, Any], database_url: str) -> None:
     app = create_app({**config, "DATABASE_URL": database_url, "STAFF_USER": USER, "STAFF_PASSWORD": PASSWORD})
     store = state.of(app).store
-    store.clear_login_failures(staff.client_hash("192.0.2.7", state.of(app).hash_key))
-    client = app.test_client()
-    assert [guess(client).status_code for _ in range(staff.MAX_FAILURES + 1)][-2:] == [401, 429]
-    store.clear_login_failures(staff.client_hash("192.0.2.7", state.of(app).hash_key))
+    try:
+        client = app.test_client()
+        assert [guess(client).status_code for _ in range(staff.MAX_FAILURES + 1)][-2:] == [401, 429]
+    finally:
+        store.clear_login_failures(staff.client_hash("192.0.2.7", state.of(app).hash_key))
+        store.dispose()  # the pool's connections, closed now rather than by the garbage collector
 
 
 def test_staff_password_prints_a_hash_of_what_was_typed_twice() -> None:
