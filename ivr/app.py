@@ -16,7 +16,9 @@ from ivr.line.events import Observer
 from ivr.line.running import Line
 from ivr.ops import health
 from ivr.ops.contentwatch import ContentWatch
+from ivr.stats import gate
 from ivr.stats import web as stats_web
+from ivr.stats.gate import StaffGate
 from ivr.stats.recorder import Recorder
 from ivr.stats.store import Store, default_url
 from ivr.tryout import preview
@@ -58,7 +60,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     audio, speaker = audio_web.load(app.config)
     line = Line.from_config(app.config, ActionUrls(app.config["PUBLIC_URL"]), speaker)
     audio.log_status(line.content.all_prompts())
-    store = Store(app.config["DATABASE_URL"] or default_url(app.instance_path))
+    database = app.config["DATABASE_URL"] or default_url(app.instance_path)
+    store = Store(database)
     recorder = Recorder(store, retention_days=app.config["STATS_RETENTION_DAYS"])
     observers: list[Observer] = [recorder]
     webhook = Webhook(
@@ -73,7 +76,17 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     watch = ContentWatch(line.content.source, app.config["SECRETARIAT_NUMBER"])
     login = staff.Login.from_config(app.config)
     app.extensions[state.KEY] = state.AppState(
-        validator, hash_key, audio, line, store, recorder, observers, watch, webhook, login=login
+        validator,
+        hash_key,
+        audio,
+        line,
+        store,
+        recorder,
+        observers,
+        watch,
+        webhook,
+        login=login,
+        gate=StaffGate.for_line(database, app.config["STAFF_PAGES_AT_ONCE"]),
     )
 
     # The web app around them: staff pages, the health check, audio files, one log line per request.
@@ -82,6 +95,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     if app.config["DEVELOPMENT"] or app.config["STAFF_USER"]:
         # Only where staff pages can be seen at all: elsewhere `/` is a plain 404, whatever the method.
         app.register_blueprint(startpage.bp)
+    # Staff pages take a slot first, so they can never hold the workers the calls need.
+    app.before_request(gate.guard)
+    app.teardown_request(gate.release)
     pages.init_app(app)
     requestlog.init_app(app)
     # The call routes are answered by the webhook, in front of Flask.

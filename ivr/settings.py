@@ -161,6 +161,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("DEVELOPMENT", False, "Allows running without TWILIO_AUTH_TOKEN (signatures unchecked). Never in production.", _flag),
     Setting("DATABASE_URL", None, "Call statistics database (SQLAlchemy URL, e.g. postgresql+psycopg://...). Default: a SQLite file in the instance folder.", _database_url),
     Setting("STATS_RETENTION_DAYS", 365, "Days call events are kept; each worker deletes older ones once a day (0 keeps them all).", _whole(0, 3650)),
+    Setting("STAFF_PAGES_AT_ONCE", 1, "Staff pages (/staff/, /preview/) answered at once across all workers; more get 503 at once, so calls keep their workers.", _whole(1, 16)),
     Setting("STAFF_USER", None, "User name for the staff pages (HTTP Basic). Unset: the pages are off, except in development mode.", _text),
     Setting("STAFF_PASSWORD", None, f"Password for the staff pages, at least {MIN_PASSWORD_LENGTH} characters; set it in the environment only.", _staff_password, secret=True),
     Setting("STAFF_PASSWORD_HASH", None, "The staff password as a hash from `ivr staff-password`, instead of IVR_STAFF_PASSWORD.", _password_hash, secret=True),

@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from ivr.line.running import Line
     from ivr.ops.contentwatch import ContentWatch
     from ivr.staff import Login
+    from ivr.stats.gate import StaffGate
     from ivr.stats.recorder import Recorder
     from ivr.stats.store import Store
     from ivr.webhook.endpoint import Webhook
@@ -37,6 +38,8 @@ class AppState:
     observers: list[Observer]
     content_watch: ContentWatch
     webhook: Webhook
+    # How many staff pages may run at once across the line's workers.
+    gate: StaffGate
     # The staff login, or None when the staff pages have none (off, or open in development mode).
     login: Login | None = None
     # The preview's twin of this app, built on its first call.

@@ -89,7 +89,7 @@ def test_a_rebuild_under_a_running_line_never_leaves_a_call_without_its_file(tmp
             assert old in [say.text for say in root.iter("Say")]
             assert all(status(line.base + url) == 200 for url in played)
         report = health(line)
-        assert report["status"] == "ok"
+        assert report["status"] == "ok", report
         assert (report["audio"]["stale"], report["audio"]["files_missing"]) == (1, [])
 
         # A file deleted by hand is a 404, never a 500, and the health check names it.

@@ -44,6 +44,7 @@ class Library:
         # a file a moment before a rebuild may still fetch it, and builds keep such files for a while.
         self.files: dict[str, AudioFile] = {}
         self._texts: dict[str, str] = {}
+        self._named: dict[str, Entry] = {}
         self.stamp = stamp
         self._use(entries)
         # Filled in by log_status at start-up: fresh, stale and missing prompts, e.g. for a health check.
@@ -71,11 +72,13 @@ class Library:
 
     def missing_files(self) -> list[str]:
         """Name the current manifest's files that are no longer on disk (someone deleted them)."""
-        entries = self.entries.values()
-        return sorted(entry.file for entry in entries if not manifest.present(self.folder, entry))
+        # Every file the manifest names, played or not: one found missing at loading is missing still.
+        named = self._named.values()
+        return sorted(entry.file for entry in named if not manifest.present(self.folder, entry))
 
     def _use(self, entries: Mapping[str, Entry]) -> None:
         """Take a manifest's entries whose files are there; keep serving the files named before."""
+        self._named = dict(entries)
         self.entries = {key: entry for key, entry in entries.items() if manifest.present(self.folder, entry)}
         named = {entry.file: _audio_file(self.folder, entry) for entry in self.entries.values()}
         self.files = self.files | named

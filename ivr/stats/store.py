@@ -187,14 +187,20 @@ class Store:
         with engine.begin() as connection:
             self._insert(connection, rows)
 
-    def rows(self, since: datetime | None = None, until: datetime | None = None) -> list[Row]:
-        """Return the events with since <= at < until (aware datetimes), oldest first."""
+    def rows(
+        self, since: datetime | None = None, until: datetime | None = None, seconds: float | None = None
+    ) -> list[Row]:
+        """Return the events with since <= at < until (aware datetimes), oldest first.
+
+        With `seconds`, the database stops the query after that long (SQLAlchemy's OperationalError), so a
+        staff page can never hold a worker for long.
+        """
         query = select(call_events).order_by(call_events.c.at, call_events.c.id)
         if since is not None:
             query = query.where(call_events.c.at >= to_utc_naive(since))
         if until is not None:
             query = query.where(call_events.c.at < to_utc_naive(until))
-        with self.engine.connect() as connection:
+        with self.engine.begin() as connection, _time_limit(connection, seconds):
             return [_row(mapping) for mapping in connection.execute(query).mappings()]
 
     def count(self) -> int:
@@ -282,6 +288,26 @@ def _time_converter(convert: Callable[[Any], Any] | None) -> Callable[[datetime]
 
 def _iso_text(at: datetime) -> str:
     return at.isoformat(" ", "microseconds")
+
+
+@contextlib.contextmanager
+def _time_limit(connection: Connection, seconds: float | None) -> Iterator[None]:
+    """Stop the statements after `seconds`: PostgreSQL's statement_timeout, SQLite's interrupt."""
+    if seconds is None:
+        yield
+        return
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql(f"SET LOCAL statement_timeout = {int(seconds * 1000)}")
+        yield
+        return
+    raw = connection.connection.driver_connection
+    deadline = time.monotonic() + seconds
+    # SQLite calls this every so many steps of its virtual machine; a true answer interrupts the statement.
+    raw.set_progress_handler(lambda: time.monotonic() > deadline, 10_000)  # type: ignore[union-attr]
+    try:
+        yield
+    finally:
+        raw.set_progress_handler(None, 0)  # type: ignore[union-attr]
 
 
 def _row(mapping: Any) -> Row:

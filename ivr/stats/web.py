@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import logging
-from datetime import date
+from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, Response, render_template, request
+from flask import Blueprint, Response, render_template, request, url_for
 from sqlalchemy.exc import SQLAlchemyError
 
 from ivr import state
 from ivr.line import moments
+from ivr.line.clock import system_clock
 from ivr.line.running import Line
 from ivr.staff import staff_only
-from ivr.stats import charts, report
+from ivr.stats import charts, gate, report
 
 bp = Blueprint("staff_stats", __name__, url_prefix="/staff", template_folder="templates")
 log = logging.getLogger(__name__)
@@ -39,7 +40,7 @@ def stats_page() -> Response:
         html = _render_refusal(str(refused), line)
         return Response(html, 400, content_type="text/html; charset=utf-8", headers=SECURITY_HEADERS)
     try:
-        rows = store.rows(*period.bounds())
+        rows = store.rows(*period.bounds(), seconds=gate.QUERY_SECONDS)
     except (SQLAlchemyError, OSError):  # the database is down, or its folder cannot be made
         log.exception("statistics: could not read the call events")
         return Response(
@@ -49,8 +50,41 @@ def stats_page() -> Response:
     return Response(html, content_type="text/html; charset=utf-8", headers=SECURITY_HEADERS)
 
 
+# What the page shows when the address names no period: the last 30 days, today included.
+DEFAULT_DAYS = 30
+
+
+def periods(today: date) -> list[tuple[str, str]]:
+    """The periods staff pick most, as (Danish label, address) for the links above the form."""
+    month = today.replace(day=1)
+    last_month = (month - timedelta(days=1)).replace(day=1)
+
+    def span(since: date, until: date) -> str:
+        return url_for("staff_stats.stats_page", since=since.isoformat(), until=until.isoformat())
+
+    return [
+        (f"Sidste {DEFAULT_DAYS} dage", url_for("staff_stats.stats_page")),
+        ("Denne måned", span(month, today)),
+        ("Sidste måned", span(last_month, month - timedelta(days=1))),
+        ("I år", span(today.replace(month=1, day=1), today)),
+        ("Alt", url_for("staff_stats.stats_page", period="alt")),
+    ]
+
+
+def _today(zone: ZoneInfo) -> date:
+    return system_clock().astimezone(zone).date()
+
+
 def _period(zone: ZoneInfo) -> report.Period:
-    """Read since/until from the address (empty means not given), or raise PeriodError saying why."""
+    """Read since/until from the address (empty means not given), or raise PeriodError saying why.
+
+    No period at all means the last DEFAULT_DAYS days; `period=alt` means everything kept.
+    """
+    if request.args.get("period") == "alt":
+        return report.Period(None, None, zone)
+    if not request.args.get("since") and not request.args.get("until"):
+        today = _today(zone)
+        return report.Period(today - timedelta(days=DEFAULT_DAYS - 1), today, zone)
     days: dict[str, date | None] = {}
     for name, label in FIELDS.items():
         text = request.args.get(name, "")
@@ -76,6 +110,7 @@ def _render_refusal(message: str, line: Line) -> str:
         since=request.args.get("since", ""),
         until=request.args.get("until", ""),
         hours=line.content.hours,
+        periods=periods(_today(line.content.hours.timezone)),
     )
 
 
@@ -96,4 +131,5 @@ def _render(result: report.Report, line: Line) -> str:
         dials=charts.bar_chart([(report.label(name), n) for name, n in result.dials.items()]),
         endings=[(report.ending_words(name, titles), n) for name, n in result.endings.items()],
         label=report.label,
+        periods=periods(_today(line.content.hours.timezone)),
     )

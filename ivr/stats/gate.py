@@ -1,0 +1,86 @@
+"""Staff pages never take the call workers: a few at a time across every worker, the rest told "busy" at once.
+
+Every gunicorn worker answers calls and staff pages alike. A statistics page over a year of calls can take
+seconds; eight of them at once would hold every worker while Twilio waits for a call's next step. The gate
+lets at most `slots` staff requests run at once across all the workers of a line (one lock file per slot,
+taken with a non-blocking `flock`, which the kernel releases even if a worker dies); any more get 503 at once.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import logging
+import os
+import tempfile
+from pathlib import Path
+
+from flask import Response, g, request
+
+from ivr import state
+
+log = logging.getLogger(__name__)
+
+
+class StaffGate:
+    """A cross-process semaphore of lock files: `enter` takes a free slot or says there is none."""
+
+    def __init__(self, folder: Path, slots: int) -> None:
+        self.folder = folder
+        self.slots = slots
+
+    @classmethod
+    def for_line(cls, database_url: str, slots: int) -> StaffGate:
+        """The gate every worker of one line shares: named after the line's statistics database."""
+        name = hashlib.sha256(database_url.encode("utf-8")).hexdigest()[:16]
+        base = Path("/dev/shm") if Path("/dev/shm").is_dir() else Path(tempfile.gettempdir())
+        return cls(base / f"rodblokade-linjen-staff-{name}", slots)
+
+    def enter(self) -> int | None:
+        """Take a free slot and return its file descriptor, or None when every slot is taken."""
+        self.folder.mkdir(mode=0o700, exist_ok=True)
+        for slot in range(self.slots):
+            handle = os.open(self.folder / f"slot-{slot}.lock", os.O_RDWR | os.O_CREAT, 0o600)
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                os.close(handle)
+                continue
+            return handle
+        return None
+
+    @staticmethod
+    def leave(handle: int) -> None:
+        """Give the slot back."""
+        try:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+        finally:
+            os.close(handle)
+
+
+# The paths whose requests go through the gate: the staff pages and the preview.
+GATED = ("/staff/", "/preview/")
+# How long a staff query may run before it is stopped: the page then says "try again" (503).
+QUERY_SECONDS = 10.0
+
+
+def guard() -> Response | None:
+    """Before a staff request: take a slot, or answer 503 at once when every slot is busy."""
+    if not request.path.startswith(GATED):
+        return None
+    handle = state.current().gate.enter()
+    if handle is None:
+        log.warning("staff pages busy: %s refused with 503", request.path)
+        return Response(BUSY, 503, {"Retry-After": "5", "Cache-Control": "no-store"}, mimetype="text/plain")
+    g.ivr_staff_slot = handle
+    return None
+
+
+def release(error: BaseException | None = None) -> None:
+    """After a staff request, whatever happened: give its slot back."""
+    handle = g.pop("ivr_staff_slot", None)
+    if handle is not None:
+        StaffGate.leave(handle)
+
+
+BUSY = "Personalets sider har travlt lige nu. Prøv igen om et øjeblik.\n"

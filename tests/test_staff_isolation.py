@@ -1,0 +1,182 @@
+"""Staff pages never take the calls' workers: a gate across workers, a time limit, a default period."""
+
+from __future__ import annotations
+
+import base64
+import re
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import pytest
+from flask import Flask
+from sqlalchemy.exc import OperationalError
+from twilio.request_validator import RequestValidator
+
+from ivr import create_app, state
+from ivr.line.events import CallEvent
+from ivr.stats.gate import StaffGate
+from ivr.stats.store import Store, as_row
+from tests.support import CALL, TOKEN, live_line
+
+USER, PASSWORD = "personale", "rigtig-hemmelig"
+AUTH = {"Authorization": "Basic " + base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode()}
+
+
+def calls(store: Store, count: int, start: datetime, spread: timedelta) -> None:
+    """Store `count` calls of three steps each, evenly over `spread` from `start`."""
+    rows = []
+    for n in range(count):
+        at, call = start + spread * n / max(count, 1), f"{n:016x}"
+        rows += [
+            as_row(CallEvent(call, at, "voice.welcome", "welcome", "main", None)),
+            as_row(CallEvent(call, at + timedelta(seconds=20), "voice.key", "section", "2", "2")),
+            as_row(CallEvent(call, at + timedelta(seconds=60), "voice.key", "main_menu", "main", "#")),
+        ]
+        if len(rows) >= 30_000:
+            store.add(rows)
+            rows = []
+    store.add(rows)
+
+
+@pytest.fixture
+def staff_app(config: dict[str, Any]) -> Flask:
+    return create_app({**config, "STAFF_USER": USER, "STAFF_PASSWORD": PASSWORD})
+
+
+def test_a_gate_of_one_slot_lets_one_in_until_it_leaves(tmp_path: Path) -> None:
+    gate = StaffGate(tmp_path / "gate", 1)
+    first = gate.enter()
+    assert first is not None
+    assert gate.enter() is None
+    StaffGate.leave(first)
+    second = gate.enter()
+    assert second is not None
+    StaffGate.leave(second)
+
+
+def test_the_gate_is_shared_by_processes(tmp_path: Path) -> None:
+    gate = StaffGate(tmp_path / "gate", 1)
+    holder = "from pathlib import Path; from ivr.stats.gate import StaffGate; import sys, time\n"
+    holder += (
+        f"h = StaffGate(Path({str(tmp_path / 'gate')!r}), 1).enter(); print(h is not None, flush=True)\n"
+    )
+    holder += "time.sleep(30)"
+    process = subprocess.Popen([sys.executable, "-c", holder], stdout=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout is not None
+        assert process.stdout.readline().strip() == "True"
+        assert gate.enter() is None  # another process holds the only slot
+    finally:
+        process.kill()
+        process.wait()
+        if process.stdout:
+            process.stdout.close()
+    handle = gate.enter()  # the kernel released the dead process's lock
+    assert handle is not None
+    StaffGate.leave(handle)
+
+
+def test_a_staff_page_with_every_slot_taken_is_busy_at_once(staff_app: Flask) -> None:
+    gate = state.of(staff_app).gate
+    held = gate.enter()
+    assert held is not None
+    try:
+        client = staff_app.test_client()
+        started = time.monotonic()
+        response = client.get("/staff/stats", headers=AUTH)
+        assert time.monotonic() - started < 0.5
+        assert response.status_code == 503
+        assert response.headers["Retry-After"] == "5"
+        assert "travlt" in response.get_data(as_text=True)
+        assert client.post("/preview/call", json={"keys": []}, headers=AUTH).status_code == 503
+        # The calls themselves never wait for a slot.
+        assert client.get("/healthz").status_code == 200
+    finally:
+        StaffGate.leave(held)
+    assert staff_app.test_client().get("/staff/stats", headers=AUTH).status_code == 200
+
+
+def test_a_slow_staff_query_is_stopped(config: dict[str, Any]) -> None:
+    store = Store(config["DATABASE_URL"])
+    calls(store, 20_000, datetime(2026, 1, 1, tzinfo=UTC), timedelta(days=300))
+    with pytest.raises(OperationalError):
+        store.rows(seconds=0.0)
+    assert len(store.rows(seconds=30)) == 60_000
+    store.dispose()
+
+
+def test_the_page_opens_on_the_last_thirty_days_with_links_for_other_periods(staff_app: Flask) -> None:
+    store = state.of(staff_app).store
+    now = datetime.now(UTC)
+    calls(store, 1, now - timedelta(days=10), timedelta(0))
+    calls(store, 1, now - timedelta(days=90), timedelta(0))
+    client = staff_app.test_client()
+    html = client.get("/staff/stats", headers=AUTH).get_data(as_text=True)
+    assert re.search(r'id="calls"><strong>1</strong>', html)
+    everything = client.get("/staff/stats?period=alt", headers=AUTH).get_data(as_text=True)
+    assert re.search(r'id="calls"><strong>2</strong>', everything)
+    nav = html[html.index('aria-label="Perioder"') :].split("</nav>", 1)[0]
+    labels = re.findall(r">([^<]+)</a>", nav)
+    assert labels == ["Sidste 30 dage", "Denne måned", "Sidste måned", "I år", "Alt"]
+    for href in re.findall(r'href="([^"]+)"', nav):
+        assert client.get(href.replace("&amp;", "&"), headers=AUTH).status_code == 200
+
+
+@pytest.mark.slow
+def test_calls_are_answered_under_a_second_while_eight_staff_pages_load(tmp_path: Path) -> None:
+    store = Store(f"sqlite:///{tmp_path / 'stats.sqlite'}")
+    calls(store, 70_000, datetime.now(UTC) - timedelta(days=360), timedelta(days=359))
+    store.dispose()
+    env = {
+        "TWILIO_AUTH_TOKEN": TOKEN,
+        "IVR_WORKERS": "3",
+        "IVR_STAFF_USER": USER,
+        "IVR_STAFF_PASSWORD": PASSWORD,
+    }
+    with live_line(tmp_path, **env) as line:
+        statuses: list[int] = []
+        stop = threading.Event()
+
+        def staff() -> None:
+            while not stop.is_set():
+                request = urllib.request.Request(line.base + "/staff/stats?period=alt", headers=AUTH)
+                try:
+                    with urllib.request.urlopen(request, timeout=30) as answer:
+                        statuses.append(answer.status)
+                except urllib.error.HTTPError as error:
+                    statuses.append(error.code)
+                    stop.wait(0.2)
+
+        pages = [threading.Thread(target=staff, daemon=True) for _ in range(8)]
+        for page in pages:
+            page.start()
+        took = []
+        try:
+            deadline = time.monotonic() + 8
+            while time.monotonic() < deadline:
+                url = line.base + "/voice/key?menu=main&tries=0"
+                form = {**CALL, "Digits": "2"}
+                signature = RequestValidator(TOKEN).compute_signature(url, form)
+                request = urllib.request.Request(
+                    url, urlencode(form).encode(), {"X-Twilio-Signature": signature}
+                )
+                started = time.monotonic()
+                with urllib.request.urlopen(request, timeout=15) as answer:
+                    assert answer.status == 200
+                took.append(time.monotonic() - started)
+                time.sleep(0.2)
+        finally:
+            stop.set()
+            for page in pages:
+                page.join(timeout=40)
+    assert 200 in statuses  # staff pages were answered, one at a time
+    assert 503 in statuses  # and the others told to wait, at once
+    assert max(took) < 1.0, f"slowest call step while staff pages loaded: {max(took):.2f} s"
