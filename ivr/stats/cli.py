@@ -90,7 +90,7 @@ def stats(
 
 def _report(store: Store, period: report.Period, as_json: bool, content: Content) -> None:
     """Print the report of the period."""
-    result = report.build(store.rows(*period.bounds()), period)
+    result = store.report(period)
     if as_json:
         click.echo(json.dumps(result.as_json(), ensure_ascii=False, indent=2))
     else:

@@ -6,13 +6,15 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from ivr.line import moments
 from ivr.line.flow import DIAL_FAILURES, MAIN, Event
 from ivr.line.spoken import WEEKDAYS
-from ivr.stats.store import Row
+
+if TYPE_CHECKING:
+    from ivr.stats.store import Row
 
 # How staff read each event; a test checks that every event the flow can produce has its words here.
 EVENT_LABELS: dict[str, str] = {

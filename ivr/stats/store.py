@@ -37,6 +37,9 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from ivr.line.events import CallEvent
 from ivr.line.keypad import KEYPAD
+from ivr.stats import rollup
+from ivr.stats.report import Period, Report
+from ivr.stats.report import build as build_report
 
 log = logging.getLogger(__name__)
 DEFAULT_FILE = "ivr-stats.sqlite"
@@ -61,6 +64,8 @@ call_events = Table(
     Column("menu", String(16), nullable=False),
     Column("key", String(1)),
 )
+# Counts kept as events are written (ivr/stats/rollup.py), so reports never read every event.
+call_hours, call_last = rollup.tables(metadata)
 # Failed staff logins, for the throttle every worker shares (ivr/staff.py): a keyed hash of the client's
 # address and when; never the address itself, the user name typed or the password.
 login_failures = Table(
@@ -186,6 +191,7 @@ class Store:
         assert self._insert is not None  # set with the engine
         with engine.begin() as connection:
             self._insert(connection, rows)
+            rollup.add(connection, call_hours, call_last, rows)
 
     def rows(
         self, since: datetime | None = None, until: datetime | None = None, seconds: float | None = None
@@ -209,10 +215,22 @@ class Store:
             return int(connection.execute(select(func.count()).select_from(call_events)).scalar_one())
 
     def prune(self, before: datetime) -> int:
-        """Delete every event older than `before`; return how many were deleted."""
+        """Delete every event before the hour `before` falls in (the counts go by the hour); say how many."""
+        cutoff = rollup.hour_of(to_utc_naive(before))
         with self.engine.begin() as connection:
-            result = connection.execute(delete(call_events).where(call_events.c.at < to_utc_naive(before)))
+            result = connection.execute(delete(call_events).where(call_events.c.at < cutoff))
+            rollup.prune(connection, call_hours, call_last, cutoff)
             return int(result.rowcount)
+
+    def summary(self, period: Period, seconds: float | None = None) -> Report | None:
+        """The period's report from the counts kept as events were written (None: count the rows instead)."""
+        with self.engine.begin() as connection, _time_limit(connection, seconds):
+            return rollup.build(connection, call_events, call_hours, call_last, period)
+
+    def report(self, period: Period, seconds: float | None = None) -> Report:
+        """The period's report: from the counts kept, or where they cannot tell, from the rows."""
+        summary = self.summary(period, seconds)
+        return summary if summary is not None else build_report(self.rows(*period.bounds(), seconds), period)
 
     def login_failures(self, client: str, since: datetime) -> list[datetime]:
         """Return the times (aware UTC) of a client's failed staff logins since `since`, oldest first."""
@@ -389,12 +407,26 @@ def create_schema(engine: Engine, attempts: int = 5) -> None:
     for attempt in range(attempts):
         try:
             metadata.create_all(engine, checkfirst=True)
+            _backfill(engine)
             return
         except SQLAlchemyError:
             if attempt == attempts - 1:
                 raise
             # Another process created the table between our check and our CREATE: look again.
             time.sleep(0.1 * (attempt + 1))
+
+
+def _backfill(engine: Engine) -> None:
+    """Count the events of a database from before the roll-ups existed into them, once, in one transaction."""
+    with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            # Workers starting together: one fills, the others wait and then find it filled.
+            connection.exec_driver_sql("LOCK TABLE call_hours IN EXCLUSIVE MODE")
+        else:
+            # Take SQLite's write lock now, so a second worker waits rather than counting everything again.
+            connection.exec_driver_sql("DELETE FROM call_hours WHERE 0")
+        if rollup.backfill(connection, call_events, call_hours, call_last):
+            log.info("statistics: counted the stored events into the roll-up tables")
 
 
 def drop_schema(engine: Engine) -> None:

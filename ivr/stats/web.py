@@ -40,13 +40,13 @@ def stats_page() -> Response:
         html = _render_refusal(str(refused), line)
         return Response(html, 400, content_type="text/html; charset=utf-8", headers=SECURITY_HEADERS)
     try:
-        rows = store.rows(*period.bounds(), seconds=gate.QUERY_SECONDS)
+        result = store.report(period, seconds=gate.QUERY_SECONDS)
     except (SQLAlchemyError, OSError):  # the database is down, or its folder cannot be made
         log.exception("statistics: could not read the call events")
         return Response(
             "Statistikken kan ikke læses lige nu. Prøv igen senere.\n", 503, headers=SECURITY_HEADERS
         )
-    html = _render(report.build(rows, period), line)
+    html = _render(result, line)
     return Response(html, content_type="text/html; charset=utf-8", headers=SECURITY_HEADERS)
 
 

@@ -1,0 +1,129 @@
+"""The counts kept as events are written give exactly what counting the rows gives, SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import delete
+
+from ivr.line.events import CallEvent
+from ivr.line.flow import Event
+from ivr.stats import report
+from ivr.stats.store import Store, as_row, call_hours, call_last, create_schema
+
+CPH = ZoneInfo("Europe/Copenhagen")
+# Around the moments that make counting by hour hard: the summer-time changes and local midnights.
+EDGES = [
+    datetime(2026, 3, 29, 0, 30, tzinfo=UTC),  # 01:30 → 03:30 in Copenhagen (an hour that does not exist)
+    datetime(2026, 10, 25, 0, 30, tzinfo=UTC),  # 02:30 twice
+    datetime(2026, 6, 30, 21, 50, tzinfo=UTC),  # ten minutes before midnight in Copenhagen
+    datetime(2026, 12, 31, 22, 55, tzinfo=UTC),  # New Year's Eve
+]
+STEPS = [
+    ("voice.key", Event.SECTION, "3", "3"),
+    ("voice.key", Event.SECTION, "1", "1"),
+    ("voice.key", Event.REPEAT, "3", "*"),
+    ("voice.key", Event.REPEAT, "main", "*"),
+    ("voice.key", Event.MAIN_MENU, "main", "#"),
+    ("voice.key", Event.INVALID, "2", "9"),
+    ("voice.key", Event.SILENCE, "main", None),
+    ("voice.key", Event.SILENCE_GOODBYE, "main", None),
+    ("voice.key", Event.TRANSFER_CLOSED, "main", "0"),
+    ("voice.key", Event.TRANSFER_OPEN, "main", "0"),
+    ("voice.dial", Event.DIAL_BUSY, "main", None),
+    ("voice.dial", Event.DIAL_COMPLETED, "main", None),
+    ("voice.fallback", Event.ERROR, "main", None),
+]
+
+
+def random_calls(rng: random.Random, count: int) -> list[CallEvent]:
+    """Calls of one to eight steps, seconds to hours apart, many near an edge; some steps share a moment."""
+    events = []
+    for n in range(count):
+        base = rng.choice(EDGES) if rng.random() < 0.5 else datetime(2026, 1, 1, tzinfo=UTC)
+        at = base + timedelta(minutes=rng.randrange(-90, 90) if base in EDGES else rng.randrange(0, 525_600))
+        call = f"{n:08x}{rng.getrandbits(32):08x}"
+        events.append(CallEvent(call, at, "voice.welcome", Event.WELCOME, "main", None))
+        for _ in range(rng.randrange(0, 8)):
+            at += timedelta(seconds=rng.choice([0, 5, 40, 600, 7200]))  # 0: two steps at the same moment
+            route, event, menu, key = rng.choice(STEPS)
+            events.append(CallEvent(call, at, route, event, menu, key))
+    return events
+
+
+def periods(rng: random.Random) -> Iterator[report.Period]:
+    """Everything, open-ended, one day, a month, and random spans, some ending on an edge."""
+    yield report.Period(None, None, CPH)
+    yield report.Period(date(2026, 3, 29), None, CPH)
+    yield report.Period(None, date(2026, 10, 25), CPH)
+    yield report.Period(date(2026, 6, 30), date(2026, 6, 30), CPH)
+    yield report.Period(date(2026, 12, 1), date(2026, 12, 31), CPH)
+    for _ in range(6):
+        since = date(2026, 1, 1) + timedelta(days=rng.randrange(0, 365))
+        yield report.Period(since, since + timedelta(days=rng.randrange(0, 60)), CPH)
+
+
+def stored(store: Store, events: list[CallEvent], rng: random.Random) -> None:
+    """Write the events as writers would: in order, in batches of random sizes (a call across several)."""
+    rows = [as_row(event) for event in events]
+    rows.sort(key=lambda row: row.at)  # the writer stores what calls made, roughly in time order
+    while rows:
+        size = rng.randrange(1, 400)
+        store.add(rows[:size])
+        rows = rows[size:]
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_the_counts_kept_equal_counting_every_row(database_url: str, seed: int) -> None:
+    rng = random.Random(seed)
+    store = Store(database_url)
+    try:
+        stored(store, random_calls(rng, 400), rng)
+        for period in periods(rng):
+            expected = report.build(store.rows(*period.bounds()), period)
+            assert store.summary(period) == expected, period
+    finally:
+        store.dispose()
+
+
+def test_pruning_keeps_the_counts_equal(database_url: str) -> None:
+    rng = random.Random(9)
+    store = Store(database_url)
+    try:
+        stored(store, random_calls(rng, 300), rng)
+        store.prune(datetime(2026, 7, 1, 12, 30, tzinfo=UTC))
+        for period in periods(rng):
+            assert store.summary(period) == report.build(store.rows(*period.bounds()), period), period
+    finally:
+        store.dispose()
+
+
+def test_a_database_from_before_the_counts_is_counted_once(database_url: str) -> None:
+    rng = random.Random(4)
+    store = Store(database_url)
+    try:
+        stored(store, random_calls(rng, 200), rng)
+        with store.engine.begin() as connection:  # as a database written before the roll-ups existed
+            connection.execute(delete(call_hours))
+            connection.execute(delete(call_last))
+        create_schema(store.engine)  # what each worker does when it first connects
+        create_schema(store.engine)  # and a second worker: nothing is counted twice
+        period = report.Period(None, None, CPH)
+        assert store.summary(period) == report.build(store.rows(), period)
+    finally:
+        store.dispose()
+
+
+def test_a_zone_off_the_whole_hours_is_counted_from_the_rows(database_url: str) -> None:
+    store = Store(database_url)
+    try:
+        stored(store, random_calls(random.Random(5), 50), random.Random(5))
+        india = report.Period(date(2026, 3, 1), date(2026, 3, 31), ZoneInfo("Asia/Kolkata"))
+        assert store.summary(india) is None
+        assert store.report(india) == report.build(store.rows(*india.bounds()), india)
+    finally:
+        store.dispose()
