@@ -52,3 +52,4 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.instructions
 	$(BIN)/python -m bench.memory
 	$(BIN)/python -m bench.prompts
+	$(BIN)/python -m bench.stats

@@ -10,20 +10,24 @@ from typing import Any
 
 import click
 
-from ivr.audio.cli import AUDIO_OPTION, AUDIO_WORDS, audio_rows, build_audio, source
 from ivr.cli_errors import Commands
-from ivr.cli_options import CONTENT_OPTION, configured_content
+from ivr.cli_options import AUDIO_OPTION, CONTENT_OPTION, configured_content
 from ivr.line import spoken
 from ivr.line.moments import option_moment
 from ivr.line.schedule import Schedule
-from ivr.ops.server import serve
-from ivr.staff import staff_password
-from ivr.stats.cli import stats
-from ivr.tryout.call_cli import call
-from ivr.tryout.graph import graph_command
+
+# The commands kept in their own modules, imported only when run.
+LAZY = {
+    "build-audio": "ivr.audio.cli:build_audio",
+    "call": "ivr.tryout.call_cli:call",
+    "graph": "ivr.tryout.graph:graph_command",
+    "serve": "ivr.ops.server:serve",
+    "staff-password": "ivr.staff:staff_password",
+    "stats": "ivr.stats.cli:stats",
+}
 
 
-@click.group(cls=Commands, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=Commands, lazy=LAZY, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="rodblokade-linjen", prog_name="ivr")
 def main() -> None:
     """Rodblokade-linjen: the clinic's telephone information line."""
@@ -46,6 +50,8 @@ def check(content_path: Path | None) -> None:
 def prompts(content_path: Path | None, audio_dir: Path | None, as_json: bool) -> None:
     """Print every prompt and whether its built audio is fresh, stale or missing."""
     content = configured_content(content_path)
+    from ivr.audio.cli import audio_rows  # noqa: PLC0415  (the audio pipeline is slow to import)
+
     rows = audio_rows(content.all_prompts(), audio_dir)
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
@@ -56,6 +62,8 @@ def prompts(content_path: Path | None, audio_dir: Path | None, as_json: bool) ->
 
 def prompt_audio(row: Mapping[str, Any]) -> str:
     """Describe a prompt's audio for staff, in Danish: played from which file and voice, or read aloud."""
+    from ivr.audio.cli import AUDIO_WORDS, source  # noqa: PLC0415  (as in prompts)
+
     if row["audio"] != "fresh":
         why = "lydfilen er lavet til en ældre tekst" if row["audio"] == "stale" else "ingen lydfil"
         return f"{AUDIO_WORDS[row['audio']]} ({why}; læses op med Twilios stemme)"
@@ -90,11 +98,3 @@ def hours(content_path: Path | None, at_text: str | None, as_json: bool) -> None
     )
     click.echo(f"{local:%Y-%m-%d %H:%M %Z}: {state}")
     click.echo(f"næste åbning: {opening:%Y-%m-%d %H:%M %Z} ({spoken.next_opening(opening, local.date())})")
-
-
-main.add_command(call)
-main.add_command(graph_command)
-main.add_command(stats)
-main.add_command(build_audio)
-main.add_command(serve)
-main.add_command(staff_password)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import traceback
+from importlib import import_module
 from typing import Any
 
 import click
@@ -45,7 +46,26 @@ def describe(error: BaseException) -> str:
 
 
 class Commands(click.Group):
-    """The `ivr` group: any error escaping a command becomes one line (exit 2), never a traceback."""
+    """The `ivr` group: commands imported when used, and any error escaping one becomes one line (exit 2).
+
+    `lazy` maps a command's name to "module:attribute", so `ivr stats` never imports the audio pipeline and
+    each command starts sooner (figures in docs/performance.md).
+    """
+
+    def __init__(self, *args: Any, lazy: dict[str, str] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lazy = dict(lazy or {})
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        """Every command, the ones not yet imported too."""
+        return sorted({*super().list_commands(ctx), *self.lazy})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        """Import a command on first use."""
+        if cmd_name in self.lazy and cmd_name not in self.commands:
+            module, _, attribute = self.lazy[cmd_name].partition(":")
+            self.add_command(getattr(import_module(module), attribute), cmd_name)
+        return super().get_command(ctx, cmd_name)
 
     def invoke(self, ctx: click.Context) -> Any:
         """Run the command; turn anything it raises, other than click's own endings, into one line."""

@@ -40,3 +40,12 @@ def configured_content(content_path: Path | None, *, every_problem: bool = False
         if every_problem:
             raise click.ClickException(str(error)) from None
         raise Stop(one_line(error)) from None
+
+
+AUDIO_OPTION = click.option(
+    "--audio",
+    "audio_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    envvar="IVR_AUDIO_DIR",
+    help="Audio folder (default: IVR_AUDIO_DIR, else audio/ in the working directory).",
+)

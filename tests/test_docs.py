@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import click
 import pytest
 
 from ivr.cli import main
@@ -22,6 +23,6 @@ def test_each_setting_is_declared_once() -> None:
     assert sorted(names) == sorted(set(names))
 
 
-@pytest.mark.parametrize("command", sorted(main.commands))
+@pytest.mark.parametrize("command", main.list_commands(click.Context(main)))
 def test_every_cli_command_is_mentioned(command: str) -> None:
     assert f"ivr {command}" in README

@@ -19,15 +19,6 @@ from ivr.audio.processing import Output
 from ivr.cli_options import CONTENT_OPTION, configured_content
 from ivr.line.content import Prompt
 
-AUDIO_OPTION = click.option(
-    "--audio",
-    "audio_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    envvar="IVR_AUDIO_DIR",
-    help="Audio folder (default: IVR_AUDIO_DIR, else audio/ in the working directory).",
-)
-
-
 # How staff read each outcome and voice (their screens are in Danish).
 OUTCOMES: dict[Outcome, str] = {"built": "bygget", "unchanged": "uændret", "failed": "fejlede"}
 AUDIO_WORDS = {"fresh": "aktuel", "stale": "forældet", "missing": "mangler"}

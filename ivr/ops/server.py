@@ -14,8 +14,8 @@ from flask import Flask
 from gunicorn.app.base import BaseApplication
 from gunicorn.glogging import Logger
 
-from ivr import create_app, settings
-from ivr.cli_errors import one_line
+from ivr import create_app, settings, state
+from ivr.cli_errors import describe, one_line
 from ivr.line.content import ContentError
 from ivr.ops import gunicorn_conf
 from ivr.settings import ConfigError
@@ -101,4 +101,13 @@ def serve(bind: str | None) -> None:
     if problem is not None:
         click.echo(f"ivr serve: cannot start: {problem}", err=True)
         sys.exit(2)
+    # The statistics' tables made (and a database from before the roll-ups counted into them) once, here,
+    # before the workers start; a database that cannot be reached is only logged: calls go on without it.
+    store = state.of(app).store
+    try:
+        store.open()
+    except Exception as error:
+        logging.getLogger(__name__).error("statistics: the database cannot be opened: %s", describe(error))
+    finally:
+        store.dispose()
     LineServer(app, server_options(app.config)).run()
