@@ -97,6 +97,10 @@ def test_a_staff_page_with_every_slot_taken_is_busy_at_once(staff_app: Flask) ->
         assert response.headers["Retry-After"] == "5"
         assert "travlt" in response.get_data(as_text=True)
         assert client.post("/preview/call", json={"keys": []}, headers=AUTH).status_code == 503
+        # The page's own files are fetched alongside the page: never made to wait.
+        script = client.get("/preview/static/preview.js", headers=AUTH)
+        assert script.status_code == 200
+        script.close()
         # The calls themselves never wait for a slot.
         assert client.get("/healthz").status_code == 200
     finally:

@@ -66,7 +66,8 @@ QUERY_SECONDS = 10.0
 
 def guard() -> Response | None:
     """Before a staff request: take a slot, or answer 503 at once when every slot is busy."""
-    if not request.path.startswith(GATED):
+    # A page's own script and stylesheet are files, fetched alongside it: never made to wait.
+    if not request.path.startswith(GATED) or (request.endpoint or "").endswith(".static"):
         return None
     handle = state.current().gate.enter()
     if handle is None:
