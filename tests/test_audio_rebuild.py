@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import time
@@ -18,6 +19,7 @@ from twilio.request_validator import RequestValidator
 
 from ivr import create_app
 from ivr.line.content import default_path
+from tests.serving import serving
 from tests.support import CALL, TOKEN, LiveLine, live_line
 
 pytestmark = pytest.mark.slow
@@ -120,3 +122,35 @@ def test_the_preview_names_what_the_played_file_says_and_warns_of_a_changed_file
     assert NEW_WELCOME not in said
     assert answer["content_changed"] is True
     assert "Indholdsfilen er ændret" in client.get("/preview/").get_data(as_text=True)
+
+
+def test_in_a_browser_the_preview_after_a_rebuild_shows_what_callers_hear(
+    tmp_path: Path, config: dict[str, Any]
+) -> None:
+    from tests.browser import CHROMIUM, chromium  # noqa: PLC0415  (only this test needs a browser)
+
+    if not CHROMIUM.exists() and not os.environ.get("CI"):
+        pytest.skip("Debian's chromium is not installed")
+    from playwright.sync_api import expect  # noqa: PLC0415
+
+    content, audio = tmp_path / "content.toml", tmp_path / "audio"
+    content.write_text(default_path().read_text(encoding="utf-8"), encoding="utf-8")
+    build_audio(content, audio)
+    app = create_app({**config, "CONTENT_FILE": content, "AUDIO_DIR": audio, "DEVELOPMENT": True})
+    with serving(app) as base, chromium() as browser:
+        old = change_welcome(content)
+        build_audio(content, audio)
+        time.sleep(1.1)
+        tab = browser.new_page()
+        tab.goto(base + "/preview/")
+        expect(tab.locator("#content-changed")).to_be_visible()
+        tab.fill("#at", "2026-11-25T11:00")
+        tab.click("#start")
+        expect(tab.locator("#status")).to_contain_text("venter på en tast")
+        transcript = tab.locator("#transcript").inner_text()
+        assert old[:40] in " ".join(transcript.split())
+        assert NEW_WELCOME not in transcript
+        # Every prompt the transcript plays is served: none points at a missing file.
+        for source in tab.eval_on_selector_all("#transcript audio, audio", "els => els.map(e => e.src)"):
+            if source:
+                assert tab.request.get(source).status == 200
