@@ -418,6 +418,10 @@ def create_schema(engine: Engine, attempts: int = 5) -> None:
 
 def _backfill(engine: Engine) -> None:
     """Count the events of a database from before the roll-ups existed into them, once, in one transaction."""
+    with engine.connect() as connection:
+        # The usual case, without taking any lock: the counts are there already.
+        if connection.execute(select(call_hours.c.hour).limit(1)).first() is not None:
+            return
     with engine.begin() as connection:
         if connection.dialect.name == "postgresql":
             # Workers starting together: one fills, the others wait and then find it filled.
