@@ -33,9 +33,11 @@ log = logging.getLogger("ivr")
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """Create the line's Flask app: defaults, then IVR_* environment, then test overrides."""
-    app = Flask(__name__)
+    # The instance folder (the default statistics file) is the working directory's, as the audio folder is,
+    # never a place Flask infers from where the package is installed.
+    app = Flask(__name__, instance_path=str(settings.instance_folder()))
     app.config.from_mapping(settings.defaults())
-    app.config.from_prefixed_env(settings.PREFIX.rstrip("_"))
+    settings.read_environment(app.config)
     settings.apply_environment(app.config)
     if test_config is not None:
         app.config.from_mapping(test_config)

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
-from flask import Config
 
 from ivr import settings
 from ivr.cli_errors import Stop, one_line
@@ -19,7 +19,7 @@ CONTENT_OPTION = click.option(
 )
 
 
-def configured_settings() -> Config:
+def configured_settings() -> dict[str, Any]:
     """Read the line's IVR_* settings, or stop (exit 2) naming each bad one in one line."""
     try:
         return settings.from_environment()

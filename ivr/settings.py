@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
 import string
 from collections.abc import Callable, Mapping, MutableMapping
@@ -11,10 +13,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Config
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
-from werkzeug.security import check_password_hash
 
 PREFIX = "IVR_"
 TOKEN_VARIABLE = "TWILIO_AUTH_TOKEN"
@@ -122,6 +122,8 @@ def _werkzeug_reads(text: str) -> bool:
     if not (method and salt and digest) or not set(digest) <= set(string.hexdigits):
         # werkzeug would quietly refuse every password against such a hash.
         return False
+    from werkzeug.security import check_password_hash  # noqa: PLC0415  (only when a hash is set)
+
     try:
         check_password_hash(text, "")
     except ValueError:  # an unknown method, or parameters werkzeug cannot read
@@ -182,11 +184,30 @@ def apply_environment(config: MutableMapping[str, Any], environ: Mapping[str, st
             config[name] = environ[PREFIX + name]
 
 
-def from_environment() -> Config:
+def read_environment(config: MutableMapping[str, Any], environ: Mapping[str, str] | None = None) -> None:
+    """Take every IVR_* variable into `config` (without the prefix): JSON where it parses, else the text.
+
+    The same as Flask's `Config.from_prefixed_env`, which the app once used: kept here so that the commands
+    read the settings without importing Flask.
+    """
+    environ = os.environ if environ is None else environ
+    for variable in sorted(environ):
+        if variable.startswith(PREFIX):
+            value: Any = environ[variable]
+            with contextlib.suppress(ValueError):
+                value = json.loads(value)
+            config[variable.removeprefix(PREFIX)] = value
+
+
+def instance_folder() -> Path:
+    """The line's own folder for what it writes (the default statistics file): instance/ in the working directory."""
+    return Path.cwd() / "instance"
+
+
+def from_environment() -> dict[str, Any]:
     """Return the settings as the app reads them (defaults, then IVR_* variables), validated."""
-    config = Config(Path.cwd())
-    config.from_mapping(defaults())
-    config.from_prefixed_env(PREFIX.rstrip("_"))
+    config = defaults()
+    read_environment(config)
     apply_environment(config)
     validate(config, require_token=False)
     return config

@@ -6,8 +6,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-import holidays
-
 # How far ahead to look for an opening before deciding the hours can never open.
 SEARCH_DAYS = 400
 
@@ -61,6 +59,8 @@ class Schedule:
     def __init__(self, hours: OpeningHours) -> None:
         self.hours = hours
         # Years are added on first lookup; Store Bededag stops after 2023 inside the package.
+        import holidays  # noqa: PLC0415  (slow to import; commands that never ask about hours skip it)
+
         self._holidays = holidays.country_holidays("DK", language="da")
         # One tuple, so that threads never see a status paired with another's expiry.
         self._cached: tuple[Status, datetime] | None = None

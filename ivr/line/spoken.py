@@ -5,8 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, datetime, time
 
-from num2words import num2words
-
 WEEKDAYS = ("mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag", "søndag")
 MONTHS = (
     "januar", "februar", "marts", "april", "maj", "juni",
@@ -63,5 +61,12 @@ def phone_number(e164: str) -> str:
 def _pair(pair: str) -> str:
     """Say two digits as one number, but a leading zero digit by digit ("nul fem", "nul nul")."""
     if pair.startswith("0") or len(pair) == 1:
-        return " ".join(num2words(int(d), lang="da") for d in pair)
-    return str(num2words(int(pair), lang="da"))
+        return " ".join(_words(int(d)) for d in pair)
+    return _words(int(pair))
+
+
+def _words(number: int) -> str:
+    """A number in Danish words."""
+    from num2words import num2words  # noqa: PLC0415  (slow to import; the commands that never speak skip it)
+
+    return str(num2words(number, lang="da"))

@@ -8,8 +8,8 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import click
-from flask import Flask
 
+from ivr import settings
 from ivr.cli_errors import Stop
 from ivr.cli_options import CONTENT_OPTION, configured_content, configured_settings
 from ivr.line.content import Content
@@ -30,8 +30,7 @@ def existing(url: str) -> str:
 
 def database_url(url: str | None) -> str:
     """Return the given URL, or the default SQLite file in the line's instance folder."""
-    # Flask("ivr") finds the same instance folder as the app the line runs.
-    return url or default_url(Flask("ivr").instance_path)
+    return url or default_url(settings.instance_folder())
 
 
 @click.command()
