@@ -161,7 +161,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("WORKERS", 0, "Worker processes for `ivr serve`; 0 means two per CPU core plus one.", _whole(0, 64)),
     Setting("MAX_BODY_BYTES", 32768, "Largest request body accepted (Twilio sends about 2 KB); larger ones get 413.", _whole(1024, 1048576)),
     Setting("DEVELOPMENT", False, "Allows running without TWILIO_AUTH_TOKEN (signatures unchecked). Never in production.", _flag),
-    Setting("DATABASE_URL", None, "Call statistics database (SQLAlchemy URL, e.g. postgresql+psycopg://...). Default: a SQLite file in the instance folder.", _database_url),
+    Setting("DATABASE_URL", None, "Call statistics database (SQLAlchemy URL, e.g. postgresql+psycopg://...). Default: instance/ivr-stats.sqlite in the working directory.", _database_url),
     Setting("STATS_RETENTION_DAYS", 365, "Days call events are kept; each worker deletes older ones once a day (0 keeps them all).", _whole(0, 3650)),
     Setting("STAFF_PAGES_AT_ONCE", 1, "Staff pages (/staff/, /preview/) answered at once across all workers; more get 503 at once, so calls keep their workers.", _whole(1, 16)),
     Setting("STAFF_USER", None, "User name for the staff pages (HTTP Basic). Unset: the pages are off, except in development mode.", _text),
