@@ -176,7 +176,7 @@ def defaults() -> dict[str, Any]:
 
 
 def apply_environment(config: MutableMapping[str, Any], environ: Mapping[str, str] | None = None) -> None:
-    """Read the Twilio token; the IVR_ settings themselves come through Flask's prefixed loader."""
+    """Read the Twilio token and the staff password verbatim; the rest come through Flask's prefixed loader."""
     environ = os.environ if environ is None else environ
     config[TOKEN_VARIABLE] = environ.get(TOKEN_VARIABLE) or None
     for name in VERBATIM:

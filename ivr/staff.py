@@ -89,7 +89,9 @@ def _check(shared: state.AppState, client: str, headers: Mapping[str, str]) -> R
         log.warning(
             "staff login: client %s throttled for %d s after %d failures", client, wait, len(failures)
         )
-        text = f"For mange forkerte forsøg. Prøv igen om {math.ceil(wait / 60)} minutter.\n"
+        minutes = math.ceil(wait / 60)
+        unit = "minut" if minutes == 1 else "minutter"
+        text = f"For mange forkerte forsøg. Prøv igen om {minutes} {unit}.\n"
         return Response(text, 429, {"Retry-After": str(wait)})
     auth = request.authorization
     basic = auth is not None and auth.type == "basic"
@@ -97,6 +99,8 @@ def _check(shared: state.AppState, client: str, headers: Mapping[str, str]) -> R
     password = (auth.password or "") if auth and basic else ""
     if shared.login.accepts(user, password):
         if failures:
+            # Forgotten, so a staff member's own typos never add up to a lock-out later; a guesser gains
+            # nothing, as only the right password clears them (a write only after failures, never per page).
             shared.store.clear_login_failures(client)
         return None
     if auth is not None:

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import urllib.error
 import urllib.request
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -133,6 +134,27 @@ def test_the_throttle_works_on_each_database(config: dict[str, Any], database_ur
     finally:
         store.clear_login_failures(staff.client_hash("192.0.2.7", state.of(app).hash_key))
         store.dispose()  # the pool's connections, closed now rather than by the garbage collector
+
+
+def test_two_apps_on_one_database_share_the_count(config: dict[str, Any]) -> None:
+    # Two apps stand for two workers: nothing but the database is shared between them.
+    first, second = (create_app({**config, "STAFF_USER": USER, "STAFF_PASSWORD": PASSWORD}) for _ in "12")
+    clients = [first.test_client(), second.test_client()]
+    statuses = [guess(clients[turn % 2]).status_code for turn in range(staff.MAX_FAILURES + 1)]
+    assert statuses == [401] * staff.MAX_FAILURES + [429]
+    assert guess(clients[0], PASSWORD).status_code == 429
+
+
+def test_the_wait_is_told_in_danish_minutes(staff_app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    client = staff_app.test_client()
+    for _ in range(staff.MAX_FAILURES):
+        guess(client)
+    almost = staff.system_clock() + staff.WINDOW - timedelta(seconds=30)
+    monkeypatch.setattr(staff, "system_clock", lambda: almost)
+    refused = guess(client)
+    assert refused.status_code == 429
+    assert 1 <= int(refused.headers["Retry-After"]) <= 30
+    assert "Prøv igen om 1 minut." in refused.get_data(as_text=True)
 
 
 def test_staff_password_prints_a_hash_of_what_was_typed_twice() -> None:
