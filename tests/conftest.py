@@ -6,6 +6,8 @@ Shared helpers that are not fixtures live in tests/support.py.
 from __future__ import annotations
 
 import os
+import shutil
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,6 +18,7 @@ from flask.testing import FlaskClient, FlaskCliRunner
 
 from ivr import create_app, state
 from ivr.line.content import Content
+from ivr.stats.gate import StaffGate
 from tests.support import (  # noqa: F401  (re-exported for tests not yet importing tests.support)
     CALL,
     CLOSED_TIME,
@@ -55,6 +58,17 @@ def instance_folder_untouched() -> Iterator[None]:
     yield
     after = _files(INSTANCE)
     assert after == before, f"tests wrote into {INSTANCE}: {sorted(set(after.items()) ^ set(before.items()))}"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def staff_gates_removed() -> Iterator[None]:
+    """Remove the staff gates' lock folders the tests' apps made (one per test database) when the run ends."""
+    started = time.time()
+    yield
+    base = StaffGate.for_line("", 1).folder.parent
+    for folder in base.glob("rodblokade-linjen-staff-*"):
+        if folder.stat().st_mtime >= started:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture
