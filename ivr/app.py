@@ -61,7 +61,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     hash_key = events.hash_key(token)
     audio, speaker = audio_web.load(app.config)
     line = Line.from_config(app.config, ActionUrls(app.config["PUBLIC_URL"]), speaker)
-    audio.log_status(line.content.all_prompts())
+    audio.log_status(line.content.audio_prompts())
     database = app.config["DATABASE_URL"] or default_url(app.instance_path)
     store = Store(database)
     recorder = Recorder(store, retention_days=app.config["STATS_RETENTION_DAYS"])

@@ -52,7 +52,7 @@ def prompts(content_path: Path | None, audio_dir: Path | None, as_json: bool) ->
     content = configured_content(content_path)
     from ivr.audio.cli import audio_rows  # noqa: PLC0415  (the audio pipeline is slow to import)
 
-    rows = audio_rows(content.all_prompts(), audio_dir)
+    rows = audio_rows(content.audio_prompts(), audio_dir)
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return

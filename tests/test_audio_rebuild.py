@@ -37,8 +37,8 @@ def build_audio(content: Path, audio: Path) -> None:
 def change_welcome(content: Path) -> str:
     """Give the welcome new words in the content file, as staff would; return the words it had."""
     text = content.read_text(encoding="utf-8")
-    old = text.split('welcome = """', 1)[1].split('"""', 1)[0]
-    content.write_text(text.replace(old, f"\n{NEW_WELCOME}\n", 1), encoding="utf-8")
+    old = text.split('welcome = "', 1)[1].split('"\n', 1)[0]
+    content.write_text(text.replace(old, NEW_WELCOME, 1), encoding="utf-8")
     return " ".join(old.split())
 
 

@@ -6,6 +6,7 @@ import logging
 import shutil
 import xml.etree.ElementTree as ET
 from dataclasses import replace
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,8 @@ from ivr.audio.library import Library
 from ivr.audio.web import AudioSpeaker
 from ivr.line.content import Prompt, default_path, load_content
 from ivr.line.speech import SaySpeaker
-from tests.support import CLOSED_TIME, FixedClock, TwilioClient, spoken
+from ivr.tryout.caller import PromptNames
+from tests.support import CLOSED_TIME, CPH, FixedClock, TwilioClient, spoken
 
 YEAR = 31_536_000
 
@@ -29,7 +31,7 @@ YEAR = 31_536_000
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("audio")
-    report = build(load_content().all_prompts(), folder, EspeakEngine())
+    report = build(load_content().audio_prompts(), folder, EspeakEngine())
     assert not report.failed
     return folder
 
@@ -69,14 +71,53 @@ def test_fresh_prompts_are_played_from_their_hashed_urls(config: dict[str, Any],
             assert response.data == (built / url.removeprefix("/audio/")).read_bytes()
 
 
-def test_the_next_opening_is_always_spoken(config: dict[str, Any], built: Path, clock: FixedClock) -> None:
+def test_the_closed_notice_is_played_in_the_built_voice(
+    config: dict[str, Any], built: Path, clock: FixedClock
+) -> None:
+    # Wednesday 15:00: "Sekretariatet har lukket og åbner igen" + "i morgen" + "klokken 10", all built.
     clock.at = CLOSED_TIME
     root = TwilioClient(app_with(config, AUDIO_DIR=built).test_client()).twiml("/voice")
     gather = root.find("Gather")
     assert gather is not None
-    assert [child.tag for child in gather] == ["Play", "Play", "Say", "Play"]
-    assert spoken(root) == ["Sekretariatet åbner igen i morgen klokken 10."]
-    assert gather[2].get("language") == "da-DK"
+    assert [child.tag for child in gather] == ["Play"] * 5
+    assert spoken(root) == []
+    fragments = [
+        "fragment_sekretariatet_har_lukket_og_aabner_igen",
+        "fragment_i_morgen",
+        "fragment_klokken_10",
+    ]
+    assert played(root)[1:4] == [f"/audio/{file_of(built, key)}" for key in fragments]
+
+
+def test_christmas_eve_says_why_in_one_voice(config: dict[str, Any], built: Path, clock: FixedClock) -> None:
+    clock.at = datetime(2026, 12, 24, 11, 0, tzinfo=CPH)
+    root = TwilioClient(app_with(config, AUDIO_DIR=built).test_client()).twiml("/voice")
+    assert spoken(root) == []
+    names = PromptNames(load_content(), Library.load(built).spoken())
+    texts = [names(url) for url in played(root)]
+    # Thursday 24 December 2026; the next opening is Monday the 28th.
+    assert texts[1:7] == [
+        "I dag er det",
+        "juleaften",
+        "så sekretariatet har lukket",
+        "Det åbner igen",
+        "på mandag",
+        "klokken 10",
+    ]
+
+
+def test_one_missing_fragment_says_the_whole_sentence_with_say(
+    config: dict[str, Any], audio: Path, clock: FixedClock
+) -> None:
+    (audio / file_of(audio, "fragment_i_morgen")).unlink()
+    clock.at = CLOSED_TIME
+    root = TwilioClient(app_with(config, AUDIO_DIR=audio).test_client()).twiml("/voice")
+    gather = root.find("Gather")
+    assert gather is not None
+    # Never half in one voice: the sentence is <Say> as a whole, the other prompts still <Play>.
+    assert [child.tag for child in gather] == ["Play", "Say", "Play"]
+    assert spoken(root) == ["Sekretariatet har lukket og åbner igen i morgen klokken 10."]
+    assert gather[1].get("language") == "da-DK"
 
 
 def test_a_prompt_whose_text_changed_is_spoken_with_its_new_text(
@@ -92,7 +133,7 @@ def test_a_prompt_whose_text_changed_is_spoken_with_its_new_text(
     root = TwilioClient(app.test_client()).twiml("/voice/key?menu=main&tries=0", {"Digits": "9"})
     assert spoken(root) == ["Den tast virker ikke."]
     assert played(root)[0] == f"/audio/{file_of(built, 'main_menu')}"
-    assert "16 fresh, 1 stale, 0 missing" in caplog.text
+    assert "88 fresh, 1 stale, 0 missing" in caplog.text
     assert "spoken with <Say> instead: invalid" in caplog.text
 
 
@@ -104,7 +145,7 @@ def test_a_missing_file_is_spoken(
         app = app_with(config, AUDIO_DIR=audio)
     root = TwilioClient(app.test_client()).twiml("/voice")
     assert spoken(root) == [load_content().prompt("welcome").text]
-    assert "16 fresh, 0 stale, 1 missing" in caplog.text
+    assert "88 fresh, 0 stale, 1 missing" in caplog.text
 
 
 def test_a_truncated_file_is_not_played(config: dict[str, Any], audio: Path) -> None:
@@ -123,7 +164,9 @@ def test_a_broken_manifest_means_say_everything_and_start_anyway(
     assert played(root) == []
     assert len(spoken(root)) == 3
     assert "cannot be read" in caplog.text
-    assert "0 fresh, 0 stale, 17 missing" in caplog.text
+    assert "0 fresh, 0 stale, 89 missing" in caplog.text
+    assert "error, goodbye, goodbye_failed" in caplog.text
+    assert "and 72 fragments" not in caplog.text
 
 
 def test_a_public_url_makes_the_audio_urls_absolute(config: dict[str, Any], built: Path) -> None:

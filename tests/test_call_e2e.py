@@ -47,7 +47,8 @@ def test_open_section_repeat_menu_transfer_busy_back_to_menu(app: Flask, content
     section = content.section("3")
     assert section is not None
     assert said.count(section.prompt.text) == 2
-    assert said.count(text(content, "transfer_offer")) == 3  # welcome, after #, after the failed transfer
+    # Open: offered after the welcome, after the section and its repeat, after #, after the failed transfer.
+    assert said.count(text(content, "transfer_offer")) == 5
     dials = [step for step in transcript.steps if step.kind == "dial"]
     assert [(step.number, step.outcome) for step in dials] == [(SECRETARIAT, "busy")]
     after = said[said.index(text(content, "transfer")) + 1 :]
@@ -59,10 +60,10 @@ def test_closed_transfer_tells_the_opening_hours(app: Flask, content: Content, c
     clock.at = CLOSED_TIME
     transcript = call(app, "3 0")
     said = transcript.said()
-    assert said[:2] == [text(content, "welcome"), text(content, "closed")]
-    assert said.count(text(content, "closed")) == 2
-    assert said[-3] == text(content, "closed")
-    assert said[-1] == text(content, "main_menu")
+    closed = "Sekretariatet har lukket og åbner igen i morgen klokken 10."
+    assert said[:2] == [text(content, "welcome"), closed]
+    assert said.count(closed) == 2
+    assert said[-2:] == [closed, text(content, "main_menu")]
     assert text(content, "transfer_offer") not in said
     assert "dial" not in transcript.kinds()
 
@@ -70,7 +71,7 @@ def test_closed_transfer_tells_the_opening_hours(app: Flask, content: Content, c
 @pytest.mark.parametrize(("keys", "kind"), [("T T T", "silence"), ("7 8 9", "invalid"), ("T 9 T", "silence")])
 def test_three_failed_turns_say_goodbye(app: Flask, content: Content, keys: str, kind: str) -> None:
     transcript = call(app, keys + " 1")
-    assert transcript.said()[-2:] == [text(content, kind), text(content, "goodbye")]
+    assert transcript.said()[-2:] == [text(content, kind), text(content, "goodbye_failed")]
     assert transcript.kinds()[-2:] == ["hangup", "end"]
     assert transcript.end.outcome == "hangup"
     assert transcript.kinds().count("gather") == 3  # the fourth token is never asked for
@@ -130,3 +131,15 @@ def test_the_line_reports_each_step_to_its_observers(app: Flask) -> None:
         "silence",
     ]
     assert len({event.call for event in events}) == 1
+
+
+def test_keys_typed_together_are_pressed_one_at_each_menu(app: Flask, content: Content) -> None:
+    # A keypad sends 1, then 2: section 1 is read, then section 2.
+    transcript = call(app, "12")
+    presses = [step.keys for step in transcript.steps if step.kind == "keys"]
+    assert presses == ["1", "2"]
+    said = transcript.said()
+    first, second = content.section("1"), content.section("2")
+    assert first is not None
+    assert second is not None
+    assert said.index(first.prompt.text) < said.index(second.prompt.text)

@@ -68,9 +68,9 @@ def test_say_play_pause_then_no_more_verbs_ends_the_call() -> None:
     ("attributes", "keys", "form"),
     [
         ('numDigits="1"', "5", {"Digits": "5"}),
-        ('numDigits="3"', "12345", {"Digits": "123"}),
-        ("", "12#", {"Digits": "12", "FinishedOnKey": "#"}),
-        ('finishOnKey="*"', "4*", {"Digits": "4", "FinishedOnKey": "*"}),
+        ('numDigits="3"', "[12345]", {"Digits": "123"}),
+        ("", "[12#]", {"Digits": "12", "FinishedOnKey": "#"}),
+        ('finishOnKey="*"', "[4*]", {"Digits": "4", "FinishedOnKey": "*"}),
         ('finishOnKey="" numDigits="1"', "#", {"Digits": "#"}),
         ('actionOnEmptyResult="true"', "T", {"Digits": ""}),
     ],
@@ -91,7 +91,7 @@ def test_silence_falls_through_to_the_next_verb() -> None:
 
 
 def test_gather_without_action_posts_back_to_the_document_url() -> None:
-    _, line = run({"/voice": "<Gather><Say>Tast</Say></Gather>"}, "1# 2#")
+    _, line = run({"/voice": "<Gather><Say>Tast</Say></Gather>"}, "[1#] [2#]")
     assert [sent.url for sent in line.sent] == [BASE + "/voice"] * 3
 
 
@@ -201,11 +201,13 @@ def test_files_without_a_prompt_name_have_no_text(content: Content, url: str) ->
     assert PromptNames(content)(url) is None
 
 
-@pytest.mark.parametrize("script", ["1 x", "12a", "0 -"])
+@pytest.mark.parametrize("script", ["1 x", "12a", "0 -", "[12a]", "[]", "[T]"])
 def test_scripts_reject_what_no_keypad_has(script: str) -> None:
-    with pytest.raises(ValueError, match="neither keypad keys"):
+    with pytest.raises(ValueError, match="neither a keypad key"):
         parse_script(script)
 
 
-def test_scripts_accept_keys_and_silence() -> None:
-    assert parse_script(" 1  * # 0 t T 123# ") == ["1", "*", "#", "0", "t", "T", "123#"]
+def test_scripts_press_one_key_at_each_gather_unless_bracketed() -> None:
+    # A real keypad sends one key at a time: "12" is 1, then 2. Brackets send keys to one <Gather>.
+    assert parse_script(" 1  * # 0 t T 12 ") == ["1", "*", "#", "0", "t", "T", "1", "2"]
+    assert parse_script("1[97 66 24 00]T") == ["1", "97662400", "T"]

@@ -21,6 +21,7 @@ from ivr.line.content import (
     ContentError,
     default_path,
     load_content,
+    promised_keys,
 )
 from tests.support import PATHOLOGICAL
 
@@ -84,9 +85,15 @@ def test_welcome_tells_urgent_callers_to_ring_112(content: Content) -> None:
 
 
 def test_placeholders_are_filled(content: Content) -> None:
-    assert "mandag til fredag klokken 10 til 14" in content.prompt("closed").text
+    assert "mandag til fredag klokken 10 til 14" in content.prompt("transfer_loop").text
     assert "syvoghalvfems, seksogtreds, fireogtyve, nul nul" in content.prompt("transfer_failed").text
-    assert content.next_opening("i morgen klokken 10").text == "Sekretariatet åbner igen i morgen klokken 10."
+    closed = content.closed(("i morgen", "klokken 10"))
+    assert closed.text == "Sekretariatet har lukket og åbner igen i morgen klokken 10."
+    assert [part.text for part in closed.parts] == [
+        "Sekretariatet har lukket og åbner igen",
+        "i morgen",
+        "klokken 10",
+    ]
 
 
 def test_number_override(content: Content) -> None:
@@ -95,6 +102,13 @@ def test_number_override(content: Content) -> None:
 
 Edit = Callable[[str], str]
 
+SIXTH = """
+[[sections]]
+key = "6"
+title = "Efter blokaden"
+text = "Et nyt afsnit, som menuen ikke nævner."
+"""
+
 BROKEN: list[tuple[str, Edit, str, str]] = [
     ("missing prompt", lambda t: re.sub(r"\ngoodbye = .*\n", "\n", t), "prompts.goodbye", "missing"),
     ("bad number", lambda t: t.replace('"+4597662400"', '"97 66 24 00"'), "secretariat.number", "phone number"),
@@ -102,16 +116,48 @@ BROKEN: list[tuple[str, Edit, str, str]] = [
     ("closes first", lambda t: t.replace('closes = "14:00"', 'closes = "09:00"'), "hours.closes", "after"),
     ("bad day", lambda t: t.replace('"fredag"]', '"friday"]'), "hours.days", "weekday"),
     ("bad zone", lambda t: t.replace("Europe/Copenhagen", "Europe/Aarhus"), "hours.timezone", "time zone"),
-    ("bad closed day", lambda t: t.replace('"12-31"', '"13-45"'), "hours.extra_closed_days[1]", "MM-DD"),
-    ("placeholder", lambda t: t.replace("{hours}.\"", "{hour}.\"", 1), "prompts.closed", "unknown placeholder"),
+    ("bad closed day", lambda t: t.replace('"12-31"', '"13-45"'), "hours.extra_closed_days[1].days", "not a date"),
+    ("backwards range", lambda t: t.replace('"12-31"', '"2027-07-30..2027-07-05"'),
+     "hours.extra_closed_days[1].days", "ends before it starts"),
+    ("half a year", lambda t: t.replace('"12-31"', '"2027-07-05..07-30"'),
+     "hours.extra_closed_days[1].days", "at both ends"),
+    ("empty reason", lambda t: t.replace('reason = "juleaften"', 'reason = " "'),
+     "hours.extra_closed_days[0].reason", "short text"),
+    ("placeholder", lambda t: t.replace("{hours}.\n\"\"\"", "{hour}.\n\"\"\"", 1), "prompts.transfer_failed",
+     "unknown placeholder"),
     ("empty text", lambda t: t.replace('invalid = "Den tast kender jeg ikke."', 'invalid = " "'),
      "prompts.invalid", "non-empty"),
-    ("typo prompt", lambda t: t.replace("goodbye = ", "goodby = "), "prompts.goodby", "not used"),
+    ("typo prompt", lambda t: t.replace("goodbye = ", "goodby = "), "prompts.goodby",
+     "unknown key; did you mean goodbye?"),
     ("reserved key", lambda t: t.replace('transfer = "0"', 'transfer = "5"'), "sections[4].key", "digit"),
     ("twin section", lambda t: t.replace('key = "2"', 'key = "1"'), "sections[1].key", "earlier section"),
     ("shared key", lambda t: t.replace('repeat = "*"', 'repeat = "#"'), "keys", "share"),
-    ("template", lambda t: t.replace("{when}", "{nar}"), "templates.next_opening", "unknown placeholder"),
-    ("not toml", lambda t: t + "\n[[[", "(file)", "not valid TOML"),
+    ("template", lambda t: t.replace("{when}", "{nar}"), "templates.closed", "unknown placeholder"),
+    ("not toml", lambda t: t + "\n[[[", "line 1", "is not valid TOML: a line begins with something"),
+    # Typos the line used to ignore in silence (the first put callers through on 24 December).
+    ("closed days typo", lambda t: t.replace("extra_closed_days =", "extra_closed_day ="),
+     "hours.extra_closed_day", "unknown key; did you mean extra_closed_days?"),
+    ("title typo", lambda t: t.replace('title = "Komplikationer"', 'tittle = "Komplikationer"'),
+     "sections[4].tittle", "did you mean title?"),
+    ("unknown key", lambda t: t.replace('main_menu = "#"', 'main_menu = "#"\nback = "9"'), "keys.back",
+     "unknown key"),
+    ("saturday", lambda t: t.replace('closes = "14:00"', 'closes = "14:00"\nopen_saturday = true'),
+     "hours.open_saturday", "unknown key"),
+    ("stray table", lambda t: t + '\n[secretary]\nnumber = "+4511223344"\n', "secretary",
+     "unknown table; did you mean secretariat?"),
+    ("closed day key", lambda t: t.replace('reason = "juleaften"', 'reson = "juleaften"'),
+     "hours.extra_closed_days[0].reson", "did you mean reason?"),
+    # The menus must match the sections.
+    ("sixth section", lambda t: t + SIXTH, "prompts.main_menu", 'does not offer key 6 ("Efter blokaden")'),
+    ("sixth in section menu", lambda t: t + SIXTH, "prompts.section_menu", "does not offer key 6"),
+    ("promise of nothing", lambda t: t.replace("Tryk 5 for komplikationer.", "Tryk 5 for komplikationer. Tryk 7 for mere."),
+     "prompts.main_menu", "offers key 7, which does nothing"),
+    ("menu offers 0", lambda t: t.replace("eller 1 til 5 for", "eller 0 for sekretariatet, eller 1 til 5 for"),
+     "prompts.section_menu", "offers key 0 for the secretariat"),
+    ("long closed notice", lambda t: t.replace("Sekretariatet har lukket og åbner", "Sekretariatet i Neurokirurgisk Ambulatorium har desværre lukket og åbner"),
+     "templates.closed", "keep each sentence to 12 words"),
+    ("todo", lambda t: t.replace('number = "+4597662400"', 'number = "TODO: nummeret stod ikke i folderen"'),
+     "secretariat.number", "still to be filled in"),
 ]  # fmt: skip
 
 
@@ -127,7 +173,7 @@ def test_problems_name_file_key_and_problem(
     with pytest.raises(ContentError) as caught:
         load_content(path)
     lines = str(caught.value).splitlines()
-    assert any(line.startswith(f"{path}: {key}: ") and problem in line for line in lines), lines
+    assert any(line.startswith(f"{path}: {key}") and problem in line for line in lines), lines
 
 
 def test_all_problems_are_reported_at_once(tmp_path: Path) -> None:
@@ -138,6 +184,71 @@ def test_all_problems_are_reported_at_once(tmp_path: Path) -> None:
         load_content(path)
     keys = {key for key, _ in caught.value.problems}
     assert {"hours.opens", "prompts.goodbye", "prompts.goodby"} <= keys
+
+
+def test_a_syntax_error_names_the_line_in_plain_words(tmp_path: Path) -> None:
+    path = tmp_path / "content.toml"
+    text = default_path().read_text(encoding="utf-8")
+    broken = text.replace('invalid = "Den tast kender jeg ikke."', 'invalid = "Den tast kender jeg ikke.')
+    path.write_text(broken, encoding="utf-8")
+    line = 1 + broken[: broken.index('invalid = "Den')].count("\n")
+    with pytest.raises(ContentError) as caught:
+        load_content(path)
+    [(where, problem)] = caught.value.problems
+    assert where.startswith(f"line {line}, column ")
+    assert "a text is not closed" in problem or "cannot stand there" in problem
+
+
+@pytest.mark.parametrize(
+    ("text", "keys"),
+    [
+        ("Tryk 1 for at høre om det. Tryk stjerne for menuen igen.", {"1", "*"}),
+        ("Tryk 1 til 5 for et andet emne, eller 0 for sekretariatet.", {"1", "2", "3", "4", "5", "0"}),
+        ("Tryk stjerne for at høre det igen, firkant for menuen.", {"*", "#"}),
+        ("Om rodblokade: tryk 1.", {"1"}),
+        ("Hvis det haster, så ring 1-1-2. Det tager 4 til 6 uger.", set()),
+    ],
+)
+def test_promised_keys(text: str, keys: set[str]) -> None:
+    assert promised_keys(text) == keys
+
+
+def test_closed_day_ranges_and_reasons_are_read(tmp_path: Path) -> None:
+    path = tmp_path / "content.toml"
+    text = (
+        default_path()
+        .read_text(encoding="utf-8")
+        .replace(
+            '{ days = "12-31", reason = "nytårsaften" },',
+            '"12-31", { days = "2027-07-05..2027-07-30", reason = "sommerferie" }, "12-27..12-30",',
+        )
+    )
+    path.write_text(text, encoding="utf-8")
+    closed = load_content(path).hours.extra_closed
+    assert [(str(day), day.reason) for day in closed] == [
+        ("12-24", "juleaften"),
+        ("12-31", None),
+        ("2027-07-05..2027-07-30", "sommerferie"),
+        ("12-27..12-30", None),
+    ]
+
+
+def test_leaflet_coverage_is_checked_when_the_content_names_its_leaflet(tmp_path: Path) -> None:
+    text = default_path().read_text(encoding="utf-8")
+    (tmp_path / "folder.txt").write_text(LEAFLET.read_text(encoding="utf-8"), encoding="utf-8")
+    named = text.replace(
+        "default = true", 'default = true\nleaflet = "folder.txt"\nleaflet_skip = ["KONTAKT OG MERE VIDEN"]'
+    )
+    path = tmp_path / "content.toml"
+    path.write_text(named, encoding="utf-8")
+    assert load_content(path).line.leaflet == tmp_path / "folder.txt"
+    dropped = "Du er således helt vågen under proceduren."
+    assert dropped in named
+    path.write_text(named.replace(dropped, ""), encoding="utf-8")
+    with pytest.raises(ContentError) as caught:
+        load_content(path)
+    assert [key for key, _ in caught.value.problems] == ["sections"]
+    assert "helt vågen under proceduren" in caught.value.problems[0][1]
 
 
 def test_missing_file_is_named(tmp_path: Path) -> None:
@@ -163,7 +274,7 @@ def test_cli_prompts_json_lists_every_prompt(content: Content) -> None:
     result = CliRunner().invoke(main, ["prompts", "--json"])
     assert result.exit_code == 0, result.output
     rows = json.loads(result.output)
-    assert [row["id"] for row in rows] == [p.id for p in content.all_prompts()]
+    assert [row["id"] for row in rows] == [p.id for p in content.audio_prompts()]
     assert all(row["text"] for row in rows)
 
 

@@ -11,8 +11,13 @@ from ivr.line.flow import DIAL_FAILURES, MAIN, CallFlow, Event, Moment, Reply
 from ivr.line.keypad import KEYPAD
 from ivr.stats.report import EVENT_LABELS
 
-OPEN = Moment(open=True, next_opening="i dag klokken 10")
-CLOSED = Moment(open=False, next_opening="i morgen klokken 10")
+OPEN = Moment(open=True, next_opening=("i morgen", "klokken 10"))
+CLOSED = Moment(open=False, next_opening=("i morgen", "klokken 10"))
+CHRISTMAS_EVE = Moment(
+    open=False,
+    next_opening=("mandag", "den otteogtyvende", "december", "klokken 10"),
+    closed_today="juleaften",
+)
 DIAL_STATUSES = ["completed", "answered", *DIAL_FAILURES, "odd", None]
 
 
@@ -52,17 +57,49 @@ def test_every_event_the_flow_makes_has_words_for_staff(flow: CallFlow) -> None:
 def test_welcome_offers_the_secretariat_only_when_open(flow: CallFlow) -> None:
     assert ids(flow.welcome(OPEN)) == ["welcome", "main_menu", "transfer_offer"]
     closed = flow.welcome(CLOSED)
-    assert ids(closed)[:2] == ["welcome", "closed"]
-    assert CLOSED.next_opening in closed.prompts[2].text
-    assert "transfer_offer" not in ids(closed)
+    assert ids(closed) == ["welcome", "closed", "main_menu"]
+    assert closed.prompts[1].text == "Sekretariatet har lukket og åbner igen i morgen klokken 10."
     assert (closed.then, closed.menu, closed.tries, closed.event) == ("gather", MAIN, 0, Event.WELCOME)
+
+
+def test_the_closed_notice_is_one_short_sentence_and_says_why_on_a_closed_weekday(flow: CallFlow) -> None:
+    notice = flow.welcome(CLOSED).prompts[1]
+    assert notice.text.count(".") == 1
+    assert len(notice.text.split()) <= 12
+    christmas = flow.welcome(CHRISTMAS_EVE).prompts[1]
+    assert christmas.id == "closed_today"
+    first, second = christmas.text.split(". ")
+    assert first == "I dag er det juleaften, så sekretariatet har lukket"
+    assert second == "Det åbner igen mandag den otteogtyvende december klokken 10."
+    assert all(len(sentence.split()) <= 12 for sentence in (first, second))
+
+
+def test_a_worked_out_sentence_is_made_of_fragments_that_say_it_all(flow: CallFlow, content: Content) -> None:
+    notice = flow.welcome(CHRISTMAS_EVE).prompts[1]
+    assert [part.text for part in notice.parts] == [
+        "I dag er det", "juleaften", "så sekretariatet har lukket", "Det åbner igen",
+        "mandag", "den otteogtyvende", "december", "klokken 10",
+    ]  # fmt: skip
+    # Every fragment a call can need is among those built.
+    built = {prompt.id for prompt in content.audio_prompts()}
+    assert {part.id for part in notice.parts} <= built
 
 
 def test_a_section_key_reads_the_section_from_any_menu(flow: CallFlow, content: Content) -> None:
     for section, menu in itertools.product(content.sections, sorted(flow.menus)):
         reply = flow.key(menu, 2, section.key, OPEN, looped=False)
-        assert reply.prompts == (section.prompt, content.prompt("section_menu"))
+        assert reply.prompts == (
+            section.prompt,
+            content.prompt("section_menu"),
+            content.prompt("transfer_offer"),
+        )
         assert (reply.menu, reply.tries, reply.event) == (section.key, 0, Event.SECTION)
+
+
+def test_the_section_menu_offers_the_secretariat_only_while_open(flow: CallFlow) -> None:
+    assert ids(flow.key(MAIN, 0, "3", OPEN, looped=False)) == ["section_3", "section_menu", "transfer_offer"]
+    assert ids(flow.key(MAIN, 0, "3", CLOSED, looped=False)) == ["section_3", "section_menu"]
+    assert ids(flow.key("3", 0, "*", CLOSED, looped=False)) == ["section_3", "section_menu"]
 
 
 def test_failed_turns_count_up_then_end_politely(flow: CallFlow, content: Content) -> None:
@@ -72,7 +109,10 @@ def test_failed_turns_count_up_then_end_politely(flow: CallFlow, content: Conten
     assert (second.event, second.tries) == (Event.SILENCE, 2)
     last = flow.key("2", 2, "", OPEN, looped=False)
     assert (last.event, last.then) == (Event.SILENCE_GOODBYE, "hangup")
-    assert ids(last) == ["silence", "goodbye"]
+    assert ids(last) == ["silence", "goodbye_failed"]
+    # The caller leaves with the secretariat's number and hours.
+    assert "syvoghalvfems, seksogtreds, fireogtyve, nul nul" in last.prompts[1].text
+    assert "mandag til fredag klokken 10 til 14" in last.prompts[1].text
 
 
 def test_transfer_dials_only_when_open_and_not_looped(flow: CallFlow) -> None:

@@ -44,7 +44,7 @@ def test_healthz_reports_the_loaded_content(app: Flask, client: FlaskClient) -> 
     assert response.status_code == 200
     report = response.get_json()
     assert report["status"] == "ok"
-    assert report["prompts"] == len(state.of(app).line.content.all_prompts())
+    assert report["prompts"] == len(state.of(app).line.content.audio_prompts())
     assert report["content"] == {"loaded": True, "loadable": True, "changed": False, "problem": None}
     audio = report["audio"]
     assert set(audio) == {"fresh", "stale", "missing", "files_missing"}

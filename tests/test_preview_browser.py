@@ -121,7 +121,9 @@ def test_open_call_section_transfer_busy_then_silence_to_goodbye(
     assert section is not None
     press(tab, "3")
     waiting(tab)
-    expect(tab.locator("#now-text")).to_have_text(content.prompt("section_menu").text)
+    # Open: the section menu, then the secretariat's offer, are the last words before the keypad.
+    expect(tab.locator("#now-text")).to_have_text(content.prompt("transfer_offer").text)
+    expect(transcript).to_contain_text(content.prompt("section_menu").text)
     expect(transcript).to_contain_text(section.prompt.text)
 
     press(tab, "0")
@@ -136,7 +138,7 @@ def test_open_call_section_transfer_busy_then_silence_to_goodbye(
     expect(tab.locator("#status")).to_have_text("Opkaldet er slut.")
     expect(transcript.locator("li").last).to_contain_text("Linjen lagde på.")
     expect(transcript.locator('li[data-kind="say"]').last).to_have_text(
-        "Linjen siger:" + content.prompt("goodbye").text
+        "Linjen siger:" + content.prompt("goodbye_failed").text
     )
     expect(tab.locator('.key[data-key="1"]')).to_be_disabled()
     expect(tab.locator("#start")).to_have_text("Ring op igen")
@@ -149,7 +151,7 @@ def test_closed_call_tells_the_hours_and_never_transfers(page: tuple[Page, str],
     content = content_of(line_app)
     start(tab, base, "2026-11-25T15:00", "completed")
     transcript = tab.locator("#transcript")
-    expect(transcript).to_contain_text(content.prompt("closed").text)
+    expect(transcript).to_contain_text("Sekretariatet har lukket og åbner igen i morgen klokken 10.")
     expect(tab.locator("#status")).to_contain_text("Sekretariatet har lukket")
     press(tab, "0")
     waiting(tab)

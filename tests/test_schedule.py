@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time
+from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -68,7 +68,10 @@ def test_weekends_are_closed(schedule: Schedule, day: int) -> None:
 )
 def test_danish_public_holidays_are_closed(schedule: Schedule, day: tuple[int, int, int]) -> None:
     assert not schedule.is_open(local(*day, 11, 0))
-    assert schedule.closed_reason(datetime(*day).date()) not in (None, "ekstra lukkedag")
+    closure = schedule.closure(datetime(*day).date())
+    assert closure is not None
+    assert closure.kind == "holiday"
+    assert closure.reason
 
 
 def test_store_bededag_is_a_working_day_from_2024(schedule: Schedule) -> None:
@@ -85,7 +88,13 @@ def test_shipped_extra_closed_days(schedule: Schedule, day: tuple[int, int, int]
 def test_extra_closed_day_for_one_year_only() -> None:
     hours = load_content().hours
     schedule = Schedule(
-        OpeningHours(hours.timezone, hours.weekdays, hours.opens, hours.closes, (ClosedDay(6, 4, 2027),))
+        OpeningHours(
+            hours.timezone,
+            hours.weekdays,
+            hours.opens,
+            hours.closes,
+            (ClosedDay((6, 4), (6, 4), 2027, 2027),),
+        )
     )
     assert not schedule.is_open(local(2027, 6, 4, 11, 0))
     assert schedule.is_open(local(2026, 6, 4, 11, 0))
@@ -151,7 +160,7 @@ def test_naive_times_are_refused(schedule: Schedule) -> None:
 
 
 def test_hours_that_never_open_are_reported() -> None:
-    every_day = tuple(ClosedDay(m, d) for m in range(1, 13) for d in range(1, 32) if not (m == 2 and d > 29))
+    every_day = (ClosedDay((1, 1), (12, 31)),)
     hours = OpeningHours(CPH, frozenset({0}), time(10), time(14), every_day)
     with pytest.raises(ValueError, match="never open"):
         Schedule(hours).status(local(2026, 11, 25, 11, 0))
@@ -170,3 +179,48 @@ def test_one_line_tells_each_moment_afresh_as_the_day_goes_on(app: Flask) -> Non
     friday_evening = line.moment(local(2026, 11, 27, 18, 0))
     assert not friday_evening.open
     assert friday_evening.next_opening != wednesday[3].next_opening  # Monday, not tomorrow
+
+
+def hours_with(*closed: ClosedDay) -> OpeningHours:
+    hours = load_content().hours
+    return OpeningHours(hours.timezone, hours.weekdays, hours.opens, hours.closes, closed)
+
+
+def test_a_summer_closure_is_one_range_with_its_reason() -> None:
+    schedule = Schedule(hours_with(ClosedDay((7, 5), (7, 30), 2027, 2027, "sommerferie")))
+    assert not schedule.is_open(local(2027, 7, 5, 11, 0))
+    assert not schedule.is_open(local(2027, 7, 30, 11, 0))
+    assert schedule.is_open(local(2027, 8, 2, 11, 0))
+    assert schedule.is_open(local(2027, 7, 2, 11, 0))
+    assert schedule.is_open(local(2026, 7, 6, 11, 0))  # another year
+    status = schedule.status(local(2027, 7, 14, 11, 0))
+    assert status.closed_today == "sommerferie"
+    assert status.next_opening == local(2027, 8, 2, 10, 0)
+
+
+def test_a_yearly_range_may_run_over_new_year() -> None:
+    schedule = Schedule(hours_with(ClosedDay((12, 28), (1, 2), reason="juleferie")))
+    assert not schedule.is_open(local(2026, 12, 28, 11, 0))
+    assert not schedule.is_open(local(2027, 1, 1, 11, 0))  # also Nytårsdag: the holiday's name wins
+    assert schedule.status(local(2027, 1, 1, 11, 0)).closed_today == "nytårsdag"
+    assert schedule.status(local(2026, 12, 29, 11, 0)).closed_today == "juleferie"
+    assert schedule.is_open(local(2027, 1, 4, 11, 0))
+    assert schedule.is_open(local(2026, 12, 23, 11, 0))
+
+
+def test_reasons_are_given_only_for_closed_opening_days(schedule: Schedule) -> None:
+    # Christmas Eve is a Thursday in 2026: the caller hears why, not a bare "closed".
+    assert schedule.status(local(2026, 12, 24, 11, 0)).closed_today == "juleaften"
+    assert schedule.status(local(2026, 12, 25, 20, 0)).closed_today == "juledag"
+    assert schedule.status(local(2026, 5, 14, 9, 0)).closed_today == "Kristi himmelfartsdag"
+    assert schedule.status(local(2026, 11, 28, 11, 0)).closed_today is None  # a Saturday
+    assert schedule.status(local(2026, 11, 25, 15, 0)).closed_today is None  # after hours
+    assert schedule.status(local(2026, 11, 25, 11, 0)).closed_today is None  # open
+
+
+def test_the_years_closed_days_with_their_reasons(schedule: Schedule) -> None:
+    days = dict(schedule.closed_days(2027))
+    assert days[date(2027, 12, 24)].reason == "juleaften"
+    assert days[date(2027, 3, 25)].reason == "skærtorsdag"
+    assert all(day.weekday() < 5 for day in days)  # weekends are not listed
+    assert date(2027, 12, 25) not in days  # a Saturday

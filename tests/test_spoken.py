@@ -16,17 +16,27 @@ WEDNESDAY = date(2026, 11, 25)
 @pytest.mark.parametrize(
     ("opening", "phrase"),
     [
-        (datetime(2026, 11, 25, 10, tzinfo=CPH), "i dag klokken 10"),
-        (datetime(2026, 11, 26, 10, tzinfo=CPH), "i morgen klokken 10"),
-        (datetime(2026, 11, 30, 10, tzinfo=CPH), "på mandag klokken 10"),
-        (datetime(2026, 12, 1, 10, tzinfo=CPH), "på tirsdag klokken 10"),
-        (datetime(2026, 12, 2, 10, tzinfo=CPH), "onsdag den 2. december klokken 10"),
-        (datetime(2027, 1, 4, 10, tzinfo=CPH), "mandag den 4. januar klokken 10"),
-        (datetime(2026, 11, 26, 9, 30, tzinfo=CPH), "i morgen klokken 9.30"),
+        (datetime(2026, 11, 25, 10, tzinfo=CPH), ("i dag", "klokken 10")),
+        (datetime(2026, 11, 26, 10, tzinfo=CPH), ("i morgen", "klokken 10")),
+        (datetime(2026, 11, 30, 10, tzinfo=CPH), ("på mandag", "klokken 10")),
+        (datetime(2026, 12, 1, 10, tzinfo=CPH), ("på tirsdag", "klokken 10")),
+        (datetime(2026, 12, 2, 10, tzinfo=CPH), ("onsdag", "den anden", "december", "klokken 10")),
+        (datetime(2027, 1, 4, 10, tzinfo=CPH), ("mandag", "den fjerde", "januar", "klokken 10")),
+        (datetime(2026, 12, 31, 10, tzinfo=CPH), ("torsdag", "den enogtredivte", "december", "klokken 10")),
+        (datetime(2026, 11, 26, 9, 30, tzinfo=CPH), ("i morgen", "klokken 9.30")),
     ],
 )
-def test_next_opening_phrases(opening: datetime, phrase: str) -> None:
+def test_next_opening_phrases(opening: datetime, phrase: tuple[str, ...]) -> None:
+    # Each phrase is one audio fragment; the date is said with an ordinal day, as Danes say it.
     assert spoken.next_opening(opening, WEDNESDAY) == phrase
+
+
+@pytest.mark.parametrize(
+    ("day", "word"),
+    [(1, "første"), (2, "anden"), (3, "tredje"), (11, "ellevte"), (20, "tyvende"), (30, "tredivte")],
+)
+def test_ordinal_days(day: int, word: str) -> None:
+    assert spoken.ordinal(day) == word
 
 
 def test_opening_hours_as_said() -> None:

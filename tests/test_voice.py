@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 from datetime import datetime
+from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -11,7 +13,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from ivr import create_app
-from ivr.line.content import Content
+from ivr.line.content import Content, default_path
 from tests.support import CLOSED_TIME, CPH, SECRETARIAT, FixedClock, TwilioClient, spoken, text, verbs
 
 MENUS = ["main", "1", "2", "3", "4", "5"]
@@ -75,12 +77,11 @@ def test_welcome_when_closed_says_when_it_opens(
 ) -> None:
     clock.at = CLOSED_TIME
     said = spoken(twilio.twiml("/voice"))
-    assert said[:3] == [
+    assert said == [
         text(content, "welcome"),
-        text(content, "closed"),
-        "Sekretariatet åbner igen i morgen klokken 10.",
+        "Sekretariatet har lukket og åbner igen i morgen klokken 10.",
+        text(content, "main_menu"),
     ]
-    assert text(content, "transfer_offer") not in said
 
 
 @pytest.mark.parametrize("menu", MENUS)
@@ -89,8 +90,19 @@ def test_section_keys_read_their_section_from_any_menu(
     twilio: TwilioClient, content: Content, menu: str, key: str
 ) -> None:
     root = press(twilio, menu, key, tries=2)
-    assert spoken(root) == [section_text(content, key), text(content, "section_menu")]
+    # Open (the default clock): the secretariat is offered after the section too.
+    offer = text(content, "transfer_offer")
+    assert spoken(root) == [section_text(content, key), text(content, "section_menu"), offer]
     assert action(root) == {"menu": key, "tries": "0"}
+
+
+def test_a_section_read_while_closed_never_offers_the_secretariat(
+    twilio: TwilioClient, content: Content, clock: FixedClock
+) -> None:
+    clock.at = CLOSED_TIME
+    said = spoken(press(twilio, "main", "2"))
+    assert said == [section_text(content, "2"), text(content, "section_menu")]
+    assert not any("sekretariatet" in sentence.lower() for sentence in said[1:])
 
 
 @pytest.mark.parametrize("menu", MENUS)
@@ -99,7 +111,7 @@ def test_star_repeats_what_was_just_read(twilio: TwilioClient, content: Content,
     expected = (
         [text(content, "main_menu"), text(content, "transfer_offer")]
         if menu == "main"
-        else [section_text(content, menu), text(content, "section_menu")]
+        else [section_text(content, menu), text(content, "section_menu"), text(content, "transfer_offer")]
     )
     assert spoken(root) == expected
     assert action(root) == {"menu": menu, "tries": "0"}
@@ -131,8 +143,7 @@ def test_zero_when_closed_never_dials(
     root = press(twilio, menu, "0")
     assert root.find("Dial") is None
     assert spoken(root) == [
-        text(content, "closed"),
-        "Sekretariatet åbner igen i morgen klokken 10.",
+        "Sekretariatet har lukket og åbner igen i morgen klokken 10.",
         text(content, "main_menu"),
     ]
     assert action(root) == {"menu": "main", "tries": "0"}
@@ -147,7 +158,7 @@ def test_unknown_keys_say_so_then_the_same_menu(
     menu_prompts = (
         [text(content, "main_menu"), text(content, "transfer_offer")]
         if menu == "main"
-        else [text(content, "section_menu")]
+        else [text(content, "section_menu"), text(content, "transfer_offer")]
     )
     assert spoken(root) == [text(content, "invalid"), *menu_prompts]
     assert action(root) == {"menu": menu, "tries": "1"}
@@ -176,7 +187,7 @@ def test_three_failed_turns_in_a_row_end_politely(
     last = press(twilio, "2", turns[-1], tries=tries)
     assert_safe(last)
     assert verbs(last) == ["Say", "Say", "Hangup"]
-    assert spoken(last)[-1] == text(content, "goodbye")
+    assert spoken(last)[-1] == text(content, "goodbye_failed")
 
 
 def test_a_valid_key_resets_the_failed_turns(twilio: TwilioClient) -> None:
@@ -222,13 +233,43 @@ def test_transfer_follows_the_opening_hours(
         (datetime(2026, 11, 25, 9, 0, tzinfo=CPH), "i dag klokken 10"),
         (datetime(2026, 11, 27, 15, 0, tzinfo=CPH), "på mandag klokken 10"),
         (datetime(2026, 12, 23, 15, 0, tzinfo=CPH), "på mandag klokken 10"),
+        (datetime(2027, 7, 2, 15, 0, tzinfo=CPH), "mandag den niende august klokken 10"),
     ],
 )
 def test_closed_transfer_says_the_next_opening(
-    twilio: TwilioClient, clock: FixedClock, at: datetime, phrase: str
+    twilio: TwilioClient, clock: FixedClock, at: datetime, phrase: str, tmp_path: Path, config: dict[str, Any]
 ) -> None:
     clock.at = at
-    assert f"Sekretariatet åbner igen {phrase}." in spoken(press(twilio, "main", "0"))
+    said = spoken(press(summer_closure(twilio, tmp_path, config), "main", "0"))
+    assert f"Sekretariatet har lukket og åbner igen {phrase}." in said
+
+
+def summer_closure(twilio: TwilioClient, tmp_path: Path, config: dict[str, Any]) -> TwilioClient:
+    """The shipped line with a summer closure, 5 July to 6 August 2027."""
+    path = tmp_path / "content.toml"
+    summer = '{ days = "2027-07-05..2027-08-06", reason = "sommerferie" },\n]'
+    path.write_text(
+        default_path().read_text(encoding="utf-8").replace("\n]", "\n" + summer, 1), encoding="utf-8"
+    )
+    return TwilioClient(create_app({**config, "CONTENT_FILE": path}).test_client())
+
+
+@pytest.mark.parametrize(
+    ("at", "said"),
+    [
+        (datetime(2026, 12, 24, 11, 0, tzinfo=CPH), "I dag er det juleaften, så sekretariatet har lukket. Det åbner igen på mandag klokken 10."),
+        (datetime(2026, 12, 24, 8, 0, tzinfo=CPH), "I dag er det juleaften, så sekretariatet har lukket. Det åbner igen på mandag klokken 10."),
+        (datetime(2027, 5, 6, 11, 0, tzinfo=CPH), "I dag er det Kristi himmelfartsdag, så sekretariatet har lukket. Det åbner igen i morgen klokken 10."),
+        (datetime(2027, 7, 14, 11, 0, tzinfo=CPH), "I dag er det sommerferie, så sekretariatet har lukket. Det åbner igen mandag den niende august klokken 10."),
+        (datetime(2027, 7, 17, 11, 0, tzinfo=CPH), "Sekretariatet har lukket og åbner igen mandag den niende august klokken 10."),
+    ],
+)  # fmt: skip
+def test_a_closed_opening_day_says_why(
+    twilio: TwilioClient, clock: FixedClock, at: datetime, said: str, tmp_path: Path, config: dict[str, Any]
+) -> None:
+    # The last is a Saturday in the closure: a weekend needs no reason.
+    clock.at = at
+    assert spoken(summer_closure(twilio, tmp_path, config).twiml("/voice"))[1] == said
 
 
 @pytest.mark.parametrize("status", ["completed", "answered"])

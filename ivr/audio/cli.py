@@ -89,7 +89,7 @@ def build_audio(  # noqa: PLR0917 (click passes every option as an argument)
     content_path: Path | None,
 ) -> None:
     """Build every prompt's audio file and the manifest; unchanged prompts are skipped."""
-    prompts = configured_content(content_path).all_prompts()
+    prompts = configured_content(content_path).audio_prompts()
     console = Console(stderr=True)  # progress and problems; the summary table goes to stdout
     # A bar only on a terminal; in a log or a pipe, plain lines, one per prompt.
     with Progress(

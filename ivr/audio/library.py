@@ -10,7 +10,7 @@ from pathlib import Path
 
 from ivr.audio import manifest
 from ivr.audio.manifest import Entry, Status
-from ivr.line.content import Prompt
+from ivr.line.content import FRAGMENT, Prompt
 
 log = logging.getLogger(__name__)
 CONTENT_TYPES = {"wav": "audio/wav", "mp3": "audio/mpeg"}
@@ -109,6 +109,11 @@ class Library:
         counts = Counter(statuses.values())
         self.counts = counts
         fallback = sorted(key for key, value in statuses.items() if value != "fresh")
+        # Fragments are many and named after their words: counted, not listed.
+        fragments = sum(key.startswith(FRAGMENT) for key in fallback)
+        named = [key for key in fallback if not key.startswith(FRAGMENT)]
+        if fragments:
+            named.append(f"{fragments} fragments")
         level = logging.WARNING if fallback else logging.INFO
         log.log(
             level,
@@ -117,7 +122,7 @@ class Library:
             counts["fresh"],
             counts["stale"],
             counts["missing"],
-            f"; spoken with <Say> instead: {', '.join(fallback)}" if fallback else "",
+            f"; spoken with <Say> instead: {', '.join(named)}" if fallback else "",
         )
         return counts
 

@@ -34,12 +34,21 @@ class AudioSpeaker:
         self._next_look = 0.0
 
     def add(self, parent: TwiML, prompt: Prompt) -> None:
-        """Append <Play> with the audio URL, or the fallback's <Say> when the audio is stale or absent."""
-        found = self.playable.get(prompt.id)
-        if found is not None and found[0] == prompt.text:
-            parent.nest(Play(found[1]))
+        """Append <Play> with the audio URL, or the fallback's <Say> when the audio is stale or absent.
+
+        A sentence made of fragments is played fragment by fragment only when every fragment is fresh; one
+        missing fragment and the whole sentence is <Say>, so a turn never switches voice mid-sentence.
+        """
+        urls = [self._url(part) for part in prompt.parts] if prompt.parts else [self._url(prompt)]
+        if all(urls):
+            for url in urls:
+                parent.nest(Play(url))
         else:
             self.fallback.add(parent, prompt)
+
+    def _url(self, prompt: Prompt) -> str | None:
+        found = self.playable.get(prompt.id)
+        return found[1] if found is not None and found[0] == prompt.text else None
 
     def refresh(self) -> bool:
         """Switch to a rebuilt audio folder's manifest, looking at most once a second; say if it changed.

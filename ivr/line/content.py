@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 import string
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, time
 from importlib import resources
@@ -26,16 +27,45 @@ SYSTEM_PROMPTS = (
     "invalid",
     "silence",
     "goodbye",
+    "goodbye_failed",
     "transfer",
     "transfer_failed",
     "transfer_loop",
-    "closed",
     "error",
 )
-TEMPLATES = {"next_opening": {"when"}}
+# Sentences with a part worked out during the call; each is said as audio fragments (see Content.fragments).
+TEMPLATES = {"closed": {"when"}, "closed_today": {"reason", "when"}}
+# The closed notice is said before the menu: each of its sentences at most this many words, however long the
+# next opening's date or the day's reason.
+CLOSED_WORDS = 12
 PLACEHOLDERS = {"hours", "phone"}
 SECTION_KEYS = tuple("123456789")
 E164 = re.compile(r"^\+[1-9][0-9]{6,14}$")
+LINE_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
+# Every table and key the file may hold; anything else is a typo that would otherwise be ignored in silence
+# (a misspelt `extra_closed_days` once put callers through on 24 December).
+SCHEMA: dict[str, tuple[str, ...]] = {
+    "line": ("id", "name", "numbers", "default", "leaflet", "leaflet_skip"),
+    "secretariat": ("number",),
+    "hours": ("timezone", "days", "opens", "closes", "extra_closed_days"),
+    "keys": ("transfer", "repeat", "main_menu"),
+    "prompts": SYSTEM_PROMPTS,
+    "templates": tuple(TEMPLATES),
+    "sections": ("key", "title", "text"),
+}
+CLOSED_DAY_KEYS = ("days", "reason")
+# The id prefix of a fragment's prompt: "fragment_i_morgen".
+FRAGMENT = "fragment_"
+# A value `ivr import` could not fill in starts with this, and stays a problem until someone does.
+TODO = "TODO"
+# How keys are said in the texts: "Tryk 1", "tryk stjerne", "firkant for menuen".
+KEY_WORDS = {"stjerne": "*", "firkant": "#", **{digit: digit for digit in "0123456789"}}
+_KEY = r"(\d|stjerne|firkant)"
+# "Tryk 1", "Tryk 1 til 5", "tryk stjerne"; a key offered in a list: ", firkant for menuen", "eller 0 for".
+_PROMISES = (
+    re.compile(rf"\btryk\s+{_KEY}(?:\s+til\s+{_KEY})?\b"),
+    re.compile(rf"(?:,|\beller|\bog)\s+{_KEY}(?:\s+til\s+{_KEY})?\s+for\b"),
+)
 # The shipped file is about 6 KB. Anything beyond this is a mistake (or a hostile file): refused before it is
 # read, so `ivr check`, start-up and /healthz stay quick (TOML of this size parses in a quarter of a second).
 MAX_CONTENT_BYTES = 256 * 1024
@@ -52,6 +82,9 @@ class Prompt:
 
     id: str
     text: str
+    # A sentence worked out during the call is said as fragments, each its own audio; `text` is the whole
+    # sentence, read by Twilio's voice when any fragment lacks fresh audio (never half in one voice).
+    parts: tuple[Prompt, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -61,6 +94,18 @@ class Section:
     key: str
     title: str
     prompt: Prompt
+
+
+@dataclass(frozen=True)
+class LineInfo:
+    """Which line this is, the numbers that reach it, and the leaflet it speaks."""
+
+    id: str
+    name: str
+    numbers: tuple[str, ...] = ()
+    default: bool = False
+    leaflet: Path | None = None
+    leaflet_skip: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -77,6 +122,7 @@ class Content:
     """Everything the line says, its menu, the opening hours and the secretariat's number."""
 
     source: Path
+    line: LineInfo
     number: str
     hours: OpeningHours
     keys: Keys
@@ -100,9 +146,77 @@ class Content:
         """Return every static prompt: the system prompts, then the sections in leaflet order."""
         return [*self.prompts.values(), *(section.prompt for section in self.sections)]
 
-    def next_opening(self, when: str) -> Prompt:
-        """Return the spoken next opening, e.g. "Sekretariatet åbner igen i morgen klokken 10."."""
-        return Prompt("next_opening", self.templates["next_opening"].format(when=when))
+    def closed(self, when: Sequence[str], reason: str | None = None) -> Prompt:
+        """Say that the secretariat is closed, why when today is a closed opening day, and when it opens.
+
+        "Sekretariatet har lukket og åbner igen i morgen klokken 10.", or with a reason: "I dag er det
+        juleaften, så sekretariatet har lukket. Det åbner igen mandag den otteogtyvende december klokken 10."
+        """
+        if reason is None:
+            return self._sentence("closed", {"when": when})
+        return self._sentence("closed_today", {"reason": (reason,), "when": when})
+
+    def audio_prompts(self) -> list[Prompt]:
+        """Every prompt with audio of its own: the static prompts, then every fragment (see `fragments`)."""
+        from ivr.line.schedule import holiday_names  # noqa: PLC0415  (imports the holidays package)
+
+        this_year = date.today().year
+        return [*self.all_prompts(), *self.fragments(holiday_names(range(this_year, this_year + 2)))]
+
+    def fragments(self, reasons: Iterable[str] = ()) -> list[Prompt]:
+        """Every fragment the call's worked-out sentences are made of, to be built as audio.
+
+        `reasons`: the public holidays' names (the schedule knows them); the clinic's own reasons are added.
+        """
+        hours = self.hours
+        days = sorted(hours.weekdays)
+        phrases = [
+            "i dag",
+            "i morgen",
+            *(f"på {spoken.WEEKDAYS[day]}" for day in days),
+            *(spoken.WEEKDAYS[day] for day in days),
+            *(f"den {spoken.ordinal(day)}" for day in range(1, 32)),
+            *spoken.MONTHS,
+            spoken.clock(hours.opens),
+            *reasons,
+            *(closed.reason for closed in hours.extra_closed if closed.reason),
+        ]
+        for template in self.templates.values():
+            phrases += _literals(template)
+        unique = dict.fromkeys(_fragment(phrase) for phrase in phrases)
+        return list(unique)
+
+    def _sentence(self, name: str, phrases: Mapping[str, Sequence[str]]) -> Prompt:
+        template = self.templates[name]
+        text = template.format_map({field_name: " ".join(said) for field_name, said in phrases.items()})
+        parts: list[Prompt] = []
+        for literal, field_here, _, _ in string.Formatter().parse(template):
+            parts += (_fragment(piece) for piece in _pieces(literal))
+            if field_here:
+                parts += (_fragment(phrase) for phrase in phrases[field_here])
+        return Prompt(name, text, tuple(parts))
+
+
+def _pieces(literal: str) -> list[str]:
+    """A template's fixed text as fragments, a sentence each, without the punctuation at their edges.
+
+    "., så sekretariatet har lukket. Det åbner igen " -> ["så sekretariatet har lukket", "Det åbner igen"]
+    """
+    pieces = (piece.strip().strip(",;:").strip() for piece in re.split(r"[.!?]+(?:\s|$)", literal))
+    return [piece for piece in pieces if piece]
+
+
+def _literals(template: str) -> list[str]:
+    return [piece for literal, _, _, _ in string.Formatter().parse(template) for piece in _pieces(literal)]
+
+
+_SLUG = str.maketrans({"æ": "ae", "ø": "oe", "å": "aa"})
+
+
+def _fragment(phrase: str) -> Prompt:
+    """One fragment, named after its words so the same words are one file: "i morgen" -> fragment_i_morgen."""
+    slug = re.sub(r"[^a-z0-9]+", "_", phrase.lower().translate(_SLUG)).strip("_")
+    return Prompt(f"{FRAGMENT}{slug}", phrase)
 
 
 class ContentError(Exception):
@@ -127,11 +241,42 @@ def load_content(path: Path | None = None, number: str | None = None) -> Content
     except (OSError, UnicodeDecodeError) as error:
         raise ContentError(source, [("(file)", f"cannot be read: {error}")]) from None
     except tomllib.TOMLDecodeError as error:
-        raise ContentError(source, [("(file)", f"is not valid TOML: {error}")]) from None
+        raise ContentError(source, [_syntax_problem(error)]) from None
     except (RecursionError, MemoryError):
         # tomllib parses nested arrays and tables recursively: deep nesting exhausts the stack, not the file.
         raise ContentError(source, [("(file)", "is nested too deeply or too large to read")]) from None
     return _Parser(source, data).content(number)
+
+
+# tomllib's messages, in plain words for someone who edits texts, not TOML.
+_SYNTAX_WORDS = (
+    ("Unterminated string", 'a text is not closed: a " or """ is missing at its end'),
+    ("Illegal character", "a character that cannot stand there (a line break inside a one-line text?)"),
+    ("Cannot overwrite a value", "the same key is given twice"),
+    ("Cannot declare", "the same table is given twice"),
+    ("Expected '=' after a key", 'a key needs = and a value after it, e.g. closes = "14:00"'),
+    ("Invalid value", "a value must be a text in quotes, a number, true/false, or a list in [ ]"),
+    ("Unclosed array", "a list is not closed with ]"),
+    ("Unclosed inline table", "a { } table is not closed with }"),
+    ("Expected newline or end of document", "something follows a value on the same line"),
+    ("Invalid statement", "a line is neither key = value nor a [table] heading"),
+    (
+        "Invalid initial character for a key",
+        "a line begins with something a key or [table] cannot begin with",
+    ),
+)
+
+
+def _syntax_problem(error: tomllib.TOMLDecodeError) -> tuple[str, str]:
+    """Name where and what is wrong: ("line 12, column 9", "is not valid TOML: a text is not closed ...")."""
+    message = str(error)
+    where = re.search(r"\s*\(at (?:line (\d+), column (\d+)|end of document)\)", message)
+    place = (
+        "(file)" if where is None else f"line {where[1]}, column {where[2]}" if where[1] else "end of file"
+    )
+    detail = message[: where.start()] if where else message
+    plain = next((words for start, words in _SYNTAX_WORDS if detail.startswith(start)), None)
+    return place, f"is not valid TOML: {plain} ({detail})" if plain else f"is not valid TOML: {detail}"
 
 
 def _spaced(text: str) -> str:
@@ -151,6 +296,9 @@ class _Parser:
         self.problems.append((key, problem))
 
     def content(self, number_override: str | None) -> Content:
+        self.unknown_keys()
+        self.todos(self.data, "")
+        line = self.line()
         number = self.number(number_override)
         hours = self.hours()
         keys = self.keys()
@@ -162,12 +310,58 @@ class _Parser:
         prompts = self.prompts(fills)
         templates = self.templates()
         sections = self.sections(keys, fills)
-        if self.problems or number is None or hours is None or keys is None:
+        if keys is not None and not self.problems:
+            self.menus(keys, prompts, sections)
+        if hours is not None and not self.problems:
+            self.closed_words(hours, templates)
+        if line is not None and line.leaflet is not None and not self.problems:
+            self.coverage(line, sections)
+        if self.problems or line is None or number is None or hours is None or keys is None:
             raise ContentError(self.source, self.problems)
-        return Content(self.source, number, hours, keys, sections, prompts, templates)
+        return Content(self.source, line, number, hours, keys, sections, prompts, templates)
 
-    def table(self, key: str) -> dict[str, Any]:
+    def unknown_keys(self) -> None:
+        """Name every table and key the line does not know, with the nearest known name."""
+        for name, value in self.data.items():
+            if name not in SCHEMA:
+                self.unknown(name, name, SCHEMA)
+                continue
+            tables = value if name == "sections" and isinstance(value, list) else [value]
+            for index, table in enumerate(tables):
+                if not isinstance(table, dict):
+                    continue
+                where = f"sections[{index}]" if name == "sections" else name
+                for key in table:
+                    if key not in SCHEMA[name]:
+                        self.unknown(f"{where}.{key}", key, SCHEMA[name])
+        closed = self.data.get("hours", {})
+        closed = closed.get("extra_closed_days") if isinstance(closed, dict) else None
+        for index, item in enumerate(closed if isinstance(closed, list) else []):
+            for key in item if isinstance(item, dict) else ():
+                if key not in CLOSED_DAY_KEYS:
+                    self.unknown(f"hours.extra_closed_days[{index}].{key}", key, CLOSED_DAY_KEYS)
+
+    def unknown(self, where: str, name: str, known: Iterable[str]) -> None:
+        near = difflib.get_close_matches(str(name), list(known), n=1, cutoff=0.6)
+        kind = "table" if "." not in where else "key"
+        hint = f"did you mean {near[0]}?" if near else f"known: {', '.join(known)}"
+        self.fail(where, f"unknown {kind}; {hint}")
+
+    def todos(self, value: object, where: str) -> None:
+        """Name every value `ivr import` left for a person to fill in."""
+        if isinstance(value, str) and value.lstrip().startswith(TODO):
+            self.fail(where, f"still to be filled in: {_spaced(value)[:80]}")
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                self.todos(item, f"{where}.{key}" if where else str(key))
+        elif isinstance(value, list):
+            for index, item in enumerate(value):
+                self.todos(item, f"{where}[{index}]")
+
+    def table(self, key: str, *, required: bool = True) -> dict[str, Any]:
         value = self.data.get(key)
+        if value is None and not required:
+            return {}
         if not isinstance(value, dict):
             self.fail(key, "missing table" if value is None else "must be a table")
             return {}
@@ -188,6 +382,40 @@ class _Parser:
             self.fail(key, f"unknown placeholder {', '.join(sorted(unknown))} (known: {known})")
             return ""
         return _spaced(value.format_map(dict(fills)) if fills else value)
+
+    def line(self) -> LineInfo | None:
+        """The [line] table; a file without one is a line named after the file, reached by no number."""
+        table = self.table("line", required=False)
+        before = len(self.problems)
+        line_id = table.get("id", self.source.stem)
+        if not isinstance(line_id, str) or not LINE_ID.match(line_id):
+            self.fail(
+                "line.id", f'must be a short name of a-z, 0-9 and -, like "rodblokade", not {line_id!r}'
+            )
+        name = table.get("name", line_id)
+        if not isinstance(name, str) or not name.strip():
+            self.fail("line.name", "must be a non-empty text")
+        numbers = table.get("numbers", [])
+        if not isinstance(numbers, list) or not all(isinstance(n, str) and E164.match(n) for n in numbers):
+            self.fail("line.numbers", 'must be a list of phone numbers like ["+4578787878"]')
+            numbers = []
+        elif len(set(numbers)) < len(numbers):
+            self.fail("line.numbers", "names a number twice")
+        default = table.get("default", False)
+        if not isinstance(default, bool):
+            self.fail("line.default", f"must be true or false, not {default!r}")
+        leaflet = table.get("leaflet")
+        if leaflet is not None and (not isinstance(leaflet, str) or not leaflet.strip()):
+            self.fail("line.leaflet", "must be the leaflet's file name, relative to this file")
+            leaflet = None
+        skip = table.get("leaflet_skip", [])
+        if not isinstance(skip, list) or not all(isinstance(heading, str) for heading in skip):
+            self.fail("line.leaflet_skip", 'must be a list of the leaflet\'s headings, e.g. ["KONTAKT"]')
+            skip = []
+        if len(self.problems) > before:
+            return None
+        path = (self.source.parent / leaflet) if leaflet else None
+        return LineInfo(line_id, _spaced(name), tuple(numbers), default, path, tuple(skip))
 
     def number(self, override: str | None) -> str | None:
         value = override if override is not None else self.table("secretariat").get("number")
@@ -236,19 +464,24 @@ class _Parser:
 
     def closed_days(self, value: object) -> tuple[ClosedDay, ...]:
         if not isinstance(value, list):
-            self.fail("hours.extra_closed_days", 'must be a list of "MM-DD" or "YYYY-MM-DD"')
+            self.fail("hours.extra_closed_days", f"must be a list: {CLOSED_DAY_FORMS}")
             return ()
-        days = []
+        found: list[ClosedDay] = []
         for index, item in enumerate(value):
-            day = _closed_day(item)
-            if day is None:
-                self.fail(
-                    f"hours.extra_closed_days[{index}]",
-                    f'must be "MM-DD" or "YYYY-MM-DD", not {item!r}',
-                )
+            where = f"hours.extra_closed_days[{index}]"
+            reason, days = None, item
+            if isinstance(item, dict):
+                reason, days = item.get("reason"), item.get("days")
+                if reason is not None and (not isinstance(reason, str) or not reason.strip()):
+                    self.fail(f"{where}.reason", 'must be a short text, e.g. "juleaften"')
+                    continue
+                where = f"{where}.days"
+            day = _closed_day(days, _spaced(reason) if reason else None)
+            if isinstance(day, str):
+                self.fail(where, f"{day}, not {days!r} ({CLOSED_DAY_FORMS})")
             else:
-                days.append(day)
-        return tuple(days)
+                found.append(day)
+        return tuple(found)
 
     def keys(self) -> Keys | None:
         table = self.table("keys")
@@ -265,8 +498,6 @@ class _Parser:
 
     def prompts(self, fills: Mapping[str, str]) -> dict[str, Prompt]:
         table = self.table("prompts")
-        for extra in sorted(set(table) - set(SYSTEM_PROMPTS)):
-            self.fail(f"prompts.{extra}", "is not used by the line (a typo?)")
         prompts = {}
         for prompt_id in SYSTEM_PROMPTS:
             if prompt_id not in table:
@@ -314,11 +545,101 @@ class _Parser:
             sections.append(Section(key, _spaced(title), Prompt(f"section_{key}", text)))
         return tuple(sections)
 
+    def menus(self, keys: Keys, prompts: Mapping[str, Prompt], sections: Sequence[Section]) -> None:
+        """Every section is offered in both menus, the secretariat only by transfer_offer, and no text offers
+        a key that does nothing."""
+        section_keys = {section.key for section in sections}
+        working = section_keys | {keys.transfer, keys.repeat, keys.main_menu}
+        for prompt_id in ("main_menu", "section_menu"):
+            offered = promised_keys(prompts[prompt_id].text)
+            for key in sorted(section_keys - offered):
+                title = next(section.title for section in sections if section.key == key)
+                self.fail(
+                    f"prompts.{prompt_id}", f'does not offer key {key} ("{title}"): callers never hear of it'
+                )
+            if keys.transfer in offered:
+                self.fail(
+                    f"prompts.{prompt_id}",
+                    f"offers key {keys.transfer} for the secretariat; leave that to prompts.transfer_offer, "
+                    "which is said only while the secretariat is open",
+                )
+        if keys.transfer not in promised_keys(prompts["transfer_offer"].text):
+            self.fail("prompts.transfer_offer", f"must offer key {keys.transfer} (keys.transfer)")
+        texts = [(f"prompts.{p.id}", p.text) for p in prompts.values()]
+        texts += [(f"section {s.key}", s.prompt.text) for s in sections]
+        for where, text in texts:
+            for key in sorted(promised_keys(text) - working):
+                self.fail(where, f"offers key {_said(key)}, which does nothing in this line")
 
-def _closed_day(value: object) -> ClosedDay | None:
-    """Parse "MM-DD" or "YYYY-MM-DD", or return None."""
+    def closed_words(self, hours: OpeningHours, templates: Mapping[str, str]) -> None:
+        """Keep each sentence of the closed notice short, even with the longest date and reason it can say."""
+        # The longest next opening: a weekday and a date with the longest names, at the opening time.
+        when = " ".join(("onsdag", "den enogtredivte", "september", spoken.clock(hours.opens)))
+        reasons = [closed.reason for closed in hours.extra_closed if closed.reason]
+        reason = max([*reasons, "anden påskedag"], key=lambda text: len(text.split()))
+        for name, template in templates.items():
+            for sentence in re.split(r"(?<=[.!?])\s+", template.format(when=when, reason=reason)):
+                if len(words := sentence.split()) > CLOSED_WORDS:
+                    self.fail(
+                        f"templates.{name}",
+                        f'says "{sentence}" ({len(words)} words); keep each sentence to {CLOSED_WORDS} words',
+                    )
+
+    def coverage(self, line: LineInfo, sections: Sequence[Section]) -> None:
+        """Name each leaflet sentence the sections do not say."""
+        from ivr.line import coverage  # noqa: PLC0415  (only files that name a leaflet need it)
+
+        assert line.leaflet is not None
+        try:
+            raw = line.leaflet.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as error:
+            self.fail("line.leaflet", f"cannot be read ({line.leaflet}): {type(error).__name__}")
+            return
+        said = [text for section in sections for text in (section.title, section.prompt.text)]
+        for sentence in coverage.uncovered(raw, said, line.leaflet_skip):
+            self.fail("sections", f'do not say this sentence of the leaflet: "{sentence}"')
+
+
+CLOSED_DAY_FORMS = '"MM-DD" or "YYYY-MM-DD", a range "A..B" of either, or { days = ..., reason = "..." }'
+
+
+def promised_keys(text: str) -> set[str]:
+    """Every key a text tells callers to press: "Tryk 1 til 5" is 1, 2, 3, 4 and 5."""
+    found: set[str] = set()
+    lowered = text.lower()
+    for pattern in _PROMISES:
+        for first, last in pattern.findall(lowered):
+            start = KEY_WORDS[first]
+            if last and start.isdigit() and KEY_WORDS[last].isdigit():
+                found |= {str(n) for n in range(int(start), int(KEY_WORDS[last]) + 1)}
+            else:
+                found |= {start, *([KEY_WORDS[last]] if last else [])}
+    return found
+
+
+def _said(key: str) -> str:
+    return {"*": "* (stjerne)", "#": "# (firkant)"}.get(key, key)
+
+
+def _closed_day(value: object, reason: str | None) -> ClosedDay | str:
+    """Parse "MM-DD", "YYYY-MM-DD" or a range "A..B" of either; else say what is wrong."""
     if not isinstance(value, str):
-        return None
+        return "must be a text"
+    first, separator, last = value.partition("..")
+    start, end = _one_day(first.strip()), _one_day(last.strip() if separator else first.strip())
+    if start is None or end is None:
+        return "is not a date"
+    if (start[0] is None) != (end[0] is None):
+        return "a range must give the year at both ends or at neither"
+    if start[0] is not None and end[0] is not None:
+        if date(start[0], *start[1]) > date(end[0], *end[1]):
+            return "the range ends before it starts"
+        if (date(end[0], *end[1]) - date(start[0], *start[1])).days > 366:
+            return "the range is longer than a year"
+    return ClosedDay(start[1], end[1], start[0], end[0], reason)
+
+
+def _one_day(value: str) -> tuple[int | None, tuple[int, int]] | None:
     match = re.fullmatch(r"(?:(\d{4})-)?(\d{2})-(\d{2})", value)
     if match is None:
         return None
@@ -329,4 +650,4 @@ def _closed_day(value: object) -> ClosedDay | None:
         date(year or 2000, month, day)
     except ValueError:
         return None
-    return ClosedDay(month, day, year)
+    return year, (month, day)

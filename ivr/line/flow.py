@@ -49,10 +49,12 @@ DIAL_FAILURES = {
 
 @dataclass(frozen=True)
 class Moment:
-    """What the flow needs to know about the clock: open now, and the spoken next opening."""
+    """What the flow needs to know about the clock: open now, the next opening as phrases, and why today is
+    closed when it is an opening day closed all day (a holiday's name, the clinic's reason)."""
 
     open: bool
-    next_opening: str
+    next_opening: tuple[str, ...]
+    closed_today: str | None = None
 
 
 @dataclass(frozen=True)
@@ -73,15 +75,15 @@ class CallFlow:
         self.content = content
         self.max_tries = max_tries
         self.menus = {MAIN, *(section.key for section in content.sections)}
-        # One prompt per phrase ("i morgen klokken 10"), so a closed line's replies hit the renderer's cache
-        # without formatting and hashing a new text each time.
-        self._next_opening = lru_cache(maxsize=16)(content.next_opening)
+        # One prompt per next opening and reason, so a closed line's replies hit the renderer's cache without
+        # formatting and hashing a new text each time.
+        self._closed = lru_cache(maxsize=16)(content.closed)
 
     def welcome(self, moment: Moment) -> Reply:
-        """Greet a new caller, tell the truth about the secretariat, and offer the main menu."""
+        """Greet a new caller, tell the truth about the secretariat in one short notice, offer the menu."""
         lead = [self.content.prompt("welcome")]
         if not moment.open:
-            lead += [self.content.prompt("closed"), self._next_opening(moment.next_opening)]
+            lead.append(self._closed(moment.next_opening, moment.closed_today))
         return self._menu(MAIN, 0, moment, tuple(lead), Event.WELCOME)
 
     def key(self, menu: str, tries: int, digits: str | None, moment: Moment, looped: bool) -> Reply:
@@ -92,7 +94,7 @@ class CallFlow:
             return self._failed(menu, tries, moment, Event.SILENCE)
         section = self.content.section(digits)
         if section is not None:
-            return self._section(section.key, Event.SECTION)
+            return self._section(section.key, moment, Event.SECTION)
         if digits == keys.repeat:
             return self._repeat(menu, moment)
         if digits == keys.main_menu:
@@ -106,7 +108,7 @@ class CallFlow:
         if looped:
             return self._menu(MAIN, 0, moment, (self.content.prompt("transfer_loop"),), Event.TRANSFER_LOOP)
         if not moment.open:
-            lead = (self.content.prompt("closed"), self._next_opening(moment.next_opening))
+            lead = (self._closed(moment.next_opening, moment.closed_today),)
             return self._menu(MAIN, 0, moment, lead, Event.TRANSFER_CLOSED)
         return Reply((self.content.prompt("transfer"),), "dial", Event.TRANSFER_OPEN)
 
@@ -125,22 +127,19 @@ class CallFlow:
         """Read again what was just read: the section, or the main menu."""
         if menu == MAIN:
             return self._menu(MAIN, 0, moment, (), Event.REPEAT)
-        return self._section(menu, Event.REPEAT)
+        return self._section(menu, moment, Event.REPEAT)
 
-    def _section(self, key: str, event: Event) -> Reply:
+    def _section(self, key: str, moment: Moment, event: Event) -> Reply:
         section = self.content.section(key)
         assert section is not None  # keys come from self.menus or content.section()
-        prompts = (section.prompt, self.content.prompt("section_menu"))
-        return Reply(prompts, "gather", event, menu=key)
+        return self._menu(key, 0, moment, (section.prompt,), event)
 
     def _menu(self, menu: str, tries: int, moment: Moment, lead: tuple[Prompt, ...], event: Event) -> Reply:
         """Speak `lead`, then the menu's choices, and wait for a key."""
-        if menu == MAIN:
-            choices = [self.content.prompt("main_menu")]
-            if moment.open:
-                choices.append(self.content.prompt("transfer_offer"))
-        else:
-            choices = [self.content.prompt("section_menu")]
+        choices = [self.content.prompt("main_menu" if menu == MAIN else "section_menu")]
+        # The secretariat is offered only while a caller can be put through.
+        if moment.open:
+            choices.append(self.content.prompt("transfer_offer"))
         return Reply((*lead, *choices), "gather", event, menu=menu, tries=tries)
 
     def _failed(self, menu: str, tries: int, moment: Moment, kind: Event) -> Reply:
@@ -149,6 +148,7 @@ class CallFlow:
         # The prompts "invalid" and "silence" are named as their events are.
         prompt = self.content.prompt(kind.value)
         if tries >= self.max_tries:
-            prompts = (prompt, self.content.prompt("goodbye"))
+            # The caller leaves with the secretariat's number and hours, not with nothing.
+            prompts = (prompt, self.content.prompt("goodbye_failed"))
             return Reply(prompts, "hangup", GOODBYE[kind], menu=menu, tries=tries)
         return self._menu(menu, tries, moment, (prompt,), kind)

@@ -51,7 +51,7 @@ class Line:
         if cached is not None and cached[0] is status:
             return cached[1]
         today = status.at.astimezone(self.content.hours.timezone).date()
-        moment = Moment(status.open, _next_opening_phrase(status.next_opening, today))
+        moment = Moment(status.open, _next_opening_phrases(status.next_opening, today), status.closed_today)
         self._moment = (status, moment)
         return moment
 
@@ -74,7 +74,7 @@ class Line:
 
 
 @lru_cache(maxsize=64)
-def _next_opening_phrase(opening: datetime, today: date) -> str:
+def _next_opening_phrases(opening: datetime, today: date) -> tuple[str, ...]:
     return spoken.next_opening(opening, today)
 
 

@@ -35,19 +35,36 @@ def opening_hours(weekdays: Iterable[int], opens: time, closes: time) -> str:
     return f"{day_list(weekdays)} {clock(opens)} til {clock(closes).removeprefix('klokken ')}"
 
 
-def next_opening(opening: datetime, today: date) -> str:
-    """Say when the next opening is, seen from `today` (both in the opening's local time)."""
+def next_opening(opening: datetime, today: date) -> tuple[str, ...]:
+    """Say when the next opening is, seen from `today` (both in the opening's local time), as phrases.
+
+    Each phrase is one audio fragment ("i morgen", "klokken 10"), so a call with built audio says the whole
+    sentence in one voice; joined with spaces they are the sentence Twilio's voice reads instead.
+    """
     days = (opening.date() - today).days
     at = clock(opening.timetz())
     if days == 0:
-        return f"i dag {at}"
+        return ("i dag", at)
     if days == 1:
-        return f"i morgen {at}"
+        return ("i morgen", at)
     weekday = WEEKDAYS[opening.weekday()]
     # A week or more away, a bare weekday would be ambiguous: name the date.
     if days < 7:
-        return f"på {weekday} {at}"
-    return f"{weekday} den {opening.day}. {MONTHS[opening.month - 1]} {at}"
+        return (f"på {weekday}", at)
+    return (weekday, f"den {ordinal(opening.day)}", MONTHS[opening.month - 1], at)
+
+
+def ordinal(day: int) -> str:
+    """Say a day of the month as an ordinal: "første", "otteogtyvende", "enogtredivte"."""
+    if day in _ORDINAL_FIXES:
+        return _ORDINAL_FIXES[day]
+    from num2words import num2words  # noqa: PLC0415  (as in _words)
+
+    return str(num2words(day, lang="da", to="ordinal"))
+
+
+# num2words 0.5 writes these two "tredivete" and "enogtredivete"; Retskrivningsordbogen has "tredivte".
+_ORDINAL_FIXES = {30: "tredivte", 31: "enogtredivte"}
 
 
 def phone_number(e164: str) -> str:

@@ -30,7 +30,7 @@ def healthz() -> ResponseReturnValue:
     # How many prompts play built audio (fresh) and how many fall back to <Say> (stale, missing), as this
     # worker sees them now (it takes up a rebuilt audio folder within a second); files gone from the disk.
     line.refresh()
-    statuses = shared.audio.statuses(line.content.all_prompts()).values()
+    statuses = shared.audio.statuses(line.content.audio_prompts()).values()
     audio: dict[str, Any] = {
         status: sum(1 for s in statuses if s == status) for status in ("fresh", "stale", "missing")
     }
@@ -44,7 +44,7 @@ def healthz() -> ResponseReturnValue:
         status = "degraded"
     report = {
         "status": status,
-        "prompts": len(line.content.all_prompts()),
+        "prompts": len(line.content.audio_prompts()),
         "audio": audio,
         "content": file,
         "worker": worker,

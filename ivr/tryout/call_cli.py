@@ -24,6 +24,7 @@ from ivr.line.moments import option_moment
 from ivr.tryout.caller import (
     DIAL_RESULTS,
     LOCAL_BASE,
+    SILENCE,
     Caller,
     CallerHangsUp,
     FlaskTransport,
@@ -79,11 +80,17 @@ def http_caller(url: str, dial_result: str) -> Caller:
 
 
 class TerminalKeypad:
-    """Reads the caller's keys from the terminal: keys then Enter; Enter alone is silence."""
+    """Reads the caller's keys from the terminal: keys then Enter; Enter alone is silence.
+
+    Several keys typed at once are pressed one at each menu, as on a phone ("12" is 1, then 2).
+    """
+
+    def __init__(self) -> None:
+        self.pending: list[str] = []
 
     def __call__(self, gather: Step) -> str | None:
         """Ask for keys until they are keypad keys; q or end of input hangs up."""
-        while True:
+        while not self.pending:
             try:
                 text: str = click.prompt(
                     "keys (Enter = silence, q = hang up)", default="", show_default=False, err=True
@@ -96,11 +103,11 @@ class TerminalKeypad:
             if not text:
                 return None
             try:
-                parse_script(text)
+                self.pending = parse_script(text)
             except ValueError as error:
                 click.echo(str(error), err=True)
-                continue
-            return text
+        token = self.pending.pop(0)
+        return None if token.upper() == SILENCE else token
 
 
 class AudioPlayer:
@@ -125,7 +132,12 @@ class AudioPlayer:
 
 
 @click.command()
-@click.option("--keys", "script", metavar='"1 * # 0 T"', help="Keys to press in turn; T is silence.")
+@click.option(
+    "--keys",
+    "script",
+    metavar='"1 * # 0 T"',
+    help='Keys to press, one at each menu ("12" is 1, then 2); T is silence; [97662400] sends keys together.',
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the transcript as JSON.")
 @click.option(
     "--at",

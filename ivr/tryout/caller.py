@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 import urllib.error
 import urllib.request
@@ -130,10 +131,10 @@ class CallerHangsUp(Exception):  # noqa: N818  (it is an event, not an error)
 
 
 class ScriptedKeypad:
-    """Presses keys from a script like "1 * # 0 T" (T is silence); hangs up when the script ends."""
+    """Presses keys from a script like "1 * # 0 T" (see `parse_script`); hangs up when the script ends."""
 
     def __init__(self, script: str | Iterable[str]) -> None:
-        tokens = script.split() if isinstance(script, str) else list(script)
+        tokens = parse_script(script) if isinstance(script, str) else list(script)
         self.tokens = iter(tokens)
 
     def __call__(self, gather: Step) -> str | None:
@@ -144,12 +145,26 @@ class ScriptedKeypad:
         return None if token.upper() == SILENCE else token
 
 
+_TOKEN = re.compile(r"\[([^\]]*)\]|(\S)")
+
+
 def parse_script(script: str) -> list[str]:
-    """Split a key script into tokens, or raise ValueError naming a token that is not keys or T."""
-    tokens = script.split()
-    for token in tokens:
-        if token.upper() != SILENCE and not all(ch in KEYPAD for ch in token):
-            raise ValueError(f"{token!r} is neither keypad keys (0-9, *, #) nor {SILENCE} for silence")
+    """Split a key script into presses, one per <Gather>, or raise ValueError naming what is not a key.
+
+    A real keypad sends one key at a time, so "12" is 1 at one <Gather> and 2 at the next, as "1 2" is;
+    T is silence; keys in brackets, "[97662400]", are sent together to one <Gather> (multi-digit input).
+    """
+    tokens = []
+    for match in _TOKEN.finditer(script):
+        group, key = match[1], match[2]
+        token = key if group is None else group.replace(" ", "")
+        silence = group is None and token.upper() == SILENCE
+        if not token or not (silence or all(ch in KEYPAD for ch in token)):
+            what = match[0]
+            raise ValueError(
+                f"{what!r} is neither a keypad key (0-9, *, #), keys in [ ], nor {SILENCE} for silence"
+            )
+        tokens.append(token)
     return tokens
 
 
@@ -187,7 +202,7 @@ class PromptNames:
 
     def __init__(self, content: Content, spoken: Mapping[str, str] | None = None) -> None:
         # Longest ids first, so "section_1" wins over a shorter id that is its prefix.
-        prompts = sorted(content.all_prompts(), key=lambda prompt: -len(prompt.id))
+        prompts = sorted(content.audio_prompts(), key=lambda prompt: -len(prompt.id))
         self.prompts = [(prompt.id, prompt.text) for prompt in prompts]
         # File name -> the text it was built from: exactly what a caller hears, even after a rebuild.
         self.spoken = dict(spoken or {})

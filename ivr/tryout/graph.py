@@ -81,7 +81,7 @@ class Explorer:
 
     def moment(self, is_open: bool) -> Moment:
         """Return a moment that is open or closed, with the next opening left as a placeholder."""
-        return Moment(is_open, "(næste åbningstid)")
+        return Moment(is_open, ("(næste åbningstid)",))
 
     def explore(self) -> Picture:
         """Walk the whole line: the welcome, both menus, the transfer and the failure paths."""

@@ -10,7 +10,7 @@ from ivr.line.running import Line
 
 log = logging.getLogger(__name__)
 # Without the clock the line cannot know whether the secretariat is open, so it never offers a transfer.
-UNKNOWN_MOMENT = Moment(open=False, next_opening="")
+UNKNOWN_MOMENT = Moment(open=False, next_opening=())
 
 
 def emergency_document(line: Line) -> bytes:
