@@ -52,4 +52,5 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.instructions
 	$(BIN)/python -m bench.memory
 	$(BIN)/python -m bench.prompts
+	$(BIN)/python -m bench.listening
 	$(BIN)/python -m bench.stats

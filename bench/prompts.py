@@ -38,7 +38,7 @@ class CountingEngine:
 
 def in_process(folder: Path) -> tuple[float, int, float, int]:
     """Return (seconds, syntheses) of a full build and then of a no-change rebuild."""
-    prompts = load_content().all_prompts()
+    prompts = load_content().audio_prompts()
     runs: list[tuple[float, int]] = []
     for _ in range(2):
         engine = CountingEngine(make_engine(Engine.ESPEAK))
@@ -83,7 +83,7 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as tmp:
             full_cmd.append(command(Path(tmp)))
             rebuild_cmd.append(command(Path(tmp)))
-    prompts = len(load_content().all_prompts())
+    prompts = len(load_content().audio_prompts())
     print(f"{prompts} prompts, offline engine, medians of {args.repetitions}")
     median = statistics.median
     print(f"full build:      {median(full):.2f} s in-process, {median(full_cmd):.2f} s whole command")

@@ -13,6 +13,7 @@ import click
 from ivr.cli_errors import Commands
 from ivr.cli_options import AUDIO_OPTION, CONTENT_OPTION, configured_content
 from ivr.line import spoken
+from ivr.line.content import FRAGMENT
 from ivr.line.moments import option_moment
 from ivr.line.schedule import Schedule
 
@@ -21,6 +22,7 @@ LAZY = {
     "build-audio": "ivr.audio.cli:build_audio",
     "call": "ivr.tryout.call_cli:call",
     "graph": "ivr.tryout.graph:graph_command",
+    "import": "ivr.importer.cli:import_command",
     "serve": "ivr.ops.server:serve",
     "staff-password": "ivr.staff:staff_password",
     "stats": "ivr.stats.cli:stats",
@@ -56,8 +58,13 @@ def prompts(content_path: Path | None, audio_dir: Path | None, as_json: bool) ->
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
-    for row in rows:
+    whole = [row for row in rows if not row["id"].startswith(FRAGMENT)]
+    for row in whole:
         click.echo(f"[{row['id']}] lyd: {prompt_audio(row)}\n{row['text']}\n")
+    fragments = rows[len(whole) :]
+    click.echo(f"Brudstykker til sætninger, der sættes sammen under opkaldet ({len(fragments)}):")
+    for row in fragments:
+        click.echo(f"  {row['text']}: {prompt_audio(row)}")
 
 
 def prompt_audio(row: Mapping[str, Any]) -> str:
@@ -79,22 +86,60 @@ def prompt_audio(row: Mapping[str, Any]) -> str:
     metavar="ISO-DATETIME",
     help="The moment to ask about, 2000-2100; without an offset, the content's time zone (default: now).",
 )
-@click.option("--json", "as_json", is_flag=True, help='Print {"open": bool, "next_opening": "..."}.')
-def hours(content_path: Path | None, at_text: str | None, as_json: bool) -> None:
-    """Tell whether a call now (or --at) would be put through, and when the secretariat opens next."""
+@click.option(
+    "--year",
+    type=click.IntRange(2000, 2100),
+    help="List every opening weekday of this year that is closed all day, and why.",
+)
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help='Print {"open", "next_opening", "closes" (while open), "closed_today" (the reason, if any)}.',
+)
+def hours(content_path: Path | None, at_text: str | None, year: int | None, as_json: bool) -> None:
+    """Tell whether a call now (or --at) would be put through, why not, and when it opens next."""
     content = configured_content(content_path)
+    schedule = Schedule(content.hours)
+    if year is not None:
+        if at_text is not None:
+            raise click.UsageError("--year and --at ask different questions: give one of them.")
+        closed_days(schedule, year, as_json)
+        return
     zone = content.hours.timezone
     at = option_moment(at_text, zone) or datetime.now(UTC)
-    status = Schedule(content.hours).status(at)
+    status = schedule.status(at)
     opening = status.next_opening.astimezone(zone)
+    closes = status.closes.astimezone(zone) if status.closes is not None else None
     if as_json:
-        click.echo(json.dumps({"open": status.open, "next_opening": opening.isoformat()}))
+        data = {
+            "open": status.open,
+            "next_opening": opening.isoformat(),
+            "closes": closes.isoformat() if closes else None,
+            "closed_today": status.closed_today,
+        }
+        click.echo(json.dumps(data, ensure_ascii=False))
         return
     local = at.astimezone(zone)
-    state = (
-        "åbent: et opkald ville blive stillet om"
-        if status.open
-        else "lukket: et opkald ville ikke blive stillet om"
-    )
+    if closes is not None:
+        state = f"åbent til {closes:%H:%M}: et opkald ville blive stillet om"
+    elif status.closed_today:
+        state = f"lukket hele dagen ({status.closed_today}): et opkald ville ikke blive stillet om"
+    else:
+        state = "lukket: et opkald ville ikke blive stillet om"
     click.echo(f"{local:%Y-%m-%d %H:%M %Z}: {state}")
-    click.echo(f"næste åbning: {opening:%Y-%m-%d %H:%M %Z} ({spoken.next_opening(opening, local.date())})")
+    said = " ".join(spoken.next_opening(opening, local.date()))
+    click.echo(f"næste åbning: {opening:%Y-%m-%d %H:%M %Z} ({said})")
+
+
+def closed_days(schedule: Schedule, year: int, as_json: bool) -> None:
+    """Print the opening weekdays of `year` closed all day: the date, the weekday and the reason."""
+    days = schedule.closed_days(year)
+    if as_json:
+        rows = [{"date": day.isoformat(), "kind": why.kind, "reason": why.reason} for day, why in days]
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    click.echo(f"Lukkede hverdage i {year} ({len(days)}):")
+    for day, why in days:
+        kind = "helligdag" if why.kind == "holiday" else "klinikkens lukkedag"
+        click.echo(f"  {day:%Y-%m-%d} {spoken.WEEKDAYS[day.weekday()]:<7} {why.reason or 'lukket'} ({kind})")

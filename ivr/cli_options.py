@@ -35,7 +35,8 @@ def configured_content(content_path: Path | None, *, every_problem: bool = False
     """
     config = configured_settings()
     try:
-        return load_content(content_path or config["CONTENT_FILE"], config["SECRETARIAT_NUMBER"])
+        path = content_path or config["CONTENT_FILE"]
+        return load_content(path, config["SECRETARIAT_NUMBER"], leaflet=every_problem)
     except ContentError as error:
         if every_problem:
             raise click.ClickException(str(error)) from None

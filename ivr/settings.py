@@ -148,7 +148,7 @@ class Setting:
 
 
 SETTINGS: tuple[Setting, ...] = (
-    Setting("CONTENT_FILE", None, "The content file (texts, menu, hours). Default: the packaged ivr/content.toml.", _path),
+    Setting("CONTENT_FILE", None, "The content file (texts, menu, hours). Default: the packaged ivr/lines/rodblokade.toml.", _path),
     Setting("SECRETARIAT_NUMBER", None, "Overrides the content file's secretariat number (E.164, quoted: '\"+4597662400\"').", _phone),
     Setting("VOICE", "Polly.Naja", "Twilio voice for <Say>, e.g. Polly.Naja, Polly.Mads, Google.da-DK-Wavenet-A.", _text),
     Setting("GATHER_TIMEOUT", 7, "Seconds to wait for a key after a prompt ends.", _whole(1, 60)),

@@ -25,7 +25,7 @@ from ivr.line.content import (
 )
 from tests.support import PATHOLOGICAL
 
-LEAFLET = Path(__file__).parent.parent / "docs" / "leaflet" / "rodblokade.txt"
+LEAFLET = Path(__file__).parent.parent / "ivr" / "lines" / "rodblokade.txt"
 # The leaflet's headings, in order; the text before the first is section 1.
 HEADINGS = ("SÅDAN FOREGÅR OPERATIONEN", "SÅDAN FORBEREDER DU DIG", "NÅR DU KOMMER HJEM", "KOMPLIKATIONER")
 STOP = "KONTAKT OG MERE VIDEN"
@@ -234,21 +234,32 @@ def test_closed_day_ranges_and_reasons_are_read(tmp_path: Path) -> None:
 
 
 def test_leaflet_coverage_is_checked_when_the_content_names_its_leaflet(tmp_path: Path) -> None:
+    # The shipped file names its leaflet; a copy elsewhere takes the leaflet along.
     text = default_path().read_text(encoding="utf-8")
-    (tmp_path / "folder.txt").write_text(LEAFLET.read_text(encoding="utf-8"), encoding="utf-8")
-    named = text.replace(
-        "default = true", 'default = true\nleaflet = "folder.txt"\nleaflet_skip = ["KONTAKT OG MERE VIDEN"]'
-    )
+    (tmp_path / "rodblokade.txt").write_text(LEAFLET.read_text(encoding="utf-8"), encoding="utf-8")
     path = tmp_path / "content.toml"
-    path.write_text(named, encoding="utf-8")
-    assert load_content(path).line.leaflet == tmp_path / "folder.txt"
+    path.write_text(text, encoding="utf-8")
+    assert load_content(path, leaflet=True).line.leaflet == tmp_path / "rodblokade.txt"
     dropped = "Du er således helt vågen under proceduren."
-    assert dropped in named
-    path.write_text(named.replace(dropped, ""), encoding="utf-8")
+    assert dropped in text
+    path.write_text(text.replace(dropped, ""), encoding="utf-8")
     with pytest.raises(ContentError) as caught:
-        load_content(path)
+        load_content(path, leaflet=True)
     assert [key for key, _ in caught.value.problems] == ["sections"]
     assert "helt vågen under proceduren" in caught.value.problems[0][1]
+    # `ivr check` reads the leaflet; a running line does not need it.
+    result = CliRunner().invoke(main, ["check", "--content", str(path)])
+    assert result.exit_code == 1
+    assert f'{path}: sections: do not say this sentence of the leaflet: "Du er således' in result.output
+    assert load_content(path).sections
+
+
+def test_check_names_a_leaflet_it_cannot_read(tmp_path: Path) -> None:
+    path = tmp_path / "content.toml"
+    path.write_text(default_path().read_text(encoding="utf-8"), encoding="utf-8")
+    result = CliRunner().invoke(main, ["check", "--content", str(path)])
+    assert result.exit_code == 1
+    assert f"{path}: line.leaflet: cannot be read: " in result.output
 
 
 def test_missing_file_is_named(tmp_path: Path) -> None:
@@ -290,7 +301,38 @@ def test_cli_prompts_json_lists_every_prompt(content: Content) -> None:
 def test_cli_hours_json(at: str, is_open: bool, next_opening: str) -> None:
     result = CliRunner().invoke(main, ["hours", "--at", at, "--json"])
     assert result.exit_code == 0, result.output
-    assert json.loads(result.output) == {"open": is_open, "next_opening": next_opening}
+    answer = json.loads(result.output)
+    assert (answer["open"], answer["next_opening"]) == (is_open, next_opening)
+
+
+def test_cli_hours_says_why_and_until_when() -> None:
+    result = CliRunner().invoke(main, ["hours", "--at", "2026-12-24T11:00"])
+    assert result.exit_code == 0, result.output
+    assert "lukket hele dagen (juleaften)" in result.output
+    answer = json.loads(CliRunner().invoke(main, ["hours", "--at", "2026-12-24T11:00", "--json"]).output)
+    assert (answer["closed_today"], answer["closes"]) == ("juleaften", None)
+    open_now = CliRunner().invoke(main, ["hours", "--at", "2026-11-25T11:00"])
+    assert "åbent til 14:00" in open_now.output
+    answer = json.loads(CliRunner().invoke(main, ["hours", "--at", "2026-11-25T11:00", "--json"]).output)
+    assert (answer["closed_today"], answer["closes"]) == (None, "2026-11-25T14:00:00+01:00")
+
+
+def test_cli_hours_lists_the_years_closed_days_with_reasons(tmp_path: Path) -> None:
+    path = tmp_path / "content.toml"
+    summer = '{ days = "2027-07-05..2027-07-30", reason = "sommerferie" },\n]'
+    path.write_text(
+        default_path().read_text(encoding="utf-8").replace("\n]", "\n" + summer, 1), encoding="utf-8"
+    )
+    result = CliRunner().invoke(main, ["hours", "--content", str(path), "--year", "2027", "--json"])
+    assert result.exit_code == 0, result.output
+    days = {row["date"]: row for row in json.loads(result.output)}
+    assert days["2027-12-24"] == {"date": "2027-12-24", "kind": "extra", "reason": "juleaften"}
+    assert days["2027-03-25"]["reason"] == "skærtorsdag"
+    summer_days = [day for day, row in days.items() if row["reason"] == "sommerferie"]
+    assert len(summer_days) == 20  # four weeks of weekdays, one range in the file
+    text = CliRunner().invoke(main, ["hours", "--content", str(path), "--year", "2027"]).output
+    assert "2027-07-05 mandag  sommerferie (klinikkens lukkedag)" in text
+    assert "2027-12-24 fredag  juleaften (klinikkens lukkedag)" in text
 
 
 def test_cli_hours_rejects_a_bad_moment() -> None:

@@ -78,7 +78,7 @@ def test_healthz_recovers_and_says_a_restart_would_load_the_change(
     good = content_file.read_text(encoding="utf-8")
     content_file.write_text(good.replace('closes = "14:00"', 'closes = "09:00"'), encoding="utf-8")
     assert watched.get("/healthz").status_code == 503
-    content_file.write_text(good.replace("Velkommen", "Goddag"), encoding="utf-8")
+    content_file.write_text(good.replace("Haster det", "Er det akut"), encoding="utf-8")
     touch_later(content_file)
     response = watched.get("/healthz")
     assert response.status_code == 200
@@ -113,7 +113,7 @@ def test_healthz_rereads_the_file_only_when_its_bytes_change(
 
 def test_restoring_the_loaded_file_is_no_change(watched: FlaskClient, content_file: Path) -> None:
     original = content_file.read_text(encoding="utf-8")
-    content_file.write_text(original.replace("Velkommen", "Goddag"), encoding="utf-8")
+    content_file.write_text(original.replace("Haster det", "Er det akut"), encoding="utf-8")
     touch_later(content_file)
     assert watched.get("/healthz").get_json()["content"]["changed"] is True
     content_file.write_text(original, encoding="utf-8")

@@ -148,7 +148,6 @@ def test_open_call_section_transfer_busy_then_silence_to_goodbye(
 
 def test_closed_call_tells_the_hours_and_never_transfers(page: tuple[Page, str], line_app: Flask) -> None:
     tab, base = page
-    content = content_of(line_app)
     start(tab, base, "2026-11-25T15:00", "completed")
     transcript = tab.locator("#transcript")
     expect(transcript).to_contain_text("Sekretariatet har lukket og åbner igen i morgen klokken 10.")

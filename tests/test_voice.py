@@ -254,16 +254,22 @@ def summer_closure(twilio: TwilioClient, tmp_path: Path, config: dict[str, Any])
     return TwilioClient(create_app({**config, "CONTENT_FILE": path}).test_client())
 
 
+WHY = "I dag er det {}, så sekretariatet har lukket. Det åbner igen {} klokken 10."
+
+
 @pytest.mark.parametrize(
     ("at", "said"),
     [
-        (datetime(2026, 12, 24, 11, 0, tzinfo=CPH), "I dag er det juleaften, så sekretariatet har lukket. Det åbner igen på mandag klokken 10."),
-        (datetime(2026, 12, 24, 8, 0, tzinfo=CPH), "I dag er det juleaften, så sekretariatet har lukket. Det åbner igen på mandag klokken 10."),
-        (datetime(2027, 5, 6, 11, 0, tzinfo=CPH), "I dag er det Kristi himmelfartsdag, så sekretariatet har lukket. Det åbner igen i morgen klokken 10."),
-        (datetime(2027, 7, 14, 11, 0, tzinfo=CPH), "I dag er det sommerferie, så sekretariatet har lukket. Det åbner igen mandag den niende august klokken 10."),
-        (datetime(2027, 7, 17, 11, 0, tzinfo=CPH), "Sekretariatet har lukket og åbner igen mandag den niende august klokken 10."),
+        (datetime(2026, 12, 24, 11, 0, tzinfo=CPH), WHY.format("juleaften", "på mandag")),
+        (datetime(2026, 12, 24, 8, 0, tzinfo=CPH), WHY.format("juleaften", "på mandag")),
+        (datetime(2027, 5, 6, 11, 0, tzinfo=CPH), WHY.format("Kristi himmelfartsdag", "i morgen")),
+        (datetime(2027, 7, 14, 11, 0, tzinfo=CPH), WHY.format("sommerferie", "mandag den niende august")),
+        (
+            datetime(2027, 7, 17, 11, 0, tzinfo=CPH),
+            "Sekretariatet har lukket og åbner igen mandag den niende august klokken 10.",
+        ),
     ],
-)  # fmt: skip
+)
 def test_a_closed_opening_day_says_why(
     twilio: TwilioClient, clock: FixedClock, at: datetime, said: str, tmp_path: Path, config: dict[str, Any]
 ) -> None:

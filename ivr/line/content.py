@@ -73,7 +73,7 @@ MAX_CONTENT_BYTES = 256 * 1024
 
 def default_path() -> Path:
     """Return the content file shipped inside the package."""
-    return Path(str(resources.files("ivr") / "content.toml"))
+    return Path(str(resources.files("ivr") / "lines" / "rodblokade.toml"))
 
 
 @dataclass(frozen=True)
@@ -228,8 +228,12 @@ class ContentError(Exception):
         super().__init__("\n".join(f"{source}: {key}: {problem}" for key, problem in problems))
 
 
-def load_content(path: Path | None = None, number: str | None = None) -> Content:
-    """Load and validate the content file; `number` overrides the secretariat's number."""
+def load_content(path: Path | None = None, number: str | None = None, *, leaflet: bool = False) -> Content:
+    """Load and validate the content file; `number` overrides the secretariat's number.
+
+    `leaflet`: also check that the sections say every sentence of the leaflet the file names (`ivr check`
+    does; a running line does not need the leaflet's file, nor the time to read it).
+    """
     source = path or default_path()
     try:
         if (size := source.stat().st_size) > MAX_CONTENT_BYTES:
@@ -245,7 +249,7 @@ def load_content(path: Path | None = None, number: str | None = None) -> Content
     except (RecursionError, MemoryError):
         # tomllib parses nested arrays and tables recursively: deep nesting exhausts the stack, not the file.
         raise ContentError(source, [("(file)", "is nested too deeply or too large to read")]) from None
-    return _Parser(source, data).content(number)
+    return _Parser(source, data).content(number, leaflet)
 
 
 # tomllib's messages, in plain words for someone who edits texts, not TOML.
@@ -295,7 +299,7 @@ class _Parser:
     def fail(self, key: str, problem: str) -> None:
         self.problems.append((key, problem))
 
-    def content(self, number_override: str | None) -> Content:
+    def content(self, number_override: str | None, leaflet: bool) -> Content:
         self.unknown_keys()
         self.todos(self.data, "")
         line = self.line()
@@ -314,7 +318,7 @@ class _Parser:
             self.menus(keys, prompts, sections)
         if hours is not None and not self.problems:
             self.closed_words(hours, templates)
-        if line is not None and line.leaflet is not None and not self.problems:
+        if leaflet and line is not None and line.leaflet is not None and not self.problems:
             self.coverage(line, sections)
         if self.problems or line is None or number is None or hours is None or keys is None:
             raise ContentError(self.source, self.problems)
@@ -587,13 +591,15 @@ class _Parser:
 
     def coverage(self, line: LineInfo, sections: Sequence[Section]) -> None:
         """Name each leaflet sentence the sections do not say."""
-        from ivr.line import coverage  # noqa: PLC0415  (only files that name a leaflet need it)
+        # Only files that name a leaflet need these (pypdf is slow to import).
+        from ivr.line import coverage  # noqa: PLC0415
+        from ivr.line.leaflet import LeafletError, read_leaflet  # noqa: PLC0415
 
         assert line.leaflet is not None
         try:
-            raw = line.leaflet.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as error:
-            self.fail("line.leaflet", f"cannot be read ({line.leaflet}): {type(error).__name__}")
+            raw = read_leaflet(line.leaflet).text
+        except LeafletError as error:
+            self.fail("line.leaflet", f"cannot be read: {error}")
             return
         said = [text for section in sections for text in (section.title, section.prompt.text)]
         for sentence in coverage.uncovered(raw, said, line.leaflet_skip):

@@ -1,0 +1,97 @@
+"""`ivr import`: read a leaflet and write a draft content file for a clinician to read through."""
+
+from __future__ import annotations
+
+import os
+import re
+from datetime import date
+from pathlib import Path
+
+import click
+
+from ivr.cli_errors import Stop
+from ivr.importer.draft import Draft, build_draft
+from ivr.importer.writing import render
+from ivr.line.leaflet import LeafletError, read_leaflet
+
+_SLUG = re.compile(r"[a-z0-9-]+")
+_E164 = re.compile(r"\+[1-9]\d{7,14}")
+_DANISH_DIGITS = 8
+
+
+@click.command("import")
+@click.argument("leaflet_path", metavar="LEAFLET", type=click.Path(path_type=Path))
+@click.option("--id", "line_id", required=True, help="The line's id: lower-case letters, digits and hyphens.")
+@click.option(
+    "--number",
+    "numbers",
+    multiple=True,
+    metavar="+45XXXXXXXX",
+    help="The Twilio number that reaches this line (repeat for several).",
+)
+@click.option(
+    "--out", "out", required=True, type=click.Path(path_type=Path, dir_okay=False), help="The draft to write."
+)
+@click.option("--title", help="The first section's title when the leaflet starts without a heading.")
+@click.option("--name", help="The line's name on staff screens (default: from --id).")
+@click.option("--force", is_flag=True, help="Overwrite --out if it exists.")
+def import_command(  # noqa: PLR0917  (click passes every option as an argument)
+    leaflet_path: Path,
+    line_id: str,
+    numbers: tuple[str, ...],
+    out: Path,
+    title: str | None,
+    name: str | None,
+    force: bool,
+) -> None:
+    """Read LEAFLET (plain text or a PDF with a text layer) and write a draft content file to --out."""
+    if not _SLUG.fullmatch(line_id):
+        raise Stop(f"--id skal bestå af små bogstaver a-z, tal og bindestreger, ikke {line_id!r}.")
+    if out.exists() and not force:
+        raise Stop(f"{out} findes allerede; brug --force for at overskrive den.")
+    if not out.parent.is_dir():
+        raise Stop(f"Mappen {out.parent} findes ikke.")
+    draft = import_leaflet(
+        leaflet_path,
+        out,
+        line_id=line_id,
+        name=name or line_id.replace("-", " ").capitalize(),
+        numbers=tuple(twilio_number(number) for number in numbers),
+        title=title,
+    )
+    click.echo(f"Skrev kladden {out}: {len(draft.sections)} afsnit. En kliniker skal læse den igennem.")
+    for todo in draft.todos:
+        click.echo(f"Mangler: {todo}")
+    for sentence in draft.uncovered:
+        click.echo(f"Læses ikke op: {sentence}")
+
+
+def import_leaflet(
+    leaflet_path: Path, out: Path, *, line_id: str, name: str, numbers: tuple[str, ...], title: str | None
+) -> Draft:
+    """Read the leaflet, build its draft and write it to `out`; any problem is one Danish line."""
+    reference = Path(os.path.relpath(leaflet_path.resolve(), out.parent.resolve())).as_posix()
+    try:
+        leaflet = read_leaflet(leaflet_path)
+        draft = build_draft(
+            leaflet, line_id=line_id, name=name, numbers=numbers, leaflet_ref=reference, title=title
+        )
+    except LeafletError as error:
+        raise Stop(str(error)) from None
+    try:
+        out.write_text(render(draft, leaflet_path.name, date.today()), encoding="utf-8")
+    except OSError as error:
+        raise Stop(f"Kladden kan ikke skrives til {out} ({error.strerror}).") from None
+    return draft
+
+
+def twilio_number(written: str) -> str:
+    """A --number in E.164: "+45 78 78 78 78" and "78787878" become "+4578787878"."""
+    number = re.sub(r"[\s-]", "", written)
+    if number.isdigit() and len(number) == _DANISH_DIGITS:
+        number = "+45" + number
+    if number.startswith("00"):
+        number = "+" + number[2:]
+    if not _E164.fullmatch(number):
+        raise Stop(f"--number skal være et telefonnummer med landekode, fx +4578787878, ikke {written!r}.")
+    return number
