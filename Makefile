@@ -49,8 +49,11 @@ audio: $(STAMP)
 ## Benchmarks (not tests): webhook against bare Flask, worker memory, prompt build. See docs/performance.md.
 bench: $(STAMP)
 	$(BIN)/python -m bench.webhook --seconds 4 --repetitions 5
+	$(BIN)/python -m bench.webhook --seconds 4 --repetitions 5 --lines 50
 	$(BIN)/python -m bench.instructions
 	$(BIN)/python -m bench.memory
+	$(BIN)/python -m bench.memory --lines 50
+	$(BIN)/python -m bench.lines
 	$(BIN)/python -m bench.prompts
 	$(BIN)/python -m bench.listening
 	$(BIN)/python -m bench.stats

@@ -11,24 +11,26 @@ from __future__ import annotations
 import argparse
 import http.client
 import itertools
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from bench.servers import CALL, Server, gunicorn, sign
+from bench.servers import CALL, Server, gunicorn, sign, write_lines
 from bench.webhook import DEFAULT_CONFIG
 
 MENUS = ["main", "1", "2", "3", "4", "5"]
 KEYS = [*"0123456789*#", "", "##", "🙂"]
 
 
-def requests() -> Iterator[tuple[str, dict[str, str]]]:
-    """Yield an endless, varied mix of webhook requests."""
+def requests(numbers: list[str] | None = None) -> Iterator[tuple[str, dict[str, str]]]:
+    """Yield an endless, varied mix of webhook requests, to every line's number in turn when given."""
     steps: list[tuple[str, dict[str, str]]] = [("/voice", {}), ("/voice/fallback", {})]
     for menu, key, tries in itertools.product(MENUS, KEYS, range(3)):
         steps.append((f"/voice/key?menu={menu}&tries={tries}", {"Digits": key} if key else {}))
     steps += [("/voice/dial", {"DialCallStatus": s}) for s in ("completed", "busy", "no-answer", "failed")]
+    called = itertools.cycle(numbers or [CALL["To"]])
     for number, (path, form) in enumerate(itertools.cycle(steps)):
-        yield path, {**form, "CallSid": f"CA{number:032x}"}
+        yield path, {**form, "CallSid": f"CA{number:032x}", "To": next(called)}
 
 
 def worker_rss_kib(master: int) -> int:
@@ -65,12 +67,25 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     parser.add_argument("--requests", type=int, default=10_000, help="the last checkpoint (at least 1,000)")
     parser.add_argument("--config", type=Path, default=DEFAULT_CONFIG)
+    parser.add_argument("--lines", type=int, default=1, help="run the line with this many lines loaded")
     args = parser.parse_args()
-    source = requests()
+    with tempfile.TemporaryDirectory(prefix="ivr-lines-") as folder:
+        env, numbers = {}, None
+        if args.lines > 1:
+            numbers = write_lines(Path(folder), args.lines)
+            env["IVR_CONTENT_DIR"] = folder
+        measure(args, env, numbers)
+
+
+def measure(args: argparse.Namespace, env: dict[str, str], numbers: list[str] | None) -> None:
+    """Drive one worker through the checkpoints and print its resident size at each."""
+    source = requests(numbers)
     last = max(args.requests, 1_000)
     checkpoints = sorted(n for n in {1_000, 5_000, last} if n <= last)
-    with gunicorn("bench.apps:line_open()", args.config, ("--workers", "1")) as server:
-        print(f"worker RSS at start: {worker_rss_kib(server.process.pid) / 1024:.1f} MiB")
+    with gunicorn("bench.apps:line_open()", args.config, ("--workers", "1"), env) as server:
+        print(
+            f"{args.lines} line(s); worker RSS at start: {worker_rss_kib(server.process.pid) / 1024:.1f} MiB"
+        )
         done, first = 0, 0
         for checkpoint in checkpoints:
             drive(server, checkpoint - done, source)

@@ -50,6 +50,29 @@ class SignedRequest:
     signature: str
 
 
+def write_lines(folder: Path, count: int) -> list[str]:
+    """Write `count` lines into `folder` (the shipped line under other ids and numbers); return their numbers.
+
+    The first is the default. Each is a full line: 17 prompts, 5 sections, its own hours and fragments.
+    """
+    from ivr.line.content import default_path  # noqa: PLC0415  (the benchmark scripts start quickly)
+
+    shipped = default_path().read_text(encoding="utf-8")
+    leaflet = default_path().with_name("rodblokade.txt")
+    (folder / leaflet.name).write_bytes(leaflet.read_bytes())
+    numbers = []
+    for index in range(count):
+        number = f"+4578{index:06d}"
+        text = shipped.replace('id = "rodblokade"', f'id = "linje-{index:03d}"')
+        text = text.replace("numbers = []", f'numbers = ["{number}"]')
+        text = text.replace("default = true", f"default = {'true' if index == 0 else 'false'}")
+        # Another clinic's hours, so that lines differ where the schedule is concerned.
+        text = text.replace('opens = "10:00"', f'opens = "{8 + index % 3:02d}:00"')
+        (folder / f"linje-{index:03d}.toml").write_text(text, encoding="utf-8")
+        numbers.append(number)
+    return numbers
+
+
 def sign(base: str, path: str, form: Mapping[str, str]) -> SignedRequest:
     """Build the form body and its X-Twilio-Signature for base + path."""
     signature = RequestValidator(TOKEN).compute_signature(base + path, dict(form))
@@ -64,14 +87,16 @@ def free_port() -> int:
 
 
 @contextmanager
-def gunicorn(app: str, config: Path, extra: tuple[str, ...] = ()) -> Iterator[Server]:
+def gunicorn(
+    app: str, config: Path, extra: tuple[str, ...] = (), env_extra: Mapping[str, str] | None = None
+) -> Iterator[Server]:
     """Run `app` (module:factory()) under gunicorn with the production config file, on loopback.
 
     Each server writes its call statistics to a new SQLite file of its own, removed afterwards: a benchmark
     neither adds its events to the instance folder's statistics nor depends on how many are there already.
     """
     port = free_port()
-    env = {**os.environ, "TWILIO_AUTH_TOKEN": TOKEN, "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, "TWILIO_AUTH_TOKEN": TOKEN, "PYTHONPATH": str(ROOT), **(env_extra or {})}
     env.pop("IVR_DEVELOPMENT", None)
     command = [
         sys.executable,

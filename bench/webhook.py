@@ -1,6 +1,6 @@
 """Webhook throughput: the line against a bare Flask app, same server configuration, same load.
 
-    python -m bench.webhook [--seconds 5] [--repetitions 3] [--connections 16]
+    python -m bench.webhook [--seconds 5] [--repetitions 3] [--connections 16] [--lines 50]
 
 Drives each route with wrk (or a Python load generator where wrk is missing), interleaving the line
 and the bare app, and prints requests/s, p50 and p99 latency per route and the ratio to bare Flask.
@@ -21,7 +21,7 @@ import urllib.request
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from bench.servers import CALL, ROOT, Server, SignedRequest, gunicorn, sign
+from bench.servers import CALL, ROOT, Server, SignedRequest, gunicorn, sign, write_lines
 
 DEFAULT_CONFIG = ROOT / "ivr" / "ops" / "gunicorn_conf.py"
 # name, app ("open" or "closed" line), path, extra form fields
@@ -119,15 +119,29 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--config", type=Path, default=DEFAULT_CONFIG, help="gunicorn config for both apps")
     parser.add_argument("--json", type=Path, help="also write the results here")
+    parser.add_argument("--lines", type=int, default=1, help="run the line with this many lines loaded")
     args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="ivr-lines-") as folder:
+        env: dict[str, str] = {}
+        call = dict(CALL)
+        if args.lines > 1:
+            numbers = write_lines(Path(folder), args.lines)
+            # Calls to a line in the middle of the folder, as Twilio sends them (To, and line= in the URLs).
+            env["IVR_CONTENT_DIR"] = folder
+            call["To"] = numbers[len(numbers) // 2]
+        run_all(args, env, call)
+
+
+def run_all(args: argparse.Namespace, env: dict[str, str], call: dict[str, str]) -> None:
+    """Drive every route on the line and on the bare app, alternating, and report."""
     drive = wrk if shutil.which("wrk") else python_load
     print(f"load generator: {'wrk' if drive is wrk else 'python'}; config: {args.config}")
 
     results: dict[tuple[str, str], list[Run]] = {}
     with (
         gunicorn("bench.apps:bare()", args.config) as bare,
-        gunicorn("bench.apps:line_open()", args.config) as line_open,
-        gunicorn("bench.apps:line_closed()", args.config) as line_closed,
+        gunicorn("bench.apps:line_open()", args.config, env_extra=env) as line_open,
+        gunicorn("bench.apps:line_closed()", args.config, env_extra=env) as line_closed,
     ):
         lines = {"open": line_open, "closed": line_closed}
         for repetition in range(args.repetitions):
@@ -135,7 +149,7 @@ def main() -> None:
                 pair = [("line", lines[which]), ("bare", bare)]
                 # Alternate who goes first, so drift on a noisy machine does not favour one side.
                 for kind, server in pair if repetition % 2 == 0 else pair[::-1]:
-                    request = sign(server.base, path, {**CALL, **form})
+                    request = sign(server.base, path, {**call, **form})
                     run = drive(server, request, args.seconds, args.connections)
                     results.setdefault((name, kind), []).append(run)
     report(results, args)
@@ -147,7 +161,8 @@ def report(results: dict[tuple[str, str], list[Run]], args: argparse.Namespace) 
     header = (
         f"{'route':<16} {'line rps':>9} {'bare rps':>9} {'ratio':>6} {'p50 ms':>7} {'p99 ms':>7} {'err':>4}"
     )
-    print(f"\n{args.connections} connections, {args.seconds:g} s x {args.repetitions} repetitions")
+    runs = f"{args.seconds:g} s x {args.repetitions} repetitions"
+    print(f"\n{args.connections} connections, {runs}, {args.lines} line(s)")
     print("medians; ratio: the median of each repetition's line/bare pair")
     print(header)
     for name, *_ in ROUTES:

@@ -11,9 +11,11 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from ivr import pages, settings, staff, startpage, state
 from ivr.audio import web as audio_web
+from ivr.audio.library import Library
 from ivr.line import events
 from ivr.line.events import Observer
-from ivr.line.running import Line
+from ivr.line.lines import Lines, configured_contents
+from ivr.line.running import DOCUMENTS, Line
 from ivr.ops import health
 from ivr.ops.contentwatch import ContentWatch
 from ivr.stats import gate
@@ -59,29 +61,41 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     # The parts, each built once from the settings, in an order where each finds what it needs.
     validator = Validator(token) if token else None
     hash_key = events.hash_key(token)
-    audio, speaker = audio_web.load(app.config)
-    line = Line.from_config(app.config, ActionUrls(app.config["PUBLIC_URL"]), speaker)
-    audio.log_status(line.content.audio_prompts())
+    # A folder of lines keeps each line's audio in its own sub-folder and names the line in its action URLs.
+    per_line = bool(app.config["CONTENT_DIR"])
+    libraries: dict[str, Library] = {}
+    running = []
+    contents = configured_contents(app.config)
+    for content in contents:
+        line_id = content.line.id
+        audio, speaker = audio_web.load(app.config, line_id if per_line else None)
+        urls = ActionUrls(app.config["PUBLIC_URL"], line_id if per_line else None)
+        share = max(16, DOCUMENTS // len(contents))
+        running.append(Line.from_config(app.config, urls, speaker, content, share))
+        audio.log_status(content.audio_prompts())
+        libraries[line_id] = audio
+    lines = Lines(running)
     database = app.config["DATABASE_URL"] or default_url(app.instance_path)
     store = Store(database)
     recorder = Recorder(store, retention_days=app.config["STATS_RETENTION_DAYS"])
     observers: list[Observer] = [recorder]
     webhook = Webhook(
         app.wsgi_app,
-        line=line,
+        lines=lines,
         signatures=Signatures(validator, app.config["PUBLIC_URL"]),
         observers=observers,
         hash_key=hash_key,
         max_body=app.config["MAX_BODY_BYTES"],
         log_requests=app.config.get("LOG_CALL_REQUESTS", True),
     )
-    watch = ContentWatch(line.content.source, app.config["SECRETARIAT_NUMBER"])
+    watched = app.config["CONTENT_DIR"] or lines.first.content.source
+    watch = ContentWatch(watched, app.config["SECRETARIAT_NUMBER"], folder=per_line)
     login = staff.Login.from_config(app.config)
     app.extensions[state.KEY] = state.AppState(
         validator,
         hash_key,
-        audio,
-        line,
+        libraries,
+        lines,
         store,
         recorder,
         observers,

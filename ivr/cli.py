@@ -11,7 +11,14 @@ from typing import Any
 import click
 
 from ivr.cli_errors import Commands
-from ivr.cli_options import AUDIO_OPTION, CONTENT_OPTION, configured_content
+from ivr.cli_options import (
+    AUDIO_OPTION,
+    CONTENT_OPTION,
+    LINE_OPTION,
+    configured_content,
+    configured_lines,
+    per_line,
+)
 from ivr.line import spoken
 from ivr.line.content import FRAGMENT
 from ivr.line.moments import option_moment
@@ -38,23 +45,23 @@ def main() -> None:
 @main.command()
 @CONTENT_OPTION
 def check(content_path: Path | None) -> None:
-    """Check the content file; exit 1 naming every problem."""
-    content = configured_content(content_path, every_problem=True)
-    click.echo(
-        f"{content.source}: ok ({len(content.all_prompts())} prompts, {len(content.sections)} sections)"
-    )
+    """Check the content file (or every line of a folder, together); exit 1 naming every problem."""
+    for content in configured_lines(content_path, every_problem=True):
+        sizes = f"{len(content.all_prompts())} prompts, {len(content.sections)} sections"
+        click.echo(f"{content.source}: ok (line {content.line.id}: {sizes})")
 
 
 @main.command()
 @CONTENT_OPTION
+@LINE_OPTION
 @AUDIO_OPTION
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON list of {id, text, audio, file}.")
-def prompts(content_path: Path | None, audio_dir: Path | None, as_json: bool) -> None:
+def prompts(content_path: Path | None, line_id: str | None, audio_dir: Path | None, as_json: bool) -> None:
     """Print every prompt and whether its built audio is fresh, stale or missing."""
-    content = configured_content(content_path)
-    from ivr.audio.cli import audio_rows  # noqa: PLC0415  (the audio pipeline is slow to import)
+    content = configured_content(content_path, line_id)
+    from ivr.audio.cli import audio_rows, line_folder  # noqa: PLC0415  (the audio pipeline is slow to import)
 
-    rows = audio_rows(content.audio_prompts(), audio_dir)
+    rows = audio_rows(content.audio_prompts(), line_folder(audio_dir, content, per_line(content_path)))
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
@@ -80,6 +87,7 @@ def prompt_audio(row: Mapping[str, Any]) -> str:
 
 @main.command()
 @CONTENT_OPTION
+@LINE_OPTION
 @click.option(
     "--at",
     "at_text",
@@ -97,9 +105,11 @@ def prompt_audio(row: Mapping[str, Any]) -> str:
     is_flag=True,
     help='Print {"open", "next_opening", "closes" (while open), "closed_today" (the reason, if any)}.',
 )
-def hours(content_path: Path | None, at_text: str | None, year: int | None, as_json: bool) -> None:
+def hours(
+    content_path: Path | None, line_id: str | None, at_text: str | None, year: int | None, as_json: bool
+) -> None:
     """Tell whether a call now (or --at) would be put through, why not, and when it opens next."""
-    content = configured_content(content_path)
+    content = configured_content(content_path, line_id)
     schedule = Schedule(content.hours)
     if year is not None:
         if at_text is not None:

@@ -9,13 +9,18 @@ import click
 
 from ivr import settings
 from ivr.cli_errors import Stop, one_line
-from ivr.line.content import Content, ContentError, load_content
+from ivr.line.content import Content, ContentError
+from ivr.line.lines import configured_contents
 
 CONTENT_OPTION = click.option(
     "--content",
     "content_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Content file to use (default: IVR_CONTENT_FILE, else the packaged one).",
+    type=click.Path(path_type=Path),
+    help="A content file, or a folder of them, one line each (default: IVR_CONTENT_DIR or IVR_CONTENT_FILE, "
+    "else the packaged line).",
+)
+LINE_OPTION = click.option(
+    "--line", "line_id", metavar="ID", help="The line to use, by its [line] id, when there are several."
 )
 
 
@@ -27,20 +32,49 @@ def configured_settings() -> dict[str, Any]:
         raise Stop(one_line(error)) from None
 
 
-def configured_content(content_path: Path | None, *, every_problem: bool = False) -> Content:
-    """Load the content with the line's settings (file, number override), or stop naming its problems.
+def per_line(content_path: Path | None) -> bool:
+    """Tell whether the lines come from a folder (each with its own audio sub-folder and `line=` URLs)."""
+    if content_path is not None:
+        return content_path.is_dir()
+    return bool(configured_settings()["CONTENT_DIR"])
+
+
+def configured_lines(content_path: Path | None, *, every_problem: bool = False) -> tuple[Content, ...]:
+    """Load every line as the running line does (a folder, or one file), or stop naming the problems.
 
     One line and exit 2 for commands that need the content; `ivr check` asks for every problem, a line each,
-    and exit 1: finding them is its job.
+    exit 1 (finding them is its job), and checks each line's leaflet too.
     """
     config = configured_settings()
+    if content_path is not None:
+        folder = content_path.is_dir()
+        config |= {
+            "CONTENT_DIR": content_path if folder else None,
+            "CONTENT_FILE": None if folder else content_path,
+        }
     try:
-        path = content_path or config["CONTENT_FILE"]
-        return load_content(path, config["SECRETARIAT_NUMBER"], leaflet=every_problem)
+        return configured_contents(config, leaflet=every_problem)
     except ContentError as error:
         if every_problem:
             raise click.ClickException(str(error)) from None
         raise Stop(one_line(error)) from None
+
+
+def configured_content(content_path: Path | None, line_id: str | None = None) -> Content:
+    """Load the line `line_id` names (--line), else the default or only line, or stop naming the lines."""
+    contents = configured_lines(content_path)
+    ids = ", ".join(content.line.id for content in contents)
+    if line_id is not None:
+        found = next((content for content in contents if content.line.id == line_id), None)
+        if found is None:
+            raise Stop(f"--line {line_id}: no such line (the lines: {ids})")
+        return found
+    if len(contents) == 1:
+        return contents[0]
+    default = next((content for content in contents if content.line.default), None)
+    if default is None:
+        raise Stop(f"there are several lines and none is the default: choose one with --line ({ids})")
+    return default
 
 
 AUDIO_OPTION = click.option(

@@ -148,7 +148,8 @@ class Setting:
 
 
 SETTINGS: tuple[Setting, ...] = (
-    Setting("CONTENT_FILE", None, "The content file (texts, menu, hours). Default: the packaged ivr/lines/rodblokade.toml.", _path),
+    Setting("CONTENT_FILE", None, "The content file of a single line (texts, menu, hours). Default: the packaged ivr/lines/rodblokade.toml.", _path),
+    Setting("CONTENT_DIR", None, "A folder of content files, one line each (*.toml), routed by the number called; instead of IVR_CONTENT_FILE.", _path),
     Setting("SECRETARIAT_NUMBER", None, "Overrides the content file's secretariat number (E.164, quoted: '\"+4597662400\"').", _phone),
     Setting("VOICE", "Polly.Naja", "Twilio voice for <Say>, e.g. Polly.Naja, Polly.Mads, Google.da-DK-Wavenet-A.", _text),
     Setting("GATHER_TIMEOUT", 7, "Seconds to wait for a key after a prompt ends.", _whole(1, 60)),
@@ -222,6 +223,13 @@ def validate(config: MutableMapping[str, Any], require_token: bool = True) -> No
         except ValueError as error:
             shown = "(hidden)" if setting.secret else repr(config.get(setting.name))
             problems.append(f"{setting.variable}={shown}: {error}")
+    if config.get("CONTENT_FILE") and config.get("CONTENT_DIR"):
+        problems.append(f"{PREFIX}CONTENT_FILE and {PREFIX}CONTENT_DIR are both set: set only one of them")
+    if config.get("CONTENT_DIR") and config.get("SECRETARIAT_NUMBER"):
+        problems.append(
+            f"{PREFIX}SECRETARIAT_NUMBER overrides a single line's number; with {PREFIX}CONTENT_DIR each file "
+            "names its own"
+        )
     if config.get("STAFF_PASSWORD") and config.get("STAFF_PASSWORD_HASH"):
         problems.append(
             f"{PREFIX}STAFF_PASSWORD and {PREFIX}STAFF_PASSWORD_HASH are both set: set only one of them"

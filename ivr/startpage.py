@@ -6,7 +6,7 @@ import logging
 from functools import lru_cache
 
 import graphviz
-from flask import Blueprint, Response, render_template
+from flask import Blueprint, Response, abort, render_template, request
 from flask.blueprints import BlueprintSetupState
 
 from ivr import staff, state
@@ -44,10 +44,14 @@ def start() -> str:
 
 @bp.get("/staff/menu.svg")
 def menu_picture() -> Response:
-    """Draw the running line's menu (Graphviz), as `ivr graph` does."""
+    """Draw a running line's menu (Graphviz), as `ivr graph` does: ?line=ID, else the default line."""
     current = state.current()
+    wanted = request.args.get("line")
+    line = current.lines.by_id.get(wanted) if wanted is not None else current.line
+    if line is None:
+        abort(404)
     try:
-        picture = _picture(current.line, current.line.flow.max_tries)
+        picture = _picture(line, line.flow.max_tries)
     except graphviz.ExecutableNotFound:
         log.warning("the menu picture needs Graphviz's dot (apt-get install graphviz)")
         return Response(
@@ -58,7 +62,7 @@ def menu_picture() -> Response:
     )
 
 
-@lru_cache(maxsize=2)
+@lru_cache(maxsize=16)
 def _picture(line: Line, max_tries: int) -> bytes:
     """Render the menu once per running line: it changes only with the content, which needs a restart."""
     return rendered(line.content, max_tries, "svg")

@@ -8,8 +8,9 @@ from typing import TYPE_CHECKING
 from flask import Flask, current_app
 
 if TYPE_CHECKING:
-    from ivr.audio.library import Library
+    from ivr.audio.library import AudioFile, Library
     from ivr.line.events import Observer
+    from ivr.line.lines import Lines
     from ivr.line.running import Line
     from ivr.ops.contentwatch import ContentWatch
     from ivr.staff import Login
@@ -30,8 +31,9 @@ class AppState:
     validator: Validator | None
     # The key of the calls' hashes in logs and statistics, derived from the auth token.
     hash_key: bytes
-    audio: Library
-    line: Line
+    # Each line's built audio, by line id.
+    libraries: dict[str, Library]
+    lines: Lines
     store: Store
     recorder: Recorder
     # Told about every step of every call (the statistics' recorder, tests' listeners).
@@ -44,6 +46,24 @@ class AppState:
     login: Login | None = None
     # The preview's twin of this app, built on its first call.
     preview_twin: Flask | None = None
+
+    @property
+    def line(self) -> Line:
+        """The line staff pages show unless told otherwise (the default line, else the first)."""
+        return self.lines.first
+
+    @property
+    def audio(self) -> Library:
+        """That line's built audio."""
+        return self.libraries[self.line.content.line.id]
+
+    def audio_file(self, name: str) -> AudioFile | None:
+        """A built file any line's manifest has named, by its name."""
+        for library in self.libraries.values():
+            found = library.files.get(name)
+            if found is not None:
+                return found
+        return None
 
 
 def of(app: Flask) -> AppState:

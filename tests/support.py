@@ -161,3 +161,73 @@ def raw_request(port: int, head: list[bytes], body: bytes = b"", timeout: float 
             answer += chunk
     status_line, _, rest = answer.partition(b"\r\n")
     return int(status_line.split()[1]), rest.partition(b"\r\n\r\n")[2]
+
+
+# A second line of our own making, for deployments of several lines: another clinic, number, hours, leaflet.
+KNEE_LINE = """
+[line]
+id = "knae"
+name = "Kikkertundersøgelse af knæet"
+numbers = ["+4578000002"]
+
+[secretariat]
+number = "+4586123456"
+
+[hours]
+timezone = "Europe/Copenhagen"
+days = ["mandag", "tirsdag", "onsdag", "torsdag"]
+opens = "08:00"
+closes = "11:00"
+extra_closed_days = [{ days = "2026-12-21..2026-12-23", reason = "juleferie" }]
+
+[keys]
+transfer = "0"
+repeat = "*"
+main_menu = "#"
+
+[prompts]
+welcome = "Ortopædkirurgisk Klinik. Haster det, så ring 1-1-2."
+main_menu = "Tryk 1 for at høre om undersøgelsen. Tryk 2 for tiden bagefter."
+transfer_offer = "Tryk 0 for at tale med klinikken."
+section_menu = "Tryk stjerne for at høre det igen, firkant for menuen, eller 1 til 2 for et andet emne."
+invalid = "Den tast kender jeg ikke."
+silence = "Jeg hørte ikke noget tastetryk."
+goodbye = "Tak fordi du ringede. Farvel."
+goodbye_failed = "Har du spørgsmål, så ring til klinikken på {phone}, {hours}. Farvel."
+transfer = "Et øjeblik. Jeg stiller dig om."
+transfer_failed = "Klinikken kunne ikke tage telefonen. Ring på {phone}, {hours}."
+transfer_loop = "Du ringer fra klinikkens eget nummer. Klinikken har åbent {hours}."
+error = "Undskyld, der skete en fejl hos os. Vi prøver igen."
+
+[templates]
+closed = "Klinikken har lukket og åbner igen {when}."
+closed_today = "I dag er det {reason}, så klinikken har lukket. Den åbner igen {when}."
+
+[[sections]]
+key = "1"
+title = "Om undersøgelsen"
+text = "Ved en kikkertundersøgelse ser lægen ind i knæet gennem et lille snit. Du er bedøvet imens."
+
+[[sections]]
+key = "2"
+title = "Bagefter"
+text = "Du må gå på benet samme dag. Hold knæet i ro de første par dage."
+"""
+KNEE_NUMBER = "+4578000002"
+RODBLOKADE_NUMBER = "+4578000001"
+
+
+def lines_folder(folder: Path, *, default: bool = True) -> Path:
+    """A folder of two lines: the shipped rodblokade line (number RODBLOKADE_NUMBER) and the knee line."""
+    from ivr.line.content import default_path  # noqa: PLC0415  (tests.support is imported by conftest)
+
+    folder.mkdir(parents=True, exist_ok=True)
+    shipped = default_path().read_text(encoding="utf-8")
+    shipped = shipped.replace("numbers = []", f'numbers = ["{RODBLOKADE_NUMBER}"]')
+    if not default:
+        shipped = shipped.replace("default = true", "default = false")
+    (folder / "rodblokade.toml").write_text(shipped, encoding="utf-8")
+    leaflet = default_path().with_name("rodblokade.txt")
+    (folder / "rodblokade.txt").write_text(leaflet.read_text(encoding="utf-8"), encoding="utf-8")
+    (folder / "knae.toml").write_text(KNEE_LINE, encoding="utf-8")
+    return folder

@@ -46,16 +46,16 @@ def browser() -> Iterator[Browser]:
 
 
 def app_with(config: dict[str, Any], events: int) -> Flask:
-    """The line with a staff login, its statistics holding `events` calls of a few steps each."""
+    """The line with a staff login, its statistics holding `events` calls of a few steps, on two lines."""
     store = Store(config["DATABASE_URL"])
     rows = []
     for n in range(events):
         at = datetime(2026, 11, 2 + n % 20, 9 + n % 6, 15, tzinfo=CPH)
-        call = f"{n:016x}"
+        call, line = f"{n:016x}", ("rodblokade", "knae")[n % 2]
         rows += [
-            as_row(CallEvent(call, at, "voice.welcome", "welcome", "main", None)),
-            as_row(CallEvent(call, at, "voice.key", "section", str(1 + n % 5), str(1 + n % 5))),
-            as_row(CallEvent(call, at, "voice.key", "transfer_closed", "main", "0")),
+            as_row(CallEvent(call, at, "voice.welcome", "welcome", "main", None, line)),
+            as_row(CallEvent(call, at, "voice.key", "section", str(1 + n % 5), str(1 + n % 5), line)),
+            as_row(CallEvent(call, at, "voice.key", "transfer_closed", "main", "0", line)),
         ]
     store.add(rows)
     store.dispose()
@@ -89,7 +89,16 @@ def violations(browser: Browser, url: str, act: str | None = None) -> list[str]:
 
 
 @pytest.mark.parametrize("events", [0, 60], ids=["empty", "with-data"])
-@pytest.mark.parametrize("path", ["/", "/preview/", "/staff/stats?since=2026-11-01&until=2026-11-30"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/",
+        "/preview/",
+        "/staff/stats?since=2026-11-01&until=2026-11-30",
+        "/staff/stats?since=2026-11-01&until=2026-11-30&line=rodblokade",
+        "/staff/stats?line=ukendt",  # refused (400): the message and the pickers
+    ],
+)
 def test_a_staff_page_has_no_serious_violations(
     browser: Browser, config: dict[str, Any], path: str, events: int
 ) -> None:

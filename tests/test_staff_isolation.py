@@ -30,15 +30,15 @@ USER, PASSWORD = "personale", "rigtig-hemmelig"
 AUTH = {"Authorization": "Basic " + base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode()}
 
 
-def calls(store: Store, count: int, start: datetime, spread: timedelta) -> None:
-    """Store `count` calls of three steps each, evenly over `spread` from `start`."""
+def calls(store: Store, count: int, start: datetime, spread: timedelta, line: str = "") -> None:
+    """Store `count` calls of three steps each on `line`, evenly over `spread` from `start`."""
     rows = []
     for n in range(count):
-        at, call = start + spread * n / max(count, 1), f"{n:016x}"
+        at, call = start + spread * n / max(count, 1), f"{line}{n:016x}"
         rows += [
-            as_row(CallEvent(call, at, "voice.welcome", "welcome", "main", None)),
-            as_row(CallEvent(call, at + timedelta(seconds=20), "voice.key", "section", "2", "2")),
-            as_row(CallEvent(call, at + timedelta(seconds=60), "voice.key", "main_menu", "main", "#")),
+            as_row(CallEvent(call, at, "voice.welcome", "welcome", "main", None, line)),
+            as_row(CallEvent(call, at + timedelta(seconds=20), "voice.key", "section", "2", "2", line)),
+            as_row(CallEvent(call, at + timedelta(seconds=60), "voice.key", "main_menu", "main", "#", line)),
         ]
         if len(rows) >= 30_000:
             store.add(rows)
@@ -132,6 +132,22 @@ def test_the_page_opens_on_the_last_thirty_days_with_links_for_other_periods(sta
     assert labels == ["Sidste 30 dage", "Denne måned", "Sidste måned", "I år", "Alt"]
     for href in re.findall(r'href="([^"]+)"', nav):
         assert client.get(href.replace("&amp;", "&"), headers=AUTH).status_code == 200
+
+
+def test_one_line_opens_on_its_last_thirty_days_and_keeps_to_it_in_other_periods(staff_app: Flask) -> None:
+    store = state.of(staff_app).store
+    now = datetime.now(UTC)
+    calls(store, 2, now - timedelta(days=10), timedelta(hours=1))
+    calls(store, 1, now - timedelta(days=90), timedelta(0), line="knae")
+    calls(store, 1, now - timedelta(days=5), timedelta(0), line="knae")
+    client = staff_app.test_client()
+    html = client.get("/staff/stats?line=knae", headers=AUTH).get_data(as_text=True)
+    assert re.search(r'id="calls"><strong>1</strong>', html)
+    nav = html[html.index('aria-label="Perioder"') :].split("</nav>", 1)[0]
+    hrefs = [href.replace("&amp;", "&") for href in re.findall(r'href="([^"]+)"', nav)]
+    assert hrefs[-1] == "/staff/stats?period=alt&line=knae"
+    everything = client.get(hrefs[-1], headers=AUTH).get_data(as_text=True)
+    assert re.search(r'id="calls"><strong>2</strong>', everything)
 
 
 @pytest.mark.slow

@@ -102,3 +102,50 @@ def test_the_edges_of_the_years_are_reported(seeded: Store) -> None:
         run("--database", seeded.url, "--since", "2000-01-01", "--until", "2100-12-31", "--json")
     )
     assert (data["since"], data["until"], data["calls"]) == ("2000-01-01", "2100-12-31", 4)
+
+
+@pytest.fixture
+def two_lines(store: Store) -> Store:
+    """On Wednesday 25 November: two calls on rodblokade, one on knae, one from before lines."""
+    events = [
+        call_event("r1", WEDNESDAY, "welcome", line="rodblokade"),
+        call_event("r1", WEDNESDAY + timedelta(minutes=1), "section", menu="3", key="3", line="rodblokade"),
+        call_event("r2", WEDNESDAY + timedelta(hours=1), "welcome", line="rodblokade"),
+        call_event("k1", WEDNESDAY + timedelta(hours=2), "welcome", line="knae"),
+        call_event(
+            "k1", WEDNESDAY + timedelta(hours=2, minutes=1), "section", menu="1", key="1", line="knae"
+        ),
+        call_event("old", WEDNESDAY + timedelta(hours=3), "welcome"),
+    ]
+    store.add([as_row(event) for event in events])
+    return store
+
+
+@pytest.mark.parametrize(
+    ("line", "calls", "sections"),
+    [(None, 4, {"1": 1, "3": 1}), ("rodblokade", 2, {"3": 1}), ("knae", 1, {"1": 1}), ("ukendt", 0, {})],
+)
+def test_line_reports_only_that_lines_calls(
+    two_lines: Store, line: str | None, calls: int, sections: dict[str, int]
+) -> None:
+    args = ["--database", two_lines.url, "--since", "2026-11-25", "--until", "2026-11-25", "--json"]
+    data = json.loads(run(*args, *(["--line", line] if line else [])))
+    assert (data["line"], data["calls"], data["sections"]) == (line, calls, sections)
+
+
+def test_the_text_report_says_which_line(two_lines: Store) -> None:
+    assert run("--database", two_lines.url).splitlines()[1] == "Alle linjer"
+    lines = run("--database", two_lines.url, "--line", "knae").splitlines()
+    assert lines[1] == "Linje: knae"
+    assert "opkald: 1  hændelser: 2" in lines
+    # A line without calls is the normal, empty report of that line.
+    empty = run("--database", two_lines.url, "--line", "ukendt").splitlines()
+    assert empty[1:3] == ["Linje: ukendt", "opkald: 0  hændelser: 0"]
+    assert "  (ingen)" in empty
+
+
+@pytest.mark.parametrize("line", ["", "Rodblokade", "rød", "a b", "x" * 41, "../rodblokade", "knae\n"])
+def test_a_malformed_line_is_refused_in_one_line(tmp_path: Path, line: str) -> None:
+    url = f"sqlite:///{tmp_path / 'stats.sqlite'}"
+    result = CliRunner().invoke(main, ["stats", "--database", url, "--line", line])
+    assert "is not a line id" in refused_once(result, "'--line'")

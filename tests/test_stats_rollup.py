@@ -1,4 +1,5 @@
-"""The counts kept as events are written give exactly what counting the rows gives, SQLite and PostgreSQL."""
+"""The counts kept as events are written give exactly what counting the rows gives, SQLite and PostgreSQL,
+for every line together and for each line alone."""
 
 from __future__ import annotations
 
@@ -40,19 +41,40 @@ STEPS = [
 ]
 
 
+# The lines of a deployment; "" for events recorded before there were several lines.
+LINES = ["", "rodblokade", "knae-operation"]
+# What each report is asked for: all lines together, each line, and a line without calls.
+ASKED: list[str | None] = [None, *LINES, "ukendt"]
+
+
 def random_calls(rng: random.Random, count: int) -> list[CallEvent]:
-    """Calls of one to eight steps, seconds to hours apart, many near an edge; some steps share a moment."""
+    """Calls of one to eight steps, seconds to hours apart, many near an edge; some steps share a moment.
+
+    Each call is on one of LINES; a few go on to a second line midway (a call in progress while the
+    deployment took up lines: its first steps without a line).
+    """
     events = []
     for n in range(count):
         base = rng.choice(EDGES) if rng.random() < 0.5 else datetime(2026, 1, 1, tzinfo=UTC)
         at = base + timedelta(minutes=rng.randrange(-90, 90) if base in EDGES else rng.randrange(0, 525_600))
         call = f"{n:08x}{rng.getrandbits(32):08x}"
-        events.append(CallEvent(call, at, "voice.welcome", Event.WELCOME, "main", None))
+        line = rng.choice(LINES)
+        moves = rng.random() < 0.05
+        events.append(CallEvent(call, at, "voice.welcome", Event.WELCOME, "main", None, line))
         for _ in range(rng.randrange(0, 8)):
             at += timedelta(seconds=rng.choice([0, 5, 40, 600, 7200]))  # 0: two steps at the same moment
             route, event, menu, key = rng.choice(STEPS)
-            events.append(CallEvent(call, at, route, event, menu, key))
+            if moves and rng.random() < 0.5:
+                line = rng.choice(LINES)
+            events.append(CallEvent(call, at, route, event, menu, key, line))
     return events
+
+
+def assert_counts_equal(store: Store, period: report.Period) -> None:
+    """The counts kept equal counting the rows, for every line together and each line alone."""
+    for line in ASKED:
+        expected = report.build(store.rows(*period.bounds(), line=line), period)
+        assert store.summary(period, line=line) == expected, (period, line)
 
 
 def periods(rng: random.Random) -> Iterator[report.Period]:
@@ -84,8 +106,7 @@ def test_the_counts_kept_equal_counting_every_row(database_url: str, seed: int) 
     try:
         stored(store, random_calls(rng, 400), rng)
         for period in periods(rng):
-            expected = report.build(store.rows(*period.bounds()), period)
-            assert store.summary(period) == expected, period
+            assert_counts_equal(store, period)
     finally:
         store.dispose()
 
@@ -97,7 +118,7 @@ def test_pruning_keeps_the_counts_equal(database_url: str) -> None:
         stored(store, random_calls(rng, 300), rng)
         store.prune(datetime(2026, 7, 1, 12, 30, tzinfo=UTC))
         for period in periods(rng):
-            assert store.summary(period) == report.build(store.rows(*period.bounds()), period), period
+            assert_counts_equal(store, period)
     finally:
         store.dispose()
 
@@ -112,8 +133,8 @@ def test_a_database_from_before_the_counts_is_counted_once(database_url: str) ->
             connection.execute(delete(call_last))
         create_schema(store.engine)  # what each worker does when it first connects
         create_schema(store.engine)  # and a second worker: nothing is counted twice
-        period = report.Period(None, None, CPH)
-        assert store.summary(period) == report.build(store.rows(), period)
+        for period in periods(rng):
+            assert_counts_equal(store, period)
     finally:
         store.dispose()
 
@@ -123,7 +144,22 @@ def test_a_zone_off_the_whole_hours_is_counted_from_the_rows(database_url: str) 
     try:
         stored(store, random_calls(random.Random(5), 50), random.Random(5))
         india = report.Period(date(2026, 3, 1), date(2026, 3, 31), ZoneInfo("Asia/Kolkata"))
-        assert store.summary(india) is None
-        assert store.report(india) == report.build(store.rows(*india.bounds()), india)
+        for line in ASKED:
+            assert store.summary(india, line=line) is None
+            expected = report.build(store.rows(*india.bounds(), line=line), india)
+            assert store.report(india, line=line) == expected
+    finally:
+        store.dispose()
+
+
+def test_the_lines_kept_are_those_with_counts(database_url: str) -> None:
+    rng = random.Random(6)
+    store = Store(database_url)
+    try:
+        assert store.lines() == []
+        stored(store, random_calls(rng, 100), rng)
+        assert store.lines() == sorted({row.line for row in store.rows()}) == sorted(LINES)
+        store.prune(datetime(2028, 1, 1, tzinfo=UTC))  # every event: no line is left to pick
+        assert store.lines() == []
     finally:
         store.dispose()

@@ -1,4 +1,5 @@
-"""The call-events table: alike in SQLite and PostgreSQL, filtered by time, pruned, shared by processes."""
+"""The call-events table: alike in SQLite and PostgreSQL, filtered by time and line, pruned, shared by
+processes, and a database from before lines upgraded."""
 
 from __future__ import annotations
 
@@ -8,19 +9,24 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
-from datetime import UTC, datetime, timedelta
+import threading
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy import create_engine, inspect
 from sqlalchemy.dialects import sqlite
 
+from ivr.line.events import CallEvent
 from ivr.stats import store as store_module
 from ivr.stats.recorder import Recorder
-from ivr.stats.store import Store, as_row, call_events
-from tests.stats_fixtures import call_event
+from ivr.stats.report import Period, build
+from ivr.stats.store import Store, as_row, call_events, create_schema
+from tests.stats_fixtures import call_event, old_database
 
 T0 = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
+CPH = ZoneInfo("Europe/Copenhagen")
 PROCESSES = 4
 EVENTS_EACH = 250
 
@@ -244,3 +250,116 @@ def test_an_unchanged_file_keeps_its_engine(tmp_path: Path) -> None:
 )
 def test_only_a_sqlite_file_is_watched(url: str, watched: str | None) -> None:
     assert store_module.sqlite_file(url) == (None if watched is None else Path(watched))
+
+
+def test_each_event_keeps_its_line(store: Store) -> None:
+    store.add(
+        [
+            as_row(call_event("a", T0, "welcome", line="rodblokade")),
+            as_row(call_event("b", T0, "welcome")),
+            as_row(call_event("c", T0, "welcome", line="x" * 50)),
+        ]
+    )
+    assert [(row.call, row.line) for row in store.rows()] == [("a", "rodblokade"), ("b", ""), ("c", "x" * 40)]
+    assert [row.call for row in store.rows(line="rodblokade")] == ["a"]
+    assert [row.call for row in store.rows(line="")] == ["b"]
+
+
+def two_lines() -> list[CallEvent]:
+    """Three calls on rodblokade, one on knae, on Wednesday 25 November."""
+    events = []
+    for n, line in enumerate(["rodblokade", "rodblokade", "knae", "rodblokade"]):
+        at = T0 + timedelta(minutes=10 * n)
+        events += [
+            call_event(f"{line}-{n}", at, "welcome", route="voice.welcome", line=line),
+            call_event(f"{line}-{n}", at + timedelta(seconds=30), "section", menu=str(n + 1), line=line),
+        ]
+    return events
+
+
+def test_two_lines_are_counted_apart_and_together(store: Store) -> None:
+    store.add([as_row(event) for event in two_lines()])
+    period = Period(date(2026, 11, 25), date(2026, 11, 25), CPH)
+    together, rodblokade, knae = (store.report(period, line=line) for line in (None, "rodblokade", "knae"))
+    assert (together.calls, rodblokade.calls, knae.calls) == (4, 3, 1)
+    assert together.sections == {"1": 1, "2": 1, "3": 1, "4": 1}
+    assert rodblokade.sections == {"1": 1, "2": 1, "4": 1}
+    assert knae.sections == {"3": 1}
+    assert knae.endings == {"section 3": 1}
+    assert knae.calls_per_day == {date(2026, 11, 25): 1}
+    assert store.lines() == ["knae", "rodblokade"]
+    # A line without calls: the empty report of the period, not an error.
+    nothing = store.report(period, line="ukendt")
+    assert (nothing.calls, nothing.events, nothing.counts, nothing.endings) == (0, 0, {}, {})
+
+
+def columns(url: str, table: str) -> list[str]:
+    engine = create_engine(url)
+    try:
+        return [column["name"] for column in inspect(engine).get_columns(table)]
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize(
+    ("rollups", "events_know_lines"),
+    [(True, False), (False, False), (True, True)],
+    ids=["with-rollups", "before-rollups", "only-rollups-old"],
+)
+def test_a_database_from_before_lines_is_upgraded_and_its_events_count_as_no_line(
+    database_url: str, rollups: bool, events_know_lines: bool
+) -> None:
+    before = [event._replace(line="") for event in two_lines()]
+    old_database(database_url, before, rollups=rollups)
+    if events_know_lines:  # only the roll-ups are old: they are counted anew from the events
+        engine = create_engine(database_url)
+        with engine.begin() as connection:
+            connection.exec_driver_sql(
+                "ALTER TABLE call_events ADD COLUMN line VARCHAR(40) NOT NULL DEFAULT ''"
+            )
+        engine.dispose()
+    assert ("line" in columns(database_url, "call_events")) is events_know_lines
+    store = Store(database_url)
+    try:
+        store.add([as_row(call_event("new", T0 + timedelta(hours=1), "welcome", line="rodblokade"))])
+        for table in ("call_events", "call_hours", "call_last"):
+            assert "line" in columns(database_url, table)
+        assert [row.line for row in store.rows()] == [""] * 8 + ["rodblokade"]
+        period = Period(date(2026, 11, 25), date(2026, 11, 25), CPH)
+        assert store.report(period, line="").calls == 4
+        assert store.report(period, line="rodblokade").calls == 1
+        assert store.report(period).calls == 5
+        for line in (None, "", "rodblokade"):
+            assert store.summary(period, line=line) == build(store.rows(line=line), period)
+        assert store.lines() == ["", "rodblokade"]
+        # A worker starting later finds it done, and counts nothing twice.
+        create_schema(store.engine)
+        assert store.report(period).calls == 5
+    finally:
+        store.dispose()
+
+
+def test_workers_starting_together_on_an_old_database_upgrade_it_once(database_url: str) -> None:
+    old_database(database_url, [event._replace(line="") for event in two_lines()])
+    stores = [Store(database_url) for _ in range(4)]
+    errors: list[BaseException] = []
+
+    def start(store: Store) -> None:
+        try:
+            store.open()
+        except BaseException as error:  # the assertion below names any failure
+            errors.append(error)
+
+    threads = [threading.Thread(target=start, args=(store,)) for store in stores]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    try:
+        assert errors == []
+        period = Period(None, None, CPH)
+        assert stores[0].summary(period, line="") == build(stores[0].rows(), period)
+        assert stores[0].report(period).calls == 4
+    finally:
+        for store in stores:
+            store.dispose()

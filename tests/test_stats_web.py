@@ -1,9 +1,10 @@
-"""The staff statistics page: only with the staff credentials, and not at all without them."""
+"""The staff statistics page, of one line or all: only with the staff credentials, never without them."""
 
 from __future__ import annotations
 
 import base64
 import re
+from datetime import UTC, datetime
 from html import escape, unescape
 from pathlib import Path
 from typing import Any
@@ -14,8 +15,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
-from ivr import create_app
+from ivr import create_app, state
+from ivr.stats.store import as_row
 from tests.odd_dates import ODD_DAYS
+from tests.stats_fixtures import call_event
 
 USER, PASSWORD = "personale", "rigtig-hemmelig"
 
@@ -116,3 +119,100 @@ def test_an_unreadable_database_gives_a_polite_503(
     assert response.status_code == 503
     # The login's throttle reads the same database, so the page is refused there, closed, politely.
     assert "logins refused" in caplog.text
+
+
+WEDNESDAY = "since=2026-11-25&until=2026-11-25"
+
+
+@pytest.fixture
+def lines_app(staff_app: Flask) -> Flask:
+    """The staff app, its statistics holding calls of two lines and one from before lines, on 25 November."""
+    at = datetime(2026, 11, 25, 10, tzinfo=UTC)
+    events = [
+        call_event("k1", at, "welcome", route="voice.welcome", line="knae"),
+        call_event("k2", at, "welcome", route="voice.welcome", line="knae"),
+        call_event("r1", at, "welcome", route="voice.welcome", line="rodblokade"),
+        call_event("old", at, "welcome", route="voice.welcome"),
+    ]
+    state.of(staff_app).store.add([as_row(event) for event in events])
+    return staff_app
+
+
+def links(html: str, label: str) -> list[tuple[str, str, bool]]:
+    """The links of the page's navigation `label`: (text, address, marked as the one shown)."""
+    nav = html[html.index(f'aria-label="{label}"') :].split("</nav>", 1)[0]
+    found = re.findall(r'<a href="([^"]+)"( aria-current="page")?>([^<]+)</a>', nav)
+    return [(text, unescape(href), bool(current)) for href, current, text in found]
+
+
+def calls_shown(response: TestResponse) -> int:
+    found = re.search(r'id="calls"><strong>(\d+)</strong>', response.text)
+    assert found is not None, response.text
+    return int(found[1])
+
+
+@pytest.mark.parametrize(("line", "calls"), [("", 4), ("knae", 2), ("rodblokade", 1)])
+def test_the_page_shows_one_line_or_all(lines_app: Flask, line: str, calls: int) -> None:
+    response = page(lines_app, f"{WEDNESDAY}&line={line}")
+    assert response.status_code == 200
+    assert calls_shown(response) == calls
+    said = re.search(r'<strong id="line">([^<]+)</strong>', response.text)
+    assert said is not None
+    assert said[1] == (f"Linje: {line}" if line else "Alle linjer")
+
+
+def test_the_line_picker_offers_every_line_in_the_period_shown(lines_app: Flask) -> None:
+    html = page(lines_app, f"{WEDNESDAY}&line=knae").text
+    picker = links(html, "Linjer")
+    # The lines of the statistics, by id; the events from before lines count only among all lines.
+    assert [(text, current) for text, _, current in picker] == [
+        ("Alle linjer", False),
+        ("knae", True),
+        ("rodblokade", False),
+    ]
+    for _, href, _ in picker:
+        assert "since=2026-11-25" in href
+        assert "until=2026-11-25" in href
+    assert [
+        calls_shown(lines_app.test_client().get(href, headers=basic(USER, PASSWORD))) for _, href, _ in picker
+    ] == [4, 2, 1]
+    # The periods stay on the line shown, and so does the form.
+    for _, href, _ in links(html, "Perioder"):
+        assert "line=knae" in href
+        assert lines_app.test_client().get(href, headers=basic(USER, PASSWORD)).status_code == 200
+    assert '<input type="hidden" name="line" value="knae">' in html
+
+
+def test_all_lines_are_picked_when_no_line_is_named(lines_app: Flask) -> None:
+    html = page(lines_app, "period=alt").text
+    assert links(html, "Linjer")[0] == ("Alle linjer", "/staff/stats?period=alt", True)
+    assert all("line=" not in href for _, href, _ in links(html, "Perioder"))
+    assert 'name="line"' not in html
+
+
+def test_a_line_the_deployment_answers_is_shown_before_its_first_call(staff_app: Flask) -> None:
+    response = page(staff_app, f"{WEDNESDAY}&line=rodblokade")
+    assert response.status_code == 200
+    assert calls_shown(response) == 0
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("ukendt", "Statistikken kender ingen linje »ukendt«. Vælg en af linjerne ovenfor."),
+        ("Knae", "Linjen skal være en linjes id som rodblokade: a-z, 0-9 og -, højst 40 tegn."),
+        ("knæ", "Linjen skal være en linjes id som rodblokade: a-z, 0-9 og -, højst 40 tegn."),
+        ("x" * 41, "Linjen skal være en linjes id som rodblokade: a-z, 0-9 og -, højst 40 tegn."),
+        ("<script>", "Linjen skal være en linjes id som rodblokade: a-z, 0-9 og -, højst 40 tegn."),
+    ],
+)
+def test_an_unknown_or_odd_line_gets_a_400_page_saying_so(lines_app: Flask, line: str, message: str) -> None:
+    response = page(lines_app, urlencode({"since": "2026-11-25", "line": line}))
+    assert response.status_code == 400
+    assert error_text(response) == message
+    assert 'id="calls"' not in response.text
+    assert "<script>" not in response.text
+    # The pickers stay, to choose a line that is there; the period asked for is kept.
+    picker = links(response.text, "Linjer")
+    assert [text for text, _, _ in picker] == ["Alle linjer", "knae", "rodblokade"]
+    assert picker[1][1] == "/staff/stats?since=2026-11-25&line=knae"

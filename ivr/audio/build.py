@@ -8,7 +8,7 @@ import re
 import time
 from collections.abc import Callable, Collection, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
@@ -76,13 +76,18 @@ def build(
     retries: int = 3,
     backoff: float = 1.0,
     progress: Progress | None = None,
+    reuse: Mapping[str, Path] | None = None,
 ) -> Report:
-    """Build the prompts (or `only` those ids) into `folder`, updating its manifest after each one."""
+    """Build the prompts (or `only` those ids) into `folder`, updating its manifest after each one.
+
+    `reuse`: files built elsewhere (another line's folder), by the hash of their text and build settings; a
+    prompt with the same hash gets a copy of that file instead of a synthesis.
+    """
     started = time.perf_counter()
     _check_ids(prompts, only)
     folder.mkdir(parents=True, exist_ok=True)
     before = _previous_entries(folder)
-    builder = _Builder(folder, engine, output or Output(), retries, backoff, progress)
+    builder = _Builder(folder, engine, output or Output(), retries, backoff, progress, dict(reuse or {}))
     builder.entries = _known_entries(folder, prompts, keep_others=only is not None)
     selected = [prompt for prompt in prompts if only is None or prompt.id in only]
     builder.run(builder.plan(selected, force))
@@ -119,6 +124,7 @@ class _Builder:
     retries: int
     backoff: float
     progress: Progress | None
+    reuse: dict[str, Path] = field(default_factory=dict)
     entries: dict[str, Entry] = field(default_factory=dict)
     report: Report = field(default_factory=Report)
 
@@ -192,6 +198,9 @@ class _Builder:
     def build_one(self, job: Job) -> tuple[Entry, float]:
         """Synthesize (or read the recording), process, write the file atomically; time the whole."""
         started = time.perf_counter()
+        copied = self._copy(job)
+        if copied is not None:
+            return copied, time.perf_counter() - started
         sound = decode_file(job.recording) if job.recording else self.synthesize(job.prompt.text)
         processed = process(sound, self.output)
         manifest.write_atomically(self.folder / job.file, processed.data)
@@ -207,6 +216,22 @@ class _Builder:
             settings=job.settings,
         )
         return entry, time.perf_counter() - started
+
+    def _copy(self, job: Job) -> Entry | None:
+        """Copy the file another line built from the same text and settings; None when there is none."""
+        source = self.reuse.get(job.hash) if job.recording is None else None
+        if source is None:
+            return None
+        try:
+            data = source.read_bytes()
+            previous = manifest.load(source.parent)
+        except (OSError, manifest.ManifestError):
+            return None
+        entry = next((entry for entry in previous.values() if entry.file == source.name), None)
+        if entry is None or hashlib.sha256(data).hexdigest() != entry.sha256:
+            return None
+        manifest.write_atomically(self.folder / job.file, data)
+        return replace(entry, id=job.prompt.id, file=job.file)
 
     def synthesize(self, text: str) -> Sound:
         """Call the engine, retrying passing failures with exponential backoff."""

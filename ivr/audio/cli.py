@@ -9,15 +9,16 @@ from typing import Any
 
 import click
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from ivr.audio import manifest
 from ivr.audio.build import RECORDED, Done, Outcome, Report, build
 from ivr.audio.engines import Engine, make_engine
 from ivr.audio.library import Library, default_folder
 from ivr.audio.processing import Output
-from ivr.cli_options import CONTENT_OPTION, configured_content
-from ivr.line.content import Prompt
+from ivr.cli_options import CONTENT_OPTION, LINE_OPTION, configured_content, configured_lines, per_line
+from ivr.line.content import Content, Prompt
 
 # How staff read each outcome and voice (their screens are in Danish).
 OUTCOMES: dict[Outcome, str] = {"built": "bygget", "unchanged": "uændret", "failed": "fejlede"}
@@ -31,9 +32,15 @@ def source(engine: str | None) -> str:
     return "optaget af et menneske" if engine == RECORDED else f"syntetisk ({engine})"
 
 
-def audio_rows(prompts: Sequence[Prompt], audio_dir: Path | None) -> list[dict[str, Any]]:
+def line_folder(audio_dir: Path | None, content: Content, per_line: bool) -> Path:
+    """A line's audio folder: the audio folder, or its sub-folder named by the line on a folder of lines."""
+    base = audio_dir or default_folder()
+    return base / content.line.id if per_line else base
+
+
+def audio_rows(prompts: Sequence[Prompt], folder: Path) -> list[dict[str, Any]]:
     """Return each prompt's id, text, audio status, built file, duration and source, for `ivr prompts`."""
-    library = Library.load(audio_dir or default_folder())
+    library = Library.load(folder)
     rows: list[dict[str, Any]] = []
     for prompt in prompts:
         entry = library.entries.get(prompt.id)
@@ -80,6 +87,7 @@ def progress_line(done: Done) -> str:
 @click.option("--format", "file_format", type=click.Choice(["wav", "mp3"]), default="wav", show_default=True,
               help="wav: 8 kHz µ-law, what the phone network carries. mp3: smaller files.")  # fmt: skip
 @CONTENT_OPTION
+@LINE_OPTION
 def build_audio(  # noqa: PLR0917 (click passes every option as an argument)
     engine: str,
     out: Path | None,
@@ -87,37 +95,74 @@ def build_audio(  # noqa: PLR0917 (click passes every option as an argument)
     only: tuple[str, ...],
     file_format: str,
     content_path: Path | None,
+    line_id: str | None,
 ) -> None:
-    """Build every prompt's audio file and the manifest; unchanged prompts are skipped."""
-    prompts = configured_content(content_path).audio_prompts()
+    """Build every prompt's audio file and the manifest, for every line (or --line); skip unchanged ones.
+
+    On a folder of lines each line gets its own sub-folder, and a text several lines say alike (with the same
+    settings) is synthesized once: the other lines get a copy of its file.
+    """
+    lines = configured_lines(content_path)
+    if line_id is not None:
+        lines = (configured_content(content_path, line_id),)
+    folders = per_line(content_path)
+    tts = make_engine(Engine(engine))
+    output = Output(format="mp3" if file_format == "mp3" else "wav")
     console = Console(stderr=True)  # progress and problems; the summary table goes to stdout
-    # A bar only on a terminal; in a log or a pipe, plain lines, one per prompt.
-    with Progress(
-        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        console=console, transient=True, disable=not console.is_terminal,
-    ) as bar:  # fmt: skip
-        task = bar.add_task("bygger lyd", total=len(only) if only else len(prompts))
+    reuse = built_elsewhere(out or default_folder()) if folders else {}
+    failed = False
+    for content in lines:
+        prompts = content.audio_prompts()
+        folder = line_folder(out, content, folders)
+        if folders:
+            console.print(f"linje {content.line.id} -> {folder}", highlight=False, markup=False)
+        # A bar only on a terminal; in a log or a pipe, plain lines, one per prompt.
+        with Progress(
+            TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+            console=console, transient=True, disable=not console.is_terminal,
+        ) as bar:  # fmt: skip
+            task = bar.add_task("bygger lyd", total=len(only) if only else len(prompts))
 
-        def advance(done: Done) -> None:
-            bar.console.print(progress_line(done), highlight=False, markup=False)
-            bar.update(task, advance=1, description=f"{OUTCOMES[done.outcome]} {done.prompt_id}")
+            def advance(done: Done, bar: Progress = bar, task: TaskID = task) -> None:
+                bar.console.print(progress_line(done), highlight=False, markup=False)
+                bar.update(task, advance=1, description=f"{OUTCOMES[done.outcome]} {done.prompt_id}")
 
-        try:
-            report = build(
-                prompts,
-                out or default_folder(),
-                make_engine(Engine(engine)),
-                Output(format="mp3" if file_format == "mp3" else "wav"),
-                only=set(only) or None,
-                force=force,
-                progress=advance,
-            )
-        except ValueError as error:
-            raise click.BadParameter(str(error), param_hint="--only") from None
-    Console().print(summary(report))
-    if report.failed:
-        _explain_failures(console, report, engine)
+            try:
+                report = build(
+                    prompts, folder, tts, output,
+                    only=set(only) or None, force=force, progress=advance, reuse=reuse,
+                )  # fmt: skip
+            except ValueError as error:
+                raise click.BadParameter(str(error), param_hint="--only") from None
+        if folders:
+            reuse |= built_in(folder)
+        Console().print(summary(report))
+        if report.failed:
+            _explain_failures(console, report, engine)
+            failed = True
+    if failed:
         sys.exit(1)
+
+
+def built_elsewhere(base: Path) -> dict[str, Path]:
+    """Every built file in `base`'s line folders, by the hash of its text and settings (build's `reuse`)."""
+    found: dict[str, Path] = {}
+    for folder in sorted(path for path in base.glob("*") if path.is_dir()) if base.is_dir() else []:
+        found = built_in(folder) | found
+    return found
+
+
+def built_in(folder: Path) -> dict[str, Path]:
+    """The synthesized files one audio folder's manifest names, by hash (recordings are a line's own)."""
+    try:
+        entries = manifest.load(folder)
+    except manifest.ManifestError:
+        return {}
+    return {
+        entry.hash: folder / entry.file
+        for entry in entries.values()
+        if entry.engine != RECORDED and manifest.present(folder, entry)
+    }
 
 
 def summary(report: Report) -> Table:

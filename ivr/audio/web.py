@@ -66,25 +66,27 @@ class AudioSpeaker:
         return True
 
 
-def load(config: Mapping[str, Any]) -> tuple[Library, AudioSpeaker]:
-    """Load the audio folder (IVR_AUDIO_DIR) once; return it and the speaker that plays from it."""
-    folder: Path = config["AUDIO_DIR"] or default_folder()
-    loaded = Library.load(folder)
+def load(config: Mapping[str, Any], line: str | None = None) -> tuple[Library, AudioSpeaker]:
+    """Load a line's audio folder once: IVR_AUDIO_DIR (else audio/), or its `line` sub-folder when the
+    deployment has a folder of lines; return it and the speaker that plays from it."""
+    base: Path = config["AUDIO_DIR"] or default_folder()
+    loaded = Library.load(base / line if line else base)
     # Twilio resolves a path against the URL it called; IVR_PUBLIC_URL covers a proxy's path prefix.
-    base = config["PUBLIC_URL"] or ""
-    return loaded, AudioSpeaker(loaded, base, SaySpeaker(config["VOICE"]))
+    public = config["PUBLIC_URL"] or ""
+    return loaded, AudioSpeaker(loaded, public, SaySpeaker(config["VOICE"]))
 
 
 @bp.get("/<name>")
 def audio(name: str) -> Response:
     """Serve a built prompt named in the manifest; anything else is 404."""
     shared = state.current()
-    # Only names from the manifest are looked up, so no request can reach outside the folder.
-    found = shared.audio.files.get(name)
+    # Only names from the manifests are looked up, so no request can reach outside the folders. A name holds
+    # the hash of its text and build settings, so two lines' files of one name are the same sound.
+    found = shared.audio_file(name)
     if found is None:
         # A call step answered by another worker may already name a rebuild's file: look for a new manifest.
-        shared.line.refresh()
-        found = shared.audio.files.get(name)
+        shared.lines.refresh()
+        found = shared.audio_file(name)
     if found is None:
         abort(404)
     if found.etag in request.if_none_match:

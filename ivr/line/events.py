@@ -23,6 +23,8 @@ class CallEvent(NamedTuple):
     event: str
     menu: str
     key: str | None
+    # The line the call reached (its content's [line] id): one deployment answers several leaflets' lines.
+    line: str = ""
 
 
 Observer = Callable[[CallEvent], None]

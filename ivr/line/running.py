@@ -15,6 +15,10 @@ from ivr.line.schedule import Schedule, Status
 from ivr.line.speech import SaySpeaker, Speaker
 from ivr.line.twiml import Renderer, Urls
 
+# Rendered TwiML documents a worker keeps, across all its lines: each is 1-3 KB, so a deployment of 50 lines
+# shares these rather than keeping this many each (docs/performance.md, memory with 50 lines).
+DOCUMENTS = 2048
+
 
 class Line:
     """Everything a call needs that does not change per request."""
@@ -30,16 +34,25 @@ class Line:
         self._moment: tuple[Status, Moment] | None = None
 
     @classmethod
-    def from_config(cls, config: Mapping[str, Any], urls: Urls, speaker: Speaker | None = None) -> Line:
-        """Load the content file named by the configuration and build the line around it."""
-        # A twin of a running line (the preview's) is given the very content that line loaded.
-        content = config.get("CONTENT") or load_content(config["CONTENT_FILE"], config["SECRETARIAT_NUMBER"])
+    def from_config(
+        cls,
+        config: Mapping[str, Any],
+        urls: Urls,
+        speaker: Speaker | None = None,
+        content: Content | None = None,
+        cache_size: int = DOCUMENTS,
+    ) -> Line:
+        """Build the line for `content` (else the configured single content file) with the configuration's
+        timeouts, voice and clock."""
+        if content is None:
+            content = load_content(config["CONTENT_FILE"], config["SECRETARIAT_NUMBER"])
         renderer = Renderer(
             speaker=speaker or SaySpeaker(config["VOICE"]),
             urls=urls,
             number=content.number,
             gather_timeout=config["GATHER_TIMEOUT"],
             dial_timeout=config["DIAL_TIMEOUT"],
+            cache_size=cache_size,
         )
         clock: Clock = config.get("CLOCK") or system_clock
         return cls(content, CallFlow(content, config["MAX_TRIES"]), renderer, clock)

@@ -1,4 +1,4 @@
-"""Whether the content file on disk can still be loaded, checked only when the file changes."""
+"""Whether the content on disk (a file, or a folder of lines) can still be loaded, checked only on change."""
 
 from __future__ import annotations
 
@@ -8,9 +8,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ivr.line.content import MAX_CONTENT_BYTES, ContentError, load_content
+from ivr.line.lines import MAX_LINES, load_folder
 
-# What stat tells of the file: inode, modification and change times (ns), size. Any edit changes one.
-Stamp = tuple[int, int, int, int]
+# What stat tells of each file: name, inode, modification and change times (ns), size. An edit changes one.
+Stamp = tuple[tuple[str, int, int, int, int], ...]
 
 
 @dataclass(frozen=True)
@@ -34,9 +35,11 @@ class _Look:
 class ContentWatch:
     """Compares the content file with the running line's by hash, re-reading it only when its stat changes."""
 
-    def __init__(self, path: Path, number: str | None) -> None:
+    def __init__(self, path: Path, number: str | None, *, folder: bool = False) -> None:
         self.path = path
         self.number = number
+        # A folder of lines (IVR_CONTENT_DIR): every *.toml in it, checked together.
+        self.folder = folder
         stamp = self._stamp()
         # The running line loaded this file just before: its bytes are what "changed" compares with.
         self._loaded = self._digest(stamp)
@@ -60,27 +63,47 @@ class ContentWatch:
 
     def _check(self, changed: bool) -> ContentState:
         try:
-            load_content(self.path, self.number)
+            if self.folder:
+                load_folder(self.path)
+            else:
+                load_content(self.path, self.number)
         except ContentError as error:
             key, problem = error.problems[0] if error.problems else ("(file)", "invalid")
             return ContentState(False, changed, f"{len(error.problems)} problem(s), first: {key}: {problem}")
         return ContentState(True, changed)
 
-    def _stamp(self) -> Stamp | None:
+    def _files(self) -> list[Path]:
+        if not self.folder:
+            return [self.path]
         try:
-            info = os.stat(self.path)
+            found = sorted(path for path in self.path.iterdir() if path.suffix == ".toml")
         except OSError:
-            return None
-        return (info.st_ino, info.st_mtime_ns, info.st_ctime_ns, info.st_size)
+            return []
+        return found[: MAX_LINES + 1]
+
+    def _stamp(self) -> Stamp | None:
+        stamps = []
+        for path in self._files():
+            try:
+                info = os.stat(path)
+            except OSError:
+                return None
+            stamps.append((path.name, info.st_ino, info.st_mtime_ns, info.st_ctime_ns, info.st_size))
+        return tuple(stamps) if stamps else None
 
     def _digest(self, stamp: Stamp | None) -> bytes | None:
-        """Return the SHA-256 of the file's bytes; None if it is missing, unreadable or too large to load."""
-        if stamp is None or stamp[3] > MAX_CONTENT_BYTES:
+        """Return the SHA-256 of the files' names and bytes; None if one is missing, unreadable or too big."""
+        if stamp is None or any(one[4] > MAX_CONTENT_BYTES for one in stamp):
             return None
-        try:
-            with open(self.path, "rb") as file:
-                # At most one byte past the limit: a file that grew since the stat is not read in full.
-                data = file.read(MAX_CONTENT_BYTES + 1)
-        except OSError:
-            return None
-        return None if len(data) > MAX_CONTENT_BYTES else hashlib.sha256(data).digest()
+        digest = hashlib.sha256()
+        for name, *_ in stamp:
+            try:
+                with open(self.path / name if self.folder else self.path, "rb") as file:
+                    # At most one byte past the limit: a file that grew since the stat is not read in full.
+                    data = file.read(MAX_CONTENT_BYTES + 1)
+            except OSError:
+                return None
+            if len(data) > MAX_CONTENT_BYTES:
+                return None
+            digest.update(name.encode() + b"\0" + hashlib.sha256(data).digest())
+        return digest.digest()

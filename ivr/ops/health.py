@@ -18,9 +18,8 @@ bp = Blueprint("health", __name__)
 def healthz() -> ResponseReturnValue:
     """Report the content, its prompts' audio and this worker's statistics; 503 if the content is broken."""
     shared = state.current()
-    line = shared.line
     content = shared.content_watch.state()
-    # "changed": the file differs from what the running line loaded, so a restart would pick it up.
+    # "changed": the files differ from what the running lines loaded, so a restart would pick them up.
     file = {
         "loaded": True,
         "loadable": content.loadable,
@@ -29,12 +28,18 @@ def healthz() -> ResponseReturnValue:
     }
     # How many prompts play built audio (fresh) and how many fall back to <Say> (stale, missing), as this
     # worker sees them now (it takes up a rebuilt audio folder within a second); files gone from the disk.
-    line.refresh()
-    statuses = shared.audio.statuses(line.content.audio_prompts()).values()
-    audio: dict[str, Any] = {
-        status: sum(1 for s in statuses if s == status) for status in ("fresh", "stale", "missing")
-    }
-    audio["files_missing"] = shared.audio.missing_files()
+    shared.lines.refresh()
+    counts = dict.fromkeys(("fresh", "stale", "missing"), 0)
+    missing: list[str] = []
+    prompts = 0
+    for line in shared.lines:
+        library = shared.libraries[line.content.line.id]
+        statuses = library.statuses(line.content.audio_prompts()).values()
+        prompts += len(statuses)
+        for each in statuses:
+            counts[each] += 1
+        missing += library.missing_files()
+    audio: dict[str, Any] = {**counts, "files_missing": sorted(set(missing))}
     worker = _worker()
     status = "ok"
     if not content.loadable:
@@ -44,7 +49,8 @@ def healthz() -> ResponseReturnValue:
         status = "degraded"
     report = {
         "status": status,
-        "prompts": len(line.content.audio_prompts()),
+        "lines": [line.content.line.id for line in shared.lines],
+        "prompts": prompts,
         "audio": audio,
         "content": file,
         "worker": worker,

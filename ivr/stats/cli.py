@@ -11,8 +11,8 @@ import click
 
 from ivr import settings
 from ivr.cli_errors import Stop
-from ivr.cli_options import CONTENT_OPTION, configured_content, configured_settings
-from ivr.line.content import Content
+from ivr.cli_options import CONTENT_OPTION, configured_content, configured_lines, configured_settings
+from ivr.line.content import LINE_ID, Content
 from ivr.line.moments import DAY
 from ivr.line.spoken import WEEKDAYS
 from ivr.stats import report
@@ -28,6 +28,13 @@ def existing(url: str) -> str:
     return url
 
 
+def line_option(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
+    """Accept a line id as content files name lines (a-z, 0-9 and -, at most 40), or stop the command."""
+    if value is not None and not LINE_ID.fullmatch(value):
+        raise click.BadParameter(f"{value!r} is not a line id: a-z, 0-9 and -, at most 40, like rodblokade")
+    return value
+
+
 def database_url(url: str | None) -> str:
     """Return the given URL, or the default SQLite file in the line's instance folder."""
     return url or default_url(settings.instance_folder())
@@ -39,6 +46,12 @@ def database_url(url: str | None) -> str:
 )
 @click.option(
     "--until", type=DAY, help="Last day (YYYY-MM-DD, 2000-2100, the content's time zone), included."
+)
+@click.option(
+    "--line",
+    metavar="ID",
+    callback=line_option,
+    help="Only this line's calls (its content's id, like rodblokade); default: all lines together.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the statistics as JSON.")
 @click.option(
@@ -59,6 +72,7 @@ def stats(
     *,
     since: date | None,
     until: date | None,
+    line: str | None,
     as_json: bool,
     prune_days: int | None,
     url: str | None,
@@ -75,32 +89,35 @@ def stats(
         click.echo(f"deleted {deleted} call events older than {prune_days} days")
         return
     # What was asked first (the content, the period), then the database.
-    content = configured_content(content_path)
+    # The line's own content names its sections; a line no longer served is shown with the default's.
+    served = {content.line.id: content for content in configured_lines(content_path)}
+    content = served.get(line or "") or configured_content(content_path)
     try:
         period = report.Period(since, until, content.hours.timezone)
     except ValueError as error:  # the options' types took care of each day; this is their order
         raise click.BadParameter(str(error), param_hint="'--since' / '--until'") from None
     store = Store(existing(database_url(url or config["DATABASE_URL"])))
     try:
-        _report(store, period, as_json, content)
+        _report(store, period, line, as_json, content)
     finally:
         store.dispose()
 
 
-def _report(store: Store, period: report.Period, as_json: bool, content: Content) -> None:
-    """Print the report of the period."""
-    result = store.report(period)
+def _report(store: Store, period: report.Period, line: str | None, as_json: bool, content: Content) -> None:
+    """Print the report of the period, of one line or of all together."""
+    result = store.report(period, line=line)
     if as_json:
-        click.echo(json.dumps(result.as_json(), ensure_ascii=False, indent=2))
+        click.echo(json.dumps({"line": line, **result.as_json()}, ensure_ascii=False, indent=2))
     else:
-        click.echo("\n".join(text_lines(result, content)))
+        click.echo("\n".join(text_lines(result, content, line)))
 
 
-def text_lines(result: report.Report, content: Content) -> list[str]:
-    """Render the report as plain text tables."""
+def text_lines(result: report.Report, content: Content, line: str | None = None) -> list[str]:
+    """Render the report, of one line (None: all lines together), as plain text tables."""
     # For staff, in Danish, as the statistics page is.
     span = f"{result.since or 'det første opkald'} til {result.until or 'i dag'}"
     lines = [f"Opkaldsstatistik, {span} (tid i {content.hours.timezone.key})"]
+    lines.append(report.line_words(line))
     lines.append(f"opkald: {result.calls}  hændelser: {result.events}")
     per_day = {f"{day} {WEEKDAYS[day.weekday()][:3]}": n for day, n in result.calls_per_day.items()}
     lines += _table("Opkald pr. dag", per_day)

@@ -145,10 +145,14 @@ def ending_label(event: str, menu: str) -> str:
 
 
 def _endings(rows: Iterable[Row]) -> dict[str, int]:
-    """Count each call's last step: where callers hang up (or the line does)."""
-    last: dict[str, Row] = {}
+    """Count each call's last step on each line: where callers hang up (or the line does).
+
+    A call reaches one line; only a call in progress while a deployment took up lines has steps on two (its
+    first without a line), and ends once on each.
+    """
+    last: dict[tuple[str, str], Row] = {}
     for row in rows:  # oldest first, so the last one seen per call is its last step
-        last[row.call] = row
+        last[row.line, row.call] = row
     endings = Counter(ending_label(row.event, row.menu) for row in last.values())
     return dict(endings.most_common())
 
@@ -156,6 +160,11 @@ def _endings(rows: Iterable[Row]) -> dict[str, int]:
 def label(event: str) -> str:
     """Return the staff's words for an event name (the name itself for one no longer made)."""
     return EVENT_LABELS.get(event, event)
+
+
+def line_words(line: str | None) -> str:
+    """Say which line a report counts, for staff: one line by its id, or all of them."""
+    return "Alle linjer" if line is None else f"Linje: {line}"
 
 
 def menu_words(menu: str, titles: Mapping[str, str]) -> str:

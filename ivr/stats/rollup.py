@@ -1,13 +1,16 @@
 """Counts kept as events are written, so a report's cost grows with what it shows, not with what is stored.
 
 A year of a busy line is about two million events; counting them row by row took seconds and hundreds of
-megabytes for every report. Two small tables are kept up to date in the same transaction as the events:
+megabytes for every report. Two small tables are kept up to date in the same transaction as the events, both
+by line (the content's id; "" for events from before there were several lines), so a report of one line or of
+all of them reads only these:
 
-- `call_hours`: how many events of each (event, menu) in each UTC hour. Every count, the calls per day and
-  the weekday × hour map of a period are sums over its hours: exact wherever the clinic's time zone is a whole
-  number of hours from UTC (Copenhagen always is), since then a UTC hour is one local hour and local midnight
-  is a UTC hour's start. A report in another zone falls back to counting the rows (`report.build`).
-- `call_last`: each call's first and last step. A call's last step in a period is its last step overall,
+- `call_hours`: how many events of each (line, event, menu) in each UTC hour. Every count, the calls per day
+  and the weekday × hour map of a period are sums over its hours: exact wherever the clinic's time zone is a
+  whole number of hours from UTC (Copenhagen always is), since then a UTC hour is one local hour and local
+  midnight is a UTC hour's start. A report in another zone falls back to counting the rows (`report.build`).
+- `call_last`: each call's first and last step on each line (a call reaches one line; only a call in progress
+  while a deployment took up lines has steps on two). A call's last step in a period is its last step overall,
   unless the call goes on after the period ends; those few calls (in progress at the period's end) are
   looked up in the events themselves.
 
@@ -34,6 +37,7 @@ from sqlalchemy import (
     delete,
     func,
     select,
+    text,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 
@@ -42,25 +46,30 @@ from ivr.line.spoken import WEEKDAYS
 from ivr.stats.report import DIAL_EVENTS, TRANSFER_EVENTS, Period, Report, ending_label
 
 
-def tables(metadata: MetaData) -> tuple[Table, Table]:
+def tables(metadata: MetaData, line_length: int) -> tuple[Table, Table]:
     """Declare the two roll-up tables in the statistics' metadata."""
     hours = Table(
         "call_hours",
         metadata,
         Column("hour", DateTime(), primary_key=True),  # UTC, without zone, the hour's start
+        Column("line", String(line_length), primary_key=True),
         Column("event", String(32), primary_key=True),
         Column("menu", String(16), primary_key=True),
         Column("n", BigInteger(), nullable=False),
+        # One line's report, and the lines there are (`lines`), without reading the other lines' hours.
+        Index("call_hours_line_hour", "line", "hour"),
     )
     last = Table(
         "call_last",
         metadata,
         Column("call", String(32), primary_key=True),
+        Column("line", String(line_length), primary_key=True),
         Column("first_at", DateTime(), nullable=False),
         Column("last_at", DateTime(), nullable=False),
         Column("event", String(32), nullable=False),
         Column("menu", String(16), nullable=False),
         Index("call_last_last_at", "last_at"),
+        Index("call_last_line_last_at", "line", "last_at"),
     )
     return hours, last
 
@@ -71,24 +80,33 @@ def hour_of(at: datetime) -> datetime:
 
 
 def add(connection: Connection, hours: Table, last: Table, rows: Sequence[Any]) -> None:
-    """Count event rows (call, at as naive UTC, route, event, menu, key) into the roll-ups."""
-    counted = Counter((hour_of(row[1]), row[3], row[4]) for row in rows)
-    ends: dict[str, dict[str, Any]] = {}
-    for call, at, _route, event, menu, _key in rows:  # in order: a later row of a call is a later step
-        end = ends.get(call)
+    """Count event rows (call, at as naive UTC, route, event, menu, key, line) into the roll-ups."""
+    counted = Counter((hour_of(row[1]), row[6], row[3], row[4]) for row in rows)
+    ends: dict[tuple[str, str], dict[str, Any]] = {}
+    for call, at, _route, event, menu, _key, line in rows:  # in order: a later row of a call is a later step
+        end = ends.get((call, line))
         if end is None:
-            ends[call] = {"call": call, "first_at": at, "last_at": at, "event": event, "menu": menu}
+            ends[call, line] = {
+                "call": call,
+                "line": line,
+                "first_at": at,
+                "last_at": at,
+                "event": event,
+                "menu": menu,
+            }
             continue
         end["first_at"] = min(end["first_at"], at)
         if at >= end["last_at"]:
             end |= {"last_at": at, "event": event, "menu": menu}
     insert = _insert_for(connection)
-    hour_rows = [{"hour": h, "event": e, "menu": m, "n": n} for (h, e, m), n in counted.items()]
+    hour_rows = [
+        {"hour": h, "line": line, "event": e, "menu": m, "n": n} for (h, line, e, m), n in counted.items()
+    ]
     new_hours = insert(hours).values(hour_rows) if hour_rows else None
     if new_hours is not None:
         connection.execute(
             new_hours.on_conflict_do_update(
-                index_elements=[hours.c.hour, hours.c.event, hours.c.menu],
+                index_elements=[hours.c.hour, hours.c.line, hours.c.event, hours.c.menu],
                 set_={"n": hours.c.n + new_hours.excluded.n},
             )
         )
@@ -97,7 +115,7 @@ def add(connection: Connection, hours: Table, last: Table, rows: Sequence[Any]) 
         later = new_last.excluded.last_at >= last.c.last_at
         connection.execute(
             new_last.on_conflict_do_update(
-                index_elements=[last.c.call],
+                index_elements=[last.c.call, last.c.line],
                 set_={
                     "first_at": case(
                         (new_last.excluded.first_at < last.c.first_at, new_last.excluded.first_at),
@@ -131,17 +149,45 @@ def backfill(connection: Connection, events: Table, hours: Table, last: Table) -
     for row in (
         connection.execute(select(events).order_by(events.c.at, events.c.id)).yield_per(50_000).partitions()
     ):
-        add(connection, hours, last, [(r.call, r.at, r.route, r.event, r.menu, r.key) for r in row])
+        add(connection, hours, last, [(r.call, r.at, r.route, r.event, r.menu, r.key, r.line) for r in row])
     return True
 
 
-def build(connection: Connection, events: Table, hours: Table, last: Table, period: Period) -> Report | None:
-    """The period's report from the roll-ups, or None where they cannot give it exactly (an odd time zone)."""
+def lines(connection: Connection, hours: Table) -> list[str]:
+    """The lines counted in `call_hours`, in order: SELECT DISTINCT line, a few index lookups per line.
+
+    A plain DISTINCT reads every hour of every line (the databases cannot skip through an index); this asks
+    the index for the least line after the one before, once per line.
+    """
+    found = text(
+        f"WITH RECURSIVE found(line) AS ("
+        f" SELECT MIN(line) FROM {hours.name}"
+        f" UNION ALL"
+        f" SELECT (SELECT MIN(line) FROM {hours.name} WHERE line > found.line) FROM found"
+        f" WHERE found.line IS NOT NULL"
+        f") SELECT line FROM found WHERE line IS NOT NULL"
+    )
+    return [str(line) for line in connection.execute(found).scalars()]
+
+
+def build(
+    connection: Connection,
+    events: Table,
+    hours: Table,
+    last: Table,
+    period: Period,
+    *,
+    line: str | None = None,
+) -> Report | None:
+    """The period's report of one line (None: all together) from the roll-ups, or None where they cannot give
+    it exactly (an odd time zone)."""
     since, until = (None if at is None else at.astimezone(UTC).replace(tzinfo=None) for at in period.bounds())
     if any(at is not None and at != hour_of(at) for at in (since, until)):
         return None
     query = select(hours.c.hour, hours.c.event, hours.c.menu, hours.c.n)
     query = _within(query, hours.c.hour, since, until)
+    if line is not None:
+        query = query.where(hours.c.line == line)
     counts: Counter[str] = Counter()
     menus: dict[str, Counter[str]] = {Event.SECTION: Counter(), Event.REPEAT: Counter()}
     per_day: Counter[Any] = Counter()
@@ -168,7 +214,7 @@ def build(connection: Connection, events: Table, hours: Table, last: Table, peri
         transfers={name: counts.get(name, 0) for name in TRANSFER_EVENTS},
         dials={name: counts.get(name, 0) for name in DIAL_EVENTS},
         counts=dict(sorted((name, n) for name, n in counts.items() if n)),
-        endings=_endings(connection, events, last, since, until),
+        endings=_endings(connection, events, last, (since, until), line),
     )
 
 
@@ -181,31 +227,46 @@ def _within(query: Any, column: Any, since: datetime | None, until: datetime | N
 
 
 def _endings(
-    connection: Connection, events: Table, last: Table, since: datetime | None, until: datetime | None
+    connection: Connection,
+    events: Table,
+    last: Table,
+    bounds: tuple[datetime | None, datetime | None],
+    line: str | None,
 ) -> dict[str, int]:
     """Count each call's last step in the period: `call_last`, or the events for calls going on after."""
+    since, until = bounds
     ended = _within(select(last.c.event, last.c.menu, func.count()), last.c.last_at, since, until)
+    if line is not None:
+        ended = ended.where(last.c.line == line)
     endings: Counter[str] = Counter()
     for event, menu, n in connection.execute(ended.group_by(last.c.event, last.c.menu)):
         endings[ending_label(event, menu)] += n
     if until is not None:
-        going_on = select(last.c.call).where(last.c.last_at >= until, last.c.first_at < until)
-        calls = {row.call for row in connection.execute(going_on)}
+        going_on = select(last.c.call, last.c.line).where(last.c.last_at >= until, last.c.first_at < until)
+        if line is not None:
+            going_on = going_on.where(last.c.line == line)
+        calls = {(row.call, row.line) for row in connection.execute(going_on)}
         if calls:
             endings.update(_last_steps(connection, events, calls, since, until))
     return dict(sorted(endings.items(), key=lambda item: (-item[1], item[0])))
 
 
 def _last_steps(
-    connection: Connection, events: Table, calls: set[str], since: datetime | None, until: datetime
+    connection: Connection,
+    events: Table,
+    calls: set[tuple[str, str]],
+    since: datetime | None,
+    until: datetime,
 ) -> Iterable[str]:
-    """The last step in the period of each of these calls (a few: those in progress when the period ends)."""
-    query = _within(select(events.c.call, events.c.event, events.c.menu), events.c.at, since, until)
-    steps: dict[str, str] = {}
-    for chunk in _chunks(sorted(calls), 500):
+    """The last step in the period of each of these (call, line)s: a few, those in progress at its end."""
+    columns = select(events.c.call, events.c.line, events.c.event, events.c.menu)
+    query = _within(columns, events.c.at, since, until)
+    steps: dict[tuple[str, str], str] = {}
+    for chunk in _chunks(sorted({call for call, _line in calls}), 500):
         ordered = query.where(events.c.call.in_(chunk)).order_by(events.c.at, events.c.id)
-        for call, event, menu in connection.execute(ordered):
-            steps[call] = ending_label(event, menu)
+        for call, line, event, menu in connection.execute(ordered):
+            if (call, line) in calls:
+                steps[call, line] = ending_label(event, menu)
     return steps.values()
 
 

@@ -30,6 +30,7 @@ from sqlalchemy import (
     event,
     func,
     insert,
+    inspect,
     select,
 )
 from sqlalchemy.engine import make_url
@@ -49,6 +50,8 @@ SQLITE_BUSY_SECONDS = 30
 SQLITE_SIDE_FILES = ("-wal", "-shm")
 # A file's identity: a deleted and recreated (or replaced) file has another.
 FileId = tuple[int, int]
+# The longest line id a content file accepts (ivr/line/content.py, LINE_ID).
+LINE_LENGTH = 40
 
 metadata = MetaData()
 call_events = Table(
@@ -63,9 +66,12 @@ call_events = Table(
     Column("event", String(32), nullable=False),
     Column("menu", String(16), nullable=False),
     Column("key", String(1)),
+    # The line the call reached (its content's id); "" for the events of before there were several lines.
+    # Last, as in CallEvent; a database made before it had the column gets it (`_upgrade`).
+    Column("line", String(LINE_LENGTH), nullable=False, default="", server_default=""),
 )
 # Counts kept as events are written (ivr/stats/rollup.py), so reports never read every event.
-call_hours, call_last = rollup.tables(metadata)
+call_hours, call_last = rollup.tables(metadata, LINE_LENGTH)
 # Failed staff logins, for the throttle every worker shares (ivr/staff.py): a keyed hash of the client's
 # address and when; never the address itself, the user name typed or the password.
 login_failures = Table(
@@ -96,6 +102,7 @@ class Row:
     event: str
     menu: str
     key: str | None
+    line: str = ""
 
 
 def default_url(instance_path: str | os.PathLike[str]) -> str:
@@ -194,14 +201,21 @@ class Store:
             rollup.add(connection, call_hours, call_last, rows)
 
     def rows(
-        self, since: datetime | None = None, until: datetime | None = None, seconds: float | None = None
+        self,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        seconds: float | None = None,
+        *,
+        line: str | None = None,
     ) -> list[Row]:
-        """Return the events with since <= at < until (aware datetimes), oldest first.
+        """Return the events with since <= at < until (aware datetimes), oldest first; of one line if given.
 
         With `seconds`, the database stops the query after that long (SQLAlchemy's OperationalError), so a
         staff page can never hold a worker for long.
         """
         query = select(call_events).order_by(call_events.c.at, call_events.c.id)
+        if line is not None:
+            query = query.where(call_events.c.line == line)
         if since is not None:
             query = query.where(call_events.c.at >= to_utc_naive(since))
         if until is not None:
@@ -222,15 +236,27 @@ class Store:
             rollup.prune(connection, call_hours, call_last, cutoff)
             return int(result.rowcount)
 
-    def summary(self, period: Period, seconds: float | None = None) -> Report | None:
-        """The period's report from the counts kept as events were written (None: count the rows instead)."""
-        with self.engine.begin() as connection, _time_limit(connection, seconds):
-            return rollup.build(connection, call_events, call_hours, call_last, period)
+    def summary(
+        self, period: Period, seconds: float | None = None, *, line: str | None = None
+    ) -> Report | None:
+        """The period's report from the counts kept as events were written (None: count the rows instead).
 
-    def report(self, period: Period, seconds: float | None = None) -> Report:
-        """The period's report: from the counts kept, or where they cannot tell, from the rows."""
-        summary = self.summary(period, seconds)
-        return summary if summary is not None else build_report(self.rows(*period.bounds(), seconds), period)
+        `line` None counts every line together; a line id only that line's calls.
+        """
+        with self.engine.begin() as connection, _time_limit(connection, seconds):
+            return rollup.build(connection, call_events, call_hours, call_last, period, line=line)
+
+    def report(self, period: Period, seconds: float | None = None, *, line: str | None = None) -> Report:
+        """The period's report, of all lines or one: from the counts kept, else (odd zones) from the rows."""
+        summary = self.summary(period, seconds, line=line)
+        if summary is not None:
+            return summary
+        return build_report(self.rows(*period.bounds(), seconds, line=line), period)
+
+    def lines(self, seconds: float | None = None) -> list[str]:
+        """Return the ids of the lines the statistics hold, in order ("" for events from before lines)."""
+        with self.engine.begin() as connection, _time_limit(connection, seconds):
+            return rollup.lines(connection, call_hours)
 
     def login_failures(self, client: str, since: datetime) -> list[datetime]:
         """Return the times (aware UTC) of a client's failed staff logins since `since`, oldest first."""
@@ -284,7 +310,10 @@ class _Insert:
         convert = self.convert_at
         values: Sequence[tuple[Any, ...]] = rows
         if convert is not None:
-            values = [(call, convert(at), route, ev, menu, key) for call, at, route, ev, menu, key in rows]
+            values = [
+                (call, convert(at), route, ev, menu, key, line)
+                for call, at, route, ev, menu, key, line in rows
+            ]
         if self.positional:
             connection.exec_driver_sql(self.sql, values)
         else:
@@ -407,6 +436,7 @@ def create_schema(engine: Engine, attempts: int = 5) -> None:
     for attempt in range(attempts):
         try:
             metadata.create_all(engine, checkfirst=True)
+            _upgrade(engine)
             _backfill(engine)
             return
         except SQLAlchemyError:
@@ -414,6 +444,80 @@ def create_schema(engine: Engine, attempts: int = 5) -> None:
                 raise
             # Another process created the table between our check and our CREATE: look again.
             time.sleep(0.1 * (attempt + 1))
+
+
+def _outdated(connection: Connection) -> set[str]:
+    """Name the tables made before the statistics knew lines: those without a `line` column."""
+    inspector = inspect(connection)
+    return {
+        table.name
+        for table in (call_events, call_hours, call_last)
+        if "line" not in {column["name"] for column in inspector.get_columns(table.name)}
+    }
+
+
+def _upgrade(engine: Engine) -> None:
+    """Bring a database from before lines up to date, once, in one transaction.
+
+    The events get the `line` column ("" for every event already kept: they were all of the one line). The
+    roll-ups are keyed by line, a new primary key, so they are made anew: their counts copied with the line ""
+    when the events have only just got the column, else counted again from the events (a year of a busy line
+    takes half a minute that way, and the copy well under a second).
+    """
+    with engine.connect() as connection:
+        # The usual case, without taking any lock: every table knows lines already.
+        if not _outdated(connection):
+            return
+    with engine.begin() as connection:
+        _lock_for_upgrade(connection)
+        outdated = _outdated(connection)  # another worker may have upgraded while this one waited
+        if call_events.name in outdated:
+            column = call_events.c.line
+            kind = column.type.compile(dialect=connection.dialect)
+            connection.exec_driver_sql(
+                f"ALTER TABLE {call_events.name} ADD COLUMN {column.name} {kind} NOT NULL DEFAULT ''"
+            )
+        if outdated & {call_hours.name, call_last.name}:
+            _remake_rollups(connection, copy=call_events.name in outdated)
+        log.info("statistics: the database now keeps each event's line (%s)", ", ".join(sorted(outdated)))
+
+
+def _remake_rollups(connection: Connection, *, copy: bool) -> None:
+    """Make the roll-ups anew, keyed by line: copy the old counts as the line "", or count the events anew."""
+    old = {table.name: f"{table.name}_before_lines" for table in (call_hours, call_last)}
+    # Index names are the schema's, not the table's: the old one must go before the new table makes its own.
+    connection.exec_driver_sql("DROP INDEX IF EXISTS call_last_last_at")
+    for name, renamed in old.items():
+        connection.exec_driver_sql(f"ALTER TABLE {name} RENAME TO {renamed}")
+    metadata.create_all(connection, tables=[call_hours, call_last])
+    if copy:
+        # Every event is of the line "" (the column is new), so the old counts are exactly that line's.
+        connection.exec_driver_sql(
+            f"INSERT INTO {call_hours.name} (hour, line, event, menu, n)"
+            f" SELECT hour, '', event, menu, n FROM {old[call_hours.name]}"
+        )
+        connection.exec_driver_sql(
+            f"INSERT INTO {call_last.name} (call, line, first_at, last_at, event, menu)"
+            f" SELECT call, '', first_at, last_at, event, menu FROM {old[call_last.name]}"
+        )
+    else:
+        rollup.backfill(connection, call_events, call_hours, call_last)
+    for renamed in old.values():
+        connection.exec_driver_sql(f"DROP TABLE {renamed}")
+
+
+def _lock_for_upgrade(connection: Connection) -> None:
+    """Make workers starting together upgrade one at a time, the others waiting in this transaction."""
+    if connection.dialect.name == "postgresql":
+        # Held to the end of the transaction; PostgreSQL's schema changes are part of it.
+        connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({UPGRADE_LOCK})")
+    else:
+        # Take SQLite's write lock now; the schema changes after it belong to this transaction too.
+        connection.exec_driver_sql(f"DELETE FROM {call_events.name} WHERE 0")
+
+
+# The key of PostgreSQL's advisory lock around the upgrade ("ivr-line" in ASCII).
+UPGRADE_LOCK = 0x6976722D6C696E65
 
 
 def _backfill(engine: Engine) -> None:
@@ -447,4 +551,5 @@ def as_row(event_: CallEvent) -> EventRow:
         event_.event[:32],
         event_.menu[:16],
         storable_key(event_.key),
+        event_.line[:LINE_LENGTH],
     )

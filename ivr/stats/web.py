@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from datetime import date, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, render_template, request, url_for
@@ -12,6 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from ivr import state
 from ivr.line import moments
 from ivr.line.clock import system_clock
+from ivr.line.content import LINE_ID
 from ivr.line.running import Line
 from ivr.staff import staff_only
 from ivr.stats import charts, gate, report
@@ -22,52 +24,78 @@ log = logging.getLogger(__name__)
 SECURITY_HEADERS = {"Cache-Control": "no-store"}
 # The period's query arguments, named as the page's form labels them.
 FIELDS = {"since": "fra og med", "until": "til og med"}
+# The query arguments that choose the period, kept when another line is picked.
+PERIOD_ARGS = ("since", "until", "period")
 
 
 class PeriodError(ValueError):
     """The address asks for a period the page cannot show; the message says why, in Danish."""
 
 
+class LineError(ValueError):
+    """The address asks for a line the page does not know; the message says why, in Danish."""
+
+
 @bp.get("/stats")
 @staff_only
 def stats_page() -> Response:
-    """Show the call statistics of a period with a heat map and bar charts."""
+    """Show the call statistics of a period, of one line or all, with a heat map and bar charts."""
     shared = state.current()
     line, store = shared.line, shared.store
     try:
-        period = _period(line.content.hours.timezone)
-    except PeriodError as refused:
-        html = _render_refusal(str(refused), line)
-        return Response(html, 400, content_type="text/html; charset=utf-8", headers=SECURITY_HEADERS)
-    try:
-        result = store.report(period, seconds=gate.QUERY_SECONDS)
+        # The lines the statistics hold, and those the deployment answers (which may have had no calls yet).
+        known = sorted({*store.lines(seconds=gate.QUERY_SECONDS), *shared.lines.by_id} - {""})
     except (SQLAlchemyError, OSError):  # the database is down, or its folder cannot be made
-        log.exception("statistics: could not read the call events")
-        return Response(
-            "Statistikken kan ikke læses lige nu. Prøv igen senere.\n", 503, headers=SECURITY_HEADERS
-        )
-    html = _render(result, line)
+        return _unreadable()
+    try:
+        period = _period(line.content.hours.timezone)
+        chosen = _line(known)
+    except (PeriodError, LineError) as refused:
+        html = _render_refusal(str(refused), line, known)
+        return Response(html, 400, content_type="text/html; charset=utf-8", headers=SECURITY_HEADERS)
+    # Sections are named as the chosen line names them (the line staff see first, for all lines).
+    shown = shared.lines.by_id.get(chosen, line) if chosen else line
+    try:
+        result = store.report(period, seconds=gate.QUERY_SECONDS, line=chosen)
+    except (SQLAlchemyError, OSError):
+        return _unreadable()
+    html = _render(result, shown, known, chosen)
     return Response(html, content_type="text/html; charset=utf-8", headers=SECURITY_HEADERS)
+
+
+def _unreadable() -> Response:
+    """Log why the statistics cannot be read, and tell staff politely to try again."""
+    log.exception("statistics: could not read the call events")
+    return Response("Statistikken kan ikke læses lige nu. Prøv igen senere.\n", 503, headers=SECURITY_HEADERS)
 
 
 # What the page shows when the address names no period: the last 30 days, today included.
 DEFAULT_DAYS = 30
 
 
-def periods(today: date) -> list[tuple[str, str]]:
-    """The periods staff pick most, as (Danish label, address) for the links above the form."""
+def periods(today: date, line: str | None = None) -> list[tuple[str, str]]:
+    """The periods staff pick most, as (Danish label, address) for the links above the form; of `line`."""
     month = today.replace(day=1)
     last_month = (month - timedelta(days=1)).replace(day=1)
 
     def span(since: date, until: date) -> str:
-        return url_for("staff_stats.stats_page", since=since.isoformat(), until=until.isoformat())
+        return url_for("staff_stats.stats_page", since=since.isoformat(), until=until.isoformat(), line=line)
 
     return [
-        (f"Sidste {DEFAULT_DAYS} dage", url_for("staff_stats.stats_page")),
+        (f"Sidste {DEFAULT_DAYS} dage", url_for("staff_stats.stats_page", line=line)),
         ("Denne måned", span(month, today)),
         ("Sidste måned", span(last_month, month - timedelta(days=1))),
         ("I år", span(today.replace(month=1, day=1), today)),
-        ("Alt", url_for("staff_stats.stats_page", period="alt")),
+        ("Alt", url_for("staff_stats.stats_page", period="alt", line=line)),
+    ]
+
+
+def line_links(known: list[str], chosen: str | None) -> list[tuple[str, str, bool]]:
+    """Each line to pick, and all together, as (Danish label, address, shown now), in the period shown."""
+    kept: dict[str, Any] = {name: request.args[name] for name in PERIOD_ARGS if request.args.get(name)}
+    every = [("Alle linjer", url_for("staff_stats.stats_page", **kept), chosen is None)]
+    return every + [
+        (line, url_for("staff_stats.stats_page", **kept, line=line), line == chosen) for line in known
     ]
 
 
@@ -102,19 +130,37 @@ def _period(zone: ZoneInfo) -> report.Period:
         ) from None
 
 
-def _render_refusal(message: str, line: Line) -> str:
+def _line(known: list[str]) -> str | None:
+    """Read the line from the address (empty or none: all lines), or raise LineError saying why."""
+    text = request.args.get("line", "")
+    if not text:
+        return None
+    if not LINE_ID.fullmatch(text):
+        raise LineError("Linjen skal være en linjes id som rodblokade: a-z, 0-9 og -, højst 40 tegn.")
+    if text not in known:
+        raise LineError(f"Statistikken kender ingen linje »{text}«. Vælg en af linjerne ovenfor.")
+    return text
+
+
+def _render_refusal(message: str, line: Line, known: list[str]) -> str:
     """Render the page with the form as it was filled in and the problem instead of the statistics."""
+    # The pickers offer what can be shown: a line asked for that is not one is left out of their links.
+    asked = request.args.get("line", "")
+    chosen = asked if asked in known else None
     return render_template(
         "stats/page.html",
         error=message,
         since=request.args.get("since", ""),
         until=request.args.get("until", ""),
         hours=line.content.hours,
-        periods=periods(_today(line.content.hours.timezone)),
+        periods=periods(_today(line.content.hours.timezone), chosen),
+        lines=line_links(known, chosen),
+        line=chosen,
+        line_words=report.line_words(chosen),
     )
 
 
-def _render(result: report.Report, line: Line) -> str:
+def _render(result: report.Report, line: Line, known: list[str], chosen: str | None) -> str:
     """Lay out the report's plots and render the page."""
     titles = report.section_titles(line.content.sections)
     sections = [(f"{s.key}. {s.title}", result.sections.get(s.key, 0)) for s in line.content.sections]
@@ -131,5 +177,8 @@ def _render(result: report.Report, line: Line) -> str:
         dials=charts.bar_chart([(report.label(name), n) for name, n in result.dials.items()]),
         endings=[(report.ending_words(name, titles), n) for name, n in result.endings.items()],
         label=report.label,
-        periods=periods(_today(line.content.hours.timezone)),
+        periods=periods(_today(line.content.hours.timezone), chosen),
+        lines=line_links(known, chosen),
+        line=chosen,
+        line_words=report.line_words(chosen),
     )

@@ -12,14 +12,15 @@ import tempfile
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path, PurePosixPath
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
+from zoneinfo import ZoneInfo
 
 import click
 
 from ivr import create_app, settings, state
-from ivr.cli_options import configured_content
+from ivr.cli_options import LINE_OPTION, configured_content, configured_lines
 from ivr.line.clock import FixedClock
-from ivr.line.content import ContentError, load_content
+from ivr.line.content import E164, Content, ContentError, load_content
 from ivr.line.moments import option_moment
 from ivr.tryout.caller import (
     DIAL_RESULTS,
@@ -27,6 +28,7 @@ from ivr.tryout.caller import (
     SILENCE,
     Caller,
     CallerHangsUp,
+    CallParameters,
     FlaskTransport,
     HttpTransport,
     Keypad,
@@ -54,8 +56,14 @@ def _play_text(content_file: str | None) -> Callable[[str], str | None]:
         return lambda url: None
 
 
-def in_process_caller(at: datetime | None, dial_result: str) -> Caller:
-    """Build the app here (at a fixed moment when given) and a caller that signs with its token."""
+def in_process_caller(
+    at: datetime | None, dial_result: str, line_id: str | None = None, to: str | None = None
+) -> Caller:
+    """Build the app here (at a fixed moment when given) and a caller that signs with its token.
+
+    The call reaches the line `line_id` (through `?line=` in the voice URL, as a Twilio number's webhook can
+    name it), or the one the number `to` reaches, or the default line.
+    """
     # Without the real token, a throwaway one still makes the app check every signature.
     token = os.environ.get(settings.TOKEN_VARIABLE) or "local-" + secrets.token_hex(16)
     config: dict[str, object] = {settings.TOKEN_VARIABLE: token}
@@ -65,11 +73,14 @@ def in_process_caller(at: datetime | None, dial_result: str) -> Caller:
     app = create_app(config | {"LOG_CALL_REQUESTS": False})
     shared = state.of(app)
     shared.observers.clear()
-    line = shared.line
+    params = CallParameters(called=to) if to else CallParameters()
+    query = {"line": line_id} if line_id else {}
+    line = shared.lines.route(query, {"To": params.called}) or shared.line
     # Sign for the URL the app believes Twilio calls, as Twilio would.
-    url = (app.config["PUBLIC_URL"] or LOCAL_BASE) + "/voice"
+    url = (app.config["PUBLIC_URL"] or LOCAL_BASE) + "/voice" + (f"?{urlencode(query)}" if query else "")
     transport = FlaskTransport(app.test_client())
-    return Caller(transport, url, token, dial_result, PromptNames(line.content, shared.audio.spoken()))
+    names = PromptNames(line.content, shared.libraries[line.content.line.id].spoken())
+    return Caller(transport, url, token, dial_result, names, params)
 
 
 def http_caller(url: str, dial_result: str) -> Caller:
@@ -155,11 +166,29 @@ class AudioPlayer:
 @click.option(
     "--url", metavar="URL", help="Call a running server's voice URL, e.g. http://127.0.0.1:8000/voice."
 )
-def call(script: str | None, as_json: bool, at_text: str | None, dial_result: str, url: str | None) -> None:
+@LINE_OPTION
+@click.option("--to", metavar="NUMBER", help="Call this number (E.164): the line it reaches answers.")
+def call(  # noqa: PLR0917 (click passes every option as an argument)
+    script: str | None,
+    as_json: bool,
+    at_text: str | None,
+    dial_result: str,
+    url: str | None,
+    line_id: str | None,
+    to: str | None,
+) -> None:
     """Call the line as Twilio would: by hand in a terminal, or scripted with --keys."""
     if url is not None and at_text is not None:
         raise click.UsageError(
             "--at needs the line in-process: a running server keeps its own clock. Leave out --url."
+        )
+    if line_id is not None and to is not None:
+        raise click.UsageError("--line and --to both choose the line: give one of them.")
+    if to is not None and not E164.match(to):
+        raise click.BadParameter(f'{to!r} is not a phone number like "+4578787878"', param_hint="--to")
+    if url is not None and (line_id or to):
+        raise click.UsageError(
+            "--line and --to are for the line in-process; with --url, call that line's URL."
         )
     try:
         tokens = parse_script(script) if script is not None else None
@@ -170,7 +199,8 @@ def call(script: str | None, as_json: bool, at_text: str | None, dial_result: st
         if caller.token is None:
             click.echo(f"{settings.TOKEN_VARIABLE} is not set: requests go unsigned.", err=True)
     else:
-        caller = in_process_caller(_moment(at_text), dial_result)
+        content = configured_content(None, line_id) if to is None else _reached(to)
+        caller = in_process_caller(_moment(at_text, content), dial_result, line_id, to)
     keypad: Keypad = ScriptedKeypad(tokens) if tokens is not None else TerminalKeypad()
     player = AudioPlayer(caller.transport) if tokens is None else None
     steps = []
@@ -191,8 +221,16 @@ def call(script: str | None, as_json: bool, at_text: str | None, dial_result: st
     sys.exit(1 if steps[-1].outcome == "error" else 0)
 
 
-def _moment(at_text: str | None) -> datetime | None:
-    """Read --at in the time zone of the content the line will load, or exit 2 explaining the form."""
+def _reached(to: str) -> Content | None:
+    """The line a call to `to` reaches: the one whose numbers hold it, else the default (None: no line)."""
+    contents = configured_lines(None)
+    claimed = next((content for content in contents if to in content.line.numbers), None)
+    return claimed or next((content for content in contents if content.line.default), None)
+
+
+def _moment(at_text: str | None, content: Content | None) -> datetime | None:
+    """Read --at in the time zone of the line to be called (else Copenhagen's), or exit 2 explaining."""
     if at_text is None:
         return None
-    return option_moment(at_text, configured_content(None).hours.timezone)
+    zone = content.hours.timezone if content is not None else ZoneInfo("Europe/Copenhagen")
+    return option_moment(at_text, zone)

@@ -11,7 +11,7 @@ import click
 import graphviz
 
 from ivr import settings
-from ivr.cli_options import CONTENT_OPTION, configured_content
+from ivr.cli_options import CONTENT_OPTION, LINE_OPTION, configured_content
 from ivr.line import spoken
 from ivr.line.content import Content, Prompt
 from ivr.line.flow import MAIN, CallFlow, Event, Moment, Reply
@@ -308,6 +308,7 @@ SUFFIXES = {"svg": ".svg", "png": ".png", "dot": ".dot"}
 
 @click.command("graph", context_settings={"help_option_names": ["-h", "--help"]})
 @CONTENT_OPTION
+@LINE_OPTION
 @click.option(
     "--max-tries",
     type=click.IntRange(1, 10),
@@ -325,14 +326,16 @@ SUFFIXES = {"svg": ".svg", "png": ".png", "dot": ".dot"}
 @click.option(
     "-o", "--out", type=click.Path(dir_okay=False, path_type=Path), help="Write here, not to stdout."
 )
-def graph_command(content_path: Path | None, max_tries: int, fmt: str | None, out: Path | None) -> None:
+def graph_command(
+    content_path: Path | None, line_id: str | None, max_tries: int, fmt: str | None, out: Path | None
+) -> None:
     """Draw the menu from the content file: every key, section, the transfer and the failure paths."""
     fmt = fmt or _format_for(out)
     if out is not None and out.suffix.lower() != SUFFIXES[fmt]:
         raise click.BadParameter(
             f"{out.name} does not end in {SUFFIXES[fmt]}, the suffix of --format {fmt}", param_hint="'-o'"
         )
-    content = configured_content(content_path)
+    content = configured_content(content_path, line_id)
     if fmt == "dot":
         data = str(draw(content, max_tries).source).encode("utf-8")
     else:

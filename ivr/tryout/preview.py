@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlencode
 
 from flask import Blueprint, Flask, abort, current_app, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
@@ -93,7 +94,7 @@ def _build_twin(app: Flask) -> Flask:
     # Its calls are staff trying the line: no request log lines, as no statistics below.
     config |= {settings.TOKEN_VARIABLE: token, "CLOCK": _simulated_clock, "LOG_CALL_REQUESTS": False}
     # The content the line runs with, not the file as it may read now: the preview is what callers hear.
-    config["CONTENT"] = state.of(app).line.content
+    config["CONTENTS"] = tuple(line.content for line in state.of(app).lines)
     twin = create_app(config)
     # Staff trying the line must never count in the call statistics, whoever listens in create_app.
     state.of(twin).observers.clear()
@@ -114,6 +115,8 @@ def page() -> str:
     now = system_clock().astimezone(line.content.hours.timezone)
     return render_template(
         "preview.html",
+        lines=[running.content.line for running in shared.lines],
+        line_id=line.content.line.id,
         content_changed=shared.content_watch.state().changed,
         now=now.strftime("%Y-%m-%dT%H:%M"),
         dial_results=DIAL_RESULTS,
@@ -134,28 +137,35 @@ def call() -> ResponseReturnValue:
         abort(400, "keys must be a list of keypad keys or T for silence")
     if dial not in DIAL_RESULTS:
         abort(400, f"dial must be one of {', '.join(DIAL_RESULTS)}")
-    line = state.current().line
+    lines = state.current().lines
+    chosen = data.get("line")
+    line = lines.first if chosen is None else lines.by_id.get(chosen) if isinstance(chosen, str) else None
+    if line is None:
+        abort(400, f"Linjen findes ikke; vælg en af: {', '.join(lines.by_id)}.")
     try:
         at = _moment(data.get("at"), line)
     except ValueError:
         abort(
             400, "Tidspunktet skal være en dato og et klokkeslæt som 2026-11-25T11:00 mellem år 2000 og 2100."
         )
-    return jsonify(run_preview(keys, at, dial))
+    return jsonify(run_preview(keys, at, dial, line))
 
 
-def run_preview(keys: list[str], at: datetime | None, dial: str) -> dict[str, Any]:
-    """Walk the call through the preview twin; say whether it now waits for a key."""
-    line = state.current().line
+def run_preview(keys: list[str], at: datetime | None, dial: str, line: Line | None = None) -> dict[str, Any]:
+    """Walk the call to `line` (else the default) through the preview twin; say whether it waits for a key."""
+    line = line or state.current().line
+    line_id = line.content.line.id
     twin = preview_app(current_app._get_current_object())  # type: ignore[attr-defined]
     base = twin.config["PUBLIC_URL"] or LOCAL_BASE
     token = twin.config[settings.TOKEN_VARIABLE]
     transport = FlaskTransport(twin.test_client())
     # What the twin played, named by what its files say: exactly what a caller hears.
     twin_state = state.of(twin)
-    twin_state.line.refresh()
-    names = PromptNames(twin_state.line.content, twin_state.audio.spoken())
-    caller = Caller(transport, base + "/voice", token, dial, names)
+    twin_state.lines.refresh()
+    names = PromptNames(line.content, twin_state.libraries[line_id].spoken())
+    # The line chosen, as a Twilio number's webhook URL can name it.
+    url = base + "/voice" + (f"?{urlencode({'line': line_id})}" if len(twin_state.lines) > 1 else "")
+    caller = Caller(transport, url, token, dial, names)
     # Each key leads to at most a few requests (a silence redirects, a transfer has its action).
     caller.max_requests = 3 * MAX_KEYS + 10
     with simulated(at):

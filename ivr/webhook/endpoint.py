@@ -14,10 +14,11 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ivr.line.events import CallEvent, Observer, call_hash, publish
+from ivr.line.lines import Lines
 from ivr.line.running import Line
 from ivr.webhook import requestlog
 from ivr.webhook.form import Fields, FormError, parse_form
-from ivr.webhook.safety import describe, emergency_document
+from ivr.webhook.safety import describe, emergency_document, unrouted_document
 from ivr.webhook.signature import Signatures
 from ivr.webhook.steps import ROUTES, TWIML, CallStep, call_event
 
@@ -63,7 +64,7 @@ class Webhook:
         self,
         inner: WSGIApplication,
         *,
-        line: Line,
+        lines: Lines,
         signatures: Signatures,
         observers: list[Observer],
         hash_key: bytes,
@@ -71,7 +72,7 @@ class Webhook:
         log_requests: bool = True,
     ) -> None:
         self.inner = inner
-        self.line = line
+        self.lines = lines
         self.signatures = signatures
         # The app's own list: observers added later (statistics) are told too.
         self.observers = observers
@@ -79,7 +80,9 @@ class Webhook:
         self.max_body = max_body
         self.log_requests = log_requests
         self.refusals = RefusalLog()
-        self.emergency = emergency_document(line)
+        self.emergency = emergency_document(lines.first)
+        # For a number no line claims on a deployment without a default line.
+        self.unrouted = unrouted_document(lines.first)
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         route = ROUTES.get(environ.get("PATH_INFO", ""))
@@ -133,27 +136,40 @@ class Webhook:
             raise RefusalError(400, f"not a form ({type(error).__name__})") from None
 
     def _run(self, name: str, step: CallStep, request: CallRequest) -> Answer:
-        """Run the step at one reading of the clock; any fault is answered with the apology."""
-        line = self.line
+        """Run the step on the call's line at one reading of the clock; a fault gets the apology."""
+        try:
+            line = self.lines.route(request.args, request.form)
+        except Exception as error:
+            return self._apologise(name, request.form, error, self.lines.first)
+        if line is None:
+            # The number called is in no content file and no line is the default: the deployment is wrong,
+            # not the caller. Never the number in the log: the caller's or the one called.
+            log.warning(
+                "call %s: the number called reaches no line, and no line is the default (misconfigured)",
+                _call(request.form, self.hash_key),
+            )
+            return Answer(200, self.unrouted, None, "unrouted", _call(request.form, self.hash_key))
         try:
             line.refresh()
             now = line.clock()
             reply = step(line, request.args, request.form, line.moment(now))
             body = line.respond(reply)
-            return Answer(200, body, call_event(name, reply, request.form, self.hash_key, now))
+            event = call_event(name, reply, request.form, self.hash_key, now, line=line.content.line.id)
+            return Answer(200, body, event)
         except Exception as error:
-            return self._apologise(name, request.form, error)
+            return self._apologise(name, request.form, error, line)
 
-    def _apologise(self, name: str, form: Fields, error: Exception) -> Answer:
+    def _apologise(self, name: str, form: Fields, error: Exception, line: Line) -> Answer:
         """Log the fault with the call's hash, then apologise and offer the main menu."""
         call = _call(form, self.hash_key)
         log.error("call %s: %s failed: %s", call, name, describe(error))
         fault = type(error).__name__
         try:
-            now = self.line.clock()
-            reply = self.line.flow.error(self.line.moment(now))
-            body = self.line.respond(reply)
-            return Answer(200, body, call_event(name, reply, form, self.hash_key, now), fault, call)
+            now = line.clock()
+            reply = line.flow.error(line.moment(now))
+            body = line.respond(reply)
+            event = call_event(name, reply, form, self.hash_key, now, line=line.content.line.id)
+            return Answer(200, body, event, fault, call)
         except Exception as second:
             log.error("call %s: apology failed too, using the emergency document: %s", call, describe(second))
         return Answer(200, self.emergency, None, fault, call)

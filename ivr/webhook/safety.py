@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 import traceback
 
-from ivr.line.flow import Moment
+from ivr.line.content import Prompt
+from ivr.line.flow import Event, Moment, Reply
 from ivr.line.running import Line
 
 log = logging.getLogger(__name__)
@@ -16,6 +17,20 @@ UNKNOWN_MOMENT = Moment(open=False, next_opening=())
 def emergency_document(line: Line) -> bytes:
     """Render, once at start-up, the apology and main menu to fall back on when rendering itself fails."""
     return line.respond(line.flow.error(UNKNOWN_MOMENT))
+
+
+# Said to a call that reached a number no line claims, on a deployment without a default line. Not in any
+# content file: it belongs to no line.
+UNROUTED = Prompt(
+    "unrouted",
+    "Undskyld, dette nummer er ikke sat op endnu, så der er ingen information at hente her. "
+    "Ring venligst til afdelingen direkte. Farvel.",
+)
+
+
+def unrouted_document(line: Line) -> bytes:
+    """Render, once at start-up, the short apology and hang-up for a call that reaches no line."""
+    return line.respond(Reply((UNROUTED,), "hangup", Event.ERROR))
 
 
 def describe(error: BaseException) -> str:

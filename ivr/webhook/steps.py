@@ -16,21 +16,25 @@ TWIML = "text/xml; charset=utf-8"
 class ActionUrls:
     """Where Twilio sends the call's next request: the routes' paths under the public URL's path, if any."""
 
-    def __init__(self, public_url: str | None) -> None:
+    def __init__(self, public_url: str | None, line: str | None = None) -> None:
         # Twilio resolves these against the URL it called, so a path is enough.
         root = urlsplit(public_url).path.rstrip("/") if public_url else ""
         self.key_path = root + "/voice/key"
         self.dial_path = root + "/voice/dial"
+        # On a deployment of several lines, the line the call reached goes into every URL with the call's
+        # other state, so every step is answered by the same line whichever worker or host answers it.
+        self.line = {"line": line} if line else {}
+        self.dial_url = f"{self.dial_path}?{urlencode(self.line)}" if line else self.dial_path
 
     def key(self, menu: str, tries: int) -> str:
-        return f"{self.key_path}?{urlencode({'menu': menu, 'tries': tries})}"
+        return f"{self.key_path}?{urlencode(self.line | {'menu': menu, 'tries': tries})}"
 
     def dial(self) -> str:
-        return self.dial_path
+        return self.dial_url
 
 
 def call_event(
-    route: str, reply: Reply, form: Mapping[str, str], hash_key: bytes, now: datetime
+    route: str, reply: Reply, form: Mapping[str, str], hash_key: bytes, now: datetime, *, line: str = ""
 ) -> CallEvent:
     """Describe this step of the call for the observers, naming the call only by its keyed hash."""
     return CallEvent(
@@ -40,6 +44,7 @@ def call_event(
         event=reply.event,
         menu=reply.menu,
         key=form.get("Digits"),
+        line=line,
     )
 
 

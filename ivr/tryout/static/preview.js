@@ -84,6 +84,7 @@
     $("start").disabled = on;
     $("at").disabled = on;
     $("dial").disabled = on;
+    if ($("line")) $("line").disabled = on;
   }
 
   async function send() {
@@ -92,7 +93,7 @@
       const response = await fetch(callUrl, {
         method: "POST",
         headers: { "Content-Type": "application/json" },
-        body: JSON.stringify({ keys: call.keys, at: call.at, dial: call.dial }),
+        body: JSON.stringify({ keys: call.keys, at: call.at, dial: call.dial, line: call.line }),
       });
       if (!response.ok) throw new Error(`HTTP ${response.status}`);
       const answer = await response.json();
@@ -127,7 +128,7 @@
     list.replaceChildren();
     nowText.textContent = "";
     again = false;
-    call = { keys: [], at: $("at").value, dial: $("dial").value, shown: 0 };
+    call = { keys: [], at: $("at").value, dial: $("dial").value, line: $("line") ? $("line").value : null, shown: 0 };
     setCalling(true);
     status.textContent = "Ringer op …";
     send();

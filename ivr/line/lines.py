@@ -1,0 +1,130 @@
+"""Several lines on one deployment: every content file of a folder, checked together, and each call routed.
+
+Each content file is one line (a leaflet, its clinic's secretariat, hours and audio), named by its `[line] id`
+and reached by the Twilio numbers in `[line] numbers`. A call is routed by Twilio's `To` (the number called);
+a number no line claims reaches the line marked `default = true`. The line a call reached also travels in the
+action URLs (`line=ID`), so any worker and any host answers every step of a call on the same line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from ivr.line.content import Content, ContentError, load_content
+from ivr.line.running import Line
+
+# More files than any hospital has leaflets: a folder holding more is a mistake, refused before reading.
+MAX_LINES = 500
+
+
+def content_files(folder: Path) -> list[Path]:
+    """The folder's content files, one line each, in name order (never its sub-folders or hidden files)."""
+    try:
+        files = sorted(
+            path for path in folder.iterdir() if path.suffix == ".toml" and not path.name.startswith(".")
+        )
+    except FileNotFoundError:
+        raise ContentError(folder, [("(folder)", "not found")]) from None
+    except NotADirectoryError:
+        raise ContentError(folder, [("(folder)", "is a file, not a folder of content files")]) from None
+    except OSError as error:
+        raise ContentError(folder, [("(folder)", f"cannot be read: {error}")]) from None
+    if not files:
+        raise ContentError(folder, [("(folder)", "holds no content files (*.toml)")])
+    if len(files) > MAX_LINES:
+        raise ContentError(folder, [("(folder)", f"holds {len(files)} content files; at most {MAX_LINES}")])
+    return files
+
+
+def load_folder(folder: Path, *, leaflet: bool = False) -> tuple[Content, ...]:
+    """Load every line in `folder`, naming every problem of every file, then check them together."""
+    contents: list[Content] = []
+    problems: list[tuple[str, str]] = []
+    for path in content_files(folder):
+        try:
+            contents.append(load_content(path, leaflet=leaflet))
+        except ContentError as error:
+            problems += [(f"{path.name}: {key}", problem) for key, problem in error.problems]
+    problems += conflicts(contents)
+    if problems:
+        raise ContentError(folder, problems)
+    return tuple(contents)
+
+
+def conflicts(contents: Sequence[Content]) -> list[tuple[str, str]]:
+    """Name what lines may not share: an id, a number, being the default."""
+    problems = []
+    seen_ids: dict[str, Content] = {}
+    claimed: dict[str, Content] = {}
+    for content in contents:
+        line = content.line
+        if line.id in seen_ids:
+            problems.append(
+                (f"{content.source.name}: line.id", f"{line.id!r} is also {_name(seen_ids[line.id])}'s id")
+            )
+        seen_ids.setdefault(line.id, content)
+        for number in line.numbers:
+            if number in claimed:
+                problems.append(
+                    (
+                        f"{content.source.name}: line.numbers",
+                        f"{number} is claimed by {_name(claimed[number])} too",
+                    )
+                )
+            claimed.setdefault(number, content)
+    defaults = [content for content in contents if content.line.default]
+    if len(defaults) > 1:
+        problems.append(("line.default", f"several lines are the default: {', '.join(map(_name, defaults))}"))
+    return problems
+
+
+def _name(content: Content) -> str:
+    return f"{content.source.name} ({content.line.id})"
+
+
+def configured_contents(config: Mapping[str, Any], *, leaflet: bool = False) -> tuple[Content, ...]:
+    """The lines the configuration names: IVR_CONTENT_DIR's files, or IVR_CONTENT_FILE's (or the packaged)."""
+    # A twin of a running app (the preview's) is given the very contents that app loaded.
+    given = config.get("CONTENTS")
+    if given:
+        return tuple(given)
+    if config.get("CONTENT_DIR"):
+        return load_folder(config["CONTENT_DIR"], leaflet=leaflet)
+    return (load_content(config.get("CONTENT_FILE"), config.get("SECRETARIAT_NUMBER"), leaflet=leaflet),)
+
+
+class Lines:
+    """The running lines of one deployment, and which one a call reached."""
+
+    def __init__(self, lines: Iterable[Line]) -> None:
+        self.all = tuple(lines)
+        self.by_id = {line.content.line.id: line for line in self.all}
+        self.by_number = {number: line for line in self.all for number in line.content.line.numbers}
+        defaults = [line for line in self.all if line.content.line.default]
+        # A single line answers every number: there is nothing else a call could have meant.
+        self.default = defaults[0] if defaults else (self.all[0] if len(self.all) == 1 else None)
+
+    def __iter__(self) -> Iterator[Line]:
+        return iter(self.all)
+
+    def __len__(self) -> int:
+        return len(self.all)
+
+    @property
+    def first(self) -> Line:
+        """The line staff pages show unless told otherwise: the default, else the first by name."""
+        return self.default or self.all[0]
+
+    def route(self, args: Mapping[str, str], form: Mapping[str, str]) -> Line | None:
+        """The line for one request: the one its action URL names, else the one its number reaches."""
+        named = self.by_id.get(args.get("line", ""))
+        if named is not None:
+            return named
+        return self.by_number.get(form.get("To", ""), self.default)
+
+    def refresh(self) -> None:
+        """Let every line take up a rebuilt audio folder."""
+        for line in self.all:
+            line.refresh()
