@@ -26,6 +26,7 @@ from ivr.line.flow import CallFlow, Moment
 from ivr.line.running import Line
 from ivr.line.speech import SaySpeaker
 from ivr.line.twiml import Renderer
+from ivr.webhook.steps import ActionUrls
 
 CPH = ZoneInfo("Europe/Copenhagen")
 MOMENTS = {
@@ -34,14 +35,6 @@ MOMENTS = {
     "closed, Christmas Eve 11:00": datetime(2026, 12, 24, 11, 0, tzinfo=CPH),
     "closed, Langfredag 16:00": datetime(2027, 3, 26, 16, 0, tzinfo=CPH),
 }
-
-
-class _Urls:
-    def key(self, menu: str, tries: int) -> str:
-        return "/voice/key"
-
-    def dial(self) -> str:
-        return "/voice/dial"
 
 
 def first_key(content: Content) -> Prompt:
@@ -74,7 +67,11 @@ def main() -> None:
         content,
         CallFlow(content, 3),
         Renderer(
-            speaker=SaySpeaker(None), urls=_Urls(), number=content.number, gather_timeout=7, dial_timeout=30
+            speaker=SaySpeaker(None),
+            urls=ActionUrls(None),
+            number=content.number,
+            gather_timeout=7,
+            dial_timeout=30,
         ),
         lambda: MOMENTS["open, Wednesday 11:00"],
     )

@@ -70,7 +70,7 @@ class TwilioClient:
 
 def spoken(element: ET.Element) -> list[str]:
     """Return every <Say> text below `element`, in order."""
-    return [say.text or "" for say in element.iter("Say")]
+    return [" ".join("".join(say.itertext()).split()) for say in element.iter("Say")]
 
 
 def verbs(root: ET.Element) -> list[str]:
@@ -184,9 +184,13 @@ extra_closed_days = [{ days = "2026-12-21..2026-12-23", reason = "juleferie" }]
 transfer = "0"
 repeat = "*"
 main_menu = "#"
+slower = "7"
 
 [prompts]
 welcome = "Ortopædkirurgisk Klinik. Haster det, så ring 1-1-2."
+slower_offer = "Tryk 7 for langsommere tale."
+slower_on = "Nu taler jeg langsommere."
+slower_off = "Nu taler jeg i almindeligt tempo igen."
 main_menu = "Tryk 1 for at høre om undersøgelsen. Tryk 2 for tiden bagefter."
 transfer_offer = "Tryk 0 for at tale med klinikken."
 section_menu = "Tryk stjerne for at høre det igen, firkant for menuen, eller 1 til 2 for et andet emne."

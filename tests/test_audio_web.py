@@ -61,8 +61,9 @@ def test_fresh_prompts_are_played_from_their_hashed_urls(config: dict[str, Any],
     root = TwilioClient(client).twiml("/voice")
     gather = root.find("Gather")
     assert gather is not None
-    assert [child.tag for child in gather] == ["Play", "Play", "Play"]
-    expected = [f"/audio/{file_of(built, key)}" for key in ("welcome", "main_menu", "transfer_offer")]
+    assert [child.tag for child in gather] == ["Play"] * 5
+    said = ("welcome", "main_menu", "transfer_offer", "speech_offer", "slower_offer")
+    expected = [f"/audio/{file_of(built, key)}" for key in said]
     assert played(root) == expected
     assert spoken(root) == []
     for url in expected:
@@ -79,7 +80,7 @@ def test_the_closed_notice_is_played_in_the_built_voice(
     root = TwilioClient(app_with(config, AUDIO_DIR=built).test_client()).twiml("/voice")
     gather = root.find("Gather")
     assert gather is not None
-    assert [child.tag for child in gather] == ["Play"] * 5
+    assert [child.tag for child in gather] == ["Play"] * 7
     assert spoken(root) == []
     fragments = [
         "fragment_sekretariatet_har_lukket_og_aabner_igen",
@@ -115,7 +116,7 @@ def test_one_missing_fragment_says_the_whole_sentence_with_say(
     gather = root.find("Gather")
     assert gather is not None
     # Never half in one voice: the sentence is <Say> as a whole, the other prompts still <Play>.
-    assert [child.tag for child in gather] == ["Play", "Say", "Play"]
+    assert [child.tag for child in gather] == ["Play", "Say", "Play", "Play", "Play"]
     assert spoken(root) == ["Sekretariatet har lukket og åbner igen i morgen klokken 10."]
     assert gather[1].get("language") == "da-DK"
 
@@ -133,7 +134,7 @@ def test_a_prompt_whose_text_changed_is_spoken_with_its_new_text(
     root = TwilioClient(app.test_client()).twiml("/voice/key?menu=main&tries=0", {"Digits": "9"})
     assert spoken(root) == ["Den tast virker ikke."]
     assert played(root)[0] == f"/audio/{file_of(built, 'main_menu')}"
-    assert "88 fresh, 1 stale, 0 missing" in caplog.text
+    assert "208 fresh, 2 stale, 0 missing" in caplog.text  # the prompt and its slow variant
     assert "spoken with <Say> instead: invalid" in caplog.text
 
 
@@ -145,7 +146,7 @@ def test_a_missing_file_is_spoken(
         app = app_with(config, AUDIO_DIR=audio)
     root = TwilioClient(app.test_client()).twiml("/voice")
     assert spoken(root) == [load_content().prompt("welcome").text]
-    assert "88 fresh, 0 stale, 1 missing" in caplog.text
+    assert "209 fresh, 0 stale, 1 missing" in caplog.text
 
 
 def test_a_truncated_file_is_not_played(config: dict[str, Any], audio: Path) -> None:
@@ -162,9 +163,9 @@ def test_a_broken_manifest_means_say_everything_and_start_anyway(
         app = app_with(config, AUDIO_DIR=audio)
     root = TwilioClient(app.test_client()).twiml("/voice")
     assert played(root) == []
-    assert len(spoken(root)) == 3
+    assert len(spoken(root)) == 5
     assert "cannot be read" in caplog.text
-    assert "0 fresh, 0 stale, 89 missing" in caplog.text
+    assert "0 fresh, 0 stale, 210 missing" in caplog.text
     assert "error, goodbye, goodbye_failed" in caplog.text
     assert "and 72 fragments" not in caplog.text
 
@@ -235,3 +236,15 @@ def test_an_edited_manifest_cannot_point_outside_the_folder(config: dict[str, An
     root = TwilioClient(client).twiml("/voice")
     assert spoken(root) == [load_content().prompt("welcome").text]
     assert client.get("/audio/..%2Fsecret.wav").status_code == 404
+
+
+def test_slower_speech_plays_the_slow_files_built_alongside(config: dict[str, Any], built: Path) -> None:
+    twilio = TwilioClient(app_with(config, AUDIO_DIR=built).test_client())
+    root = twilio.twiml("/voice/key?menu=main&tries=0", {"Digits": "7"})
+    assert spoken(root) == []
+    slow = ("slower_on_slow", "main_menu_slow")
+    assert played(root)[:2] == [f"/audio/{file_of(built, key)}" for key in slow]
+    entries = manifest.load(built)
+    # The same words, slowed down with the pitch kept: longer, and built from the same text.
+    assert entries["main_menu_slow"].text == entries["main_menu"].text
+    assert entries["main_menu_slow"].duration > entries["main_menu"].duration * 1.15

@@ -107,11 +107,13 @@ def test_bad_options_are_refused(args: list[str], message: str) -> None:
 
 
 def test_by_hand_enter_is_silence_and_q_hangs_up() -> None:
-    code, output = invoke(stdin="3\n\nx\n#\nq\n")
+    code, output = invoke(stdin="3\n\nhvad med komplikationer\n#\nq\n")
     assert code == 0
     assert "> pressed: 3" in output
     assert "> silence (7 s)" in output
-    assert "'x' is neither a keypad key" in output
+    # Words that are not keys are said, as a caller speaks.
+    assert '> said: "hvad med komplikationer"' in output
+    assert "Komplikationer. Indgrebet er forbundet" in output
     assert "> pressed: #" in output
     assert "-- end: caller" in output
 

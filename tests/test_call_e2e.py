@@ -68,7 +68,7 @@ def test_closed_transfer_tells_the_opening_hours(app: Flask, content: Content, c
     assert "dial" not in transcript.kinds()
 
 
-@pytest.mark.parametrize(("keys", "kind"), [("T T T", "silence"), ("7 8 9", "invalid"), ("T 9 T", "silence")])
+@pytest.mark.parametrize(("keys", "kind"), [("T T T", "silence"), ("6 8 9", "invalid"), ("T 9 T", "silence")])
 def test_three_failed_turns_say_goodbye(app: Flask, content: Content, keys: str, kind: str) -> None:
     transcript = call(app, keys + " 1")
     assert transcript.said()[-2:] == [text(content, kind), text(content, "goodbye_failed")]

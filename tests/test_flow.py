@@ -9,6 +9,7 @@ import pytest
 from ivr.line.content import Content, load_content
 from ivr.line.flow import DIAL_FAILURES, MAIN, CallFlow, Event, Moment, Reply
 from ivr.line.keypad import KEYPAD
+from ivr.line.understanding import Understood
 from ivr.stats.report import EVENT_LABELS
 
 OPEN = Moment(open=True, next_opening=("i morgen", "klokken 10"))
@@ -43,6 +44,8 @@ def every_reply(flow: CallFlow) -> list[Reply]:
     for menu, key, tries, moment, looped in itertools.product(menus, keys, range(3), (OPEN, CLOSED), (0, 1)):
         replies.append(flow.key(menu, tries, key, moment, bool(looped)))
     replies += [flow.dial_result(status, moment) for status in DIAL_STATUSES for moment in (OPEN, CLOSED)]
+    for outcome, key in [("matched", "5"), ("ask", "5"), ("nothing", None)]:
+        replies.append(flow.heard(MAIN, 0, Understood(outcome, key, 0.5), OPEN, False))  # type: ignore[arg-type]
     return replies
 
 
@@ -55,9 +58,10 @@ def test_every_event_the_flow_makes_has_words_for_staff(flow: CallFlow) -> None:
 
 
 def test_welcome_offers_the_secretariat_only_when_open(flow: CallFlow) -> None:
-    assert ids(flow.welcome(OPEN)) == ["welcome", "main_menu", "transfer_offer"]
+    offers = ["speech_offer", "slower_offer"]  # said once, in the welcome only
+    assert ids(flow.welcome(OPEN)) == ["welcome", "main_menu", "transfer_offer", *offers]
     closed = flow.welcome(CLOSED)
-    assert ids(closed) == ["welcome", "closed", "main_menu"]
+    assert ids(closed) == ["welcome", "closed", "main_menu", *offers]
     assert closed.prompts[1].text == "Sekretariatet har lukket og åbner igen i morgen klokken 10."
     assert (closed.then, closed.menu, closed.tries, closed.event) == ("gather", MAIN, 0, Event.WELCOME)
 

@@ -37,12 +37,16 @@ def action(root: ET.Element) -> dict[str, str]:
 
 
 def assert_safe(root: ET.Element) -> None:
-    """Every <Gather> waits for one key, barges in, and is followed by a <Redirect> for silence."""
+    """Every <Gather> waits for one key or Danish speech, barges in, and is followed by a <Redirect> for
+    silence."""
     tags = verbs(root)
     for index, tag in enumerate(tags):
         if tag == "Gather":
             gather = root[index]
-            assert gather.get("input") == "dtmf"
+            assert gather.get("input") == "dtmf speech"
+            assert gather.get("language") == "da-DK"
+            assert gather.get("speechTimeout") == "auto"
+            assert "komplikationer" in gather.get("hints", "")
             assert gather.get("numDigits") == "1"
             assert gather.get("finishOnKey") == ""
             assert int(gather.get("timeout", "0")) >= 5
@@ -53,7 +57,7 @@ def assert_safe(root: ET.Element) -> None:
     for say in root.iter("Say"):
         assert say.get("language") == "da-DK"
         assert say.get("voice") == "Polly.Naja"
-        assert (say.text or "").strip()
+        assert "".join(say.itertext()).strip()
 
 
 def press(
@@ -69,7 +73,13 @@ def test_welcome_when_open_offers_the_secretariat(twilio: TwilioClient, content:
     root = twilio.twiml("/voice")
     assert action(root) == {"menu": "main", "tries": "0"}
     said = spoken(root)
-    assert said == [text(content, "welcome"), text(content, "main_menu"), text(content, "transfer_offer")]
+    offers = [text(content, "speech_offer"), text(content, "slower_offer")]
+    assert said == [
+        text(content, "welcome"),
+        text(content, "main_menu"),
+        text(content, "transfer_offer"),
+        *offers,
+    ]
 
 
 def test_welcome_when_closed_says_when_it_opens(
@@ -81,7 +91,78 @@ def test_welcome_when_closed_says_when_it_opens(
         text(content, "welcome"),
         "Sekretariatet har lukket og åbner igen i morgen klokken 10.",
         text(content, "main_menu"),
+        text(content, "speech_offer"),
+        text(content, "slower_offer"),
     ]
+
+
+def say(twilio: TwilioClient, menu: str, words: str, confidence: str = "0.92", query: str = "") -> ET.Element:
+    """Post what the caller said, as Twilio posts a <Gather input="speech"> result."""
+    form = {"SpeechResult": words, "Confidence": confidence}
+    return twilio.twiml(f"/voice/key?menu={menu}&tries=0{query}", form)
+
+
+@pytest.mark.parametrize(
+    ("words", "key"),
+    [
+        ("hvad er komplikationerne", "5"),
+        ("øh skal jeg faste før", "3"),
+        ("hvordan foregår det", "2"),
+        ("hvornår bliver jeg ringet op", "4"),
+    ],
+)
+def test_a_section_said_is_read_as_if_its_key_were_pressed(
+    twilio: TwilioClient, content: Content, words: str, key: str
+) -> None:
+    root = say(twilio, "main", words)
+    assert spoken(root)[0] == section_text(content, key)
+    assert action(root) == {"menu": key, "tries": "0"}
+
+
+def test_saying_the_secretariat_puts_the_caller_through(twilio: TwilioClient) -> None:
+    root = say(twilio, "main", "jeg vil gerne tale med sekretariatet")
+    assert verbs(root) == ["Say", "Dial"]
+
+
+def test_unsure_speech_is_asked_back_and_1_or_yes_chooses_it(twilio: TwilioClient, content: Content) -> None:
+    asked = say(twilio, "main", "komplikationer", confidence="0.2")
+    assert spoken(asked) == ["Mente du komplikationer? Tryk 1 for ja, eller sig det igen."]
+    assert action(asked) == {"menu": "main", "tries": "0", "confirm": "5"}
+    yes_key = (
+        press(twilio, "main", "1", form=None)
+        if False
+        else twilio.twiml("/voice/key?menu=main&tries=0&confirm=5", {"Digits": "1"})
+    )
+    assert spoken(yes_key)[0] == section_text(content, "5")
+    yes_said = twilio.twiml(
+        "/voice/key?menu=main&tries=0&confirm=5", {"SpeechResult": "ja", "Confidence": "0.9"}
+    )
+    assert spoken(yes_said)[0] == section_text(content, "5")
+    # Another key after the question is that key.
+    other = twilio.twiml("/voice/key?menu=main&tries=0&confirm=5", {"Digits": "2"})
+    assert spoken(other)[0] == section_text(content, "2")
+
+
+def test_speech_that_matches_nothing_is_a_failed_turn(twilio: TwilioClient, content: Content) -> None:
+    root = say(twilio, "main", "hvad er klokken")
+    assert spoken(root)[0] == text(content, "not_understood")
+    assert action(root) == {"menu": "main", "tries": "1"}
+
+
+def test_seven_switches_to_slower_speech_and_back(twilio: TwilioClient, content: Content) -> None:
+    slow = press(twilio, "3", "7")
+    assert spoken(slow)[:2] == [text(content, "slower_on"), text(content, "section_menu")]
+    assert all(say.find("prosody") is not None for say in slow.iter("Say"))
+    assert next(p.get("rate") for p in slow.iter("prosody")) == "80%"
+    assert action(slow) == {"menu": "3", "tries": "0", "slow": "1"}
+    # The rest of the call stays slow: the next step's URL carries it.
+    section = twilio.twiml("/voice/key?menu=3&tries=0&slow=1", {"Digits": "2"})
+    assert action(section) == {"menu": "2", "tries": "0", "slow": "1"}
+    assert all(say.find("prosody") is not None for say in section.iter("Say"))
+    back = twilio.twiml("/voice/key?menu=2&tries=0&slow=1", {"Digits": "7"})
+    assert spoken(back)[0] == text(content, "slower_off")
+    assert action(back) == {"menu": "2", "tries": "0"}
+    assert all(say.find("prosody") is None for say in back.iter("Say"))
 
 
 @pytest.mark.parametrize("menu", MENUS)
@@ -150,7 +231,7 @@ def test_zero_when_closed_never_dials(
 
 
 @pytest.mark.parametrize("menu", MENUS)
-@pytest.mark.parametrize("key", ["6", "7", "8", "9"])
+@pytest.mark.parametrize("key", ["6", "8", "9"])
 def test_unknown_keys_say_so_then_the_same_menu(
     twilio: TwilioClient, content: Content, menu: str, key: str
 ) -> None:
@@ -176,7 +257,7 @@ def test_empty_digits_count_as_silence(twilio: TwilioClient, content: Content) -
     assert spoken(root)[0] == text(content, "silence")
 
 
-@pytest.mark.parametrize("turns", [["9", "9", "9"], [None, None, None], ["9", None, "7"], [None, "*x", None]])
+@pytest.mark.parametrize("turns", [["9", "9", "9"], [None, None, None], ["9", None, "8"], [None, "*x", None]])
 def test_three_failed_turns_in_a_row_end_politely(
     twilio: TwilioClient, content: Content, turns: list[str | None]
 ) -> None:

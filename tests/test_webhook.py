@@ -68,7 +68,7 @@ def test_a_fault_is_answered_with_the_apology_once(
     line = state.of(app).line
     calls: list[object] = []
 
-    def broken(*args: object) -> object:
+    def broken(*args: object, **kwargs: object) -> object:
         calls.append(args)
         raise RuntimeError("the flow broke")
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Collection, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -17,7 +19,8 @@ from ivr.audio import manifest
 from ivr.audio.engines import Sound, SynthesisError, TransientError, TtsEngine
 from ivr.audio.manifest import Entry
 from ivr.audio.processing import Output, decode_file, process
-from ivr.line.content import Prompt
+from ivr.line.content import SLOW, Prompt
+from ivr.line.speech import SLOW_RATE
 
 log = logging.getLogger(__name__)
 # Raise when processing changes in a way the settings do not show, so every prompt is rebuilt once.
@@ -25,6 +28,8 @@ PIPELINE_VERSION = 1
 RECORDED = "recorded"
 # How long a built file stays after a build stops naming it: far longer than any call that heard of it.
 RETIRED_DAYS = 2
+# Sounds a build keeps for texts said again (a prompt's slow variant comes right after it): a few, not all.
+SOUNDS_KEPT = 16
 _BUILT_FILE = re.compile(rf"^[A-Za-z0-9_]+-[0-9a-f]{{12}}\.({'|'.join(manifest.EXTENSIONS)})$")
 Outcome = Literal["built", "unchanged", "failed"]
 
@@ -53,6 +58,7 @@ class Job:
     hash: str
     file: str
     recording: Path | None
+    output: Output
 
 
 @dataclass
@@ -127,6 +133,9 @@ class _Builder:
     reuse: dict[str, Path] = field(default_factory=dict)
     entries: dict[str, Entry] = field(default_factory=dict)
     report: Report = field(default_factory=Report)
+    # Each text's sound, synthesized once per build whatever the number of prompts (and paces) saying it.
+    _sounds: OrderedDict[str, Future[Sound]] = field(default_factory=OrderedDict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def plan(self, prompts: Sequence[Prompt], force: bool) -> list[Job]:
         """Return the prompts that need building; count the unchanged ones."""
@@ -152,7 +161,9 @@ class _Builder:
 
     def job(self, prompt: Prompt) -> Job:
         """Work out the settings, hash and file name a prompt would be built with now."""
-        recording = _recording(self.folder, prompt.id)
+        # A slow variant is the same sound slowed down: of the same recording, when staff recorded the prompt.
+        recording = _recording(self.folder, prompt.id.removesuffix(SLOW) if prompt.slow else prompt.id)
+        output = replace(self.output, tempo=SLOW_RATE) if prompt.slow else self.output
         source: Mapping[str, Any] = self.engine.settings()
         if recording is not None:
             digest = hashlib.sha256(recording.read_bytes()).hexdigest()
@@ -162,11 +173,10 @@ class _Builder:
                 raise SynthesisError(
                     f"the recording {recording} was made for the earlier text; record it again or remove it"
                 )
-        settings = {"pipeline": PIPELINE_VERSION, "source": source, "output": self.output.settings()}
+        settings = {"pipeline": PIPELINE_VERSION, "source": source, "output": output.settings()}
         digest = manifest.prompt_hash(prompt.text, settings)
-        return Job(
-            prompt, settings, digest, manifest.file_name(prompt.id, digest, self.output.format), recording
-        )
+        name = manifest.file_name(prompt.id, digest, output.format)
+        return Job(prompt, settings, digest, name, recording, output)
 
     def run(self, jobs: list[Job]) -> None:
         """Build the jobs in parallel; record each success in the manifest as soon as its file is on disk."""
@@ -202,7 +212,7 @@ class _Builder:
         if copied is not None:
             return copied, time.perf_counter() - started
         sound = decode_file(job.recording) if job.recording else self.synthesize(job.prompt.text)
-        processed = process(sound, self.output)
+        processed = process(sound, job.output)
         manifest.write_atomically(self.folder / job.file, processed.data)
         entry = Entry(
             id=job.prompt.id,
@@ -234,7 +244,27 @@ class _Builder:
         return replace(entry, id=job.prompt.id, file=job.file)
 
     def synthesize(self, text: str) -> Sound:
-        """Call the engine, retrying passing failures with exponential backoff."""
+        """Call the engine once per text (a prompt and its slow variant share the sound), retrying passing
+        failures with exponential backoff."""
+        with self._lock:
+            pending = self._sounds.get(text)
+            mine = pending is None
+            if pending is None:
+                pending = self._sounds[text] = Future()
+                # Only the last few: a prompt's slow variant is planned right after it.
+                while len(self._sounds) > SOUNDS_KEPT:
+                    self._sounds.popitem(last=False)
+        if not mine:
+            return pending.result()
+        try:
+            sound = self._synthesize(text)
+        except BaseException as error:
+            pending.set_exception(error)
+            raise
+        pending.set_result(sound)
+        return sound
+
+    def _synthesize(self, text: str) -> Sound:
         for attempt in range(self.retries):
             try:
                 return self.engine.synthesize(text)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from ivr.audio import manifest
 from ivr.audio.manifest import Entry, Status
-from ivr.line.content import FRAGMENT, Prompt
+from ivr.line.content import FRAGMENT, SLOW, Prompt
 
 log = logging.getLogger(__name__)
 CONTENT_TYPES = {"wav": "audio/wav", "mp3": "audio/mpeg"}
@@ -109,11 +109,11 @@ class Library:
         counts = Counter(statuses.values())
         self.counts = counts
         fallback = sorted(key for key, value in statuses.items() if value != "fresh")
-        # Fragments are many and named after their words: counted, not listed.
-        fragments = sum(key.startswith(FRAGMENT) for key in fallback)
-        named = [key for key in fallback if not key.startswith(FRAGMENT)]
-        if fragments:
-            named.append(f"{fragments} fragments")
+        # Fragments are many and named after their words, slow variants are the prompts again: counted.
+        slow = sum(key.endswith(SLOW) for key in fallback)
+        fragments = sum(key.startswith(FRAGMENT) and not key.endswith(SLOW) for key in fallback)
+        named = [key for key in fallback if not key.startswith(FRAGMENT) and not key.endswith(SLOW)]
+        named += [f"{count} {what}" for count, what in ((fragments, "fragments"), (slow, "slow")) if count]
         level = logging.WARNING if fallback else logging.INFO
         log.log(
             level,

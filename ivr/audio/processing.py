@@ -41,10 +41,16 @@ class Output:
     loudness_dbfs: float = -18.0
     peak_dbfs: float = -1.0
     mp3_bitrate: str = "32k"
+    # Below 1: said more slowly, for a caller who asked for slower speech (ffmpeg's atempo keeps the pitch).
+    tempo: float = 1.0
 
     def settings(self) -> dict[str, Any]:
-        """Return the settings as plain data for the hash."""
-        return asdict(self)
+        """Return the settings as plain data for the hash (the usual tempo left out, so that the files built
+        before slower speech existed stay fresh)."""
+        settings = asdict(self)
+        if self.tempo == 1.0:
+            del settings["tempo"]
+        return settings
 
 
 @dataclass(frozen=True)
@@ -81,11 +87,13 @@ def process(sound: Sound, output: Output) -> Processed:
         AudioSegment.silent(output.lead_in_ms, rate) + segment + AudioSegment.silent(output.tail_ms, rate)
     )
     data = _encode(segment, output)
+    seconds = len(segment) / 1000 / output.tempo
     if output.format == "wav":
         info = wav_info(data)
         if (info.format_tag, info.channels, info.sample_rate) != (WAVE_FORMAT_MULAW, 1, output.sample_rate):
             raise SynthesisError(f"ffmpeg wrote an unexpected WAV format: {info}")
-    return Processed(data, round(len(segment) / 1000, 3))
+        seconds = info.duration
+    return Processed(data, round(seconds, 3))
 
 
 def decode_file(path: Path) -> Sound:
@@ -127,6 +135,8 @@ def _encode(segment: AudioSegment, output: Output) -> bytes:
     """Resample with ffmpeg's own resampler (pydub's set_frame_rate aliases) and encode."""
     buffer = io.BytesIO()
     common = ["-ar", str(output.sample_rate), "-ac", "1", *_BITEXACT]
+    if output.tempo != 1.0:
+        common = ["-filter:a", f"atempo={output.tempo}", *common]
     if output.format == "wav":
         segment.export(buffer, format="wav", codec="pcm_mulaw", parameters=common)
     else:

@@ -33,8 +33,15 @@ SYSTEM_PROMPTS = (
     "transfer_loop",
     "error",
 )
+# Said only where the line offers them: speech (sections with `phrases`) and slower speech (`keys.slower`).
+SPEECH_PROMPTS = ("speech_offer", "not_understood")
+SLOWER_PROMPTS = ("slower_offer", "slower_on", "slower_off")
+# The actions a caller may name instead of pressing their key, as `[phrases]` names them.
+ACTIONS = ("transfer", "repeat", "main_menu", "slower")
 # Sentences with a part worked out during the call; each is said as audio fragments (see Content.fragments).
 TEMPLATES = {"closed": {"when"}, "closed_today": {"reason", "when"}}
+# Templates only a line that understands speech needs: asking back when unsure ("Mente du komplikationer?").
+SPEECH_TEMPLATES = {"confirm": {"choice"}}
 # The closed notice is said before the menu: each of its sentences at most this many words, however long the
 # next opening's date or the day's reason.
 CLOSED_WORDS = 12
@@ -48,12 +55,15 @@ SCHEMA: dict[str, tuple[str, ...]] = {
     "line": ("id", "name", "numbers", "default", "leaflet", "leaflet_skip"),
     "secretariat": ("number",),
     "hours": ("timezone", "days", "opens", "closes", "extra_closed_days"),
-    "keys": ("transfer", "repeat", "main_menu"),
-    "prompts": SYSTEM_PROMPTS,
-    "templates": tuple(TEMPLATES),
-    "sections": ("key", "title", "text"),
+    "keys": ("transfer", "repeat", "main_menu", "slower"),
+    "prompts": SYSTEM_PROMPTS + SPEECH_PROMPTS + SLOWER_PROMPTS,
+    "templates": tuple(TEMPLATES) + tuple(SPEECH_TEMPLATES),
+    "phrases": ACTIONS,
+    "sections": ("key", "title", "text", "phrases"),
 }
 CLOSED_DAY_KEYS = ("days", "reason")
+# The id suffix of a prompt's slow variant: "welcome_slow".
+SLOW = "_slow"
 # The id prefix of a fragment's prompt: "fragment_i_morgen".
 FRAGMENT = "fragment_"
 # A value `ivr import` could not fill in starts with this, and stays a problem until someone does.
@@ -85,6 +95,14 @@ class Prompt:
     # A sentence worked out during the call is said as fragments, each its own audio; `text` is the whole
     # sentence, read by Twilio's voice when any fragment lacks fresh audio (never half in one voice).
     parts: tuple[Prompt, ...] = ()
+    # Said more slowly: a caller asked for slower speech (built audio slowed down, <Say> at a slower rate).
+    slow: bool = False
+
+    def slowed(self) -> Prompt:
+        """The same words said more slowly, with their own audio (id + "_slow")."""
+        if self.slow:
+            return self
+        return Prompt(self.id + SLOW, self.text, tuple(part.slowed() for part in self.parts), slow=True)
 
 
 @dataclass(frozen=True)
@@ -94,6 +112,8 @@ class Section:
     key: str
     title: str
     prompt: Prompt
+    # Words and phrasings callers use for this section when they speak instead of pressing its key.
+    phrases: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -115,6 +135,8 @@ class Keys:
     transfer: str
     repeat: str
     main_menu: str
+    # Slower speech for the rest of the call, and back; None where the line does not offer it.
+    slower: str | None = None
 
 
 @dataclass(frozen=True)
@@ -129,6 +151,8 @@ class Content:
     sections: tuple[Section, ...]
     prompts: Mapping[str, Prompt]
     templates: Mapping[str, str]
+    # The actions' phrases, by action ("transfer", ...): with the sections', what speech is matched against.
+    action_phrases: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     _by_key: Mapping[str, Section] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -141,6 +165,33 @@ class Content:
     def section(self, key: str) -> Section | None:
         """Return the section read for `key`, if any."""
         return self._by_key.get(key)
+
+    @property
+    def understands_speech(self) -> bool:
+        """Tell whether callers may say what they want (the sections have phrases)."""
+        return any(section.phrases for section in self.sections)
+
+    def phrases(self) -> dict[str, tuple[str, ...]]:
+        """Every choice's phrases by the key it stands for: the sections', then the actions'."""
+        found = {section.key: section.phrases for section in self.sections if section.phrases}
+        for action, said in self.action_phrases.items():
+            key = getattr(self.keys, action)
+            if key is not None and said:
+                found[key] = said
+        return found
+
+    def choice_words(self) -> dict[str, str]:
+        """How the line names each choice when it asks back: "Mente du komplikationer?"."""
+        names = {section.key: _lowered(section.title) for section in self.sections}
+        keys = self.keys
+        names |= {keys.transfer: "sekretariatet", keys.repeat: "at høre det igen", keys.main_menu: "menuen"}
+        if keys.slower is not None:
+            names[keys.slower] = "langsommere tale"
+        return names
+
+    def confirm(self, key: str) -> Prompt:
+        """Ask whether the caller meant `key`'s choice, in fragments: "Mente du" + "komplikationer" + ..."""
+        return self._sentence("confirm", {"choice": (self.choice_words()[key],)})
 
     def all_prompts(self) -> list[Prompt]:
         """Return every static prompt: the system prompts, then the sections in leaflet order."""
@@ -161,7 +212,12 @@ class Content:
         from ivr.line.schedule import holiday_names  # noqa: PLC0415  (imports the holidays package)
 
         this_year = date.today().year
-        return [*self.all_prompts(), *self.fragments(holiday_names(range(this_year, this_year + 2)))]
+        prompts = [*self.all_prompts(), *self.fragments(holiday_names(range(this_year, this_year + 2)))]
+        if self.keys.slower is None:
+            return prompts
+        # A line offering slower speech has every prompt and fragment built slowly too, each right after its
+        # usual pace, so that a build synthesizes the words once for both.
+        return [variant for prompt in prompts for variant in (prompt, prompt.slowed())]
 
     def fragments(self, reasons: Iterable[str] = ()) -> list[Prompt]:
         """Every fragment the call's worked-out sentences are made of, to be built as audio.
@@ -180,6 +236,7 @@ class Content:
             spoken.clock(hours.opens),
             *reasons,
             *(closed.reason for closed in hours.extra_closed if closed.reason),
+            *(self.choice_words().values() if "confirm" in self.templates else ()),
         ]
         for template in self.templates.values():
             phrases += _literals(template)
@@ -195,6 +252,12 @@ class Content:
             if field_here:
                 parts += (_fragment(phrase) for phrase in phrases[field_here])
         return Prompt(name, text, tuple(parts))
+
+
+def _lowered(title: str) -> str:
+    """A title as it reads mid-sentence: "Komplikationer" -> "komplikationer" (not "KOL" or "Lidokain")."""
+    first = title.split(" ", 1)[0]
+    return title if first.isupper() or len(first) < 2 else title[:1].lower() + title[1:]
 
 
 def _pieces(literal: str) -> list[str]:
@@ -311,9 +374,12 @@ class _Parser:
             fills["hours"] = spoken.opening_hours(hours.weekdays, hours.opens, hours.closes)
         if number is not None:
             fills["phone"] = spoken.phone_number(number)
-        prompts = self.prompts(fills)
-        templates = self.templates()
         sections = self.sections(keys, fills)
+        speech = any(section.phrases for section in sections)
+        slower = keys is not None and keys.slower is not None
+        prompts = self.prompts(fills, speech, slower)
+        templates = self.templates(speech)
+        actions = self.action_phrases(speech, slower)
         if keys is not None and not self.problems:
             self.menus(keys, prompts, sections)
         if hours is not None and not self.problems:
@@ -322,7 +388,7 @@ class _Parser:
             self.coverage(line, sections)
         if self.problems or line is None or number is None or hours is None or keys is None:
             raise ContentError(self.source, self.problems)
-        return Content(self.source, line, number, hours, keys, sections, prompts, templates)
+        return Content(self.source, line, number, hours, keys, sections, prompts, templates, actions)
 
     def unknown_keys(self) -> None:
         """Name every table and key the line does not know, with the nearest known name."""
@@ -496,14 +562,23 @@ class _Parser:
                 self.fail(f"keys.{name}", f"must be one keypad key (0-9, * or #), not {value!r}")
             else:
                 found[name] = value
+        slower = table.get("slower")
+        if slower is not None:
+            if not isinstance(slower, str) or slower not in KEYPAD:
+                self.fail("keys.slower", f"must be one keypad key (0-9, * or #), not {slower!r}")
+            else:
+                found["slower"] = slower
         if len(set(found.values())) < len(found):
             self.fail("keys", "two actions share one key")
-        return Keys(**found) if len(found) == 3 else None
+        return Keys(**found) if {"transfer", "repeat", "main_menu"} <= set(found) else None
 
-    def prompts(self, fills: Mapping[str, str]) -> dict[str, Prompt]:
+    def prompts(self, fills: Mapping[str, str], speech: bool, slower: bool) -> dict[str, Prompt]:
         table = self.table("prompts")
+        needed = [*SYSTEM_PROMPTS, *(SPEECH_PROMPTS if speech else ()), *(SLOWER_PROMPTS if slower else ())]
+        self.unused(table, "prompts", SPEECH_PROMPTS, speech, NO_SPEECH)
+        self.unused(table, "prompts", SLOWER_PROMPTS, slower, NO_SLOWER)
         prompts = {}
-        for prompt_id in SYSTEM_PROMPTS:
+        for prompt_id in needed:
             if prompt_id not in table:
                 self.fail(f"prompts.{prompt_id}", "missing")
                 continue
@@ -511,10 +586,39 @@ class _Parser:
             prompts[prompt_id] = Prompt(prompt_id, text)
         return prompts
 
-    def templates(self) -> dict[str, str]:
+    def unused(
+        self, table: Mapping[str, Any], where: str, names: Iterable[str], offered: bool, why: str
+    ) -> None:
+        """Name the texts of a feature the line does not offer: they would never be said."""
+        for name in names:
+            if not offered and name in table:
+                self.fail(f"{where}.{name}", f"is never said: {why}")
+
+    def action_phrases(self, speech: bool, slower: bool) -> dict[str, tuple[str, ...]]:
+        table = self.table("phrases", required=False)
+        if table and not speech:
+            self.fail("phrases", f"are never heard: {NO_SPEECH}")
+            return {}
+        self.unused(table, "phrases", ("slower",), slower, NO_SLOWER)
+        return {
+            name: self.phrase_list(f"phrases.{name}", value)
+            for name, value in table.items()
+            if name in ACTIONS
+        }
+
+    def phrase_list(self, where: str, value: object) -> tuple[str, ...]:
+        if not isinstance(value, list) or not all(isinstance(item, str) and item.strip() for item in value):
+            self.fail(
+                where, 'must be a list of words and phrasings, e.g. ["komplikationer", "er det farligt"]'
+            )
+            return ()
+        return tuple(_spaced(item) for item in value)
+
+    def templates(self, speech: bool) -> dict[str, str]:
         table = self.table("templates")
+        self.unused(table, "templates", SPEECH_TEMPLATES, speech, NO_SPEECH)
         templates = {}
-        for name, needed in TEMPLATES.items():
+        for name, needed in (TEMPLATES | (SPEECH_TEMPLATES if speech else {})).items():
             key = f"templates.{name}"
             value = self.text(key, table.get(name), {}, needed)
             names = {n for _, n, _, _ in string.Formatter().parse(value) if n} if value else needed
@@ -528,7 +632,7 @@ class _Parser:
         if not isinstance(value, list) or not value:
             self.fail("sections", "must be a list of [[sections]] tables")
             return ()
-        reserved = set() if keys is None else {keys.transfer, keys.repeat, keys.main_menu}
+        reserved = set() if keys is None else {keys.transfer, keys.repeat, keys.main_menu, keys.slower}
         sections: list[Section] = []
         for index, table in enumerate(value):
             where = f"sections[{index}]"
@@ -546,14 +650,15 @@ class _Parser:
                 self.fail(f"{where}.title", "must be a non-empty text")
                 continue
             text = self.text(f"{where}.text", table.get("text"), fills, PLACEHOLDERS)
-            sections.append(Section(key, _spaced(title), Prompt(f"section_{key}", text)))
+            phrases = self.phrase_list(f"{where}.phrases", table["phrases"]) if "phrases" in table else ()
+            sections.append(Section(key, _spaced(title), Prompt(f"section_{key}", text), phrases))
         return tuple(sections)
 
     def menus(self, keys: Keys, prompts: Mapping[str, Prompt], sections: Sequence[Section]) -> None:
         """Every section is offered in both menus, the secretariat only by transfer_offer, and no text offers
         a key that does nothing."""
         section_keys = {section.key for section in sections}
-        working = section_keys | {keys.transfer, keys.repeat, keys.main_menu}
+        working = section_keys | {keys.transfer, keys.repeat, keys.main_menu} | {keys.slower} - {None}
         for prompt_id in ("main_menu", "section_menu"):
             offered = promised_keys(prompts[prompt_id].text)
             for key in sorted(section_keys - offered):
@@ -581,7 +686,8 @@ class _Parser:
         when = " ".join(("onsdag", "den enogtredivte", "september", spoken.clock(hours.opens)))
         reasons = [closed.reason for closed in hours.extra_closed if closed.reason]
         reason = max([*reasons, "anden påskedag"], key=lambda text: len(text.split()))
-        for name, template in templates.items():
+        for name in TEMPLATES:
+            template = templates.get(name, "")
             for sentence in re.split(r"(?<=[.!?])\s+", template.format(when=when, reason=reason)):
                 if len(words := sentence.split()) > CLOSED_WORDS:
                     self.fail(
@@ -606,6 +712,8 @@ class _Parser:
             self.fail("sections", f'do not say this sentence of the leaflet: "{sentence}"')
 
 
+NO_SPEECH = "no section has `phrases`, so the line does not listen for speech"
+NO_SLOWER = "keys.slower is not set, so the line offers no slower speech"
 CLOSED_DAY_FORMS = '"MM-DD" or "YYYY-MM-DD", a range "A..B" of either, or { days = ..., reason = "..." }'
 
 

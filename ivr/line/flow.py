@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from functools import lru_cache
 from typing import Literal
 
 from ivr.line.content import Content, Prompt
+from ivr.line.understanding import Understood
 
 MAIN = "main"
+# The key that says yes when the line asks back what a caller said.
+YES_KEY = "1"
 # Statuses Twilio reports for <Dial> that mean the secretariat talked to the caller.
 CONNECTED = frozenset({"completed", "answered"})
 
@@ -33,6 +36,8 @@ class Event(StrEnum):
     DIAL_NO_ANSWER = "dial_no_answer"
     DIAL_FAILED = "dial_failed"
     DIAL_CANCELED = "dial_canceled"
+    SLOWER = "slower"
+    SPEECH_ASK = "speech_ask"
     ERROR = "error"
 
 
@@ -66,6 +71,12 @@ class Reply:
     event: Event
     menu: str = MAIN
     tries: int = 0
+    # The rest of the call is said slowly (the caller pressed the slower key); it travels in the URLs.
+    slow: bool = False
+    # The key the line asked back about ("Mente du komplikationer? Tryk 1 for ja"), awaiting a yes.
+    confirm: str | None = None
+    # The choice came by speech: the key it stands for (counted as the key, never the words said).
+    spoken_key: str | None = None
 
 
 class CallFlow:
@@ -75,80 +86,157 @@ class CallFlow:
         self.content = content
         self.max_tries = max_tries
         self.menus = {MAIN, *(section.key for section in content.sections)}
+        # Every key that does something: the only ones the line may ask back about.
+        keys = content.keys
+        actions = (keys.transfer, keys.repeat, keys.main_menu, keys.slower)
+        self.keys_known = self.menus - {MAIN} | {key for key in actions if key is not None}
         # One prompt per next opening and reason, so a closed line's replies hit the renderer's cache without
         # formatting and hashing a new text each time.
         self._closed = lru_cache(maxsize=16)(content.closed)
 
     def welcome(self, moment: Moment) -> Reply:
-        """Greet a new caller, tell the truth about the secretariat in one short notice, offer the menu."""
+        """Greet a new caller, tell the truth about the secretariat in one short notice, offer the menu.
+
+        Only here, once, the line says that callers may speak and that it can speak more slowly.
+        """
         lead = [self.content.prompt("welcome")]
         if not moment.open:
             lead.append(self._closed(moment.next_opening, moment.closed_today))
-        return self._menu(MAIN, 0, moment, tuple(lead), Event.WELCOME)
+        reply = self._menu(MAIN, 0, moment, tuple(lead), Event.WELCOME)
+        offers = [
+            self.content.prompts[name]
+            for name in ("speech_offer", "slower_offer")
+            if name in self.content.prompts
+        ]
+        return replace(reply, prompts=(*reply.prompts, *offers))
 
-    def key(self, menu: str, tries: int, digits: str | None, moment: Moment, looped: bool) -> Reply:
-        """Answer a key press (or silence, when `digits` is empty) in `menu`."""
+    def key(
+        self,
+        menu: str,
+        tries: int,
+        digits: str | None,
+        moment: Moment,
+        looped: bool,
+        *,
+        slow: bool = False,
+        confirm: str | None = None,
+    ) -> Reply:
+        """Answer a key press (or silence, when `digits` is empty) in `menu`.
+
+        After the line asked back ("Mente du ...? Tryk 1 for ja"), 1 is yes to that choice; any other key is
+        itself.
+        """
         menu = menu if menu in self.menus else MAIN
         keys = self.content.keys
+        if confirm is not None and digits == YES_KEY and confirm in self.keys_known:
+            digits = confirm
         if not digits:
-            return self._failed(menu, tries, moment, Event.SILENCE)
+            return self._failed(menu, tries, moment, Event.SILENCE, slow=slow)
         section = self.content.section(digits)
         if section is not None:
-            return self._section(section.key, moment, Event.SECTION)
-        if digits == keys.repeat:
-            return self._repeat(menu, moment)
-        if digits == keys.main_menu:
-            return self._menu(MAIN, 0, moment, (), Event.MAIN_MENU)
-        if digits == keys.transfer:
-            return self.transfer(moment, looped)
-        return self._failed(menu, tries, moment, Event.INVALID)
+            return self._section(section.key, moment, Event.SECTION, slow)
+        actions = {
+            keys.repeat: lambda: self._repeat(menu, moment, slow),
+            keys.main_menu: lambda: self._menu(MAIN, 0, moment, (), Event.MAIN_MENU, slow=slow),
+            keys.transfer: lambda: self.transfer(moment, looped, slow=slow),
+        }
+        if digits in actions:
+            return actions[digits]()
+        if keys.slower is not None and digits == keys.slower:
+            # Toggled: said at the new pace, then the menu the caller was in.
+            said = self.content.prompt("slower_off" if slow else "slower_on")
+            return self._menu(menu, 0, moment, (said,), Event.SLOWER, slow=not slow)
+        return self._failed(menu, tries, moment, Event.INVALID, slow=slow)
 
-    def transfer(self, moment: Moment, looped: bool) -> Reply:
+    def heard(
+        self,
+        menu: str,
+        tries: int,
+        understood: Understood,
+        moment: Moment,
+        looped: bool,
+        *,
+        slow: bool = False,
+        confirm: str | None = None,
+        yes: bool = False,
+    ) -> Reply:
+        """Answer what the caller said: the choice it matched, a question back when unsure, or a failed turn.
+
+        After a question back, a spoken yes chooses what was asked about.
+        """
+        if confirm is not None and yes and confirm in self.keys_known:
+            understood = Understood("matched", confirm, 1.0)
+        if understood.outcome == "matched" and understood.key is not None:
+            reply = self.key(menu, tries, understood.key, moment, looped, slow=slow)
+        elif understood.outcome == "ask" and understood.key in self.keys_known:
+            assert understood.key is not None
+            asked = self.content.confirm(understood.key)
+            reply = Reply((asked,), "gather", Event.SPEECH_ASK, menu, tries, slow, confirm=understood.key)
+        else:
+            where = menu if menu in self.menus else MAIN
+            reply = self._failed(where, tries, moment, Event.INVALID, slow=slow, said="not_understood")
+        return replace(reply, spoken_key=understood.key if understood.outcome == "matched" else None)
+
+    def transfer(self, moment: Moment, looped: bool, *, slow: bool = False) -> Reply:
         """Put the caller through when open; otherwise say why not and go back to the main menu."""
         if looped:
-            return self._menu(MAIN, 0, moment, (self.content.prompt("transfer_loop"),), Event.TRANSFER_LOOP)
+            lead = (self.content.prompt("transfer_loop"),)
+            return self._menu(MAIN, 0, moment, lead, Event.TRANSFER_LOOP, slow=slow)
         if not moment.open:
             lead = (self._closed(moment.next_opening, moment.closed_today),)
-            return self._menu(MAIN, 0, moment, lead, Event.TRANSFER_CLOSED)
-        return Reply((self.content.prompt("transfer"),), "dial", Event.TRANSFER_OPEN)
+            return self._menu(MAIN, 0, moment, lead, Event.TRANSFER_CLOSED, slow=slow)
+        return Reply((self.content.prompt("transfer"),), "dial", Event.TRANSFER_OPEN, slow=slow)
 
-    def dial_result(self, status: str | None, moment: Moment) -> Reply:
+    def dial_result(self, status: str | None, moment: Moment, *, slow: bool = False) -> Reply:
         """After the transfer: goodbye when the secretariat answered, else say so kindly and go on."""
         if status in CONNECTED:
-            return Reply((self.content.prompt("goodbye"),), "hangup", Event.DIAL_COMPLETED)
+            return Reply((self.content.prompt("goodbye"),), "hangup", Event.DIAL_COMPLETED, slow=slow)
         lead = (self.content.prompt("transfer_failed"),)
-        return self._menu(MAIN, 0, moment, lead, DIAL_FAILURES.get(status or "", Event.DIAL_FAILED))
+        return self._menu(
+            MAIN, 0, moment, lead, DIAL_FAILURES.get(status or "", Event.DIAL_FAILED), slow=slow
+        )
 
-    def error(self, moment: Moment) -> Reply:
+    def error(self, moment: Moment, *, slow: bool = False) -> Reply:
         """Apologise calmly for a fault on our side and offer the main menu again."""
-        return self._menu(MAIN, 0, moment, (self.content.prompt("error"),), Event.ERROR)
+        return self._menu(MAIN, 0, moment, (self.content.prompt("error"),), Event.ERROR, slow=slow)
 
-    def _repeat(self, menu: str, moment: Moment) -> Reply:
+    def _repeat(self, menu: str, moment: Moment, slow: bool) -> Reply:
         """Read again what was just read: the section, or the main menu."""
         if menu == MAIN:
-            return self._menu(MAIN, 0, moment, (), Event.REPEAT)
-        return self._section(menu, moment, Event.REPEAT)
+            return self._menu(MAIN, 0, moment, (), Event.REPEAT, slow=slow)
+        return self._section(menu, moment, Event.REPEAT, slow)
 
-    def _section(self, key: str, moment: Moment, event: Event) -> Reply:
+    def _section(self, key: str, moment: Moment, event: Event, slow: bool) -> Reply:
         section = self.content.section(key)
         assert section is not None  # keys come from self.menus or content.section()
-        return self._menu(key, 0, moment, (section.prompt,), event)
+        return self._menu(key, 0, moment, (section.prompt,), event, slow=slow)
 
-    def _menu(self, menu: str, tries: int, moment: Moment, lead: tuple[Prompt, ...], event: Event) -> Reply:
+    def _menu(
+        self,
+        menu: str,
+        tries: int,
+        moment: Moment,
+        lead: tuple[Prompt, ...],
+        event: Event,
+        *,
+        slow: bool = False,
+    ) -> Reply:
         """Speak `lead`, then the menu's choices, and wait for a key."""
         choices = [self.content.prompt("main_menu" if menu == MAIN else "section_menu")]
         # The secretariat is offered only while a caller can be put through.
         if moment.open:
             choices.append(self.content.prompt("transfer_offer"))
-        return Reply((*lead, *choices), "gather", event, menu=menu, tries=tries)
+        return Reply((*lead, *choices), "gather", event, menu=menu, tries=tries, slow=slow)
 
-    def _failed(self, menu: str, tries: int, moment: Moment, kind: Event) -> Reply:
+    def _failed(
+        self, menu: str, tries: int, moment: Moment, kind: Event, *, slow: bool, said: str | None = None
+    ) -> Reply:
         """Count an invalid or silent turn; after too many in a row, say goodbye and hang up."""
         tries = max(tries, 0) + 1
-        # The prompts "invalid" and "silence" are named as their events are.
-        prompt = self.content.prompt(kind.value)
+        # The prompts "invalid" and "silence" are named as their events; speech not understood has its own.
+        prompt = self.content.prompt(said or kind.value)
         if tries >= self.max_tries:
             # The caller leaves with the secretariat's number and hours, not with nothing.
             prompts = (prompt, self.content.prompt("goodbye_failed"))
-            return Reply(prompts, "hangup", GOODBYE[kind], menu=menu, tries=tries)
-        return self._menu(menu, tries, moment, (prompt,), kind)
+            return Reply(prompts, "hangup", GOODBYE[kind], menu=menu, tries=tries, slow=slow)
+        return self._menu(menu, tries, moment, (prompt,), kind, slow=slow)

@@ -14,6 +14,7 @@ from ivr.line.flow import CallFlow, Moment, Reply
 from ivr.line.schedule import Schedule, Status
 from ivr.line.speech import SaySpeaker, Speaker
 from ivr.line.twiml import Renderer, Urls
+from ivr.line.understanding import Understanding
 
 # Rendered TwiML documents a worker keeps, across all its lines: each is 1-3 KB, so a deployment of 50 lines
 # shares these rather than keeping this many each (docs/performance.md, memory with 50 lines).
@@ -23,8 +24,17 @@ DOCUMENTS = 2048
 class Line:
     """Everything a call needs that does not change per request."""
 
-    def __init__(self, content: Content, flow: CallFlow, renderer: Renderer, clock: Clock) -> None:
+    def __init__(
+        self,
+        content: Content,
+        flow: CallFlow,
+        renderer: Renderer,
+        clock: Clock,
+        understanding: Understanding | None = None,
+    ) -> None:
         self.content = content
+        # What callers say, mapped to the key it stands for; None where the line does not listen for speech.
+        self.understanding = understanding
         self.schedule = Schedule(content.hours)
         self.flow = flow
         self.renderer = renderer
@@ -46,6 +56,7 @@ class Line:
         timeouts, voice and clock."""
         if content is None:
             content = load_content(config["CONTENT_FILE"], config["SECRETARIAT_NUMBER"])
+        understanding = Understanding(content.phrases()) if content.understands_speech else None
         renderer = Renderer(
             speaker=speaker or SaySpeaker(config["VOICE"]),
             urls=urls,
@@ -53,9 +64,10 @@ class Line:
             gather_timeout=config["GATHER_TIMEOUT"],
             dial_timeout=config["DIAL_TIMEOUT"],
             cache_size=cache_size,
+            hints=understanding.hints() if understanding is not None else None,
         )
         clock: Clock = config.get("CLOCK") or system_clock
-        return cls(content, CallFlow(content, config["MAX_TRIES"]), renderer, clock)
+        return cls(content, CallFlow(content, config["MAX_TRIES"]), renderer, clock, understanding)
 
     def moment(self, at: datetime) -> Moment:
         """Say, for the moment `at`: open or not, and the next opening as a caller hears it."""

@@ -8,16 +8,17 @@ from typing import Protocol
 
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
+from ivr.line.content import Prompt
 from ivr.line.flow import Reply
-from ivr.line.speech import Speaker
+from ivr.line.speech import LANGUAGE, Speaker
 
 
 class Urls(Protocol):
     """Where Twilio sends the caller's next request."""
 
-    def key(self, menu: str, tries: int) -> str: ...
+    def key(self, menu: str, tries: int, *, slow: bool = False, confirm: str | None = None) -> str: ...
 
-    def dial(self) -> str: ...
+    def dial(self, *, slow: bool = False) -> str: ...
 
 
 class Renderer:
@@ -32,8 +33,11 @@ class Renderer:
         gather_timeout: int,
         dial_timeout: int,
         cache_size: int = 2048,
+        hints: str | None = None,
     ) -> None:
         self.speaker = speaker
+        # The line listens for speech too (Danish, with these hints) when its content has phrases.
+        self.hints = hints
         self.urls = urls
         self.number = number
         self.gather_timeout = gather_timeout
@@ -53,30 +57,40 @@ class Renderer:
         elif reply.then == "dial":
             self._dial(response, reply)
         else:
-            for prompt in reply.prompts:
+            for prompt in self._said(reply):
                 self.speaker.add(response, prompt)
             response.hangup()
         return str(response.to_xml()).encode("utf-8")
 
     def _gather(self, response: VoiceResponse, reply: Reply) -> None:
         """Nest the prompts in <Gather> so a key interrupts them; silence falls through to <Redirect>."""
-        action = self.urls.key(reply.menu, reply.tries)
+        action = self.urls.key(reply.menu, reply.tries, slow=reply.slow, confirm=reply.confirm)
+        listening: dict[str, str] = {}
+        if self.hints is not None:
+            # speechTimeout auto: Twilio decides when the caller has finished speaking.
+            listening = {"language": LANGUAGE, "speech_timeout": "auto", "hints": self.hints}
         gather = Gather(
-            input="dtmf",
+            input="dtmf speech" if self.hints is not None else "dtmf",
             num_digits=1,
             finish_on_key="",
             timeout=self.gather_timeout,
             action=action,
             method="POST",
+            **listening,
         )
-        for prompt in reply.prompts:
+        for prompt in self._said(reply):
             self.speaker.add(gather, prompt)
         response.append(gather)
         # Reached only when no key was pressed: the same URL without Digits counts as silence.
         response.redirect(action, method="POST")
 
     def _dial(self, response: VoiceResponse, reply: Reply) -> None:
-        for prompt in reply.prompts:
+        for prompt in self._said(reply):
             self.speaker.add(response, prompt)
-        dial = response.dial(action=self.urls.dial(), method="POST", timeout=self.dial_timeout)
+        dial = response.dial(action=self.urls.dial(slow=reply.slow), method="POST", timeout=self.dial_timeout)
         dial.number(self.number)
+
+    @staticmethod
+    def _said(reply: Reply) -> tuple[Prompt, ...]:
+        """The reply's prompts, at the pace the caller asked for."""
+        return tuple(prompt.slowed() for prompt in reply.prompts) if reply.slow else reply.prompts

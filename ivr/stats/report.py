@@ -34,6 +34,8 @@ EVENT_LABELS: dict[str, str] = {
     Event.DIAL_NO_ANSWER: "sekretariatet svarede ikke",
     Event.DIAL_FAILED: "omstilling mislykkedes",
     Event.DIAL_CANCELED: "omstilling afbrudt",
+    Event.SLOWER: "skiftede til langsommere tale (eller tilbage)",
+    Event.SPEECH_ASK: "sagde noget utydeligt og blev spurgt igen",
     Event.ERROR: "fejl hos os",
 }
 TRANSFER_EVENTS = (Event.TRANSFER_OPEN, Event.TRANSFER_CLOSED, Event.TRANSFER_LOOP)

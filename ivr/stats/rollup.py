@@ -98,20 +98,24 @@ def add(connection: Connection, hours: Table, last: Table, rows: Sequence[Any]) 
         end["first_at"] = min(end["first_at"], at)
         if at >= end["last_at"]:
             end |= {"last_at": at, "event": event, "menu": menu}
+    # One statement for any number of rows (executemany), not one with a VALUES list as long as the batch:
+    # each length of list is a statement of its own in SQLAlchemy's compiled cache, which grew a worker by
+    # megabytes (docs/performance.md, memory).
     insert = _insert_for(connection)
     hour_rows = [
         {"hour": h, "line": line, "event": e, "menu": m, "n": n} for (h, line, e, m), n in counted.items()
     ]
-    new_hours = insert(hours).values(hour_rows) if hour_rows else None
-    if new_hours is not None:
+    if hour_rows:
+        new_hours = insert(hours)
         connection.execute(
             new_hours.on_conflict_do_update(
                 index_elements=[hours.c.hour, hours.c.line, hours.c.event, hours.c.menu],
                 set_={"n": hours.c.n + new_hours.excluded.n},
-            )
+            ),
+            hour_rows,
         )
     if ends:
-        new_last = insert(last).values(list(ends.values()))
+        new_last = insert(last)
         later = new_last.excluded.last_at >= last.c.last_at
         connection.execute(
             new_last.on_conflict_do_update(
@@ -125,7 +129,8 @@ def add(connection: Connection, hours: Table, last: Table, rows: Sequence[Any]) 
                     "event": case((later, new_last.excluded.event), else_=last.c.event),
                     "menu": case((later, new_last.excluded.menu), else_=last.c.menu),
                 },
-            )
+            ),
+            list(ends.values()),
         )
 
 

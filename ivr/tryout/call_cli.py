@@ -104,7 +104,7 @@ class TerminalKeypad:
         while not self.pending:
             try:
                 text: str = click.prompt(
-                    "keys (Enter = silence, q = hang up)", default="", show_default=False, err=True
+                    "keys or words (Enter = silence, q = hang up)", default="", show_default=False, err=True
                 )
             except click.Abort:
                 raise CallerHangsUp from None
@@ -115,8 +115,9 @@ class TerminalKeypad:
                 return None
             try:
                 self.pending = parse_script(text)
-            except ValueError as error:
-                click.echo(str(error), err=True)
+            except ValueError:
+                # Anything that is not keys is said, as a caller would speak to the line.
+                self.pending = parse_script("{" + text.replace("}", "") + "}")
         token = self.pending.pop(0)
         return None if token.upper() == SILENCE else token
 
@@ -166,14 +167,31 @@ class AudioPlayer:
 @click.option(
     "--url", metavar="URL", help="Call a running server's voice URL, e.g. http://127.0.0.1:8000/voice."
 )
+@click.option(
+    "--say",
+    "sayings",
+    metavar="WORDS",
+    multiple=True,
+    help="Say this at the next menu instead of a key, as Twilio hears speech; may be given again, and is "
+    'said after --keys. In --keys, words in braces are said: --keys "1 {hvad er komplikationerne}".',
+)
+@click.option(
+    "--confidence",
+    type=click.FloatRange(0.0, 1.0),
+    default=0.9,
+    show_default=True,
+    help="The Confidence Twilio sends with what is said (its recogniser's certainty).",
+)
 @LINE_OPTION
 @click.option("--to", metavar="NUMBER", help="Call this number (E.164): the line it reaches answers.")
-def call(  # noqa: PLR0917 (click passes every option as an argument)
+def call(  # noqa: PLR0912, PLR0917 (click passes every option as an argument; each is checked here)
     script: str | None,
     as_json: bool,
     at_text: str | None,
     dial_result: str,
     url: str | None,
+    sayings: tuple[str, ...],
+    confidence: float,
     line_id: str | None,
     to: str | None,
 ) -> None:
@@ -192,8 +210,11 @@ def call(  # noqa: PLR0917 (click passes every option as an argument)
         )
     try:
         tokens = parse_script(script) if script is not None else None
+        spoken = [parse_script("{" + saying.replace("}", "") + "}")[0] for saying in sayings]
     except ValueError as error:
-        raise click.BadParameter(str(error), param_hint="--keys") from None
+        raise click.BadParameter(str(error), param_hint="--keys" if script else "--say") from None
+    if spoken:
+        tokens = [*(tokens or []), *spoken]
     if url is not None:
         caller = http_caller(url, dial_result)
         if caller.token is None:
@@ -201,6 +222,7 @@ def call(  # noqa: PLR0917 (click passes every option as an argument)
     else:
         content = configured_content(None, line_id) if to is None else _reached(to)
         caller = in_process_caller(_moment(at_text, content), dial_result, line_id, to)
+    caller.confidence = confidence
     keypad: Keypad = ScriptedKeypad(tokens) if tokens is not None else TerminalKeypad()
     player = AudioPlayer(caller.transport) if tokens is None else None
     steps = []

@@ -24,12 +24,27 @@ GATHER_TIMEOUT = 5
 FINISH_ON_KEY = "#"
 DIAL_RESULTS = ("completed", "busy", "no-answer", "failed")
 SILENCE = "T"
+# Speech in a key script: "{hvad er komplikationerne}" is said at one <Gather>, as Twilio would hear it.
+SPEECH_OPEN, SPEECH_CLOSE = "{", "}"
+# Twilio's SpeechResult of one utterance is short; a script's longer "speech" is a mistake.
+MAX_SPEECH = 200
 # A call that makes this many requests is looping; Twilio would go on, a test should not.
 MAX_REQUESTS = 200
 LOCAL_BASE = "http://localhost"
 
 StepKind = Literal[
-    "say", "play", "pause", "gather", "keys", "silence", "redirect", "dial", "hangup", "unknown", "end"
+    "say",
+    "play",
+    "pause",
+    "gather",
+    "keys",
+    "speech",
+    "silence",
+    "redirect",
+    "dial",
+    "hangup",
+    "unknown",
+    "end",
 ]
 EndReason = Literal["hangup", "completed", "caller", "error"]
 
@@ -45,6 +60,7 @@ class Step:
     number: str | None = None  # the Dial target
     outcome: str | None = None  # the chosen Dial outcome, or why the call ended
     seconds: int | None = None  # a Pause's length, or a Gather's timeout
+    slow: bool | None = None  # a Say at a slower rate (SSML <prosody>), for a caller who asked for it
 
     def as_dict(self) -> dict[str, Any]:
         """Return the step as JSON-ready data, leaving out the fields it does not use."""
@@ -56,11 +72,12 @@ class Step:
 
 
 _DESCRIBE: dict[StepKind, Callable[[Step], str]] = {
-    "say": lambda s: f"  said: {s.text}",
+    "say": lambda s: f"  said{' slowly' if s.slow else ''}: {s.text}",
     "play": lambda s: f"  played: {s.url}" + (f"\n        {s.text}" if s.text else ""),
     "pause": lambda s: f"  pause: {s.seconds} s",
     "gather": lambda s: f"  (waiting for a key, {s.seconds} s)",
     "keys": lambda s: f"> pressed: {s.keys}",
+    "speech": lambda s: f'> said: "{s.text}"',
     "silence": lambda s: f"> silence ({s.seconds} s)",
     "redirect": lambda s: f"  redirect: {s.url}",
     "dial": lambda s: f"  transfer to {s.number}: {s.outcome}",
@@ -145,24 +162,31 @@ class ScriptedKeypad:
         return None if token.upper() == SILENCE else token
 
 
-_TOKEN = re.compile(r"\[([^\]]*)\]|(\S)")
+_TOKEN = re.compile(r"\[([^\]]*)\]|(\{[^}]*\})|(\S)")
 
 
 def parse_script(script: str) -> list[str]:
     """Split a key script into presses, one per <Gather>, or raise ValueError naming what is not a key.
 
     A real keypad sends one key at a time, so "12" is 1 at one <Gather> and 2 at the next, as "1 2" is;
-    T is silence; keys in brackets, "[97662400]", are sent together to one <Gather> (multi-digit input).
+    T is silence; keys in brackets, "[97662400]", are sent together to one <Gather> (multi-digit input);
+    words in braces, "{hvad er komplikationerne}", are said to one <Gather> (speech).
     """
     tokens = []
     for match in _TOKEN.finditer(script):
-        group, key = match[1], match[2]
+        group, speech, key = match[1], match[2], match[3]
+        if speech is not None:
+            if not speech[1:-1].strip() or len(speech) > MAX_SPEECH + 2:
+                raise ValueError(f"{speech!r}: say some words, at most {MAX_SPEECH} characters, in {{ }}")
+            tokens.append(SPEECH_OPEN + " ".join(speech[1:-1].split()) + SPEECH_CLOSE)
+            continue
         token = key if group is None else group.replace(" ", "")
         silence = group is None and token.upper() == SILENCE
         if not token or not (silence or all(ch in KEYPAD for ch in token)):
             what = match[0]
             raise ValueError(
-                f"{what!r} is neither a keypad key (0-9, *, #), keys in [ ], nor {SILENCE} for silence"
+                f"{what!r} is neither a keypad key (0-9, *, #), keys in [ ], words in {{ }}, "
+                f"nor {SILENCE} for silence"
             )
         tokens.append(token)
     return tokens
@@ -243,6 +267,8 @@ class Caller:
     play_text: Callable[[str], str | None] = field(default=lambda url: None)
     params: CallParameters = field(default_factory=CallParameters)
     max_requests: int = MAX_REQUESTS
+    # The Confidence Twilio sends with each thing the caller says (its recogniser's, 0.0-1.0).
+    confidence: float = 0.9
     _requests: int = 0
     _status: str = "ringing"
 
@@ -284,7 +310,9 @@ class Caller:
     def _speak(self, verb: ET.Element, url: str) -> Step:
         """Return the step for a Say, Play or Pause (also when nested in Gather)."""
         if verb.tag == "Say":
-            return Step("say", text=" ".join((verb.text or "").split()))
+            # The words, also when said within SSML (<prosody> for slower speech).
+            slow = verb.find("prosody") is not None or None
+            return Step("say", text=" ".join("".join(verb.itertext()).split()), slow=slow)
         if verb.tag == "Play":
             target = urljoin(url, (verb.text or "").strip())
             return Step("play", url=target, text=self.play_text(target))
@@ -305,6 +333,15 @@ class Caller:
             pressed = keypad(waiting)
         except CallerHangsUp:
             raise _Ended(Step("end", outcome="caller", text="the caller hung up")) from None
+        if pressed is not None and pressed.startswith(SPEECH_OPEN):
+            said = pressed[1:-1]
+            yield Step("speech", text=said)
+            if "speech" in (verb.get("input") or "dtmf").split():
+                action = urljoin(url, verb.get("action") or url)
+                form = {"SpeechResult": said, "Confidence": f"{self.confidence:.2f}"}
+                return action, self._fetch(verb.get("method", "POST"), action, form)
+            # A Gather that listens only for keys hears nothing: it times out as in silence.
+            pressed = None
         digits, finished_on = _collect(pressed or "", verb.get("numDigits"), finish)
         yield Step("keys", keys=pressed) if pressed else Step("silence", seconds=timeout)
         if not digits and verb.get("actionOnEmptyResult", "false") != "true":

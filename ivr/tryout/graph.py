@@ -16,6 +16,7 @@ from ivr.line import spoken
 from ivr.line.content import Content, Prompt
 from ivr.line.flow import MAIN, CallFlow, Event, Moment, Reply
 from ivr.line.keypad import KEYPAD
+from ivr.line.understanding import Understood
 from ivr.tryout.caller import DIAL_RESULTS
 
 FONT = "DejaVu Sans,Helvetica,Arial,sans-serif"
@@ -93,6 +94,8 @@ class Explorer:
         for source, menus in ((self.menu_node(MAIN), [MAIN]), (self.topic_node(), topics)):
             self.keys(source, menus)
             self.failures(source, menus[0])
+        if self.content.understands_speech:
+            self.speech(self.menu_node(MAIN))
         self.dial_outcomes()
         self.picture.merge("main", "topic", MENUS)
         return self.picture
@@ -113,6 +116,19 @@ class Explorer:
                 self.reply(source, reply, key if same else f"{key} · {name}", menu, again)
                 if same:
                     break
+
+    def speech(self, source: str) -> None:
+        """Draw what saying something does: a choice understood, a question back, nothing understood."""
+        phrases = self.content.phrases()
+        moment = self.moment(True)
+        for key, said in phrases.items():
+            reply = self.flow.heard(MAIN, 0, Understood("matched", key, 1.0), moment, looped=False)
+            self.reply(source, reply, f'siger "{said[0]}"')
+        example = next(iter(phrases))
+        unsure = self.flow.heard(MAIN, 0, Understood("ask", example, 0.6), moment, looped=False)
+        self.reply(source, unsure, "siger noget utydeligt (1 eller ja: det valg)")
+        nothing = self.flow.heard(MAIN, 0, Understood("nothing", None, 0.0), moment, looped=False)
+        self.reply(source, nothing, "siger noget andet")
 
     def _stays(self, menu: str, key: str) -> bool:
         """Tell whether `key` in a section's menu reads that same section again."""
@@ -173,8 +189,8 @@ class Explorer:
         section = self.content.section(reply.menu)
         assert section is not None  # the flow only answers with menus it knows
         if section.prompt in reply.prompts:
-            return self.section_node(section.key), {section.prompt.id, "section_menu"}
-        return self.topic_node(), {"section_menu"}
+            return self.section_node(section.key), {section.prompt.id, "section_menu", "transfer_offer"}
+        return self.topic_node(), {"section_menu", "transfer_offer"}
 
     def menu_node(self, menu: str) -> str:
         """Return the main menu's node."""

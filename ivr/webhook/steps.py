@@ -9,8 +9,11 @@ from urllib.parse import urlencode, urlsplit
 from ivr.line.events import CallEvent, call_hash
 from ivr.line.flow import MAIN, Moment, Reply
 from ivr.line.running import Line
+from ivr.line.understanding import is_yes
 
 TWIML = "text/xml; charset=utf-8"
+# The route name of a step whose choice came by speech, in the logs and statistics.
+SPEECH_ROUTE = "voice.speech"
 
 
 class ActionUrls:
@@ -24,26 +27,33 @@ class ActionUrls:
         # On a deployment of several lines, the line the call reached goes into every URL with the call's
         # other state, so every step is answered by the same line whichever worker or host answers it.
         self.line = {"line": line} if line else {}
-        self.dial_url = f"{self.dial_path}?{urlencode(self.line)}" if line else self.dial_path
 
-    def key(self, menu: str, tries: int) -> str:
-        return f"{self.key_path}?{urlencode(self.line | {'menu': menu, 'tries': tries})}"
+    def key(self, menu: str, tries: int, *, slow: bool = False, confirm: str | None = None) -> str:
+        state: dict[str, str | int] = {**self.line, "menu": menu, "tries": tries}
+        if slow:
+            state["slow"] = 1
+        if confirm is not None:
+            state["confirm"] = confirm
+        return f"{self.key_path}?{urlencode(state)}"
 
-    def dial(self) -> str:
-        return self.dial_url
+    def dial(self, *, slow: bool = False) -> str:
+        state = {**self.line, **({"slow": "1"} if slow else {})}
+        return f"{self.dial_path}?{urlencode(state)}" if state else self.dial_path
 
 
 def call_event(
     route: str, reply: Reply, form: Mapping[str, str], hash_key: bytes, now: datetime, *, line: str = ""
 ) -> CallEvent:
     """Describe this step of the call for the observers, naming the call only by its keyed hash."""
+    # A choice said rather than pressed is counted as its key on a route of its own: never the words.
+    spoken = reply.spoken_key is not None
     return CallEvent(
         call=call_hash(form.get("CallSid"), hash_key),
         at=now,
-        route=route,
+        route=SPEECH_ROUTE if spoken else route,
         event=reply.event,
         menu=reply.menu,
-        key=form.get("Digits"),
+        key=reply.spoken_key if spoken else form.get("Digits"),
         line=line,
     )
 
@@ -65,23 +75,44 @@ def welcome_step(current: Line, args: Mapping[str, str], form: Mapping[str, str]
 
 
 def key_step(current: Line, args: Mapping[str, str], form: Mapping[str, str], moment: Moment) -> Reply:
-    """Answer a key press, or silence when Twilio sends no Digits."""
-    menu, digits = args.get("menu", MAIN), form.get("Digits", "")
+    """Answer a key press, what the caller said (Twilio's SpeechResult), or silence when it sends neither."""
+    menu, tries, slow = args.get("menu", MAIN), _tries(args), args.get("slow") == "1"
+    confirm = args.get("confirm") or None
+    digits = form.get("Digits", "")
+    said = form.get("SpeechResult", "")
+    if not digits and said and current.understanding is not None:
+        understood = current.understanding.understand(said, _confidence(form.get("Confidence")))
+        looped = understood.key == current.content.keys.transfer and _looped(current, form)
+        yes = confirm is not None and is_yes(said)
+        return current.flow.heard(
+            menu, tries, understood, moment, looped, slow=slow, confirm=confirm, yes=yes
+        )
     # The loop check matters only for a transfer; skipping it otherwise keeps the usual step cheap.
-    looped = digits == current.content.keys.transfer and current.is_loop(
-        form.get("To"), form.get("ForwardedFrom")
-    )
-    return current.flow.key(menu, _tries(args), digits, moment, looped)
+    looped = digits == current.content.keys.transfer and _looped(current, form)
+    return current.flow.key(menu, tries, digits, moment, looped, slow=slow, confirm=confirm)
+
+
+def _looped(current: Line, form: Mapping[str, str]) -> bool:
+    return current.is_loop(form.get("To"), form.get("ForwardedFrom"))
+
+
+def _confidence(value: str | None) -> float | None:
+    """Read Twilio's Confidence (0.0-1.0); anything else is no confidence given."""
+    try:
+        confidence = float(value) if value else None
+    except ValueError:
+        return None
+    return confidence if confidence is not None and 0.0 <= confidence <= 1.0 else None
 
 
 def dial_step(current: Line, args: Mapping[str, str], form: Mapping[str, str], moment: Moment) -> Reply:
     """Answer the end of a transfer with Twilio's DialCallStatus."""
-    return current.flow.dial_result(form.get("DialCallStatus"), moment)
+    return current.flow.dial_result(form.get("DialCallStatus"), moment, slow=args.get("slow") == "1")
 
 
 def fallback_step(current: Line, args: Mapping[str, str], form: Mapping[str, str], moment: Moment) -> Reply:
     """Answer Twilio's fallback URL, used when the primary URL failed: apologise and carry on."""
-    return current.flow.error(moment)
+    return current.flow.error(moment, slow=args.get("slow") == "1")
 
 
 # Every call route: its path, and the route name (for logs and statistics) with its step.

@@ -1,0 +1,52 @@
+"""Understanding what callers say: the shares of the phrase set understood, and the time per utterance.
+
+    python -m bench.understanding [--rounds 200]
+
+Builds the rodblokade line's `Understanding` from `tests/phrasings.py` and prints, for all utterances and for
+the held-out set written before tuning, the shares right, asked back, missed (nothing where a key was meant)
+and wrong, and the share of the utterances meaning nothing that were understood as nothing. Then times
+`understand` over every utterance, `--rounds` times, and prints the mean per utterance.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+from ivr.line.understanding import Understanding
+from tests.phrasings import ALL, DEVELOPMENT, HELD_OUT, RODBLOKADE_PHRASES, tally
+
+
+def main() -> None:
+    """Print the shares and the mean time per utterance."""
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--rounds", type=int, default=200)
+    args = parser.parse_args()
+    started = time.perf_counter()
+    line = Understanding(RODBLOKADE_PHRASES)
+    built = time.perf_counter() - started
+    print(f"{'set':<12} {'count':>5} {'right':>7} {'asked':>7} {'missed':>7} {'wrong':>7} {'nothing ok':>11}")
+    for name, utterances in (("all", ALL), ("held-out", HELD_OUT), ("development", DEVELOPMENT)):
+        shares = tally(line, utterances)
+        print(
+            f"{name:<12} {shares.count:>5} {shares.right:>7.1%} {shares.asked:>7.1%} {shares.missed:>7.1%}"
+            f" {shares.wrong:>7.1%} {shares.nothing_correct:>11.1%}"
+        )
+    said = [text for text, _ in ALL]
+    started = time.perf_counter()
+    for _ in range(args.rounds):
+        for text in said:
+            line.understand(text, 0.9)
+    mean = (time.perf_counter() - started) / (args.rounds * len(said))
+    keys = len(RODBLOKADE_PHRASES)
+    print(
+        f"built in {built * 1000:.1f} ms; {keys} keys, {sum(map(len, RODBLOKADE_PHRASES.values()))} phrases"
+    )
+    print(f"understand: {mean * 1e6:.1f} µs per utterance (mean of {args.rounds * len(said)})")
+    print(f"hints: {len(line.hints().split(', '))} entries, {len(line.hints())} characters")
+
+
+if __name__ == "__main__":
+    main()

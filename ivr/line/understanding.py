@@ -1,0 +1,330 @@
+"""Understanding what a caller says: Twilio's recognised words mapped to one keypad choice, or a question.
+
+Each key's phrases (from the content file) are cut into words, filler words dropped, and the rest stemmed
+with snowballstemmer's Danish stemmer, so "komplikationerne" and "komplikation" are one word. Each phrase
+spreads one point over its words: a one-word phrase ("komplikationer") gives its word a full point, a
+two-word phrase ("før indgrebet") half a point each. An utterance is cut and stemmed the same way, each of its
+words matched to the nearest known word, and a key scores the sum of its best points for the words heard,
+plus a bonus when one of its phrases of several words is heard whole. A word the context puts in many
+questions ("rodblokaden", "indgrebet") thus counts fully only where it is the question itself.
+
+Recognition errors are forgiven three ways: two neighbouring words are also tried joined ("kom plikationer"),
+a word may be a near miss of a known one ("sekretæriatet"), and a compound counts as its known last part
+("lokalbedøvelse"). Near misses use rapidfuzz (`fuzz.ratio`, normalised Indel similarity, through
+`process.extractOne` with a cut-off), not the standard library's difflib: the measure is the same, but
+rapidfuzz computes it in C and stops early below the cut-off, while difflib's pure-Python `SequenceMatcher`
+is two orders of magnitude slower and would spend the whole time budget of an utterance on one word.
+A near miss counts with its similarity, so "sekretæriatet" scores a little under "sekretariatet".
+
+Outcomes: a clear best key is "matched"; a best key that scores only partly, two keys that score close, or
+a recogniser that was unsure (`Confidence` below the threshold) give "ask" with the best key, never a guess;
+words that match no key are "nothing". Phrases made only of filler words ("hvad er det", "hvad skal jeg
+have på") are heard only when the utterance holds them word for word and nothing else matched.
+
+What was said is never logged, stored or cached here.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import snowballstemmer  # type: ignore[import-untyped]  # no stubs; pyproject's mypy overrides should list it
+from rapidfuzz import fuzz, process
+
+from ivr.line.keypad import KEYPAD
+
+Outcome = Literal["matched", "ask", "nothing"]
+
+# Twilio's <Gather hints>: a comma-separated list of at most 500 entries, each at most 100 characters
+# (Twilio error 13330, "Gather: Invalid hints value").
+HINTS_MAX_ENTRIES = 500
+HINT_MAX_CHARS = 100
+
+# A key scoring at least this, clearly ahead of the next, is matched; between NOTHING_BELOW and this, asked.
+MATCH_AT = 0.75
+# Below this nothing is understood: one word of a three-word phrase (a third of a point) is not enough.
+NOTHING_BELOW = 0.45
+# The runner-up scoring at least this share of the best makes the utterance ambiguous.
+AMBIGUOUS_SHARE = 0.75
+# How near a heard word must be to a known one (rapidfuzz ratio, 0-100, same first letter); shorter words
+# must match exactly.
+NEAR_MISS_CUTOFF = 85.0
+NEAR_MISS_MIN_LENGTH = 4
+# A word ending in a known stem this long is a compound of it ("lokalbedøvelse"), counted at this similarity.
+COMPOUND_HEAD_MIN_LENGTH = 5
+COMPOUND_SIMILARITY = 0.9
+# A phrase of several words heard whole is stronger evidence than its words one by one ("før indgrebet").
+WHOLE_PHRASE_BONUS = 0.5
+# Twilio's Confidence below this is asked back.
+DEFAULT_CONFIDENCE_THRESHOLD = 0.5
+
+# Words that carry no choice: hesitations, politeness, pronouns, auxiliaries and question words that every
+# topic shares ("hvordan" starts questions about the procedure and the preparation alike).
+_FILLERS = """
+    øh øhm øhh æh æhm ehm hm hmm mm mmm altså nå nåh jamen ja jo nej tak mange hej hallo halløj goddag davs
+    undskyld okay ok please
+    jeg du man vi i mig dig os min mit mine din dit dine han hun den det der de dem
+    vil ville gerne godt kan kunne skal skulle må måtte have har havde er var være været bliver blive blev
+    får få fik gør gøre gjorde kommer komme kom
+    hvad hvordan hvilken hvilket hvilke hvem hvor hvis når
+    fortælle fortæl høre hør vide ved sige sig spørge spørgsmål angående vedrørende omkring
+    med om til for på af fra ud op ind at og eller men så som da nu her lige bare lidt mere også ikke
+    en et noget nogen nogle andre anden andet selve egentlig sådan ligesom vel nok mon meget helt
+    """
+FILLER_WORDS = frozenset(_FILLERS.split())
+
+# Keys said by name: "tryk to", "nummer fem", "stjerne" (the last two are in the phrases as well).
+NUMBER_WORDS: Mapping[str, str] = {
+    "nul": "0",
+    "en": "1",
+    "et": "1",
+    "én": "1",
+    "ét": "1",
+    "to": "2",
+    "tre": "3",
+    "fire": "4",
+    "fem": "5",
+    "seks": "6",
+    "syv": "7",
+    "otte": "8",
+    "ni": "9",
+    **{digit: digit for digit in "0123456789"},
+}
+KEY_NAMING_WORDS = frozenset({"tryk", "trykke", "tast", "taste", "nummer", "punkt", "menupunkt", "valg"})
+
+_WORD = re.compile(r"[0-9a-zæøåéüöä]+")
+_STEMMER = snowballstemmer.stemmer("danish")
+
+
+@dataclass(frozen=True)
+class Understood:
+    """What an utterance was taken to mean."""
+
+    outcome: Outcome
+    key: str | None
+    score: float
+
+
+@dataclass(frozen=True)
+class _Phrase:
+    """One phrase of a key: its content stems, or its whole words when it has no content words."""
+
+    key: str
+    text: str
+    stems: tuple[str, ...]
+    words: tuple[str, ...]
+
+
+def words_of(text: str) -> list[str]:
+    """The lower-case words of a text, punctuation dropped."""
+    return _WORD.findall(text.lower())
+
+
+def stem(word: str) -> str:
+    """The Danish stem of a word."""
+    return str(_STEMMER.stemWord(word))
+
+
+class Understanding:
+    """Maps recognised speech to one key of a line, built once from the line's phrases."""
+
+    def __init__(
+        self,
+        phrases: Mapping[str, Sequence[str]],
+        *,
+        threshold: float = DEFAULT_CONFIDENCE_THRESHOLD,
+    ) -> None:
+        """phrases: for each key, the words and phrasings callers use for it (from the content file)."""
+        if not 0.0 <= threshold <= 1.0:
+            raise ValueError(f"confidence threshold {threshold} is not between 0 and 1")
+        self._threshold = threshold
+        self._keys = tuple(phrases)
+        self._phrases = _parse(phrases)
+        self._points = _points(self._phrases)
+        # Near misses are sought among the stems and the phrases' own words, since the stemmer cuts some
+        # inflections of one word apart ("valgmuligheder": "valgmu", "valgmulighederne": "valgmulighed").
+        self._forms = _forms(self._phrases)
+        self._by_initial: dict[str, list[str]] = {}
+        for form in sorted(self._forms):
+            self._by_initial.setdefault(form[0], []).append(form)
+        self._heads = [known for known in self._points if len(known) >= COMPOUND_HEAD_MIN_LENGTH]
+        self._whole = [phrase for phrase in self._phrases if not phrase.stems]
+        self._multiword = {
+            key: [p.stems for p in self._phrases if p.key == key and len(p.stems) > 1] for key in self._keys
+        }
+
+    def understand(self, said: str, confidence: float | None) -> Understood:
+        """The choice an utterance means, a question back about the best choice, or nothing."""
+        words = words_of(said)
+        scores = self._scores(words)
+        if not scores:
+            scores = self._whole_phrase_scores(words)
+        named = self._named_key(words)
+        if named is not None:
+            scores = {named: max(scores.get(named, 0.0), 1.0)}
+        if not scores:
+            return Understood("nothing", None, 0.0)
+        ranked = sorted(scores.items(), key=lambda item: (-item[1], self._keys.index(item[0])))
+        key, best = ranked[0]
+        if best < NOTHING_BELOW:
+            return Understood("nothing", None, best)
+        runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
+        unsure = confidence is not None and confidence < self._threshold
+        if unsure or best < MATCH_AT or runner_up >= AMBIGUOUS_SHARE * best:
+            return Understood("ask", key, best)
+        return Understood("matched", key, best)
+
+    def hints(self) -> str:
+        """Twilio's <Gather> `hints`: the phrases, comma-separated, within its limits, most useful first.
+
+        The first phrase of every key comes before the second of any, so a cut list still names every key.
+        """
+        seen: set[str] = set()
+        hints: list[str] = []
+        for phrase in _round_robin(self._phrases, self._keys):
+            hint = " ".join(words_of(phrase.text))
+            if hint and hint not in seen and len(hint) <= HINT_MAX_CHARS:
+                seen.add(hint)
+                hints.append(hint)
+        return ", ".join(hints[:HINTS_MAX_ENTRIES])
+
+    def _scores(self, words: Sequence[str]) -> dict[str, float]:
+        """Each key's points for the content words heard."""
+        heard: dict[str, float] = {}
+        for known, similarity in self._heard_stems(words):
+            heard[known] = max(heard.get(known, 0.0), similarity)
+        scores: dict[str, float] = {}
+        for known, similarity in heard.items():
+            for key, points in self._points[known].items():
+                scores[key] = scores.get(key, 0.0) + points * similarity
+        for key in scores:
+            if any(all(s in heard for s in stems) for stems in self._multiword[key]):
+                scores[key] += WHOLE_PHRASE_BONUS
+        return scores
+
+    def _heard_stems(self, words: Sequence[str]) -> list[tuple[str, float]]:
+        """The known stems the words stand for, each with its similarity (1.0 for an exact match)."""
+        found: list[tuple[str, float]] = []
+        index = 0
+        while index < len(words):
+            single = self._nearest(words[index])
+            if index + 1 < len(words):
+                joined = self._nearest(words[index] + words[index + 1], filler_too=True)
+                following = self._nearest(words[index + 1])
+                alone = max(_similarity(single), _similarity(following))
+                if joined is not None and joined[1] >= alone:
+                    found.append(joined)
+                    index += 2
+                    continue
+            if single is not None:
+                found.append(single)
+            index += 1
+        return found
+
+    def _nearest(self, word: str, *, filler_too: bool = False) -> tuple[str, float] | None:
+        """The known stem nearest a word, if near enough; filler words stand for nothing."""
+        if word in FILLER_WORDS and not filler_too:
+            return None
+        stemmed = stem(word)
+        if stemmed in self._points:
+            return stemmed, 1.0
+        if word in self._forms:
+            return self._forms[word], 1.0
+        if len(stemmed) < NEAR_MISS_MIN_LENGTH:
+            return None
+        # A near miss keeps the word's first letter: recognition errors keep its first sound, while a changed
+        # start is most often another word ("bestille" is not "stille").
+        candidates = self._by_initial.get(word[0], [])
+        nearest = [
+            process.extractOne(query, candidates, scorer=fuzz.ratio, score_cutoff=NEAR_MISS_CUTOFF)
+            for query in (stemmed, word)
+        ]
+        found = [(self._forms[form], score / 100.0) for form, score, _ in filter(None, nearest)]
+        if found:
+            return max(found, key=lambda match: match[1])
+        heads = [known for known in self._heads if stemmed.endswith(known)]
+        return (max(heads, key=len), COMPOUND_SIMILARITY) if heads else None
+
+    def _whole_phrase_scores(self, words: Sequence[str]) -> dict[str, float]:
+        """Keys whose filler-only phrases ("hvad er det") the words hold word for word."""
+        said = f" {' '.join(words)} "
+        scores: dict[str, float] = {}
+        for phrase in self._whole:
+            if f" {' '.join(phrase.words)} " in said:
+                scores[phrase.key] = 1.0
+        return scores
+
+    def _named_key(self, words: Sequence[str]) -> str | None:
+        """The key an utterance names by its number alone ("tre", "nummer fem", "tryk 0")."""
+        left = [w for w in words if w in NUMBER_WORDS or w not in FILLER_WORDS | KEY_NAMING_WORDS]
+        if len(left) != 1 or left[0] not in NUMBER_WORDS:
+            return None
+        key = NUMBER_WORDS[left[0]]
+        return key if key in self._keys else None
+
+
+def _parse(phrases: Mapping[str, Sequence[str]]) -> list[_Phrase]:
+    """The phrases cut into words and stems, checked."""
+    parsed: list[_Phrase] = []
+    for key, texts in phrases.items():
+        if key not in KEYPAD:
+            raise ValueError(f"phrases for {key!r}: not a keypad key")
+        if not texts:
+            raise ValueError(f"phrases for {key!r}: no phrases")
+        for text in texts:
+            words = tuple(words_of(text))
+            if not words:
+                raise ValueError(f"phrases for {key!r}: {text!r} has no words")
+            stems = tuple(dict.fromkeys(stem(w) for w in words if w not in FILLER_WORDS))
+            parsed.append(_Phrase(key, text, stems, words))
+    return parsed
+
+
+def _points(phrases: Sequence[_Phrase]) -> dict[str, dict[str, float]]:
+    """For each content stem, the points it gives each key: the most any of the key's phrases gives it."""
+    points: dict[str, dict[str, float]] = {}
+    for phrase in phrases:
+        for stemmed in phrase.stems:
+            per_key = points.setdefault(stemmed, {})
+            per_key[phrase.key] = max(per_key.get(phrase.key, 0.0), 1.0 / len(phrase.stems))
+    return points
+
+
+def _forms(phrases: Sequence[_Phrase]) -> dict[str, str]:
+    """Every content stem and every content word of the phrases, each with the stem it stands for."""
+    forms: dict[str, str] = {}
+    for phrase in phrases:
+        for word in phrase.words:
+            if word not in FILLER_WORDS:
+                forms.setdefault(stem(word), stem(word))
+                forms.setdefault(word, stem(word))
+    return forms
+
+
+def _round_robin(phrases: Sequence[_Phrase], keys: Sequence[str]) -> list[_Phrase]:
+    """The phrases in turns: every key's first, then every key's second, and so on."""
+    queues = {key: [p for p in phrases if p.key == key] for key in keys}
+    ordered: list[_Phrase] = []
+    for turn in range(max(len(queue) for queue in queues.values())):
+        ordered.extend(queue[turn] for queue in queues.values() if turn < len(queue))
+    return ordered
+
+
+def _similarity(match: tuple[str, float] | None) -> float:
+    """A match's similarity, 0.0 for none."""
+    return 0.0 if match is None else match[1]
+
+
+# What callers say for yes when the line asks back ("Mente du komplikationer? Tryk 1 for ja"); "ja" is a
+# filler word to the matcher, so yes is heard here, on its own.
+_YES = frozenset({"ja", "jo", "jep", "jeps", "korrekt", "rigtigt", "præcis", "netop", "yes"})
+_NO = frozenset({"nej", "ikke", "nope", "forkert"})
+
+
+def is_yes(said: str) -> bool:
+    """Tell whether an answer to "Mente du ...?" is yes: a yes-word, and no no-word ("ja" but not "nej")."""
+    words = words_of(said)
+    return any(word in _YES for word in words) and not any(word in _NO for word in words)

@@ -1,0 +1,390 @@
+"""What callers to the rodblokade line say, and which keypad choice each utterance means.
+
+`RODBLOKADE_PHRASES` is the line's phrase list, per key, as the content file will hold it (`phrases = [...]`
+in each section, a `[phrases]` table for the actions). The utterances are written the way people talk to a
+phone and the way a recogniser writes it down: fillers, fragments, inflections, split or misspelt words.
+`HELD_OUT` was written before the matcher was tuned and is reported on its own; `DEVELOPMENT` is what it was
+tuned on. `tally` counts how a set was understood, for the tests and `bench/understanding.py`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from ivr.line.understanding import Understanding, Understood
+
+RODBLOKADE_PHRASES: dict[str, list[str]] = {
+    "1": [
+        "rodblokade",
+        "hvad er en rodblokade",
+        "hvad er det",
+        "blokade",
+        "nerverødder",
+        "nerverod",
+        "klemt nerve",
+        "udstrålende smerter",
+        "diagnose",
+        "stille en diagnose",
+        "hvorfor skal jeg have en rodblokade",
+        "hvorfor får jeg en blokade",
+        "om rodblokade",
+    ],
+    "2": [
+        "indgrebet",
+        "selve indgrebet",
+        "operationen",
+        "hvordan foregår det",
+        "hvordan foregår rodblokaden",
+        "proceduren",
+        "bedøvelse",
+        "bliver jeg bedøvet",
+        "er jeg vågen",
+        "røntgen",
+        "kanylen",
+        "nålen",
+        "hvor lang tid tager det",
+        "hvor længe varer det",
+        "hvad bliver der sprøjtet ind",
+    ],
+    "3": [
+        "forberede",
+        "forberedelse",
+        "hvordan forbereder jeg mig",
+        "skal jeg faste",
+        "må jeg spise",
+        "må jeg drikke",
+        "spise og drikke",
+        "før indgrebet",
+        "før operationen",
+        "før rodblokaden",
+        "hvad skal jeg have på",
+        "tøj",
+        "løst tøj",
+        "bukser",
+    ],
+    "4": [
+        "når jeg kommer hjem",
+        "efter indgrebet",
+        "efter operationen",
+        "efter rodblokaden",
+        "effekten",
+        "virker det",
+        "virker blokaden",
+        "hvornår virker det",
+        "hvornår bliver jeg ringet op",
+        "bliver jeg kontaktet",
+        "kontaktlæge",
+        "opfølgning",
+        "benet",
+        "svag i benet",
+        "bagefter",
+    ],
+    "5": [
+        "komplikationer",
+        "bivirkninger",
+        "risiko",
+        "risici",
+        "er det farligt",
+        "farligt",
+        "hvad kan gå galt",
+        "infektion",
+        "blødning",
+        "bløder",
+        "antibiotika",
+        "risiko ved operationen",
+        "risiko ved rodblokaden",
+    ],
+    "0": [
+        "sekretariatet",
+        "tale med sekretariatet",
+        "ring til sekretariatet",
+        "tale med et menneske",
+        "tale med en medarbejder",
+        "en rigtig person",
+        "stil mig om",
+        "stil mig videre",
+        "omstilling",
+        "personalet",
+    ],
+    "*": [
+        "gentag",
+        "gentag det",
+        "sig det igen",
+        "igen",
+        "en gang til",
+        "hvad sagde du",
+        "det hørte jeg ikke",
+        "jeg forstod det ikke",
+        "om igen",
+        "stjerne",
+    ],
+    "#": [
+        "menuen",
+        "hovedmenuen",
+        "tilbage",
+        "gå tilbage",
+        "tilbage til menuen",
+        "forfra",
+        "start forfra",
+        "valgmuligheder",
+        "hvad kan jeg vælge",
+        "firkant",
+    ],
+    "7": [
+        "langsommere",
+        "tal langsommere",
+        "tal langsomt",
+        "det går for hurtigt",
+        "for hurtigt",
+        "du taler for hurtigt",
+        "roligere",
+        "tal tydeligere",
+        "jeg kan ikke følge med",
+    ],
+}
+
+Utterance = tuple[str, str | None]
+
+# Written before any tuning; never tuned on. Reported separately.
+HELD_OUT: list[Utterance] = [
+    ("øh ja hvad er det egentlig for en blokade jeg skal have", "1"),
+    ("jeg vil gerne vide hvad en rodblokade er", "1"),
+    ("hvorfor skal jeg overhovedet have en rod blokade", "1"),
+    ("hvordan foregår selve operationen", "2"),
+    ("er man vågen under det", "2"),
+    ("hvor lang tid tager indgrebet", "2"),
+    ("bruger i røntgen", "2"),
+    ("må man spise inden", "3"),
+    ("skal jeg møde fastende", "3"),
+    ("hvad skal jeg tage på af tøj", "3"),
+    ("altså hvordan skal jeg forberede mig", "3"),
+    ("hvornår ringer lægen til mig bagefter", "4"),
+    ("hvornår kan jeg mærke effekten", "4"),
+    ("mit ben føles svagt efter blokaden", "4"),
+    ("hvad sker der når jeg er kommet hjem", "4"),
+    ("er der nogen risiko", "5"),
+    ("kan man få en infektion", "5"),
+    ("hvad med bivirkninger", "5"),
+    ("kom plikationer", "5"),
+    ("jeg vil gerne snakke med sekretariatet", "0"),
+    ("kan jeg tale med et rigtigt menneske", "0"),
+    ("stil mig om til sekretæriatet tak", "0"),
+    ("kan du gentage det", "*"),
+    ("hvad sagde du", "*"),
+    ("tilbage til hovedmenuen", "#"),
+    ("start forfra tak", "#"),
+    ("du taler alt for hurtigt", "7"),
+    ("kan du tale lidt langsommere", "7"),
+    ("hvad er klokken", None),
+    ("jeg vil bestille en tid til en anden afdeling", None),
+]
+
+# Written for developing the matcher.
+DEVELOPMENT: list[Utterance] = [
+    # 1: what a root block is
+    ("hvad er en rodblokade", "1"),
+    ("rodblokade", "1"),
+    ("rod blokade", "1"),
+    ("rodblokkade", "1"),
+    ("øh hvad er det", "1"),
+    ("hvad er det for noget", "1"),
+    ("hvad går en rodblokade ud på", "1"),
+    ("kan du fortælle om rodblokader", "1"),
+    ("nerverødderne", "1"),
+    ("nerve rødder", "1"),
+    ("det med de klemte nerver", "1"),
+    ("jeg har udstrålende smerter i benet hvad er en blokade", "1"),
+    ("er det for at stille en diagnose", "1"),
+    ("hvorfor får jeg en rodblokade", "1"),
+    ("blokaden hvad er det", "1"),
+    ("om rodblokade tak", "1"),
+    ("ja tak en", "1"),
+    ("nummer et", "1"),
+    # 2: the procedure
+    ("hvordan foregår det", "2"),
+    ("hvordan foregår rodblokaden", "2"),
+    ("selve indgrebet", "2"),
+    ("indgrebet tak", "2"),
+    ("ind grebet", "2"),
+    ("operationen", "2"),
+    ("hvordan er operationen", "2"),
+    ("proceduren", "2"),
+    ("bliver jeg bedøvet", "2"),
+    ("får jeg lokalbedøvelse", "2"),
+    ("lokal bedøvelse", "2"),
+    ("bedøvelsen", "2"),
+    ("er jeg vågen under indgrebet", "2"),
+    ("hvor lang tid tager det", "2"),
+    ("hvor længe varer operationen", "2"),
+    ("røntgen", "2"),
+    ("bruger lægen en nål", "2"),
+    ("hvad er det der bliver sprøjtet ind", "2"),
+    ("kanylen", "2"),
+    ("tryk to", "2"),
+    # 3: preparing
+    ("hvordan forbereder jeg mig", "3"),
+    ("forberedelse", "3"),
+    ("forberede", "3"),
+    ("for beredelse", "3"),
+    ("skal jeg faste", "3"),
+    ("skal jeg være fastende", "3"),
+    ("må jeg spise før indgrebet", "3"),
+    ("må jeg spise morgenmad inden operationen", "3"),
+    ("må jeg drikke kaffe", "3"),
+    ("spise og drikke", "3"),
+    ("hvad skal jeg have på", "3"),
+    ("hvilket tøj skal jeg have på", "3"),
+    ("løst tøj", "3"),
+    ("skal jeg have løse bukser på", "3"),
+    ("skal jeg faste før rodblokaden", "3"),
+    ("øh før indgrebet", "3"),
+    ("tre", "3"),
+    # 4: after coming home
+    ("når jeg kommer hjem", "4"),
+    ("hvad så når jeg er hjemme", "4"),
+    ("efter indgrebet", "4"),
+    ("hvad sker der efter operationen", "4"),
+    ("hvornår virker det", "4"),
+    ("virker blokaden med det samme", "4"),
+    ("effekten", "4"),
+    ("hvornår kommer effekten", "4"),
+    ("hvornår bliver jeg ringet op", "4"),
+    ("bliver jeg kontaktet bagefter", "4"),
+    ("kontaktlæge", "4"),
+    ("kontakt læge", "4"),
+    ("opfølgning", "4"),
+    ("hvad med opfølgningen", "4"),
+    ("mit ben er svagt", "4"),
+    ("jeg er svag i benet", "4"),
+    ("kraftnedsættelse i benet", "4"),
+    ("fire", "4"),
+    # 5: complications
+    ("komplikationer", "5"),
+    ("komplikation", "5"),
+    ("komplikationerne", "5"),
+    ("kompli kationer", "5"),
+    ("bivirkninger", "5"),
+    ("bi virkninger", "5"),
+    ("er der nogen bivirkninger", "5"),
+    ("er det farligt", "5"),
+    ("hvad er risikoen", "5"),
+    ("risici", "5"),
+    ("hvad kan der gå galt", "5"),
+    ("infektion", "5"),
+    ("infektioner", "5"),
+    ("kan jeg få en infektion", "5"),
+    ("blødning", "5"),
+    ("kan det bløde", "5"),
+    ("skal jeg have antibiotika", "5"),
+    ("hvad er komplikationerne ved operationen", "5"),
+    ("risiko ved rodblokaden", "5"),
+    ("fem", "5"),
+    # 0: the secretariat
+    ("sekretariatet", "0"),
+    ("sekretariat", "0"),
+    ("sekretæriatet", "0"),
+    ("sekre tariatet", "0"),
+    ("jeg vil gerne tale med sekretariatet", "0"),
+    ("tale med et menneske", "0"),
+    ("kan jeg tale med en medarbejder", "0"),
+    ("en rigtig person tak", "0"),
+    ("stil mig om", "0"),
+    ("kan du stille mig videre", "0"),
+    ("omstilling", "0"),
+    ("ring til sekretariatet", "0"),
+    ("nul", "0"),
+    # *: repeat
+    ("gentag", "*"),
+    ("gentag det", "*"),
+    ("kan du gentage", "*"),
+    ("sig det igen", "*"),
+    ("igen", "*"),
+    ("en gang til", "*"),
+    ("en gang til tak", "*"),
+    ("øh hvad sagde du", "*"),
+    ("det hørte jeg ikke", "*"),
+    ("jeg forstod det ikke", "*"),
+    ("om igen", "*"),
+    ("stjerne", "*"),
+    # #: main menu
+    ("menuen", "#"),
+    ("hovedmenuen", "#"),
+    ("hoved menuen", "#"),
+    ("tilbage", "#"),
+    ("gå tilbage", "#"),
+    ("tilbage til menuen", "#"),
+    ("forfra", "#"),
+    ("start forfra", "#"),
+    ("hvad kan jeg vælge", "#"),
+    ("valgmulighederne", "#"),
+    ("firkant", "#"),
+    # 7: slower speech
+    ("langsommere", "7"),
+    ("lang sommere", "7"),
+    ("tal langsommere", "7"),
+    ("tal langsomt tak", "7"),
+    ("det går for hurtigt", "7"),
+    ("for hurtigt", "7"),
+    ("du taler for hurtigt", "7"),
+    ("roligere", "7"),
+    ("kan du tale tydeligere", "7"),
+    ("jeg kan ikke følge med", "7"),
+    # matching nothing
+    ("hallo", None),
+    ("hallo?", None),
+    ("øh", None),
+    ("ja", None),
+    ("nej tak", None),
+    ("hvad er klokken nu", None),
+    ("jeg vil gerne bestille en tid", None),
+    ("jeg skal have fornyet min recept", None),
+    ("hvor ligger parkeringen", None),
+    ("hvem er det jeg taler med", None),
+    ("jeg ringer fra kommunen", None),
+    ("goddag goddag", None),
+]
+
+ALL: list[Utterance] = [*DEVELOPMENT, *HELD_OUT]
+
+
+@dataclass(frozen=True)
+class Tally:
+    """How a set of utterances was understood, in shares of the set."""
+
+    count: int
+    right: float  # the expected key matched, or nothing where nothing was meant
+    asked: float  # asked back about the expected key (or any key where nothing was meant)
+    missed: float  # nothing understood where a key was meant
+    wrong: float  # another key matched or asked about, or a key matched where nothing was meant
+    nothing_correct: float  # of the utterances meaning nothing, the share understood as nothing
+
+
+def verdict(understood: Understood, expected: str | None) -> str:
+    """ "right", "asked", "missed" or "wrong" for one utterance."""
+    if expected is None:
+        return {"nothing": "right", "ask": "asked"}.get(understood.outcome, "wrong")
+    if understood.outcome == "nothing":
+        return "missed"
+    if understood.key != expected:
+        return "wrong"
+    return "right" if understood.outcome == "matched" else "asked"
+
+
+def tally(understanding: Understanding, utterances: Sequence[Utterance], confidence: float = 0.9) -> Tally:
+    """The shares of a set of utterances right, asked back, missed and wrong."""
+    verdicts = [verdict(understanding.understand(said, confidence), key) for said, key in utterances]
+    meant_nothing = [
+        understanding.understand(said, confidence).outcome == "nothing"
+        for said, key in utterances
+        if key is None
+    ]
+    count = len(utterances)
+    return Tally(
+        count=count,
+        right=verdicts.count("right") / count,
+        asked=verdicts.count("asked") / count,
+        missed=verdicts.count("missed") / count,
+        wrong=verdicts.count("wrong") / count,
+        nothing_correct=sum(meant_nothing) / max(len(meant_nothing), 1),
+    )
