@@ -56,4 +56,5 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.lines
 	$(BIN)/python -m bench.prompts
 	$(BIN)/python -m bench.listening
+	$(BIN)/python -m bench.understanding
 	$(BIN)/python -m bench.stats

@@ -1,7 +1,7 @@
 """What callers to the rodblokade line say, and which keypad choice each utterance means.
 
-`RODBLOKADE_PHRASES` is the line's phrase list, per key, as the content file will hold it (`phrases = [...]`
-in each section, a `[phrases]` table for the actions). The utterances are written the way people talk to a
+`RODBLOKADE_PHRASES` is the line's phrase list, per key, read from its content file (`phrases = [...]` in
+each section, the `[phrases]` table for the actions). The utterances are written the way people talk to a
 phone and the way a recogniser writes it down: fillers, fragments, inflections, split or misspelt words.
 `HELD_OUT` was written before the matcher was tuned and is reported on its own; `DEVELOPMENT` is what it was
 tuned on. `tally` counts how a set was understood, for the tests and `bench/understanding.py`.
@@ -12,137 +12,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from ivr.line.content import load_content
 from ivr.line.understanding import Understanding, Understood
 
-RODBLOKADE_PHRASES: dict[str, list[str]] = {
-    "1": [
-        "rodblokade",
-        "hvad er en rodblokade",
-        "hvad er det",
-        "blokade",
-        "nerverødder",
-        "nerverod",
-        "klemt nerve",
-        "udstrålende smerter",
-        "diagnose",
-        "stille en diagnose",
-        "hvorfor skal jeg have en rodblokade",
-        "hvorfor får jeg en blokade",
-        "om rodblokade",
-    ],
-    "2": [
-        "indgrebet",
-        "selve indgrebet",
-        "operationen",
-        "hvordan foregår det",
-        "hvordan foregår rodblokaden",
-        "proceduren",
-        "bedøvelse",
-        "bliver jeg bedøvet",
-        "er jeg vågen",
-        "røntgen",
-        "kanylen",
-        "nålen",
-        "hvor lang tid tager det",
-        "hvor længe varer det",
-        "hvad bliver der sprøjtet ind",
-    ],
-    "3": [
-        "forberede",
-        "forberedelse",
-        "hvordan forbereder jeg mig",
-        "skal jeg faste",
-        "må jeg spise",
-        "må jeg drikke",
-        "spise og drikke",
-        "før indgrebet",
-        "før operationen",
-        "før rodblokaden",
-        "hvad skal jeg have på",
-        "tøj",
-        "løst tøj",
-        "bukser",
-    ],
-    "4": [
-        "når jeg kommer hjem",
-        "efter indgrebet",
-        "efter operationen",
-        "efter rodblokaden",
-        "effekten",
-        "virker det",
-        "virker blokaden",
-        "hvornår virker det",
-        "hvornår bliver jeg ringet op",
-        "bliver jeg kontaktet",
-        "kontaktlæge",
-        "opfølgning",
-        "benet",
-        "svag i benet",
-        "bagefter",
-    ],
-    "5": [
-        "komplikationer",
-        "bivirkninger",
-        "risiko",
-        "risici",
-        "er det farligt",
-        "farligt",
-        "hvad kan gå galt",
-        "infektion",
-        "blødning",
-        "bløder",
-        "antibiotika",
-        "risiko ved operationen",
-        "risiko ved rodblokaden",
-    ],
-    "0": [
-        "sekretariatet",
-        "tale med sekretariatet",
-        "ring til sekretariatet",
-        "tale med et menneske",
-        "tale med en medarbejder",
-        "en rigtig person",
-        "stil mig om",
-        "stil mig videre",
-        "omstilling",
-        "personalet",
-    ],
-    "*": [
-        "gentag",
-        "gentag det",
-        "sig det igen",
-        "igen",
-        "en gang til",
-        "hvad sagde du",
-        "det hørte jeg ikke",
-        "jeg forstod det ikke",
-        "om igen",
-        "stjerne",
-    ],
-    "#": [
-        "menuen",
-        "hovedmenuen",
-        "tilbage",
-        "gå tilbage",
-        "tilbage til menuen",
-        "forfra",
-        "start forfra",
-        "valgmuligheder",
-        "hvad kan jeg vælge",
-        "firkant",
-    ],
-    "7": [
-        "langsommere",
-        "tal langsommere",
-        "tal langsomt",
-        "det går for hurtigt",
-        "for hurtigt",
-        "du taler for hurtigt",
-        "roligere",
-        "tal tydeligere",
-        "jeg kan ikke følge med",
-    ],
-}
+# The shipped line's phrases, from its content file: what the line itself matches against.
+RODBLOKADE_PHRASES: dict[str, list[str]] = {key: list(said) for key, said in load_content().phrases().items()}
 
 Utterance = tuple[str, str | None]
 

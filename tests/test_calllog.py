@@ -218,3 +218,30 @@ def test_a_call_is_named_by_its_keyed_hash_remembered_or_not(call_sid: str, key:
     assert call_hash(call_sid, key) == call_hash(call_sid, key) == expected
     assert call_hash(call_sid, bytes(32) if key != bytes(32) else b"\x01" * 32) != expected
     assert call_hash(None, key) == call_hash("", key)
+
+
+def test_what_a_caller_says_never_reaches_a_log_or_the_statistics(
+    app: Flask, twilio: TwilioClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Words a caller might say about themselves; each must never be written anywhere, not even in part.
+    said = ["jeg hedder Karen Kvistgaard og har komplikationer", "Kvistgaard siger bivirkninger", "zzqx wwyy"]
+    store = state.of(app).store
+    recorder = state.of(app).recorder
+    caplog.set_level(logging.DEBUG)
+    for words, confidence in zip(said, ["0.95", "0.2", "0.9"], strict=True):
+        twilio.post(
+            "/voice/key?menu=main&tries=0", {**CALLER, "SpeechResult": words, "Confidence": confidence}
+        )
+    recorder.flush()
+    rows = store.rows()
+    # Counted as the choice and that it came by speech: the matched key, on the speech route.
+    assert [(row.route, row.event, row.key) for row in rows][:1] == [("voice.speech", "section", "5")]
+    assert all(row.route in {"voice.speech", "voice.key"} for row in rows)
+    written = " ".join(repr(row) for row in rows)
+    formatter = requestlog.JsonFormatter()
+    for record in caplog.records:
+        written += formatter.format(record) + logging.Formatter().format(record) + repr(record.__dict__)
+    for words in said:
+        for word in words.split():
+            if len(word) > 3:
+                assert word not in written, word

@@ -155,6 +155,10 @@ def test_played_prompts_point_the_browser_at_the_line_s_audio(
         {"keys": ["x"]},
         {"keys": ["1T"]},
         {"keys": ["1"] * 201},
+        {"keys": ["{" + "ord " * 60 + "}"]},
+        {"keys": ["{}"]},
+        {"keys": ["{hvad {er} det}"]},
+        {"keys": ["{uden slutning"]},
         {"keys": [], "dial": "maybe"},
         {"keys": [], "at": "i morgen"},
         [],
@@ -162,6 +166,14 @@ def test_played_prompts_point_the_browser_at_the_line_s_audio(
 )
 def test_bad_requests_are_refused(staff: FlaskClient, body: Any) -> None:
     assert staff.post("/preview/call", json=body, headers=AUTH).status_code == 400
+
+
+def test_words_in_braces_are_said_to_the_line(staff: FlaskClient, content: Content) -> None:
+    steps = run(staff, ["{hvad er komplikationerne}"])["steps"]
+    assert {"kind": "speech", "text": "hvad er komplikationerne"} in steps
+    section = content.section("5")
+    assert section is not None
+    assert any(step.get("text") == section.prompt.text for step in steps)
 
 
 @pytest.mark.parametrize("at", [*ODD_MOMENTS, 20261125, ["2026-11-25T11:00"]])

@@ -161,6 +161,28 @@ def test_closed_call_tells_the_hours_and_never_transfers(page: tuple[Page, str],
     expect(tab.locator("#at")).to_be_enabled()
 
 
+def test_a_caller_who_speaks_and_asks_for_slower_speech(page: tuple[Page, str], line_app: Flask) -> None:
+    tab, base = page
+    content = content_of(line_app)
+    start(tab, base, "2026-11-25T11:00", "completed")
+    transcript = tab.locator("#transcript")
+    expect(transcript).to_contain_text(content.prompt("speech_offer").text)
+    count = transcript.locator("li").count()
+    tab.fill("#said", "øh hvad er komplikationerne")
+    tab.click("#say")
+    expect(transcript.locator("li")).not_to_have_count(count)
+    waiting(tab)
+    expect(transcript.locator('li[data-kind="speech"]')).to_have_text(
+        ['Du siger:"øh hvad er komplikationerne"']
+    )
+    section = content.section("5")
+    assert section is not None
+    expect(transcript).to_contain_text(section.prompt.text)
+    press(tab, "7")
+    waiting(tab)
+    expect(transcript).to_contain_text(content.prompt("slower_on").text)
+
+
 def test_without_the_staff_login_the_browser_is_refused(browser: Browser, line_app: Flask) -> None:
     with serving(line_app) as base:
         context = browser.new_context()

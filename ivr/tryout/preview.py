@@ -22,7 +22,10 @@ from ivr.line.running import Line
 from ivr.tryout.caller import (
     DIAL_RESULTS,
     LOCAL_BASE,
+    MAX_SPEECH,
     SILENCE,
+    SPEECH_CLOSE,
+    SPEECH_OPEN,
     Caller,
     FlaskTransport,
     PromptNames,
@@ -116,6 +119,7 @@ def page() -> str:
     return render_template(
         "preview.html",
         lines=[running.content.line for running in shared.lines],
+        listens=any(running.understanding is not None for running in shared.lines),
         line_id=line.content.line.id,
         content_changed=shared.content_watch.state().changed,
         now=now.strftime("%Y-%m-%dT%H:%M"),
@@ -134,7 +138,7 @@ def call() -> ResponseReturnValue:
     keys = data.get("keys", [])
     dial = data.get("dial", "completed")
     if not isinstance(keys, list) or len(keys) > MAX_KEYS or not all(_is_token(key) for key in keys):
-        abort(400, "keys must be a list of keypad keys or T for silence")
+        abort(400, "keys must be a list of keypad keys, T for silence, or words said in { }")
     if dial not in DIAL_RESULTS:
         abort(400, f"dial must be one of {', '.join(DIAL_RESULTS)}")
     lines = state.current().lines
@@ -187,10 +191,13 @@ def run_preview(keys: list[str], at: datetime | None, dial: str, line: Line | No
 
 
 def _is_token(key: object) -> bool:
-    """Tell whether `key` is keypad keys or T (silence)."""
-    if not isinstance(key, str) or not 0 < len(key) <= 20:
+    """Tell whether `key` is keypad keys, T (silence) or words said in braces ("{hvad er det}")."""
+    if not isinstance(key, str):
         return False
-    return key == SILENCE or all(ch in KEYPAD for ch in key)
+    if key.startswith(SPEECH_OPEN):
+        words = key[1:-1]
+        return key.endswith(SPEECH_CLOSE) and 0 < len(words.strip()) <= MAX_SPEECH and "}" not in words
+    return 0 < len(key) <= 20 and (key == SILENCE or all(ch in KEYPAD for ch in key))
 
 
 def _moment(text: object, line: Line) -> datetime | None:

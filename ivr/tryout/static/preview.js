@@ -33,6 +33,7 @@
       case "pause": return ["system", "", `pause i ${step.seconds} s`];
       case "gather": return ["system", "", `venter på en tast (${step.seconds} s) …`];
       case "keys": return ["caller", "Du trykker:", step.keys];
+      case "speech": return ["caller", "Du siger:", `"${step.text}"`];
       case "silence": return ["caller", "Du trykker ikke på noget", `(${step.seconds} s stilhed)`];
       case "dial": return ["system", "Linjen stiller om til", `${step.number}: ${OUTCOMES[step.outcome]}`];
       case "hangup": return ["end", "", "Linjen lægger på."];
@@ -80,7 +81,7 @@
   }
 
   function setCalling(on) {
-    document.querySelectorAll(".key, #silence, #hangup").forEach((button) => { button.disabled = !on; });
+    document.querySelectorAll(".key, #silence, #hangup, #said, #say").forEach((button) => { button.disabled = !on; });
     $("start").disabled = on;
     $("at").disabled = on;
     $("dial").disabled = on;
@@ -154,6 +155,15 @@
   $("start").addEventListener("click", start);
   $("silence").addEventListener("click", () => press("T"));
   $("hangup").addEventListener("click", hangUp);
+  if ($("speech")) {
+    // What is typed is said to the line, as Twilio would hear it (braces mark speech in the call's script).
+    $("speech").addEventListener("submit", (event) => {
+      event.preventDefault();
+      const said = $("said").value.replace(/[{}]/g, "").trim();
+      if (said) press(`{${said}}`);
+      $("said").value = "";
+    });
+  }
   document.querySelectorAll(".key").forEach((button) => {
     button.addEventListener("click", () => press(button.dataset.key));
   });
