@@ -12,12 +12,17 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from ivr import pages, settings, staff, startpage, state
 from ivr.audio import web as audio_web
 from ivr.audio.library import Library
+from ivr.callbacks import web as callbacks_web
+from ivr.callbacks.desk import CallbackDesk, TrialDesk
 from ivr.line import events
 from ivr.line.events import Observer
 from ivr.line.lines import Lines, configured_contents
 from ivr.line.running import DOCUMENTS, Line
 from ivr.ops import health
 from ivr.ops.contentwatch import ContentWatch
+from ivr.sms.ledger import SmsLedger
+from ivr.sms.sender import SmsSender
+from ivr.sms.service import LeafletSms, TrialSms
 from ivr.stats import gate
 from ivr.stats import web as stats_web
 from ivr.stats.gate import StaffGate
@@ -61,22 +66,17 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     # The parts, each built once from the settings, in an order where each finds what it needs.
     validator = Validator(token) if token else None
     hash_key = events.hash_key(token)
-    # A folder of lines keeps each line's audio in its own sub-folder and names the line in its action URLs.
-    per_line = bool(app.config["CONTENT_DIR"])
-    libraries: dict[str, Library] = {}
-    running = []
-    contents = configured_contents(app.config)
-    for content in contents:
-        line_id = content.line.id
-        audio, speaker = audio_web.load(app.config, line_id if per_line else None)
-        urls = ActionUrls(app.config["PUBLIC_URL"], line_id if per_line else None)
-        share = max(16, DOCUMENTS // len(contents))
-        running.append(Line.from_config(app.config, urls, speaker, content, share))
-        audio.log_status(content.audio_prompts())
-        libraries[line_id] = audio
-    lines = Lines(running)
     database = app.config["DATABASE_URL"] or default_url(app.instance_path)
     store = Store(database)
+    # The callback list, where the deployment has a key to encrypt its numbers with.
+    key = app.config["CALLBACK_KEY"]
+    desk: CallbackDesk | TrialDesk | None = None
+    if key:
+        # A trial call (the preview, an in-process `ivr call`) never reaches the secretariat's real list.
+        trial = app.config.get("TRIAL_CALLS", False)
+        desk = TrialDesk() if trial else CallbackDesk(store, key, hash_key, app.config["CALLBACK_DAYS"])
+    sms = _sms(app.config, store, hash_key)
+    lines, libraries = _lines(app.config, desk, sms)
     recorder = Recorder(store, retention_days=app.config["STATS_RETENTION_DAYS"])
     observers: list[Observer] = [recorder]
     webhook = Webhook(
@@ -89,7 +89,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         log_requests=app.config.get("LOG_CALL_REQUESTS", True),
     )
     watched = app.config["CONTENT_DIR"] or lines.first.content.source
-    watch = ContentWatch(watched, app.config["SECRETARIAT_NUMBER"], folder=per_line)
+    watch = ContentWatch(watched, app.config["SECRETARIAT_NUMBER"], folder=bool(app.config["CONTENT_DIR"]))
     login = staff.Login.from_config(app.config)
     app.extensions[state.KEY] = state.AppState(
         validator,
@@ -102,11 +102,12 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         watch,
         webhook,
         login=login,
+        callbacks=desk if isinstance(desk, CallbackDesk) else None,
         gate=StaffGate.for_line(database, app.config["STAFF_PAGES_AT_ONCE"]),
     )
 
     # The web app around them: staff pages, the health check, audio files, one log line per request.
-    for blueprint in (audio_web.bp, health.bp, preview.bp, stats_web.bp):
+    for blueprint in (audio_web.bp, health.bp, preview.bp, stats_web.bp, callbacks_web.bp):
         app.register_blueprint(blueprint)
     if app.config["DEVELOPMENT"] or app.config["STAFF_USER"]:
         # Only where staff pages can be seen at all: elsewhere `/` is a plain 404, whatever the method.
@@ -124,3 +125,44 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         proxied = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops, x_prefix=hops)
         app.wsgi_app = proxied  # type: ignore[method-assign]
     return app
+
+
+def _sms(config: Mapping[str, Any], store: Store, hash_key: bytes) -> LeafletSms | TrialSms | None:
+    """The leaflet by SMS, where the deployment can send (the account, its token and a sender number)."""
+    account, token, sender = (
+        config[settings.ACCOUNT_VARIABLE],
+        config[settings.TOKEN_VARIABLE],
+        config["SMS_FROM"],
+    )
+    if config.get("TRIAL_CALLS"):
+        # A trial call never sends one; `ivr call --sms` chooses what the line is told.
+        return TrialSms(config.get("TRIAL_SMS", "sent") == "sent") if account and sender else None
+    if not (account and token and sender):
+        return None
+    return LeafletSms(
+        SmsLedger(store, hash_key),
+        SmsSender(account, token, sender, api_url=config["TWILIO_API_URL"]),
+        hash_key,
+    )
+
+
+def _lines(
+    config: Mapping[str, Any], desk: CallbackDesk | TrialDesk | None, sms: LeafletSms | TrialSms | None
+) -> tuple[Lines, dict[str, Library]]:
+    """Build every configured line with its audio: the running lines, and each one's library by line id."""
+    # A folder of lines keeps each line's audio in its own sub-folder and names the line in its action URLs.
+    per_line = bool(config["CONTENT_DIR"])
+    libraries: dict[str, Library] = {}
+    running = []
+    contents = configured_contents(config)
+    for content in contents:
+        line_id = content.line.id
+        audio, speaker = audio_web.load(config, line_id if per_line else None)
+        urls = ActionUrls(config["PUBLIC_URL"], line_id if per_line else None, desk.seal if desk else None)
+        share = max(16, DOCUMENTS // len(contents))
+        running.append(
+            Line.from_config(config, urls, speaker, content, cache_size=share, callbacks=desk, sms=sms)
+        )
+        audio.log_status(content.audio_prompts())
+        libraries[line_id] = audio
+    return Lines(running), libraries

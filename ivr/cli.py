@@ -27,6 +27,8 @@ from ivr.line.schedule import Schedule
 # The commands kept in their own modules, imported only when run.
 LAZY = {
     "build-audio": "ivr.audio.cli:build_audio",
+    "callback-key": "ivr.callbacks.cli:callback_key",
+    "callbacks": "ivr.callbacks.cli:callbacks",
     "call": "ivr.tryout.call_cli:call",
     "graph": "ivr.tryout.graph:graph_command",
     "import": "ivr.importer.cli:import_command",

@@ -27,6 +27,8 @@ POLICIES: Mapping[str, Mapping[str, str]] = {
     "start": {"default-src": "'none'", "style-src": "'unsafe-inline'", "form-action": "'none'"},
     # The statistics are one self-contained page: an inline stylesheet, inline SVG, a GET form.
     "staff_stats": {"default-src": "'none'", "style-src": "'unsafe-inline'", "form-action": "'self'"},
+    # The callback list: an inline stylesheet, its buttons post to this server.
+    "staff_callbacks": {"default-src": "'none'", "style-src": "'unsafe-inline'", "form-action": "'self'"},
 }
 
 

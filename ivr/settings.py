@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import json
 import os
+import re
 import string
 from collections.abc import Callable, Mapping, MutableMapping
 from dataclasses import dataclass
@@ -18,6 +20,8 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
 PREFIX = "IVR_"
 TOKEN_VARIABLE = "TWILIO_AUTH_TOKEN"
+# The account that sends the leaflet by SMS (with the auth token), read from the environment as the token is.
+ACCOUNT_VARIABLE = "TWILIO_ACCOUNT_SID"
 # The shortest staff password the line starts with (the staff pages are on the internet).
 MIN_PASSWORD_LENGTH = 12
 # Secrets taken from the environment as they are: Flask's loader would JSON-decode 1.000000000000 into 1.0.
@@ -56,6 +60,30 @@ def _whole(low: int, high: int) -> Callable[[object], int]:
 
 def _path(value: object) -> Path | None:
     return None if value in (None, "") else Path(str(value))
+
+
+def _fernet_key(value: object) -> str | None:
+    """A Fernet key: 32 bytes in url-safe base64 (44 characters), as `ivr callback-key` prints it."""
+    if value in (None, ""):
+        return None
+    text = str(value).strip()
+    try:
+        raw = base64.urlsafe_b64decode(text.encode("ascii"))
+    except (ValueError, UnicodeEncodeError):
+        raw = b""
+    if len(raw) != 32:
+        raise ValueError("must be a key made by `ivr callback-key` (44 characters of url-safe base64)")
+    return text
+
+
+def _sms_from(value: object) -> str | None:
+    """Where the SMS comes from: a number in E.164 or a messaging service's sid."""
+    if value in (None, ""):
+        return None
+    text = str(value)
+    if re.fullmatch(r"\+[1-9][0-9]{6,14}", text) or re.fullmatch(r"MG[0-9a-f]{32}", text):
+        return text
+    raise ValueError('must be a number like "+4578787878" (quoted) or a messaging service sid MG...')
 
 
 def _public_url(value: object) -> str | None:
@@ -158,6 +186,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("PUBLIC_URL", None, "The base URL Twilio calls (https://...), used to check signatures behind a proxy.", _public_url),
     Setting("TRUSTED_PROXIES", 0, "How many reverse proxies' X-Forwarded-* headers to trust when IVR_PUBLIC_URL is unset.", _whole(0, 5)),
     Setting("AUDIO_DIR", None, "Folder of built audio prompts and their manifest (ivr build-audio). Default: audio/ in the working directory.", _path),
+    Setting("CALLBACK_KEY", None, "The key callback numbers are encrypted with (from `ivr callback-key`); set, callers can ask the secretariat to ring them back. Only from the environment.", _fernet_key, secret=True),
+    Setting("CALLBACK_DAYS", 7, "Days a callback request is kept at most, done or not; then it is deleted.", _whole(1, 90)),
+    Setting("SMS_FROM", None, "The number (E.164, quoted) or messaging service (MG...) the leaflet's SMS comes from; with TWILIO_ACCOUNT_SID, callers can press 8 for the leaflet by SMS.", _sms_from),
+    Setting("TWILIO_API_URL", None, "For tests only: the base URL of a stand-in for Twilio's REST API (default https://api.twilio.com).", _public_url),
     Setting("BIND", "127.0.0.1:8000", "Where `ivr serve` listens: host:port or unix:/path (behind the TLS proxy).", _bind),
     Setting("WORKERS", 0, "Worker processes for `ivr serve`; 0 means two per CPU core plus one.", _whole(0, 64)),
     Setting("MAX_BODY_BYTES", 32768, "Largest request body accepted (Twilio sends about 2 KB); larger ones get 413.", _whole(1024, 1048576)),
@@ -173,13 +205,17 @@ SETTINGS: tuple[Setting, ...] = (
 
 def defaults() -> dict[str, Any]:
     """Return every setting's default, keyed as in app.config."""
-    return {setting.name: setting.default for setting in SETTINGS} | {TOKEN_VARIABLE: None}
+    return {setting.name: setting.default for setting in SETTINGS} | {
+        TOKEN_VARIABLE: None,
+        ACCOUNT_VARIABLE: None,
+    }
 
 
 def apply_environment(config: MutableMapping[str, Any], environ: Mapping[str, str] | None = None) -> None:
     """Read the Twilio token and the staff password verbatim; the rest come through Flask's prefixed loader."""
     environ = os.environ if environ is None else environ
     config[TOKEN_VARIABLE] = environ.get(TOKEN_VARIABLE) or None
+    config[ACCOUNT_VARIABLE] = environ.get(ACCOUNT_VARIABLE) or None
     for name in VERBATIM:
         if PREFIX + name in environ:
             config[name] = environ[PREFIX + name]

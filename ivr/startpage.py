@@ -19,6 +19,7 @@ log = logging.getLogger(__name__)
 PAGES = (
     ("preview.page", "Prøv linjen", "Ring til linjen i browseren, med tastatur og udskrift."),
     ("staff_stats.stats_page", "Statistik", "Hvornår der ringes, og hvad der bliver valgt."),
+    ("staff_callbacks.callbacks_page", "Opringninger", "Patienter, der har bedt sekretariatet ringe dem op."),
     ("start.menu_picture", "Menuen som tegning", "Hver tast, og hvor den fører hen."),
     ("health.healthz", "Driftsstatus", "Linjens tilstand som JSON, som overvågningen ser den."),
 )

@@ -9,6 +9,7 @@ from flask import Flask, current_app
 
 if TYPE_CHECKING:
     from ivr.audio.library import AudioFile, Library
+    from ivr.callbacks.desk import CallbackDesk
     from ivr.line.events import Observer
     from ivr.line.lines import Lines
     from ivr.line.running import Line
@@ -44,6 +45,8 @@ class AppState:
     gate: StaffGate
     # The staff login, or None when the staff pages have none (off, or open in development mode).
     login: Login | None = None
+    # The callback list, where IVR_CALLBACK_KEY is set.
+    callbacks: CallbackDesk | None = None
     # The preview's twin of this app, built on its first call.
     preview_twin: Flask | None = None
 

@@ -4,19 +4,22 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 from flask import Flask
 
-from ivr import create_app
+from ivr import create_app, state
+from ivr.callbacks.desk import new_key
 from ivr.line.events import CallEvent
 from ivr.stats.store import Store, as_row
 from tests.browser import chromium, require_chromium
 from tests.serving import serving
 from tests.support import CPH
+
+KEY = new_key()
 
 require_chromium()
 
@@ -59,7 +62,12 @@ def app_with(config: dict[str, Any], events: int) -> Flask:
         ]
     store.add(rows)
     store.dispose()
-    return create_app(config | {"STAFF_USER": USER, "STAFF_PASSWORD": PASSWORD})
+    app = create_app(config | {"STAFF_USER": USER, "STAFF_PASSWORD": PASSWORD, "CALLBACK_KEY": KEY})
+    desk = state.of(app).callbacks
+    assert desk is not None
+    for n in range(min(events, 3)):
+        desk.ask("rodblokade", f"+45203040{n:02d}", datetime.now(UTC))
+    return app
 
 
 def violations(browser: Browser, url: str, act: str | None = None) -> list[str]:
@@ -97,6 +105,7 @@ def violations(browser: Browser, url: str, act: str | None = None) -> list[str]:
         "/staff/stats?since=2026-11-01&until=2026-11-30",
         "/staff/stats?since=2026-11-01&until=2026-11-30&line=rodblokade",
         "/staff/stats?line=ukendt",  # refused (400): the message and the pickers
+        "/staff/callbacks",
     ],
 )
 def test_a_staff_page_has_no_serious_violations(

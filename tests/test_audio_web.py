@@ -134,7 +134,8 @@ def test_a_prompt_whose_text_changed_is_spoken_with_its_new_text(
     root = TwilioClient(app.test_client()).twiml("/voice/key?menu=main&tries=0", {"Digits": "9"})
     assert spoken(root) == ["Den tast virker ikke."]
     assert played(root)[0] == f"/audio/{file_of(built, 'main_menu')}"
-    assert "208 fresh, 2 stale, 0 missing" in caplog.text  # the prompt and its slow variant
+    total = len(load_content().audio_prompts())
+    assert f"{total - 2} fresh, 2 stale, 0 missing" in caplog.text  # the prompt and its slow variant
     assert "spoken with <Say> instead: invalid" in caplog.text
 
 
@@ -146,7 +147,7 @@ def test_a_missing_file_is_spoken(
         app = app_with(config, AUDIO_DIR=audio)
     root = TwilioClient(app.test_client()).twiml("/voice")
     assert spoken(root) == [load_content().prompt("welcome").text]
-    assert "209 fresh, 0 stale, 1 missing" in caplog.text
+    assert f"{len(load_content().audio_prompts()) - 1} fresh, 0 stale, 1 missing" in caplog.text
 
 
 def test_a_truncated_file_is_not_played(config: dict[str, Any], audio: Path) -> None:
@@ -165,7 +166,7 @@ def test_a_broken_manifest_means_say_everything_and_start_anyway(
     assert played(root) == []
     assert len(spoken(root)) == 5
     assert "cannot be read" in caplog.text
-    assert "0 fresh, 0 stale, 210 missing" in caplog.text
+    assert f"0 fresh, 0 stale, {len(load_content().audio_prompts())} missing" in caplog.text
     assert "error, goodbye, goodbye_failed" in caplog.text
     assert "and 72 fragments" not in caplog.text
 

@@ -69,7 +69,7 @@ def test_a_fault_is_marked_in_the_request_line(
     caplog.set_level(logging.INFO)
     line: Line = state.of(app).line
 
-    def broken(*args: object) -> object:
+    def broken(*args: object, **kwargs: object) -> object:
         raise KeyError("x")
 
     monkeypatch.setattr(line.flow, "welcome", broken)
@@ -119,7 +119,7 @@ def test_no_caller_number_or_callsid_reaches_any_log(
         twilio.post(path, {**CALLER, **data})
     line: Line = state.of(app).line
 
-    def leaky(*args: object) -> object:
+    def leaky(*args: object, **kwargs: object) -> object:
         raise ValueError(f"no flow for {CALLER['From']} on {CALL['CallSid']}")
 
     monkeypatch.setattr(line.flow, "welcome", leaky)
@@ -170,7 +170,7 @@ def test_when_even_the_apology_fails_the_line_still_names_the_call(
     caplog.set_level(logging.INFO)
     line: Line = state.of(app).line
 
-    def broken(*args: object) -> object:
+    def broken(*args: object, **kwargs: object) -> object:
         raise OSError("no clock")
 
     monkeypatch.setattr(line, "clock", broken)

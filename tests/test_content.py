@@ -15,6 +15,7 @@ from click.testing import CliRunner
 from ivr import create_app
 from ivr.cli import main
 from ivr.line.content import (
+    CALLBACK_PROMPTS,
     MAX_CONTENT_BYTES,
     SLOWER_PROMPTS,
     SPEECH_PROMPTS,
@@ -52,7 +53,7 @@ def words(text: str) -> set[str]:
 
 def test_every_system_prompt_and_section_has_text(content: Content) -> None:
     ids = [prompt.id for prompt in content.all_prompts()]
-    optional = [*SPEECH_PROMPTS, *SLOWER_PROMPTS]
+    optional = [*SPEECH_PROMPTS, *SLOWER_PROMPTS, *CALLBACK_PROMPTS]
     assert ids == [
         *SYSTEM_PROMPTS,
         *optional,

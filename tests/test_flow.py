@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import itertools
+import tempfile
+from pathlib import Path
 
 import pytest
 
-from ivr.line.content import Content, load_content
-from ivr.line.flow import DIAL_FAILURES, MAIN, CallFlow, Event, Moment, Reply
+from ivr.line.content import Content, default_path, load_content
+from ivr.line.flow import CALLBACK_MENUS, DIAL_FAILURES, MAIN, CallFlow, Event, Moment, Reply
 from ivr.line.keypad import KEYPAD
 from ivr.line.understanding import Understood
 from ivr.stats.report import EVENT_LABELS
+from tests.support import with_sms
 
 OPEN = Moment(open=True, next_opening=("i morgen", "klokken 10"))
 CLOSED = Moment(open=False, next_opening=("i morgen", "klokken 10"))
@@ -20,6 +23,15 @@ CHRISTMAS_EVE = Moment(
     closed_today="juleaften",
 )
 DIAL_STATUSES = ["completed", "answered", *DIAL_FAILURES, "odd", None]
+
+
+def _sms_content() -> Content:
+    path = Path(tempfile.mkdtemp()) / "rodblokade.toml"
+    path.write_text(with_sms(default_path().read_text(encoding="utf-8")), encoding="utf-8")
+    return load_content(path)
+
+
+SMS_CONTENT = _sms_content()
 
 
 @pytest.fixture(scope="module")
@@ -44,6 +56,12 @@ def every_reply(flow: CallFlow) -> list[Reply]:
     for menu, key, tries, moment, looped in itertools.product(menus, keys, range(3), (OPEN, CLOSED), (0, 1)):
         replies.append(flow.key(menu, tries, key, moment, bool(looped)))
     replies += [flow.dial_result(status, moment) for status in DIAL_STATUSES for moment in (OPEN, CLOSED)]
+    callbacks = CallFlow(SMS_CONTENT, max_tries=3, callbacks=True, sms=True)
+    for menu, key in itertools.product(sorted(CALLBACK_MENUS), ["", "1", "2", "#", "12345678", "9"]):
+        replies.append(callbacks.key(menu, 0, key, CLOSED, False, caller="+4520304050"))
+    replies += [callbacks.callback_stored(new, CLOSED) for new in (True, False)]
+    replies += [callbacks.sms_result(sent, MAIN, OPEN) for sent in (True, False)]
+    replies.append(callbacks.key(MAIN, 0, "8", OPEN, False))
     for outcome, key in [("matched", "5"), ("ask", "5"), ("nothing", None)]:
         replies.append(flow.heard(MAIN, 0, Understood(outcome, key, 0.5), OPEN, False))  # type: ignore[arg-type]
     return replies

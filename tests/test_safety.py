@@ -35,7 +35,7 @@ def text(content: Content, prompt_id: str) -> str:
     return content.prompt(prompt_id).text
 
 
-def broken(*args: object) -> object:
+def broken(*args: object, **kwargs: object) -> object:
     raise RuntimeError("the flow fell over for +4520304050")
 
 

@@ -36,12 +36,20 @@ SYSTEM_PROMPTS = (
 # Said only where the line offers them: speech (sections with `phrases`) and slower speech (`keys.slower`).
 SPEECH_PROMPTS = ("speech_offer", "not_understood")
 SLOWER_PROMPTS = ("slower_offer", "slower_on", "slower_off")
+# Said only where the line takes callback requests (IVR_CALLBACK_KEY set, and these texts in the file).
+CALLBACK_PROMPTS = ("callback_offer", "callback_enter", "callback_bad_number")
+# Said only where the line sends its leaflet by SMS (`line.leaflet_url`, `keys.sms` and SMS settings).
+SMS_PROMPTS = ("sms_offer", "sms_sent", "sms_not_sent")
 # The actions a caller may name instead of pressing their key, as `[phrases]` names them.
 ACTIONS = ("transfer", "repeat", "main_menu", "slower")
 # Sentences with a part worked out during the call; each is said as audio fragments (see Content.fragments).
 TEMPLATES = {"closed": {"when"}, "closed_today": {"reason", "when"}}
 # Templates only a line that understands speech needs: asking back when unsure ("Mente du komplikationer?").
 SPEECH_TEMPLATES = {"confirm": {"choice"}}
+# The callback's sentences: the number read back in pairs, and when the secretariat will ring.
+CALLBACK_TEMPLATES = {"callback_confirm": {"number"}, "callback_done": {"when"}, "callback_already": {"when"}}
+# The SMS itself, with the leaflet's link: not spoken.
+SMS_TEMPLATES = {"sms_text": {"url"}}
 # The closed notice is said before the menu: each of its sentences at most this many words, however long the
 # next opening's date or the day's reason.
 CLOSED_WORDS = 12
@@ -52,12 +60,15 @@ LINE_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
 # Every table and key the file may hold; anything else is a typo that would otherwise be ignored in silence
 # (a misspelt `extra_closed_days` once put callers through on 24 December).
 SCHEMA: dict[str, tuple[str, ...]] = {
-    "line": ("id", "name", "numbers", "default", "leaflet", "leaflet_skip"),
+    "line": ("id", "name", "numbers", "default", "leaflet", "leaflet_skip", "leaflet_url"),
     "secretariat": ("number",),
     "hours": ("timezone", "days", "opens", "closes", "extra_closed_days"),
-    "keys": ("transfer", "repeat", "main_menu", "slower"),
-    "prompts": SYSTEM_PROMPTS + SPEECH_PROMPTS + SLOWER_PROMPTS,
-    "templates": tuple(TEMPLATES) + tuple(SPEECH_TEMPLATES),
+    "keys": ("transfer", "repeat", "main_menu", "slower", "sms"),
+    "prompts": SYSTEM_PROMPTS + SPEECH_PROMPTS + SLOWER_PROMPTS + CALLBACK_PROMPTS + SMS_PROMPTS,
+    "templates": tuple(TEMPLATES)
+    + tuple(SPEECH_TEMPLATES)
+    + tuple(CALLBACK_TEMPLATES)
+    + tuple(SMS_TEMPLATES),
     "phrases": ACTIONS,
     "sections": ("key", "title", "text", "phrases"),
 }
@@ -97,12 +108,15 @@ class Prompt:
     parts: tuple[Prompt, ...] = ()
     # Said more slowly: a caller asked for slower speech (built audio slowed down, <Say> at a slower rate).
     slow: bool = False
+    # Holds a caller's own data (their number read back): never kept in a cache of rendered documents.
+    private: bool = False
 
     def slowed(self) -> Prompt:
         """The same words said more slowly, with their own audio (id + "_slow")."""
         if self.slow:
             return self
-        return Prompt(self.id + SLOW, self.text, tuple(part.slowed() for part in self.parts), slow=True)
+        parts = tuple(part.slowed() for part in self.parts)
+        return Prompt(self.id + SLOW, self.text, parts, slow=True, private=self.private)
 
 
 @dataclass(frozen=True)
@@ -126,6 +140,8 @@ class LineInfo:
     default: bool = False
     leaflet: Path | None = None
     leaflet_skip: tuple[str, ...] = ()
+    # The leaflet on the hospital's web site: sent by SMS to callers who ask (key 8).
+    leaflet_url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -137,6 +153,8 @@ class Keys:
     main_menu: str
     # Slower speech for the rest of the call, and back; None where the line does not offer it.
     slower: str | None = None
+    # The leaflet's link by SMS; None where the line does not send it.
+    sms: str | None = None
 
 
 @dataclass(frozen=True)
@@ -165,6 +183,30 @@ class Content:
     def section(self, key: str) -> Section | None:
         """Return the section read for `key`, if any."""
         return self._by_key.get(key)
+
+    @property
+    def sends_sms(self) -> bool:
+        """Tell whether the file can send its leaflet by SMS (the deployment must be able to send, too)."""
+        return self.line.leaflet_url is not None and self.keys.sms is not None
+
+    def sms_text(self) -> str:
+        """The SMS a caller gets: the template with the leaflet's link."""
+        assert self.line.leaflet_url is not None
+        return self.templates["sms_text"].format(url=self.line.leaflet_url)
+
+    @property
+    def offers_callbacks(self) -> bool:
+        """Tell whether the file has the callback's texts (the deployment must also have IVR_CALLBACK_KEY)."""
+        return "callback_offer" in self.prompts
+
+    def callback_confirm(self, number: str) -> Prompt:
+        """Read the number back in pairs, as Danes say them: "ringer til syvoghalvfems, seksogtreds, ..."."""
+        pairs = tuple(spoken.phone_pairs(number))
+        return self._sentence("callback_confirm", {"number": pairs}, private=True, joiner=", ")
+
+    def callback_when(self, name: str, when: Sequence[str]) -> Prompt:
+        """Say when the secretariat rings: "Sekretariatet ringer dig op i morgen mellem klokken 10 og 14."."""
+        return self._sentence(name, {"when": when})
 
     @property
     def understands_speech(self) -> bool:
@@ -237,21 +279,28 @@ class Content:
             *reasons,
             *(closed.reason for closed in hours.extra_closed if closed.reason),
             *(self.choice_words().values() if "confirm" in self.templates else ()),
+            *(self._callback_phrases() if self.offers_callbacks else ()),
         ]
         for template in self.templates.values():
             phrases += _literals(template)
         unique = dict.fromkeys(_fragment(phrase) for phrase in phrases)
         return list(unique)
 
-    def _sentence(self, name: str, phrases: Mapping[str, Sequence[str]]) -> Prompt:
+    def _callback_phrases(self) -> list[str]:
+        """Every pair of digits as said in a number, and the opening hours as a window."""
+        return [*spoken.every_pair(), spoken.between(self.hours.opens, self.hours.closes)]
+
+    def _sentence(
+        self, name: str, phrases: Mapping[str, Sequence[str]], *, private: bool = False, joiner: str = " "
+    ) -> Prompt:
         template = self.templates[name]
-        text = template.format_map({field_name: " ".join(said) for field_name, said in phrases.items()})
+        text = template.format_map({field_name: joiner.join(said) for field_name, said in phrases.items()})
         parts: list[Prompt] = []
         for literal, field_here, _, _ in string.Formatter().parse(template):
             parts += (_fragment(piece) for piece in _pieces(literal))
             if field_here:
                 parts += (_fragment(phrase) for phrase in phrases[field_here])
-        return Prompt(name, text, tuple(parts))
+        return Prompt(name, text, tuple(parts), private=private)
 
 
 def _lowered(title: str) -> str:
@@ -377,8 +426,11 @@ class _Parser:
         sections = self.sections(keys, fills)
         speech = any(section.phrases for section in sections)
         slower = keys is not None and keys.slower is not None
-        prompts = self.prompts(fills, speech, slower)
-        templates = self.templates(speech)
+        sms = keys is not None and keys.sms is not None
+        if sms and (line is None or line.leaflet_url is None):
+            self.fail("keys.sms", "needs line.leaflet_url: the link the SMS sends")
+        prompts = self.prompts(fills, speech, slower, sms)
+        templates = self.templates(speech, "callback_offer" in prompts, sms)
         actions = self.action_phrases(speech, slower)
         if keys is not None and not self.problems:
             self.menus(keys, prompts, sections)
@@ -482,10 +534,13 @@ class _Parser:
         if not isinstance(skip, list) or not all(isinstance(heading, str) for heading in skip):
             self.fail("line.leaflet_skip", 'must be a list of the leaflet\'s headings, e.g. ["KONTAKT"]')
             skip = []
+        url = table.get("leaflet_url")
+        if url is not None and (not isinstance(url, str) or not re.fullmatch(r"https://\S+", url)):
+            self.fail("line.leaflet_url", f'must be the leaflet\'s web address, "https://...", not {url!r}')
         if len(self.problems) > before:
             return None
         path = (self.source.parent / leaflet) if leaflet else None
-        return LineInfo(line_id, _spaced(name), tuple(numbers), default, path, tuple(skip))
+        return LineInfo(line_id, _spaced(name), tuple(numbers), default, path, tuple(skip), url)
 
     def number(self, override: str | None) -> str | None:
         value = override if override is not None else self.table("secretariat").get("number")
@@ -562,19 +617,26 @@ class _Parser:
                 self.fail(f"keys.{name}", f"must be one keypad key (0-9, * or #), not {value!r}")
             else:
                 found[name] = value
-        slower = table.get("slower")
-        if slower is not None:
-            if not isinstance(slower, str) or slower not in KEYPAD:
-                self.fail("keys.slower", f"must be one keypad key (0-9, * or #), not {slower!r}")
+        for name in ("slower", "sms"):
+            value = table.get(name)
+            if value is None:
+                continue
+            if not isinstance(value, str) or value not in KEYPAD:
+                self.fail(f"keys.{name}", f"must be one keypad key (0-9, * or #), not {value!r}")
             else:
-                found["slower"] = slower
+                found[name] = value
         if len(set(found.values())) < len(found):
             self.fail("keys", "two actions share one key")
         return Keys(**found) if {"transfer", "repeat", "main_menu"} <= set(found) else None
 
-    def prompts(self, fills: Mapping[str, str], speech: bool, slower: bool) -> dict[str, Prompt]:
+    def prompts(self, fills: Mapping[str, str], speech: bool, slower: bool, sms: bool) -> dict[str, Prompt]:
         table = self.table("prompts")
+        # The callback's texts come all together or not at all.
+        callbacks = any(name in table for name in CALLBACK_PROMPTS)
         needed = [*SYSTEM_PROMPTS, *(SPEECH_PROMPTS if speech else ()), *(SLOWER_PROMPTS if slower else ())]
+        needed += CALLBACK_PROMPTS if callbacks else ()
+        needed += SMS_PROMPTS if sms else ()
+        self.unused(table, "prompts", SMS_PROMPTS, sms, NO_SMS)
         self.unused(table, "prompts", SPEECH_PROMPTS, speech, NO_SPEECH)
         self.unused(table, "prompts", SLOWER_PROMPTS, slower, NO_SLOWER)
         prompts = {}
@@ -614,11 +676,15 @@ class _Parser:
             return ()
         return tuple(_spaced(item) for item in value)
 
-    def templates(self, speech: bool) -> dict[str, str]:
+    def templates(self, speech: bool, callbacks: bool, sms: bool) -> dict[str, str]:
         table = self.table("templates")
+        self.unused(table, "templates", SMS_TEMPLATES, sms, NO_SMS)
         self.unused(table, "templates", SPEECH_TEMPLATES, speech, NO_SPEECH)
+        self.unused(table, "templates", CALLBACK_TEMPLATES, callbacks, NO_CALLBACKS)
         templates = {}
-        for name, needed in (TEMPLATES | (SPEECH_TEMPLATES if speech else {})).items():
+        wanted = TEMPLATES | (SPEECH_TEMPLATES if speech else {}) | (CALLBACK_TEMPLATES if callbacks else {})
+        wanted |= SMS_TEMPLATES if sms else {}
+        for name, needed in wanted.items():
             key = f"templates.{name}"
             value = self.text(key, table.get(name), {}, needed)
             names = {n for _, n, _, _ in string.Formatter().parse(value) if n} if value else needed
@@ -632,7 +698,9 @@ class _Parser:
         if not isinstance(value, list) or not value:
             self.fail("sections", "must be a list of [[sections]] tables")
             return ()
-        reserved = set() if keys is None else {keys.transfer, keys.repeat, keys.main_menu, keys.slower}
+        reserved = (
+            set() if keys is None else {keys.transfer, keys.repeat, keys.main_menu, keys.slower, keys.sms}
+        )
         sections: list[Section] = []
         for index, table in enumerate(value):
             where = f"sections[{index}]"
@@ -658,7 +726,9 @@ class _Parser:
         """Every section is offered in both menus, the secretariat only by transfer_offer, and no text offers
         a key that does nothing."""
         section_keys = {section.key for section in sections}
-        working = section_keys | {keys.transfer, keys.repeat, keys.main_menu} | {keys.slower} - {None}
+        working = (
+            section_keys | {keys.transfer, keys.repeat, keys.main_menu} | {keys.slower, keys.sms} - {None}
+        )
         for prompt_id in ("main_menu", "section_menu"):
             offered = promised_keys(prompts[prompt_id].text)
             for key in sorted(section_keys - offered):
@@ -714,6 +784,8 @@ class _Parser:
 
 NO_SPEECH = "no section has `phrases`, so the line does not listen for speech"
 NO_SLOWER = "keys.slower is not set, so the line offers no slower speech"
+NO_SMS = "keys.sms is not set, so the line sends no SMS"
+NO_CALLBACKS = "prompts.callback_offer is not set, so the line takes no callback requests"
 CLOSED_DAY_FORMS = '"MM-DD" or "YYYY-MM-DD", a range "A..B" of either, or { days = ..., reason = "..." }'
 
 

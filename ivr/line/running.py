@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date, datetime
 from functools import lru_cache
-from typing import Any
+from typing import Any, Protocol
 
 from ivr.line import spoken
 from ivr.line.clock import Clock, system_clock
@@ -15,6 +15,25 @@ from ivr.line.schedule import Schedule, Status
 from ivr.line.speech import SaySpeaker, Speaker
 from ivr.line.twiml import Renderer, Urls
 from ivr.line.understanding import Understanding
+
+
+class CallbackList(Protocol):
+    """The callback list as a call step uses it (`ivr.callbacks.desk.CallbackDesk`)."""
+
+    def ask(self, line: str, number: str, now: datetime) -> bool: ...
+
+    def seal(self, number: str) -> str: ...
+
+    def unseal(self, token: str) -> str | None: ...
+
+
+class LeafletSender(Protocol):
+    """The leaflet by SMS as a call step uses it (`ivr.sms.service.LeafletSms`)."""
+
+    def can_reach(self, number: str | None) -> bool: ...
+
+    def send(self, call_sid: str | None, number: str | None, body: str, now: datetime) -> bool: ...
+
 
 # Rendered TwiML documents a worker keeps, across all its lines: each is 1-3 KB, so a deployment of 50 lines
 # shares these rather than keeping this many each (docs/performance.md, memory with 50 lines).
@@ -35,6 +54,10 @@ class Line:
         self.content = content
         # What callers say, mapped to the key it stands for; None where the line does not listen for speech.
         self.understanding = understanding
+        # The callback list, where the line takes requests (IVR_CALLBACK_KEY and the content's texts).
+        self.callbacks: CallbackList | None = None
+        # The leaflet by SMS, where the line has a link and the deployment can send.
+        self.sms: LeafletSender | None = None
         self.schedule = Schedule(content.hours)
         self.flow = flow
         self.renderer = renderer
@@ -50,7 +73,10 @@ class Line:
         urls: Urls,
         speaker: Speaker | None = None,
         content: Content | None = None,
+        *,
         cache_size: int = DOCUMENTS,
+        callbacks: CallbackList | None = None,
+        sms: LeafletSender | None = None,
     ) -> Line:
         """Build the line for `content` (else the configured single content file) with the configuration's
         timeouts, voice and clock."""
@@ -67,7 +93,11 @@ class Line:
             hints=understanding.hints() if understanding is not None else None,
         )
         clock: Clock = config.get("CLOCK") or system_clock
-        return cls(content, CallFlow(content, config["MAX_TRIES"]), renderer, clock, understanding)
+        flow = CallFlow(content, config["MAX_TRIES"], callbacks=callbacks is not None, sms=sms is not None)
+        line = cls(content, flow, renderer, clock, understanding)
+        line.callbacks = callbacks if flow.callbacks else None
+        line.sms = sms if flow.sms else None
+        return line
 
     def moment(self, at: datetime) -> Moment:
         """Say, for the moment `at`: open or not, and the next opening as a caller hears it."""

@@ -67,12 +67,29 @@ def ordinal(day: int) -> str:
 _ORDINAL_FIXES = {30: "tredivte", 31: "enogtredivte"}
 
 
+def between(opens: time, closes: time) -> str:
+    """Say an opening window: "mellem klokken 10 og 14"."""
+    return f"mellem {clock(opens)} og {clock(closes).removeprefix('klokken ')}"
+
+
+def phone_pairs(e164: str) -> list[str]:
+    """A Danish number's pairs as said: ["syvoghalvfems", "seksogtreds", "fireogtyve", "nul nul"]."""
+    digits = "".join(ch for ch in e164 if ch.isdigit())
+    national = digits[2:] if e164.startswith("+45") and len(digits) == 10 else digits
+    return [_pair(national[i : i + 2]) for i in range(0, len(national), 2)]
+
+
 def phone_number(e164: str) -> str:
     """Say a Danish phone number in pairs, as Danes do: "syvoghalvfems, seksogtreds, ..."."""
     digits = "".join(ch for ch in e164 if ch.isdigit())
     national = digits[2:] if e164.startswith("+45") and len(digits) == 10 else digits
     pairs = [national[i : i + 2] for i in range(0, len(national), 2)]
     return ", ".join(_pair(pair) for pair in pairs)
+
+
+def every_pair() -> list[str]:
+    """Every two-digit pair as said in a number: "nul nul" to "nioghalvfems"."""
+    return [_pair(f"{n:02d}") for n in range(100)]
 
 
 def _pair(pair: str) -> str:

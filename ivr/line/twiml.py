@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from functools import lru_cache
 from typing import Protocol
 
@@ -16,7 +15,15 @@ from ivr.line.speech import LANGUAGE, Speaker
 class Urls(Protocol):
     """Where Twilio sends the caller's next request."""
 
-    def key(self, menu: str, tries: int, *, slow: bool = False, confirm: str | None = None) -> str: ...
+    def key(
+        self,
+        menu: str,
+        tries: int,
+        *,
+        slow: bool = False,
+        confirm: str | None = None,
+        keyed: str | None = None,
+    ) -> str: ...
 
     def dial(self, *, slow: bool = False) -> str: ...
 
@@ -43,7 +50,10 @@ class Renderer:
         self.gather_timeout = gather_timeout
         self.dial_timeout = dial_timeout
         self._cached = lru_cache(maxsize=cache_size)(self._render)
-        self.render: Callable[[Reply], bytes] = self._cached
+
+    def render(self, reply: Reply) -> bytes:
+        """The reply's document: from the cache, unless it holds a caller's own data (never kept)."""
+        return self._render(reply) if reply.private else self._cached(reply)
 
     def refresh(self) -> None:
         """Let the speaker take up new sound; when it did, forget every document made with the old."""
@@ -64,14 +74,16 @@ class Renderer:
 
     def _gather(self, response: VoiceResponse, reply: Reply) -> None:
         """Nest the prompts in <Gather> so a key interrupts them; silence falls through to <Redirect>."""
-        action = self.urls.key(reply.menu, reply.tries, slow=reply.slow, confirm=reply.confirm)
+        action = self.urls.key(
+            reply.menu, reply.tries, slow=reply.slow, confirm=reply.confirm, keyed=reply.keyed
+        )
         listening: dict[str, str] = {}
-        if self.hints is not None:
+        if self.hints is not None and reply.digits == 1:
             # speechTimeout auto: Twilio decides when the caller has finished speaking.
             listening = {"language": LANGUAGE, "speech_timeout": "auto", "hints": self.hints}
         gather = Gather(
-            input="dtmf speech" if self.hints is not None else "dtmf",
-            num_digits=1,
+            input="dtmf speech" if self.hints is not None and reply.digits == 1 else "dtmf",
+            num_digits=reply.digits,
             finish_on_key="",
             timeout=self.gather_timeout,
             action=action,

@@ -45,3 +45,15 @@ def post_worker_init(worker: object) -> None:
     shared = extensions.get("ivr")
     if shared is not None:
         shared.recorder.start()
+
+
+def worker_exit(server: object, worker: object) -> None:
+    """Let a stopping worker finish the SMS it promised callers (seconds at most: a try and a retry)."""
+    extensions = getattr(getattr(worker, "wsgi", None), "extensions", {})
+    shared = extensions.get("ivr")
+    if shared is None:
+        return
+    for line in shared.lines:
+        sender = getattr(line.sms, "sender", None)
+        if sender is not None:
+            sender.close()

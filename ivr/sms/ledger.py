@@ -26,6 +26,8 @@ from sqlalchemy import (
     String,
     Table,
     delete,
+    func,
+    select,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
@@ -95,7 +97,9 @@ class SmsLedger:
                     return True
                 transaction.rollback()
         except SQLAlchemyError as error:
-            log.error("sms: not sent, the ledger could not be read (%s); call %s", type(error).__name__, call_hash)
+            log.error(
+                "sms: not sent, the ledger could not be read (%s); call %s", type(error).__name__, call_hash
+            )
             return False
         log.info("sms: not sent, %s; call %s", claimed, call_hash)
         return False
@@ -113,11 +117,11 @@ class SmsLedger:
 
     def count(self, number: str, day: date) -> int:
         """Return how many sends were claimed for a number on a (Danish) day."""
+        query = select(func.count()).where(
+            sms_numbers.c.number == number_hash(number, self.key), sms_numbers.c.day == day
+        )
         with self._engine().connect() as connection:
-            query = sms_numbers.select().where(
-                sms_numbers.c.number == number_hash(number, self.key), sms_numbers.c.day == day
-            )
-            return len(connection.execute(query).all())
+            return int(connection.execute(query).scalar_one())
 
     def prune(self, now: datetime) -> int:
         """Delete the rows older than KEEP; say how many."""
@@ -171,12 +175,15 @@ def drop_tables(engine: Engine) -> None:
 
 
 def _insert_new(connection: Connection, table: Table, values: dict[str, object]) -> bool:
-    """Insert a row unless its primary key is taken (waiting for a concurrent claim to settle); say whether."""
+    """Insert a row unless its primary key is taken (waiting for a concurrent claim to end); say whether."""
     dialect = connection.dialect.name
     if dialect == "postgresql":
-        statement = postgresql.insert(table).values(values).on_conflict_do_nothing()
-    elif dialect == "sqlite":
+        # psycopg reports no row count for an INSERT ... ON CONFLICT: the row it returns tells instead.
+        key = next(iter(table.primary_key.columns))
+        returning = postgresql.insert(table).values(values).on_conflict_do_nothing().returning(key)
+        return connection.execute(returning).first() is not None
+    if dialect == "sqlite":
+        # Counted rather than returned: RETURNING needs SQLite 3.35, and sqlite3 counts reliably.
         statement = sqlite.insert(table).values(values).on_conflict_do_nothing()
-    else:
-        raise NotImplementedError(f"the SMS ledger needs SQLite or PostgreSQL, not {dialect}")
-    return connection.execute(statement).rowcount == 1
+        return connection.execute(statement).rowcount == 1
+    raise NotImplementedError(f"the SMS ledger needs SQLite or PostgreSQL, not {dialect}")

@@ -37,7 +37,7 @@ class Outcome(StrEnum):
     DROPPED = "dropped"  # asked for after close()
 
 
-class _Retry(Exception):
+class _RetryError(Exception):
     """A failure worth one more try; its text names the failure, never the message."""
 
 
@@ -102,7 +102,7 @@ class SmsSender:
                 time.sleep(self.retry_pause)
             try:
                 sid = self._create(to, body)
-            except _Retry as error:
+            except _RetryError as error:
                 failure = str(error)
                 continue
             except TwilioException as error:
@@ -119,7 +119,7 @@ class SmsSender:
         return Outcome.FAILED
 
     def _create(self, to: str, body: str) -> str:
-        """Send the message once; return its sid. A failure that may pass is a _Retry."""
+        """Send the message once; return its sid. A failure that may pass is a _RetryError."""
         sender = (
             {"messaging_service_sid": self.from_number}
             if self.from_number.startswith(MESSAGING_SERVICE)
@@ -129,11 +129,11 @@ class SmsSender:
             message = self._client().messages.create(to=to, body=body, **sender)
         except requests.RequestException as error:
             # Timeouts, refused and dropped connections: Twilio may not have seen the request.
-            raise _Retry(type(error).__name__) from None
+            raise _RetryError(type(error).__name__) from None
         except TwilioException as error:
             status = getattr(error, "status", None)
             if isinstance(status, int) and status >= 500:
-                raise _Retry(f"HTTP {status}") from None
+                raise _RetryError(f"HTTP {status}") from None
             raise
         return str(message.sid)
 

@@ -36,6 +36,11 @@ EVENT_LABELS: dict[str, str] = {
     Event.DIAL_CANCELED: "omstilling afbrudt",
     Event.SLOWER: "skiftede til langsommere tale (eller tilbage)",
     Event.SPEECH_ASK: "sagde noget utydeligt og blev spurgt igen",
+    Event.CALLBACK_NUMBER: "tilbagekald: nummeret læst op eller tastet",
+    Event.CALLBACK_REQUESTED: "bad om at blive ringet op",
+    Event.CALLBACK_ALREADY: "stod allerede på listen over opringninger",
+    Event.SMS_SENT: "fik folderen som SMS",
+    Event.SMS_NOT_SENT: "bad om folderen som SMS, men kunne ikke få den",
     Event.ERROR: "fejl hos os",
 }
 TRANSFER_EVENTS = (Event.TRANSFER_OPEN, Event.TRANSFER_CLOSED, Event.TRANSFER_LOOP)

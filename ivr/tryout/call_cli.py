@@ -56,8 +56,13 @@ def _play_text(content_file: str | None) -> Callable[[str], str | None]:
         return lambda url: None
 
 
-def in_process_caller(
-    at: datetime | None, dial_result: str, line_id: str | None = None, to: str | None = None
+def in_process_caller(  # noqa: PLR0917 (each is one of `ivr call`'s options)
+    at: datetime | None,
+    dial_result: str,
+    line_id: str | None = None,
+    to: str | None = None,
+    caller: str | None = None,
+    sms_result: str = "sent",
 ) -> Caller:
     """Build the app here (at a fixed moment when given) and a caller that signs with its token.
 
@@ -70,10 +75,11 @@ def in_process_caller(
     if at is not None:
         config["CLOCK"] = FixedClock(at)
     # A trial call is never a real one: it counts in no statistics and writes no request log lines.
-    app = create_app(config | {"LOG_CALL_REQUESTS": False})
+    trial = {"LOG_CALL_REQUESTS": False, "TRIAL_CALLS": True, "TRIAL_SMS": sms_result}
+    app = create_app(config | trial)
     shared = state.of(app)
     shared.observers.clear()
-    params = CallParameters(called=to) if to else CallParameters()
+    params = CallParameters(called=to or CallParameters.called, caller=caller or CallParameters.caller)
     query = {"line": line_id} if line_id else {}
     line = shared.lines.route(query, {"To": params.called}) or shared.line
     # Sign for the URL the app believes Twilio calls, as Twilio would.
@@ -184,6 +190,22 @@ class AudioPlayer:
 )
 @LINE_OPTION
 @click.option("--to", metavar="NUMBER", help="Call this number (E.164): the line it reaches answers.")
+@click.option(
+    "--from",
+    "caller",
+    metavar="NUMBER",
+    default="+4520000000",
+    show_default=True,
+    help='The caller\'s number as Twilio sends it: a number, or "anonymous" for a withheld one.',
+)
+@click.option(
+    "--sms",
+    "sms_result",
+    type=click.Choice(["sent", "not-sent"]),
+    default="sent",
+    show_default=True,
+    help="What happens when the line sends the leaflet by SMS (nothing is ever sent from a trial call).",
+)
 def call(  # noqa: PLR0912, PLR0917 (click passes every option as an argument; each is checked here)
     script: str | None,
     as_json: bool,
@@ -194,6 +216,8 @@ def call(  # noqa: PLR0912, PLR0917 (click passes every option as an argument; e
     confidence: float,
     line_id: str | None,
     to: str | None,
+    caller: str,
+    sms_result: str,
 ) -> None:
     """Call the line as Twilio would: by hand in a terminal, or scripted with --keys."""
     if url is not None and at_text is not None:
@@ -216,17 +240,17 @@ def call(  # noqa: PLR0912, PLR0917 (click passes every option as an argument; e
     if spoken:
         tokens = [*(tokens or []), *spoken]
     if url is not None:
-        caller = http_caller(url, dial_result)
-        if caller.token is None:
+        phone = http_caller(url, dial_result)
+        if phone.token is None:
             click.echo(f"{settings.TOKEN_VARIABLE} is not set: requests go unsigned.", err=True)
     else:
         content = configured_content(None, line_id) if to is None else _reached(to)
-        caller = in_process_caller(_moment(at_text, content), dial_result, line_id, to)
-    caller.confidence = confidence
+        phone = in_process_caller(_moment(at_text, content), dial_result, line_id, to, caller, sms_result)
+    phone.confidence = confidence
     keypad: Keypad = ScriptedKeypad(tokens) if tokens is not None else TerminalKeypad()
-    player = AudioPlayer(caller.transport) if tokens is None else None
+    player = AudioPlayer(phone.transport) if tokens is None else None
     steps = []
-    for step in caller.run(keypad):
+    for step in phone.run(keypad):
         steps.append(step)
         if not as_json:
             click.echo(step.describe())

@@ -331,6 +331,14 @@ class Caller:
         yield waiting
         try:
             pressed = keypad(waiting)
+            # A <Gather> that waits for several digits takes the keys pressed one after another, as a phone
+            # sends them, until it has them all (or the caller stops pressing).
+            wanted = _whole(verb, "numDigits", 1)
+            while pressed and len(pressed) < wanted and all(ch in KEYPAD for ch in pressed):
+                more = keypad(waiting)
+                if not more or not all(ch in KEYPAD for ch in more):
+                    break
+                pressed += more
         except CallerHangsUp:
             raise _Ended(Step("end", outcome="caller", text="the caller hung up")) from None
         if pressed is not None and pressed.startswith(SPEECH_OPEN):

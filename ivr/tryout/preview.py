@@ -96,6 +96,8 @@ def _build_twin(app: Flask) -> Flask:
     token = app.config[settings.TOKEN_VARIABLE] or "preview-" + secrets.token_hex(16)
     # Its calls are staff trying the line: no request log lines, as no statistics below.
     config |= {settings.TOKEN_VARIABLE: token, "CLOCK": _simulated_clock, "LOG_CALL_REQUESTS": False}
+    # Nor callback requests on the secretariat's real list.
+    config["TRIAL_CALLS"] = True
     # The content the line runs with, not the file as it may read now: the preview is what callers hear.
     config["CONTENTS"] = tuple(line.content for line in state.of(app).lines)
     twin = create_app(config)

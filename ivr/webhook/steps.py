@@ -19,7 +19,9 @@ SPEECH_ROUTE = "voice.speech"
 class ActionUrls:
     """Where Twilio sends the call's next request: the routes' paths under the public URL's path, if any."""
 
-    def __init__(self, public_url: str | None, line: str | None = None) -> None:
+    def __init__(
+        self, public_url: str | None, line: str | None = None, seal: Callable[[str], str] | None = None
+    ) -> None:
         # Twilio resolves these against the URL it called, so a path is enough.
         root = urlsplit(public_url).path.rstrip("/") if public_url else ""
         self.key_path = root + "/voice/key"
@@ -27,13 +29,25 @@ class ActionUrls:
         # On a deployment of several lines, the line the call reached goes into every URL with the call's
         # other state, so every step is answered by the same line whichever worker or host answers it.
         self.line = {"line": line} if line else {}
+        # Encrypts a keyed-in callback number for the next URL (Fernet, expiring); never the number bare.
+        self.seal = seal
 
-    def key(self, menu: str, tries: int, *, slow: bool = False, confirm: str | None = None) -> str:
+    def key(
+        self,
+        menu: str,
+        tries: int,
+        *,
+        slow: bool = False,
+        confirm: str | None = None,
+        keyed: str | None = None,
+    ) -> str:
         state: dict[str, str | int] = {**self.line, "menu": menu, "tries": tries}
         if slow:
             state["slow"] = 1
         if confirm is not None:
             state["confirm"] = confirm
+        if keyed is not None and self.seal is not None:
+            state["cb"] = self.seal(keyed)
         return f"{self.key_path}?{urlencode(state)}"
 
     def dial(self, *, slow: bool = False) -> str:
@@ -53,9 +67,14 @@ def call_event(
         route=SPEECH_ROUTE if spoken else route,
         event=reply.event,
         menu=reply.menu,
-        key=reply.spoken_key if spoken else form.get("Digits"),
+        key=reply.spoken_key if spoken else _one_key(form.get("Digits")),
         line=line,
     )
+
+
+def _one_key(digits: str | None) -> str | None:
+    """The key pressed, for observers; several digits (a number keyed in for a callback) are never told."""
+    return digits if digits is None or len(digits) <= 1 else None
 
 
 def _tries(args: Mapping[str, str]) -> int:
@@ -70,8 +89,9 @@ CallStep = Callable[[Line, Mapping[str, str], Mapping[str, str], Moment], Reply]
 
 
 def welcome_step(current: Line, args: Mapping[str, str], form: Mapping[str, str], moment: Moment) -> Reply:
-    """Answer a new call."""
-    return current.flow.welcome(moment)
+    """Answer a new call (offering the leaflet by SMS to a caller it can reach)."""
+    sms = current.sms is not None and current.sms.can_reach(form.get("From"))
+    return current.flow.welcome(moment, sms=sms)
 
 
 def key_step(current: Line, args: Mapping[str, str], form: Mapping[str, str], moment: Moment) -> Reply:
@@ -89,7 +109,19 @@ def key_step(current: Line, args: Mapping[str, str], form: Mapping[str, str], mo
         )
     # The loop check matters only for a transfer; skipping it otherwise keeps the usual step cheap.
     looped = digits == current.content.keys.transfer and _looped(current, form)
-    return current.flow.key(menu, tries, digits, moment, looped, slow=slow, confirm=confirm)
+    desk = current.callbacks
+    keyed = desk.unseal(args["cb"]) if desk is not None and "cb" in args else None
+    reply = current.flow.key(
+        menu, tries, digits, moment, looped, slow=slow, confirm=confirm, caller=form.get("From"), keyed=keyed
+    )
+    if reply.callback is not None and desk is not None:
+        new = desk.ask(current.content.line.id, reply.callback, current.clock())
+        reply = current.flow.callback_stored(new, moment, slow=slow)
+    if reply.sms and current.sms is not None:
+        body = current.content.sms_text()
+        sent = current.sms.send(form.get("CallSid"), form.get("From"), body, current.clock())
+        reply = current.flow.sms_result(sent, reply.menu, moment, slow=slow)
+    return reply
 
 
 def _looped(current: Line, form: Mapping[str, str]) -> bool:

@@ -1,0 +1,58 @@
+"""`ivr callbacks`: the waiting callback requests for other tools; `ivr callback-key`: a new key."""
+
+from __future__ import annotations
+
+import getpass
+import json
+from datetime import UTC, datetime
+
+import click
+
+from ivr.callbacks.desk import CallbackDesk, new_key
+from ivr.cli_errors import Stop
+from ivr.cli_options import configured_settings
+from ivr.line import events
+from ivr.settings import TOKEN_VARIABLE
+from ivr.stats.cli import database_url, existing
+from ivr.stats.store import Store
+
+
+@click.command("callbacks")
+@click.option("--json", "as_json", is_flag=True, help="Print the waiting requests as a JSON list.")
+def callbacks(as_json: bool) -> None:
+    """List the waiting callback requests, oldest first (the look is written to the access log)."""
+    config = configured_settings()
+    key = config["CALLBACK_KEY"]
+    if not key:
+        raise Stop(
+            "IVR_CALLBACK_KEY is not set: the line takes no callback requests (ivr callback-key makes one)"
+        )
+    store = Store(existing(database_url(config["DATABASE_URL"])))
+    try:
+        desk = CallbackDesk(store, key, events.hash_key(config[TOKEN_VARIABLE]), config["CALLBACK_DAYS"])
+        who = f"ivr callbacks ({getpass.getuser()})"[:64]
+        pending = desk.pending(who, datetime.now(UTC))
+    finally:
+        store.dispose()
+    rows = [
+        {
+            "id": item.id,
+            "line": item.line,
+            "number": item.number,
+            "asked_at": item.asked_at.isoformat(timespec="seconds"),
+            "attempts": item.attempts,
+        }
+        for item in pending
+    ]
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    click.echo(f"{len(rows)} venter på at blive ringet op")
+    for row in rows:
+        click.echo(f"  {row['asked_at']}  {row['line']:<16} {row['number']}  forsøg: {row['attempts']}")
+
+
+@click.command("callback-key")
+def callback_key() -> None:
+    """Print a new IVR_CALLBACK_KEY (secret, like the auth token; a new key hides waiting numbers)."""
+    click.echo(new_key())

@@ -1,0 +1,100 @@
+"""The leaflet by SMS in a call: offered to mobiles, sent once off the request path, by the real client."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+
+from ivr import create_app, state
+from ivr.line.content import default_path
+from ivr.sms.service import LeafletSms
+from tests.fake_twilio import ACCOUNT, FakeTwilio
+from tests.support import CALL, LEAFLET_URL, TOKEN, TwilioClient, spoken, with_sms
+
+OFFER = "Tryk 8 for at få folderen som SMS."
+SENT = "Du får en SMS om lidt."
+NOT_SENT = "Jeg kan desværre ikke sende en SMS til dit nummer lige nu."
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeTwilio]:
+    with FakeTwilio(token=TOKEN, slow_seconds=5.0) as server:
+        yield server
+
+
+@pytest.fixture
+def sms_app(config: dict[str, Any], tmp_path: Path, fake: FakeTwilio) -> Iterator[Flask]:
+    content = tmp_path / "rodblokade.toml"
+    content.write_text(with_sms(default_path().read_text(encoding="utf-8")), encoding="utf-8")
+    settings = {
+        "CONTENT_FILE": content,
+        "TWILIO_ACCOUNT_SID": ACCOUNT,
+        "SMS_FROM": "+4578787878",
+        "TWILIO_API_URL": fake.url,
+    }
+    app = create_app({**config, **settings})
+    yield app
+    sms = state.of(app).line.sms
+    assert isinstance(sms, LeafletSms)
+    sms.sender.close()
+
+
+def sent_when_done(app: Flask) -> dict[str, int]:
+    sms = state.of(app).line.sms
+    assert isinstance(sms, LeafletSms)
+    sms.sender.close()
+    return sms.sender.outcomes()
+
+
+def test_a_mobile_caller_is_offered_the_leaflet_and_gets_it_once(sms_app: Flask, fake: FakeTwilio) -> None:
+    twilio = TwilioClient(sms_app.test_client())
+    assert OFFER in spoken(twilio.twiml("/voice"))
+    answer = twilio.twiml("/voice/key?menu=main&tries=0", {"Digits": "8"})
+    assert spoken(answer)[0] == SENT
+    again = twilio.twiml("/voice/key?menu=main&tries=0", {"Digits": "8"})
+    assert spoken(again)[0] == NOT_SENT  # at most one SMS per call
+    assert sent_when_done(sms_app)["sent"] == 1
+    [message] = fake.received
+    assert (message.form["To"], message.form["From"]) == (CALL["From"], "+4578787878")
+    assert message.form["Body"] == f"Folderen om rodblokade: {LEAFLET_URL}"
+
+
+@pytest.mark.parametrize("caller", ["anonymous", "+266696687", "", "+4597662400", "+4420304050"])
+def test_withheld_and_landline_callers_are_not_offered_it(
+    sms_app: Flask, fake: FakeTwilio, caller: str
+) -> None:
+    twilio = TwilioClient(sms_app.test_client())
+    assert OFFER not in spoken(twilio.twiml("/voice", {"From": caller}))
+    assert (
+        spoken(twilio.twiml("/voice/key?menu=main&tries=0", {"Digits": "8", "From": caller}))[0] == NOT_SENT
+    )
+    assert sent_when_done(sms_app)["sent"] == 0
+    assert fake.received == []
+
+
+def test_three_a_day_per_number_whatever_the_calls(sms_app: Flask, fake: FakeTwilio) -> None:
+    twilio = TwilioClient(sms_app.test_client())
+    said = [
+        spoken(twilio.twiml("/voice/key?menu=main&tries=0", {"Digits": "8", "CallSid": f"CA{n:032x}"}))[0]
+        for n in range(5)
+    ]
+    assert said == [SENT, SENT, SENT, NOT_SENT, NOT_SENT]
+    assert sent_when_done(sms_app)["sent"] == 3
+
+
+def test_a_slow_or_failing_api_never_delays_the_call(sms_app: Flask, fake: FakeTwilio) -> None:
+    fake.plan("slow", "error")
+    twilio = TwilioClient(sms_app.test_client())
+    started = time.perf_counter()
+    answer = twilio.twiml("/voice/key?menu=main&tries=0", {"Digits": "8"})
+    assert time.perf_counter() - started < 0.5
+    assert spoken(answer)[0] == SENT
+    outcomes = sent_when_done(sms_app)
+    # Timed out, retried once, refused with a 500 the second time: given up, the call long since answered.
+    assert outcomes["failed"] == 1
+    assert len(fake.received) == 2
