@@ -135,8 +135,8 @@ def _sms(config: Mapping[str, Any], store: Store, hash_key: bytes) -> LeafletSms
         config["SMS_FROM"],
     )
     if config.get("TRIAL_CALLS"):
-        # A trial call never sends one; `ivr call --sms` chooses what the line is told.
-        return TrialSms(config.get("TRIAL_SMS", "sent") == "sent") if account and sender else None
+        # A trial call never sends one, configured or not; `ivr call --sms` chooses what the line is told.
+        return TrialSms(config.get("TRIAL_SMS", "sent") == "sent")
     if not (account and token and sender):
         return None
     return LeafletSms(

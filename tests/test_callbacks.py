@@ -347,3 +347,17 @@ def test_in_a_browser_the_secretariat_works_the_list(line_config: dict[str, Any]
         httpd.server_close()
     actions = [what for _, who, what, _ in desk.access_log() if who == STAFF["STAFF_USER"]]
     assert actions == ["viewed", "not_reached", "viewed", "done", "viewed"]
+
+
+def test_the_preview_takes_a_callback_without_touching_the_list(line_config: dict[str, Any]) -> None:
+    app = create_app({**line_config, "DEVELOPMENT": True})
+    client = app.test_client()
+    steps = client.post(
+        "/preview/call", json={"keys": ["0", "1", "1"], "at": "2026-11-25T15:00", "dial": "completed"}
+    ).get_json()["steps"]
+    said = [step.get("text") for step in steps]
+    assert "Tak. Sekretariatet ringer dig op i morgen mellem klokken 10 og 14." in said
+    desk = state.of(app).callbacks
+    assert desk is not None
+    assert desk.pending("test", datetime.now(UTC)) == []
+    desks.metadata.drop_all(state.of(app).store.engine)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -98,3 +99,22 @@ def test_a_slow_or_failing_api_never_delays_the_call(sms_app: Flask, fake: FakeT
     # Timed out, retried once, refused with a 500 the second time: given up, the call long since answered.
     assert outcomes["failed"] == 1
     assert len(fake.received) == 2
+
+
+def test_a_trial_call_tries_the_sms_without_sending(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from click.testing import CliRunner  # noqa: PLC0415
+
+    from ivr.cli import main  # noqa: PLC0415
+
+    content = tmp_path / "rodblokade.toml"
+    content.write_text(with_sms(default_path().read_text(encoding="utf-8")), encoding="utf-8")
+    monkeypatch.setenv("IVR_CONTENT_FILE", str(content))
+    monkeypatch.setenv("IVR_DATABASE_URL", f"sqlite:///{tmp_path / 'stats.sqlite'}")
+    for outcome, said in [("sent", SENT), ("not-sent", NOT_SENT)]:
+        result = CliRunner().invoke(main, ["call", "--keys", "8", "--sms", outcome, "--json"])
+        assert result.exit_code == 0, result.output
+        texts = [step.get("text") for step in json.loads(result.output)["steps"]]
+        assert OFFER in texts
+        assert said in texts
+    landline = CliRunner().invoke(main, ["call", "--keys", "8", "--from", "+4597662400", "--json"])
+    assert NOT_SENT in landline.output

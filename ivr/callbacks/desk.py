@@ -100,7 +100,24 @@ class Counts:
     median_hours: float | None
 
 
-class CallbackDesk:
+class Sealing:
+    """A keyed-in number carried in the call's next URL: encrypted, and readable only for a while."""
+
+    fernet: Fernet
+
+    def seal(self, number: str) -> str:
+        """Encrypt a keyed-in number for the call's next URL (it expires in SEAL_SECONDS)."""
+        return self.fernet.encrypt(number.encode()).decode("ascii")
+
+    def unseal(self, token: str) -> str | None:
+        """The number a URL's token holds, or None when it is forged, broken or too old."""
+        try:
+            return self.fernet.decrypt(token.encode("ascii"), ttl=SEAL_SECONDS).decode()
+        except (InvalidToken, UnicodeError, ValueError):
+            return None
+
+
+class CallbackDesk(Sealing):
     """The callback list in the statistics database."""
 
     def __init__(self, store: Store, key: str, hash_key: bytes, days: int) -> None:
@@ -115,17 +132,6 @@ class CallbackDesk:
         self.days = days
         self._ready_pid = 0
         self._lock = threading.Lock()
-
-    def seal(self, number: str) -> str:
-        """Encrypt a keyed-in number for the call's next URL (it expires in SEAL_SECONDS)."""
-        return self.fernet.encrypt(number.encode()).decode("ascii")
-
-    def unseal(self, token: str) -> str | None:
-        """The number a URL's token holds, or None when it is forged, broken or too old."""
-        try:
-            return self.fernet.decrypt(token.encode("ascii"), ttl=SEAL_SECONDS).decode()
-        except (InvalidToken, UnicodeError, ValueError):
-            return None
 
     def ask(self, line: str, number: str, now: datetime) -> bool:
         """Put `number` on `line`'s list; False when it is already waiting there (nothing is changed)."""
@@ -267,7 +273,7 @@ def new_key() -> str:
     return Fernet.generate_key().decode("ascii")
 
 
-class TrialDesk:
+class TrialDesk(Sealing):
     """The callback list of a trial call (the preview, an in-process `ivr call`): kept in memory only.
 
     Staff trying the line must never put a number on the secretariat's real list.
@@ -282,14 +288,3 @@ class TrialDesk:
         new = (line, number) not in self.asked
         self.asked.add((line, number))
         return new
-
-    def seal(self, number: str) -> str:
-        """As CallbackDesk.seal, with a key of its own."""
-        return self.fernet.encrypt(number.encode()).decode("ascii")
-
-    def unseal(self, token: str) -> str | None:
-        """As CallbackDesk.unseal."""
-        try:
-            return self.fernet.decrypt(token.encode("ascii"), ttl=SEAL_SECONDS).decode()
-        except (InvalidToken, UnicodeError, ValueError):
-            return None
