@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -13,16 +13,12 @@ from ivr import pages, settings, staff, startpage, state
 from ivr.audio import web as audio_web
 from ivr.audio.library import Library
 from ivr.callbacks import web as callbacks_web
-from ivr.callbacks.desk import CallbackDesk, TrialDesk
 from ivr.line import events
 from ivr.line.events import Observer
 from ivr.line.lines import Lines, configured_contents
 from ivr.line.running import DOCUMENTS, Line
 from ivr.ops import health
 from ivr.ops.contentwatch import ContentWatch
-from ivr.sms.ledger import SmsLedger
-from ivr.sms.sender import SmsSender
-from ivr.sms.service import LeafletSms, TrialSms
 from ivr.stats import gate
 from ivr.stats import web as stats_web
 from ivr.stats.gate import StaffGate
@@ -33,6 +29,10 @@ from ivr.webhook import requestlog
 from ivr.webhook.endpoint import Webhook
 from ivr.webhook.signature import Signatures, Validator
 from ivr.webhook.steps import ActionUrls
+
+if TYPE_CHECKING:
+    from ivr.callbacks.desk import CallbackDesk, TrialDesk
+    from ivr.sms.service import LeafletSms, TrialSms
 
 __all__ = ["create_app"]
 log = logging.getLogger("ivr")
@@ -69,12 +69,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     database = app.config["DATABASE_URL"] or default_url(app.instance_path)
     store = Store(database)
     # The callback list, where the deployment has a key to encrypt its numbers with.
-    key = app.config["CALLBACK_KEY"]
-    desk: CallbackDesk | TrialDesk | None = None
-    if key:
-        # A trial call (the preview, an in-process `ivr call`) never reaches the secretariat's real list.
-        trial = app.config.get("TRIAL_CALLS", False)
-        desk = TrialDesk() if trial else CallbackDesk(store, key, hash_key, app.config["CALLBACK_DAYS"])
+    desk, staff_list = _desk(app.config, store, hash_key)
     sms = _sms(app.config, store, hash_key)
     lines, libraries = _lines(app.config, desk, sms)
     recorder = Recorder(store, retention_days=app.config["STATS_RETENTION_DAYS"])
@@ -102,7 +97,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         watch,
         webhook,
         login=login,
-        callbacks=desk if isinstance(desk, CallbackDesk) else None,
+        callbacks=staff_list,
         gate=StaffGate.for_line(database, app.config["STAFF_PAGES_AT_ONCE"]),
     )
 
@@ -127,8 +122,27 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     return app
 
 
+def _desk(
+    config: Mapping[str, Any], store: Store, hash_key: bytes
+) -> tuple[CallbackDesk | TrialDesk | None, CallbackDesk | None]:
+    """The callback list the calls use and the one staff see, where the deployment has a key for it
+    (imported only then: `cryptography` weighs about 8 MiB)."""
+    key = config["CALLBACK_KEY"]
+    if not key:
+        return None, None
+    from ivr.callbacks.desk import CallbackDesk, TrialDesk  # noqa: PLC0415
+
+    # A trial call (the preview, an in-process `ivr call`) never reaches the secretariat's real list.
+    if config.get("TRIAL_CALLS"):
+        return TrialDesk(), None
+    desk = CallbackDesk(store, key, hash_key, config["CALLBACK_DAYS"])
+    return desk, desk
+
+
 def _sms(config: Mapping[str, Any], store: Store, hash_key: bytes) -> LeafletSms | TrialSms | None:
     """The leaflet by SMS, where the deployment can send (the account, its token and a sender number)."""
+    from ivr.sms.service import LeafletSms, TrialSms  # noqa: PLC0415  (only where SMS may be sent)
+
     account, token, sender = (
         config[settings.ACCOUNT_VARIABLE],
         config[settings.TOKEN_VARIABLE],
@@ -139,6 +153,9 @@ def _sms(config: Mapping[str, Any], store: Store, hash_key: bytes) -> LeafletSms
         return TrialSms(config.get("TRIAL_SMS", "sent") == "sent")
     if not (account and token and sender):
         return None
+    from ivr.sms.ledger import SmsLedger  # noqa: PLC0415
+    from ivr.sms.sender import SmsSender  # noqa: PLC0415
+
     return LeafletSms(
         SmsLedger(store, hash_key),
         SmsSender(account, token, sender, api_url=config["TWILIO_API_URL"]),

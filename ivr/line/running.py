@@ -37,7 +37,9 @@ class LeafletSender(Protocol):
 
 # Rendered TwiML documents a worker keeps, across all its lines: each is 1-3 KB, so a deployment of 50 lines
 # shares these rather than keeping this many each (docs/performance.md, memory with 50 lines).
-DOCUMENTS = 2048
+DOCUMENTS = 1024
+# Speech hints per <Gather>: the first few phrases of every choice (3 each for 9 choices), not all of them.
+HINTS = 27
 
 
 class Line:
@@ -90,7 +92,7 @@ class Line:
             gather_timeout=config["GATHER_TIMEOUT"],
             dial_timeout=config["DIAL_TIMEOUT"],
             cache_size=cache_size,
-            hints=understanding.hints() if understanding is not None else None,
+            hints=understanding.hints(HINTS) if understanding is not None else None,
         )
         clock: Clock = config.get("CLOCK") or system_clock
         flow = CallFlow(content, config["MAX_TRIES"], callbacks=callbacks is not None, sms=sms is not None)

@@ -177,10 +177,12 @@ class Understanding:
             return Understood("ask", key, best)
         return Understood("matched", key, best)
 
-    def hints(self) -> str:
+    def hints(self, most: int = HINTS_MAX_ENTRIES) -> str:
         """Twilio's <Gather> `hints`: the phrases, comma-separated, within its limits, most useful first.
 
         The first phrase of every key comes before the second of any, so a cut list still names every key.
+        `most`: how many phrases at most (the line takes fewer than Twilio allows: they are in every menu's
+        document, and a worker keeps thousands of those).
         """
         seen: set[str] = set()
         hints: list[str] = []
@@ -189,7 +191,7 @@ class Understanding:
             if hint and hint not in seen and len(hint) <= HINT_MAX_CHARS:
                 seen.add(hint)
                 hints.append(hint)
-        return ", ".join(hints[:HINTS_MAX_ENTRIES])
+        return ", ".join(hints[: min(most, HINTS_MAX_ENTRIES)])
 
     def _scores(self, words: Sequence[str]) -> dict[str, float]:
         """Each key's points for the content words heard."""

@@ -13,12 +13,15 @@ import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from enum import StrEnum
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import requests
 from twilio.base.exceptions import TwilioException
-from twilio.http.http_client import TwilioHttpClient
-from twilio.rest import Client
+
+if TYPE_CHECKING:
+    from twilio.http.http_client import TwilioHttpClient
+    from twilio.rest import Client
 
 log = logging.getLogger(__name__)
 # Twilio's client logs every request's URL and headers at INFO: kept to its warnings, off the line's log.
@@ -141,6 +144,11 @@ class SmsSender:
         """Return this thread's Twilio client (a requests session is not made for sharing between threads)."""
         client: Client | None = getattr(self._local, "client", None)
         if client is None:
+            # Imported at the first SMS: twilio.rest weighs about 16 MiB, which no worker should carry for
+            # a feature that sends a few messages a day (docs/performance.md, memory).
+            from twilio.http.http_client import TwilioHttpClient  # noqa: PLC0415
+            from twilio.rest import Client  # noqa: PLC0415
+
             http = TwilioHttpClient(timeout=self.timeout, logger=_twilio_log)
             client = Client(self.account_sid, self._token, http_client=http)
             if self.api_url is not None:

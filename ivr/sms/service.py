@@ -6,11 +6,14 @@ The step answers at once ("Du får en SMS om lidt"); the message goes out on the
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from ivr.line.events import call_hash
-from ivr.sms.ledger import SmsLedger
 from ivr.sms.numbers import is_danish_mobile
-from ivr.sms.sender import SmsSender
+
+if TYPE_CHECKING:
+    from ivr.sms.ledger import SmsLedger
+    from ivr.sms.sender import SmsSender
 
 
 class LeafletSms:
