@@ -169,10 +169,20 @@ def danish_holidays() -> HolidayBase:
 
 def holiday_names(years: Iterable[int]) -> list[str]:
     """The Danish public holidays' names in `years`, as said mid-sentence, for building their audio."""
-    import holidays  # noqa: PLC0415  (as in Schedule)
+    return list(_holiday_names(tuple(years)))
 
-    names = holidays.country_holidays("DK", language="da", years=list(years)).values()
-    return sorted({holiday_words(str(name)) for name in names})
+
+@lru_cache(maxsize=4)
+def _holiday_names(years: tuple[int, ...]) -> tuple[str, ...]:
+    # Once per worker, whatever the number of lines asking.
+    calendar = danish_holidays()
+    names = {calendar.get(day) for year in years for day in _days(year)} - {None}
+    return tuple(sorted(holiday_words(str(name)) for name in names))
+
+
+def _days(year: int) -> list[date]:
+    start = date(year, 1, 1)
+    return [start + timedelta(days=n) for n in range((date(year + 1, 1, 1) - start).days)]
 
 
 # Holiday names the package gives with a capital ("Juledag"); said mid-sentence they are written in lower
