@@ -9,6 +9,7 @@ import tomllib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, time
+from functools import cached_property
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -251,15 +252,20 @@ class Content:
 
     def audio_prompts(self) -> list[Prompt]:
         """Every prompt with audio of its own: the static prompts, then every fragment (see `fragments`)."""
+        return list(self._audio_prompts)
+
+    @cached_property
+    def _audio_prompts(self) -> tuple[Prompt, ...]:
+        # Made once: /healthz asks for every line's on every look, and 50 lines' took 0.2 s to make each time.
         from ivr.line.schedule import holiday_names  # noqa: PLC0415  (imports the holidays package)
 
         this_year = date.today().year
         prompts = [*self.all_prompts(), *self.fragments(holiday_names(range(this_year, this_year + 2)))]
         if self.keys.slower is None:
-            return prompts
+            return tuple(prompts)
         # A line offering slower speech has every prompt and fragment built slowly too, each right after its
         # usual pace, so that a build synthesizes the words once for both.
-        return [variant for prompt in prompts for variant in (prompt, prompt.slowed())]
+        return tuple(variant for prompt in prompts for variant in (prompt, prompt.slowed()))
 
     def fragments(self, reasons: Iterable[str] = ()) -> list[Prompt]:
         """Every fragment the call's worked-out sentences are made of, to be built as audio.

@@ -81,10 +81,7 @@ def phone_pairs(e164: str) -> list[str]:
 
 def phone_number(e164: str) -> str:
     """Say a Danish phone number in pairs, as Danes do: "syvoghalvfems, seksogtreds, ..."."""
-    digits = "".join(ch for ch in e164 if ch.isdigit())
-    national = digits[2:] if e164.startswith("+45") and len(digits) == 10 else digits
-    pairs = [national[i : i + 2] for i in range(0, len(national), 2)]
-    return ", ".join(_pair(pair) for pair in pairs)
+    return ", ".join(phone_pairs(e164))
 
 
 def every_pair() -> list[str]:
