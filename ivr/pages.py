@@ -33,8 +33,15 @@ POLICIES: Mapping[str, Mapping[str, str]] = {
 
 
 def init_app(app: Flask) -> None:
-    """Add the page headers to every HTML answer, error pages included."""
+    """Add the page headers to every HTML answer, error pages included; answer browsers' icon request."""
     app.after_request(protect)
+    app.add_url_rule("/favicon.ico", "favicon", no_icon)
+
+
+def no_icon() -> Response:
+    """Tell a browser there is no icon (204), for a day: it asks on any page without one (the JSON of /healthz,
+    the menu's SVG), and a 404 there is an error in its console and in the access log."""
+    return Response(status=204, headers={"Cache-Control": "public, max-age=86400"})
 
 
 def protect(response: Response) -> Response:

@@ -139,3 +139,14 @@ def test_answers_that_are_not_html_are_left_alone(staff_app: Flask) -> None:
     assert response.mimetype == "application/json"
     assert "Content-Security-Policy" not in response.headers
     assert "X-Frame-Options" not in response.headers
+
+
+@pytest.mark.parametrize("which", ["app", "staff_app"])
+def test_a_browser_asking_for_an_icon_is_told_there_is_none(which: str, request: pytest.FixtureRequest) -> None:
+    # Browsers ask on every page that names no icon (/healthz's JSON, the menu's SVG); a 404 there is an
+    # error in their console. No login: the answer says nothing about the line.
+    flask_app: Flask = request.getfixturevalue(which)
+    response = flask_app.test_client().get("/favicon.ico")
+    assert response.status_code == 204
+    assert response.data == b""
+    assert "max-age=86400" in response.headers["Cache-Control"]
