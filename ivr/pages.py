@@ -39,8 +39,11 @@ def init_app(app: Flask) -> None:
 
 
 def no_icon() -> Response:
-    """Tell a browser there is no icon (204), for a day: it asks on any page without one (the JSON of /healthz,
-    the menu's SVG), and a 404 there is an error in its console and in the access log."""
+    """Tell a browser there is no icon (204), for a day.
+
+    It asks on any page that names none (the JSON of /healthz, the menu's SVG); a 404 there is an error in its
+    console and in the access log.
+    """
     return Response(status=204, headers={"Cache-Control": "public, max-age=86400"})
 
 

@@ -142,7 +142,9 @@ def test_answers_that_are_not_html_are_left_alone(staff_app: Flask) -> None:
 
 
 @pytest.mark.parametrize("which", ["app", "staff_app"])
-def test_a_browser_asking_for_an_icon_is_told_there_is_none(which: str, request: pytest.FixtureRequest) -> None:
+def test_a_browser_asking_for_an_icon_is_told_there_is_none(
+    which: str, request: pytest.FixtureRequest
+) -> None:
     # Browsers ask on every page that names no icon (/healthz's JSON, the menu's SVG); a 404 there is an
     # error in their console. No login: the answer says nothing about the line.
     flask_app: Flask = request.getfixturevalue(which)
