@@ -253,4 +253,7 @@ def with_sms(text: str) -> str:
         'sms_not_sent = "Jeg kan desværre ikke sende en SMS til dit nummer lige nu."\n',
         1,
     )
+    text = text.replace(
+        "[phrases]\n", '[phrases]\nsms = ["sms", "send en sms", "folderen som sms", "send mig folderen"]\n', 1
+    )
     return text.replace("[templates]\n", '[templates]\nsms_text = "Folderen om rodblokade: {url}"\n', 1)

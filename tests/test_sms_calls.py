@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import json
 import time
+import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from flask import Flask
 
 from ivr import create_app, state
 from ivr.line.content import default_path
+from ivr.line.events import CallEvent
 from ivr.sms.service import LeafletSms
 from tests.fake_twilio import ACCOUNT, FakeTwilio
 from tests.support import CALL, LEAFLET_URL, TOKEN, TwilioClient, spoken, with_sms
@@ -63,6 +66,53 @@ def test_a_mobile_caller_is_offered_the_leaflet_and_gets_it_once(sms_app: Flask,
     [message] = fake.received
     assert (message.form["To"], message.form["From"]) == (CALL["From"], "+4578787878")
     assert message.form["Body"] == f"Folderen om rodblokade: {LEAFLET_URL}"
+
+
+def action(root: ET.Element) -> str:
+    """The URL the caller's next key goes to: the path and query Twilio would post to."""
+    gather = root.find("Gather")
+    assert gather is not None
+    return gather.attrib["action"]
+
+
+def test_every_main_menu_offers_it_until_it_has_gone(sms_app: Flask, fake: FakeTwilio) -> None:
+    twilio = TwilioClient(sms_app.test_client())
+    # Back in the main menu from a section: offered again, last, after the menu's choices.
+    section = twilio.twiml("/voice/key?menu=main&tries=0", {"Digits": "2"})
+    assert OFFER not in spoken(section)
+    menu = twilio.twiml(action(section), {"Digits": "#"})
+    assert spoken(menu)[-1] == OFFER
+    assert "texted" not in action(menu)
+    # After a failed transfer, and after the line's own error, too.
+    assert spoken(twilio.twiml("/voice/dial", {"DialCallStatus": "busy"}))[-1] == OFFER
+    assert spoken(twilio.twiml("/voice/fallback"))[-1] == OFFER
+    # Sent: the next URLs say so, and no menu offers it again in this call, whatever route it comes by.
+    sent = twilio.twiml(action(menu), {"Digits": "8"})
+    assert spoken(sent)[0] == SENT
+    assert OFFER not in spoken(sent)
+    assert parse_qs(urlsplit(action(sent)).query)["texted"] == ["1"]
+    again = twilio.twiml(action(sent), {"Digits": "#"})
+    assert OFFER not in spoken(again)
+    assert "texted=1" in action(again)
+    assert OFFER not in spoken(twilio.twiml("/voice/dial?texted=1", {"DialCallStatus": "busy"}))
+    # A landline caller's main menu never offers it.
+    landline = twilio.twiml("/voice/key?menu=main&tries=0", {"Digits": "#", "From": "+4597662400"})
+    assert OFFER not in spoken(landline)
+    assert sent_when_done(sms_app)["sent"] == 1
+
+
+def test_a_caller_may_say_they_want_it(sms_app: Flask, fake: FakeTwilio) -> None:
+    events: list[CallEvent] = []
+    state.of(sms_app).observers.append(events.append)
+    twilio = TwilioClient(sms_app.test_client())
+    said = {"SpeechResult": "øh send mig lige folderen som sms", "Confidence": "0.91"}
+    answer = twilio.twiml("/voice/key?menu=main&tries=0", said)
+    assert spoken(answer)[0] == SENT
+    assert "texted=1" in action(answer)
+    # Counted as the SMS key on the speech route; never the words.
+    assert [(e.route, e.event, e.key) for e in events] == [("voice.speech", "sms_sent", "8")]
+    assert sent_when_done(sms_app)["sent"] == 1
+    assert len(fake.received) == 1
 
 
 @pytest.mark.parametrize("caller", ["anonymous", "+266696687", "", "+4597662400", "+4420304050"])

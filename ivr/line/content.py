@@ -42,7 +42,7 @@ CALLBACK_PROMPTS = ("callback_offer", "callback_enter", "callback_bad_number")
 # Said only where the line sends its leaflet by SMS (`line.leaflet_url`, `keys.sms` and SMS settings).
 SMS_PROMPTS = ("sms_offer", "sms_sent", "sms_not_sent")
 # The actions a caller may name instead of pressing their key, as `[phrases]` names them.
-ACTIONS = ("transfer", "repeat", "main_menu", "slower")
+ACTIONS = ("transfer", "repeat", "main_menu", "slower", "sms")
 # Sentences with a part worked out during the call; each is said as audio fragments (see Content.fragments).
 TEMPLATES = {"closed": {"when"}, "closed_today": {"reason", "when"}}
 # Templates only a line that understands speech needs: asking back when unsure ("Mente du komplikationer?").
@@ -230,6 +230,8 @@ class Content:
         names |= {keys.transfer: "sekretariatet", keys.repeat: "at høre det igen", keys.main_menu: "menuen"}
         if keys.slower is not None:
             names[keys.slower] = "langsommere tale"
+        if keys.sms is not None:
+            names[keys.sms] = "folderen som SMS"
         return names
 
     def confirm(self, key: str) -> Prompt:
@@ -437,7 +439,7 @@ class _Parser:
             self.fail("keys.sms", "needs line.leaflet_url: the link the SMS sends")
         prompts = self.prompts(fills, speech, slower, sms)
         templates = self.templates(speech, "callback_offer" in prompts, sms)
-        actions = self.action_phrases(speech, slower)
+        actions = self.action_phrases(speech, slower, sms)
         if keys is not None and not self.problems:
             self.menus(keys, prompts, sections)
         if hours is not None and not self.problems:
@@ -662,12 +664,13 @@ class _Parser:
             if not offered and name in table:
                 self.fail(f"{where}.{name}", f"is never said: {why}")
 
-    def action_phrases(self, speech: bool, slower: bool) -> dict[str, tuple[str, ...]]:
+    def action_phrases(self, speech: bool, slower: bool, sms: bool) -> dict[str, tuple[str, ...]]:
         table = self.table("phrases", required=False)
         if table and not speech:
             self.fail("phrases", f"are never heard: {NO_SPEECH}")
             return {}
         self.unused(table, "phrases", ("slower",), slower, NO_SLOWER)
+        self.unused(table, "phrases", ("sms",), sms, NO_SMS)
         return {
             name: self.phrase_list(f"phrases.{name}", value)
             for name, value in table.items()

@@ -97,6 +97,8 @@ class Reply:
     callback: str | None = None
     # The caller asked for the leaflet by SMS (the webhook sends it, then asks `sms_result`).
     sms: bool = False
+    # The leaflet went by SMS in this call: it travels in the URLs, so no later menu offers it again.
+    texted: bool = False
 
     @property
     def private(self) -> bool:
@@ -283,7 +285,21 @@ class CallFlow:
         """Tell the caller at once that the SMS is on its way (or why not), then the menu they were in."""
         said = self.content.prompt("sms_sent" if sent else "sms_not_sent")
         event = Event.SMS_SENT if sent else Event.SMS_NOT_SENT
-        return self._menu(menu if menu in self.menus else MAIN, 0, moment, (said,), event, slow=slow)
+        reply = self._menu(menu if menu in self.menus else MAIN, 0, moment, (said,), event, slow=slow)
+        return replace(reply, texted=sent)
+
+    def offering_sms(self, reply: Reply, reachable: bool) -> Reply:
+        """Offer the leaflet by SMS at the end of a main menu, to a caller it can reach who has not had it.
+
+        Not after a refusal ("Jeg kan desværre ikke sende en SMS"), nor in a question back or a callback menu.
+        """
+        offer = self.content.prompts.get("sms_offer")
+        plain_menu = reply.then == "gather" and reply.menu == MAIN and reply.confirm is None
+        if not (self.sms and reachable and plain_menu) or reply.texted or offer is None:
+            return reply
+        if reply.event is Event.SMS_NOT_SENT:
+            return reply
+        return replace(reply, prompts=(*reply.prompts, offer))
 
     def callback_stored(self, new: bool, moment: Moment, *, slow: bool = False) -> Reply:
         """Say when the secretariat will ring (or that the number was on the list already), then the menu."""

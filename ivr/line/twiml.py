@@ -23,9 +23,10 @@ class Urls(Protocol):
         slow: bool = False,
         confirm: str | None = None,
         keyed: str | None = None,
+        texted: bool = False,
     ) -> str: ...
 
-    def dial(self, *, slow: bool = False) -> str: ...
+    def dial(self, *, slow: bool = False, texted: bool = False) -> str: ...
 
 
 class Renderer:
@@ -75,7 +76,12 @@ class Renderer:
     def _gather(self, response: VoiceResponse, reply: Reply) -> None:
         """Nest the prompts in <Gather> so a key interrupts them; silence falls through to <Redirect>."""
         action = self.urls.key(
-            reply.menu, reply.tries, slow=reply.slow, confirm=reply.confirm, keyed=reply.keyed
+            reply.menu,
+            reply.tries,
+            slow=reply.slow,
+            confirm=reply.confirm,
+            keyed=reply.keyed,
+            texted=reply.texted,
         )
         listening: dict[str, str] = {}
         if self.hints is not None and reply.digits == 1:
@@ -99,7 +105,8 @@ class Renderer:
     def _dial(self, response: VoiceResponse, reply: Reply) -> None:
         for prompt in self._said(reply):
             self.speaker.add(response, prompt)
-        dial = response.dial(action=self.urls.dial(slow=reply.slow), method="POST", timeout=self.dial_timeout)
+        action = self.urls.dial(slow=reply.slow, texted=reply.texted)
+        dial = response.dial(action=action, method="POST", timeout=self.dial_timeout)
         dial.number(self.number)
 
     @staticmethod

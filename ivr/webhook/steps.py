@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from datetime import datetime
 from urllib.parse import urlencode, urlsplit
 
@@ -40,18 +41,21 @@ class ActionUrls:
         slow: bool = False,
         confirm: str | None = None,
         keyed: str | None = None,
+        texted: bool = False,
     ) -> str:
         state: dict[str, str | int] = {**self.line, "menu": menu, "tries": tries}
         if slow:
             state["slow"] = 1
+        if texted:
+            state["texted"] = 1
         if confirm is not None:
             state["confirm"] = confirm
         if keyed is not None and self.seal is not None:
             state["cb"] = self.seal(keyed)
         return f"{self.key_path}?{urlencode(state)}"
 
-    def dial(self, *, slow: bool = False) -> str:
-        state = {**self.line, **({"slow": "1"} if slow else {})}
+    def dial(self, *, slow: bool = False, texted: bool = False) -> str:
+        state = {**self.line, **({"slow": "1"} if slow else {}), **({"texted": "1"} if texted else {})}
         return f"{self.dial_path}?{urlencode(state)}" if state else self.dial_path
 
 
@@ -100,28 +104,39 @@ def key_step(current: Line, args: Mapping[str, str], form: Mapping[str, str], mo
     confirm = args.get("confirm") or None
     digits = form.get("Digits", "")
     said = form.get("SpeechResult", "")
+    desk = current.callbacks
     if not digits and said and current.understanding is not None:
         understood = current.understanding.understand(said, _confidence(form.get("Confidence")))
         looped = understood.key == current.content.keys.transfer and _looped(current, form)
         yes = confirm is not None and is_yes(said)
-        return current.flow.heard(
+        reply = current.flow.heard(
             menu, tries, understood, moment, looped, slow=slow, confirm=confirm, yes=yes
         )
-    # The loop check matters only for a transfer; skipping it otherwise keeps the usual step cheap.
-    looped = digits == current.content.keys.transfer and _looped(current, form)
-    desk = current.callbacks
-    keyed = desk.unseal(args["cb"]) if desk is not None and "cb" in args else None
-    reply = current.flow.key(
-        menu, tries, digits, moment, looped, slow=slow, confirm=confirm, caller=form.get("From"), keyed=keyed
-    )
+    else:
+        # The loop check matters only for a transfer; skipping it otherwise keeps the usual step cheap.
+        looped = digits == current.content.keys.transfer and _looped(current, form)
+        keyed = desk.unseal(args["cb"]) if desk is not None and "cb" in args else None
+        caller = form.get("From")
+        reply = current.flow.key(
+            menu, tries, digits, moment, looped, slow=slow, confirm=confirm, caller=caller, keyed=keyed
+        )
     if reply.callback is not None and desk is not None:
         new = desk.ask(current.content.line.id, reply.callback, current.clock())
         reply = current.flow.callback_stored(new, moment, slow=slow)
     if reply.sms and current.sms is not None:
         body = current.content.sms_text()
         sent = current.sms.send(form.get("CallSid"), form.get("From"), body, current.clock())
-        reply = current.flow.sms_result(sent, reply.menu, moment, slow=slow)
-    return reply
+        # Said or pressed, the request is counted as what it was.
+        said_key = reply.spoken_key
+        reply = replace(current.flow.sms_result(sent, reply.menu, moment, slow=slow), spoken_key=said_key)
+    return _with_sms(current, args, form, reply)
+
+
+def _with_sms(current: Line, args: Mapping[str, str], form: Mapping[str, str], reply: Reply) -> Reply:
+    """Carry on that the leaflet went by SMS in this call; until it has, every main menu offers it."""
+    texted = reply.texted or args.get("texted") == "1"
+    reachable = not texted and current.sms is not None and current.sms.can_reach(form.get("From"))
+    return current.flow.offering_sms(replace(reply, texted=texted) if texted else reply, reachable)
 
 
 def _looped(current: Line, form: Mapping[str, str]) -> bool:
@@ -139,12 +154,13 @@ def _confidence(value: str | None) -> float | None:
 
 def dial_step(current: Line, args: Mapping[str, str], form: Mapping[str, str], moment: Moment) -> Reply:
     """Answer the end of a transfer with Twilio's DialCallStatus."""
-    return current.flow.dial_result(form.get("DialCallStatus"), moment, slow=args.get("slow") == "1")
+    reply = current.flow.dial_result(form.get("DialCallStatus"), moment, slow=args.get("slow") == "1")
+    return _with_sms(current, args, form, reply)
 
 
 def fallback_step(current: Line, args: Mapping[str, str], form: Mapping[str, str], moment: Moment) -> Reply:
     """Answer Twilio's fallback URL, used when the primary URL failed: apologise and carry on."""
-    return current.flow.error(moment, slow=args.get("slow") == "1")
+    return _with_sms(current, args, form, current.flow.error(moment, slow=args.get("slow") == "1"))
 
 
 # Every call route: its path, and the route name (for logs and statistics) with its step.
