@@ -18,10 +18,13 @@ from flask import Flask
 from twilio.request_validator import RequestValidator
 
 from ivr import create_app, state
+from ivr.audio.build import build
 from ivr.cli import main
 from ivr.line.content import ContentError, load_content
 from ivr.line.events import CallEvent
 from ivr.line.lines import load_folder
+from tests.audio_support import CountingEngine
+from tests.serving import serving
 from tests.support import (
     CALL,
     CPH,
@@ -140,6 +143,32 @@ def test_the_url_keeps_the_call_on_its_line(app: Flask) -> None:
     # An unknown line in the URL (a file removed since) falls back to the number.
     fallback = twilio.twiml("/voice/key?line=gone&menu=main&tries=0", {"Digits": "1", "To": KNEE_NUMBER})
     assert action(fallback)["line"] == "knae"
+
+
+def test_a_call_to_a_served_folder_names_each_line_s_played_files(
+    config: dict[str, Any], folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Each line's welcome built into its own audio folder, as `ivr build-audio` does.
+    audio = tmp_path / "built"
+    contents = {content.line.id: content for content in load_folder(folder)}
+    for line_id, content in contents.items():
+        build([content.prompt("welcome")], audio / line_id, CountingEngine())
+    app = create_app({**config, "CONTENT_DIR": folder, "AUDIO_DIR": audio})
+    for name, value in {
+        "TWILIO_AUTH_TOKEN": TOKEN,
+        "IVR_CONTENT_DIR": str(folder),
+        "IVR_AUDIO_DIR": str(audio),
+    }.items():
+        monkeypatch.setenv(name, value)
+    with serving(app) as base:
+        result = CliRunner().invoke(
+            main, ["call", "--url", base + "/voice?line=knae", "--keys", "#", "--json"]
+        )
+    assert result.exit_code == 0, result.output
+    [played, *_] = [step for step in json.loads(result.output)["steps"] if step["kind"] == "play"]
+    # The knee line's own words, from its manifest: not the packaged line's welcome of the same prompt id.
+    assert played["text"] == contents["knae"].prompt("welcome").text
+    assert played["text"] != contents["rodblokade"].prompt("welcome").text
 
 
 def test_hours_and_secretariat_are_each_lines_own(app: Flask, clock: Any) -> None:

@@ -18,9 +18,11 @@ from zoneinfo import ZoneInfo
 import click
 
 from ivr import create_app, settings, state
+from ivr.audio.library import Library, default_folder
 from ivr.cli_options import LINE_OPTION, configured_content, configured_lines
 from ivr.line.clock import FixedClock
-from ivr.line.content import E164, Content, ContentError, load_content
+from ivr.line.content import E164, Content, ContentError
+from ivr.line.lines import configured_contents
 from ivr.line.moments import option_moment
 from ivr.tryout.caller import (
     DIAL_RESULTS,
@@ -48,12 +50,22 @@ PLAYERS = (
 )
 
 
-def _play_text(content_file: str | None) -> Callable[[str], str | None]:
-    """Name played files after the local content file's prompts, when it can be read."""
+def _play_text() -> Callable[[str], str | None]:
+    """Name played files as this machine's lines say them (every line of IVR_CONTENT_DIR, or the one), when
+    they can be read: first by their audio folders' manifests (a file's name holds its text's hash, so the
+    lines never disagree), then by their prompts' ids."""
     try:
-        return PromptNames(load_content(Path(content_file) if content_file else None))
-    except ContentError:
+        config = settings.from_environment()
+        contents = configured_contents(config)
+    except (settings.ConfigError, ContentError):
         return lambda url: None
+    base: Path = config["AUDIO_DIR"] or default_folder()
+    folders = bool(config["CONTENT_DIR"])
+    spoken: dict[str, str] = {}
+    for content in contents:
+        spoken |= Library.load(base / content.line.id if folders else base).spoken()
+    namers = [PromptNames(content, spoken) for content in contents]
+    return lambda url: next((text for namer in namers if (text := namer(url)) is not None), None)
 
 
 def in_process_caller(  # noqa: PLR0917 (each is one of `ivr call`'s options)
@@ -92,7 +104,7 @@ def in_process_caller(  # noqa: PLR0917 (each is one of `ivr call`'s options)
 def http_caller(url: str, dial_result: str) -> Caller:
     """Build a caller for a running server, signing with TWILIO_AUTH_TOKEN when it is set."""
     token = os.environ.get(settings.TOKEN_VARIABLE) or None
-    names = _play_text(os.environ.get(settings.PREFIX + "CONTENT_FILE"))
+    names = _play_text()
     return Caller(HttpTransport(), url, token, dial_result, names)
 
 
