@@ -6,11 +6,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 from zoneinfo import ZoneInfo
 
-if TYPE_CHECKING:
-    from holidays import HolidayBase
+from ivr.line.publicholidays import danish_holidays
 
 # How far ahead to look for an opening before deciding the hours can never open.
 SEARCH_DAYS = 400
@@ -157,14 +156,6 @@ class Schedule:
             if period is not None and period[0] > local:
                 return Status(at, is_open, period[0], today[1] if is_open and today else None, reason)
         raise ValueError(f"the opening hours never open in the {SEARCH_DAYS} days after {local:%Y-%m-%d}")
-
-
-@lru_cache(maxsize=1)
-def danish_holidays() -> HolidayBase:
-    """The Danish public holidays, in Danish; Store Bededag stops after 2023 inside the package."""
-    import holidays  # noqa: PLC0415  (slow to import; commands that never ask about hours skip it)
-
-    return holidays.country_holidays("DK", language="da")
 
 
 def holiday_names(years: Iterable[int]) -> list[str]:
