@@ -197,6 +197,30 @@ def test_two_keys_in_another_number_and_other_keys_mean_the_main_menus(line_app:
     assert action(menu)[1] == {"menu": "main", "tries": "0"}
 
 
+def test_the_callback_menus_take_keys_only(line_app: Flask) -> None:
+    twilio = TwilioClient(line_app.test_client())
+    offered = twilio.twiml("/voice/key?menu=main&tries=0", {"Digits": "0"})
+    read = step(twilio, offered, {"Digits": "1"})
+    for menu in (offered, read):
+        gather = menu.find("Gather")
+        assert gather is not None
+        assert gather.get("input") == "dtmf"
+        assert gather.get("hints") is None
+    # Words sent anyway (a section's name stands for key 1) are taken for no choice: nobody goes on the list.
+    said = step(twilio, read, {"SpeechResult": "hvad er en rodblokade", "Confidence": "0.95"})
+    assert spoken(said)[0] == "Det forstod jeg desværre ikke."
+    assert action(said)[1] == {"menu": "callback_confirm", "tries": "1"}
+    desk = state.of(line_app).callbacks
+    assert desk is not None
+    assert desk.pending("test", datetime.now(UTC)) == []
+    # The main menu it came from listens for speech as before.
+    main = twilio.twiml("/voice/key?menu=main&tries=0", {"Digits": "#"})
+    gather = main.find("Gather")
+    assert gather is not None
+    assert gather.get("input") == "dtmf speech"
+    desks.metadata.drop_all(state.of(line_app).store.engine)
+
+
 def test_the_number_never_reaches_a_log_or_the_statistics(
     line_app: Flask, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -11,6 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from ivr.cli import main
+from ivr.line.events import SPEECH_ROUTE
 from ivr.stats.store import Store, as_row
 from tests.odd_dates import ODD_DAYS, refused_once
 from tests.stats_fixtures import call_event
@@ -149,3 +150,64 @@ def test_a_malformed_line_is_refused_in_one_line(tmp_path: Path, line: str) -> N
     url = f"sqlite:///{tmp_path / 'stats.sqlite'}"
     result = CliRunner().invoke(main, ["stats", "--database", url, "--line", line])
     assert "is not a line id" in refused_once(result, "'--line'")
+
+
+@pytest.fixture
+def spoken(store: Store) -> Store:
+    """On Wednesday 25 November: sections said and pressed, a transfer said; one said choice on knae."""
+    events = [
+        call_event("a", WEDNESDAY, "welcome", route="voice.welcome"),
+        call_event("a", WEDNESDAY + timedelta(minutes=1), "section", menu="3", key="3", route=SPEECH_ROUTE),
+        call_event("a", WEDNESDAY + timedelta(minutes=2), "section", menu="1", key="1"),
+        call_event("a", WEDNESDAY + timedelta(minutes=3), "transfer_open", key="0", route=SPEECH_ROUTE),
+        call_event("b", WEDNESDAY + timedelta(hours=1), "welcome", route="voice.welcome"),
+        call_event("b", WEDNESDAY + timedelta(hours=1, minutes=1), "repeat", key="*"),
+        call_event("b", WEDNESDAY + timedelta(hours=1, minutes=2), "invalid", route=SPEECH_ROUTE, key="4"),
+        call_event("k", WEDNESDAY, "welcome", route="voice.welcome", line="knae"),
+        call_event("k", WEDNESDAY, "section", menu="2", key="2", route=SPEECH_ROUTE, line="knae"),
+    ]
+    store.add([as_row(event) for event in events])
+    return store
+
+
+@pytest.mark.parametrize(
+    ("line", "choices"),
+    [
+        (
+            None,
+            {
+                "speech": 3,
+                "keys": 2,
+                "by_event": {
+                    "section": {"speech": 2, "keys": 1},
+                    "repeat": {"speech": 0, "keys": 1},
+                    "transfer_open": {"speech": 1, "keys": 0},
+                },
+            },
+        ),
+        ("knae", {"speech": 1, "keys": 0, "by_event": {"section": {"speech": 1, "keys": 0}}}),
+        ("ukendt", {"speech": 0, "keys": 0, "by_event": {}}),
+    ],
+)
+def test_json_says_which_choices_came_by_speech_and_which_by_key(
+    spoken: Store, line: str | None, choices: dict[str, object]
+) -> None:
+    args = ["--database", spoken.url, "--since", "2026-11-25", "--until", "2026-11-25", "--json"]
+    data = json.loads(run(*args, *(["--line", line] if line else [])))
+    assert data["choices"] == choices
+
+
+def test_text_report_shows_choices_by_speech_and_by_key(spoken: Store) -> None:
+    lines = run("--database", spoken.url).splitlines()
+    start = lines.index("Valg ved tale og ved tast (tale, der ikke blev forstået, er ikke med)")
+    table = [line.split() for line in lines[start + 1 : start + 6]]
+    assert table == [
+        ["tale", "tast"],
+        ["valgte", "et", "afsnit", "2", "1"],
+        ["bad", "om", "at", "høre", "igen", "0", "1"],
+        ["omstilling", "i", "åbningstiden", "1", "0"],
+        ["i", "alt", "3", "2"],
+    ]
+    empty = run("--database", spoken.url, "--line", "ukendt").splitlines()
+    start = empty.index("Valg ved tale og ved tast (tale, der ikke blev forstået, er ikke med)")
+    assert empty[start + 1] == "  (ingen)"

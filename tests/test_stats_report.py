@@ -1,13 +1,16 @@
-"""The statistics counted from events: Copenhagen days and hours, sections, transfers, where calls end."""
+"""The statistics counted from events: Copenhagen days and hours, sections, transfers, where calls end,
+choices by speech and by key."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from itertools import count
 from zoneinfo import ZoneInfo
 
 import pytest
 
+from ivr.line.events import SPEECH_ROUTE
 from ivr.stats.report import Period, build
 from ivr.stats.store import Row
 
@@ -105,3 +108,35 @@ def test_the_json_form_names_weekdays_and_leaves_out_empty_hours() -> None:
     assert data["calls_by_weekday_hour"]["mandag"] == {}
     assert data["sections"] == {"2": 1}
     assert data["calls_per_day"] == {"2026-11-25": 1}
+
+
+def test_choices_are_counted_by_speech_and_by_key() -> None:
+    at = datetime(2026, 11, 25, 11, tzinfo=CPH)
+    rows = [
+        *call("a", at, ("section", "3"), ("repeat", "3"), ("transfer_open", "main")),
+        *call("b", at, ("invalid", "main"), ("silence", "main")),
+    ]
+    # Of those steps, these were said: the first section, the transfer and the failed turn.
+    spoken = {rows[1].id, rows[3].id, rows[5].id}
+    rows = [replace(r, route=SPEECH_ROUTE) if r.id in spoken else r for r in rows]
+    report = build(rows, ALL)
+    assert report.speech == {"invalid": 1, "section": 1, "transfer_open": 1}
+    # Only choices made, failed turns left out; in the order staff read them.
+    assert report.choices == {"section": (1, 0), "repeat": (0, 1), "transfer_open": (1, 0)}
+    assert report.choices_in_all == (2, 1)
+    assert report.as_json()["choices"] == {
+        "speech": 2,
+        "keys": 1,
+        "by_event": {
+            "section": {"speech": 1, "keys": 0},
+            "repeat": {"speech": 0, "keys": 1},
+            "transfer_open": {"speech": 1, "keys": 0},
+        },
+    }
+    assert report.as_json()["events_by_speech"] == report.speech
+
+
+def test_no_choices_in_a_period_without_any() -> None:
+    report = build(call("a", datetime(2026, 11, 25, 11, tzinfo=CPH)), ALL)
+    assert (report.choices, report.choices_in_all, report.speech) == ({}, (0, 0), {})
+    assert report.as_json()["choices"] == {"speech": 0, "keys": 0, "by_event": {}}

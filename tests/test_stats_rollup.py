@@ -4,14 +4,15 @@ for every line together and for each line alone."""
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import delete
+from sqlalchemy import Connection, delete
 
-from ivr.line.events import CallEvent
+from ivr.line.events import SPEECH_ROUTE, CallEvent
 from ivr.line.flow import Event
 from ivr.stats import report
 from ivr.stats.store import Store, as_row, call_hours, call_last, create_schema
@@ -38,6 +39,11 @@ STEPS = [
     ("voice.dial", Event.DIAL_BUSY, "main", None),
     ("voice.dial", Event.DIAL_COMPLETED, "main", None),
     ("voice.fallback", Event.ERROR, "main", None),
+    # Choices said rather than pressed: counted as their key, on the speech route.
+    (SPEECH_ROUTE, Event.SECTION, "3", "3"),
+    (SPEECH_ROUTE, Event.REPEAT, "main", "*"),
+    (SPEECH_ROUTE, Event.TRANSFER_OPEN, "main", "0"),
+    (SPEECH_ROUTE, Event.INVALID, "2", "4"),
 ]
 
 
@@ -107,8 +113,24 @@ def test_the_counts_kept_equal_counting_every_row(database_url: str, seed: int) 
         stored(store, random_calls(rng, 400), rng)
         for period in periods(rng):
             assert_counts_equal(store, period)
+        assert_speech_counted(store)
     finally:
         store.dispose()
+
+
+def assert_speech_counted(store: Store) -> None:
+    """The choices by speech kept are the speech route's events, and the rest of each choice's are keys."""
+    rows = store.rows()
+    everything = store.summary(report.Period(None, None, CPH))
+    assert everything is not None
+    said = Counter(row.event for row in rows if row.route == SPEECH_ROUTE)
+    assert everything.speech == dict(said) != {}
+    pressed = Counter(row.event for row in rows if row.route == "voice.key")
+    choices = {
+        name: (said[name], pressed[name]) for name in report.CHOICE_EVENTS if said[name] + pressed[name]
+    }
+    assert everything.choices == choices
+    assert everything.choices_in_all == tuple(map(sum, zip(*choices.values(), strict=True)))
 
 
 def test_pruning_keeps_the_counts_equal(database_url: str) -> None:
@@ -119,22 +141,37 @@ def test_pruning_keeps_the_counts_equal(database_url: str) -> None:
         store.prune(datetime(2026, 7, 1, 12, 30, tzinfo=UTC))
         for period in periods(rng):
             assert_counts_equal(store, period)
+        assert_speech_counted(store)
     finally:
         store.dispose()
 
 
-def test_a_database_from_before_the_counts_is_counted_once(database_url: str) -> None:
-    rng = random.Random(4)
+def _without_counts(connection: Connection) -> None:
+    """As a database written before the roll-ups existed."""
+    connection.execute(delete(call_hours))
+    connection.execute(delete(call_last))
+
+
+def _without_speech(connection: Connection) -> None:
+    """As the roll-ups were before they counted speech."""
+    connection.exec_driver_sql("ALTER TABLE call_hours DROP COLUMN speech")
+
+
+@pytest.mark.parametrize(("seed", "made_old"), [(4, _without_counts), (7, _without_speech)])
+def test_an_older_database_is_counted_once(
+    database_url: str, seed: int, made_old: Callable[[Connection], None]
+) -> None:
+    rng = random.Random(seed)
     store = Store(database_url)
     try:
         stored(store, random_calls(rng, 200), rng)
-        with store.engine.begin() as connection:  # as a database written before the roll-ups existed
-            connection.execute(delete(call_hours))
-            connection.execute(delete(call_last))
+        with store.engine.begin() as connection:
+            made_old(connection)
         create_schema(store.engine)  # what each worker does when it first connects
         create_schema(store.engine)  # and a second worker: nothing is counted twice
         for period in periods(rng):
             assert_counts_equal(store, period)
+        assert_speech_counted(store)
     finally:
         store.dispose()
 

@@ -18,6 +18,7 @@ import pytest
 from sqlalchemy import create_engine, inspect
 from sqlalchemy.dialects import sqlite
 
+from ivr.line.events import SPEECH_ROUTE as SPEECH
 from ivr.line.events import CallEvent
 from ivr.stats import store as store_module
 from ivr.stats.recorder import Recorder
@@ -363,3 +364,59 @@ def test_workers_starting_together_on_an_old_database_upgrade_it_once(database_u
     finally:
         for store in stores:
             store.dispose()
+
+
+def spoken_calls(line: str = "") -> list[CallEvent]:
+    """Two calls on Wednesday 25 November: a section said, then one pressed; a transfer said."""
+    return [
+        call_event("s1", T0, "welcome", route="voice.welcome", line=line),
+        call_event("s1", T0 + timedelta(seconds=20), "section", menu="3", key="3", route=SPEECH, line=line),
+        call_event("s1", T0 + timedelta(seconds=50), "section", menu="1", key="1", line=line),
+        call_event("s2", T0 + timedelta(minutes=5), "welcome", route="voice.welcome", line=line),
+        call_event("s2", T0 + timedelta(minutes=6), "transfer_open", key="0", route=SPEECH, line=line),
+    ]
+
+
+@pytest.mark.parametrize(
+    "before",
+    ["lines-with-rollups", "lines-before-rollups", "speech"],
+    ids=["before-lines", "before-rollups", "before-speech"],
+)
+def test_a_database_from_before_speech_was_counted_reports_its_spoken_choices(
+    database_url: str, before: str
+) -> None:
+    if before == "speech":  # lines known, but the counts say nothing of speech
+        made = Store(database_url)
+        made.add([as_row(event) for event in spoken_calls()])
+        with made.engine.begin() as connection:
+            connection.exec_driver_sql("ALTER TABLE call_hours DROP COLUMN speech")
+        made.dispose()
+    else:
+        old_database(database_url, spoken_calls(), rollups=before == "lines-with-rollups")
+    assert "speech" not in (columns(database_url, "call_hours") if before != "lines-before-rollups" else [])
+    store = Store(database_url)
+    try:
+        store.add([as_row(event) for event in spoken_calls("rodblokade")])
+        assert "speech" in columns(database_url, "call_hours")
+        period = Period(date(2026, 11, 25), date(2026, 11, 25), CPH)
+        for line in (None, "", "rodblokade"):
+            assert store.summary(period, line=line) == build(store.rows(line=line), period)
+        old, new, together = (store.report(period, line=line) for line in ("", "rodblokade", None))
+        assert old.choices == new.choices == {"section": (1, 1), "transfer_open": (1, 0)}
+        assert together.choices_in_all == (4, 2)
+        # A worker starting later finds it done, and counts nothing twice.
+        create_schema(store.engine)
+        assert store.report(period).choices_in_all == (4, 2)
+    finally:
+        store.dispose()
+
+
+def test_a_worker_of_before_the_speech_count_can_still_add_to_an_upgraded_database(store: Store) -> None:
+    store.open()
+    with store.engine.begin() as connection:  # its INSERT names the columns it knew
+        connection.exec_driver_sql(
+            "INSERT INTO call_hours (hour, line, event, menu, n)"
+            " VALUES ('2026-11-25 10:00:00', '', 'section', '3', 2)"
+        )
+    period = Period(date(2026, 11, 25), date(2026, 11, 25), CPH)
+    assert store.report(period).choices == {"section": (0, 2)}

@@ -16,6 +16,7 @@ from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
 from ivr import create_app, state
+from ivr.line.events import SPEECH_ROUTE
 from ivr.stats.store import as_row
 from tests.odd_dates import ODD_DAYS
 from tests.stats_fixtures import call_event
@@ -216,3 +217,39 @@ def test_an_unknown_or_odd_line_gets_a_400_page_saying_so(lines_app: Flask, line
     picker = links(response.text, "Linjer")
     assert [text for text, _, _ in picker] == ["Alle linjer", "knae", "rodblokade"]
     assert picker[1][1] == "/staff/stats?since=2026-11-25&line=knae"
+
+
+def choices_shown(response: TestResponse) -> list[list[str]]:
+    """The rows of the page's table of choices by speech and by key, as the cells' texts."""
+    found = re.search(r'<table id="choices">(.*?)</table>', response.text, re.DOTALL)
+    assert found is not None, response.text
+    rows = re.findall(r"<tr[^>]*>(.*?)</tr>", found[1], re.DOTALL)
+    return [[unescape(cell) for cell in re.findall(r"<t[hd][^>]*>([^<]*)</t[hd]>", row)] for row in rows]
+
+
+def test_the_page_shows_which_choices_came_by_speech_and_which_by_key(staff_app: Flask) -> None:
+    at = datetime(2026, 11, 25, 10, tzinfo=UTC)
+    events = [
+        call_event("a", at, "welcome", route="voice.welcome", line="rodblokade"),
+        call_event("a", at, "section", menu="3", key="3", route=SPEECH_ROUTE, line="rodblokade"),
+        call_event("a", at, "section", menu="1", key="1", line="rodblokade"),
+        call_event("a", at, "transfer_closed", key="0", route=SPEECH_ROUTE, line="rodblokade"),
+        call_event("k", at, "welcome", route="voice.welcome", line="knae"),
+        call_event("k", at, "repeat", key="*", line="knae"),
+    ]
+    state.of(staff_app).store.add([as_row(event) for event in events])
+    assert choices_shown(page(staff_app, WEDNESDAY)) == [
+        ["Valg", "Ved tale", "Ved tast"],
+        ["valgte et afsnit", "1", "1"],
+        ["bad om at høre igen", "0", "1"],
+        ["omstilling uden for åbningstiden", "1", "0"],
+        ["I alt", "2", "2"],
+    ]
+    assert choices_shown(page(staff_app, f"{WEDNESDAY}&line=knae"))[1:] == [
+        ["bad om at høre igen", "0", "1"],
+        ["I alt", "0", "1"],
+    ]
+    # A period without choices says so rather than showing an empty table.
+    empty = page(staff_app, "since=2026-11-26&until=2026-11-26")
+    assert 'id="choices"' not in empty.text
+    assert "Ingen valg i perioden." in empty.text

@@ -11,6 +11,8 @@ from functools import lru_cache
 from typing import NamedTuple
 
 log = logging.getLogger(__name__)
+# The route name of a step whose choice came by speech, in the logs and statistics (a key press: "voice.key").
+SPEECH_ROUTE = "voice.speech"
 
 
 class CallEvent(NamedTuple):

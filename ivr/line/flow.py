@@ -101,6 +101,12 @@ class Reply:
     texted: bool = False
 
     @property
+    def listens(self) -> bool:
+        """Tell whether the <Gather> may take speech as well as keys: in a menu of one key, but never in the
+        callback's, where only a key may put a number on the list (no stray words taken for a yes)."""
+        return self.digits == 1 and self.menu not in CALLBACK_MENUS
+
+    @property
     def private(self) -> bool:
         """Tell whether the reply holds a caller's own data: never kept in a cache of documents."""
         return self.keyed is not None or any(prompt.private for prompt in self.prompts)
@@ -212,6 +218,9 @@ class CallFlow:
         """
         if confirm is not None and yes and confirm in self.keys_known:
             understood = Understood("matched", confirm, 1.0)
+        if menu in CALLBACK_MENUS:
+            # Those menus listen for keys only (Reply.listens); words there are not taken for any choice.
+            understood = Understood("nothing", None, 0.0)
         if understood.outcome == "matched" and understood.key is not None:
             reply = self.key(menu, tries, understood.key, moment, looped, slow=slow)
         elif understood.outcome == "ask" and understood.key in self.keys_known:

@@ -84,11 +84,12 @@ class Renderer:
             texted=reply.texted,
         )
         listening: dict[str, str] = {}
-        if self.hints is not None and reply.digits == 1:
+        listens = self.hints is not None and reply.listens
+        if listens:
             # speechTimeout auto: Twilio decides when the caller has finished speaking.
             listening = {"language": LANGUAGE, "speech_timeout": "auto", "hints": self.hints}
         gather = Gather(
-            input="dtmf speech" if self.hints is not None and reply.digits == 1 else "dtmf",
+            input="dtmf speech" if listens else "dtmf",
             num_digits=reply.digits,
             finish_on_key="",
             timeout=self.gather_timeout,

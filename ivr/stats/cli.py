@@ -134,6 +134,7 @@ def text_lines(result: report.Report, content: Content, line: str | None = None)
     lines += _table("Ønsker om omstilling", _words(result.transfers))
     lines += _table("Omstillingernes udfald", _words(result.dials))
     lines += _table("Linjen lagde på", _words(result.line_hangups))
+    lines += _choices_table(result)
     endings = {report.ending_words(name, titles): n for name, n in result.endings.items()}
     lines += _table("Hvor opkaldene sluttede (hvert opkalds sidste trin)", endings)
     return lines
@@ -142,6 +143,23 @@ def text_lines(result: report.Report, content: Content, line: str | None = None)
 def _words(counts: Mapping[str, int]) -> dict[str, int]:
     """Name each event as staff read it."""
     return {report.label(name): n for name, n in counts.items()}
+
+
+def _choices_table(result: report.Report) -> list[str]:
+    """Return the choices made by speech and by key, by kind and in all, or a line saying there were none."""
+    title = "Valg ved tale og ved tast (tale, der ikke blev forstået, er ikke med)"
+    rows = {report.label(name): pair for name, pair in result.choices.items()}
+    if not rows:
+        return ["", title, "  (ingen)"]
+    rows["i alt"] = result.choices_in_all
+    width = max(len(name) for name in rows)
+    head = f"  {'':<{width}}  {'tale':>6}  {'tast':>6}"
+    return [
+        "",
+        title,
+        head,
+        *(f"  {name:<{width}}  {said:>6}  {keys:>6}" for name, (said, keys) in rows.items()),
+    ]
 
 
 def _table(title: str, rows: Mapping[str, int]) -> list[str]:

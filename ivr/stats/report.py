@@ -1,4 +1,5 @@
-"""What the call events say: calls by day, weekday and hour, sections, transfers, where calls end."""
+"""What the call events say: calls by day, weekday and hour, sections, transfers, where calls end, and
+which choices came by speech."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from ivr.line import moments
+from ivr.line.events import SPEECH_ROUTE
 from ivr.line.flow import DIAL_FAILURES, MAIN, Event
 from ivr.line.spoken import WEEKDAYS
 
@@ -48,6 +50,21 @@ DIAL_EVENTS = (Event.DIAL_COMPLETED, *DIAL_FAILURES.values())
 LINE_HANGUPS = (Event.INVALID_GOODBYE, Event.SILENCE_GOODBYE, Event.DIAL_COMPLETED)
 # Events whose menu says where they happened, for "where calls end".
 IN_A_MENU = frozenset({Event.SECTION, Event.REPEAT, Event.INVALID, Event.SILENCE})
+# The events that are a caller's choice, said or pressed, for "choices by speech and by key". Only the key
+# route makes them (the welcome, dial and fallback routes never do), so those not by speech were pressed.
+# Failed turns are left out: speech that was not understood is counted on the key route, as no key.
+CHOICE_EVENTS = (
+    Event.SECTION,
+    Event.REPEAT,
+    Event.MAIN_MENU,
+    *TRANSFER_EVENTS,
+    Event.SLOWER,
+    Event.SMS_SENT,
+    Event.SMS_NOT_SENT,
+    Event.CALLBACK_NUMBER,
+    Event.CALLBACK_REQUESTED,
+    Event.CALLBACK_ALREADY,
+)
 
 
 @dataclass(frozen=True)
@@ -89,6 +106,23 @@ class Report:
     dials: dict[str, int]  # dial_* outcome -> count
     counts: dict[str, int]  # every event name -> count
     endings: dict[str, int] = field(default_factory=dict)  # "event menu" of each call's last step
+    speech: dict[str, int] = field(default_factory=dict)  # event name -> how many came by speech
+
+    @property
+    def choices(self) -> dict[str, tuple[int, int]]:
+        """Each kind of choice made in the period, as (by speech, by key); kinds not made are left out."""
+        made = {}
+        for name in CHOICE_EVENTS:
+            if in_all := self.counts.get(name, 0):
+                said = self.speech.get(name, 0)
+                made[str(name)] = (said, in_all - said)
+        return made
+
+    @property
+    def choices_in_all(self) -> tuple[int, int]:
+        """How many choices were made by speech and by key, every kind together."""
+        pairs = self.choices.values()
+        return sum(said for said, _ in pairs), sum(pressed for _, pressed in pairs)
 
     @property
     def line_hangups(self) -> dict[str, int]:
@@ -113,8 +147,16 @@ class Report:
             "dial_outcomes": self.dials,
             "line_hangups": self.line_hangups,
             "call_endings": self.endings,
+            "choices": self._choices_json(),
             "events_by_name": self.counts,
+            "events_by_speech": self.speech,
         }
+
+    def _choices_json(self) -> dict[str, Any]:
+        """The choices by speech and by key: in all, and by the event each choice made."""
+        said, pressed = self.choices_in_all
+        by_event = {name: {"speech": s, "keys": k} for name, (s, k) in self.choices.items()}
+        return {"speech": said, "keys": pressed, "by_event": by_event}
 
 
 def build(rows: Iterable[Row], period: Period) -> Report:
@@ -125,6 +167,7 @@ def build(rows: Iterable[Row], period: Period) -> Report:
     for local in starts:
         heat[local.weekday()][local.hour] += 1
     counts = Counter(row.event for row in rows)
+    speech = Counter(row.event for row in rows if row.route == SPEECH_ROUTE)
     return Report(
         since=period.since,
         until=period.until,
@@ -138,6 +181,7 @@ def build(rows: Iterable[Row], period: Period) -> Report:
         dials={name: counts.get(name, 0) for name in DIAL_EVENTS},
         counts=dict(sorted(counts.items())),
         endings=_endings(rows),
+        speech=dict(sorted(speech.items())),
     )
 
 

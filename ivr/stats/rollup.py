@@ -5,10 +5,11 @@ megabytes for every report. Two small tables are kept up to date in the same tra
 by line (the content's id; "" for events from before there were several lines), so a report of one line or of
 all of them reads only these:
 
-- `call_hours`: how many events of each (line, event, menu) in each UTC hour. Every count, the calls per day
-  and the weekday × hour map of a period are sums over its hours: exact wherever the clinic's time zone is a
-  whole number of hours from UTC (Copenhagen always is), since then a UTC hour is one local hour and local
-  midnight is a UTC hour's start. A report in another zone falls back to counting the rows (`report.build`).
+- `call_hours`: how many events of each (line, event, menu) in each UTC hour (`n`), and how many of those
+  came by speech (`speech`). Every count, the calls per day and the weekday × hour map of a period are sums
+  over its hours: exact wherever the clinic's time zone is a whole number of hours from UTC (Copenhagen
+  always is), since then a UTC hour is one local hour and local midnight is a UTC hour's start. A report in
+  another zone falls back to counting the rows (`report.build`).
 - `call_last`: each call's first and last step on each line (a call reaches one line; only a call in progress
   while a deployment took up lines has steps on two). A call's last step in a period is its last step overall,
   unless the call goes on after the period ends; those few calls (in progress at the period's end) are
@@ -33,14 +34,17 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    bindparam,
     case,
     delete,
     func,
     select,
     text,
+    update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 
+from ivr.line.events import SPEECH_ROUTE
 from ivr.line.flow import Event
 from ivr.line.spoken import WEEKDAYS
 from ivr.stats.report import DIAL_EVENTS, TRANSFER_EVENTS, Period, Report, ending_label
@@ -56,6 +60,11 @@ def tables(metadata: MetaData, line_length: int) -> tuple[Table, Table]:
         Column("event", String(32), primary_key=True),
         Column("menu", String(16), primary_key=True),
         Column("n", BigInteger(), nullable=False),
+        # Of the `n`, how many came by speech (the route SPEECH_ROUTE). A column beside the count rather than
+        # the route in the key or a table of its own: a report reads the same rows as before, and a batch is
+        # still one upsert per (hour, line, event, menu). Its default lets a worker still on the code of
+        # before go on adding rows to a database another has upgraded (`store._upgrade`).
+        Column("speech", BigInteger(), nullable=False, default=0, server_default="0"),
         # One line's report, and the lines there are (`lines`), without reading the other lines' hours.
         Index("call_hours_line_hour", "line", "hour"),
     )
@@ -82,6 +91,7 @@ def hour_of(at: datetime) -> datetime:
 def add(connection: Connection, hours: Table, last: Table, rows: Sequence[Any]) -> None:
     """Count event rows (call, at as naive UTC, route, event, menu, key, line) into the roll-ups."""
     counted = Counter((hour_of(row[1]), row[6], row[3], row[4]) for row in rows)
+    spoken = Counter((hour_of(row[1]), row[6], row[3], row[4]) for row in rows if row[2] == SPEECH_ROUTE)
     ends: dict[tuple[str, str], dict[str, Any]] = {}
     for call, at, _route, event, menu, _key, line in rows:  # in order: a later row of a call is a later step
         end = ends.get((call, line))
@@ -103,14 +113,18 @@ def add(connection: Connection, hours: Table, last: Table, rows: Sequence[Any]) 
     # megabytes (docs/performance.md, memory).
     insert = _insert_for(connection)
     hour_rows = [
-        {"hour": h, "line": line, "event": e, "menu": m, "n": n} for (h, line, e, m), n in counted.items()
+        {"hour": h, "line": line, "event": e, "menu": m, "n": n, "speech": spoken.get((h, line, e, m), 0)}
+        for (h, line, e, m), n in counted.items()
     ]
     if hour_rows:
         new_hours = insert(hours)
         connection.execute(
             new_hours.on_conflict_do_update(
                 index_elements=[hours.c.hour, hours.c.line, hours.c.event, hours.c.menu],
-                set_={"n": hours.c.n + new_hours.excluded.n},
+                set_={
+                    "n": hours.c.n + new_hours.excluded.n,
+                    "speech": hours.c.speech + new_hours.excluded.speech,
+                },
             ),
             hour_rows,
         )
@@ -158,6 +172,39 @@ def backfill(connection: Connection, events: Table, hours: Table, last: Table) -
     return True
 
 
+def count_speech(connection: Connection, events: Table, hours: Table) -> int:
+    """Set `speech` in every hour's counts from the events kept that came by speech; return how many.
+
+    For a database from before the column: its speech events were counted in `n` only. One pass over the
+    events (the route is not indexed; a year of a busy line is seconds, once), grouped here, so it is the same
+    SQL in SQLite and PostgreSQL; only the few rows that came by speech reach Python.
+    """
+    said = select(events.c.at, events.c.line, events.c.event, events.c.menu).where(
+        events.c.route == SPEECH_ROUTE
+    )
+    counted = Counter(
+        (hour_of(at), line, event, menu)
+        for at, line, event, menu in connection.execute(said.execution_options(yield_per=50_000))
+    )
+    if counted:
+        keys = {
+            "b_hour": hours.c.hour,
+            "b_line": hours.c.line,
+            "b_event": hours.c.event,
+            "b_menu": hours.c.menu,
+        }
+        connection.execute(
+            update(hours)
+            .where(*(column == bindparam(name) for name, column in keys.items()))
+            .values(speech=bindparam("b_speech")),
+            [
+                {"b_hour": h, "b_line": line, "b_event": e, "b_menu": m, "b_speech": n}
+                for (h, line, e, m), n in counted.items()
+            ],
+        )
+    return sum(counted.values())
+
+
 def lines(connection: Connection, hours: Table) -> list[str]:
     """The lines counted in `call_hours`, in order: SELECT DISTINCT line, a few index lookups per line.
 
@@ -189,16 +236,18 @@ def build(
     since, until = (None if at is None else at.astimezone(UTC).replace(tzinfo=None) for at in period.bounds())
     if any(at is not None and at != hour_of(at) for at in (since, until)):
         return None
-    query = select(hours.c.hour, hours.c.event, hours.c.menu, hours.c.n)
+    query = select(hours.c.hour, hours.c.event, hours.c.menu, hours.c.n, hours.c.speech)
     query = _within(query, hours.c.hour, since, until)
     if line is not None:
         query = query.where(hours.c.line == line)
     counts: Counter[str] = Counter()
+    speech: Counter[str] = Counter()
     menus: dict[str, Counter[str]] = {Event.SECTION: Counter(), Event.REPEAT: Counter()}
     per_day: Counter[Any] = Counter()
     heat = [[0] * 24 for _ in WEEKDAYS]
-    for hour, event, menu, n in connection.execute(query):
+    for hour, event, menu, n, said in connection.execute(query):
         counts[event] += n
+        speech[event] += said
         if event in menus:
             menus[event][menu] += n
         if event == Event.WELCOME:
@@ -220,6 +269,7 @@ def build(
         dials={name: counts.get(name, 0) for name in DIAL_EVENTS},
         counts=dict(sorted((name, n) for name, n in counts.items() if n)),
         endings=_endings(connection, events, last, (since, until), line),
+        speech=dict(sorted((name, n) for name, n in speech.items() if n)),
     )
 
 

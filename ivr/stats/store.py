@@ -456,21 +456,31 @@ def _outdated(connection: Connection) -> set[str]:
     }
 
 
+def _counts_speech(connection: Connection) -> bool:
+    """Tell whether `call_hours` has its `speech` column (a database from before it has not)."""
+    columns = inspect(connection).get_columns(call_hours.name)
+    return call_hours.c.speech.name in {column["name"] for column in columns}
+
+
 def _upgrade(engine: Engine) -> None:
-    """Bring a database from before lines up to date, once, in one transaction.
+    """Bring a database from before lines, or before speech was counted, up to date, once, in one transaction.
 
     The events get the `line` column ("" for every event already kept: they were all of the one line). The
     roll-ups are keyed by line, a new primary key, so they are made anew: their counts copied with the line ""
     when the events have only just got the column, else counted again from the events (a year of a busy line
     takes half a minute that way, and the copy well under a second).
+
+    `call_hours` gets the `speech` column (0 by default), and the events kept that came by speech are counted
+    into it, so a report of the hours before the upgrade shows their choices by speech too, not as keys.
     """
     with engine.connect() as connection:
-        # The usual case, without taking any lock: every table knows lines already.
-        if not _outdated(connection):
+        # The usual case, without taking any lock: every table is up to date already.
+        if not _outdated(connection) and _counts_speech(connection):
             return
     with engine.begin() as connection:
         _lock_for_upgrade(connection)
-        outdated = _outdated(connection)  # another worker may have upgraded while this one waited
+        # Another worker may have upgraded while this one waited.
+        outdated, speech = _outdated(connection), _counts_speech(connection)
         if call_events.name in outdated:
             column = call_events.c.line
             kind = column.type.compile(dialect=connection.dialect)
@@ -479,7 +489,22 @@ def _upgrade(engine: Engine) -> None:
             )
         if outdated & {call_hours.name, call_last.name}:
             _remake_rollups(connection, copy=call_events.name in outdated)
-        log.info("statistics: the database now keeps each event's line (%s)", ", ".join(sorted(outdated)))
+        if outdated:
+            log.info("statistics: the database now keeps each event's line (%s)", ", ".join(sorted(outdated)))
+        if not speech:
+            _add_speech(connection)
+
+
+def _add_speech(connection: Connection) -> None:
+    """Give `call_hours` its `speech` column (unless just made anew with it) and count the events into it."""
+    if not _counts_speech(connection):
+        column = call_hours.c.speech
+        kind = column.type.compile(dialect=connection.dialect)
+        connection.exec_driver_sql(
+            f"ALTER TABLE {call_hours.name} ADD COLUMN {column.name} {kind} NOT NULL DEFAULT 0"
+        )
+    said = rollup.count_speech(connection, call_events, call_hours)
+    log.info("statistics: the counts now say which events came by speech (%d so far)", said)
 
 
 def _remake_rollups(connection: Connection, *, copy: bool) -> None:

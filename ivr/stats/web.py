@@ -176,6 +176,7 @@ def _render(result: report.Report, line: Line, known: list[str], chosen: str | N
         transfers=charts.bar_chart([(report.label(name), n) for name, n in result.transfers.items()]),
         dials=charts.bar_chart([(report.label(name), n) for name, n in result.dials.items()]),
         endings=[(report.ending_words(name, titles), n) for name, n in result.endings.items()],
+        choices=[(report.label(name), said, keys) for name, (said, keys) in result.choices.items()],
         label=report.label,
         periods=periods(_today(line.content.hours.timezone), chosen),
         lines=line_links(known, chosen),

@@ -7,14 +7,12 @@ from dataclasses import replace
 from datetime import datetime
 from urllib.parse import urlencode, urlsplit
 
-from ivr.line.events import CallEvent, call_hash
+from ivr.line.events import SPEECH_ROUTE, CallEvent, call_hash
 from ivr.line.flow import MAIN, Moment, Reply
 from ivr.line.running import Line
 from ivr.line.understanding import is_yes
 
 TWIML = "text/xml; charset=utf-8"
-# The route name of a step whose choice came by speech, in the logs and statistics.
-SPEECH_ROUTE = "voice.speech"
 
 
 class ActionUrls:
