@@ -84,12 +84,11 @@ class Renderer:
             texted=reply.texted,
         )
         listening: dict[str, str] = {}
-        listens = self.hints is not None and reply.listens
-        if listens:
+        if self.hints is not None and reply.listens:
             # speechTimeout auto: Twilio decides when the caller has finished speaking.
             listening = {"language": LANGUAGE, "speech_timeout": "auto", "hints": self.hints}
         gather = Gather(
-            input="dtmf speech" if listens else "dtmf",
+            input="dtmf speech" if listening else "dtmf",
             num_digits=reply.digits,
             finish_on_key="",
             timeout=self.gather_timeout,
