@@ -304,9 +304,8 @@ class CallFlow:
         """
         offer = self.content.prompts.get("sms_offer")
         plain_menu = reply.then == "gather" and reply.menu == MAIN and reply.confirm is None
-        if not (self.sms and reachable and plain_menu) or reply.texted or offer is None:
-            return reply
-        if reply.event is Event.SMS_NOT_SENT:
+        wanted = not reply.texted and reply.event is not Event.SMS_NOT_SENT
+        if not (self.sms and reachable and plain_menu and wanted) or offer is None:
             return reply
         return replace(reply, prompts=(*reply.prompts, offer))
 
