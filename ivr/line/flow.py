@@ -134,12 +134,17 @@ class CallFlow:
         # One prompt per next opening and reason, so a closed line's replies hit the renderer's cache without
         # formatting and hashing a new text each time.
         self._closed = lru_cache(maxsize=16)(content.closed)
+        # The welcome is every call's first step and the same for every caller at a moment: made once.
+        self._welcome = lru_cache(maxsize=16)(self._welcome_reply)
 
     def welcome(self, moment: Moment, *, sms: bool = False) -> Reply:
         """Greet a new caller, tell the truth about the secretariat in one short notice, offer the menu.
 
         Only here, once, the line says that callers may speak and that it can speak more slowly.
         """
+        return self._welcome(moment, sms)
+
+    def _welcome_reply(self, moment: Moment, sms: bool) -> Reply:
         lead = [self.content.prompt("welcome")]
         if not moment.open:
             lead.append(self._closed(moment.next_opening, moment.closed_today))
