@@ -55,8 +55,9 @@ def danish_holidays() -> DanishHolidays:
 def worked_out(years: range) -> dict[date, str]:
     """The holidays of `years`, worked out in a child process; here, if that fails for any reason."""
     try:
+        # -I: the child reads no PYTHON* variables and imports nothing from the working folder.
         done = subprocess.run(
-            [sys.executable, "-m", __name__, str(years.start), str(years.stop)],
+            [sys.executable, "-I", "-m", __name__, str(years.start), str(years.stop)],
             capture_output=True,
             text=True,
             timeout=CHILD_SECONDS,
