@@ -62,6 +62,7 @@ def test_a_mobile_caller_is_offered_the_leaflet_and_gets_it_once(sms_app: Flask,
     assert spoken(answer)[0] == SENT
     again = twilio.twiml("/voice/key?menu=main&tries=0", {"Digits": "8"})
     assert spoken(again)[0] == NOT_SENT  # at most one SMS per call
+    assert OFFER not in spoken(again)  # and no offer right after saying it cannot be sent
     assert sent_when_done(sms_app)["sent"] == 1
     [message] = fake.received
     assert (message.form["To"], message.form["From"]) == (CALL["From"], "+4578787878")
