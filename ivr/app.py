@@ -14,6 +14,7 @@ from ivr.audio import web as audio_web
 from ivr.audio.library import Library
 from ivr.callbacks import web as callbacks_web
 from ivr.line import events
+from ivr.line.clock import system_clock
 from ivr.line.events import Observer
 from ivr.line.lines import Lines, configured_contents
 from ivr.line.running import DOCUMENTS, Line
@@ -99,6 +100,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         login=login,
         callbacks=staff_list,
         gate=StaffGate.for_line(database, app.config["STAFF_PAGES_AT_ONCE"]),
+        clock=app.config.get("CLOCK") or system_clock,
     )
 
     # The web app around them: staff pages, the health check, audio files, one log line per request.

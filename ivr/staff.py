@@ -18,7 +18,6 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from ivr import state
 from ivr.cli_errors import Stop
-from ivr.line.clock import system_clock
 from ivr.settings import MIN_PASSWORD_LENGTH
 
 View = TypeVar("View", bound=Callable[..., object])
@@ -82,7 +81,7 @@ def login_required(headers: Mapping[str, str] | None = None) -> Response | None:
 def _check(shared: state.AppState, client: str, headers: Mapping[str, str]) -> Response | None:
     """Refuse a throttled client before looking at its password; count a wrong one."""
     assert shared.login is not None
-    now = system_clock()
+    now = state.current().clock()
     failures = shared.store.login_failures(client, now - WINDOW)
     if len(failures) >= MAX_FAILURES:
         wait = max(1, math.ceil((failures[-MAX_FAILURES] + WINDOW - now).total_seconds()))

@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING
 
 from flask import Flask, current_app
 
+from ivr.line.clock import Clock, system_clock
+
 if TYPE_CHECKING:
     from ivr.audio.library import AudioFile, Library
     from ivr.callbacks.desk import CallbackDesk
@@ -47,6 +49,8 @@ class AppState:
     login: Login | None = None
     # The callback list, where IVR_CALLBACK_KEY is set.
     callbacks: CallbackDesk | None = None
+    # The app's one clock: calls and staff pages alike read the time here (a test's or trial's fixed clock).
+    clock: Clock = system_clock
     # The preview's twin of this app, built on its first call.
     preview_twin: Flask | None = None
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -66,7 +66,7 @@ def app_with(config: dict[str, Any], events: int) -> Flask:
     desk = state.of(app).callbacks
     assert desk is not None
     for n in range(min(events, 3)):
-        desk.ask("rodblokade", f"+45203040{n:02d}", datetime.now(UTC))
+        desk.ask("rodblokade", f"+45203040{n:02d}", state.of(app).clock())
     return app
 
 

@@ -23,6 +23,7 @@ from ivr import create_app, state
 from ivr.callbacks import desk as desks
 from ivr.callbacks.desk import CallbackDesk, new_key
 from ivr.cli import main
+from ivr.line.clock import system_clock
 from ivr.line.events import CallEvent
 from ivr.stats.store import Store
 from tests.stats_fixtures import database_url, store  # noqa: F401  (fixtures)
@@ -156,7 +157,7 @@ def test_a_closed_transfer_offers_a_callback_and_reads_the_number_back(line_app:
     assert action(done)[1] == {"menu": "main", "tries": "0"}
     desk = state.of(line_app).callbacks
     assert desk is not None
-    assert [item.number for item in desk.pending("test", datetime.now(UTC))] == [CALL["From"]]
+    assert [item.number for item in desk.pending("test", state.of(line_app).clock())] == [CALL["From"]]
     # A second call from the same number hears it is on the list already.
     again = step(twilio, step(twilio, offered, {"Digits": "1"}), {"Digits": "1"})
     assert (
@@ -185,7 +186,7 @@ def test_a_withheld_or_foreign_number_is_keyed_in(line_app: Flask, caller: str) 
     step(twilio, read, {"Digits": "1", "From": caller})
     desk = state.of(line_app).callbacks
     assert desk is not None
-    assert [item.number for item in desk.pending("test", datetime.now(UTC))] == ["+4540506070"]
+    assert [item.number for item in desk.pending("test", state.of(line_app).clock())] == ["+4540506070"]
     desks.metadata.drop_all(state.of(line_app).store.engine)
 
 
@@ -212,7 +213,7 @@ def test_the_callback_menus_take_keys_only(line_app: Flask) -> None:
     assert action(said)[1] == {"menu": "callback_confirm", "tries": "1"}
     desk = state.of(line_app).callbacks
     assert desk is not None
-    assert desk.pending("test", datetime.now(UTC)) == []
+    assert desk.pending("test", state.of(line_app).clock()) == []
     # The main menu it came from listens for speech as before.
     main = twilio.twiml("/voice/key?menu=main&tries=0", {"Digits": "#"})
     gather = main.find("Gather")
@@ -287,8 +288,9 @@ def login() -> Headers:
 def test_staff_see_the_list_and_mark_calls(staff_app: Flask) -> None:
     desk = state.of(staff_app).callbacks
     assert desk is not None
-    desk.ask("rodblokade", "+4520304050", datetime.now(UTC) - timedelta(hours=2))
-    desk.ask("rodblokade", "+4540506070", datetime.now(UTC) - timedelta(hours=1))
+    now = state.of(staff_app).clock()
+    desk.ask("rodblokade", "+4520304050", now - timedelta(hours=2))
+    desk.ask("rodblokade", "+4540506070", now - timedelta(hours=1))
     client: FlaskClient = staff_app.test_client()
     assert client.get("/staff/callbacks").status_code == 401
     page = client.get("/staff/callbacks", headers=login()).get_data(as_text=True)
@@ -296,7 +298,7 @@ def test_staff_see_the_list_and_mark_calls(staff_app: Flask) -> None:
     assert "Ringet op" in page
     assert "Ikke truffet" in page
     token = page.split('name="token" value="', 1)[1].split('"', 1)[0]
-    first = desk.pending("test", datetime.now(UTC))[0].id
+    first = desk.pending("test", now)[0].id
     # No token, or another: refused; nothing changes.
     assert client.post(f"/staff/callbacks/{first}/done", headers=login()).status_code == 400
     assert (
@@ -318,7 +320,7 @@ def test_the_command_lists_the_waiting_as_json(tmp_path: Path, monkeypatch: pyte
     monkeypatch.setenv("IVR_CALLBACK_KEY", KEY)
     monkeypatch.setenv("TWILIO_AUTH_TOKEN", TOKEN)
     kept = Store(database)
-    CallbackDesk(kept, KEY, b"k", 7).ask("rodblokade", "+4520304050", datetime.now(UTC))
+    CallbackDesk(kept, KEY, b"k", 7).ask("rodblokade", "+4520304050", system_clock())
     kept.dispose()
     result = CliRunner().invoke(main, ["callbacks", "--json"])
     assert result.exit_code == 0, result.output
@@ -340,8 +342,9 @@ def test_in_a_browser_the_secretariat_works_the_list(line_config: dict[str, Any]
     app = create_app({**line_config, **STAFF, "DATABASE_URL": f"sqlite:///{tmp_path / 'list.sqlite'}"})
     desk = state.of(app).callbacks
     assert desk is not None
-    desk.ask("rodblokade", "+4520304050", datetime.now(UTC) - timedelta(hours=3))
-    desk.ask("rodblokade", "+4540506070", datetime.now(UTC) - timedelta(hours=1))
+    now = state.of(app).clock()
+    desk.ask("rodblokade", "+4520304050", now - timedelta(hours=3))
+    desk.ask("rodblokade", "+4540506070", now - timedelta(hours=1))
     httpd = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
@@ -383,5 +386,5 @@ def test_the_preview_takes_a_callback_without_touching_the_list(line_config: dic
     assert "Tak. Sekretariatet ringer dig op i morgen mellem klokken 10 og 14." in said
     desk = state.of(app).callbacks
     assert desk is not None
-    assert desk.pending("test", datetime.now(UTC)) == []
+    assert desk.pending("test", state.of(app).clock()) == []
     desks.metadata.drop_all(state.of(app).store.engine)

@@ -119,7 +119,7 @@ def test_a_slow_staff_query_is_stopped(config: dict[str, Any]) -> None:
 
 def test_the_page_opens_on_the_last_thirty_days_with_links_for_other_periods(staff_app: Flask) -> None:
     store = state.of(staff_app).store
-    now = datetime.now(UTC)
+    now = state.of(staff_app).clock()
     calls(store, 1, now - timedelta(days=10), timedelta(0))
     calls(store, 1, now - timedelta(days=90), timedelta(0))
     client = staff_app.test_client()
@@ -136,7 +136,7 @@ def test_the_page_opens_on_the_last_thirty_days_with_links_for_other_periods(sta
 
 def test_one_line_opens_on_its_last_thirty_days_and_keeps_to_it_in_other_periods(staff_app: Flask) -> None:
     store = state.of(staff_app).store
-    now = datetime.now(UTC)
+    now = state.of(staff_app).clock()
     calls(store, 2, now - timedelta(days=10), timedelta(hours=1))
     calls(store, 1, now - timedelta(days=90), timedelta(0), line="knae")
     calls(store, 1, now - timedelta(days=5), timedelta(0), line="knae")

@@ -15,7 +15,6 @@ from flask import Blueprint, Response, abort, redirect, render_template, request
 from flask.typing import ResponseReturnValue
 
 from ivr import staff, state
-from ivr.line.clock import system_clock
 from ivr.line.spoken import WEEKDAYS
 
 bp = Blueprint("staff_callbacks", __name__, template_folder="templates")
@@ -36,7 +35,7 @@ def callbacks_page() -> ResponseReturnValue:
     desk = shared.callbacks
     if desk is None:
         return render_template("callbacks.html", enabled=False, pending=[], counts=None, token="", note=None)
-    now = system_clock()
+    now = state.current().clock()
     zone = shared.line.content.hours.timezone
     names = {line.content.line.id: line.content.line.name for line in shared.lines}
     pending = [
@@ -70,7 +69,7 @@ def mark(request_id: int, action: str) -> ResponseReturnValue:
             "Siden er for gammel: hent listen igen, og prøv så igen.\n", 400, mimetype="text/plain"
         )
     change = desk.done if action == "done" else desk.not_reached
-    if not change(request_id, _who(), system_clock()):
+    if not change(request_id, _who(), state.current().clock()):
         return Response("Den anmodning findes ikke længere (allerede klaret?).\n", 404, mimetype="text/plain")
     return redirect(url_for("staff_callbacks.callbacks_page", note=action), 303)
 
@@ -83,7 +82,7 @@ def _who() -> str:
 
 def _token(days_ago: int = 0) -> str:
     """The form token of this staff user on this day (or `days_ago`)."""
-    day = (system_clock() - timedelta(days=days_ago)).date().isoformat()
+    day = (state.current().clock() - timedelta(days=days_ago)).date().isoformat()
     key = state.current().hash_key
     return hmac.new(key, f"callbacks:{_who()}:{day}".encode(), hashlib.sha256).hexdigest()
 

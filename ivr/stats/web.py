@@ -12,7 +12,6 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from ivr import state
 from ivr.line import moments
-from ivr.line.clock import system_clock
 from ivr.line.content import LINE_ID
 from ivr.line.running import Line
 from ivr.staff import staff_only
@@ -100,7 +99,7 @@ def line_links(known: list[str], chosen: str | None) -> list[tuple[str, str, boo
 
 
 def _today(zone: ZoneInfo) -> date:
-    return system_clock().astimezone(zone).date()
+    return state.current().clock().astimezone(zone).date()
 
 
 def _period(zone: ZoneInfo) -> report.Period:

@@ -15,7 +15,7 @@ from flask import Blueprint, Flask, abort, current_app, jsonify, render_template
 from flask.typing import ResponseReturnValue
 
 from ivr import settings, staff, state
-from ivr.line.clock import system_clock
+from ivr.line.clock import Clock
 from ivr.line.keypad import KEYPAD
 from ivr.line.moments import read_moment
 from ivr.line.running import Line
@@ -59,9 +59,9 @@ def check_settings(config: Mapping[str, Any]) -> None:
         )
 
 
-def _simulated_clock() -> datetime:
-    """Read the preview call's chosen moment, or the real time when none was chosen."""
-    return _simulated_at.get() or system_clock()
+def _simulated_clock(real: Clock) -> Clock:
+    """A clock that reads the preview call's chosen moment, or `real` when none was chosen."""
+    return lambda: _simulated_at.get() or real()
 
 
 @contextmanager
@@ -95,7 +95,8 @@ def _build_twin(app: Flask) -> Flask:
     # A development line has no token; its twin gets a throwaway one so every signature is still checked.
     token = app.config[settings.TOKEN_VARIABLE] or "preview-" + secrets.token_hex(16)
     # Its calls are staff trying the line: no request log lines, as no statistics below.
-    config |= {settings.TOKEN_VARIABLE: token, "CLOCK": _simulated_clock, "LOG_CALL_REQUESTS": False}
+    clock = _simulated_clock(state.of(app).clock)
+    config |= {settings.TOKEN_VARIABLE: token, "CLOCK": clock, "LOG_CALL_REQUESTS": False}
     # Nor callback requests on the secretariat's real list.
     config["TRIAL_CALLS"] = True
     # The content the line runs with, not the file as it may read now: the preview is what callers hear.
@@ -117,7 +118,7 @@ def page() -> str:
     """Show the keypad, the time and transfer choices, and an empty transcript."""
     shared = state.current()
     line = shared.line
-    now = system_clock().astimezone(line.content.hours.timezone)
+    now = state.current().clock().astimezone(line.content.hours.timezone)
     return render_template(
         "preview.html",
         lines=[running.content.line for running in shared.lines],
@@ -182,7 +183,7 @@ def run_preview(keys: list[str], at: datetime | None, dial: str, line: Line | No
             step["audio"] = _browser_url(step["url"], base)
     # Out of keys at a Gather: the call goes on when staff press the next key.
     waiting = transcript.end.outcome == "caller"
-    status = line.schedule.status(at or system_clock())
+    status = line.schedule.status(at or state.current().clock())
     return {
         "steps": steps[:-1] if waiting else steps,
         "waiting": waiting,
