@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint check-content clean bench axe
+.PHONY: run test check test-later lint check-content clean bench axe
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,18 @@ run: $(STAMP)
 test: lint
 	@if command -v npm >/dev/null && [ ! -f build/axe/node_modules/axe-core/axe.min.js ]; then $(MAKE) axe; fi
 	$(BIN)/pytest
+
+## The quick loop: lint, type-check and every test not marked slow (no servers, browsers or audio builds).
+check: lint
+	$(BIN)/pytest -m "not slow"
+
+## The date-sensitive tests again 400 days from now (libfaketime: `apt-get install faketime`), so no time bomb
+## lands. Only the wall clock moves: timed waits (queues, locks) measure against the real monotonic clock.
+DATED := $(addprefix tests/unit/test_,$(addsuffix .py,schedule moments callbacks stats_calls stats_web staff_login \
+	publicholidays flow voice spoken stats_report preview caller stats_cli health webhook security safety \
+	startpage pages call_e2e graph content))
+test-later: $(STAMP)
+	FAKETIME_DONT_FAKE_MONOTONIC=1 faketime -f +400d $(BIN)/pytest -q -m "not slow" -p no:cacheprovider $(DATED)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -16,17 +16,14 @@ from pathlib import Path
 
 from twilio.request_validator import RequestValidator
 
+from ivr.tryout.caller import CallParameters
+
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "benchmark-auth-token"
-CALL = {
-    "CallSid": "CA0123456789abcdef0123456789abcdef",
-    "AccountSid": "AC0123456789abcdef0123456789abcdef",
-    "From": "+4520304050",
-    "To": "+4570701234",
-    "CallStatus": "in-progress",
-    "Direction": "inbound",
-    "ApiVersion": "2010-04-01",
-}
+# One call as Twilio sends it, from the same parameters `ivr call` sends.
+CALL = CallParameters(
+    "CA0123456789abcdef0123456789abcdef", "AC0123456789abcdef0123456789abcdef", "+4520304050", "+4570701234"
+).form("in-progress")
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 
     python -m bench.understanding [--rounds 200]
 
-Builds the rodblokade line's `Understanding` from `tests/phrasings.py` and prints, for all utterances and for
+Builds the rodblokade line's `Understanding` from `bench/phrasings.py` and prints, for all utterances and for
 the held-out set written before tuning, the shares right, asked back, missed (nothing where a key was meant)
 and wrong, and the share of the utterances meaning nothing that were understood as nothing. Then times
 `understand` over every utterance, `--rounds` times, and prints the mean per utterance.
@@ -13,8 +13,8 @@ from __future__ import annotations
 import argparse
 import time
 
+from bench.phrasings import ALL, DEVELOPMENT, HELD_OUT, RODBLOKADE_PHRASES, tally
 from ivr.line.understanding import Understanding
-from tests.phrasings import ALL, DEVELOPMENT, HELD_OUT, RODBLOKADE_PHRASES, tally
 
 
 def main() -> None:

@@ -66,6 +66,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     # The parts, each built once from the settings, in an order where each finds what it needs.
     validator = Validator(token) if token else None
+    # One clock for every part: the calls, the statistics' retention and the staff pages read the same time.
+    clock = app.config.get("CLOCK") or system_clock
     hash_key = events.hash_key(token)
     database = app.config["DATABASE_URL"] or default_url(app.instance_path)
     store = Store(database)
@@ -73,7 +75,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     desk, staff_list = _desk(app.config, store, hash_key)
     sms = _sms(app.config, store, hash_key)
     lines, libraries = _lines(app.config, desk, sms)
-    recorder = Recorder(store, retention_days=app.config["STATS_RETENTION_DAYS"])
+    recorder = Recorder(store, retention_days=app.config["STATS_RETENTION_DAYS"], clock=clock)
     observers: list[Observer] = [recorder]
     webhook = Webhook(
         app.wsgi_app,
@@ -100,7 +102,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         login=login,
         callbacks=staff_list,
         gate=StaffGate.for_line(database, app.config["STAFF_PAGES_AT_ONCE"]),
-        clock=app.config.get("CLOCK") or system_clock,
+        clock=clock,
     )
 
     # The web app around them: staff pages, the health check, audio files, one log line per request.

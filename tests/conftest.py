@@ -15,10 +15,12 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
+from sqlalchemy import create_engine
 
 from ivr import create_app, state
 from ivr.line.content import Content
 from ivr.stats.gate import StaffGate
+from ivr.stats.store import Store, drop_schema
 from tests.support import (  # noqa: F401  (re-exported for tests not yet importing tests.support)
     CALL,
     CLOSED_TIME,
@@ -29,13 +31,11 @@ from tests.support import (  # noqa: F401  (re-exported for tests not yet import
     TOKEN,
     FixedClock,
     TwilioClient,
+    fresh_postgres,
     spoken,
     text,
     verbs,
 )
-
-# The statistics tests' fixtures (databases of each kind) live in their own module.
-pytest_plugins = ["tests.stats_fixtures"]
 
 
 @pytest.fixture(autouse=True)
@@ -115,3 +115,24 @@ def twilio(client: FlaskClient) -> TwilioClient:
 @pytest.fixture
 def runner(app: Flask) -> FlaskCliRunner:
     return app.test_cli_runner()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: os.PathLike[str]) -> Iterator[str]:
+    """An empty statistics database: a SQLite file, or the real PostgreSQL server."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{os.path.join(tmp_path, 'stats.sqlite')}"
+        return
+    url = fresh_postgres()
+    yield url
+    engine = create_engine(url)
+    drop_schema(engine)
+    engine.dispose()
+
+
+@pytest.fixture
+def store(database_url: str) -> Iterator[Store]:
+    """A store on the empty database, its connections closed after the test."""
+    store = Store(database_url)
+    yield store
+    store.dispose()

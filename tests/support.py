@@ -2,46 +2,68 @@
 
 from __future__ import annotations
 
+import base64
+import io
+import json
 import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 import xml.etree.ElementTree as ET
+from collections import Counter
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs
 from zoneinfo import ZoneInfo
 
+import pytest
+import responses
+from click.testing import Result
+from flask import Flask
 from flask.testing import FlaskClient
+from playwright.sync_api import Browser, sync_playwright
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    create_engine,
+    insert,
+)
 from twilio.request_validator import RequestValidator
+from werkzeug.serving import make_server
 from werkzeug.test import TestResponse
 
+from bench.servers import CALL  # one call's parameters as Twilio sends them, as the benchmarks send them
+from ivr.audio.engines import EspeakEngine, Sound, SynthesisError, TransientError
+from ivr.audio.processing import AudioSegment, Output, process
 from ivr.line.clock import FixedClock
 from ivr.line.content import Content
+from ivr.line.events import CallEvent
+from ivr.stats.store import as_row, drop_schema
 
 __all__ = ["FixedClock"]
 
 # The developer's instance folder, where `make run` keeps its statistics: no test may write there.
-INSTANCE = Path(__file__).resolve().parent.parent / "instance"
+ROOT = Path(__file__).resolve().parent.parent
+INSTANCE = ROOT / "instance"
 TOKEN = "test-auth-token-0123456789abcdef"
 CPH = ZoneInfo("Europe/Copenhagen")
 SECRETARIAT = "+4597662400"
 # Wednesday 25 November 2026, 11:00 in Copenhagen: the secretariat is open.
 OPEN_TIME = datetime(2026, 11, 25, 11, 0, tzinfo=CPH)
 CLOSED_TIME = datetime(2026, 11, 25, 15, 0, tzinfo=CPH)
-CALL = {
-    "CallSid": "CA0123456789abcdef0123456789abcdef",
-    "AccountSid": "AC0123456789abcdef0123456789abcdef",
-    "From": "+4520304050",
-    "To": "+4570701234",
-    "CallStatus": "in-progress",
-    "Direction": "inbound",
-    "ApiVersion": "2010-04-01",
-}
 
 
 class TwilioClient:
@@ -257,3 +279,266 @@ def with_sms(text: str) -> str:
         "[phrases]\n", '[phrases]\nsms = ["sms", "send en sms", "folderen som sms", "send mig folderen"]\n', 1
     )
     return text.replace("[templates]\n", '[templates]\nsms_text = "Folderen om rodblokade: {url}"\n', 1)
+
+
+# Audio: real offline speech, counted and made to fail on demand.
+
+
+class CountingEngine:
+    """The real offline engine, counting calls; texts in `fail` fail, `flaky` ones fail transiently first."""
+
+    name = "espeak"
+    workers = 1
+
+    def __init__(self, rate: int = 150, fail: set[str] | None = None, flaky: Mapping[str, int] | None = None):
+        self.inner = EspeakEngine(rate=rate)
+        self.fail = fail or set()
+        self.flaky = dict(flaky or {})
+        self.calls: list[str] = []
+        self.lock = threading.Lock()
+
+    def settings(self) -> Mapping[str, Any]:
+        return self.inner.settings()
+
+    def synthesize(self, text: str) -> Sound:
+        with self.lock:
+            self.calls.append(text)
+            if text in self.fail:
+                raise SynthesisError(f"cannot say {text!r}")
+            if self.flaky.get(text, 0) > 0:
+                self.flaky[text] -= 1
+                raise TransientError("connection reset")
+        return self.inner.synthesize(text)
+
+
+def decoded(data: bytes, codec: str = "pcm_mulaw") -> AudioSegment:
+    """Decode a built file back to samples (with ffmpeg, telling pydub the codec so it needs no ffprobe)."""
+    return AudioSegment.from_file(io.BytesIO(data), codec=codec)
+
+
+# Debian's Chromium for the browser tests: where it is, and how it is started here.
+
+CHROMIUM = Path("/usr/bin/chromium")
+# Headless, as root, and never reaching out: no updates, no sync, no background requests.
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+def require_chromium() -> None:
+    """Skip the calling test module without Chromium, except in CI, which installs it (.ci/run)."""
+    if not CHROMIUM.exists() and not os.environ.get("CI"):
+        pytest.skip("Debian's chromium is not installed (apt-get install chromium)", allow_module_level=True)
+
+
+@contextmanager
+def chromium(*extra_args: str) -> Iterator[Browser]:
+    """Start Debian's Chromium headless through Playwright (never a browser of its own); close it after."""
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=[*ARGS, *extra_args], headless=True
+        )
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+# An app on a loopback port in a thread, for tests that need real HTTP.
+
+
+@contextmanager
+def serving(app: Flask) -> Iterator[str]:
+    """Serve `app` on 127.0.0.1 at a free port; yield its base URL; stop it afterwards."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)
+
+
+# Odd days and moments every surface must refuse calmly, the edges it must accept, a command's refusal.
+
+# Beyond the accepted years (some beyond what a datetime can shift by a time zone), impossible, or no date.
+ODD_DAYS = [
+    "0001-01-01",
+    "9999-12-31",
+    "1999-12-31",
+    "2101-01-01",
+    "2026-02-30",
+    "2026-13-01",
+    "garbage",
+    "25-11-2026",
+    "20261125",
+    "2026-11-25T10:00",
+]
+ODD_MOMENTS = [
+    "0001-01-01T00:00",
+    "0001-01-01T00:00+14:00",
+    "9999-12-31T23:59",
+    "9999-12-31T23:59-12:00",
+    "1999-12-31T23:59",
+    "2101-01-01T00:00",
+    "2026-02-30T10:00",
+    "2026-11-25T25:00",
+    "garbage",
+    "2026-11-25",
+    "tomorrow",
+]
+EDGE_DAYS = ["2000-01-01", "2100-12-31"]
+EDGE_MOMENTS = ["2000-01-01T00:00", "2100-12-31T23:59", "2100-12-31T23:59:59-12:00", "2000-01-01T00:00+14:00"]
+
+
+def refused_once(result: Result, option: str) -> str:
+    """Check a command stopped with exit 2 and one error line naming `option`; return that line."""
+    assert result.exit_code == 2, result.output
+    assert isinstance(result.exception, SystemExit)  # not an exception that escaped the command
+    assert "Traceback" not in result.output
+    errors = [line for line in result.output.splitlines() if line.startswith("Error")]
+    assert len(errors) == 1, result.output
+    assert option in errors[0]
+    return errors[0]
+
+
+# Google Translate's TTS endpoint as gTTS sees it, answered by `responses` with canned audio: no network.
+
+URL = "https://translate.google.com/_/TranslateWebserverUi/data/batchexecute"
+
+
+def batchexecute_body(audio: bytes) -> str:
+    """Return a batchexecute answer in the shape gTTS parses: an RPC line holding the base64 MP3."""
+    compact = {"separators": (",", ":")}
+    payload = json.dumps([base64.b64encode(audio).decode("ascii")], **compact)
+    rpc = json.dumps([["wrb.fr", "jQ1olc", payload, None, None, None, "generic"], ["di", 58]], **compact)
+    tail = json.dumps([["e", 4, None, None, len(rpc) + 60]], **compact)
+    return f")]}}'\n\n{len(rpc)}\n{rpc}\n{len(tail)}\n{tail}\n"
+
+
+def sent(mock: responses.RequestsMock) -> list[list[object]]:
+    """Return the [text, language, speed, ...] of every request gTTS sent, from its f.req form field."""
+    parameters = []
+    for call in mock.calls:
+        body = call.request.body
+        form = parse_qs(body if isinstance(body, str) else (body or b"").decode())
+        rpc = json.loads(form["f.req"][0])
+        parameters.append(json.loads(rpc[0][0][1]))
+    return parameters
+
+
+def sent_texts(mock: responses.RequestsMock) -> list[str]:
+    """Return the text of every request gTTS sent."""
+    return [str(parameters[0]) for parameters in sent(mock)]
+
+
+def mp3_of(sound: Sound) -> bytes:
+    """Encode real speech as the MP3 Google would send."""
+    return process(sound, Output(format="mp3", sample_rate=24000, lead_in_ms=0, mp3_bitrate="64k")).data
+
+
+# The call statistics: a database of each kind, and events for it.
+POSTGRES_VARIABLE = "IVR_TEST_POSTGRES_URL"
+
+
+POSTGRES_URL = os.environ.get(POSTGRES_VARIABLE)
+
+
+def postgres_url() -> str:
+    """Return the test PostgreSQL URL, or skip: CI always sets it (see .ci/postgres)."""
+    if not POSTGRES_URL:
+        pytest.skip(f"{POSTGRES_VARIABLE} is not set; .ci/postgres starts a server and prints one")
+    return POSTGRES_URL
+
+
+def fresh_postgres() -> str:
+    """Return the test PostgreSQL URL with the statistics table dropped."""
+    url = postgres_url()
+    engine = create_engine(url)
+    drop_schema(engine)
+    engine.dispose()
+    return url
+
+
+def call_event(
+    call: str,
+    at: datetime,
+    event: str,
+    *,
+    menu: str = "main",
+    key: str | None = None,
+    route: str = "voice.key",
+    line: str = "",
+) -> CallEvent:
+    """Return one call event as the voice webhook publishes it."""
+    return CallEvent(call=call, at=at, route=route, event=event, menu=menu, key=key, line=line)
+
+
+def old_database(url: str, events: list[CallEvent], *, rollups: bool = True) -> None:
+    """Make the statistics tables as they were before lines (no `line` column), holding `events`.
+
+    With `rollups`, the counts of that time too (keyed without a line), filled as its writers filled them;
+    without, a database from before the roll-ups as well.
+    """
+    old = MetaData()
+    events_table = Table(
+        "call_events",
+        old,
+        Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+        Column("call", String(32), nullable=False),
+        Column("at", DateTime(), nullable=False, index=True),
+        Column("route", String(32), nullable=False),
+        Column("event", String(32), nullable=False),
+        Column("menu", String(16), nullable=False),
+        Column("key", String(1)),
+    )
+    hours = Table(
+        "call_hours",
+        old,
+        Column("hour", DateTime(), primary_key=True),
+        Column("event", String(32), primary_key=True),
+        Column("menu", String(16), primary_key=True),
+        Column("n", BigInteger(), nullable=False),
+    )
+    last = Table(
+        "call_last",
+        old,
+        Column("call", String(32), primary_key=True),
+        Column("first_at", DateTime(), nullable=False),
+        Column("last_at", DateTime(), nullable=False),
+        Column("event", String(32), nullable=False),
+        Column("menu", String(16), nullable=False),
+        Index("call_last_last_at", "last_at"),
+    )
+    rows = sorted((as_row(event) for event in events), key=lambda row: row.at)
+    engine = create_engine(url)
+    try:
+        old.create_all(engine, tables=[events_table, hours, last] if rollups else [events_table])
+        with engine.begin() as connection:
+            if rows:
+                fields = ("call", "at", "route", "event", "menu", "key")
+                connection.execute(
+                    insert(events_table), [dict(zip(fields, row[:6], strict=True)) for row in rows]
+                )
+            if rollups and rows:
+                counted = Counter(
+                    (row.at.replace(minute=0, second=0, microsecond=0), row.event, row.menu) for row in rows
+                )
+                connection.execute(
+                    insert(hours),
+                    [{"hour": h, "event": e, "menu": m, "n": n} for (h, e, m), n in counted.items()],
+                )
+                ends: dict[str, dict[str, Any]] = {}
+                for row in rows:
+                    end = ends.setdefault(row.call, {"call": row.call, "first_at": row.at})
+                    end |= {"last_at": row.at, "event": row.event, "menu": row.menu}
+                connection.execute(insert(last), list(ends.values()))
+    finally:
+        engine.dispose()

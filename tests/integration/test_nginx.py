@@ -1,0 +1,208 @@
+"""The shipped proxy (deploy/nginx.conf) in front of a real `ivr serve`: slow clients never hold a call."""
+
+from __future__ import annotations
+
+import configparser
+import os
+import shutil
+import socket
+import subprocess
+import threading
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from urllib.parse import urlencode
+
+import pytest
+from twilio.request_validator import RequestValidator
+
+from tests.support import CALL, TOKEN, free_port, live_line
+
+ROOT = Path(__file__).resolve().parents[2]
+SHIPPED = ROOT / "deploy" / "nginx.conf"
+UNIT = ROOT / "deploy" / "rodblokade-linjen.service"
+NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
+
+needs_nginx = pytest.mark.skipif(
+    not Path(NGINX).exists() and not os.environ.get("CI"),
+    reason="Debian's nginx is not installed (apt-get install nginx); CI installs it",
+)
+
+
+def replace_once(text: str, old: str, new: str) -> str:
+    """Replace `old`, which must stand exactly once in the shipped file, so a change to it fails here."""
+    assert text.count(old) == 1, f"deploy/nginx.conf should hold {old!r} once"
+    return text.replace(old, new)
+
+
+def site_for_test(upstream_port: int, listen_port: int, cert: Path | None) -> str:
+    """The shipped site, changed only where a test must: the line's port, TLS (or not) on loopback ports."""
+    site = SHIPPED.read_text(encoding="utf-8")
+    site = replace_once(site, "server 127.0.0.1:8000;", f"server 127.0.0.1:{upstream_port};")
+    # The port-80 redirect and IPv6 are not what is tested: listen on free loopback ports instead.
+    site = replace_once(site, "    listen 80;\n    listen [::]:80;", f"    listen 127.0.0.1:{free_port()};")
+    listen = f"listen 127.0.0.1:{listen_port}" + (" ssl;" if cert else ";")
+    site = replace_once(site, "    listen 443 ssl;\n    listen [::]:443 ssl;", f"    {listen}")
+    if cert is None:
+        site = replace_once(site, "    ssl_certificate /etc/ssl/certs/ivr.example.dk.pem;\n", "")
+        site = replace_once(site, "    ssl_certificate_key /etc/ssl/private/ivr.example.dk.key;\n", "")
+    else:
+        site = replace_once(site, "/etc/ssl/certs/ivr.example.dk.pem", str(cert.with_suffix(".pem")))
+        site = replace_once(site, "/etc/ssl/private/ivr.example.dk.key", str(cert.with_suffix(".key")))
+    return site
+
+
+def nginx_conf(folder: Path, site: str) -> Path:
+    """A whole nginx.conf around the site, with every file nginx writes in `folder`."""
+    (folder / "site.conf").write_text(site, encoding="utf-8")
+    user = "user root;\n" if os.geteuid() == 0 else ""
+    temp = "".join(
+        f"    {name}_temp_path {folder / name};\n"
+        for name in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+    )
+    conf = folder / "nginx.conf"
+    conf.write_text(
+        f"{user}worker_processes 1;\npid {folder / 'nginx.pid'};\nerror_log {folder / 'error.log'} warn;\n"
+        f"events {{ worker_connections 512; }}\n"
+        f"http {{\n    access_log off;\n{temp}    include {folder / 'site.conf'};\n}}\n",
+        encoding="utf-8",
+    )
+    return conf
+
+
+def self_signed(folder: Path) -> Path:
+    """Make a throwaway certificate and key for ivr.example.dk; return their path without suffix."""
+    base = folder / "ivr.example.dk"
+    command = [
+        "openssl",
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-days",
+        "1",
+        "-subj",
+        "/CN=ivr.example.dk",
+    ]
+    command += ["-keyout", str(base.with_suffix(".key")), "-out", str(base.with_suffix(".pem"))]
+    subprocess.run(command, check=True, capture_output=True)
+    return base
+
+
+@contextmanager
+def nginx(conf: Path, port: int) -> Iterator[None]:
+    """Run nginx in the foreground on `conf` until the block ends."""
+    with (conf.parent / "stderr.log").open("w") as stderr:
+        process = subprocess.Popen([NGINX, "-c", str(conf), "-g", "daemon off;"], stderr=stderr)
+    try:
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                assert process.poll() is None, (conf.parent / "stderr.log").read_text()
+                time.sleep(0.05)
+        yield
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@needs_nginx
+def test_the_shipped_configuration_is_valid_nginx_with_tls(tmp_path: Path) -> None:
+    conf = nginx_conf(tmp_path, site_for_test(8000, free_port(), self_signed(tmp_path)))
+    result = subprocess.run([NGINX, "-t", "-c", str(conf)], capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+
+
+def test_the_shipped_configuration_says_what_the_line_needs() -> None:
+    site = SHIPPED.read_text(encoding="utf-8")
+    for directive in [
+        "proxy_request_buffering on;",
+        "client_header_timeout 10s;",
+        "client_body_timeout 10s;",
+        "client_max_body_size 32k;",
+        "proxy_set_header X-Forwarded-Proto $scheme;",
+        "proxy_set_header X-Forwarded-Host $http_host;",
+        "proxy_set_header X-Forwarded-For $remote_addr;",
+        "listen 443 ssl;",
+    ]:
+        assert directive in site
+    for location in ("location /staff/ {", "location /preview/ {"):
+        block = site.split(location, 1)[1].split("}", 1)[0]
+        assert "limit_req zone=rodblokade_staff" in block
+
+
+def test_the_unit_runs_ivr_serve_restarts_and_reads_an_environment_file() -> None:
+    unit = configparser.ConfigParser(strict=False, interpolation=None)
+    unit.read(UNIT, encoding="utf-8")
+    service = unit["Service"]
+    assert service["ExecStart"].endswith("/.venv/bin/ivr serve")
+    assert service["Restart"] == "on-failure"
+    assert service["EnvironmentFile"] == "/etc/rodblokade-linjen/env"
+    # Loopback only: nginx is the one way in.
+    assert "\nEnvironment=IVR_BIND=127.0.0.1:8000\n" in UNIT.read_text(encoding="utf-8")
+    assert service["NoNewPrivileges"] == "true"
+    assert unit["Install"]["WantedBy"] == "multi-user.target"
+
+
+def signed_call(port: int, path: str, form: dict[str, str]) -> float:
+    """Make one signed call step through nginx as Twilio would; return how long the answer took."""
+    url = f"http://127.0.0.1:{port}{path}"
+    body = {**CALL, **form}
+    headers = {"X-Twilio-Signature": RequestValidator(TOKEN).compute_signature(url, body)}
+    started = time.monotonic()
+    request = urllib.request.Request(url, urlencode(body).encode(), headers)
+    with urllib.request.urlopen(request, timeout=15) as answer:
+        assert answer.status == 200
+        assert answer.read().startswith(b"<?xml")
+    return time.monotonic() - started
+
+
+def slow_client(port: int, stop: threading.Event, body: bool) -> None:
+    """Hold a connection as an attacker would: drip a header line a second, or promise a body and stall."""
+    while not stop.is_set():
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=2) as sock:
+                if body:
+                    sock.sendall(b"POST /voice HTTP/1.1\r\nHost: x\r\nContent-Length: 30000\r\n\r\nCallSid=")
+                else:
+                    sock.sendall(b"POST /voice HTTP/1.1\r\n")
+                while not stop.wait(1.0):
+                    sock.sendall(b"X-a: b\r\n" if not body else b"x")
+        except OSError:
+            stop.wait(0.2)  # closed by nginx's timeout: come back, as an attacker would
+
+
+@needs_nginx
+@pytest.mark.slow
+def test_fifty_slow_clients_never_delay_a_signed_call_through_nginx(tmp_path: Path) -> None:
+    port = free_port()
+    # Two workers only: without the proxy, two slow sockets would already hold the whole line.
+    with live_line(tmp_path, TWILIO_AUTH_TOKEN=TOKEN, IVR_WORKERS="2", IVR_TRUSTED_PROXIES="1") as line:
+        conf = nginx_conf(tmp_path, site_for_test(line.port, port, None))
+        with nginx(conf, port):
+            assert signed_call(port, "/voice", {}) < 1.0
+            stop = threading.Event()
+            attackers = [
+                threading.Thread(target=slow_client, args=(port, stop, n % 2 == 0), daemon=True)
+                for n in range(50)
+            ]
+            for attacker in attackers:
+                attacker.start()
+            try:
+                took = []
+                deadline = time.monotonic() + 20
+                while time.monotonic() < deadline:
+                    took.append(signed_call(port, "/voice/key?menu=main&tries=0", {"Digits": "3"}))
+                    time.sleep(0.5)
+            finally:
+                stop.set()
+                for attacker in attackers:
+                    attacker.join(timeout=5)
+    assert len(took) >= 20
+    assert max(took) < 1.0, f"slowest signed call through nginx: {max(took):.2f} s"

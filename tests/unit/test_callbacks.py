@@ -1,0 +1,389 @@
+"""Callback requests: the caller's path through the line, the encrypted list, staff marking calls."""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from click.testing import CliRunner
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import text
+from werkzeug.datastructures import Headers
+
+from ivr import create_app, state
+from ivr.callbacks import desk as desks
+from ivr.callbacks.desk import CallbackDesk, new_key
+from ivr.cli import main
+from ivr.line.clock import system_clock
+from ivr.line.events import CallEvent
+from ivr.stats.store import Store
+from tests.support import CALL, CLOSED_TIME, TOKEN, FixedClock, TwilioClient, spoken
+
+KEY = new_key()
+NOW = datetime(2026, 11, 25, 15, 0, tzinfo=UTC)
+STAFF = {"STAFF_USER": "sekretaer", "STAFF_PASSWORD": "en-lang-hemmelighed-1"}
+OFFER = "Tryk 1, hvis sekretariatet skal ringe dig op, når det åbner. Tryk firkant for menuen."
+
+
+@pytest.fixture
+def desk(store: Store) -> Iterator[CallbackDesk]:
+    made = CallbackDesk(store, KEY, b"hash-key", days=7)
+    yield made
+    desks.metadata.drop_all(store.engine)
+
+
+def test_one_request_per_number_and_line_encrypted_at_rest(desk: CallbackDesk, store: Store) -> None:
+    assert desk.ask("rodblokade", "+4520304050", NOW) is True
+    assert desk.ask("rodblokade", "+4520304050", NOW + timedelta(hours=1)) is False
+    assert desk.ask("knae", "+4520304050", NOW) is True
+    with store.engine.connect() as connection:
+        raw = " ".join(str(row) for row in connection.execute(text("SELECT * FROM callback_requests")))
+        logged = " ".join(str(row) for row in connection.execute(text("SELECT * FROM callback_access")))
+    for digits in ("20304050", "20 30 40 50", "2030"):
+        assert digits not in raw
+        assert digits not in logged
+    pending = desk.pending("sekretaer", NOW)
+    assert [(item.line, item.number) for item in pending] == [
+        ("rodblokade", "+4520304050"),
+        ("knae", "+4520304050"),
+    ]
+
+
+def test_done_deletes_not_reached_counts_and_everything_is_in_the_access_log(desk: CallbackDesk) -> None:
+    desk.ask("rodblokade", "+4520304050", NOW)
+    desk.ask("rodblokade", "+4540506070", NOW + timedelta(minutes=5))
+    first, second = desk.pending("anna", NOW)
+    assert desk.not_reached(first.id, "anna", NOW + timedelta(hours=19))
+    assert desk.done(second.id, "bo", NOW + timedelta(hours=20))
+    assert not desk.done(second.id, "bo", NOW + timedelta(hours=20))  # gone already
+    [left] = desk.pending("anna", NOW + timedelta(hours=21))
+    assert (left.number, left.attempts) == ("+4520304050", 1)
+    log = [(who, what) for _, who, what, _ in desk.access_log()]
+    assert log == [
+        ("caller", "asked"), ("caller", "asked"), ("anna", "viewed"), ("anna", "not_reached"),
+        ("bo", "done"), ("anna", "viewed"),
+    ]  # fmt: skip
+    counts = desk.counts()
+    assert (counts.asked, counts.done, counts.pending) == (2, 1, 1)
+    assert counts.median_hours == pytest.approx(20 - 5 / 60)
+
+
+def test_requests_are_deleted_after_the_retention_in_any_case(desk: CallbackDesk) -> None:
+    desk.ask("rodblokade", "+4520304050", NOW)
+    assert desk.pending("anna", NOW + timedelta(days=6, hours=23))
+    assert desk.pending("anna", NOW + timedelta(days=7, hours=1)) == []
+    assert ("system", "deleted") in [(who, what) for _, who, what, _ in desk.access_log()]
+    # Asked again after that, it is a new request.
+    assert desk.ask("rodblokade", "+4520304050", NOW + timedelta(days=8))
+
+
+def test_workers_asking_at_once_make_one_request(desk: CallbackDesk, database_url: str) -> None:
+    # Each "worker" with its own store and engine, as processes and hosts have.
+    others = [CallbackDesk(Store(database_url), KEY, b"hash-key", days=7) for _ in range(6)]
+    results: list[bool] = []
+    barrier = threading.Barrier(len(others))
+
+    def ask(other: CallbackDesk) -> None:
+        barrier.wait()
+        results.append(other.ask("rodblokade", "+4520304050", NOW))
+
+    threads = [threading.Thread(target=ask, args=(other,)) for other in others]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(results) == [False] * 5 + [True]
+    assert len(desk.pending("anna", NOW)) == 1
+    for other in others:
+        other.store.dispose()
+
+
+def test_a_sealed_number_cannot_be_read_or_forged(desk: CallbackDesk) -> None:
+    token = desk.seal("+4520304050")
+    assert "20304050" not in token
+    assert desk.unseal(token) == "+4520304050"
+    assert desk.unseal(token[:-2] + "xx") is None
+    assert CallbackDesk(desk.store, new_key(), b"k", 7).unseal(token) is None
+
+
+# The caller's path, through the webhook.
+
+
+@pytest.fixture
+def line_config(config: dict[str, Any]) -> dict[str, Any]:
+    return {**config, "CALLBACK_KEY": KEY}
+
+
+@pytest.fixture
+def line_app(line_config: dict[str, Any], clock: FixedClock) -> Flask:
+    clock.at = CLOSED_TIME
+    return create_app(line_config)
+
+
+def action(root: ET.Element) -> tuple[str, dict[str, str]]:
+    gather = root.find("Gather")
+    assert gather is not None
+    url = urlsplit(gather.get("action", ""))
+    return gather.get("numDigits", ""), {key: values[0] for key, values in parse_qs(url.query).items()}
+
+
+def step(twilio: TwilioClient, root: ET.Element, form: dict[str, str]) -> ET.Element:
+    gather = root.find("Gather")
+    assert gather is not None
+    return twilio.twiml(gather.get("action", ""), form)
+
+
+def test_a_closed_transfer_offers_a_callback_and_reads_the_number_back(line_app: Flask) -> None:
+    twilio = TwilioClient(line_app.test_client())
+    offered = twilio.twiml("/voice/key?menu=main&tries=0", {"Digits": "0"})
+    assert spoken(offered) == ["Sekretariatet har lukket og åbner igen i morgen klokken 10.", OFFER]
+    read = step(twilio, offered, {"Digits": "1"})
+    # CALL's From is +4520304050: read back in pairs, never put in the URL.
+    assert spoken(read)[0].startswith("Sekretariatet ringer til tyve, tredive, fyrre, halvtreds.")
+    _, state_ = action(read)
+    assert state_ == {"menu": "callback_confirm", "tries": "0"}
+    done = step(twilio, read, {"Digits": "1"})
+    assert spoken(done)[0] == "Tak. Sekretariatet ringer dig op i morgen mellem klokken 10 og 14."
+    assert action(done)[1] == {"menu": "main", "tries": "0"}
+    desk = state.of(line_app).callbacks
+    assert desk is not None
+    assert [item.number for item in desk.pending("test", state.of(line_app).clock())] == [CALL["From"]]
+    # A second call from the same number hears it is on the list already.
+    again = step(twilio, step(twilio, offered, {"Digits": "1"}), {"Digits": "1"})
+    assert (
+        spoken(again)[0]
+        == "Du står allerede på listen. Sekretariatet ringer dig op i morgen mellem klokken 10 og 14."
+    )
+    desks.metadata.drop_all(state.of(line_app).store.engine)
+
+
+@pytest.mark.parametrize("caller", ["anonymous", "+266696687", "", "+4420304050", "+45203040"])
+def test_a_withheld_or_foreign_number_is_keyed_in(line_app: Flask, caller: str) -> None:
+    twilio = TwilioClient(line_app.test_client())
+    offered = twilio.twiml("/voice/key?menu=main&tries=0", {"Digits": "0", "From": caller})
+    enter = step(twilio, offered, {"Digits": "1", "From": caller})
+    assert spoken(enter) == ["Tast det telefonnummer, sekretariatet skal ringe til, med 8 cifre."]
+    assert action(enter)[0] == "8"
+    bad = step(twilio, enter, {"Digits": "123", "From": caller})
+    assert spoken(bad)[0] == "Det var ikke et dansk telefonnummer med 8 cifre."
+    read = step(twilio, bad, {"Digits": "40506070", "From": caller})
+    assert spoken(read)[0].startswith("Sekretariatet ringer til fyrre, halvtreds, treds, halvfjerds.")
+    # The keyed number travels sealed: never as digits in the URL Twilio keeps.
+    gather = read.find("Gather")
+    assert gather is not None
+    assert "40506070" not in gather.get("action", "")
+    assert "cb" in action(read)[1]
+    step(twilio, read, {"Digits": "1", "From": caller})
+    desk = state.of(line_app).callbacks
+    assert desk is not None
+    assert [item.number for item in desk.pending("test", state.of(line_app).clock())] == ["+4540506070"]
+    desks.metadata.drop_all(state.of(line_app).store.engine)
+
+
+def test_two_keys_in_another_number_and_other_keys_mean_the_main_menus(line_app: Flask) -> None:
+    twilio = TwilioClient(line_app.test_client())
+    read = step(twilio, twilio.twiml("/voice/key?menu=main&tries=0", {"Digits": "0"}), {"Digits": "1"})
+    assert action(step(twilio, read, {"Digits": "2"}))[0] == "8"
+    menu = step(twilio, read, {"Digits": "#"})
+    assert action(menu)[1] == {"menu": "main", "tries": "0"}
+
+
+def test_the_callback_menus_take_keys_only(line_app: Flask) -> None:
+    twilio = TwilioClient(line_app.test_client())
+    offered = twilio.twiml("/voice/key?menu=main&tries=0", {"Digits": "0"})
+    read = step(twilio, offered, {"Digits": "1"})
+    for menu in (offered, read):
+        gather = menu.find("Gather")
+        assert gather is not None
+        assert gather.get("input") == "dtmf"
+        assert gather.get("hints") is None
+    # Words sent anyway (a section's name stands for key 1) are taken for no choice: nobody goes on the list.
+    said = step(twilio, read, {"SpeechResult": "hvad er en rodblokade", "Confidence": "0.95"})
+    assert spoken(said)[0] == "Det forstod jeg desværre ikke."
+    assert action(said)[1] == {"menu": "callback_confirm", "tries": "1"}
+    desk = state.of(line_app).callbacks
+    assert desk is not None
+    assert desk.pending("test", state.of(line_app).clock()) == []
+    # The main menu it came from listens for speech as before.
+    main = twilio.twiml("/voice/key?menu=main&tries=0", {"Digits": "#"})
+    gather = main.find("Gather")
+    assert gather is not None
+    assert gather.get("input") == "dtmf speech"
+    desks.metadata.drop_all(state.of(line_app).store.engine)
+
+
+def test_the_number_never_reaches_a_log_or_the_statistics(
+    line_app: Flask, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    heard: list[CallEvent] = []
+    state.of(line_app).observers.append(heard.append)
+    twilio = TwilioClient(line_app.test_client())
+    offered = twilio.twiml("/voice/key?menu=main&tries=0", {"Digits": "0", "From": "anonymous"})
+    enter = step(twilio, offered, {"Digits": "1", "From": "anonymous"})
+    read = step(twilio, enter, {"Digits": "61718191", "From": "anonymous"})
+    step(twilio, read, {"Digits": "1", "From": "anonymous"})
+    assert [event.event for event in heard][-1] == "callback_requested"
+    assert all(event.key is None or len(event.key) == 1 for event in heard)
+    for record in caplog.records:
+        assert "61718191" not in record.getMessage() + repr(record.__dict__)
+    desks.metadata.drop_all(state.of(line_app).store.engine)
+
+
+def test_without_a_key_no_callback_is_offered(config: dict[str, Any], clock: FixedClock) -> None:
+    clock.at = CLOSED_TIME
+    root = TwilioClient(create_app(config).test_client()).twiml(
+        "/voice/key?menu=main&tries=0", {"Digits": "0"}
+    )
+    assert OFFER not in spoken(root)
+    assert action(root)[1]["menu"] == "main"
+
+
+def test_a_bad_key_stops_the_start(config: dict[str, Any]) -> None:
+    with pytest.raises(
+        Exception, match="IVR_CALLBACK_KEY=\\(hidden\\): must be a key made by `ivr callback-key`"
+    ):
+        create_app({**config, "CALLBACK_KEY": "not-a-key"})
+
+
+def test_trial_calls_never_reach_the_real_list(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    database = tmp_path / "stats.sqlite"
+    monkeypatch.setenv("IVR_DATABASE_URL", f"sqlite:///{database}")
+    monkeypatch.setenv("IVR_CALLBACK_KEY", KEY)
+    result = CliRunner().invoke(main, ["call", "--keys", "0 1 1", "--at", "2026-11-25T15:00", "--json"])
+    assert result.exit_code == 0, result.output
+    said = [step_.get("text") for step_ in json.loads(result.output)["steps"]]
+    assert "Tak. Sekretariatet ringer dig op i morgen mellem klokken 10 og 14." in said
+    # Nothing was written: not even the database was made.
+    assert not database.exists()
+
+
+# Staff: the list, the buttons, the command.
+
+
+@pytest.fixture
+def staff_app(line_config: dict[str, Any]) -> Flask:
+    return create_app({**line_config, **STAFF})
+
+
+def login() -> Headers:
+    headers = Headers()
+    headers.set(
+        "Authorization",
+        "Basic " + __import__("base64").b64encode(b"sekretaer:en-lang-hemmelighed-1").decode(),
+    )
+    return headers
+
+
+def test_staff_see_the_list_and_mark_calls(staff_app: Flask) -> None:
+    desk = state.of(staff_app).callbacks
+    assert desk is not None
+    now = state.of(staff_app).clock()
+    desk.ask("rodblokade", "+4520304050", now - timedelta(hours=2))
+    desk.ask("rodblokade", "+4540506070", now - timedelta(hours=1))
+    client: FlaskClient = staff_app.test_client()
+    assert client.get("/staff/callbacks").status_code == 401
+    page = client.get("/staff/callbacks", headers=login()).get_data(as_text=True)
+    assert page.index("20 30 40 50") < page.index("40 50 60 70")  # oldest first
+    assert "Ringet op" in page
+    assert "Ikke truffet" in page
+    token = page.split('name="token" value="', 1)[1].split('"', 1)[0]
+    first = desk.pending("test", now)[0].id
+    # No token, or another: refused; nothing changes.
+    assert client.post(f"/staff/callbacks/{first}/done", headers=login()).status_code == 400
+    assert (
+        client.post(f"/staff/callbacks/{first}/done", data={"token": "x" * 64}, headers=login()).status_code
+        == 400
+    )
+    answer = client.post(f"/staff/callbacks/{first}/done", data={"token": token}, headers=login())
+    assert answer.status_code == 303
+    assert "20 30 40 50" not in client.get("/staff/callbacks", headers=login()).get_data(as_text=True)
+    log = [(who, what) for _, who, what, _ in desk.access_log()]
+    assert ("sekretaer", "viewed") in log
+    assert ("sekretaer", "done") in log
+    desks.metadata.drop_all(state.of(staff_app).store.engine)
+
+
+def test_the_command_lists_the_waiting_as_json(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    database = f"sqlite:///{tmp_path / 'stats.sqlite'}"
+    monkeypatch.setenv("IVR_DATABASE_URL", database)
+    monkeypatch.setenv("IVR_CALLBACK_KEY", KEY)
+    monkeypatch.setenv("TWILIO_AUTH_TOKEN", TOKEN)
+    kept = Store(database)
+    CallbackDesk(kept, KEY, b"k", 7).ask("rodblokade", "+4520304050", system_clock())
+    kept.dispose()
+    result = CliRunner().invoke(main, ["callbacks", "--json"])
+    assert result.exit_code == 0, result.output
+    [row] = json.loads(result.output)
+    assert (row["line"], row["number"], row["attempts"]) == ("rodblokade", "+4520304050", 0)
+    monkeypatch.delenv("IVR_CALLBACK_KEY")
+    refused = CliRunner().invoke(main, ["callbacks"])
+    assert refused.exit_code == 2
+    assert "IVR_CALLBACK_KEY is not set" in refused.output
+    assert len(CliRunner().invoke(main, ["callback-key"]).output.strip()) == 44
+
+
+@pytest.mark.slow
+def test_in_a_browser_the_secretariat_works_the_list(line_config: dict[str, Any], tmp_path: Path) -> None:
+    from werkzeug.serving import make_server  # noqa: PLC0415
+
+    from tests.support import chromium  # noqa: PLC0415
+
+    app = create_app({**line_config, **STAFF, "DATABASE_URL": f"sqlite:///{tmp_path / 'list.sqlite'}"})
+    desk = state.of(app).callbacks
+    assert desk is not None
+    now = state.of(app).clock()
+    desk.ask("rodblokade", "+4520304050", now - timedelta(hours=3))
+    desk.ask("rodblokade", "+4540506070", now - timedelta(hours=1))
+    httpd = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        with chromium() as browser:
+            context = browser.new_context(
+                http_credentials={"username": STAFF["STAFF_USER"], "password": STAFF["STAFF_PASSWORD"]}
+            )
+            page = context.new_page()
+            page.goto(f"http://127.0.0.1:{httpd.server_port}/staff/callbacks")
+            rows = page.locator("tbody tr")
+            assert rows.count() == 2
+            assert "20 30 40 50" in rows.nth(0).inner_text()
+            page.get_by_role("button", name="Ikke truffet: 20 30 40 50").click()
+            page.wait_for_selector(".note")
+            assert "Markeret som ikke truffet." in page.locator(".note").inner_text()
+            assert page.locator("tbody tr").nth(0).locator("td").nth(3).inner_text() == "1"
+            page.get_by_role("button", name="Ringet op: 40 50 60 70").click()
+            page.wait_for_selector(".note")
+            assert "nummeret er slettet" in page.locator(".note").inner_text()
+            assert page.locator("tbody tr").count() == 1
+            assert "40 50 60 70" not in page.content()
+            context.close()
+    finally:
+        httpd.shutdown()
+        thread.join(5)
+        httpd.server_close()
+    actions = [what for _, who, what, _ in desk.access_log() if who == STAFF["STAFF_USER"]]
+    assert actions == ["viewed", "not_reached", "viewed", "done", "viewed"]
+
+
+def test_the_preview_takes_a_callback_without_touching_the_list(line_config: dict[str, Any]) -> None:
+    app = create_app({**line_config, "DEVELOPMENT": True})
+    client = app.test_client()
+    steps = client.post(
+        "/preview/call", json={"keys": ["0", "1", "1"], "at": "2026-11-25T15:00", "dial": "completed"}
+    ).get_json()["steps"]
+    said = [step.get("text") for step in steps]
+    assert "Tak. Sekretariatet ringer dig op i morgen mellem klokken 10 og 14." in said
+    desk = state.of(app).callbacks
+    assert desk is not None
+    assert desk.pending("test", state.of(app).clock()) == []
+    desks.metadata.drop_all(state.of(app).store.engine)

@@ -1,0 +1,193 @@
+"""Understanding what a caller says: the phrase set's shares, each rule on its own, Twilio's hints limit."""
+
+from __future__ import annotations
+
+import ast
+import math
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bench.phrasings import ALL, DEVELOPMENT, HELD_OUT, RODBLOKADE_PHRASES, Utterance, tally
+from ivr.line import understanding as module
+from ivr.line.understanding import HINT_MAX_CHARS, HINTS_MAX_ENTRIES, Understanding
+
+LINE = Understanding(RODBLOKADE_PHRASES)
+KEYS = ("1", "2", "3", "4", "5", "0", "*", "#", "7")
+# Right or asked back about the right key, and never a wrong choice taken or asked about.
+RIGHT_OR_ASKED = 0.95
+WRONG_AT_MOST = 0.02
+
+
+@pytest.fixture
+def line() -> Understanding:
+    return LINE
+
+
+def test_the_phrases_cover_every_key_with_6_to_15_phrasings() -> None:
+    assert set(RODBLOKADE_PHRASES) == set(KEYS)
+    for key, phrases in RODBLOKADE_PHRASES.items():
+        assert 6 <= len(phrases) <= 15, key
+        assert len(set(phrases)) == len(phrases), key
+
+
+def test_the_utterances_cover_every_key_and_nothing() -> None:
+    assert len(ALL) >= 150
+    assert len(HELD_OUT) == 30
+    assert {key for _, key in ALL} == {*KEYS, None}
+    assert {key for _, key in HELD_OUT} == {*KEYS, None}
+    assert len({said for said, _ in ALL}) == len(ALL), "an utterance is listed twice"
+
+
+@pytest.mark.parametrize("utterances", [ALL, HELD_OUT, DEVELOPMENT], ids=["all", "held-out", "development"])
+def test_the_shares_meet_the_target(line: Understanding, utterances: list[Utterance]) -> None:
+    shares = tally(line, utterances)
+    assert shares.right + shares.asked >= RIGHT_OR_ASKED, shares
+    assert shares.wrong <= WRONG_AT_MOST, shares
+
+
+@pytest.mark.parametrize(
+    ("said", "key"),
+    [
+        # Fillers around the words that matter.
+        ("øh altså jeg vil gerne høre om komplikationer tak", "5"),
+        ("ja hvad med sekretariatet", "0"),
+        ("kan du fortælle om bedøvelsen", "2"),
+        # Inflections: stems on both sides.
+        ("komplikationerne", "5"),
+        ("komplikation", "5"),
+        ("rodblokaderne", "1"),
+        ("infektioner", "5"),
+        # Near misses and words split or joined by the recogniser.
+        ("kom plikationer", "5"),
+        ("rod blokade", "1"),
+        ("rodblokkade", "1"),
+        ("sekretæriatet", "0"),
+        ("lokalbedøvelse", "2"),
+        # Other word order.
+        ("faste skal jeg det", "3"),
+        # A whole phrase beats the single word it contains.
+        ("før indgrebet", "3"),
+        ("efter indgrebet", "4"),
+        # Keys said by name.
+        ("tryk to", "2"),
+        ("nummer fem", "5"),
+        ("stjerne", "*"),
+        ("firkant", "#"),
+        ("7", "7"),
+    ],
+)
+def test_matched(line: Understanding, said: str, key: str) -> None:
+    understood = line.understand(said, 0.9)
+    assert (understood.outcome, understood.key) == ("matched", key)
+
+
+def test_low_confidence_is_asked_back_with_the_best_choice(line: Understanding) -> None:
+    understood = line.understand("komplikationer", 0.2)
+    assert (understood.outcome, understood.key) == ("ask", "5")
+
+
+def test_a_missing_confidence_is_no_reason_to_ask(line: Understanding) -> None:
+    assert line.understand("komplikationer", None).outcome == "matched"
+
+
+def test_the_threshold_is_the_callers_choice() -> None:
+    strict = Understanding(RODBLOKADE_PHRASES, threshold=0.95)
+    assert strict.understand("komplikationer", 0.9).outcome == "ask"
+    assert strict.understand("komplikationer", 0.96).outcome == "matched"
+
+
+@pytest.mark.parametrize(
+    ("said", "choices"),
+    [
+        ("komplikationer og bedøvelse", {"2", "5"}),
+        ("tøj og bivirkninger", {"3", "5"}),
+        ("jeg vil gerne tale", {"0", "7"}),  # to the secretariat, or slower?
+        ("hvor lang tid", {"2"}),  # two words of a three-word phrase
+    ],
+)
+def test_ambiguous_or_partial_is_asked_back(line: Understanding, said: str, choices: set[str]) -> None:
+    understood = line.understand(said, 0.9)
+    assert understood.outcome == "ask"
+    assert understood.key in choices
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "hvad er klokken",
+        "jeg vil bestille en tid til en anden afdeling",
+        "hallo?",
+        "",
+        "   ",
+        "øh",
+        "?!",
+        "9",
+    ],
+)
+def test_nothing(line: Understanding, said: str) -> None:
+    understood = line.understand(said, 0.9)
+    assert (understood.outcome, understood.key) == ("nothing", None)
+
+
+def test_hints_are_within_twilios_limits_and_name_every_key_first(line: Understanding) -> None:
+    hints = line.hints().split(", ")
+    assert 0 < len(hints) <= HINTS_MAX_ENTRIES
+    assert all(0 < len(hint) <= HINT_MAX_CHARS and "," not in hint for hint in hints)
+    assert len(set(hints)) == len(hints)
+    assert hints[: len(KEYS)] == [RODBLOKADE_PHRASES[key][0] for key in KEYS]
+
+
+def test_hints_are_cut_at_twilios_limits() -> None:
+    many = {"1": [f"emne nummer {n}" for n in range(600)] + ["lang " * 30], "2": ["indgrebet"]}
+    hints = Understanding(many).hints().split(", ")
+    assert len(hints) == HINTS_MAX_ENTRIES
+    assert hints[:2] == ["emne nummer 0", "indgrebet"]
+    assert all(len(hint) <= HINT_MAX_CHARS for hint in hints)
+
+
+@pytest.mark.parametrize(
+    ("phrases", "problem"),
+    [
+        ({"x": ["noget"]}, "not a keypad key"),
+        ({"1": []}, "no phrases"),
+        ({"1": ["?!"]}, "has no words"),
+    ],
+)
+def test_bad_phrases_are_named(phrases: dict[str, list[str]], problem: str) -> None:
+    with pytest.raises(ValueError, match=problem):
+        Understanding(phrases)
+
+
+def test_the_module_never_logs_what_was_said() -> None:
+    tree = ast.parse(Path(module.__file__).read_text(encoding="utf-8"))
+    names = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
+    names |= {node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+    calls = {
+        node.func.id
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+    }
+    assert "logging" not in names
+    assert "print" not in calls
+
+
+@given(
+    said=st.text(max_size=200),
+    confidence=st.none() | st.floats(min_value=0.0, max_value=1.0),
+)
+def test_any_text_gets_one_of_the_three_outcomes(said: str, confidence: float | None) -> None:
+    understood = LINE.understand(said, confidence)
+    assert understood.outcome in {"matched", "ask", "nothing"}
+    assert (understood.key is None) == (understood.outcome == "nothing")
+    assert understood.key is None or understood.key in RODBLOKADE_PHRASES
+    assert math.isfinite(understood.score)
+    assert understood.score >= 0.0
+
+
+@given(words=st.lists(st.sampled_from([w for p in RODBLOKADE_PHRASES.values() for w in p]), max_size=6))
+def test_any_mix_of_phrases_gets_one_of_the_three_outcomes(words: list[str]) -> None:
+    understood = LINE.understand(" ".join(words), 0.9)
+    assert understood.outcome in {"matched", "ask", "nothing"}
