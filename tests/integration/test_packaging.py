@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
+# A Fernet key, so the callback list exists (made for this test: it encrypts nothing real).
+CALLBACK_KEY = "TovnMfMMYmjqZiTXBUX9gkNUSFxzVIGF9p9B5BOwheM="
 
 
 @pytest.mark.slow
@@ -26,6 +28,11 @@ def test_an_installed_wheel_finds_its_content_and_the_working_directorys_audio(t
     subprocess.run([*pip, "wheel", "--no-deps", "--no-build-isolation", "-w", wheels, source], check=True)
     [wheel] = wheels.glob("*.whl")
     subprocess.run([*pip, "install", "--no-deps", "--target", site, wheel], check=True)
+    # Every file of the package that is not code (templates, static files, content) is in the wheel.
+    shipped = {path.relative_to(ROOT) for path in (ROOT / "ivr").rglob("*") if path.is_file()}
+    data = {path for path in shipped if path.suffix not in {".py", ".pyc"} and "__pycache__" not in path.parts}
+    assert data
+    assert {path for path in data if not (site / path).is_file()} == set()
     # The wheel's package comes first on the path, before the editable install of the repository.
     env = {name: value for name, value in os.environ.items() if not name.startswith(("IVR_", "TWILIO_"))}
     env |= {"PYTHONPATH": str(site), "IVR_DATABASE_URL": f"sqlite:///{tmp_path / 'stats.sqlite'}"}
@@ -49,3 +56,18 @@ def test_an_installed_wheel_finds_its_content_and_the_working_directorys_audio(t
     rows = json.loads(ivr("prompts", "--json"))
     assert rows
     assert {row["audio"] for row in rows} == {"fresh"}
+    # Every page of the installed package answers, the secretariat's callback list included.
+    pages = ["/", "/preview/", "/staff/stats", "/staff/callbacks", "/healthz", "/audio/" + Path(rows[0]["file"]).name]
+    script = (
+        "import sys\n"
+        "from ivr import create_app\n"
+        "client = create_app().test_client()\n"
+        "for page in sys.argv[1:]:\n"
+        "    answer = client.get(page)\n"
+        "    print(page, answer.status_code)\n"
+    )
+    env |= {"IVR_DEVELOPMENT": "true", "IVR_CALLBACK_KEY": CALLBACK_KEY}
+    answered = subprocess.run(
+        [sys.executable, "-c", script, *pages], cwd=work, env=env, capture_output=True, text=True, check=True
+    )
+    assert answered.stdout.split() == [part for page in pages for part in (page, "200")], answered.stderr
