@@ -30,7 +30,7 @@ def test_an_installed_wheel_finds_its_content_and_the_working_directorys_audio(t
     subprocess.run([*pip, "install", "--no-deps", "--target", site, wheel], check=True)
     # Every file of the package that is not code (templates, static files, content) is in the wheel.
     shipped = {path.relative_to(ROOT) for path in (ROOT / "ivr").rglob("*") if path.is_file()}
-    data = {path for path in shipped if path.suffix not in {".py", ".pyc"} and "__pycache__" not in path.parts}
+    data = {path for path in shipped if path.suffix != ".py" and "__pycache__" not in path.parts}
     assert data
     assert {path for path in data if not (site / path).is_file()} == set()
     # The wheel's package comes first on the path, before the editable install of the repository.
@@ -57,7 +57,8 @@ def test_an_installed_wheel_finds_its_content_and_the_working_directorys_audio(t
     assert rows
     assert {row["audio"] for row in rows} == {"fresh"}
     # Every page of the installed package answers, the secretariat's callback list included.
-    pages = ["/", "/preview/", "/staff/stats", "/staff/callbacks", "/healthz", "/audio/" + Path(rows[0]["file"]).name]
+    audio = "/audio/" + Path(rows[0]["file"]).name
+    pages = ["/", "/preview/", "/staff/stats", "/staff/callbacks", "/healthz", audio]
     script = (
         "import sys\n"
         "from ivr import create_app\n"
