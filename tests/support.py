@@ -49,7 +49,7 @@ from bench.servers import CALL  # one call's parameters as Twilio sends them, as
 from ivr.audio.engines import EspeakEngine, Sound, SynthesisError, TransientError
 from ivr.audio.processing import AudioSegment, Output, process
 from ivr.line.clock import FixedClock
-from ivr.line.content import Content
+from ivr.line.content import Content, load_content
 from ivr.line.events import CallEvent
 from ivr.stats.store import as_row, drop_schema
 
@@ -88,6 +88,21 @@ class TwilioClient:
         assert response.status_code == 200, response.data
         assert response.mimetype == "text/xml"
         return ET.fromstring(response.data)
+
+
+def assert_worked(response: TestResponse, content: Content | None = None) -> ET.Element:
+    """Check a call step worked: a 200 TwiML document that says something and is not the apology for a fault.
+
+    The apology after an internal failure is a 200 too, so a status alone proves nothing.
+    """
+    assert response.status_code == 200, response.data
+    assert response.mimetype == "text/xml"
+    root = ET.fromstring(response.data)
+    said = spoken(root)
+    assert said, "the step said nothing"
+    apology = (content or load_content()).prompt("error").text
+    assert apology not in said, "the line apologised for a fault instead of answering"
+    return root
 
 
 def spoken(element: ET.Element) -> list[str]:

@@ -17,7 +17,7 @@ from ivr.line.content import ContentError
 from ivr.settings import ConfigError
 from ivr.webhook.form import Fields
 from ivr.webhook.signature import Validator
-from tests.support import CALL, SECRETARIAT, TOKEN, TwilioClient
+from tests.support import CALL, SECRETARIAT, TOKEN, TwilioClient, assert_worked
 
 ROUTES = ["/voice", "/voice/key?menu=main&tries=0", "/voice/dial", "/voice/fallback"]
 
@@ -26,9 +26,15 @@ def signature(url: str, form: dict[str, str], token: str = TOKEN) -> str:
     return str(RequestValidator(token).compute_signature(url, form))
 
 
-@pytest.mark.parametrize("path", ROUTES)
+@pytest.mark.parametrize("path", ROUTES[:-1])
 def test_signed_requests_are_answered(twilio: TwilioClient, path: str) -> None:
-    assert twilio.post(path).status_code == 200
+    assert_worked(twilio.post(path))
+
+
+def test_a_signed_fallback_is_answered_with_the_apology(twilio: TwilioClient) -> None:
+    # Twilio calls the fallback URL only after the primary URL failed: there the apology is the answer.
+    with pytest.raises(AssertionError, match="apologised"):
+        assert_worked(twilio.post("/voice/fallback"))
 
 
 @pytest.mark.parametrize("path", ROUTES)
@@ -70,7 +76,7 @@ def test_behind_a_proxy_the_public_url_is_checked(config: dict[str, Any]) -> Non
     app = create_app({**config, "PUBLIC_URL": "https://ivr.example.dk/"})
     public = TwilioClient(app.test_client(), base="https://ivr.example.dk")
     internal = TwilioClient(app.test_client(), base="http://localhost")
-    assert public.post("/voice/key?menu=2&tries=0", {"Digits": "1"}).status_code == 200
+    assert_worked(public.post("/voice/key?menu=2&tries=0", {"Digits": "1"}))
     assert internal.post("/voice/key?menu=2&tries=0", {"Digits": "1"}).status_code == 403
 
 
@@ -83,7 +89,7 @@ def test_trusted_forwarded_headers_give_the_public_url(config: dict[str, Any]) -
     trusting = TwilioClient(
         create_app({**config, "TRUSTED_PROXIES": 1}).test_client(), base="https://ivr.example.dk"
     )
-    assert trusting.post("/voice", headers=forwarded).status_code == 200
+    assert_worked(trusting.post("/voice", headers=forwarded))
     # Without trust, the same headers are ignored: a client cannot choose the URL that is checked.
     wary = TwilioClient(create_app(config).test_client(), base="https://ivr.example.dk")
     assert wary.post("/voice", headers=forwarded).status_code == 403
@@ -100,7 +106,7 @@ def test_development_mode_runs_without_a_token_and_says_so_loudly(
     with caplog.at_level(logging.WARNING, logger="ivr"):
         app = create_app({**config, "TWILIO_AUTH_TOKEN": None, "DEVELOPMENT": True})
     assert any("DEVELOPMENT MODE" in r.message and r.levelno == logging.WARNING for r in caplog.records)
-    assert app.test_client().post("/voice", data=CALL).status_code == 200
+    assert_worked(app.test_client().post("/voice", data=CALL))
 
 
 def test_the_token_comes_from_the_environment(
@@ -109,7 +115,7 @@ def test_the_token_comes_from_the_environment(
     monkeypatch.setenv("TWILIO_AUTH_TOKEN", "from-the-environment")
     app = create_app({"CLOCK": config["CLOCK"]})
     client = TwilioClient(app.test_client(), token="from-the-environment")
-    assert client.post("/voice").status_code == 200
+    assert_worked(client.post("/voice"))
 
 
 def test_ivr_settings_come_from_the_environment(
