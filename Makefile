@@ -46,7 +46,7 @@ lint: $(STAMP)
 check-content: $(STAMP)
 	$(BIN)/ivr check
 
-## axe-core from the npm registry, for tests/test_accessibility.py (into build/, which git ignores).
+## axe-core from the npm registry, for tests/integration/test_accessibility.py (into build/, which git ignores).
 axe:
 	npm install --silent --no-audit --no-fund --prefix build/axe axe-core@4
 
