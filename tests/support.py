@@ -156,14 +156,17 @@ class LiveLine:
 
 
 @contextmanager
-def live_line(folder: Path, **env: str) -> Iterator[LiveLine]:
-    """Run `ivr serve` on a free loopback port with its own statistics database in `folder`; stop it after."""
+def live_line(folder: Path, ivr: Path = IVR, cwd: Path | None = None, **env: str) -> Iterator[LiveLine]:
+    """Run `ivr serve` (this environment's, or `ivr`, in `cwd`) on a free loopback port with its own
+    statistics database in `folder`; stop it after."""
     port = free_port()
     database = folder / "stats.sqlite"
     settings = {"IVR_BIND": f"127.0.0.1:{port}", "IVR_DATABASE_URL": f"sqlite:///{database}"} | env
     log = folder / "serve.log"
     with log.open("w") as stderr:
-        process = subprocess.Popen([str(IVR), "serve"], env=clean_env(**settings), stderr=stderr, text=True)
+        process = subprocess.Popen(
+            [str(ivr), "serve"], cwd=cwd, env=clean_env(**settings), stderr=stderr, text=True
+        )
     line = LiveLine(f"http://127.0.0.1:{port}", port, process, log, database)
     try:
         wait_until_up(line)
