@@ -35,8 +35,12 @@ check: lint
 DATED := $(addprefix tests/unit/test_,$(addsuffix .py,schedule moments callbacks stats_calls stats_web staff_login \
 	publicholidays flow voice spoken stats_report preview caller stats_cli health webhook security safety \
 	startpage pages call_e2e graph content))
+# Six threads racing on one SQLite file is a test of locking, not of dates: under libfaketime one of them
+# sometimes fails to take the lock (seen once in CI's run), so it runs in `make test` only.
+RACES := tests/unit/test_callbacks.py::test_workers_asking_at_once_make_one_request
 test-later: $(STAMP)
-	FAKETIME_DONT_FAKE_MONOTONIC=1 faketime -f +400d $(BIN)/pytest -q -m "not slow" -p no:cacheprovider $(DATED)
+	FAKETIME_DONT_FAKE_MONOTONIC=1 faketime -f +400d $(BIN)/pytest -q -m "not slow" -p no:cacheprovider \
+		$(DATED) --deselect $(RACES)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
