@@ -138,10 +138,13 @@ def free_port() -> int:
 
 
 def clean_env(**extra: str) -> dict[str, str]:
-    """The environment without the developer's IVR_* settings or token, plus `extra`."""
+    """The environment without the developer's IVR_* settings or token, plus `extra`.
+
+    A server started with it binds a free port unless `extra` names one: another program on the
+    default 127.0.0.1:8000 must not fail a test."""
     env = {name: value for name, value in os.environ.items() if not name.startswith("IVR_")}
     env.pop("TWILIO_AUTH_TOKEN", None)
-    return env | extra
+    return env | {"IVR_BIND": f"127.0.0.1:{free_port()}"} | extra
 
 
 @dataclass

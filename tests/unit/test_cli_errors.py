@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from ivr.cli import main
-from tests.support import TOKEN
+from tests.support import TOKEN, free_port
 
 COMMANDS = [
     ["check"],
@@ -23,8 +23,13 @@ COMMANDS = [
 
 
 def run(args: list[str], tmp_path: Path, **env: str) -> Result:
-    """Run `ivr ARGS` with this environment (and the test's own statistics database unless given)."""
-    env = {"IVR_DATABASE_URL": f"sqlite:///{tmp_path / 'stats.sqlite'}", **env}
+    """Run `ivr ARGS` with this environment (and the test's own statistics database and a free port
+    unless given)."""
+    env = {
+        "IVR_DATABASE_URL": f"sqlite:///{tmp_path / 'stats.sqlite'}",
+        "IVR_BIND": f"127.0.0.1:{free_port()}",
+        **env,
+    }
     return CliRunner().invoke(main, [arg.format(tmp=tmp_path) for arg in args], env=env)
 
 
