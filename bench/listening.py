@@ -21,7 +21,8 @@ from ivr.audio import manifest
 from ivr.audio.build import build
 from ivr.audio.engines import EspeakEngine
 from ivr.audio.processing import Output
-from ivr.line.content import Content, Prompt, load_content
+from ivr.line.content import Content, Prompt
+from ivr.line.content_loader import load_content
 from ivr.line.flow import CallFlow, Moment
 from ivr.line.running import Line
 from ivr.line.speech import SaySpeaker

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ivr.line.content import load_content
+from ivr.line.content_loader import load_content
 from ivr.line.understanding import Understanding, Understood
 
 # The shipped line's phrases, from its content file: what the line itself matches against.

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from ivr.audio.build import build
 from ivr.audio.engines import Engine, TtsEngine, make_engine
-from ivr.line.content import load_content
+from ivr.line.content_loader import load_content
 
 
 class CountingEngine:

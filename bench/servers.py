@@ -52,7 +52,7 @@ def write_lines(folder: Path, count: int) -> list[str]:
 
     The first is the default. Each is a full line: 17 prompts, 5 sections, its own hours and fragments.
     """
-    from ivr.line.content import default_path  # noqa: PLC0415  (the benchmark scripts start quickly)
+    from ivr.line.content_loader import default_path  # noqa: PLC0415  (the benchmark scripts start quickly)
 
     shipped = default_path().read_text(encoding="utf-8")
     leaflet = default_path().with_name("rodblokade.txt")

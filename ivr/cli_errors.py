@@ -9,7 +9,7 @@ from typing import Any
 import click
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 
-from ivr.line.content import ContentError
+from ivr.line.content_loader import ContentError
 from ivr.settings import ConfigError
 
 # Bad input or an environment the command cannot work in: exit 2, as click does for a bad option.

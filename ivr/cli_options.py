@@ -9,7 +9,8 @@ import click
 
 from ivr import settings
 from ivr.cli_errors import Stop, one_line
-from ivr.line.content import Content, ContentError
+from ivr.line.content import Content
+from ivr.line.content_loader import ContentError
 from ivr.line.lines import configured_contents
 
 CONTENT_OPTION = click.option(

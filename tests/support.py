@@ -49,7 +49,8 @@ from bench.servers import CALL  # one call's parameters as Twilio sends them, as
 from ivr.audio.engines import EspeakEngine, Sound, SynthesisError, TransientError
 from ivr.audio.processing import AudioSegment, Output, process
 from ivr.line.clock import FixedClock
-from ivr.line.content import Content, load_content
+from ivr.line.content import Content
+from ivr.line.content_loader import load_content
 from ivr.line.events import CallEvent
 from ivr.stats.store import as_row, drop_schema
 
@@ -266,7 +267,7 @@ RODBLOKADE_NUMBER = "+4578000001"
 
 def lines_folder(folder: Path, *, default: bool = True) -> Path:
     """A folder of two lines: the shipped rodblokade line (number RODBLOKADE_NUMBER) and the knee line."""
-    from ivr.line.content import default_path  # noqa: PLC0415  (tests.support is imported by conftest)
+    from ivr.line.content_loader import default_path  # noqa: PLC0415  (tests.support is imported by conftest)
 
     folder.mkdir(parents=True, exist_ok=True)
     shipped = default_path().read_text(encoding="utf-8")

@@ -12,7 +12,8 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from ivr.line.content import Content, ContentError, load_content
+from ivr.line.content import Content
+from ivr.line.content_loader import ContentError, load_content
 from ivr.line.running import Line
 
 # More files than any hospital has leaflets: a folder holding more is a mistake, refused before reading.

@@ -9,7 +9,8 @@ from typing import Any, Protocol
 
 from ivr.line import spoken
 from ivr.line.clock import Clock, system_clock
-from ivr.line.content import Content, load_content
+from ivr.line.content import Content
+from ivr.line.content_loader import load_content
 from ivr.line.flow import CallFlow, Moment, Reply
 from ivr.line.schedule import Schedule, Status
 from ivr.line.speech import SaySpeaker, Speaker

@@ -7,7 +7,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from ivr.line.content import MAX_CONTENT_BYTES, ContentError, load_content
+from ivr.line.content_loader import MAX_CONTENT_BYTES, ContentError, load_content
 from ivr.line.lines import MAX_LINES, load_folder
 
 # What stat tells of each file: name, inode, modification and change times (ns), size. An edit changes one.

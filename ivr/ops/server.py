@@ -16,7 +16,7 @@ from gunicorn.glogging import Logger
 
 from ivr import create_app, settings, state
 from ivr.cli_errors import describe, one_line
-from ivr.line.content import ContentError
+from ivr.line.content_loader import ContentError
 from ivr.ops import gunicorn_conf
 from ivr.settings import ConfigError
 from ivr.webhook import requestlog

@@ -21,7 +21,8 @@ from ivr import create_app, settings, state
 from ivr.audio.library import Library, default_folder
 from ivr.cli_options import LINE_OPTION, configured_content, configured_lines
 from ivr.line.clock import FixedClock
-from ivr.line.content import E164, Content, ContentError
+from ivr.line.content import E164, Content
+from ivr.line.content_loader import ContentError
 from ivr.line.lines import configured_contents
 from ivr.line.moments import option_moment
 from ivr.tryout.caller import (

@@ -18,7 +18,7 @@ import pytest
 from twilio.request_validator import RequestValidator
 
 from ivr import create_app
-from ivr.line.content import default_path
+from ivr.line.content_loader import default_path
 from tests.support import CALL, TOKEN, LiveLine, live_line, serving
 
 pytestmark = pytest.mark.slow

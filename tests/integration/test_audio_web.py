@@ -20,7 +20,8 @@ from ivr.audio.build import build
 from ivr.audio.engines import EspeakEngine
 from ivr.audio.library import Library
 from ivr.audio.web import AudioSpeaker
-from ivr.line.content import Prompt, default_path, load_content
+from ivr.line.content import Prompt
+from ivr.line.content_loader import default_path, load_content
 from ivr.line.speech import SaySpeaker
 from ivr.tryout.caller import PromptNames
 from tests.support import CLOSED_TIME, CPH, FixedClock, TwilioClient, spoken

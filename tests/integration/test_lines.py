@@ -20,7 +20,7 @@ from twilio.request_validator import RequestValidator
 from ivr import create_app, state
 from ivr.audio.build import build
 from ivr.cli import main
-from ivr.line.content import ContentError, load_content
+from ivr.line.content_loader import ContentError, load_content
 from ivr.line.events import CallEvent
 from ivr.line.lines import load_folder
 from tests.support import (

@@ -15,7 +15,8 @@ from ivr.audio import manifest
 from ivr.audio.build import RETIRED_DAYS, Report, build
 from ivr.audio.engines import EspeakEngine, GttsEngine
 from ivr.audio.processing import WAVE_FORMAT_MULAW, wav_info
-from ivr.line.content import Prompt, load_content
+from ivr.line.content import Prompt
+from ivr.line.content_loader import load_content
 from tests.support import URL, CountingEngine, batchexecute_body, decoded, mp3_of
 
 FEW = [

@@ -14,7 +14,8 @@ from twilio.twiml.voice_response import Play
 
 from ivr import create_app
 from ivr.cli import main
-from ivr.line.content import Prompt, load_content
+from ivr.line.content import Prompt
+from ivr.line.content_loader import load_content
 from ivr.line.speech import SaySpeaker
 from ivr.tryout import call_cli
 from tests.support import ODD_MOMENTS, TOKEN, refused_once, serving

@@ -9,7 +9,8 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 from twilio.request_validator import RequestValidator
 
-from ivr.line.content import Content, load_content
+from ivr.line.content import Content
+from ivr.line.content_loader import load_content
 from ivr.tryout.caller import (
     MAX_REQUESTS,
     Answer,

@@ -14,18 +14,9 @@ from click.testing import CliRunner
 
 from ivr import create_app
 from ivr.cli import main
-from ivr.line.content import (
-    CALLBACK_PROMPTS,
-    MAX_CONTENT_BYTES,
-    SLOWER_PROMPTS,
-    SPEECH_PROMPTS,
-    SYSTEM_PROMPTS,
-    Content,
-    ContentError,
-    default_path,
-    load_content,
-    promised_keys,
-)
+from ivr.line.content import CALLBACK_PROMPTS, SLOWER_PROMPTS, SPEECH_PROMPTS, SYSTEM_PROMPTS, Content
+from ivr.line.content_checks import promised_keys
+from ivr.line.content_loader import MAX_CONTENT_BYTES, ContentError, default_path, load_content
 from tests.support import PATHOLOGICAL
 
 LEAFLET = Path(__file__).resolve().parents[2] / "ivr" / "lines" / "rodblokade.txt"

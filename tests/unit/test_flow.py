@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from ivr.line.content import Content, default_path, load_content
+from ivr.line.content import Content
+from ivr.line.content_loader import default_path, load_content
 from ivr.line.flow import CALLBACK_MENUS, DIAL_FAILURES, MAIN, CallFlow, Event, Moment, Reply
 from ivr.line.keypad import KEYPAD
 from ivr.line.understanding import Understood

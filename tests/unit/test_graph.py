@@ -12,7 +12,8 @@ import pytest
 from click.testing import CliRunner
 
 from ivr.cli import main
-from ivr.line.content import Content, default_path, load_content
+from ivr.line.content import Content
+from ivr.line.content_loader import default_path, load_content
 from ivr.tryout.graph import draw, rendered
 
 SVG = "{http://www.w3.org/2000/svg}"

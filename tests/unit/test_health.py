@@ -14,7 +14,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from ivr import create_app, state
-from ivr.line.content import default_path
+from ivr.line.content_loader import default_path
 from ivr.ops import contentwatch
 from ivr.stats.recorder import Recorder
 from ivr.stats.store import EventRow, Store

@@ -20,7 +20,8 @@ from ivr.cli import main
 from ivr.importer.cli import import_command
 from ivr.importer.draft import build_draft
 from ivr.importer.writing import render, string, text
-from ivr.line.content import SYSTEM_PROMPTS, TEMPLATES, load_content
+from ivr.line.content import SYSTEM_PROMPTS, TEMPLATES
+from ivr.line.content_loader import load_content
 from ivr.line.coverage import leaflet_text, uncovered
 from ivr.line.leaflet import Leaflet, LeafletError
 from ivr.line.spoken import WEEKDAYS

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from ivr.cli import main
 from ivr.line import moments
-from ivr.line.content import default_path, load_content
+from ivr.line.content_loader import default_path, load_content
 from ivr.line.schedule import Schedule
 from ivr.stats.report import Period
 from tests.support import EDGE_MOMENTS, ODD_DAYS, ODD_MOMENTS, refused_once

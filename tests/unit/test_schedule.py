@@ -9,7 +9,7 @@ import pytest
 from flask import Flask
 
 from ivr import state
-from ivr.line.content import load_content
+from ivr.line.content_loader import load_content
 from ivr.line.running import Line
 from ivr.line.schedule import ClosedDay, OpeningHours, Schedule
 

@@ -13,7 +13,7 @@ from twilio.request_validator import HMAC_SHA256, RequestValidator
 from werkzeug.datastructures import MultiDict
 
 from ivr import create_app
-from ivr.line.content import ContentError
+from ivr.line.content_loader import ContentError
 from ivr.settings import ConfigError
 from ivr.webhook.form import Fields
 from ivr.webhook.signature import Validator

@@ -14,7 +14,7 @@ import pytest
 from flask import Flask
 
 from ivr import create_app, state
-from ivr.line.content import default_path
+from ivr.line.content_loader import default_path
 from ivr.line.events import CallEvent
 from ivr.sms.service import LeafletSms
 from tests.fake_twilio import ACCOUNT, FakeTwilio

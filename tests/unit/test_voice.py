@@ -13,7 +13,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from ivr import create_app
-from ivr.line.content import Content, default_path
+from ivr.line.content import Content
+from ivr.line.content_loader import default_path
 from tests.support import CLOSED_TIME, CPH, SECRETARIAT, FixedClock, TwilioClient, spoken, text, verbs
 
 MENUS = ["main", "1", "2", "3", "4", "5"]

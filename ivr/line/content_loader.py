@@ -1,0 +1,499 @@
+"""The content file read into a `Content`: its TOML, each table and key checked, every problem named with the
+file and the key before any is raised; the checks across tables are in `content_checks`."""
+
+from __future__ import annotations
+
+import difflib
+import re
+import string
+import tomllib
+from collections.abc import Iterable, Mapping
+from datetime import date, time
+from importlib import resources
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from ivr.line import content_checks, spoken
+from ivr.line.content import (
+    ACTIONS,
+    CALLBACK_PROMPTS,
+    CALLBACK_TEMPLATES,
+    E164,
+    LINE_ID,
+    SLOWER_PROMPTS,
+    SMS_PROMPTS,
+    SMS_TEMPLATES,
+    SPEECH_PROMPTS,
+    SPEECH_TEMPLATES,
+    SYSTEM_PROMPTS,
+    TEMPLATES,
+    Content,
+    Keys,
+    LineInfo,
+    Prompt,
+    Section,
+)
+from ivr.line.keypad import KEYPAD
+from ivr.line.schedule import ClosedDay, OpeningHours
+
+PLACEHOLDERS = {"hours", "phone"}
+SECTION_KEYS = tuple("123456789")
+# Every table and key the file may hold; anything else is a typo that would otherwise be ignored in silence
+# (a misspelt `extra_closed_days` once put callers through on 24 December).
+SCHEMA: dict[str, tuple[str, ...]] = {
+    "line": ("id", "name", "numbers", "default", "leaflet", "leaflet_skip", "leaflet_url"),
+    "secretariat": ("number",),
+    "hours": ("timezone", "days", "opens", "closes", "extra_closed_days"),
+    "keys": ("transfer", "repeat", "main_menu", "slower", "sms"),
+    "prompts": SYSTEM_PROMPTS + SPEECH_PROMPTS + SLOWER_PROMPTS + CALLBACK_PROMPTS + SMS_PROMPTS,
+    "templates": tuple(TEMPLATES)
+    + tuple(SPEECH_TEMPLATES)
+    + tuple(CALLBACK_TEMPLATES)
+    + tuple(SMS_TEMPLATES),
+    "phrases": ACTIONS,
+    "sections": ("key", "title", "text", "phrases"),
+}
+CLOSED_DAY_KEYS = ("days", "reason")
+# A value `ivr import` could not fill in starts with this, and stays a problem until someone does.
+TODO = "TODO"
+# The shipped file is about 6 KB. Anything beyond this is a mistake (or a hostile file): refused before it is
+# read, so `ivr check`, start-up and /healthz stay quick (TOML of this size parses in a quarter of a second).
+MAX_CONTENT_BYTES = 256 * 1024
+
+
+def default_path() -> Path:
+    """Return the content file shipped inside the package."""
+    return Path(str(resources.files("ivr") / "lines" / "rodblokade.toml"))
+
+
+class ContentError(Exception):
+    """The content file has problems; each names the file, the key and what is wrong."""
+
+    def __init__(self, source: Path, problems: list[tuple[str, str]]) -> None:
+        self.source = source
+        self.problems = problems
+        super().__init__("\n".join(f"{source}: {key}: {problem}" for key, problem in problems))
+
+
+def load_content(path: Path | None = None, number: str | None = None, *, leaflet: bool = False) -> Content:
+    """Load and validate the content file; `number` overrides the secretariat's number.
+
+    `leaflet`: also check that the sections say every sentence of the leaflet the file names (`ivr check`
+    does; a running line does not need the leaflet's file, nor the time to read it).
+    """
+    source = path or default_path()
+    try:
+        if (size := source.stat().st_size) > MAX_CONTENT_BYTES:
+            too_large = f"is too large ({size} bytes; at most {MAX_CONTENT_BYTES})"
+            raise ContentError(source, [("(file)", too_large)])
+        data = tomllib.loads(source.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ContentError(source, [("(file)", "not found")]) from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise ContentError(source, [("(file)", f"cannot be read: {error}")]) from None
+    except tomllib.TOMLDecodeError as error:
+        raise ContentError(source, [_syntax_problem(error)]) from None
+    except (RecursionError, MemoryError):
+        # tomllib parses nested arrays and tables recursively: deep nesting exhausts the stack, not the file.
+        raise ContentError(source, [("(file)", "is nested too deeply or too large to read")]) from None
+    return _Parser(source, data).content(number, leaflet)
+
+
+# tomllib's messages, in plain words for someone who edits texts, not TOML.
+_SYNTAX_WORDS = (
+    ("Unterminated string", 'a text is not closed: a " or """ is missing at its end'),
+    ("Illegal character", "a character that cannot stand there (a line break inside a one-line text?)"),
+    ("Cannot overwrite a value", "the same key is given twice"),
+    ("Cannot declare", "the same table is given twice"),
+    ("Expected '=' after a key", 'a key needs = and a value after it, e.g. closes = "14:00"'),
+    ("Invalid value", "a value must be a text in quotes, a number, true/false, or a list in [ ]"),
+    ("Unclosed array", "a list is not closed with ]"),
+    ("Unclosed inline table", "a { } table is not closed with }"),
+    ("Expected newline or end of document", "something follows a value on the same line"),
+    ("Invalid statement", "a line is neither key = value nor a [table] heading"),
+    (
+        "Invalid initial character for a key",
+        "a line begins with something a key or [table] cannot begin with",
+    ),
+)
+
+
+def _syntax_problem(error: tomllib.TOMLDecodeError) -> tuple[str, str]:
+    """Name where and what is wrong: ("line 12, column 9", "is not valid TOML: a text is not closed ...")."""
+    message = str(error)
+    where = re.search(r"\s*\(at (?:line (\d+), column (\d+)|end of document)\)", message)
+    place = (
+        "(file)" if where is None else f"line {where[1]}, column {where[2]}" if where[1] else "end of file"
+    )
+    detail = message[: where.start()] if where else message
+    plain = next((words for start, words in _SYNTAX_WORDS if detail.startswith(start)), None)
+    return place, f"is not valid TOML: {plain} ({detail})" if plain else f"is not valid TOML: {detail}"
+
+
+def _spaced(text: str) -> str:
+    """Fold the line breaks and indentation of multi-line texts into single spaces."""
+    return " ".join(text.split())
+
+
+class _Parser:
+    """Turns the file's tables into Content, collecting every problem before failing."""
+
+    def __init__(self, source: Path, data: dict[str, Any]) -> None:
+        self.source = source
+        self.data = data
+        self.problems: list[tuple[str, str]] = []
+
+    def fail(self, key: str, problem: str) -> None:
+        self.problems.append((key, problem))
+
+    def content(self, number_override: str | None, leaflet: bool) -> Content:
+        self.unknown_keys()
+        self.todos(self.data, "")
+        line = self.line()
+        number = self.number(number_override)
+        hours = self.hours()
+        keys = self.keys()
+        fills = {"hours": "", "phone": ""}
+        if hours is not None:
+            fills["hours"] = spoken.opening_hours(hours.weekdays, hours.opens, hours.closes)
+        if number is not None:
+            fills["phone"] = spoken.phone_number(number)
+        sections = self.sections(keys, fills)
+        speech = any(section.phrases for section in sections)
+        slower = keys is not None and keys.slower is not None
+        sms = keys is not None and keys.sms is not None
+        if sms and (line is None or line.leaflet_url is None):
+            self.fail("keys.sms", "needs line.leaflet_url: the link the SMS sends")
+        prompts = self.prompts(fills, speech, slower, sms)
+        templates = self.templates(speech, "callback_offer" in prompts, sms)
+        actions = self.action_phrases(speech, slower, sms)
+        if keys is not None and not self.problems:
+            self.problems += content_checks.menus(keys, prompts, sections)
+        if hours is not None and not self.problems:
+            self.problems += content_checks.closed_words(hours, templates)
+        if leaflet and line is not None and line.leaflet is not None and not self.problems:
+            self.problems += content_checks.leaflet_coverage(line, sections)
+        if self.problems or line is None or number is None or hours is None or keys is None:
+            raise ContentError(self.source, self.problems)
+        return Content(self.source, line, number, hours, keys, sections, prompts, templates, actions)
+
+    def unknown_keys(self) -> None:
+        """Name every table and key the line does not know, with the nearest known name."""
+        for name, value in self.data.items():
+            if name not in SCHEMA:
+                self.unknown(name, name, SCHEMA)
+                continue
+            tables = value if name == "sections" and isinstance(value, list) else [value]
+            for index, table in enumerate(tables):
+                if not isinstance(table, dict):
+                    continue
+                where = f"sections[{index}]" if name == "sections" else name
+                for key in table:
+                    if key not in SCHEMA[name]:
+                        self.unknown(f"{where}.{key}", key, SCHEMA[name])
+        closed = self.data.get("hours", {})
+        closed = closed.get("extra_closed_days") if isinstance(closed, dict) else None
+        for index, item in enumerate(closed if isinstance(closed, list) else []):
+            for key in item if isinstance(item, dict) else ():
+                if key not in CLOSED_DAY_KEYS:
+                    self.unknown(f"hours.extra_closed_days[{index}].{key}", key, CLOSED_DAY_KEYS)
+
+    def unknown(self, where: str, name: str, known: Iterable[str]) -> None:
+        near = difflib.get_close_matches(str(name), list(known), n=1, cutoff=0.6)
+        kind = "table" if "." not in where else "key"
+        hint = f"did you mean {near[0]}?" if near else f"known: {', '.join(known)}"
+        self.fail(where, f"unknown {kind}; {hint}")
+
+    def todos(self, value: object, where: str) -> None:
+        """Name every value `ivr import` left for a person to fill in."""
+        if isinstance(value, str) and value.lstrip().startswith(TODO):
+            self.fail(where, f"still to be filled in: {_spaced(value)[:80]}")
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                self.todos(item, f"{where}.{key}" if where else str(key))
+        elif isinstance(value, list):
+            for index, item in enumerate(value):
+                self.todos(item, f"{where}[{index}]")
+
+    def table(self, key: str, *, required: bool = True) -> dict[str, Any]:
+        value = self.data.get(key)
+        if value is None and not required:
+            return {}
+        if not isinstance(value, dict):
+            self.fail(key, "missing table" if value is None else "must be a table")
+            return {}
+        return value
+
+    def text(self, key: str, value: object, fills: Mapping[str, str], allowed: set[str]) -> str:
+        if not isinstance(value, str) or not value.strip():
+            self.fail(key, "must be a non-empty text")
+            return ""
+        try:
+            names = {name for _, name, _, _ in string.Formatter().parse(value) if name is not None}
+        except ValueError as error:
+            self.fail(key, f"has a broken {{placeholder}}: {error}")
+            return ""
+        unknown = names - allowed
+        if unknown:
+            known = ", ".join(sorted("{" + n + "}" for n in allowed)) or "none"
+            self.fail(key, f"unknown placeholder {', '.join(sorted(unknown))} (known: {known})")
+            return ""
+        return _spaced(value.format_map(dict(fills)) if fills else value)
+
+    def line(self) -> LineInfo | None:
+        """The [line] table; a file without one is a line named after the file, reached by no number."""
+        table = self.table("line", required=False)
+        before = len(self.problems)
+        line_id = table.get("id", self.source.stem)
+        if not isinstance(line_id, str) or not LINE_ID.match(line_id):
+            self.fail(
+                "line.id", f'must be a short name of a-z, 0-9 and -, like "rodblokade", not {line_id!r}'
+            )
+        name = table.get("name", line_id)
+        if not isinstance(name, str) or not name.strip():
+            self.fail("line.name", "must be a non-empty text")
+        numbers = table.get("numbers", [])
+        if not isinstance(numbers, list) or not all(isinstance(n, str) and E164.match(n) for n in numbers):
+            self.fail("line.numbers", 'must be a list of phone numbers like ["+4578787878"]')
+            numbers = []
+        elif len(set(numbers)) < len(numbers):
+            self.fail("line.numbers", "names a number twice")
+        default = table.get("default", False)
+        if not isinstance(default, bool):
+            self.fail("line.default", f"must be true or false, not {default!r}")
+        leaflet = table.get("leaflet")
+        if leaflet is not None and (not isinstance(leaflet, str) or not leaflet.strip()):
+            self.fail("line.leaflet", "must be the leaflet's file name, relative to this file")
+            leaflet = None
+        skip = table.get("leaflet_skip", [])
+        if not isinstance(skip, list) or not all(isinstance(heading, str) for heading in skip):
+            self.fail("line.leaflet_skip", 'must be a list of the leaflet\'s headings, e.g. ["KONTAKT"]')
+            skip = []
+        url = table.get("leaflet_url")
+        if url is not None and (not isinstance(url, str) or not re.fullmatch(r"https://\S+", url)):
+            self.fail("line.leaflet_url", f'must be the leaflet\'s web address, "https://...", not {url!r}')
+        if len(self.problems) > before:
+            return None
+        path = (self.source.parent / leaflet) if leaflet else None
+        return LineInfo(line_id, _spaced(name), tuple(numbers), default, path, tuple(skip), url)
+
+    def number(self, override: str | None) -> str | None:
+        value = override if override is not None else self.table("secretariat").get("number")
+        key = "IVR_SECRETARIAT_NUMBER" if override is not None else "secretariat.number"
+        if not isinstance(value, str) or not E164.match(value):
+            self.fail(key, f'must be a phone number like "+4597662400", not {value!r}')
+            return None
+        return value
+
+    def hours(self) -> OpeningHours | None:
+        table = self.table("hours")
+        before = len(self.problems)
+        zone = self.zone(table.get("timezone"))
+        weekdays = self.weekdays(table.get("days"))
+        opens = self.clock("hours.opens", table.get("opens"))
+        closes = self.clock("hours.closes", table.get("closes"))
+        if opens is not None and closes is not None and not opens < closes:
+            self.fail("hours.closes", f"must be after hours.opens ({opens:%H:%M})")
+        closed = self.closed_days(table.get("extra_closed_days", []))
+        if len(self.problems) > before or zone is None or opens is None or closes is None:
+            return None
+        return OpeningHours(zone, weekdays, opens, closes, closed)
+
+    def zone(self, value: object) -> ZoneInfo | None:
+        try:
+            return ZoneInfo(str(value))
+        except (ZoneInfoNotFoundError, ValueError):
+            self.fail("hours.timezone", f'unknown time zone {value!r} (e.g. "Europe/Copenhagen")')
+            return None
+
+    def weekdays(self, value: object) -> frozenset[int]:
+        names = spoken.WEEKDAYS
+        if not isinstance(value, list) or not value or any(day not in names for day in value):
+            self.fail("hours.days", f"must be a list of Danish weekday names from {', '.join(names)}")
+            return frozenset()
+        return frozenset(names.index(day) for day in value)
+
+    def clock(self, key: str, value: object) -> time | None:
+        if isinstance(value, str) and re.fullmatch(r"\d{2}:\d{2}", value):
+            try:
+                return time.fromisoformat(value)
+            except ValueError:
+                pass
+        self.fail(key, f'must be a time like "10:00", not {value!r}')
+        return None
+
+    def closed_days(self, value: object) -> tuple[ClosedDay, ...]:
+        if not isinstance(value, list):
+            self.fail("hours.extra_closed_days", f"must be a list: {CLOSED_DAY_FORMS}")
+            return ()
+        found: list[ClosedDay] = []
+        for index, item in enumerate(value):
+            where = f"hours.extra_closed_days[{index}]"
+            reason, days = None, item
+            if isinstance(item, dict):
+                reason, days = item.get("reason"), item.get("days")
+                if reason is not None and (not isinstance(reason, str) or not reason.strip()):
+                    self.fail(f"{where}.reason", 'must be a short text, e.g. "juleaften"')
+                    continue
+                where = f"{where}.days"
+            day = _closed_day(days, _spaced(reason) if reason else None)
+            if isinstance(day, str):
+                self.fail(where, f"{day}, not {days!r} ({CLOSED_DAY_FORMS})")
+            else:
+                found.append(day)
+        return tuple(found)
+
+    def keys(self) -> Keys | None:
+        table = self.table("keys")
+        found: dict[str, str] = {}
+        for name in ("transfer", "repeat", "main_menu"):
+            value = table.get(name)
+            if not isinstance(value, str) or value not in KEYPAD:
+                self.fail(f"keys.{name}", f"must be one keypad key (0-9, * or #), not {value!r}")
+            else:
+                found[name] = value
+        for name in ("slower", "sms"):
+            value = table.get(name)
+            if value is None:
+                continue
+            if not isinstance(value, str) or value not in KEYPAD:
+                self.fail(f"keys.{name}", f"must be one keypad key (0-9, * or #), not {value!r}")
+            else:
+                found[name] = value
+        if len(set(found.values())) < len(found):
+            self.fail("keys", "two actions share one key")
+        return Keys(**found) if {"transfer", "repeat", "main_menu"} <= set(found) else None
+
+    def prompts(self, fills: Mapping[str, str], speech: bool, slower: bool, sms: bool) -> dict[str, Prompt]:
+        table = self.table("prompts")
+        # The callback's texts come all together or not at all.
+        callbacks = any(name in table for name in CALLBACK_PROMPTS)
+        needed = [*SYSTEM_PROMPTS, *(SPEECH_PROMPTS if speech else ()), *(SLOWER_PROMPTS if slower else ())]
+        needed += CALLBACK_PROMPTS if callbacks else ()
+        needed += SMS_PROMPTS if sms else ()
+        self.unused(table, "prompts", SMS_PROMPTS, sms, NO_SMS)
+        self.unused(table, "prompts", SPEECH_PROMPTS, speech, NO_SPEECH)
+        self.unused(table, "prompts", SLOWER_PROMPTS, slower, NO_SLOWER)
+        prompts = {}
+        for prompt_id in needed:
+            if prompt_id not in table:
+                self.fail(f"prompts.{prompt_id}", "missing")
+                continue
+            text = self.text(f"prompts.{prompt_id}", table[prompt_id], fills, PLACEHOLDERS)
+            prompts[prompt_id] = Prompt(prompt_id, text)
+        return prompts
+
+    def unused(
+        self, table: Mapping[str, Any], where: str, names: Iterable[str], offered: bool, why: str
+    ) -> None:
+        """Name the texts of a feature the line does not offer: they would never be said."""
+        for name in names:
+            if not offered and name in table:
+                self.fail(f"{where}.{name}", f"is never said: {why}")
+
+    def action_phrases(self, speech: bool, slower: bool, sms: bool) -> dict[str, tuple[str, ...]]:
+        table = self.table("phrases", required=False)
+        if table and not speech:
+            self.fail("phrases", f"are never heard: {NO_SPEECH}")
+            return {}
+        self.unused(table, "phrases", ("slower",), slower, NO_SLOWER)
+        self.unused(table, "phrases", ("sms",), sms, NO_SMS)
+        return {
+            name: self.phrase_list(f"phrases.{name}", value)
+            for name, value in table.items()
+            if name in ACTIONS
+        }
+
+    def phrase_list(self, where: str, value: object) -> tuple[str, ...]:
+        if not isinstance(value, list) or not all(isinstance(item, str) and item.strip() for item in value):
+            self.fail(
+                where, 'must be a list of words and phrasings, e.g. ["komplikationer", "er det farligt"]'
+            )
+            return ()
+        return tuple(_spaced(item) for item in value)
+
+    def templates(self, speech: bool, callbacks: bool, sms: bool) -> dict[str, str]:
+        table = self.table("templates")
+        self.unused(table, "templates", SMS_TEMPLATES, sms, NO_SMS)
+        self.unused(table, "templates", SPEECH_TEMPLATES, speech, NO_SPEECH)
+        self.unused(table, "templates", CALLBACK_TEMPLATES, callbacks, NO_CALLBACKS)
+        templates = {}
+        wanted = TEMPLATES | (SPEECH_TEMPLATES if speech else {}) | (CALLBACK_TEMPLATES if callbacks else {})
+        wanted |= SMS_TEMPLATES if sms else {}
+        for name, needed in wanted.items():
+            key = f"templates.{name}"
+            value = self.text(key, table.get(name), {}, needed)
+            names = {n for _, n, _, _ in string.Formatter().parse(value) if n} if value else needed
+            if names != needed:
+                self.fail(key, f"must contain {', '.join('{' + n + '}' for n in sorted(needed))}")
+            templates[name] = value
+        return templates
+
+    def sections(self, keys: Keys | None, fills: Mapping[str, str]) -> tuple[Section, ...]:
+        value = self.data.get("sections")
+        if not isinstance(value, list) or not value:
+            self.fail("sections", "must be a list of [[sections]] tables")
+            return ()
+        reserved = (
+            set() if keys is None else {keys.transfer, keys.repeat, keys.main_menu, keys.slower, keys.sms}
+        )
+        sections: list[Section] = []
+        for index, table in enumerate(value):
+            where = f"sections[{index}]"
+            if not isinstance(table, dict):
+                self.fail(where, "must be a table")
+                continue
+            key, title = table.get("key"), table.get("title")
+            if not isinstance(key, str) or key not in SECTION_KEYS or key in reserved:
+                self.fail(f"{where}.key", f"must be one digit 1-9 not used for another action, not {key!r}")
+                continue
+            if any(section.key == key for section in sections):
+                self.fail(f"{where}.key", f"key {key} is used by an earlier section")
+                continue
+            if not isinstance(title, str) or not title.strip():
+                self.fail(f"{where}.title", "must be a non-empty text")
+                continue
+            text = self.text(f"{where}.text", table.get("text"), fills, PLACEHOLDERS)
+            phrases = self.phrase_list(f"{where}.phrases", table["phrases"]) if "phrases" in table else ()
+            sections.append(Section(key, _spaced(title), Prompt(f"section_{key}", text), phrases))
+        return tuple(sections)
+
+
+NO_SPEECH = "no section has `phrases`, so the line does not listen for speech"
+NO_SLOWER = "keys.slower is not set, so the line offers no slower speech"
+NO_SMS = "keys.sms is not set, so the line sends no SMS"
+NO_CALLBACKS = "prompts.callback_offer is not set, so the line takes no callback requests"
+CLOSED_DAY_FORMS = '"MM-DD" or "YYYY-MM-DD", a range "A..B" of either, or { days = ..., reason = "..." }'
+
+
+def _closed_day(value: object, reason: str | None) -> ClosedDay | str:
+    """Parse "MM-DD", "YYYY-MM-DD" or a range "A..B" of either; else say what is wrong."""
+    if not isinstance(value, str):
+        return "must be a text"
+    first, separator, last = value.partition("..")
+    start, end = _one_day(first.strip()), _one_day(last.strip() if separator else first.strip())
+    if start is None or end is None:
+        return "is not a date"
+    if (start[0] is None) != (end[0] is None):
+        return "a range must give the year at both ends or at neither"
+    if start[0] is not None and end[0] is not None:
+        if date(start[0], *start[1]) > date(end[0], *end[1]):
+            return "the range ends before it starts"
+        if (date(end[0], *end[1]) - date(start[0], *start[1])).days > 366:
+            return "the range is longer than a year"
+    return ClosedDay(start[1], end[1], start[0], end[0], reason)
+
+
+def _one_day(value: str) -> tuple[int | None, tuple[int, int]] | None:
+    match = re.fullmatch(r"(?:(\d{4})-)?(\d{2})-(\d{2})", value)
+    if match is None:
+        return None
+    year = int(match[1]) if match[1] else None
+    month, day = int(match[2]), int(match[3])
+    try:
+        # 2000 is a leap year, so "02-29" is accepted as a yearly day.
+        date(year or 2000, month, day)
+    except ValueError:
+        return None
+    return year, (month, day)
