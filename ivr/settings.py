@@ -176,7 +176,7 @@ class Setting:
 
 
 SETTINGS: tuple[Setting, ...] = (
-    Setting("CONTENT_FILE", None, "The content file of a single line (texts, menu, hours). Default: the packaged ivr/lines/rodblokade.toml.", _path),
+    Setting("CONTENT_FILE", None, "The content file of a single line (texts, menu, hours). Default: the packaged ivr/leaflets/rodblokade.toml.", _path),
     Setting("CONTENT_DIR", None, "A folder of content files, one line each (*.toml), routed by the number called; instead of IVR_CONTENT_FILE.", _path),
     Setting("SECRETARIAT_NUMBER", None, "Overrides the content file's secretariat number (E.164, quoted: '\"+4597662400\"').", _phone),
     Setting("VOICE", "Polly.Naja", "Twilio voice for <Say>, e.g. Polly.Naja, Polly.Mads, Google.da-DK-Wavenet-A.", _text),

@@ -64,7 +64,7 @@ MAX_CONTENT_BYTES = 256 * 1024
 
 def default_path() -> Path:
     """Return the content file shipped inside the package."""
-    return Path(str(resources.files("ivr") / "lines" / "rodblokade.toml"))
+    return Path(str(resources.files("ivr") / "leaflets" / "rodblokade.toml"))
 
 
 class ContentError(Exception):

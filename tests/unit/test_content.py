@@ -19,7 +19,7 @@ from ivr.line.content_checks import promised_keys
 from ivr.line.content_loader import MAX_CONTENT_BYTES, ContentError, default_path, load_content
 from tests.support import PATHOLOGICAL
 
-LEAFLET = Path(__file__).resolve().parents[2] / "ivr" / "lines" / "rodblokade.txt"
+LEAFLET = Path(__file__).resolve().parents[2] / "ivr" / "leaflets" / "rodblokade.txt"
 # The leaflet's headings, in order; the text before the first is section 1.
 HEADINGS = ("SÅDAN FOREGÅR OPERATIONEN", "SÅDAN FORBEREDER DU DIG", "NÅR DU KOMMER HJEM", "KOMPLIKATIONER")
 STOP = "KONTAKT OG MERE VIDEN"

@@ -12,11 +12,11 @@ import pytest
 from ivr.line.coverage import leaflet_text, sentences, uncovered
 
 ROOT = Path(__file__).resolve().parents[2]
-LEAFLET = leaflet_text((ROOT / "ivr" / "lines" / "rodblokade.txt").read_text(encoding="utf-8"))
+LEAFLET = leaflet_text((ROOT / "ivr" / "leaflets" / "rodblokade.txt").read_text(encoding="utf-8"))
 SKIP = ["KONTAKT OG MERE VIDEN"]
 # Read with tomllib, not ivr.line.content: the check is about the texts, not the loader.
 SECTIONS: list[dict[str, Any]] = tomllib.loads(
-    (ROOT / "ivr" / "lines" / "rodblokade.toml").read_text(encoding="utf-8")
+    (ROOT / "ivr" / "leaflets" / "rodblokade.toml").read_text(encoding="utf-8")
 )["sections"]
 
 
@@ -48,7 +48,7 @@ def test_the_shipped_leaflet_is_covered_by_the_content_file() -> None:
 
 
 def test_the_leaflet_may_be_given_as_read() -> None:
-    raw = (ROOT / "ivr" / "lines" / "rodblokade.txt").read_text(encoding="utf-8")
+    raw = (ROOT / "ivr" / "leaflets" / "rodblokade.txt").read_text(encoding="utf-8")
     assert uncovered(raw, spoken(SECTIONS), skip=SKIP) == []
     assert uncovered(raw, spoken(SECTIONS)[2:]) == uncovered(LEAFLET, spoken(SECTIONS)[2:])
     assert leaflet_text(LEAFLET) == leaflet_text(raw)
@@ -167,7 +167,7 @@ def test_running_headers_and_page_numbers_are_left_out() -> None:
 
 
 def test_the_check_is_fast() -> None:
-    raw = (ROOT / "ivr" / "lines" / "rodblokade.txt").read_text(encoding="utf-8")
+    raw = (ROOT / "ivr" / "leaflets" / "rodblokade.txt").read_text(encoding="utf-8")
     said = spoken(SECTIONS)
     best = float("inf")
     for _ in range(5):

@@ -35,8 +35,8 @@ LINES = [
 ]  # fmt: skip
 
 ROOT = Path(__file__).resolve().parents[2]
-RODBLOKADE = ROOT / "ivr" / "lines" / "rodblokade.txt"
-CONTENT = tomllib.loads((ROOT / "ivr" / "lines" / "rodblokade.toml").read_text(encoding="utf-8"))
+RODBLOKADE = ROOT / "ivr" / "leaflets" / "rodblokade.txt"
+CONTENT = tomllib.loads((ROOT / "ivr" / "leaflets" / "rodblokade.toml").read_text(encoding="utf-8"))
 
 PROMPTS = set(SYSTEM_PROMPTS)
 TABLES = {
