@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from datetime import datetime
 from enum import StrEnum
 from functools import lru_cache
-from typing import Literal
+from typing import Literal, Protocol
 
 from ivr.line import spoken
+from ivr.line.callstate import MAIN, START, Caller, CallState
 from ivr.line.content import Content, Prompt
 from ivr.line.understanding import Understood
 
-MAIN = "main"
+__all__ = ["MAIN", "CallFlow", "CallbackList", "Event", "LeafletSender", "Moment", "Reply"]
 # The menus of a callback request: the offer after the closed notice, the number read back, keying one in.
 CALLBACK, CALLBACK_CONFIRM, CALLBACK_NUMBER = "callback", "callback_confirm", "callback_number"
 CALLBACK_MENUS = frozenset({CALLBACK, CALLBACK_CONFIRM, CALLBACK_NUMBER})
@@ -64,6 +66,24 @@ DIAL_FAILURES = {
 }
 
 
+class CallbackList(Protocol):
+    """The callback list as the flow uses it (`ivr.callbacks.desk.CallbackDesk`)."""
+
+    def ask(self, line: str, number: str, now: datetime) -> bool: ...
+
+    def seal(self, number: str) -> str: ...
+
+    def unseal(self, token: str) -> str | None: ...
+
+
+class LeafletSender(Protocol):
+    """The leaflet by SMS as the flow uses it (`ivr.sms.service.LeafletSms`): `send` only queues it."""
+
+    def can_reach(self, number: str | None) -> bool: ...
+
+    def send(self, call_sid: str | None, number: str | None, body: str, now: datetime) -> bool: ...
+
+
 @dataclass(frozen=True)
 class Moment:
     """What the flow needs to know about the clock: open now, the next opening as phrases, and why today is
@@ -76,56 +96,52 @@ class Moment:
 
 @dataclass(frozen=True)
 class Reply:
-    """One answer to Twilio: prompts to speak, then wait for a key, dial or hang up."""
+    """One answer to Twilio: prompts to speak, then wait for a key, dial or hang up, and the call's state."""
 
     prompts: tuple[Prompt, ...]
     then: Literal["gather", "dial", "hangup"]
     event: Event
-    menu: str = MAIN
-    tries: int = 0
-    # The rest of the call is said slowly (the caller pressed the slower key); it travels in the URLs.
-    slow: bool = False
-    # The key the line asked back about ("Mente du komplikationer? Tryk 1 for ja"), awaiting a yes.
-    confirm: str | None = None
+    # What the next request's URL carries: the menu, failed turns, pace, a question back, the SMS sent.
+    state: CallState = START
     # The choice came by speech: the key it stands for (counted as the key, never the words said).
     spoken_key: str | None = None
     # Keys the <Gather> waits for: 1, or a whole number keyed in.
     digits: int = 1
-    # A number keyed in for a callback, to read back: sealed into the next URL, never in it as such.
-    keyed: str | None = None
-    # The number to put on the callback list (the webhook stores it, then asks `callback_stored`).
-    callback: str | None = None
-    # The caller asked for the leaflet by SMS (the webhook sends it, then asks `sms_result`).
-    sms: bool = False
-    # The leaflet went by SMS in this call: it travels in the URLs, so no later menu offers it again.
-    texted: bool = False
 
     @property
     def listens(self) -> bool:
         """Tell whether the <Gather> may take speech as well as keys: in a menu of one key, but never in the
         callback's, where only a key may put a number on the list (no stray words taken for a yes)."""
-        return self.digits == 1 and self.menu not in CALLBACK_MENUS
+        return self.digits == 1 and self.state.menu not in CALLBACK_MENUS
 
     @property
     def private(self) -> bool:
         """Tell whether the reply holds a caller's own data: never kept in a cache of documents."""
-        return self.keyed is not None or any(prompt.private for prompt in self.prompts)
+        return self.state.keyed is not None or any(prompt.private for prompt in self.prompts)
 
 
 class CallFlow:
-    """Decides each reply from the menu the caller is in, the failed turns so far and the key."""
+    """Decides each reply from the call's state, the moment and the key pressed or the words said.
+
+    Each step of a call is one call into the flow: it asks the callback list and the SMS sender itself.
+    """
 
     def __init__(
-        self, content: Content, max_tries: int, *, callbacks: bool = False, sms: bool = False
+        self,
+        content: Content,
+        max_tries: int,
+        *,
+        callbacks: CallbackList | None = None,
+        sms: LeafletSender | None = None,
     ) -> None:
         self.content = content
         self.max_tries = max_tries
         # Callback requests are taken where the content has their texts and the deployment a key for them.
-        self.callbacks = callbacks and content.offers_callbacks
+        self.callbacks = callbacks if content.offers_callbacks else None
         # The leaflet by SMS, where the content has its link and the deployment can send.
-        self.sms = sms and content.sends_sms
+        self.sms = sms if content.sends_sms else None
         self.menus = {MAIN, *(section.key for section in content.sections)}
-        if self.callbacks:
+        if self.callbacks is not None:
             self.menus |= CALLBACK_MENUS
         # Every key that does something: the only ones the line may ask back about.
         keys = content.keys
@@ -137,262 +153,231 @@ class CallFlow:
         # The welcome is every call's first step and the same for every caller at a moment: made once.
         self._welcome = lru_cache(maxsize=16)(self._welcome_reply)
 
-    def welcome(self, moment: Moment, *, sms: bool = False) -> Reply:
+    def unseal(self, token: str) -> str | None:
+        """A keyed-in number from its sealed form in a URL (None when it cannot be read, or no list)."""
+        return self.callbacks.unseal(token) if self.callbacks is not None else None
+
+    def welcome(self, moment: Moment, caller: Caller | None = None) -> Reply:
         """Greet a new caller, tell the truth about the secretariat in one short notice, offer the menu.
 
-        Only here, once, the line says that callers may speak and that it can speak more slowly.
+        Only here, once, the line says that callers may speak and that it can speak more slowly, and offers
+        the SMS to a caller it can reach (a Danish mobile number, not withheld).
         """
-        return self._welcome(moment, sms)
+        return self._welcome(moment, caller is not None and self._reaches(caller))
 
     def _welcome_reply(self, moment: Moment, sms: bool) -> Reply:
         lead = [self.content.prompt("welcome")]
         if not moment.open:
             lead.append(self._closed(moment.next_opening, moment.closed_today))
-        reply = self._menu(MAIN, 0, moment, tuple(lead), Event.WELCOME)
-        # The SMS is offered to callers it can reach: a Danish mobile number, not withheld.
-        names = ("speech_offer", "slower_offer", *(("sms_offer",) if sms and self.sms else ()))
+        reply = self._menu(START, moment, tuple(lead), Event.WELCOME)
+        names = ("speech_offer", "slower_offer", *(("sms_offer",) if sms else ()))
         offers = [self.content.prompts[name] for name in names if name in self.content.prompts]
         return replace(reply, prompts=(*reply.prompts, *offers))
 
-    def key(
-        self,
-        menu: str,
-        tries: int,
-        digits: str | None,
-        moment: Moment,
-        looped: bool,
-        *,
-        slow: bool = False,
-        confirm: str | None = None,
-        caller: str | None = None,
-        keyed: str | None = None,
-    ) -> Reply:
-        """Answer a key press (or silence, when `digits` is empty) in `menu`.
+    def key(self, state: CallState, digits: str | None, moment: Moment, caller: Caller) -> Reply:
+        """Answer a key press (or silence, when `digits` is empty) in the caller's menu.
 
         After the line asked back ("Mente du ...? Tryk 1 for ja"), 1 is yes to that choice; any other key is
-        itself. In a callback menu, `caller` is the number Twilio says called, `keyed` one keyed in before.
+        itself. In a callback menu, the caller's number or one keyed in before goes on the list.
         """
-        menu = menu if menu in self.menus else MAIN
-        if menu in CALLBACK_MENUS:
-            answer = self._callback(menu, tries, digits, moment, slow=slow, caller=caller, keyed=keyed)
-            if answer is not None:
-                return answer
-            menu = MAIN  # another key than the callback's: the main menu's meaning
-        keys = self.content.keys
-        if confirm is not None and digits == YES_KEY and confirm in self.keys_known:
-            digits = confirm
-        if not digits:
-            return self._failed(menu, tries, moment, Event.SILENCE, slow=slow)
-        section = self.content.section(digits)
-        if section is not None:
-            return self._section(section.key, moment, Event.SECTION, slow)
-        actions: dict[str | None, Callable[[], Reply]] = {
-            keys.repeat: lambda: self._repeat(menu, moment, slow),
-            keys.main_menu: lambda: self._menu(MAIN, 0, moment, (), Event.MAIN_MENU, slow=slow),
-            keys.transfer: lambda: self.transfer(moment, looped, slow=slow),
-            keys.slower: lambda: self._slower(menu, moment, slow),
-        }
-        if self.sms:
-            # The webhook sends it off the request path, then asks `sms_result` what to say.
-            actions[keys.sms] = lambda: Reply((), "gather", Event.SMS_SENT, menu, 0, slow, sms=True)
-        actions.pop(None, None)
-        if digits in actions:
-            return actions[digits]()
-        return self._failed(menu, tries, moment, Event.INVALID, slow=slow)
-
-    def _slower(self, menu: str, moment: Moment, slow: bool) -> Reply:
-        """Toggle slower speech: said at the new pace, then the menu the caller was in."""
-        said = self.content.prompt("slower_off" if slow else "slower_on")
-        return self._menu(menu, 0, moment, (said,), Event.SLOWER, slow=not slow)
+        return self._offering_sms(self._key(state, digits, moment, caller), caller)
 
     def heard(
-        self,
-        menu: str,
-        tries: int,
-        understood: Understood,
-        moment: Moment,
-        looped: bool,
-        *,
-        slow: bool = False,
-        confirm: str | None = None,
-        yes: bool = False,
+        self, state: CallState, understood: Understood, moment: Moment, caller: Caller, *, yes: bool = False
     ) -> Reply:
         """Answer what the caller said: the choice it matched, a question back when unsure, or a failed turn.
 
-        After a question back, a spoken yes chooses what was asked about.
+        After a question back, a spoken yes (`yes`) chooses what was asked about.
         """
-        if confirm is not None and yes and confirm in self.keys_known:
-            understood = Understood("matched", confirm, 1.0)
-        if menu in CALLBACK_MENUS:
+        if state.confirm is not None and yes and state.confirm in self.keys_known:
+            understood = Understood("matched", state.confirm, 1.0)
+        if state.menu in CALLBACK_MENUS:
             # Those menus listen for keys only (Reply.listens); words there are not taken for any choice.
             understood = Understood("nothing", None, 0.0)
         if understood.outcome == "matched" and understood.key is not None:
-            reply = self.key(menu, tries, understood.key, moment, looped, slow=slow)
+            reply = self._key(replace(state, confirm=None), understood.key, moment, caller)
         elif understood.outcome == "ask" and understood.key in self.keys_known:
             assert understood.key is not None
             asked = self.content.confirm(understood.key)
-            reply = Reply((asked,), "gather", Event.SPEECH_ASK, menu, tries, slow, confirm=understood.key)
+            reply = Reply((asked,), "gather", Event.SPEECH_ASK, replace(state, confirm=understood.key))
         else:
-            where = menu if menu in self.menus else MAIN
-            reply = self._failed(where, tries, moment, Event.INVALID, slow=slow, said="not_understood")
-        return replace(reply, spoken_key=understood.key if understood.outcome == "matched" else None)
+            where = state if state.menu in self.menus else state.into(MAIN, state.tries)
+            reply = self._failed(where, moment, Event.INVALID, said="not_understood")
+        spoken_key = understood.key if understood.outcome == "matched" else None
+        return self._offering_sms(replace(reply, spoken_key=spoken_key), caller)
 
-    def transfer(self, moment: Moment, looped: bool, *, slow: bool = False) -> Reply:
+    def dial_result(
+        self, state: CallState, status: str | None, moment: Moment, caller: Caller | None = None
+    ) -> Reply:
+        """After the transfer: goodbye when the secretariat answered, else say so kindly and go on."""
+        if status in CONNECTED:
+            return Reply((self.content.prompt("goodbye"),), "hangup", Event.DIAL_COMPLETED, state.into(MAIN))
+        lead = (self.content.prompt("transfer_failed"),)
+        event = DIAL_FAILURES.get(status or "", Event.DIAL_FAILED)
+        return self._offering_sms(self._menu(state.into(MAIN), moment, lead, event), caller)
+
+    def error(self, moment: Moment, state: CallState = START, caller: Caller | None = None) -> Reply:
+        """Apologise calmly for a fault on our side and offer the main menu again."""
+        reply = self._menu(state.into(MAIN), moment, (self.content.prompt("error"),), Event.ERROR)
+        return self._offering_sms(reply, caller)
+
+    def transfer(self, moment: Moment, looped: bool, state: CallState = START) -> Reply:
         """Put the caller through when open; otherwise say why not and go back to the main menu."""
         if looped:
             lead = (self.content.prompt("transfer_loop"),)
-            return self._menu(MAIN, 0, moment, lead, Event.TRANSFER_LOOP, slow=slow)
+            return self._menu(state.into(MAIN), moment, lead, Event.TRANSFER_LOOP)
         if not moment.open:
             lead = (self._closed(moment.next_opening, moment.closed_today),)
-            if self.callbacks:
-                return self._menu(CALLBACK, 0, moment, lead, Event.TRANSFER_CLOSED, slow=slow)
-            return self._menu(MAIN, 0, moment, lead, Event.TRANSFER_CLOSED, slow=slow)
-        return Reply((self.content.prompt("transfer"),), "dial", Event.TRANSFER_OPEN, slow=slow)
+            menu = CALLBACK if self.callbacks is not None else MAIN
+            return self._menu(state.into(menu), moment, lead, Event.TRANSFER_CLOSED)
+        return Reply((self.content.prompt("transfer"),), "dial", Event.TRANSFER_OPEN, state.into(MAIN))
 
-    def dial_result(self, status: str | None, moment: Moment, *, slow: bool = False) -> Reply:
-        """After the transfer: goodbye when the secretariat answered, else say so kindly and go on."""
-        if status in CONNECTED:
-            return Reply((self.content.prompt("goodbye"),), "hangup", Event.DIAL_COMPLETED, slow=slow)
-        lead = (self.content.prompt("transfer_failed"),)
-        return self._menu(
-            MAIN, 0, moment, lead, DIAL_FAILURES.get(status or "", Event.DIAL_FAILED), slow=slow
-        )
+    def _key(self, state: CallState, digits: str | None, moment: Moment, caller: Caller) -> Reply:
+        if state.menu not in self.menus:
+            state = replace(state, menu=MAIN)
+        if state.menu in CALLBACK_MENUS:
+            answer = self._callback(state, digits, moment, caller)
+            if answer is not None:
+                return answer
+            # Another key than the callback's: the main menu's meaning (a wrong one counts as another try).
+            state = replace(state, menu=MAIN, keyed=None)
+        keys = self.content.keys
+        if state.confirm is not None and digits == YES_KEY and state.confirm in self.keys_known:
+            digits = state.confirm
+        state = replace(state, confirm=None)
+        if not digits:
+            return self._failed(state, moment, Event.SILENCE)
+        section = self.content.section(digits)
+        if section is not None:
+            return self._section(state.into(section.key), moment, Event.SECTION)
+        actions: dict[str | None, Callable[[], Reply]] = {
+            keys.repeat: lambda: self._repeat(state, moment),
+            keys.main_menu: lambda: self._menu(state.into(MAIN), moment, (), Event.MAIN_MENU),
+            keys.transfer: lambda: self.transfer(moment, caller.looped, state),
+            keys.slower: lambda: self._slower(state, moment),
+        }
+        if self.sms is not None:
+            actions[keys.sms] = lambda: self._send_sms(state, moment, caller)
+        actions.pop(None, None)
+        if digits in actions:
+            return actions[digits]()
+        return self._failed(state, moment, Event.INVALID)
 
-    def error(self, moment: Moment, *, slow: bool = False) -> Reply:
-        """Apologise calmly for a fault on our side and offer the main menu again."""
-        return self._menu(MAIN, 0, moment, (self.content.prompt("error"),), Event.ERROR, slow=slow)
+    def _slower(self, state: CallState, moment: Moment) -> Reply:
+        """Toggle slower speech: said at the new pace, then the menu the caller was in."""
+        said = self.content.prompt("slower_off" if state.slow else "slower_on")
+        return self._menu(state.into(state.menu).paced(not state.slow), moment, (said,), Event.SLOWER)
 
-    def _repeat(self, menu: str, moment: Moment, slow: bool) -> Reply:
+    def _repeat(self, state: CallState, moment: Moment) -> Reply:
         """Read again what was just read: the section, or the main menu."""
-        if menu == MAIN:
-            return self._menu(MAIN, 0, moment, (), Event.REPEAT, slow=slow)
-        return self._section(menu, moment, Event.REPEAT, slow)
+        if state.menu == MAIN:
+            return self._menu(state.into(MAIN), moment, (), Event.REPEAT)
+        return self._section(state.into(state.menu), moment, Event.REPEAT)
 
-    def _section(self, key: str, moment: Moment, event: Event, slow: bool) -> Reply:
-        section = self.content.section(key)
+    def _section(self, state: CallState, moment: Moment, event: Event) -> Reply:
+        section = self.content.section(state.menu)
         assert section is not None  # keys come from self.menus or content.section()
-        return self._menu(key, 0, moment, (section.prompt,), event, slow=slow)
+        return self._menu(state, moment, (section.prompt,), event)
 
-    def _menu(
-        self,
-        menu: str,
-        tries: int,
-        moment: Moment,
-        lead: tuple[Prompt, ...],
-        event: Event,
-        *,
-        slow: bool = False,
-    ) -> Reply:
-        """Speak `lead`, then the menu's choices, and wait for a key."""
-        if menu in CALLBACK_MENUS:
-            choice = "callback_enter" if menu == CALLBACK_NUMBER else "callback_offer"
-            digits = DANISH_DIGITS if menu == CALLBACK_NUMBER else 1
-            prompts = (*lead, self.content.prompt(choice))
-            return Reply(prompts, "gather", event, menu=menu, tries=tries, slow=slow, digits=digits)
-        choices = [self.content.prompt("main_menu" if menu == MAIN else "section_menu")]
+    def _menu(self, state: CallState, moment: Moment, lead: tuple[Prompt, ...], event: Event) -> Reply:
+        """Speak `lead`, then the choices of the state's menu, and wait for a key."""
+        if state.menu in CALLBACK_MENUS:
+            choice = "callback_enter" if state.menu == CALLBACK_NUMBER else "callback_offer"
+            digits = DANISH_DIGITS if state.menu == CALLBACK_NUMBER else 1
+            return Reply((*lead, self.content.prompt(choice)), "gather", event, state, digits=digits)
+        choices = [self.content.prompt("main_menu" if state.menu == MAIN else "section_menu")]
         # The secretariat is offered only while a caller can be put through.
         if moment.open:
             choices.append(self.content.prompt("transfer_offer"))
-        return Reply((*lead, *choices), "gather", event, menu=menu, tries=tries, slow=slow)
+        return Reply((*lead, *choices), "gather", event, state)
 
-    def sms_result(self, sent: bool, menu: str, moment: Moment, *, slow: bool = False) -> Reply:
-        """Tell the caller at once that the SMS is on its way (or why not), then the menu they were in."""
+    def _send_sms(self, state: CallState, moment: Moment, caller: Caller) -> Reply:
+        """Queue the leaflet by SMS and tell the caller at once that it is on its way (or why not), then the
+        menu they were in."""
+        assert self.sms is not None  # the key does this only where the line sends
+        sent = self.sms.send(caller.call_sid, caller.number, self.content.sms_text(), caller.at)
         said = self.content.prompt("sms_sent" if sent else "sms_not_sent")
         event = Event.SMS_SENT if sent else Event.SMS_NOT_SENT
-        reply = self._menu(menu if menu in self.menus else MAIN, 0, moment, (said,), event, slow=slow)
-        return replace(reply, texted=sent)
+        after = state.into(state.menu)
+        return self._menu(replace(after, texted=after.texted or sent), moment, (said,), event)
 
-    def offering_sms(self, reply: Reply, reachable: bool) -> Reply:
+    def _reaches(self, caller: Caller | None) -> bool:
+        """Tell whether the leaflet can go by SMS to this caller."""
+        return self.sms is not None and caller is not None and self.sms.can_reach(caller.number)
+
+    def _offering_sms(self, reply: Reply, caller: Caller | None) -> Reply:
         """Offer the leaflet by SMS at the end of a main menu, to a caller it can reach who has not had it.
 
         Not after a refusal ("Jeg kan desværre ikke sende en SMS"), nor in a question back or a callback menu.
         """
         offer = self.content.prompts.get("sms_offer")
-        plain_menu = reply.then == "gather" and reply.menu == MAIN and reply.confirm is None
-        wanted = not reply.texted and reply.event is not Event.SMS_NOT_SENT
-        if not (self.sms and reachable and plain_menu and wanted) or offer is None:
+        plain_menu = reply.then == "gather" and reply.state.menu == MAIN and reply.state.confirm is None
+        wanted = not reply.state.texted and reply.event is not Event.SMS_NOT_SENT
+        if offer is None or not (plain_menu and wanted) or not self._reaches(caller):
             return reply
         return replace(reply, prompts=(*reply.prompts, offer))
 
-    def callback_stored(self, new: bool, moment: Moment, *, slow: bool = False) -> Reply:
-        """Say when the secretariat will ring (or that the number was on the list already), then the menu."""
+    def _callback(self, state: CallState, digits: str | None, moment: Moment, caller: Caller) -> Reply | None:
+        """A key in a callback menu: 1 to ask for a call (or confirm the number), 2 to key in another; None
+        for any other key, which means what it means in the main menu."""
+        if state.menu == CALLBACK_NUMBER:
+            return self._keyed_in(state, digits, moment)
+        if not digits:
+            return self._failed(state.into(CALLBACK, state.tries), moment, Event.SILENCE)
+        if state.menu == CALLBACK_CONFIRM and digits == "2":
+            return self._menu(state.into(CALLBACK_NUMBER), moment, (), Event.CALLBACK_NUMBER)
+        if digits != YES_KEY:
+            return None
+        if state.menu == CALLBACK:
+            return self._own_number(state, caller, moment)
+        number = danish_number(state.keyed or caller.number or "")
+        return self._ask_callback(state, number, moment, caller) if number else None
+
+    def _ask_callback(self, state: CallState, number: str, moment: Moment, caller: Caller) -> Reply:
+        """Put the number on the list; say when the secretariat will ring (or that it was on the list
+        already), then the main menu."""
+        assert self.callbacks is not None  # the callback menus exist only where there is a list
+        new = self.callbacks.ask(self.content.line.id, number, caller.at)
         window = spoken.between(self.content.hours.opens, self.content.hours.closes)
         when = (*moment.next_opening[:-1], window)
         said = self.content.callback_when("callback_done" if new else "callback_already", when)
         event = Event.CALLBACK_REQUESTED if new else Event.CALLBACK_ALREADY
-        return self._menu(MAIN, 0, moment, (said,), event, slow=slow)
+        return self._menu(state.into(MAIN), moment, (said,), event)
 
-    def _callback(
-        self,
-        menu: str,
-        tries: int,
-        digits: str | None,
-        moment: Moment,
-        *,
-        slow: bool,
-        caller: str | None,
-        keyed: str | None,
-    ) -> Reply | None:
-        """A key in a callback menu: 1 to ask for a call (or confirm the number), 2 to key in another; None
-        for any other key, which means what it means in the main menu."""
-        if menu == CALLBACK_NUMBER:
-            return self._keyed_in(tries, digits, moment, slow)
-        if not digits:
-            return self._failed(CALLBACK, tries, moment, Event.SILENCE, slow=slow)
-        if menu == CALLBACK_CONFIRM and digits == "2":
-            return self._menu(CALLBACK_NUMBER, 0, moment, (), Event.CALLBACK_NUMBER, slow=slow)
-        if digits != YES_KEY:
-            return None
-        if menu == CALLBACK:
-            return self._own_number(caller, moment, slow)
-        number = danish_number(keyed or caller or "")
-        return (
-            Reply((), "gather", Event.CALLBACK_REQUESTED, MAIN, 0, slow, callback=number) if number else None
-        )
-
-    def _own_number(self, caller: str | None, moment: Moment, slow: bool) -> Reply:
+    def _own_number(self, state: CallState, caller: Caller, moment: Moment) -> Reply:
         """Read back the number the caller rang from; withheld, foreign or odd: straight to keying one in."""
-        own = danish_number(caller or "")
+        own = danish_number(caller.number or "")
         if own is not None:
-            return self._read_back(own, moment, slow, keyed=False)
-        return self._menu(CALLBACK_NUMBER, 0, moment, (), Event.CALLBACK_NUMBER, slow=slow)
+            return self._read_back(state, own, keyed=False)
+        return self._menu(state.into(CALLBACK_NUMBER), moment, (), Event.CALLBACK_NUMBER)
 
-    def _keyed_in(self, tries: int, digits: str | None, moment: Moment, slow: bool) -> Reply:
+    def _keyed_in(self, state: CallState, digits: str | None, moment: Moment) -> Reply:
         """Eight digits keyed in: read them back; anything else: say so and ask again."""
         if not digits:
-            return self._failed(CALLBACK_NUMBER, tries, moment, Event.SILENCE, slow=slow)
+            return self._failed(state, moment, Event.SILENCE)
         number = danish_number(digits)
         if number is None:
-            return self._failed(
-                CALLBACK_NUMBER, tries, moment, Event.INVALID, slow=slow, said="callback_bad_number"
-            )
-        return self._read_back(number, moment, slow, keyed=True)
+            return self._failed(state, moment, Event.INVALID, said="callback_bad_number")
+        return self._read_back(state, number, keyed=True)
 
-    def _read_back(self, number: str, moment: Moment, slow: bool, *, keyed: bool) -> Reply:
+    def _read_back(self, state: CallState, number: str, *, keyed: bool) -> Reply:
         said = self.content.callback_confirm(number)
-        reply = Reply((said,), "gather", Event.CALLBACK_NUMBER, CALLBACK_CONFIRM, 0, slow)
-        return replace(reply, keyed=number) if keyed else reply
+        after = state.into(CALLBACK_CONFIRM)
+        return Reply(
+            (said,), "gather", Event.CALLBACK_NUMBER, replace(after, keyed=number) if keyed else after
+        )
 
-    def _failed(
-        self,
-        menu: str,
-        tries: int,
-        moment: Moment,
-        kind: Event,
-        *,
-        slow: bool,
-        said: str | None = None,
-    ) -> Reply:
+    def _failed(self, state: CallState, moment: Moment, kind: Event, *, said: str | None = None) -> Reply:
         """Count an invalid or silent turn; after too many in a row, say goodbye and hang up."""
-        tries = max(tries, 0) + 1
+        state = state.into(state.menu, max(state.tries, 0) + 1)
         # The prompts "invalid" and "silence" are named as their events; speech not understood and a number
         # that is not one have their own.
         prompt = self.content.prompt(said or kind.value)
-        if tries >= self.max_tries:
+        if state.tries >= self.max_tries:
             # The caller leaves with the secretariat's number and hours, not with nothing.
             prompts = (prompt, self.content.prompt("goodbye_failed"))
-            return Reply(prompts, "hangup", GOODBYE[kind], menu=menu, tries=tries, slow=slow)
-        return self._menu(menu, tries, moment, (prompt,), kind, slow=slow)
+            return Reply(prompts, "hangup", GOODBYE[kind], state)
+        return self._menu(state, moment, (prompt,), kind)
 
 
 def danish_number(text: str) -> str | None:

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from ivr.line.callstate import LINE
 from ivr.line.content import Content
 from ivr.line.content_loader import ContentError, load_content
 from ivr.line.running import Line
@@ -120,7 +121,7 @@ class Lines:
 
     def route(self, args: Mapping[str, str], form: Mapping[str, str]) -> Line | None:
         """The line for one request: the one its action URL names, else the one its number reaches."""
-        named = self.by_id.get(args.get("line", ""))
+        named = self.by_id.get(args.get(LINE, ""))
         if named is not None:
             return named
         return self.by_number.get(form.get("To", ""), self.default)

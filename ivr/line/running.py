@@ -5,36 +5,18 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date, datetime
 from functools import lru_cache
-from typing import Any, Protocol
+from typing import Any
 
 from ivr.line import spoken
+from ivr.line.callstate import CallState
 from ivr.line.clock import Clock, system_clock
 from ivr.line.content import Content
 from ivr.line.content_loader import load_content
-from ivr.line.flow import CallFlow, Moment, Reply
+from ivr.line.flow import CallbackList, CallFlow, LeafletSender, Moment, Reply
 from ivr.line.schedule import Schedule, Status
 from ivr.line.speech import SaySpeaker, Speaker
 from ivr.line.twiml import Renderer, Urls
 from ivr.line.understanding import Understanding
-
-
-class CallbackList(Protocol):
-    """The callback list as a call step uses it (`ivr.callbacks.desk.CallbackDesk`)."""
-
-    def ask(self, line: str, number: str, now: datetime) -> bool: ...
-
-    def seal(self, number: str) -> str: ...
-
-    def unseal(self, token: str) -> str | None: ...
-
-
-class LeafletSender(Protocol):
-    """The leaflet by SMS as a call step uses it (`ivr.sms.service.LeafletSms`)."""
-
-    def can_reach(self, number: str | None) -> bool: ...
-
-    def send(self, call_sid: str | None, number: str | None, body: str, now: datetime) -> bool: ...
-
 
 # Rendered TwiML documents a worker keeps, across all its lines: each is 1-3 KB, so a deployment of 50 lines
 # shares these rather than keeping this many each (docs/performance.md, memory with 50 lines).
@@ -57,10 +39,6 @@ class Line:
         self.content = content
         # What callers say, mapped to the key it stands for; None where the line does not listen for speech.
         self.understanding = understanding
-        # The callback list, where the line takes requests (IVR_CALLBACK_KEY and the content's texts).
-        self.callbacks: CallbackList | None = None
-        # The leaflet by SMS, where the line has a link and the deployment can send.
-        self.sms: LeafletSender | None = None
         self.schedule = Schedule(content.hours)
         self.flow = flow
         self.renderer = renderer
@@ -96,11 +74,8 @@ class Line:
             hints=understanding.hints(HINTS) if understanding is not None else None,
         )
         clock: Clock = config.get("CLOCK") or system_clock
-        flow = CallFlow(content, config["MAX_TRIES"], callbacks=callbacks is not None, sms=sms is not None)
-        line = cls(content, flow, renderer, clock, understanding)
-        line.callbacks = callbacks if flow.callbacks else None
-        line.sms = sms if flow.sms else None
-        return line
+        flow = CallFlow(content, config["MAX_TRIES"], callbacks=callbacks, sms=sms)
+        return cls(content, flow, renderer, clock, understanding)
 
     def moment(self, at: datetime) -> Moment:
         """Say, for the moment `at`: open or not, and the next opening as a caller hears it."""
@@ -112,6 +87,10 @@ class Line:
         moment = Moment(status.open, _next_opening_phrases(status.next_opening, today), status.closed_today)
         self._moment = (status, moment)
         return moment
+
+    def state(self, args: Mapping[str, str]) -> CallState:
+        """The call's state from a request's query string (a keyed-in number unsealed by the callbacks)."""
+        return CallState.from_query(args, self.flow.unseal)
 
     def is_loop(self, *numbers: str | None) -> bool:
         """Tell whether any of the call's numbers is the secretariat's own (a forwarding loop)."""

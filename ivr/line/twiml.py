@@ -7,6 +7,7 @@ from typing import Protocol
 
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
+from ivr.line.callstate import CallState
 from ivr.line.content import Prompt
 from ivr.line.flow import Reply
 from ivr.line.speech import LANGUAGE, Speaker
@@ -15,18 +16,9 @@ from ivr.line.speech import LANGUAGE, Speaker
 class Urls(Protocol):
     """Where Twilio sends the caller's next request."""
 
-    def key(
-        self,
-        menu: str,
-        tries: int,
-        *,
-        slow: bool = False,
-        confirm: str | None = None,
-        keyed: str | None = None,
-        texted: bool = False,
-    ) -> str: ...
+    def key(self, state: CallState) -> str: ...
 
-    def dial(self, *, slow: bool = False, texted: bool = False) -> str: ...
+    def dial(self, state: CallState) -> str: ...
 
 
 class Renderer:
@@ -75,14 +67,7 @@ class Renderer:
 
     def _gather(self, response: VoiceResponse, reply: Reply) -> None:
         """Nest the prompts in <Gather> so a key interrupts them; silence falls through to <Redirect>."""
-        action = self.urls.key(
-            reply.menu,
-            reply.tries,
-            slow=reply.slow,
-            confirm=reply.confirm,
-            keyed=reply.keyed,
-            texted=reply.texted,
-        )
+        action = self.urls.key(reply.state)
         listening: dict[str, str] = {}
         if self.hints is not None and reply.listens:
             # speechTimeout auto: Twilio decides when the caller has finished speaking.
@@ -105,11 +90,11 @@ class Renderer:
     def _dial(self, response: VoiceResponse, reply: Reply) -> None:
         for prompt in self._said(reply):
             self.speaker.add(response, prompt)
-        action = self.urls.dial(slow=reply.slow, texted=reply.texted)
+        action = self.urls.dial(reply.state)
         dial = response.dial(action=action, method="POST", timeout=self.dial_timeout)
         dial.number(self.number)
 
     @staticmethod
     def _said(reply: Reply) -> tuple[Prompt, ...]:
         """The reply's prompts, at the pace the caller asked for."""
-        return tuple(prompt.slowed() for prompt in reply.prompts) if reply.slow else reply.prompts
+        return tuple(prompt.slowed() for prompt in reply.prompts) if reply.state.slow else reply.prompts

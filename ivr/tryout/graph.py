@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import textwrap
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from pathlib import Path
 
 import click
@@ -13,14 +14,18 @@ import graphviz
 from ivr import settings
 from ivr.cli_options import CONTENT_OPTION, LINE_OPTION, configured_content
 from ivr.line import spoken
+from ivr.line.callstate import MAIN, START, Caller, CallState
 from ivr.line.content import Content, Prompt
-from ivr.line.flow import MAIN, CallFlow, Event, Moment, Reply
+from ivr.line.flow import CallFlow, Event, Moment, Reply
 from ivr.line.keypad import KEYPAD
 from ivr.line.understanding import Understood
 from ivr.tryout.caller import DIAL_RESULTS
 
 FONT = "DejaVu Sans,Helvetica,Arial,sans-serif"
 SILENT = ""  # the flow's way of saying no key was pressed
+# The picture's flow has no callback list or SMS, the only parts that read when a call came: any time does.
+ANYONE = Caller(datetime(2000, 1, 1, tzinfo=UTC))
+LOOPED = replace(ANYONE, looped=True)
 # What the flow is asked under: open, closed, and called from the secretariat's own number.
 CONDITIONS = (("åbent", True, False), ("lukket", False, False), ("fra sekretariatets nummer", True, True))
 KEY_ORDER = "123456789*0#"
@@ -105,7 +110,7 @@ class Explorer:
         menu = menus[0]
         for key in sorted(KEYPAD, key=KEY_ORDER.index):
             replies = {
-                name: self.flow.key(menu, 0, key, self.moment(is_open), looped=loop)
+                name: self.flow.key(CallState(menu), key, self.moment(is_open), LOOPED if loop else ANYONE)
                 for name, is_open, loop in CONDITIONS
             }
             if replies["åbent"].event in (Event.INVALID, Event.SILENCE):
@@ -122,17 +127,17 @@ class Explorer:
         phrases = self.content.phrases()
         moment = self.moment(True)
         for key, said in phrases.items():
-            reply = self.flow.heard(MAIN, 0, Understood("matched", key, 1.0), moment, looped=False)
+            reply = self.flow.heard(START, Understood("matched", key, 1.0), moment, ANYONE)
             self.reply(source, reply, f'siger "{said[0]}"')
         example = next(iter(phrases))
-        unsure = self.flow.heard(MAIN, 0, Understood("ask", example, 0.6), moment, looped=False)
+        unsure = self.flow.heard(START, Understood("ask", example, 0.6), moment, ANYONE)
         self.reply(source, unsure, "siger noget utydeligt (1 eller ja: det valg)")
-        nothing = self.flow.heard(MAIN, 0, Understood("nothing", None, 0.0), moment, looped=False)
+        nothing = self.flow.heard(START, Understood("nothing", None, 0.0), moment, ANYONE)
         self.reply(source, nothing, "siger noget andet")
 
     def _stays(self, menu: str, key: str) -> bool:
         """Tell whether `key` in a section's menu reads that same section again."""
-        return self.flow.key(menu, 0, key, self.moment(True), looped=False).menu == menu
+        return self.flow.key(CallState(menu), key, self.moment(True), ANYONE).state.menu == menu
 
     def failures(self, source: str, menu: str) -> None:
         """Draw invalid keys and silence: back to the menu at first, goodbye after the last try."""
@@ -144,18 +149,18 @@ class Explorer:
         for kind, digits in kinds:
             turns: dict[tuple[str, tuple[str, ...]], tuple[Reply, list[int]]] = {}
             for tries in range(self.max_tries):
-                reply = self.flow.key(menu, tries, digits, self.moment(True), looped=False)
+                reply = self.flow.key(CallState(menu, tries), digits, self.moment(True), ANYONE)
                 turns.setdefault(self.outcome(reply, menu), (reply, []))[1].append(tries + 1)
             for reply, counts in turns.values():
                 self.reply(source, reply, f"{kind}, {_counts(counts)} gang i træk", menu)
 
     def _is_invalid(self, menu: str, key: str) -> bool:
-        return self.flow.key(menu, 0, key, self.moment(True), looped=False).event == Event.INVALID
+        return self.flow.key(CallState(menu), key, self.moment(True), ANYONE).event == Event.INVALID
 
     def dial_outcomes(self) -> None:
         """Draw what each outcome of the transfer leads to."""
         for status in DIAL_RESULTS:
-            self.reply("dial", self.flow.dial_result(status, self.moment(True)), status)
+            self.reply("dial", self.flow.dial_result(START, status, self.moment(True)), status)
 
     def outcome(self, reply: Reply, menu: str) -> tuple[str, tuple[str, ...]]:
         """Return where a reply leads and what it says first: equal outcomes share an edge."""
@@ -184,9 +189,9 @@ class Explorer:
             ), set()
         if reply.then == "hangup":
             return self.picture.node(Node("hangup", "Linjen lægger på", "end")), set()
-        if reply.menu == MAIN:
+        if reply.state.menu == MAIN:
             return self.menu_node(MAIN), {"main_menu", "transfer_offer"}
-        section = self.content.section(reply.menu)
+        section = self.content.section(reply.state.menu)
         assert section is not None  # the flow only answers with menus it knows
         if section.prompt in reply.prompts:
             return self.section_node(section.key), {section.prompt.id, "section_menu", "transfer_offer"}

@@ -152,7 +152,7 @@ class Webhook:
         try:
             line.refresh()
             now = line.clock()
-            reply = step(line, request.args, request.form, line.moment(now))
+            reply = step(line, request.args, request.form, now)
             body = line.respond(reply)
             event = call_event(name, reply, request.form, self.hash_key, now, line=line.content.line.id)
             return Answer(200, body, event)

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import itertools
 import tempfile
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
+from ivr.line.callstate import Caller, CallState
 from ivr.line.content import Content
 from ivr.line.content_loader import default_path, load_content
-from ivr.line.flow import CALLBACK_MENUS, DIAL_FAILURES, MAIN, CallFlow, Event, Moment, Reply
+from ivr.line.flow import CALLBACK_MENUS, DIAL_FAILURES, CallFlow, Event, Moment, Reply
 from ivr.line.keypad import KEYPAD
 from ivr.line.understanding import Understood
 from ivr.stats.report import EVENT_LABELS
@@ -24,6 +26,44 @@ CHRISTMAS_EVE = Moment(
     closed_today="juleaften",
 )
 DIAL_STATUSES = ["completed", "answered", *DIAL_FAILURES, "odd", None]
+AT = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+MOBILE = "+4520304050"
+CALLER = Caller(AT, MOBILE, "CA1")
+LOOPED = Caller(AT, MOBILE, "CA1", looped=True)
+
+
+class Desk:
+    """A callback list that keeps what it was asked in memory: a number is new the first time only."""
+
+    def __init__(self) -> None:
+        self.asked: list[tuple[str, str, datetime]] = []
+
+    def ask(self, line: str, number: str, now: datetime) -> bool:
+        new = all(number != seen for _, seen, _ in self.asked)
+        self.asked.append((line, number, now))
+        return new
+
+    def seal(self, number: str) -> str:
+        return number[::-1]
+
+    def unseal(self, token: str) -> str | None:
+        return token[::-1]
+
+
+class Sender:
+    """An SMS sender that reaches Danish mobiles and sends one per call."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[str | None, str | None, str, datetime]] = []
+
+    def can_reach(self, number: str | None) -> bool:
+        return number == MOBILE
+
+    def send(self, call_sid: str | None, number: str | None, body: str, now: datetime) -> bool:
+        if any(sent[0] == call_sid for sent in self.sent):
+            return False
+        self.sent.append((call_sid, number, body, now))
+        return True
 
 
 def _sms_content() -> Content:
@@ -54,17 +94,23 @@ def every_reply(flow: CallFlow) -> list[Reply]:
     replies = [flow.welcome(OPEN), flow.welcome(CLOSED), flow.error(OPEN), flow.error(CLOSED)]
     menus = sorted(flow.menus)
     keys = ["", *sorted(KEYPAD), "12", "x"]
-    for menu, key, tries, moment, looped in itertools.product(menus, keys, range(3), (OPEN, CLOSED), (0, 1)):
-        replies.append(flow.key(menu, tries, key, moment, bool(looped)))
-    replies += [flow.dial_result(status, moment) for status in DIAL_STATUSES for moment in (OPEN, CLOSED)]
-    callbacks = CallFlow(SMS_CONTENT, max_tries=3, callbacks=True, sms=True)
+    for menu, key, tries, moment, caller in itertools.product(
+        menus, keys, range(3), (OPEN, CLOSED), (CALLER, LOOPED)
+    ):
+        replies.append(flow.key(CallState(menu, tries), key, moment, caller))
+    replies += [
+        flow.dial_result(CallState(), status, moment) for status in DIAL_STATUSES for moment in (OPEN, CLOSED)
+    ]
+    callbacks = CallFlow(SMS_CONTENT, max_tries=3, callbacks=Desk(), sms=Sender())
     for menu, key in itertools.product(sorted(CALLBACK_MENUS), ["", "1", "2", "#", "12345678", "9"]):
-        replies.append(callbacks.key(menu, 0, key, CLOSED, False, caller="+4520304050"))
-    replies += [callbacks.callback_stored(new, CLOSED) for new in (True, False)]
-    replies += [callbacks.sms_result(sent, MAIN, OPEN) for sent in (True, False)]
-    replies.append(callbacks.key(MAIN, 0, "8", OPEN, False))
+        replies.append(callbacks.key(CallState(menu), key, CLOSED, CALLER))
+    # Asked twice for the same number: requested, then already on the list.
+    replies += [callbacks.key(CallState("callback_confirm"), "1", CLOSED, CALLER) for _ in range(2)]
+    # Asked twice in one call for the leaflet: sent, then not.
+    replies += [callbacks.key(CallState(), "8", OPEN, CALLER) for _ in range(2)]
     for outcome, key in [("matched", "5"), ("ask", "5"), ("nothing", None)]:
-        replies.append(flow.heard(MAIN, 0, Understood(outcome, key, 0.5), OPEN, False))  # type: ignore[arg-type]
+        understood = Understood(outcome, key, 0.5)  # type: ignore[arg-type]
+        replies.append(flow.heard(CallState(), understood, OPEN, CALLER))
     return replies
 
 
@@ -82,7 +128,7 @@ def test_welcome_offers_the_secretariat_only_when_open(flow: CallFlow) -> None:
     closed = flow.welcome(CLOSED)
     assert ids(closed) == ["welcome", "closed", "main_menu", *offers]
     assert closed.prompts[1].text == "Sekretariatet har lukket og åbner igen i morgen klokken 10."
-    assert (closed.then, closed.menu, closed.tries, closed.event) == ("gather", MAIN, 0, Event.WELCOME)
+    assert (closed.then, closed.state, closed.event) == ("gather", CallState(), Event.WELCOME)
 
 
 def test_the_closed_notice_is_one_short_sentence_and_says_why_on_a_closed_weekday(flow: CallFlow) -> None:
@@ -110,27 +156,27 @@ def test_a_worked_out_sentence_is_made_of_fragments_that_say_it_all(flow: CallFl
 
 def test_a_section_key_reads_the_section_from_any_menu(flow: CallFlow, content: Content) -> None:
     for section, menu in itertools.product(content.sections, sorted(flow.menus)):
-        reply = flow.key(menu, 2, section.key, OPEN, looped=False)
+        reply = flow.key(CallState(menu, 2), section.key, OPEN, CALLER)
         assert reply.prompts == (
             section.prompt,
             content.prompt("section_menu"),
             content.prompt("transfer_offer"),
         )
-        assert (reply.menu, reply.tries, reply.event) == (section.key, 0, Event.SECTION)
+        assert (reply.state, reply.event) == (CallState(section.key), Event.SECTION)
 
 
 def test_the_section_menu_offers_the_secretariat_only_while_open(flow: CallFlow) -> None:
-    assert ids(flow.key(MAIN, 0, "3", OPEN, looped=False)) == ["section_3", "section_menu", "transfer_offer"]
-    assert ids(flow.key(MAIN, 0, "3", CLOSED, looped=False)) == ["section_3", "section_menu"]
-    assert ids(flow.key("3", 0, "*", CLOSED, looped=False)) == ["section_3", "section_menu"]
+    assert ids(flow.key(CallState(), "3", OPEN, CALLER)) == ["section_3", "section_menu", "transfer_offer"]
+    assert ids(flow.key(CallState(), "3", CLOSED, CALLER)) == ["section_3", "section_menu"]
+    assert ids(flow.key(CallState("3"), "*", CLOSED, CALLER)) == ["section_3", "section_menu"]
 
 
 def test_failed_turns_count_up_then_end_politely(flow: CallFlow, content: Content) -> None:
-    first = flow.key("2", 0, "9", OPEN, looped=False)
-    assert (first.event, first.tries, first.menu, first.then) == (Event.INVALID, 1, "2", "gather")
-    second = flow.key("2", 1, "", OPEN, looped=False)
-    assert (second.event, second.tries) == (Event.SILENCE, 2)
-    last = flow.key("2", 2, "", OPEN, looped=False)
+    first = flow.key(CallState("2"), "9", OPEN, CALLER)
+    assert (first.event, first.state, first.then) == (Event.INVALID, CallState("2", 1), "gather")
+    second = flow.key(first.state, "", OPEN, CALLER)
+    assert (second.event, second.state.tries) == (Event.SILENCE, 2)
+    last = flow.key(second.state, "", OPEN, CALLER)
     assert (last.event, last.then) == (Event.SILENCE_GOODBYE, "hangup")
     assert ids(last) == ["silence", "goodbye_failed"]
     # The caller leaves with the secretariat's number and hours.
@@ -139,9 +185,9 @@ def test_failed_turns_count_up_then_end_politely(flow: CallFlow, content: Conten
 
 
 def test_transfer_dials_only_when_open_and_not_looped(flow: CallFlow) -> None:
-    assert flow.key(MAIN, 0, "0", OPEN, looped=False).then == "dial"
-    assert flow.key(MAIN, 0, "0", CLOSED, looped=False).event == Event.TRANSFER_CLOSED
-    assert flow.key(MAIN, 0, "0", OPEN, looped=True).event == Event.TRANSFER_LOOP
+    assert flow.key(CallState(), "0", OPEN, CALLER).then == "dial"
+    assert flow.key(CallState(), "0", CLOSED, CALLER).event == Event.TRANSFER_CLOSED
+    assert flow.key(CallState(), "0", OPEN, LOOPED).event == Event.TRANSFER_LOOP
 
 
 @pytest.mark.parametrize(
@@ -156,6 +202,75 @@ def test_transfer_dials_only_when_open_and_not_looped(flow: CallFlow) -> None:
     ],
 )
 def test_dial_outcomes(flow: CallFlow, status: str | None, event: Event) -> None:
-    reply = flow.dial_result(status, OPEN)
+    reply = flow.dial_result(CallState(), status, OPEN)
     assert reply.event == event
     assert reply.then == ("hangup" if event == Event.DIAL_COMPLETED else "gather")
+
+
+def test_a_callback_is_put_on_the_list_by_the_flow_itself_in_one_step() -> None:
+    desk = Desk()
+    flow = CallFlow(SMS_CONTENT, max_tries=3, callbacks=desk)
+    offered = flow.key(CallState(), "0", CLOSED, CALLER)
+    assert offered.state.menu == "callback"
+    read_back = flow.key(offered.state, "1", CLOSED, CALLER)
+    assert (read_back.event, read_back.state.menu) == (Event.CALLBACK_NUMBER, "callback_confirm")
+    done = flow.key(read_back.state, "1", CLOSED, CALLER)
+    assert desk.asked == [(SMS_CONTENT.line.id, MOBILE, AT)]
+    assert (done.event, done.state) == (Event.CALLBACK_REQUESTED, CallState())
+    again = flow.key(read_back.state, "1", CLOSED, CALLER)
+    assert again.event == Event.CALLBACK_ALREADY
+
+
+def test_a_number_keyed_in_travels_sealed_and_is_the_one_put_on_the_list() -> None:
+    desk = Desk()
+    flow = CallFlow(SMS_CONTENT, max_tries=3, callbacks=desk)
+    keying = flow.key(CallState("callback_confirm"), "2", CLOSED, CALLER)
+    read_back = flow.key(keying.state, "87654321", CLOSED, CALLER)
+    assert read_back.state.keyed == "+4587654321"
+    assert read_back.private
+    query = read_back.state.to_query(desk.seal)
+    arrived = CallState.from_query(query, desk.unseal)
+    assert arrived == read_back.state
+    flow.key(arrived, "1", CLOSED, CALLER)
+    assert [number for _, number, _ in desk.asked] == ["+4587654321"]
+
+
+def test_the_leaflet_goes_by_sms_once_and_no_menu_offers_it_after() -> None:
+    sender = Sender()
+    flow = CallFlow(SMS_CONTENT, max_tries=3, sms=sender)
+    offer = SMS_CONTENT.prompt("sms_offer")
+    assert offer in flow.key(CallState(), "*", OPEN, CALLER).prompts
+    assert offer not in flow.key(CallState(), "*", OPEN, Caller(AT, "+4597662400")).prompts  # not a mobile
+    sent = flow.key(CallState("2"), "8", OPEN, CALLER)
+    assert (sent.event, sent.state.texted, sent.state.menu) == (Event.SMS_SENT, True, "2")
+    assert sender.sent == [("CA1", MOBILE, SMS_CONTENT.sms_text(), AT)]
+    later = flow.key(sent.state, "*", OPEN, CALLER)
+    assert later.state.texted
+    assert offer not in later.prompts
+    spoken = flow.heard(CallState(), Understood("matched", "8", 0.9), OPEN, Caller(AT, MOBILE, "CA2"))
+    assert (spoken.event, spoken.spoken_key) == (Event.SMS_SENT, "8")
+
+
+@pytest.mark.parametrize(
+    "state",
+    [
+        CallState(),
+        CallState("3", 2, slow=True),
+        CallState("main", 1, confirm="5", texted=True),
+        CallState("callback_confirm", 0, keyed="+4587654321"),
+    ],
+)
+def test_the_call_state_survives_its_url(state: CallState) -> None:
+    desk = Desk()
+    assert CallState.from_query(state.to_query(desk.seal), desk.unseal) == state
+
+
+@pytest.mark.parametrize("tries", ["-1", "²", "100", "", "x"])
+def test_an_odd_count_of_tries_reads_as_none(tries: str) -> None:
+    assert CallState.from_query({"menu": "2", "tries": tries}).tries == 0
+
+
+def test_a_keyed_number_never_travels_bare() -> None:
+    state = CallState("callback_confirm", keyed="+4587654321")
+    assert "cb" not in state.to_query()
+    assert all("87654321" not in value for value in state.to_query(Desk().seal).values())

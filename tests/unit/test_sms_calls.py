@@ -43,13 +43,13 @@ def sms_app(config: dict[str, Any], tmp_path: Path, fake: FakeTwilio) -> Iterato
     }
     app = create_app({**config, **settings})
     yield app
-    sms = state.of(app).line.sms
+    sms = state.of(app).line.flow.sms
     assert isinstance(sms, LeafletSms)
     sms.sender.close()
 
 
 def sent_when_done(app: Flask) -> dict[str, int]:
-    sms = state.of(app).line.sms
+    sms = state.of(app).line.flow.sms
     assert isinstance(sms, LeafletSms)
     sms.sender.close()
     return sms.sender.outcomes()
