@@ -12,8 +12,10 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-## Start the line under gunicorn on http://127.0.0.1:8000 (development mode unless TWILIO_AUTH_TOKEN is set).
+## Start the line under gunicorn on http://127.0.0.1:8000 (development mode unless TWILIO_AUTH_TOKEN is set),
+## after making or upgrading its database (instance/ivr-stats.sqlite unless IVR_DATABASE_URL says otherwise).
 run: $(STAMP)
+	$(BIN)/ivr db upgrade
 	@echo "Rodblokade-linjen on http://127.0.0.1:$${PORT:-8000}/ (start page: preview, statistics, health, menu)"
 	@echo "  the preview:    http://127.0.0.1:$${PORT:-8000}/preview/"
 	@echo "  statistics:     http://127.0.0.1:$${PORT:-8000}/staff/stats"

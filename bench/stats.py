@@ -29,7 +29,9 @@ from urllib.parse import urlencode
 from twilio.request_validator import RequestValidator
 
 from bench.servers import CALL, ROOT, TOKEN, free_port
-from ivr.stats.store import EventRow, Store, drop_schema
+from ivr import migrations
+from ivr.db import Database, create_engine, drop_all
+from ivr.stats.store import EventRow, Store
 
 IVR = Path(sys.executable).parent / "ivr"
 AUTH = {"Authorization": "Basic cGVyc29uYWxlOmVuLWxhbmctaGVtbWVsaWdoZWQ="}  # personale:en-lang-hemmelighed
@@ -41,7 +43,7 @@ EVENTS = {"0": "transfer_closed", "#": "main_menu", "*": "repeat", "9": "invalid
 
 def fill(url: str, calls_per_day: int, days: int, end: datetime) -> int:
     """Store `days` of calls ending at `end`, a few steps each, in the writer's batches; return the events."""
-    store = Store(url)
+    store = Store(Database(url))
     rng = random.Random(7)
     start = end - timedelta(days=days)
     batch: list[EventRow] = []
@@ -164,6 +166,7 @@ def served(url: str, month: tuple[str, str]) -> dict[str, Any]:
 def run(url: str, calls_per_day: int, days: int) -> dict[str, Any]:
     """Fill, then measure, one database."""
     end = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    migrations.upgrade(url)  # as a deploy does before it starts the line
     started = time.perf_counter()
     events = fill(url, calls_per_day, days, end)
     filled = time.perf_counter() - started
@@ -182,6 +185,13 @@ def run(url: str, calls_per_day: int, days: int) -> dict[str, Any]:
     }
 
 
+def emptied(url: str) -> None:
+    """Drop every table of the line's from the database."""
+    engine = create_engine(url)
+    drop_all(engine)
+    engine.dispose()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--calls-per-day", type=int, default=1000)
@@ -194,13 +204,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="ivr-bench-stats-") as folder:
         results["sqlite"] = run(f"sqlite:///{folder}/stats.sqlite", args.calls_per_day, args.days)
     if args.postgres:
-        store = Store(args.postgres)
-        drop_schema(store.engine)
-        store.dispose()
+        emptied(args.postgres)
         results["postgresql"] = run(args.postgres, args.calls_per_day, args.days)
-        store = Store(args.postgres)
-        drop_schema(store.engine)
-        store.dispose()
+        emptied(args.postgres)
     print(json.dumps(results, indent=2))
 
 

@@ -13,18 +13,20 @@ from ivr import pages, settings, staff, startpage, state
 from ivr.audio import web as audio_web
 from ivr.audio.library import Library
 from ivr.callbacks import web as callbacks_web
+from ivr.db import Database, default_url
 from ivr.line import events
 from ivr.line.clock import system_clock
 from ivr.line.events import Observer
 from ivr.line.lines import Lines, configured_contents
 from ivr.line.running import DOCUMENTS, Line
+from ivr.login_failures import LoginFailures
 from ivr.ops import health
 from ivr.ops.contentwatch import ContentWatch
 from ivr.stats import gate
 from ivr.stats import web as stats_web
 from ivr.stats.gate import StaffGate
 from ivr.stats.recorder import Recorder
-from ivr.stats.store import Store, default_url
+from ivr.stats.store import Store
 from ivr.tryout import preview
 from ivr.webhook import requestlog
 from ivr.webhook.endpoint import Webhook
@@ -69,11 +71,11 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     # One clock for every part: the calls, the statistics' retention and the staff pages read the same time.
     clock = app.config.get("CLOCK") or system_clock
     hash_key = events.hash_key(token)
-    database = app.config["DATABASE_URL"] or default_url(app.instance_path)
+    database = Database(app.config["DATABASE_URL"] or default_url(app.instance_path))
     store = Store(database)
     # The callback list, where the deployment has a key to encrypt its numbers with.
-    desk, staff_list = _desk(app.config, store, hash_key)
-    sms = _sms(app.config, store, hash_key)
+    desk, staff_list = _desk(app.config, database, hash_key)
+    sms = _sms(app.config, database, hash_key)
     lines, libraries = _lines(app.config, desk, sms)
     recorder = Recorder(store, retention_days=app.config["STATS_RETENTION_DAYS"], clock=clock)
     observers: list[Observer] = [recorder]
@@ -88,7 +90,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     )
     watched = app.config["CONTENT_DIR"] or lines.first.content.source
     watch = ContentWatch(watched, app.config["SECRETARIAT_NUMBER"], folder=bool(app.config["CONTENT_DIR"]))
-    login = staff.Login.from_config(app.config)
+    login = staff.Login.from_config(app.config, LoginFailures(database))
     app.extensions[state.KEY] = state.AppState(
         validator,
         hash_key,
@@ -101,7 +103,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         webhook,
         login=login,
         callbacks=staff_list,
-        gate=StaffGate.for_line(database, app.config["STAFF_PAGES_AT_ONCE"]),
+        gate=StaffGate.for_line(database.url, app.config["STAFF_PAGES_AT_ONCE"]),
         clock=clock,
     )
 
@@ -127,7 +129,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
 
 def _desk(
-    config: Mapping[str, Any], store: Store, hash_key: bytes
+    config: Mapping[str, Any], database: Database, hash_key: bytes
 ) -> tuple[CallbackDesk | TrialDesk | None, CallbackDesk | None]:
     """The callback list the calls use and the one staff see, where the deployment has a key for it
     (imported only then: `cryptography` weighs about 8 MiB)."""
@@ -139,11 +141,11 @@ def _desk(
     # A trial call (the preview, an in-process `ivr call`) never reaches the secretariat's real list.
     if config.get("TRIAL_CALLS"):
         return TrialDesk(), None
-    desk = CallbackDesk(store, key, hash_key, config["CALLBACK_DAYS"])
+    desk = CallbackDesk(database, key, hash_key, config["CALLBACK_DAYS"])
     return desk, desk
 
 
-def _sms(config: Mapping[str, Any], store: Store, hash_key: bytes) -> LeafletSms | TrialSms | None:
+def _sms(config: Mapping[str, Any], database: Database, hash_key: bytes) -> LeafletSms | TrialSms | None:
     """The leaflet by SMS, where the deployment can send (the account, its token and a sender number)."""
     from ivr.sms.service import LeafletSms, TrialSms  # noqa: PLC0415  (only where SMS may be sent)
 
@@ -161,7 +163,7 @@ def _sms(config: Mapping[str, Any], store: Store, hash_key: bytes) -> LeafletSms
     from ivr.sms.sender import SmsSender  # noqa: PLC0415
 
     return LeafletSms(
-        SmsLedger(store, hash_key),
+        SmsLedger(database, hash_key),
         SmsSender(account, token, sender, api_url=config["TWILIO_API_URL"]),
         hash_key,
     )

@@ -30,6 +30,7 @@ LAZY = {
     "callback-key": "ivr.callbacks.cli:callback_key",
     "callbacks": "ivr.callbacks.cli:callbacks",
     "call": "ivr.tryout.call_cli:call",
+    "db": "ivr.migrations.cli:db",
     "graph": "ivr.tryout.graph:graph_command",
     "import": "ivr.importer.cli:import_command",
     "serve": "ivr.ops.server:serve",

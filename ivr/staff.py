@@ -18,32 +18,34 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from ivr import state
 from ivr.cli_errors import Stop
+from ivr.login_failures import LoginFailures
 from ivr.settings import MIN_PASSWORD_LENGTH
 
 View = TypeVar("View", bound=Callable[..., object])
 log = logging.getLogger(__name__)
 REALM = 'Basic realm="Rodblokade-linjen, personale", charset="UTF-8"'
 # Failed logins one client address may make in the window before it must wait; every worker counts them
-# in the same table (the statistics database), so a guesser gets no more tries from more workers.
+# in the same table (ivr/login_failures.py), so a guesser gets no more tries from more workers.
 MAX_FAILURES = 10
 WINDOW = timedelta(minutes=10)
 
 
 class Login:
-    """Checks a staff member's user name and password against the configured ones."""
+    """Checks a staff member's user name and password against the configured ones; counts failed tries."""
 
-    def __init__(self, user: str, password_hash: str) -> None:
+    def __init__(self, user: str, password_hash: str, failures: LoginFailures) -> None:
         self.user = user
         self.password_hash = password_hash
+        self.failures = failures
 
     @classmethod
-    def from_config(cls, config: Mapping[str, Any]) -> Login | None:
+    def from_config(cls, config: Mapping[str, Any], failures: LoginFailures) -> Login | None:
         """The configured login, or None when staff pages have none (off, or open in development mode)."""
         user, password, hashed = config["STAFF_USER"], config["STAFF_PASSWORD"], config["STAFF_PASSWORD_HASH"]
         if not (user and (password or hashed)):
             return None
         # A plain password is hashed once here, so both ways are checked alike, in constant time.
-        return cls(str(user), str(hashed) if hashed else generate_password_hash(str(password)))
+        return cls(str(user), str(hashed) if hashed else generate_password_hash(str(password)), failures)
 
     def accepts(self, user: str, password: str) -> bool:
         """Tell whether the user name and password are right; both are always checked."""
@@ -82,7 +84,7 @@ def _check(shared: state.AppState, client: str, headers: Mapping[str, str]) -> R
     """Refuse a throttled client before looking at its password; count a wrong one."""
     assert shared.login is not None
     now = state.current().clock()
-    failures = shared.store.login_failures(client, now - WINDOW)
+    failures = shared.login.failures.since(client, now - WINDOW)
     if len(failures) >= MAX_FAILURES:
         wait = max(1, math.ceil((failures[-MAX_FAILURES] + WINDOW - now).total_seconds()))
         log.warning(
@@ -100,11 +102,11 @@ def _check(shared: state.AppState, client: str, headers: Mapping[str, str]) -> R
         if failures:
             # Forgotten, so a staff member's own typos never add up to a lock-out later; a guesser gains
             # nothing, as only the right password clears them (a write only after failures, never per page).
-            shared.store.clear_login_failures(client)
+            shared.login.failures.clear(client)
         return None
     if auth is not None:
         # A browser's first request carries no login: only a login actually tried counts as a failure.
-        shared.store.add_login_failure(client, now, forget_before=now - WINDOW)
+        shared.login.failures.add(client, now, forget_before=now - WINDOW)
         log.warning(
             "staff login: wrong user name or password from client %s (%d in 10 min)",
             client,

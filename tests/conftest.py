@@ -15,12 +15,12 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
-from sqlalchemy import create_engine
 
-from ivr import create_app, state
+from ivr import create_app, migrations, state
+from ivr.db import Database, create, create_engine, sqlite_file
 from ivr.line.content import Content
 from ivr.stats.gate import StaffGate
-from ivr.stats.store import Store, drop_schema
+from ivr.stats.store import Store
 from tests.support import (  # noqa: F401  (re-exported for tests not yet importing tests.support)
     CALL,
     CLOSED_TIME,
@@ -118,21 +118,41 @@ def runner(app: Flask) -> FlaskCliRunner:
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path: os.PathLike[str]) -> Iterator[str]:
-    """An empty statistics database: a SQLite file, or the real PostgreSQL server."""
+def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty database: a SQLite file not yet made, or the real PostgreSQL server with no tables."""
     if request.param == "sqlite":
-        yield f"sqlite:///{os.path.join(tmp_path, 'stats.sqlite')}"
+        yield f"sqlite:///{tmp_path / 'stats.sqlite'}"
         return
     url = fresh_postgres()
     yield url
-    engine = create_engine(url)
-    drop_schema(engine)
+    fresh_postgres()
+
+
+@pytest.fixture(scope="session")
+def template_at_head(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file upgraded to the schema's head by the revisions, once per run, for tests to copy."""
+    path = tmp_path_factory.mktemp("template") / "stats.sqlite"
+    migrations.upgrade(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture
+def database_url(empty_database_url: str, template_at_head: Path) -> str:
+    """A database at the schema's head, as `ivr db upgrade` leaves it: SQLite or the real PostgreSQL."""
+    path = sqlite_file(empty_database_url)
+    if path is not None:
+        shutil.copyfile(template_at_head, path)
+        return empty_database_url
+    engine = create_engine(empty_database_url, schema=True)
+    with engine.begin() as connection:
+        create(connection)
     engine.dispose()
+    return empty_database_url
 
 
 @pytest.fixture
 def store(database_url: str) -> Iterator[Store]:
-    """A store on the empty database, its connections closed after the test."""
-    store = Store(database_url)
+    """A store on the database, its connections closed after the test."""
+    store = Store(Database(database_url))
     yield store
     store.dispose()

@@ -17,7 +17,7 @@ from collections import Counter
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
@@ -32,12 +32,16 @@ from playwright.sync_api import Browser, sync_playwright
 from sqlalchemy import (
     BigInteger,
     Column,
+    Date,
     DateTime,
+    Float,
     Index,
     Integer,
     MetaData,
+    SmallInteger,
     String,
     Table,
+    UniqueConstraint,
     create_engine,
     insert,
 )
@@ -48,11 +52,12 @@ from werkzeug.test import TestResponse
 from bench.servers import CALL  # one call's parameters as Twilio sends them, as the benchmarks send them
 from ivr.audio.engines import EspeakEngine, Sound, SynthesisError, TransientError
 from ivr.audio.processing import AudioSegment, Output, process
+from ivr.db import drop_all
 from ivr.line.clock import FixedClock
 from ivr.line.content import Content
 from ivr.line.content_loader import load_content
 from ivr.line.events import CallEvent
-from ivr.stats.store import as_row, drop_schema
+from ivr.stats.store import as_row
 
 __all__ = ["FixedClock"]
 
@@ -162,10 +167,13 @@ class LiveLine:
 @contextmanager
 def live_line(folder: Path, ivr: Path = IVR, cwd: Path | None = None, **env: str) -> Iterator[LiveLine]:
     """Run `ivr serve` (this environment's, or `ivr`, in `cwd`) on a free loopback port with its own
-    statistics database in `folder`; stop it after."""
+    database in `folder` (made first by that `ivr db upgrade`, as a deploy does); stop it after."""
     port = free_port()
     database = folder / "stats.sqlite"
     settings = {"IVR_BIND": f"127.0.0.1:{port}", "IVR_DATABASE_URL": f"sqlite:///{database}"} | env
+    subprocess.run(
+        [str(ivr), "db", "upgrade"], cwd=cwd, env=clean_env(**settings), capture_output=True, check=True
+    )
     log = folder / "serve.log"
     with log.open("w") as stderr:
         process = subprocess.Popen(
@@ -481,10 +489,10 @@ def postgres_url() -> str:
 
 
 def fresh_postgres() -> str:
-    """Return the test PostgreSQL URL with the statistics table dropped."""
+    """Return the test PostgreSQL URL with every table of the line's dropped."""
     url = postgres_url()
     engine = create_engine(url)
-    drop_schema(engine)
+    drop_all(engine)
     engine.dispose()
     return url
 
@@ -562,5 +570,137 @@ def old_database(url: str, events: list[CallEvent], *, rollups: bool = True) -> 
                     end = ends.setdefault(row.call, {"call": row.call, "first_at": row.at})
                     end |= {"last_at": row.at, "event": row.event, "menu": row.menu}
                 connection.execute(insert(last), list(ends.values()))
+    finally:
+        engine.dispose()
+
+
+def todays_database(url: str) -> dict[str, list[tuple[Any, ...]]]:
+    """Make the tables exactly as the code of before the schema's revisions made them (commit 07ab00a: every
+    table, no `alembic_version`), a few rows in each; return every table's rows, sorted."""
+    old = MetaData()
+    serial = BigInteger().with_variant(Integer, "sqlite")
+    tables = [
+        Table(
+            "call_events", old,
+            Column("id", serial, primary_key=True, autoincrement=True),
+            Column("call", String(32), nullable=False),
+            Column("at", DateTime(), nullable=False, index=True),
+            Column("route", String(32), nullable=False),
+            Column("event", String(32), nullable=False),
+            Column("menu", String(16), nullable=False),
+            Column("key", String(1)),
+            Column("line", String(40), nullable=False, server_default=""),
+        ),
+        Table(
+            "call_hours", old,
+            Column("hour", DateTime(), primary_key=True),
+            Column("line", String(40), primary_key=True),
+            Column("event", String(32), primary_key=True),
+            Column("menu", String(16), primary_key=True),
+            Column("n", BigInteger(), nullable=False),
+            Column("speech", BigInteger(), nullable=False, server_default="0"),
+            Index("call_hours_line_hour", "line", "hour"),
+        ),
+        Table(
+            "call_last", old,
+            Column("call", String(32), primary_key=True),
+            Column("line", String(40), primary_key=True),
+            Column("first_at", DateTime(), nullable=False),
+            Column("last_at", DateTime(), nullable=False),
+            Column("event", String(32), nullable=False),
+            Column("menu", String(16), nullable=False),
+            Index("call_last_last_at", "last_at"),
+            Index("call_last_line_last_at", "line", "last_at"),
+        ),
+        Table(
+            "staff_login_failures", old,
+            Column("id", serial, primary_key=True, autoincrement=True),
+            Column("client", String(32), nullable=False),
+            Column("at", DateTime(), nullable=False),
+            Index("staff_login_failures_client_at", "client", "at"),
+        ),
+        Table(
+            "sms_calls", old,
+            Column("call", String(32), primary_key=True),
+            Column("at", DateTime(), nullable=False, index=True),
+        ),
+        Table(
+            "sms_numbers", old,
+            Column("number", String(32), primary_key=True),
+            Column("day", Date(), primary_key=True),
+            Column("slot", SmallInteger(), primary_key=True),
+            Column("at", DateTime(), nullable=False),
+        ),
+        Table(
+            "callback_requests", old,
+            Column("id", serial, primary_key=True, autoincrement=True),
+            Column("line", String(40), nullable=False),
+            Column("number", String(200), nullable=False),
+            Column("number_hash", String(64), nullable=False),
+            Column("asked_at", DateTime(), nullable=False),
+            Column("attempts", Integer(), nullable=False),
+            Column("last_attempt_at", DateTime()),
+            UniqueConstraint("line", "number_hash", name="callback_requests_one_per_number"),
+        ),
+        Table(
+            "callback_access", old,
+            Column("id", serial, primary_key=True, autoincrement=True),
+            Column("at", DateTime(), nullable=False),
+            Column("who", String(64), nullable=False),
+            Column("action", String(16), nullable=False),
+            Column("request", BigInteger()),
+            Column("line", String(40)),
+            Column("hours", Float()),
+        ),
+    ]  # fmt: skip
+    at, day = datetime(2026, 11, 25, 10, 0), date(2026, 11, 25)
+    rows: dict[str, list[tuple[Any, ...]]] = {
+        "call_events": [
+            (1, "c1", at, "voice.welcome", "welcome", "main", None, "rodblokade"),
+            (2, "c1", at.replace(minute=1), "voice.speech", "section", "3", "3", "rodblokade"),
+            (3, "c0", at.replace(hour=9), "voice.key", "section", "1", "1", ""),
+        ],
+        "call_hours": [
+            (at.replace(hour=9), "", "section", "1", 1, 0),
+            (at, "rodblokade", "section", "3", 1, 1),
+            (at, "rodblokade", "welcome", "main", 1, 0),
+        ],
+        "call_last": [
+            ("c0", "", at.replace(hour=9), at.replace(hour=9), "section", "1"),
+            ("c1", "rodblokade", at, at.replace(minute=1), "section", "3"),
+        ],
+        "staff_login_failures": [(1, "a" * 32, at)],
+        "sms_calls": [("c1", at)],
+        "sms_numbers": [("b" * 32, day, 1, at)],
+        "callback_requests": [(1, "rodblokade", "gAAAA-token", "d" * 64, at, 1, at.replace(minute=5))],
+        "callback_access": [
+            (1, at, "caller", "asked", 1, "rodblokade", None),
+            (2, at.replace(minute=5), "personale", "not_reached", 1, None, None),
+            (3, at.replace(minute=9), "personale", "done", 7, "rodblokade", 2.5),
+        ],
+    }
+    engine = create_engine(url)
+    try:
+        old.create_all(engine)
+        with engine.begin() as connection:
+            for table in tables:
+                columns = [column.name for column in table.columns]
+                connection.execute(
+                    insert(table), [dict(zip(columns, row, strict=True)) for row in rows[table.name]]
+                )
+    finally:
+        engine.dispose()
+    return {name: sorted(table_rows) for name, table_rows in rows.items()}
+
+
+def table_rows(url: str, names: Iterator[str] | list[str]) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of the named tables, sorted: what an upgrade must keep."""
+    engine = create_engine(url)
+    try:
+        with engine.connect() as connection:
+            return {
+                name: sorted(tuple(row) for row in connection.exec_driver_sql(f"SELECT * FROM {name}"))
+                for name in names
+            }
     finally:
         engine.dispose()

@@ -12,9 +12,8 @@ from ivr.callbacks.desk import CallbackDesk, new_key
 from ivr.cli_errors import Stop
 from ivr.cli_options import configured_settings
 from ivr.line import events
+from ivr.migrations.cli import current_database, database_url
 from ivr.settings import TOKEN_VARIABLE
-from ivr.stats.cli import database_url, existing
-from ivr.stats.store import Store
 
 
 @click.command("callbacks")
@@ -27,13 +26,13 @@ def callbacks(as_json: bool) -> None:
         raise Stop(
             "IVR_CALLBACK_KEY is not set: the line takes no callback requests (ivr callback-key makes one)"
         )
-    store = Store(existing(database_url(config["DATABASE_URL"])))
+    database = current_database(database_url(None))
     try:
-        desk = CallbackDesk(store, key, events.hash_key(config[TOKEN_VARIABLE]), config["CALLBACK_DAYS"])
+        desk = CallbackDesk(database, key, events.hash_key(config[TOKEN_VARIABLE]), config["CALLBACK_DAYS"])
         who = f"ivr callbacks ({getpass.getuser()})"[:64]
         pending = desk.pending(who, datetime.now(UTC))
     finally:
-        store.dispose()
+        database.dispose()
     rows = [
         {
             "id": item.id,

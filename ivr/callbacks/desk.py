@@ -3,8 +3,9 @@
 A callback number of a neurosurgery line is health data. It is stored only as a Fernet token (`cryptography`,
 AES-128-CBC with HMAC-SHA256, keyed by IVR_CALLBACK_KEY) beside a keyed hash that lets one pending request per
 number and line be enforced without decrypting; it is deleted when staff mark the call made, and after
-IVR_CALLBACK_DAYS in any case. The access log holds who did what and when, never the number. The tables live
-in the statistics database (SQLite or PostgreSQL), so every worker and host shares one list.
+IVR_CALLBACK_DAYS in any case. The access log holds who did what and when, never the number. The tables
+(ivr/db.py's `callback_requests` and `callback_access`) live in the line's database, so every worker and host
+shares one list.
 """
 
 from __future__ import annotations
@@ -12,65 +13,21 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
-import os
 import statistics
-import threading
-import time
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from cryptography.fernet import Fernet, InvalidToken
-from sqlalchemy import (
-    BigInteger,
-    Column,
-    DateTime,
-    Float,
-    Integer,
-    MetaData,
-    String,
-    Table,
-    UniqueConstraint,
-    delete,
-    insert,
-    select,
-    update,
-)
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import IntegrityError
 
-from ivr.stats.store import Store
+from ivr.db import Database, to_utc_naive
+from ivr.db import callback_access as access
+from ivr.db import callback_requests as requests
 
 log = logging.getLogger(__name__)
-metadata = MetaData()
-requests = Table(
-    "callback_requests",
-    metadata,
-    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
-    Column("line", String(40), nullable=False),
-    # Fernet token of the number: its only form at rest.
-    Column("number", String(200), nullable=False),
-    # Keyed hash of the number: one pending request per number and line, found without decrypting.
-    Column("number_hash", String(64), nullable=False),
-    Column("asked_at", DateTime(), nullable=False),  # UTC, without zone
-    Column("attempts", Integer(), nullable=False, default=0),
-    Column("last_attempt_at", DateTime()),
-    UniqueConstraint("line", "number_hash", name="callback_requests_one_per_number"),
-)
-access = Table(
-    "callback_access",
-    metadata,
-    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
-    Column("at", DateTime(), nullable=False),
-    # The staff user, or "caller" / "system": never a number.
-    Column("who", String(64), nullable=False),
-    # "asked" (a caller), "viewed", "done", "not_reached", "deleted" (expired)
-    Column("action", String(16), nullable=False),
-    Column("request", BigInteger()),
-    Column("line", String(40)),
-    # For "done": hours from the request to the call back, for the statistics.
-    Column("hours", Float()),
-)
 # A keyed-in number travels in the call's URL as a Fernet token for this long, no longer.
 SEAL_SECONDS = 15 * 60
 
@@ -114,20 +71,18 @@ class Sealing:
 
 
 class CallbackDesk(Sealing):
-    """The callback list in the statistics database."""
+    """The callback list in the line's database."""
 
-    def __init__(self, store: Store, key: str, hash_key: bytes, days: int) -> None:
+    def __init__(self, database: Database, key: str, hash_key: bytes, days: int) -> None:
         # The settings have checked the key's form (a bad one stops the start naming IVR_CALLBACK_KEY).
         self.fernet = Fernet(key.encode("ascii"))
-        self.store = store
+        self.database = database
         self.hash_key = hmac.new(hash_key, b"callback-number", hashlib.sha256).digest()
         self.days = days
-        self._ready_pid = 0
-        self._lock = threading.Lock()
 
     def ask(self, line: str, number: str, now: datetime) -> bool:
         """Put `number` on `line`'s list; False when it is already waiting there (nothing is changed)."""
-        at = _naive(now)
+        at = to_utc_naive(now)
         with self._begin() as connection:
             self._prune(connection, at)
             try:
@@ -152,7 +107,7 @@ class CallbackDesk(Sealing):
 
     def pending(self, who: str, now: datetime) -> list[Pending]:
         """Every waiting request, oldest first, decrypted; the look itself is logged."""
-        at = _naive(now)
+        at = to_utc_naive(now)
         with self._begin() as connection:
             self._prune(connection, at)
             rows = connection.execute(select(requests).order_by(requests.c.asked_at, requests.c.id)).all()
@@ -169,7 +124,7 @@ class CallbackDesk(Sealing):
 
     def done(self, request_id: int, who: str, now: datetime) -> bool:
         """The secretariat rang back: delete the request (and with it the number); False if it was gone."""
-        at = _naive(now)
+        at = to_utc_naive(now)
         with self._begin() as connection:
             row = connection.execute(select(requests).where(requests.c.id == request_id)).first()
             if row is None:
@@ -185,7 +140,7 @@ class CallbackDesk(Sealing):
 
     def not_reached(self, request_id: int, who: str, now: datetime) -> bool:
         """The secretariat rang and nobody answered: keep the request, counting the attempt."""
-        at = _naive(now)
+        at = to_utc_naive(now)
         with self._begin() as connection:
             changed = connection.execute(
                 update(requests)
@@ -203,7 +158,7 @@ class CallbackDesk(Sealing):
         with self._begin() as connection:
             query = select(access.c.action, access.c.hours)
             if since is not None:
-                query = query.where(access.c.at >= _naive(since))
+                query = query.where(access.c.at >= to_utc_naive(since))
             rows = connection.execute(query).all()
             waiting = len(connection.execute(select(requests.c.id)).all())
         hours = [row.hours for row in rows if row.action == "done" and row.hours is not None]
@@ -238,26 +193,8 @@ class CallbackDesk(Sealing):
         return hmac.new(self.hash_key, number.encode(), hashlib.sha256).hexdigest()
 
     def _begin(self) -> AbstractContextManager[Connection]:
-        """A transaction on the statistics database, its callback tables made on a process's first use."""
-        engine = self.store.engine
-        if self._ready_pid != os.getpid():
-            with self._lock:
-                for attempt in range(5):
-                    try:
-                        metadata.create_all(engine, checkfirst=True)
-                        break
-                    except SQLAlchemyError:
-                        # Another worker or host made them between our look and our CREATE: look again.
-                        if attempt == 4:
-                            raise
-                        time.sleep(0.1 * (attempt + 1))
-                self._ready_pid = os.getpid()
-        return engine.begin()
-
-
-def _naive(at: datetime) -> datetime:
-    """UTC without a zone, as the statistics database keeps times."""
-    return at.astimezone(UTC).replace(tzinfo=None)
+        """A transaction on the line's database."""
+        return self.database.engine.begin()
 
 
 def new_key() -> str:

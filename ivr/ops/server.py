@@ -14,8 +14,9 @@ from flask import Flask
 from gunicorn.app.base import BaseApplication
 from gunicorn.glogging import Logger
 
-from ivr import create_app, settings, state
+from ivr import create_app, migrations, settings, state
 from ivr.cli_errors import describe, one_line
+from ivr.db import create_engine, sqlite_file
 from ivr.line.content_loader import ContentError
 from ivr.ops import gunicorn_conf
 from ivr.settings import ConfigError
@@ -85,6 +86,28 @@ def bind_problem(bind: str) -> str | None:
     return None
 
 
+def schema_problem(url: str) -> str | None:
+    """Say why the line cannot use the database's schema (none, behind, newer), or None when it can.
+
+    Only `ivr db upgrade` makes or changes the schema. A database that cannot be reached is only logged:
+    calls go on without their statistics, and the writers try again.
+    """
+    path = sqlite_file(url)
+    if path is not None and not path.is_file():
+        return f"the database {path} is not there: run `ivr db upgrade` first"
+    engine = create_engine(url)
+    try:
+        with engine.connect() as connection:
+            migrations.require_current(connection)
+    except migrations.SchemaError as error:
+        return str(error)
+    except Exception as error:
+        logging.getLogger(__name__).error("database: cannot be opened: %s", describe(error))
+    finally:
+        engine.dispose()
+    return None
+
+
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--bind", metavar="HOST:PORT", help="Where to listen (default: IVR_BIND, else 127.0.0.1:8000).")
 def serve(bind: str | None) -> None:
@@ -101,13 +124,8 @@ def serve(bind: str | None) -> None:
     if problem is not None:
         click.echo(f"ivr serve: cannot start: {problem}", err=True)
         sys.exit(2)
-    # The statistics' tables made (and a database from before the roll-ups counted into them) once, here,
-    # before the workers start; a database that cannot be reached is only logged: calls go on without it.
-    store = state.of(app).store
-    try:
-        store.open()
-    except Exception as error:
-        logging.getLogger(__name__).error("statistics: the database cannot be opened: %s", describe(error))
-    finally:
-        store.dispose()
+    problem = schema_problem(state.of(app).store.url)
+    if problem is not None:
+        click.echo(f"ivr serve: cannot start: {problem}", err=True)
+        sys.exit(2)
     LineServer(app, server_options(app.config)).run()

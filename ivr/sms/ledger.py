@@ -1,8 +1,8 @@
 """How many SMS the line has sent: one per call, three per number a day, counted by keyed hashes only.
 
-The counts live in the statistics database (SQLite or PostgreSQL), so every worker and every host on one
-database share them. A send is claimed by inserting rows whose primary keys make a second claim impossible
-(INSERT ... ON CONFLICT DO NOTHING): the database, not this process, decides who wins a race.
+The counts live in the line's database (ivr/db.py's `sms_calls` and `sms_numbers`), so every worker and every
+host on one database share them. A send is claimed by inserting rows whose primary keys make a second claim
+impossible (INSERT ... ON CONFLICT DO NOTHING): the database, not this process, decides who wins a race.
 """
 
 from __future__ import annotations
@@ -11,28 +11,14 @@ import hashlib
 import hmac
 import logging
 import threading
-import time
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import (
-    Column,
-    Connection,
-    Date,
-    DateTime,
-    Engine,
-    MetaData,
-    SmallInteger,
-    String,
-    Table,
-    delete,
-    func,
-    select,
-)
+from sqlalchemy import Connection, Engine, Table, delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 
-from ivr.stats.store import Store, to_utc_naive
+from ivr.db import Database, sms_calls, sms_numbers, to_utc_naive
 
 log = logging.getLogger(__name__)
 # At most this many messages to one number on one (Danish) day.
@@ -44,26 +30,6 @@ PRUNE_EVERY = timedelta(minutes=10)
 # The day a number's count belongs to: the hospital's.
 ZONE = ZoneInfo("Europe/Copenhagen")
 
-metadata = MetaData()
-# One row per call that was sent a message; `call` is the call's keyed hash (ivr.line.events.call_hash).
-sms_calls = Table(
-    "sms_calls",
-    metadata,
-    Column("call", String(32), primary_key=True),
-    Column("at", DateTime(), nullable=False, index=True),  # UTC, without zone
-)
-# One row per message to a number on a day: slots 1 to PER_NUMBER_PER_DAY, so a fourth has no free key.
-# `number` is a keyed hash of the number (number_hash), never the number.
-sms_numbers = Table(
-    "sms_numbers",
-    metadata,
-    Column("number", String(32), primary_key=True),
-    Column("day", Date(), primary_key=True),
-    Column("slot", SmallInteger(), primary_key=True),
-    Column("at", DateTime(), nullable=False),  # UTC, without zone
-)
-TABLES = [sms_calls, sms_numbers]
-
 
 def number_hash(number: str, key: bytes) -> str:
     """Return a keyed hash (HMAC-SHA256) that identifies a number without revealing it."""
@@ -73,14 +39,13 @@ def number_hash(number: str, key: bytes) -> str:
 
 
 class SmsLedger:
-    """The sends claimed so far, in the statistics database's own tables (made on first use)."""
+    """The sends claimed so far, in the line's database."""
 
-    def __init__(self, store: Store, key: bytes, *, zone: ZoneInfo = ZONE) -> None:
-        self.store = store
+    def __init__(self, database: Database, key: bytes, *, zone: ZoneInfo = ZONE) -> None:
+        self.database = database
         self.key = key
         self.zone = zone
         self._lock = threading.Lock()
-        self._ready: Engine | None = None
         self._pruned: datetime | None = None
 
     def reserve(self, call_hash: str, number: str, now: datetime) -> bool:
@@ -89,7 +54,7 @@ class SmsLedger:
         Also False (and logged) when the database cannot be asked: no limit is ever skipped.
         """
         try:
-            engine = self._engine()
+            engine = self.database.engine
             self._prune_now_and_then(engine, now)
             with engine.connect() as connection, connection.begin() as transaction:
                 claimed = self._claim(connection, call_hash, number_hash(number, self.key), now)
@@ -120,13 +85,13 @@ class SmsLedger:
         query = select(func.count()).where(
             sms_numbers.c.number == number_hash(number, self.key), sms_numbers.c.day == day
         )
-        with self._engine().connect() as connection:
+        with self.database.engine.connect() as connection:
             return int(connection.execute(query).scalar_one())
 
     def prune(self, now: datetime) -> int:
         """Delete the rows older than KEEP; say how many."""
         cutoff = now - KEEP
-        with self._engine().begin() as connection:
+        with self.database.engine.begin() as connection:
             calls = connection.execute(delete(sms_calls).where(sms_calls.c.at < to_utc_naive(cutoff)))
             day = cutoff.astimezone(self.zone).date()
             numbers = connection.execute(delete(sms_numbers).where(sms_numbers.c.day < day))
@@ -144,34 +109,6 @@ class SmsLedger:
         except SQLAlchemyError as error:
             # Two workers pruning the same rows at once may clash; the next prune catches up.
             log.warning("sms: could not delete old ledger rows (%s)", type(error).__name__)
-
-    def _engine(self) -> Engine:
-        """Return the store's engine, with the ledger's tables made once per engine (a new file gets them)."""
-        engine = self.store.engine
-        if self._ready is not engine:
-            with self._lock:
-                if self._ready is not engine:
-                    create_tables(engine)
-                    self._ready = engine
-        return engine
-
-
-def create_tables(engine: Engine, attempts: int = 5) -> None:
-    """Create the ledger's tables if missing; workers starting together may race, so try again on a clash."""
-    for attempt in range(attempts):
-        try:
-            metadata.create_all(engine, tables=TABLES, checkfirst=True)
-            return
-        except SQLAlchemyError:
-            if attempt == attempts - 1:
-                raise
-            # Another process created a table between our check and our CREATE: look again.
-            time.sleep(0.1 * (attempt + 1))
-
-
-def drop_tables(engine: Engine) -> None:
-    """Drop the ledger's tables (tests only)."""
-    metadata.drop_all(engine, tables=TABLES, checkfirst=True)
 
 
 def _insert_new(connection: Connection, table: Table, values: dict[str, object]) -> bool:

@@ -9,23 +9,13 @@ from pathlib import Path
 
 import click
 
-from ivr import settings
-from ivr.cli_errors import Stop
-from ivr.cli_options import CONTENT_OPTION, configured_content, configured_lines, configured_settings
+from ivr.cli_options import CONTENT_OPTION, configured_content, configured_lines
 from ivr.line.content import LINE_ID, Content
 from ivr.line.moments import DAY
 from ivr.line.spoken import WEEKDAYS
+from ivr.migrations.cli import DATABASE_OPTION, current_database, database_url
 from ivr.stats import report
-from ivr.stats.store import Store, default_url, sqlite_file
-
-
-def existing(url: str) -> str:
-    """Refuse a SQLite file that is not there (or is a folder), rather than create an empty database."""
-    path = sqlite_file(url)
-    if path is not None and not path.is_file():
-        what = "a folder, not a database file" if path.is_dir() else "not there"
-        raise Stop(f"the statistics database {path} is {what}; check --database or IVR_DATABASE_URL")
-    return url
+from ivr.stats.store import Store
 
 
 def line_option(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
@@ -33,11 +23,6 @@ def line_option(_ctx: click.Context, _param: click.Parameter, value: str | None)
     if value is not None and not LINE_ID.fullmatch(value):
         raise click.BadParameter(f"{value!r} is not a line id: a-z, 0-9 and -, at most 40, like rodblokade")
     return value
-
-
-def database_url(url: str | None) -> str:
-    """Return the given URL, or the default SQLite file in the line's instance folder."""
-    return url or default_url(settings.instance_folder())
 
 
 @click.command()
@@ -61,12 +46,7 @@ def database_url(url: str | None) -> str:
     metavar="DAYS",
     help="Delete events older than DAYS days instead of reporting.",
 )
-@click.option(
-    "--database",
-    "url",
-    metavar="URL",
-    help="Database URL (default: IVR_DATABASE_URL, else the instance folder's SQLite file).",
-)
+@DATABASE_OPTION
 @CONTENT_OPTION
 def stats(
     *,
@@ -79,9 +59,8 @@ def stats(
     content_path: Path | None,
 ) -> None:
     """Show what callers asked about and when they called; or delete old events with --prune."""
-    config = configured_settings()
     if prune_days is not None:
-        store = Store(existing(database_url(url or config["DATABASE_URL"])))
+        store = Store(current_database(database_url(url)))
         try:
             deleted = store.prune(datetime.now(UTC) - timedelta(days=prune_days))
         finally:
@@ -96,7 +75,7 @@ def stats(
         period = report.Period(since, until, content.hours.timezone)
     except ValueError as error:  # the options' types took care of each day; this is their order
         raise click.BadParameter(str(error), param_hint="'--since' / '--until'") from None
-    store = Store(existing(database_url(url or config["DATABASE_URL"])))
+    store = Store(current_database(database_url(url)))
     try:
         _report(store, period, line, as_json, content)
     finally:

@@ -7,16 +7,13 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from ivr.line import moments
 from ivr.line.events import SPEECH_ROUTE
 from ivr.line.flow import DIAL_FAILURES, MAIN, Event
 from ivr.line.spoken import WEEKDAYS
-
-if TYPE_CHECKING:
-    from ivr.stats.store import Row
 
 # How staff read each event; a test checks that every event the flow can produce has its words here.
 EVENT_LABELS: dict[str, str] = {
@@ -65,6 +62,20 @@ CHOICE_EVENTS = (
     Event.CALLBACK_REQUESTED,
     Event.CALLBACK_ALREADY,
 )
+
+
+@dataclass(frozen=True)
+class Row:
+    """One stored call event, as the reports read it back (ivr/stats/store.py); `at` is aware UTC."""
+
+    id: int
+    call: str
+    at: datetime
+    route: str
+    event: str
+    menu: str
+    key: str | None
+    line: str = ""
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,9 @@
 """Counts kept as events are written, so a report's cost grows with what it shows, not with what is stored.
 
 A year of a busy line is about two million events; counting them row by row took seconds and hundreds of
-megabytes for every report. Two small tables are kept up to date in the same transaction as the events, both
-by line (the content's id; "" for events from before there were several lines), so a report of one line or of
-all of them reads only these:
+megabytes for every report. Two small tables (in ivr/db.py) are kept up to date in the same transaction as the
+events, both by line (the content's id; "" for events from before there were several lines), so a report of
+one line or of all of them reads only these:
 
 - `call_hours`: how many events of each (line, event, menu) in each UTC hour (`n`), and how many of those
   came by speech (`speech`). Every count, the calls per day and the weekday × hour map of a period are sums
@@ -26,13 +26,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
-    BigInteger,
-    Column,
     Connection,
-    DateTime,
-    Index,
-    MetaData,
-    String,
     Table,
     bindparam,
     case,
@@ -48,39 +42,6 @@ from ivr.line.events import SPEECH_ROUTE
 from ivr.line.flow import Event
 from ivr.line.spoken import WEEKDAYS
 from ivr.stats.report import DIAL_EVENTS, TRANSFER_EVENTS, Period, Report, ending_label
-
-
-def tables(metadata: MetaData, line_length: int) -> tuple[Table, Table]:
-    """Declare the two roll-up tables in the statistics' metadata."""
-    hours = Table(
-        "call_hours",
-        metadata,
-        Column("hour", DateTime(), primary_key=True),  # UTC, without zone, the hour's start
-        Column("line", String(line_length), primary_key=True),
-        Column("event", String(32), primary_key=True),
-        Column("menu", String(16), primary_key=True),
-        Column("n", BigInteger(), nullable=False),
-        # Of the `n`, how many came by speech (the route SPEECH_ROUTE). A column beside the count rather than
-        # the route in the key or a table of its own: a report reads the same rows as before, and a batch is
-        # still one upsert per (hour, line, event, menu). Its default lets a worker still on the code of
-        # before go on adding rows to a database another has upgraded (`store._upgrade`).
-        Column("speech", BigInteger(), nullable=False, default=0, server_default="0"),
-        # One line's report, and the lines there are (`lines`), without reading the other lines' hours.
-        Index("call_hours_line_hour", "line", "hour"),
-    )
-    last = Table(
-        "call_last",
-        metadata,
-        Column("call", String(32), primary_key=True),
-        Column("line", String(line_length), primary_key=True),
-        Column("first_at", DateTime(), nullable=False),
-        Column("last_at", DateTime(), nullable=False),
-        Column("event", String(32), nullable=False),
-        Column("menu", String(16), nullable=False),
-        Index("call_last_last_at", "last_at"),
-        Index("call_last_line_last_at", "line", "last_at"),
-    )
-    return hours, last
 
 
 def hour_of(at: datetime) -> datetime:

@@ -13,6 +13,7 @@ from flask import Flask
 
 from ivr import create_app, state
 from ivr.callbacks.desk import new_key
+from ivr.db import Database
 from ivr.line.events import CallEvent
 from ivr.stats.store import Store, as_row
 from tests.support import CPH, ROOT, chromium, require_chromium, serving
@@ -46,7 +47,7 @@ def browser() -> Iterator[Browser]:
 
 def app_with(config: dict[str, Any], events: int) -> Flask:
     """The line with a staff login, its statistics holding `events` calls of a few steps, on two lines."""
-    store = Store(config["DATABASE_URL"])
+    store = Store(Database(config["DATABASE_URL"]))
     rows = []
     for n in range(events):
         at = datetime(2026, 11, 2 + n % 20, 9 + n % 6, 15, tzinfo=CPH)

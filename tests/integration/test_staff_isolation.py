@@ -21,6 +21,7 @@ from sqlalchemy.exc import OperationalError
 from twilio.request_validator import RequestValidator
 
 from ivr import create_app, state
+from ivr.db import Database
 from ivr.line.events import CallEvent
 from ivr.stats.gate import StaffGate
 from ivr.stats.store import Store, as_row
@@ -109,7 +110,7 @@ def test_a_staff_page_with_every_slot_taken_is_busy_at_once(staff_app: Flask) ->
 
 
 def test_a_slow_staff_query_is_stopped(config: dict[str, Any]) -> None:
-    store = Store(config["DATABASE_URL"])
+    store = Store(Database(config["DATABASE_URL"]))
     calls(store, 20_000, datetime(2026, 1, 1, tzinfo=UTC), timedelta(days=300))
     with pytest.raises(OperationalError):
         store.rows(seconds=0.0)
@@ -152,7 +153,7 @@ def test_one_line_opens_on_its_last_thirty_days_and_keeps_to_it_in_other_periods
 
 @pytest.mark.slow
 def test_calls_are_answered_under_a_second_while_eight_staff_pages_load(tmp_path: Path) -> None:
-    store = Store(f"sqlite:///{tmp_path / 'stats.sqlite'}")
+    store = Store(Database(f"sqlite:///{tmp_path / 'stats.sqlite'}"))
     calls(store, 70_000, datetime.now(UTC) - timedelta(days=360), timedelta(days=359))
     store.dispose()
     env = {

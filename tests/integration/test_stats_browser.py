@@ -13,6 +13,7 @@ import pytest
 from werkzeug.serving import make_server
 
 from ivr import create_app
+from ivr.db import Database
 from ivr.line.events import CallEvent
 from ivr.stats.store import Store, as_row
 from tests.support import call_event, chromium, require_chromium
@@ -51,7 +52,7 @@ def seed_events() -> list[CallEvent]:
 def server(tmp_path: Path, config: dict[str, Any], app: object) -> Iterator[str]:
     """Serve the line, with seeded statistics, on 127.0.0.1; yield its base URL."""
     url = f"sqlite:///{tmp_path / 'browser.sqlite'}"
-    store = Store(url)
+    store = Store(Database(url))
     store.add([as_row(event) for event in seed_events()])
     store.dispose()
     staff = create_app({**config, "DATABASE_URL": url, "STAFF_USER": USER, "STAFF_PASSWORD": PASSWORD})

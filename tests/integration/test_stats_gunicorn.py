@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from twilio.request_validator import RequestValidator
 
+from ivr.db import Database
 from ivr.stats.store import Store
 from tests.support import free_port
 
@@ -63,7 +64,7 @@ def test_preloaded_workers_record_every_call_and_flush_on_stop(tmp_path: Path) -
     finally:
         process.send_signal(signal.SIGTERM)
         process.wait(30)
-    store = Store(url)
+    store = Store(Database(url))
     rows = store.rows()
     store.dispose()
     assert len(rows) == CALLS

@@ -1,5 +1,5 @@
 """The call-events table: alike in SQLite and PostgreSQL, filtered by time and line, pruned, shared by
-processes, and a database from before lines upgraded."""
+processes; a deleted SQLite file made anew (ivr/db.py)."""
 
 from __future__ import annotations
 
@@ -9,22 +9,21 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
-import threading
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import create_engine, inspect
 from sqlalchemy.dialects import sqlite
 
-from ivr.line.events import SPEECH_ROUTE as SPEECH
+from ivr import db
+from ivr.db import Database
 from ivr.line.events import CallEvent
 from ivr.stats import store as store_module
 from ivr.stats.recorder import Recorder
-from ivr.stats.report import Period, build
-from ivr.stats.store import Store, as_row, call_events, create_schema
-from tests.support import call_event, old_database
+from ivr.stats.report import Period
+from ivr.stats.store import Store, as_row
+from tests.support import call_event
 
 T0 = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
 CPH = ZoneInfo("Europe/Copenhagen")
@@ -35,7 +34,7 @@ EVENTS_EACH = 250
 def test_schema_is_created_on_first_use(store: Store) -> None:
     assert store.count() == 0
     # A second process (here: a second store) finds the table already there.
-    other = Store(store.url)
+    other = Store(Database(store.url))
     assert other.count() == 0
     other.dispose()
 
@@ -77,7 +76,7 @@ def test_prune_deletes_only_older_events(store: Store) -> None:
 
 def _record(url: str, worker: int) -> None:
     """Record EVENTS_EACH events from a process of its own, as a gunicorn worker would."""
-    recorder = Recorder(Store(url))
+    recorder = Recorder(Store(Database(url)))
     for i in range(EVENTS_EACH):
         recorder(call_event(f"w{worker}-{i}", T0 + timedelta(seconds=i), "section", menu="1", key="1"))
         if i % 10 == 9:
@@ -103,7 +102,7 @@ def test_several_processes_write_at_once_and_nothing_is_lost(store: Store) -> No
 
 def test_a_forked_worker_starts_a_writer_of_its_own(tmp_path: object) -> None:
     url = f"sqlite:///{tmp_path}/stats.sqlite"
-    recorder = Recorder(Store(url))
+    recorder = Recorder(Store(Database(url)))
     recorder(call_event("parent", T0, "welcome"))
     assert recorder.flush()
     # The parent's writer thread does not exist in the child; the child must not lose its events.
@@ -111,7 +110,7 @@ def test_a_forked_worker_starts_a_writer_of_its_own(tmp_path: object) -> None:
     child.start()
     child.join(30)
     assert child.exitcode == 0
-    assert sorted(row.call for row in Store(url).rows()) == ["child", "parent"]
+    assert sorted(row.call for row in Store(Database(url)).rows()) == ["child", "parent"]
 
 
 def _record_in_child(recorder: Recorder) -> None:
@@ -125,14 +124,15 @@ def test_events_queued_at_exit_are_written(tmp_path: object) -> None:
         from datetime import UTC, datetime
         from ivr.line.events import CallEvent
         from ivr.stats.recorder import Recorder
+        from ivr.db import Database
         from ivr.stats.store import Store
-        recorder = Recorder(Store({url!r}))
+        recorder = Recorder(Store(Database({url!r})))
         for i in range(300):
             recorder(CallEvent(f"c{{i}}", datetime.now(UTC), "voice.welcome", "welcome", "main", None))
         # No flush or close: a worker that simply exits still writes what it queued.
     """
     subprocess.run([sys.executable, "-c", textwrap.dedent(script)], check=True, timeout=60)
-    assert Store(url).count() == 300
+    assert Store(Database(url)).count() == 300
 
 
 def test_a_time_on_the_second_is_kept_and_found_exactly(store: Store) -> None:
@@ -155,7 +155,7 @@ def test_a_time_in_another_zone_is_stored_as_utc(store: Store) -> None:
 
 def test_the_fast_time_text_is_used_only_where_it_writes_what_the_column_type_writes() -> None:
     dialect = sqlite.dialect()
-    sqlite_text = call_events.c.at.type.dialect_impl(dialect).bind_processor(dialect)
+    sqlite_text = db.call_events.c.at.type.dialect_impl(dialect).bind_processor(dialect)
     assert store_module._time_converter(sqlite_text) is store_module._iso_text
 
     def other(at: datetime) -> str:
@@ -167,19 +167,19 @@ def test_the_fast_time_text_is_used_only_where_it_writes_what_the_column_type_wr
 
 
 def _sqlite_files(path: Path) -> list[Path]:
-    return [path, *(path.with_name(path.name + suffix) for suffix in store_module.SQLITE_SIDE_FILES)]
+    return [path, *(path.with_name(path.name + suffix) for suffix in db.SQLITE_SIDE_FILES)]
 
 
 def test_a_deleted_database_file_is_made_anew(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     path = tmp_path / "stats.sqlite"
-    store = Store(f"sqlite:///{path}")
+    store = Store(Database(f"sqlite:///{path}"))
     recorder = Recorder(store)
     recorder(call_event("before", T0, "welcome"))
     assert recorder.flush()
     assert [row.call for row in store.rows()] == ["before"]
     for file in _sqlite_files(path):
         file.unlink(missing_ok=True)
-    with caplog.at_level(logging.WARNING, logger="ivr.stats.store"):
+    with caplog.at_level(logging.WARNING, logger="ivr.db"):
         recorder(call_event("after", T0, "welcome"))
         assert recorder.flush()
         # The staff page's reads go through the same store and see the new file.
@@ -187,14 +187,14 @@ def test_a_deleted_database_file_is_made_anew(tmp_path: Path, caplog: pytest.Log
         assert store.count() == 1
     recorder.close()
     assert path.exists()
-    assert [row.call for row in Store(f"sqlite:///{path}").rows()] == ["after"]
+    assert [row.call for row in Store(Database(f"sqlite:///{path}")).rows()] == ["after"]
     warnings = [r for r in caplog.records if "deleted or replaced" in r.getMessage()]
     assert len(warnings) == 1
 
 
 def test_a_worker_still_writing_the_deleted_file_does_not_spoil_the_new_one(tmp_path: Path) -> None:
     path = tmp_path / "stats.sqlite"
-    store = Store(f"sqlite:///{path}")
+    store = Store(Database(f"sqlite:///{path}"))
     store.add([as_row(call_event("first", T0, "welcome"))])
     # Another worker that has not noticed yet: it keeps the deleted file's -wal and -shm open and writes on.
     other = sqlite3.connect(path, isolation_level=None)
@@ -215,7 +215,7 @@ def test_a_worker_still_writing_the_deleted_file_does_not_spoil_the_new_one(tmp_
 
 def test_a_file_another_worker_made_anew_is_used_from_then_on(tmp_path: Path) -> None:
     path = tmp_path / "stats.sqlite"
-    first, second = Store(f"sqlite:///{path}"), Store(f"sqlite:///{path}")
+    first, second = Store(Database(f"sqlite:///{path}")), Store(Database(f"sqlite:///{path}"))
     first.add([as_row(call_event("old", T0, "welcome"))])
     assert second.count() == 1
     for file in _sqlite_files(path):
@@ -230,7 +230,7 @@ def test_a_file_another_worker_made_anew_is_used_from_then_on(tmp_path: Path) ->
 
 
 def test_an_unchanged_file_keeps_its_engine(tmp_path: Path) -> None:
-    store = Store(f"sqlite:///{tmp_path / 'stats.sqlite'}")
+    store = Store(Database(f"sqlite:///{tmp_path / 'stats.sqlite'}"))
     engine = store.engine
     store.add([as_row(call_event("a", T0, "welcome"))])
     assert store.count() == 1
@@ -250,7 +250,7 @@ def test_an_unchanged_file_keeps_its_engine(tmp_path: Path) -> None:
     ],
 )
 def test_only_a_sqlite_file_is_watched(url: str, watched: str | None) -> None:
-    assert store_module.sqlite_file(url) == (None if watched is None else Path(watched))
+    assert db.sqlite_file(url) == (None if watched is None else Path(watched))
 
 
 def test_each_event_keeps_its_line(store: Store) -> None:
@@ -292,123 +292,6 @@ def test_two_lines_are_counted_apart_and_together(store: Store) -> None:
     # A line without calls: the empty report of the period, not an error.
     nothing = store.report(period, line="ukendt")
     assert (nothing.calls, nothing.events, nothing.counts, nothing.endings) == (0, 0, {}, {})
-
-
-def columns(url: str, table: str) -> list[str]:
-    engine = create_engine(url)
-    try:
-        return [column["name"] for column in inspect(engine).get_columns(table)]
-    finally:
-        engine.dispose()
-
-
-@pytest.mark.parametrize(
-    ("rollups", "events_know_lines"),
-    [(True, False), (False, False), (True, True)],
-    ids=["with-rollups", "before-rollups", "only-rollups-old"],
-)
-def test_a_database_from_before_lines_is_upgraded_and_its_events_count_as_no_line(
-    database_url: str, rollups: bool, events_know_lines: bool
-) -> None:
-    before = [event._replace(line="") for event in two_lines()]
-    old_database(database_url, before, rollups=rollups)
-    if events_know_lines:  # only the roll-ups are old: they are counted anew from the events
-        engine = create_engine(database_url)
-        with engine.begin() as connection:
-            connection.exec_driver_sql(
-                "ALTER TABLE call_events ADD COLUMN line VARCHAR(40) NOT NULL DEFAULT ''"
-            )
-        engine.dispose()
-    assert ("line" in columns(database_url, "call_events")) is events_know_lines
-    store = Store(database_url)
-    try:
-        store.add([as_row(call_event("new", T0 + timedelta(hours=1), "welcome", line="rodblokade"))])
-        for table in ("call_events", "call_hours", "call_last"):
-            assert "line" in columns(database_url, table)
-        assert [row.line for row in store.rows()] == [""] * 8 + ["rodblokade"]
-        period = Period(date(2026, 11, 25), date(2026, 11, 25), CPH)
-        assert store.report(period, line="").calls == 4
-        assert store.report(period, line="rodblokade").calls == 1
-        assert store.report(period).calls == 5
-        for line in (None, "", "rodblokade"):
-            assert store.summary(period, line=line) == build(store.rows(line=line), period)
-        assert store.lines() == ["", "rodblokade"]
-        # A worker starting later finds it done, and counts nothing twice.
-        create_schema(store.engine)
-        assert store.report(period).calls == 5
-    finally:
-        store.dispose()
-
-
-def test_workers_starting_together_on_an_old_database_upgrade_it_once(database_url: str) -> None:
-    old_database(database_url, [event._replace(line="") for event in two_lines()])
-    stores = [Store(database_url) for _ in range(4)]
-    errors: list[BaseException] = []
-
-    def start(store: Store) -> None:
-        try:
-            store.open()
-        except BaseException as error:  # the assertion below names any failure
-            errors.append(error)
-
-    threads = [threading.Thread(target=start, args=(store,)) for store in stores]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    try:
-        assert errors == []
-        period = Period(None, None, CPH)
-        assert stores[0].summary(period, line="") == build(stores[0].rows(), period)
-        assert stores[0].report(period).calls == 4
-    finally:
-        for store in stores:
-            store.dispose()
-
-
-def spoken_calls(line: str = "") -> list[CallEvent]:
-    """Two calls on Wednesday 25 November: a section said, then one pressed; a transfer said."""
-    return [
-        call_event("s1", T0, "welcome", route="voice.welcome", line=line),
-        call_event("s1", T0 + timedelta(seconds=20), "section", menu="3", key="3", route=SPEECH, line=line),
-        call_event("s1", T0 + timedelta(seconds=50), "section", menu="1", key="1", line=line),
-        call_event("s2", T0 + timedelta(minutes=5), "welcome", route="voice.welcome", line=line),
-        call_event("s2", T0 + timedelta(minutes=6), "transfer_open", key="0", route=SPEECH, line=line),
-    ]
-
-
-@pytest.mark.parametrize(
-    "before",
-    ["lines-with-rollups", "lines-before-rollups", "speech"],
-    ids=["before-lines", "before-rollups", "before-speech"],
-)
-def test_a_database_from_before_speech_was_counted_reports_its_spoken_choices(
-    database_url: str, before: str
-) -> None:
-    if before == "speech":  # lines known, but the counts say nothing of speech
-        made = Store(database_url)
-        made.add([as_row(event) for event in spoken_calls()])
-        with made.engine.begin() as connection:
-            connection.exec_driver_sql("ALTER TABLE call_hours DROP COLUMN speech")
-        made.dispose()
-    else:
-        old_database(database_url, spoken_calls(), rollups=before == "lines-with-rollups")
-    assert "speech" not in (columns(database_url, "call_hours") if before != "lines-before-rollups" else [])
-    store = Store(database_url)
-    try:
-        store.add([as_row(event) for event in spoken_calls("rodblokade")])
-        assert "speech" in columns(database_url, "call_hours")
-        period = Period(date(2026, 11, 25), date(2026, 11, 25), CPH)
-        for line in (None, "", "rodblokade"):
-            assert store.summary(period, line=line) == build(store.rows(line=line), period)
-        old, new, together = (store.report(period, line=line) for line in ("", "rodblokade", None))
-        assert old.choices == new.choices == {"section": (1, 1), "transfer_open": (1, 0)}
-        assert together.choices_in_all == (4, 2)
-        # A worker starting later finds it done, and counts nothing twice.
-        create_schema(store.engine)
-        assert store.report(period).choices_in_all == (4, 2)
-    finally:
-        store.dispose()
 
 
 def test_a_worker_of_before_the_speech_count_can_still_add_to_an_upgraded_database(store: Store) -> None:

@@ -6,7 +6,6 @@ import json
 import logging
 import threading
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -20,9 +19,9 @@ from sqlalchemy import text
 from werkzeug.datastructures import Headers
 
 from ivr import create_app, state
-from ivr.callbacks import desk as desks
 from ivr.callbacks.desk import CallbackDesk, new_key
 from ivr.cli import main
+from ivr.db import Database
 from ivr.line.clock import system_clock
 from ivr.line.events import CallEvent
 from ivr.stats.store import Store
@@ -35,10 +34,8 @@ OFFER = "Tryk 1, hvis sekretariatet skal ringe dig op, når det åbner. Tryk fir
 
 
 @pytest.fixture
-def desk(store: Store) -> Iterator[CallbackDesk]:
-    made = CallbackDesk(store, KEY, b"hash-key", days=7)
-    yield made
-    desks.metadata.drop_all(store.engine)
+def desk(store: Store) -> CallbackDesk:
+    return CallbackDesk(store.database, KEY, b"hash-key", days=7)
 
 
 def test_one_request_per_number_and_line_encrypted_at_rest(desk: CallbackDesk, store: Store) -> None:
@@ -88,7 +85,7 @@ def test_requests_are_deleted_after_the_retention_in_any_case(desk: CallbackDesk
 
 def test_workers_asking_at_once_make_one_request(desk: CallbackDesk, database_url: str) -> None:
     # Each "worker" with its own store and engine, as processes and hosts have.
-    others = [CallbackDesk(Store(database_url), KEY, b"hash-key", days=7) for _ in range(6)]
+    others = [CallbackDesk(Database(database_url), KEY, b"hash-key", days=7) for _ in range(6)]
     results: list[bool] = []
     barrier = threading.Barrier(len(others))
 
@@ -104,7 +101,7 @@ def test_workers_asking_at_once_make_one_request(desk: CallbackDesk, database_ur
     assert sorted(results) == [False] * 5 + [True]
     assert len(desk.pending("anna", NOW)) == 1
     for other in others:
-        other.store.dispose()
+        other.database.dispose()
 
 
 def test_a_sealed_number_cannot_be_read_or_forged(desk: CallbackDesk) -> None:
@@ -112,7 +109,7 @@ def test_a_sealed_number_cannot_be_read_or_forged(desk: CallbackDesk) -> None:
     assert "20304050" not in token
     assert desk.unseal(token) == "+4520304050"
     assert desk.unseal(token[:-2] + "xx") is None
-    assert CallbackDesk(desk.store, new_key(), b"k", 7).unseal(token) is None
+    assert CallbackDesk(desk.database, new_key(), b"k", 7).unseal(token) is None
 
 
 # The caller's path, through the webhook.
@@ -163,7 +160,6 @@ def test_a_closed_transfer_offers_a_callback_and_reads_the_number_back(line_app:
         spoken(again)[0]
         == "Du står allerede på listen. Sekretariatet ringer dig op i morgen mellem klokken 10 og 14."
     )
-    desks.metadata.drop_all(state.of(line_app).store.engine)
 
 
 @pytest.mark.parametrize("caller", ["anonymous", "+266696687", "", "+4420304050", "+45203040"])
@@ -186,7 +182,6 @@ def test_a_withheld_or_foreign_number_is_keyed_in(line_app: Flask, caller: str) 
     desk = state.of(line_app).callbacks
     assert desk is not None
     assert [item.number for item in desk.pending("test", state.of(line_app).clock())] == ["+4540506070"]
-    desks.metadata.drop_all(state.of(line_app).store.engine)
 
 
 def test_two_keys_in_another_number_and_other_keys_mean_the_main_menus(line_app: Flask) -> None:
@@ -218,7 +213,6 @@ def test_the_callback_menus_take_keys_only(line_app: Flask) -> None:
     gather = main.find("Gather")
     assert gather is not None
     assert gather.get("input") == "dtmf speech"
-    desks.metadata.drop_all(state.of(line_app).store.engine)
 
 
 def test_the_number_never_reaches_a_log_or_the_statistics(
@@ -236,7 +230,6 @@ def test_the_number_never_reaches_a_log_or_the_statistics(
     assert all(event.key is None or len(event.key) == 1 for event in heard)
     for record in caplog.records:
         assert "61718191" not in record.getMessage() + repr(record.__dict__)
-    desks.metadata.drop_all(state.of(line_app).store.engine)
 
 
 def test_without_a_key_no_callback_is_offered(config: dict[str, Any], clock: FixedClock) -> None:
@@ -310,7 +303,6 @@ def test_staff_see_the_list_and_mark_calls(staff_app: Flask) -> None:
     log = [(who, what) for _, who, what, _ in desk.access_log()]
     assert ("sekretaer", "viewed") in log
     assert ("sekretaer", "done") in log
-    desks.metadata.drop_all(state.of(staff_app).store.engine)
 
 
 def test_the_command_lists_the_waiting_as_json(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -318,7 +310,7 @@ def test_the_command_lists_the_waiting_as_json(tmp_path: Path, monkeypatch: pyte
     monkeypatch.setenv("IVR_DATABASE_URL", database)
     monkeypatch.setenv("IVR_CALLBACK_KEY", KEY)
     monkeypatch.setenv("TWILIO_AUTH_TOKEN", TOKEN)
-    kept = Store(database)
+    kept = Database(database)
     CallbackDesk(kept, KEY, b"k", 7).ask("rodblokade", "+4520304050", system_clock())
     kept.dispose()
     result = CliRunner().invoke(main, ["callbacks", "--json"])
@@ -386,4 +378,3 @@ def test_the_preview_takes_a_callback_without_touching_the_list(line_config: dic
     desk = state.of(app).callbacks
     assert desk is not None
     assert desk.pending("test", state.of(app).clock()) == []
-    desks.metadata.drop_all(state.of(app).store.engine)

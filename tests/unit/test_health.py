@@ -14,6 +14,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from ivr import create_app, state
+from ivr.db import Database
 from ivr.line.content_loader import default_path
 from ivr.ops import contentwatch
 from ivr.stats.recorder import Recorder
@@ -150,7 +151,7 @@ def failing(config: dict[str, Any], tmp_path: Path) -> Flask:
     """An app whose statistics writer loses every event, on a clock the test moves."""
     app = create_app(config)
     recorder: Recorder = state.of(app).recorder
-    recorder.store = FailingStore(f"sqlite:///{tmp_path / 'failing.sqlite'}")
+    recorder.store = FailingStore(Database(f"sqlite:///{tmp_path / 'failing.sqlite'}"))
     recorder.clock = FixedClock(datetime(2026, 11, 25, 10, 0, tzinfo=UTC))
     return app
 
@@ -201,7 +202,7 @@ def test_an_unloadable_content_file_is_an_error_even_when_degraded(
 ) -> None:
     app = create_app({**config, "CONTENT_FILE": content_file})
     recorder: Recorder = state.of(app).recorder
-    recorder.store = FailingStore(recorder.store.url)
+    recorder.store = FailingStore(Database(recorder.store.url))
     client = app.test_client()
     TwilioClient(client).post("/voice", {})
     assert recorder.flush()

@@ -8,20 +8,18 @@ import threading
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
+from ivr.db import Database
 from ivr.line.events import call_hash, hash_key
-from ivr.sms import ledger as ledger_module
 from ivr.sms.ledger import SmsLedger, number_hash, sms_calls, sms_numbers
 from ivr.sms.numbers import is_danish_mobile
 from ivr.sms.sender import SmsSender
 from ivr.stats.store import Store
 from tests.fake_twilio import ACCOUNT, TOKEN, FakeTwilio
-from tests.support import postgres_url
 
 NUMBER = "+4520123456"
 OTHER = "+4531987654"
@@ -97,24 +95,15 @@ def test_other_numbers_cannot(number: str | None) -> None:
 # --- the ledger ---------------------------------------------------------------------------------------------
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def ledger_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
-    """A statistics store without the ledger's tables: a SQLite file, or the test PostgreSQL server."""
-    if request.param == "sqlite":
-        store = Store(f"sqlite:///{tmp_path / 'stats.sqlite'}")
-        yield store
-        store.dispose()
-        return
-    store = Store(postgres_url())
-    ledger_module.drop_tables(store.engine)
-    yield store
-    ledger_module.drop_tables(store.engine)
-    store.dispose()
+@pytest.fixture
+def ledger_store(store: Store) -> Store:
+    """The line's database: a SQLite file, or the test PostgreSQL server."""
+    return store
 
 
 @pytest.fixture
 def ledger(ledger_store: Store) -> SmsLedger:
-    return SmsLedger(ledger_store, KEY)
+    return SmsLedger(ledger_store.database, KEY)
 
 
 def a_call(n: int) -> str:
@@ -190,7 +179,7 @@ def test_several_workers_at_once_never_send_twice_for_a_call(ledger_store: Store
 def test_several_workers_at_once_never_send_a_fourth_to_a_number(ledger_store: Store) -> None:
     results = _at_once(ledger_store, [(a_call(n), NUMBER) for n in range(10)])
     assert sorted(results) == [False] * 7 + [True] * 3
-    assert SmsLedger(ledger_store, KEY).count(NUMBER, T0.date()) == 3
+    assert SmsLedger(ledger_store.database, KEY).count(NUMBER, T0.date()) == 3
 
 
 def _at_once(store: Store, claims: list[tuple[str, str]]) -> list[bool]:
@@ -200,9 +189,9 @@ def _at_once(store: Store, claims: list[tuple[str, str]]) -> list[bool]:
     failures: list[BaseException] = []
 
     def claim(call: str, number: str) -> None:
-        own = Store(store.url)
+        own = Store(Database(store.url))
         try:
-            ledger = SmsLedger(own, KEY)
+            ledger = SmsLedger(own.database, KEY)
             own.open()
             barrier.wait()
             results.append(ledger.reserve(call, number, T0))

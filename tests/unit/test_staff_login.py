@@ -20,8 +20,8 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from ivr import create_app, staff, state
 from ivr.cli import main
+from ivr.login_failures import LoginFailures
 from ivr.settings import ConfigError
-from ivr.stats.store import Store
 from tests.support import FixedClock, live_line
 
 USER, PASSWORD = "personale", "en-lang-hemmelighed"
@@ -122,20 +122,21 @@ def test_an_unusable_throttle_refuses_logins(staff_app: Flask, monkeypatch: pyte
     def broken(*args: object) -> list[object]:
         raise OperationalError("SELECT", {}, Exception("database is locked"))
 
-    monkeypatch.setattr(Store, "login_failures", broken)
+    monkeypatch.setattr(LoginFailures, "since", broken)
     response = guess(staff_app.test_client(), PASSWORD)
     assert response.status_code == 503
 
 
 def test_the_throttle_works_on_each_database(config: dict[str, Any], database_url: str) -> None:
     app = create_app({**config, "DATABASE_URL": database_url, "STAFF_USER": USER, "STAFF_PASSWORD": PASSWORD})
-    store = state.of(app).store
+    login = state.of(app).login
+    assert login is not None
     try:
         client = app.test_client()
         assert [guess(client).status_code for _ in range(staff.MAX_FAILURES + 1)][-2:] == [401, 429]
     finally:
-        store.clear_login_failures(staff.client_hash("192.0.2.7", state.of(app).hash_key))
-        store.dispose()  # the pool's connections, closed now rather than by the garbage collector
+        login.failures.clear(staff.client_hash("192.0.2.7", state.of(app).hash_key))
+        login.failures.database.dispose()  # its connections, closed now rather than by the garbage collector
 
 
 def test_two_apps_on_one_database_share_the_count(config: dict[str, Any]) -> None:

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from ivr.db import Database
 from ivr.stats import recorder as recorder_module
 from ivr.stats.recorder import DropWindow, Recorder, WriterError, WriterHealth
 from ivr.stats.store import EventRow, Store, as_row
@@ -38,7 +39,7 @@ class SlowStore(Store):
 
 @pytest.fixture
 def slow(tmp_path: Path) -> SlowStore:
-    return SlowStore(f"sqlite:///{tmp_path / 'stats.sqlite'}")
+    return SlowStore(Database(f"sqlite:///{tmp_path / 'stats.sqlite'}"))
 
 
 def test_a_slow_database_does_not_hold_up_the_call(slow: SlowStore) -> None:
@@ -82,7 +83,7 @@ def test_a_full_queue_drops_events_with_a_warning(slow: SlowStore, caplog: pytes
 
 
 def test_events_older_than_the_retention_are_deleted(tmp_path: Path) -> None:
-    store = Store(f"sqlite:///{tmp_path / 'stats.sqlite'}")
+    store = Store(Database(f"sqlite:///{tmp_path / 'stats.sqlite'}"))
     store.add([as_row(call_event("old", T0 - timedelta(days=31), "welcome"))])
     store.add([as_row(call_event("recent", T0 - timedelta(days=29), "welcome"))])
     recorder = Recorder(store, retention_days=30, clock=lambda: T0)
@@ -93,7 +94,7 @@ def test_events_older_than_the_retention_are_deleted(tmp_path: Path) -> None:
 
 
 def test_no_retention_keeps_everything(tmp_path: Path) -> None:
-    store = Store(f"sqlite:///{tmp_path / 'stats.sqlite'}")
+    store = Store(Database(f"sqlite:///{tmp_path / 'stats.sqlite'}"))
     store.add([as_row(call_event("old", T0 - timedelta(days=3000), "welcome"))])
     recorder = Recorder(store, retention_days=0, clock=lambda: T0)
     recorder(call_event("new", T0, "welcome"))
@@ -103,7 +104,7 @@ def test_no_retention_keeps_everything(tmp_path: Path) -> None:
 
 def test_an_idle_writer_still_prunes_once_a_day(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(recorder_module, "WAKE_SECONDS", 0.01)
-    store = Store(f"sqlite:///{tmp_path / 'stats.sqlite'}")
+    store = Store(Database(f"sqlite:///{tmp_path / 'stats.sqlite'}"))
     now = [T0]
     recorder = Recorder(store, retention_days=30, clock=lambda: now[0])
     recorder(call_event("first", T0, "welcome"))
@@ -152,7 +153,7 @@ def test_flush_cuts_the_gathering_short() -> None:
 
 
 def test_start_opens_the_database_before_any_event(tmp_path: Path) -> None:
-    store = Store(f"sqlite:///{tmp_path / 'stats.sqlite'}")
+    store = Store(Database(f"sqlite:///{tmp_path / 'stats.sqlite'}"))
     recorder = Recorder(store)
     recorder.start()
     # flush waits for the writer, which opens the database before it looks at the queue.
@@ -166,7 +167,7 @@ def test_a_database_that_cannot_be_opened_is_logged_at_start(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     (tmp_path / "not-a-folder").write_text("a file where the database's folder should be")
-    recorder = Recorder(Store(f"sqlite:///{tmp_path / 'not-a-folder' / 'stats.sqlite'}"))
+    recorder = Recorder(Store(Database(f"sqlite:///{tmp_path / 'not-a-folder' / 'stats.sqlite'}")))
     with caplog.at_level(logging.ERROR, logger="ivr.stats.recorder"):
         recorder.start()
         assert recorder.flush()
@@ -193,9 +194,9 @@ def test_health_counts_a_lost_batch_and_keeps_only_the_errors_type(slow: SlowSto
 
 def test_health_names_the_drivers_error_type_behind_sqlalchemys(tmp_path: Path) -> None:
     path = tmp_path / "stats.sqlite"
-    Store(f"sqlite:///{path}").open()
+    Store(Database(f"sqlite:///{path}")).open()
     # A database that refuses writes: opened read-only, as a full or read-only disk would behave.
-    recorder = Recorder(Store(f"sqlite:///file:{path}?mode=ro&uri=true"), clock=lambda: T0)
+    recorder = Recorder(Store(Database(f"sqlite:///file:{path}?mode=ro&uri=true")), clock=lambda: T0)
     recorder(call_event("c1", T0, "welcome"))
     assert recorder.flush()
     error = recorder.health().last_error
@@ -243,13 +244,15 @@ def test_the_drop_window_stays_small_however_long_it_counts() -> None:
 
 
 def test_a_process_without_a_writer_reports_nothing_lost(tmp_path: Path) -> None:
-    recorder = Recorder(Store(f"sqlite:///{tmp_path / 'stats.sqlite'}"))
+    recorder = Recorder(Store(Database(f"sqlite:///{tmp_path / 'stats.sqlite'}")))
     assert recorder.health() == WriterHealth(0, 0, None)
 
 
 def test_an_open_failure_is_reported_without_drops(tmp_path: Path) -> None:
     (tmp_path / "not-a-folder").write_text("a file where the database's folder should be")
-    recorder = Recorder(Store(f"sqlite:///{tmp_path / 'not-a-folder' / 'stats.sqlite'}"), clock=lambda: T0)
+    recorder = Recorder(
+        Store(Database(f"sqlite:///{tmp_path / 'not-a-folder' / 'stats.sqlite'}")), clock=lambda: T0
+    )
     recorder.start()
     assert recorder.flush()
     health = recorder.health()

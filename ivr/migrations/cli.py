@@ -1,0 +1,84 @@
+"""`ivr db upgrade` and `ivr db current`; how every other command opens the database, never changing it."""
+
+from __future__ import annotations
+
+import click
+
+from ivr import migrations, settings
+from ivr.cli_errors import Stop
+from ivr.cli_options import configured_settings
+from ivr.db import Database, create_engine, default_url, sqlite_file
+
+DATABASE_OPTION = click.option(
+    "--database",
+    "url",
+    metavar="URL",
+    help="Database URL (default: IVR_DATABASE_URL, else the instance folder's SQLite file).",
+)
+
+
+def database_url(url: str | None) -> str:
+    """Return the given URL, else IVR_DATABASE_URL, else the default SQLite file in the instance folder."""
+    return url or configured_settings()["DATABASE_URL"] or default_url(settings.instance_folder())
+
+
+def existing(url: str) -> str:
+    """Refuse a SQLite file that is not there (or is a folder), rather than create an empty database."""
+    path = sqlite_file(url)
+    if path is not None and not path.is_file():
+        what = "a folder, not a database file" if path.is_dir() else "not there"
+        raise Stop(f"the database {path} is {what}; check --database or IVR_DATABASE_URL ({UPGRADE_MAKES})")
+    return url
+
+
+UPGRADE_MAKES = "`ivr db upgrade` makes a new one"
+
+
+def current_database(url: str) -> Database:
+    """Open an existing database whose schema is this code's; refuse any other in one line, never upgrade."""
+    database = Database(existing(url))
+    try:
+        with database.engine.connect() as connection:
+            migrations.require_current(connection)
+    except migrations.SchemaError as error:
+        database.dispose()
+        raise Stop(str(error)) from None
+    return database
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def db() -> None:
+    """The database's schema: upgrade it to this version's, or say where it stands."""
+
+
+@db.command()
+@DATABASE_OPTION
+def upgrade(url: str | None) -> None:
+    """Make the database, or bring it to this version's schema, keeping every row (run before `ivr serve`)."""
+    target = database_url(url)
+    try:
+        before, after = migrations.upgrade(target)
+    except migrations.SchemaError as error:
+        raise Stop(str(error)) from None
+    if before.revision == after.revision:
+        click.echo(f"the database is at revision {after.revision}, this version's: nothing to do")
+    else:
+        click.echo(f"the database was {_was(before)}; now at revision {after.revision}, this version's")
+
+
+def _was(before: migrations.Status) -> str:
+    if before.revision is not None:
+        return f"at revision {before.revision}"
+    return "made before the schema had versions" if before.tables else "empty"
+
+
+@db.command()
+@DATABASE_OPTION
+def current(url: str | None) -> None:
+    """Say which revision the database's schema is at, and whether it is behind this version's."""
+    engine = create_engine(existing(database_url(url)))
+    try:
+        with engine.connect() as connection:
+            click.echo(f"the database is {migrations.status(connection).describe()}")
+    finally:
+        engine.dispose()
