@@ -114,7 +114,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         # Only where staff pages can be seen at all: elsewhere `/` is a plain 404, whatever the method.
         app.register_blueprint(startpage.bp)
     # Staff pages take a slot first, so they can never hold the workers the calls need.
-    app.before_request(gate.guard)
+    app.before_request(gate.take_slot)
     app.teardown_request(gate.release)
     pages.init_app(app)
     requestlog.init_app(app)

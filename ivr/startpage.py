@@ -31,10 +31,8 @@ def _share_the_page_list(setup: BlueprintSetupState) -> None:
     setup.app.jinja_env.globals["staff_pages"] = PAGES
 
 
-@bp.before_request
-def guard() -> Response | None:
-    """Show the pages in development mode or with the staff login; otherwise they do not exist (404)."""
-    return staff.login_required()
+# Shown in development mode or with the staff login; otherwise the pages do not exist (404).
+bp.before_request(staff.login_required)
 
 
 @bp.get("/")

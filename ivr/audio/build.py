@@ -62,7 +62,7 @@ class Job:
 
 
 @dataclass
-class Report:
+class BuildReport:
     """What a build did, for the summary table and the exit code."""
 
     built: list[str] = field(default_factory=list)
@@ -83,7 +83,7 @@ def build(
     backoff: float = 1.0,
     progress: Progress | None = None,
     reuse: Mapping[str, Path] | None = None,
-) -> Report:
+) -> BuildReport:
     """Build the prompts (or `only` those ids) into `folder`, updating its manifest after each one.
 
     `reuse`: files built elsewhere (another line's folder), by the hash of their text and build settings; a
@@ -132,7 +132,7 @@ class _Builder:
     progress: Progress | None
     reuse: dict[str, Path] = field(default_factory=dict)
     entries: dict[str, Entry] = field(default_factory=dict)
-    report: Report = field(default_factory=Report)
+    report: BuildReport = field(default_factory=BuildReport)
     # Each text's sound, synthesized once per build whatever the number of prompts (and paces) saying it.
     _sounds: OrderedDict[str, Future[Sound]] = field(default_factory=OrderedDict)
     _lock: threading.Lock = field(default_factory=threading.Lock)

@@ -13,7 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextC
 from rich.table import Table
 
 from ivr.audio import manifest
-from ivr.audio.build import RECORDED, Done, Outcome, Report, build
+from ivr.audio.build import RECORDED, BuildReport, Done, Outcome, build
 from ivr.audio.engines import Engine, make_engine
 from ivr.audio.library import Library, default_folder
 from ivr.audio.processing import Output
@@ -165,7 +165,7 @@ def built_in(folder: Path) -> dict[str, Path]:
     }
 
 
-def summary(report: Report) -> Table:
+def summary(report: BuildReport) -> Table:
     """Return the table printed after a build."""
     table = Table(title="Audio prompts")
     table.add_column("built", justify="right")
@@ -178,7 +178,7 @@ def summary(report: Report) -> Table:
     return table
 
 
-def _explain_failures(console: Console, report: Report, engine: str) -> None:
+def _explain_failures(console: Console, report: BuildReport, engine: str) -> None:
     """Name each failed prompt and what to do; their previous files are still in place."""
     for prompt_id, reason in sorted(report.failed.items()):
         console.print(f"[red]failed[/red] {prompt_id}: {reason}", markup=True, highlight=False)

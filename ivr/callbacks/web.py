@@ -22,10 +22,8 @@ bp = Blueprint("staff_callbacks", __name__, template_folder="templates")
 _DONE = {"done": "Markeret som ringet op; nummeret er slettet.", "not_reached": "Markeret som ikke truffet."}
 
 
-@bp.before_request
-def guard() -> ResponseReturnValue | None:
-    """The staff login, as for every staff page."""
-    return staff.login_required()
+# The staff login, as for every staff page.
+bp.before_request(staff.login_required)
 
 
 @bp.get("/staff/callbacks")

@@ -16,7 +16,7 @@ _SMALL_CONTACT_PART = 30  # words: a part this short that gives a phone number i
 
 
 @dataclass(frozen=True)
-class Section:
+class DraftSection:
     """One menu key's part of the leaflet, its text one sentence a line."""
 
     key: str
@@ -36,7 +36,7 @@ class Draft:
     secretariat: str
     hours: contact.Hours
     prompts: dict[str, str]
-    sections: tuple[Section, ...]
+    sections: tuple[DraftSection, ...]
     notes: tuple[str, ...] = ()
     uncovered: tuple[str, ...] = ()
 
@@ -178,7 +178,7 @@ def _at_most_nine(titled: list[tuple[str, list[str]]]) -> tuple[list[tuple[str, 
     return titled, notes
 
 
-def _section(key: str, title: str, blocks: list[str]) -> Section:
+def _section(key: str, title: str, blocks: list[str]) -> DraftSection:
     """A section: its title said first, then its blocks as the line should say them."""
     said = [f"{title}."]
     items = 0
@@ -186,7 +186,7 @@ def _section(key: str, title: str, blocks: list[str]) -> Section:
         said.append(spoken_block(block, items_before=items))
         items = items + 1 if re.match(r"^(?:\d{1,2}[.)]|[a-h]\))\s", block) else 0
     lines = [line for block in said for sentence in sentences(block) for line in _wrap(sentence)]
-    return Section(key, title, "\n".join(lines))
+    return DraftSection(key, title, "\n".join(lines))
 
 
 def _wrap(sentence: str) -> list[str]:
@@ -200,7 +200,7 @@ def _wrap(sentence: str) -> list[str]:
     return lines
 
 
-def _prompts(name: str, sections: tuple[Section, ...], contact_blocks: list[str]) -> dict[str, str]:
+def _prompts(name: str, sections: tuple[DraftSection, ...], contact_blocks: list[str]) -> dict[str, str]:
     """Every prompt the line needs, the menus drafted from the section titles."""
     last = sections[-1].key
     choose = f"eller {last} for emnet" if last == "1" else f"eller 1 til {last} for et andet emne"

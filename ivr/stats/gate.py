@@ -64,7 +64,7 @@ GATED = ("/staff/", "/preview/")
 QUERY_SECONDS = 10.0
 
 
-def guard() -> Response | None:
+def take_slot() -> Response | None:
     """Before a staff request: take a slot, or answer 503 at once when every slot is busy."""
     # A page's own script and stylesheet are files, fetched alongside it: never made to wait.
     if not request.path.startswith(GATED) or (request.endpoint or "").endswith(".static"):

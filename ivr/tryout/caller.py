@@ -88,8 +88,8 @@ _DESCRIBE: dict[StepKind, Callable[[Step], str]] = {
 
 
 @dataclass(frozen=True)
-class Answer:
-    """The webhook's HTTP answer."""
+class HttpAnswer:
+    """The line's HTTP answer to one request: its status and body."""
 
     status: int
     body: bytes
@@ -102,7 +102,9 @@ class TransportError(Exception):
 class Transport(Protocol):
     """Sends one request to the line, the way Twilio would."""
 
-    def send(self, method: str, url: str, form: Mapping[str, str], headers: Mapping[str, str]) -> Answer: ...
+    def send(
+        self, method: str, url: str, form: Mapping[str, str], headers: Mapping[str, str]
+    ) -> HttpAnswer: ...
 
 
 class FlaskTransport:
@@ -111,11 +113,11 @@ class FlaskTransport:
     def __init__(self, client: FlaskClient) -> None:
         self.client = client
 
-    def send(self, method: str, url: str, form: Mapping[str, str], headers: Mapping[str, str]) -> Answer:
+    def send(self, method: str, url: str, form: Mapping[str, str], headers: Mapping[str, str]) -> HttpAnswer:
         """Post (or get) `url`; the test client takes host and scheme from the absolute URL."""
         data = dict(form) if method == "POST" else None
         response = self.client.open(url, method=method, data=data, headers=dict(headers))
-        return Answer(response.status_code, response.get_data())
+        return HttpAnswer(response.status_code, response.get_data())
 
 
 class HttpTransport:
@@ -124,15 +126,15 @@ class HttpTransport:
     def __init__(self, timeout: float = 15.0) -> None:
         self.timeout = timeout
 
-    def send(self, method: str, url: str, form: Mapping[str, str], headers: Mapping[str, str]) -> Answer:
+    def send(self, method: str, url: str, form: Mapping[str, str], headers: Mapping[str, str]) -> HttpAnswer:
         """Send the request with urllib; an HTTP error status is an answer, not an exception."""
         data = urlencode(form).encode("utf-8") if method == "POST" else None
         request = urllib.request.Request(url, data=data, headers=dict(headers), method=method)
         try:
             with urllib.request.urlopen(request, timeout=self.timeout) as response:
-                return Answer(response.status, response.read())
+                return HttpAnswer(response.status, response.read())
         except urllib.error.HTTPError as error:
-            return Answer(error.code, error.read())
+            return HttpAnswer(error.code, error.read())
         except (urllib.error.URLError, OSError) as error:
             raise TransportError(f"cannot reach {url}: {error}") from None
 

@@ -107,10 +107,8 @@ def _build_twin(app: Flask) -> Flask:
     return twin
 
 
-@bp.before_request
-def guard() -> ResponseReturnValue | None:
-    """Hide the preview unless enabled; ask for the staff login when one is configured."""
-    return staff.login_required()
+# Hidden unless enabled; the staff login asked for when one is configured.
+bp.before_request(staff.login_required)
 
 
 @bp.get("/")

@@ -12,7 +12,7 @@ import responses
 
 from ivr.audio import build as build_module
 from ivr.audio import manifest
-from ivr.audio.build import RETIRED_DAYS, Report, build
+from ivr.audio.build import RETIRED_DAYS, BuildReport, build
 from ivr.audio.engines import EspeakEngine, GttsEngine
 from ivr.audio.processing import WAVE_FORMAT_MULAW, wav_info
 from ivr.line.content import Prompt
@@ -40,13 +40,15 @@ def catalogue() -> list[Prompt]:
 
 
 @pytest.fixture(scope="module")
-def built_catalogue(tmp_path_factory: pytest.TempPathFactory, catalogue: list[Prompt]) -> tuple[Path, Report]:
+def built_catalogue(
+    tmp_path_factory: pytest.TempPathFactory, catalogue: list[Prompt]
+) -> tuple[Path, BuildReport]:
     folder = tmp_path_factory.mktemp("audio")
     return folder, build(catalogue, folder, EspeakEngine())
 
 
 def test_every_prompt_of_the_catalogue_is_built_with_its_manifest_entry(
-    built_catalogue: tuple[Path, Report], catalogue: list[Prompt]
+    built_catalogue: tuple[Path, BuildReport], catalogue: list[Prompt]
 ) -> None:
     folder, report = built_catalogue
     assert sorted(report.built) == sorted(p.id for p in catalogue)
@@ -67,7 +69,7 @@ def test_every_prompt_of_the_catalogue_is_built_with_its_manifest_entry(
 
 
 def test_a_rebuild_with_nothing_changed_synthesizes_nothing_within_a_second(
-    built_catalogue: tuple[Path, Report], catalogue: list[Prompt], tmp_path: Path
+    built_catalogue: tuple[Path, BuildReport], catalogue: list[Prompt], tmp_path: Path
 ) -> None:
     folder = tmp_path / "audio"
     shutil.copytree(built_catalogue[0], folder)

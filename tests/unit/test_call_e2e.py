@@ -12,9 +12,9 @@ from ivr.line.content import Content
 from ivr.line.events import CallEvent
 from ivr.tryout.caller import (
     LOCAL_BASE,
-    Answer,
     Caller,
     FlaskTransport,
+    HttpAnswer,
     PromptNames,
     ScriptedKeypad,
     Transcript,
@@ -28,7 +28,7 @@ class Recording(FlaskTransport):
 
     forms: list[dict[str, str]]
 
-    def send(self, method: str, url: str, form: Mapping[str, str], headers: Mapping[str, str]) -> Answer:
+    def send(self, method: str, url: str, form: Mapping[str, str], headers: Mapping[str, str]) -> HttpAnswer:
         self.forms.append(dict(form))
         return super().send(method, url, form, headers)
 

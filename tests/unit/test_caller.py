@@ -13,8 +13,8 @@ from ivr.line.content import Content
 from ivr.line.content_loader import load_content
 from ivr.tryout.caller import (
     MAX_REQUESTS,
-    Answer,
     Caller,
+    HttpAnswer,
     PromptNames,
     ScriptedKeypad,
     Transcript,
@@ -41,12 +41,12 @@ class FakeLine:
     documents: Mapping[str, str]
     sent: list[Sent] = field(default_factory=list)
 
-    def send(self, method: str, url: str, form: Mapping[str, str], headers: Mapping[str, str]) -> Answer:
+    def send(self, method: str, url: str, form: Mapping[str, str], headers: Mapping[str, str]) -> HttpAnswer:
         self.sent.append(Sent(method, url, dict(form), headers.get("X-Twilio-Signature")))
         body = self.documents.get(urlsplit(url).path)
         if body is None:
-            return Answer(404, b"not found")
-        return Answer(200, f"<Response>{body}</Response>".encode())
+            return HttpAnswer(404, b"not found")
+        return HttpAnswer(200, f"<Response>{body}</Response>".encode())
 
 
 def run(documents: Mapping[str, str], keys: str = "", dial: str = "completed") -> tuple[Transcript, FakeLine]:
@@ -164,8 +164,10 @@ def test_bad_numbers_in_attributes_are_errors(body: str) -> None:
 
 def test_a_document_that_is_not_twiml_is_an_error() -> None:
     class Broken(FakeLine):
-        def send(self, method: str, url: str, form: Mapping[str, str], headers: Mapping[str, str]) -> Answer:
-            return Answer(200, b"<html>oops")
+        def send(
+            self, method: str, url: str, form: Mapping[str, str], headers: Mapping[str, str]
+        ) -> HttpAnswer:
+            return HttpAnswer(200, b"<html>oops")
 
     transcript = walk(Caller(Broken({}), BASE + "/voice", None), ScriptedKeypad(""))
     assert transcript.end.outcome == "error"
