@@ -54,6 +54,6 @@ def worker_exit(server: object, worker: object) -> None:
     if shared is None:
         return
     for line in shared.lines:
-        sender = getattr(line.sms, "sender", None)
+        sender = getattr(line.flow.sms, "sender", None)
         if sender is not None:
             sender.close()
