@@ -48,6 +48,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 check-content: $(STAMP)
 	$(BIN)/ivr check
@@ -57,7 +58,7 @@ axe:
 	npm install --silent --no-audit --no-fund --prefix build/axe axe-core@4
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .grimp_cache .import_linter_cache
 
 .PHONY: audio
 ## Build the audio prompts (only changed ones); e.g. `make audio ARGS="--engine espeak"`.

@@ -39,7 +39,7 @@ class ShiftedClock:
 
 def line(start: str) -> Flask:
     """The line as production builds it (token from TWILIO_AUTH_TOKEN), its clock shifted to `start`."""
-    return create_app({"CLOCK": ShiftedClock(datetime.fromisoformat(start))})
+    return create_app(clock=ShiftedClock(datetime.fromisoformat(start)))
 
 
 # Module-level aliases for gunicorn: it cannot pass time zones through its factory syntax.

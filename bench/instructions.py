@@ -36,10 +36,11 @@ from flask import Flask
 from bench import apps
 from bench.servers import CALL, ROOT, TOKEN, sign
 from bench.webhook import ROUTES
-from ivr import state
 from ivr.ops import gunicorn_conf
 from ivr.stats.recorder import Recorder
+from ivr.stats.web import Statistics
 from ivr.webhook import requestlog
+from ivr.webhook.endpoint import Webhook
 
 WARM_UP = 100
 # The writer is told to write every this many events, as a busy worker's writer would about every 0.2 s;
@@ -61,15 +62,17 @@ def child(which: str, route: str, requests: int, without: str = "") -> None:
     logging.getLogger().handlers[:] = [handler]
     logging.getLogger().setLevel(logging.INFO)
     logging.logThreads = logging.logProcesses = logging.logMultiprocessing = False
-    shared = state.of(app) if isinstance(app, Flask) else None
-    recorder: Recorder | None = shared.recorder if shared is not None else None
+    # Bare Flask has neither part.
+    line = isinstance(app, Flask) and Webhook.extension in app.extensions
+    webhook = Webhook.of(app) if line else None
+    recorder: Recorder | None = Statistics.of(app).recorder if line else None
     if without == "log":
         requestlog.log.setLevel(logging.WARNING)
-    elif without == "stats" and shared is not None and recorder is not None:
-        shared.observers.remove(recorder)
+    elif without == "stats" and webhook is not None and recorder is not None:
+        webhook.observers.remove(recorder)
         recorder = None
-    elif without == "signature" and shared is not None:
-        shared.webhook.signatures.validator = None
+    elif without == "signature" and webhook is not None:
+        webhook.signatures.validator = None
     gunicorn_conf.post_worker_init(SimpleNamespace(wsgi=app))
     (path, form) = next((path, form) for name, _, path, form in ROUTES if name == route)
     signed = sign(BASE, path, {**CALL, **form})

@@ -1,33 +1,37 @@
-"""The application factory: the settings, the line's parts in one state object, the web app around them."""
+"""The application factory: the settings, then the line's parts, each a component registered on the app
+with `init_app` (ivr/component.py), then the web app around them."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from ivr import pages, settings, staff, startpage, state
+from ivr import pages, settings, staff, startpage
 from ivr.audio import web as audio_web
 from ivr.audio.library import Library
-from ivr.callbacks import web as callbacks_web
+from ivr.audio.web import AudioFiles
+from ivr.callbacks.web import CallbackPages
+from ivr.component import Component
 from ivr.db import Database, default_url
 from ivr.line import events
-from ivr.line.clock import system_clock
+from ivr.line.clock import Clock, system_clock
+from ivr.line.content import Content
 from ivr.line.events import Observer
 from ivr.line.lines import Lines, configured_contents
 from ivr.line.running import DOCUMENTS, Line
 from ivr.login_failures import LoginFailures
 from ivr.ops import health
 from ivr.ops.contentwatch import ContentWatch
-from ivr.stats import gate
-from ivr.stats import web as stats_web
 from ivr.stats.gate import StaffGate
 from ivr.stats.recorder import Recorder
 from ivr.stats.store import Store
+from ivr.stats.web import Statistics
 from ivr.tryout import preview
+from ivr.tryout.trial import Trial
 from ivr.webhook import requestlog
 from ivr.webhook.endpoint import Webhook
 from ivr.webhook.signature import Signatures, Validator
@@ -41,8 +45,22 @@ __all__ = ["create_app"]
 log = logging.getLogger("ivr")
 
 
-def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
-    """Create the line's Flask app: defaults, then IVR_* environment, then test overrides."""
+CLOCK = "ivr.clock"
+
+
+def create_app(
+    test_config: Mapping[str, Any] | None = None,
+    *,
+    clock: Clock | None = None,
+    contents: Sequence[Content] | None = None,
+    trial: Trial | None = None,
+) -> Flask:
+    """Create the line's Flask app: defaults, then IVR_* environment, then test overrides.
+
+    `clock` is the one time every part reads (a test's or the preview's; else the system's), `contents` the
+    lines to run instead of the configured files (the preview runs what the line loaded), and `trial` makes
+    the app one for trial calls: counted nowhere, its callbacks and SMS never real.
+    """
     # The instance folder (the default statistics file) is the working directory's, as the audio folder is,
     # never a place Flask infers from where the package is installed.
     app = Flask(__name__, instance_path=str(settings.instance_folder()))
@@ -67,59 +85,61 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     preview.check_settings(app.config)
 
     # The parts, each built once from the settings, in an order where each finds what it needs.
-    validator = Validator(token) if token else None
     # One clock for every part: the calls, the statistics' retention and the staff pages read the same time.
-    clock = app.config.get("CLOCK") or system_clock
+    clock = clock or system_clock
+    app.extensions[CLOCK] = clock
     hash_key = events.hash_key(token)
     database = Database(app.config["DATABASE_URL"] or default_url(app.instance_path))
-    store = Store(database)
     # The callback list, where the deployment has a key to encrypt its numbers with.
-    desk, staff_list = _desk(app.config, database, hash_key)
-    sms = _sms(app.config, database, hash_key)
-    lines, libraries = _lines(app.config, desk, sms)
+    desk, staff_list = _desk(app.config, database, hash_key, trial)
+    sms = _sms(app.config, database, hash_key, trial)
+    if contents is None:
+        contents = configured_contents(app.config)
+    lines, libraries = _lines(app.config, contents, clock, desk, sms)
+    store = Store(database)
     recorder = Recorder(store, retention_days=app.config["STATS_RETENTION_DAYS"], clock=clock)
-    observers: list[Observer] = [recorder]
-    webhook = Webhook(
-        app.wsgi_app,
+    # A trial call (staff trying the line) never counts in the statistics, nor writes request log lines.
+    observers: list[Observer] = [] if trial else [recorder]
+    validator = Validator(token) if token else None
+    watched = app.config["CONTENT_DIR"] or lines.first.content.source
+    watch = ContentWatch(watched, app.config["SECRETARIAT_NUMBER"], folder=bool(app.config["CONTENT_DIR"]))
+    components: list[Component] = [
+        AudioFiles(libraries, refresh=lines.refresh),
+        watch,
+        Statistics(store, recorder, lines, clock),
+        # Staff pages take a slot first, so they can never hold the workers the calls need.
+        StaffGate.for_line(database.url, app.config["STAFF_PAGES_AT_ONCE"]),
+        staff.StaffLogin(
+            staff.Login.from_config(app.config, LoginFailures(database)),
+            hash_key,
+            clock,
+            development=app.config["DEVELOPMENT"],
+        ),
+        CallbackPages(staff_list, lines, clock, hash_key),
+        preview.Preview(app.config, lines, watch, clock, factory=create_app),
+    ]
+    if isinstance(sms, Component):
+        # A real sender: its worker finishes the SMS promised to callers before it stops (gunicorn_conf).
+        components.append(sms)
+    for component in components:
+        component.init_app(app)
+
+    # The rest of the web app: the health check, Danish error pages, one log line per request.
+    app.register_blueprint(health.bp)
+    if app.config["DEVELOPMENT"] or app.config["STAFF_USER"]:
+        # Only where staff pages can be seen at all: elsewhere `/` is a plain 404, whatever the method.
+        app.register_blueprint(startpage.bp)
+    pages.init_app(app)
+    requestlog.init_app(app)
+    # The call routes are answered by the webhook, in front of Flask.
+    Webhook(
         lines=lines,
         signatures=Signatures(validator, app.config["PUBLIC_URL"]),
         observers=observers,
         hash_key=hash_key,
         max_body=app.config["MAX_BODY_BYTES"],
-        log_requests=app.config.get("LOG_CALL_REQUESTS", True),
-    )
-    watched = app.config["CONTENT_DIR"] or lines.first.content.source
-    watch = ContentWatch(watched, app.config["SECRETARIAT_NUMBER"], folder=bool(app.config["CONTENT_DIR"]))
-    login = staff.Login.from_config(app.config, LoginFailures(database))
-    app.extensions[state.KEY] = state.AppState(
-        validator,
-        hash_key,
-        libraries,
-        lines,
-        store,
-        recorder,
-        observers,
-        watch,
-        webhook,
-        login=login,
-        callbacks=staff_list,
-        gate=StaffGate.for_line(database.url, app.config["STAFF_PAGES_AT_ONCE"]),
-        clock=clock,
-    )
-
-    # The web app around them: staff pages, the health check, audio files, one log line per request.
-    for blueprint in (audio_web.bp, health.bp, preview.bp, stats_web.bp, callbacks_web.bp):
-        app.register_blueprint(blueprint)
-    if app.config["DEVELOPMENT"] or app.config["STAFF_USER"]:
-        # Only where staff pages can be seen at all: elsewhere `/` is a plain 404, whatever the method.
-        app.register_blueprint(startpage.bp)
-    # Staff pages take a slot first, so they can never hold the workers the calls need.
-    app.before_request(gate.take_slot)
-    app.teardown_request(gate.release)
-    pages.init_app(app)
-    requestlog.init_app(app)
-    # The call routes are answered by the webhook, in front of Flask.
-    app.wsgi_app = webhook  # type: ignore[method-assign]
+        log_requests=trial is None,
+    ).init_app(app)
     if app.config["TRUSTED_PROXIES"] and not app.config["PUBLIC_URL"]:
         # Outermost, so that everything inside (the webhook too) sees the URL Twilio called.
         hops = app.config["TRUSTED_PROXIES"]
@@ -128,8 +148,14 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     return app
 
 
+def clock_of(app: Flask) -> Clock:
+    """The one clock every part of `app` reads."""
+    clock: Clock = app.extensions[CLOCK]
+    return clock
+
+
 def _desk(
-    config: Mapping[str, Any], database: Database, hash_key: bytes
+    config: Mapping[str, Any], database: Database, hash_key: bytes, trial: Trial | None
 ) -> tuple[CallbackDesk | TrialDesk | None, CallbackDesk | None]:
     """The callback list the calls use and the one staff see, where the deployment has a key for it
     (imported only then: `cryptography` weighs about 8 MiB)."""
@@ -139,13 +165,15 @@ def _desk(
     from ivr.callbacks.desk import CallbackDesk, TrialDesk  # noqa: PLC0415
 
     # A trial call (the preview, an in-process `ivr call`) never reaches the secretariat's real list.
-    if config.get("TRIAL_CALLS"):
+    if trial is not None:
         return TrialDesk(), None
     desk = CallbackDesk(database, key, hash_key, config["CALLBACK_DAYS"])
     return desk, desk
 
 
-def _sms(config: Mapping[str, Any], database: Database, hash_key: bytes) -> LeafletSms | TrialSms | None:
+def _sms(
+    config: Mapping[str, Any], database: Database, hash_key: bytes, trial: Trial | None
+) -> LeafletSms | TrialSms | None:
     """The leaflet by SMS, where the deployment can send (the account, its token and a sender number)."""
     from ivr.sms.service import LeafletSms, TrialSms  # noqa: PLC0415  (only where SMS may be sent)
 
@@ -154,9 +182,9 @@ def _sms(config: Mapping[str, Any], database: Database, hash_key: bytes) -> Leaf
         config[settings.TOKEN_VARIABLE],
         config["SMS_FROM"],
     )
-    if config.get("TRIAL_CALLS"):
+    if trial is not None:
         # A trial call never sends one, configured or not; `ivr call --sms` chooses what the line is told.
-        return TrialSms(config.get("TRIAL_SMS", "sent") == "sent")
+        return TrialSms(trial.sms_sent)
     if not (account and token and sender):
         return None
     from ivr.sms.ledger import SmsLedger  # noqa: PLC0415
@@ -170,21 +198,26 @@ def _sms(config: Mapping[str, Any], database: Database, hash_key: bytes) -> Leaf
 
 
 def _lines(
-    config: Mapping[str, Any], desk: CallbackDesk | TrialDesk | None, sms: LeafletSms | TrialSms | None
+    config: Mapping[str, Any],
+    contents: Sequence[Content],
+    clock: Clock,
+    desk: CallbackDesk | TrialDesk | None,
+    sms: LeafletSms | TrialSms | None,
 ) -> tuple[Lines, dict[str, Library]]:
     """Build every configured line with its audio: the running lines, and each one's library by line id."""
     # A folder of lines keeps each line's audio in its own sub-folder and names the line in its action URLs.
     per_line = bool(config["CONTENT_DIR"])
     libraries: dict[str, Library] = {}
     running = []
-    contents = configured_contents(config)
     for content in contents:
         line_id = content.line.id
         audio, speaker = audio_web.load(config, line_id if per_line else None)
         urls = ActionUrls(config["PUBLIC_URL"], line_id if per_line else None, desk.seal if desk else None)
         share = max(16, DOCUMENTS // len(contents))
         running.append(
-            Line.from_config(config, urls, speaker, content, cache_size=share, callbacks=desk, sms=sms)
+            Line.from_config(
+                config, urls, speaker, content, cache_size=share, callbacks=desk, sms=sms, clock=clock
+            )
         )
         audio.log_status(content.audio_prompts())
         libraries[line_id] = audio

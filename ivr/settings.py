@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import base64
-import contextlib
-import json
 import os
 import re
 import string
@@ -24,8 +22,6 @@ TOKEN_VARIABLE = "TWILIO_AUTH_TOKEN"
 ACCOUNT_VARIABLE = "TWILIO_ACCOUNT_SID"
 # The shortest staff password the line starts with (the staff pages are on the internet).
 MIN_PASSWORD_LENGTH = 12
-# Secrets taken from the environment as they are: Flask's loader would JSON-decode 1.000000000000 into 1.0.
-VERBATIM = ("STAFF_PASSWORD", "STAFF_PASSWORD_HASH")
 
 
 class ConfigError(Exception):
@@ -76,14 +72,22 @@ def _fernet_key(value: object) -> str | None:
     return text
 
 
+def _unquoted(value: object) -> object:
+    """A value in JSON's double quotes, as these settings were once written ('"+4597662400"'), without them."""
+    if isinstance(value, str) and len(value) >= 2 and value[0] == value[-1] == '"':
+        return value[1:-1]
+    return value
+
+
 def _sms_from(value: object) -> str | None:
     """Where the SMS comes from: a number in E.164 or a messaging service's sid."""
+    value = _unquoted(value)
     if value in (None, ""):
         return None
     text = str(value)
     if re.fullmatch(r"\+[1-9][0-9]{6,14}", text) or re.fullmatch(r"MG[0-9a-f]{32}", text):
         return text
-    raise ValueError('must be a number like "+4578787878" (quoted) or a messaging service sid MG...')
+    raise ValueError("must be a number like +4578787878 or a messaging service sid MG...")
 
 
 def _public_url(value: object) -> str | None:
@@ -121,8 +125,7 @@ def _database_url(value: object) -> str | None:
 
 
 def _phone(value: object) -> str | None:
-    # Flask's loader JSON-decodes, so an unquoted 4597662400 arrives as an int: keep the digits.
-    return None if value in (None, "") else str(value)
+    return _text(_unquoted(value))
 
 
 def _staff_password(value: object) -> str | None:
@@ -178,7 +181,7 @@ class Setting:
 SETTINGS: tuple[Setting, ...] = (
     Setting("CONTENT_FILE", None, "The content file of a single line (texts, menu, hours). Default: the packaged ivr/leaflets/rodblokade.toml.", _path),
     Setting("CONTENT_DIR", None, "A folder of content files, one line each (*.toml), routed by the number called; instead of IVR_CONTENT_FILE.", _path),
-    Setting("SECRETARIAT_NUMBER", None, "Overrides the content file's secretariat number (E.164, quoted: '\"+4597662400\"').", _phone),
+    Setting("SECRETARIAT_NUMBER", None, "Overrides the content file's secretariat number (E.164, like +4597662400).", _phone),
     Setting("VOICE", "Polly.Naja", "Twilio voice for <Say>, e.g. Polly.Naja, Polly.Mads, Google.da-DK-Wavenet-A.", _text),
     Setting("GATHER_TIMEOUT", 7, "Seconds to wait for a key after a prompt ends.", _whole(1, 60)),
     Setting("DIAL_TIMEOUT", 30, "Seconds the secretariat's phone rings before the caller is told it did not answer.", _whole(5, 120)),
@@ -188,7 +191,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("AUDIO_DIR", None, "Folder of built audio prompts and their manifest (ivr build-audio). Default: audio/ in the working directory.", _path),
     Setting("CALLBACK_KEY", None, "The key callback numbers are encrypted with (from `ivr callback-key`); set, callers can ask the secretariat to ring them back. Only from the environment.", _fernet_key, secret=True),
     Setting("CALLBACK_DAYS", 7, "Days a callback request is kept at most, done or not; then it is deleted.", _whole(1, 90)),
-    Setting("SMS_FROM", None, "The number (E.164, quoted) or messaging service (MG...) the leaflet's SMS comes from; with TWILIO_ACCOUNT_SID, callers can press 8 for the leaflet by SMS.", _sms_from),
+    Setting("SMS_FROM", None, "The number (E.164, like +4578787878) or messaging service (MG...) the leaflet's SMS comes from; with TWILIO_ACCOUNT_SID, callers can press 8 for the leaflet by SMS.", _sms_from),
     Setting("TWILIO_API_URL", None, "For tests only: the base URL of a stand-in for Twilio's REST API (default https://api.twilio.com).", _public_url),
     Setting("BIND", "127.0.0.1:8000", "Where `ivr serve` listens: host:port or unix:/path (behind the TLS proxy).", _bind),
     Setting("WORKERS", 0, "Worker processes for `ivr serve`; 0 means two per CPU core plus one.", _whole(0, 64)),
@@ -212,28 +215,19 @@ def defaults() -> dict[str, Any]:
 
 
 def apply_environment(config: MutableMapping[str, Any], environ: Mapping[str, str] | None = None) -> None:
-    """Read the Twilio token and the staff password verbatim; the rest come through Flask's prefixed loader."""
+    """Read the Twilio account and token, which have no IVR_ prefix."""
     environ = os.environ if environ is None else environ
     config[TOKEN_VARIABLE] = environ.get(TOKEN_VARIABLE) or None
     config[ACCOUNT_VARIABLE] = environ.get(ACCOUNT_VARIABLE) or None
-    for name in VERBATIM:
-        if PREFIX + name in environ:
-            config[name] = environ[PREFIX + name]
 
 
 def read_environment(config: MutableMapping[str, Any], environ: Mapping[str, str] | None = None) -> None:
-    """Take every IVR_* variable into `config` (without the prefix): JSON where it parses, else the text.
-
-    The same as Flask's `Config.from_prefixed_env`, which the app once used: kept here so that the commands
-    read the settings without importing Flask.
-    """
+    """Take every IVR_* variable into `config` (without the prefix) as the text it is: each setting's own parser
+    reads it (`validate`), so a password like 1.000000000000 or a number like 4597662400 stays what was typed."""
     environ = os.environ if environ is None else environ
     for variable in sorted(environ):
         if variable.startswith(PREFIX):
-            value: Any = environ[variable]
-            with contextlib.suppress(ValueError):
-                value = json.loads(value)
-            config[variable.removeprefix(PREFIX)] = value
+            config[variable.removeprefix(PREFIX)] = environ[variable]
 
 
 def instance_folder() -> Path:
@@ -250,6 +244,14 @@ def from_environment() -> dict[str, Any]:
     return config
 
 
+def _shown(value: object) -> str:
+    """A value in an error line: as typed when it is plain text, else quoted with escapes (spaces, control
+    characters and the empty text made visible)."""
+    if isinstance(value, str) and value and value.isprintable() and value.strip() == value:
+        return value
+    return repr(value)
+
+
 def validate(config: MutableMapping[str, Any], require_token: bool = True) -> None:
     """Parse every setting in place, or raise ConfigError naming each bad variable."""
     problems = []
@@ -257,7 +259,7 @@ def validate(config: MutableMapping[str, Any], require_token: bool = True) -> No
         try:
             config[setting.name] = setting.parse(config.get(setting.name, setting.default))
         except ValueError as error:
-            shown = "(hidden)" if setting.secret else repr(config.get(setting.name))
+            shown = "(hidden)" if setting.secret else _shown(config.get(setting.name))
             problems.append(f"{setting.variable}={shown}: {error}")
     if config.get("CONTENT_FILE") and config.get("CONTENT_DIR"):
         problems.append(f"{PREFIX}CONTENT_FILE and {PREFIX}CONTENT_DIR are both set: set only one of them")

@@ -12,12 +12,13 @@ from functools import wraps
 from typing import Any, TypeVar
 
 import click
-from flask import Response, abort, current_app, request
+from flask import Response, abort, request
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from ivr import state
 from ivr.cli_errors import Stop
+from ivr.component import Component
+from ivr.line.clock import Clock
 from ivr.login_failures import LoginFailures
 from ivr.settings import MIN_PASSWORD_LENGTH
 
@@ -59,61 +60,73 @@ def client_hash(address: str | None, key: bytes) -> str:
     return hmac.new(key, b"staff-login:" + (address or "?").encode("utf-8"), hashlib.sha256).hexdigest()[:32]
 
 
+class StaffLogin(Component):
+    """The staff pages' door: the login (None when there is none; it counts the failed tries), the key that
+    hashes a client's address, and the clock that dates a failure."""
+
+    extension = "ivr.staff_login"
+
+    def __init__(self, login: Login | None, hash_key: bytes, clock: Clock, *, development: bool) -> None:
+        self.login = login
+        self.hash_key = hash_key
+        self.clock = clock
+        # Without a login the pages exist only in development mode, on the developer's own machine.
+        self.development = development
+
+    def required(self, headers: Mapping[str, str] | None = None) -> Response | None:
+        """Answer 404 when staff pages are off, 401 or 429 without the right login, None when allowed."""
+        if self.login is None:
+            if not self.development:
+                abort(404)
+            return None
+        client = client_hash(request.remote_addr, self.hash_key)
+        try:
+            return self._check(self.login, client, headers or {})
+        except (SQLAlchemyError, OSError):
+            # The throttle cannot be read (the database is down, its folder cannot be made): fail closed, a
+            # login must never bypass it.
+            log.exception("staff login: the failed-login table cannot be used; logins refused")
+            return Response("Login er ikke muligt lige nu. Prøv igen om lidt.\n", 503, {"Retry-After": "60"})
+
+    def _check(self, login: Login, client: str, headers: Mapping[str, str]) -> Response | None:
+        """Refuse a throttled client before looking at its password; count a wrong one."""
+        now = self.clock()
+        failures = login.failures.since(client, now - WINDOW)
+        if len(failures) >= MAX_FAILURES:
+            wait = max(1, math.ceil((failures[-MAX_FAILURES] + WINDOW - now).total_seconds()))
+            log.warning(
+                "staff login: client %s throttled for %d s after %d failures", client, wait, len(failures)
+            )
+            minutes = math.ceil(wait / 60)
+            unit = "minut" if minutes == 1 else "minutter"
+            text = f"For mange forkerte forsøg. Prøv igen om {minutes} {unit}.\n"
+            return Response(text, 429, {"Retry-After": str(wait)})
+        auth = request.authorization
+        basic = auth is not None and auth.type == "basic"
+        user = (auth.username or "") if auth and basic else ""
+        password = (auth.password or "") if auth and basic else ""
+        if login.accepts(user, password):
+            if failures:
+                # Forgotten, so a staff member's own typos never add up to a lock-out later; a guesser gains
+                # nothing, as only the right password clears them (a write only after failures, never per
+                # page).
+                login.failures.clear(client)
+            return None
+        if auth is not None:
+            # A browser's first request carries no login: only a login actually tried counts as a failure.
+            login.failures.add(client, now, forget_before=now - WINDOW)
+            log.warning(
+                "staff login: wrong user name or password from client %s (%d in 10 min)",
+                client,
+                len(failures) + 1,
+            )
+        challenge = {"WWW-Authenticate": REALM, **headers}
+        return Response("Log ind med personalets brugernavn og adgangskode.\n", 401, challenge)
+
+
 def login_required(headers: Mapping[str, str] | None = None) -> Response | None:
-    """Answer 404 when staff pages are off, 401 or 429 without the right login, None when allowed.
-
-    Without a configured login the pages do not exist, except in development mode, which shows them on the
-    developer's own machine without one.
-    """
-    shared = state.current()
-    if shared.login is None:
-        if not current_app.config["DEVELOPMENT"]:
-            abort(404)
-        return None
-    client = client_hash(request.remote_addr, shared.hash_key)
-    try:
-        return _check(shared, client, headers or {})
-    except (SQLAlchemyError, OSError):
-        # The throttle cannot be read (the database is down, its folder cannot be made): fail closed, a login
-        # must never bypass it.
-        log.exception("staff login: the failed-login table cannot be used; logins refused")
-        return Response("Login er ikke muligt lige nu. Prøv igen om lidt.\n", 503, {"Retry-After": "60"})
-
-
-def _check(shared: state.AppState, client: str, headers: Mapping[str, str]) -> Response | None:
-    """Refuse a throttled client before looking at its password; count a wrong one."""
-    assert shared.login is not None
-    now = state.current().clock()
-    failures = shared.login.failures.since(client, now - WINDOW)
-    if len(failures) >= MAX_FAILURES:
-        wait = max(1, math.ceil((failures[-MAX_FAILURES] + WINDOW - now).total_seconds()))
-        log.warning(
-            "staff login: client %s throttled for %d s after %d failures", client, wait, len(failures)
-        )
-        minutes = math.ceil(wait / 60)
-        unit = "minut" if minutes == 1 else "minutter"
-        text = f"For mange forkerte forsøg. Prøv igen om {minutes} {unit}.\n"
-        return Response(text, 429, {"Retry-After": str(wait)})
-    auth = request.authorization
-    basic = auth is not None and auth.type == "basic"
-    user = (auth.username or "") if auth and basic else ""
-    password = (auth.password or "") if auth and basic else ""
-    if shared.login.accepts(user, password):
-        if failures:
-            # Forgotten, so a staff member's own typos never add up to a lock-out later; a guesser gains
-            # nothing, as only the right password clears them (a write only after failures, never per page).
-            shared.login.failures.clear(client)
-        return None
-    if auth is not None:
-        # A browser's first request carries no login: only a login actually tried counts as a failure.
-        shared.login.failures.add(client, now, forget_before=now - WINDOW)
-        log.warning(
-            "staff login: wrong user name or password from client %s (%d in 10 min)",
-            client,
-            len(failures) + 1,
-        )
-    challenge = {"WWW-Authenticate": REALM, **headers}
-    return Response("Log ind med personalets brugernavn og adgangskode.\n", 401, challenge)
+    """The staff login of the app answering this request (StaffLogin.required)."""
+    return StaffLogin.current().required(headers)
 
 
 def staff_only(view: View) -> View:

@@ -9,9 +9,10 @@ import graphviz
 from flask import Blueprint, Response, abort, render_template, request
 from flask.blueprints import BlueprintSetupState
 
-from ivr import staff, state
+from ivr import staff
 from ivr.line.running import Line
 from ivr.tryout.graph import rendered
+from ivr.webhook.endpoint import Webhook
 
 bp = Blueprint("start", __name__, template_folder="templates")
 log = logging.getLogger(__name__)
@@ -44,9 +45,9 @@ def start() -> str:
 @bp.get("/staff/menu.svg")
 def menu_picture() -> Response:
     """Draw a running line's menu (Graphviz), as `ivr graph` does: ?line=ID, else the default line."""
-    current = state.current()
+    lines = Webhook.current().lines
     wanted = request.args.get("line")
-    line = current.lines.by_id.get(wanted) if wanted is not None else current.line
+    line = lines.by_id.get(wanted) if wanted is not None else lines.first
     if line is None:
         abort(404)
     try:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import shutil
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -16,11 +16,12 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 
-from ivr import create_app, migrations, state
+from ivr import create_app, migrations
 from ivr.db import Database, create, create_engine, sqlite_file
 from ivr.line.content import Content
 from ivr.stats.gate import StaffGate
 from ivr.stats.store import Store
+from ivr.webhook.endpoint import Webhook
 from tests.support import (  # noqa: F401  (re-exported for tests not yet importing tests.support)
     CALL,
     CLOSED_TIME,
@@ -77,13 +78,12 @@ def clock() -> FixedClock:
 
 
 @pytest.fixture
-def config(clock: FixedClock, tmp_path: Path) -> dict[str, Any]:
+def config(tmp_path: Path) -> dict[str, Any]:
     # Call statistics go to a database of the test's own, never the instance folder; an empty audio folder,
     # so tests hear <Say> whatever audio the repository holds.
     stats_db = f"sqlite:///{tmp_path / 'stats.sqlite'}"
     return {
         "TWILIO_AUTH_TOKEN": TOKEN,
-        "CLOCK": clock,
         "TESTING": True,
         "DATABASE_URL": stats_db,
         "AUDIO_DIR": tmp_path / "audio",
@@ -91,14 +91,25 @@ def config(clock: FixedClock, tmp_path: Path) -> dict[str, Any]:
 
 
 @pytest.fixture
-def app(config: dict[str, Any]) -> Flask:
-    return create_app(config)
+def make_app(config: dict[str, Any], clock: FixedClock) -> Callable[..., Flask]:
+    """Make an app from the test's config with `overrides` on top, on the test's fixed clock unless given
+    another (`create_app`'s keyword arguments pass through)."""
+
+    def make(overrides: Mapping[str, Any] | None = None, **kwargs: Any) -> Flask:
+        return create_app({**config, **(overrides or {})}, **{"clock": clock, **kwargs})
+
+    return make
+
+
+@pytest.fixture
+def app(make_app: Callable[..., Flask]) -> Flask:
+    return make_app()
 
 
 @pytest.fixture
 def content(app: Flask) -> Content:
     """The content the app under test speaks."""
-    content_: Content = state.of(app).line.content
+    content_: Content = Webhook.of(app).lines.first.content
     return content_
 
 

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, Response, abort, request, send_file
+from flask import Blueprint, Flask, Response, abort, request, send_file
 from twilio.twiml import TwiML
 from twilio.twiml.voice_response import Play
 
-from ivr import state
-from ivr.audio.library import Library, default_folder
+from ivr.audio.library import AudioFile, Library, default_folder
+from ivr.component import Component
 from ivr.line.content import Prompt
 from ivr.line.speech import SaySpeaker, Speaker
 
@@ -66,6 +66,29 @@ class AudioSpeaker:
         return True
 
 
+class AudioFiles(Component):
+    """Every line's built audio, by line id, and the route that serves the files Twilio plays."""
+
+    extension = "ivr.audio"
+
+    def __init__(self, libraries: Mapping[str, Library], refresh: Callable[[], None]) -> None:
+        self.libraries = dict(libraries)
+        # Takes up a rebuilt folder in every line (its speaker and its cached documents together).
+        self.refresh = refresh
+
+    def init_app(self, app: Flask) -> None:
+        super().init_app(app)
+        app.register_blueprint(bp)
+
+    def file(self, name: str) -> AudioFile | None:
+        """A built file any line's manifest has named, by its name."""
+        for library in self.libraries.values():
+            found = library.files.get(name)
+            if found is not None:
+                return found
+        return None
+
+
 def load(config: Mapping[str, Any], line: str | None = None) -> tuple[Library, AudioSpeaker]:
     """Load a line's audio folder once: IVR_AUDIO_DIR (else audio/), or its `line` sub-folder when the
     deployment has a folder of lines; return it and the speaker that plays from it."""
@@ -79,14 +102,14 @@ def load(config: Mapping[str, Any], line: str | None = None) -> tuple[Library, A
 @bp.get("/<name>")
 def audio(name: str) -> Response:
     """Serve a built prompt named in the manifest; anything else is 404."""
-    shared = state.current()
+    files = AudioFiles.current()
     # Only names from the manifests are looked up, so no request can reach outside the folders. A name holds
     # the hash of its text and build settings, so two lines' files of one name are the same sound.
-    found = shared.audio_file(name)
+    found = files.file(name)
     if found is None:
         # A call step answered by another worker may already name a rebuild's file: look for a new manifest.
-        shared.lines.refresh()
-        found = shared.audio_file(name)
+        files.refresh()
+        found = files.file(name)
     if found is None:
         abort(404)
     if found.etag in request.if_none_match:

@@ -1,25 +1,56 @@
 """The staff's callback list, `/staff/callbacks`: who asked to be rung, and "Ringet op" / "Ikke truffet".
 
 Behind the staff login, like the statistics. Every look at the list and every change is written to the
-access log (who, when, what; never the number). The buttons are POST forms with a token tied to the staff
-user and the day, so another site cannot make a logged-in browser mark calls done.
+access log (who, when, what; never the number). The buttons are POST forms with a token signed for the staff
+user, timestamped by the app's clock and good for TOKEN_SECONDS (itsdangerous), so another site cannot make a
+logged-in browser mark calls done.
 """
 
 from __future__ import annotations
 
-import hashlib
 import hmac
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
-from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
+from flask import Blueprint, Flask, Response, abort, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from itsdangerous import BadSignature, TimestampSigner
 
-from ivr import staff, state
+from ivr import staff
+from ivr.component import Component
+from ivr.line.clock import Clock
+from ivr.line.lines import Lines
 from ivr.line.spoken import WEEKDAYS
 
+if TYPE_CHECKING:
+    from ivr.callbacks.desk import CallbackDesk
+
 bp = Blueprint("staff_callbacks", __name__, template_folder="templates")
+# How long a loaded list's buttons work: a working day, so a list left open in the morning still works in the
+# afternoon, and a token copied from a page does not work for ever.
+TOKEN_SECONDS = 12 * 3600
 # What staff are told after a button.
 _DONE = {"done": "Markeret som ringet op; nummeret er slettet.", "not_reached": "Markeret som ikke truffet."}
+
+
+@dataclass(eq=False)
+class CallbackPages(Component):
+    """The secretariat's callback list as staff see it."""
+
+    extension = "ivr.callbacks"
+
+    # None where the deployment has no key for the list.
+    desk: CallbackDesk | None
+    # The lines whose names it shows.
+    lines: Lines
+    clock: Clock
+    # What the forms' tokens are signed with.
+    key: bytes
+
+    def init_app(self, app: Flask) -> None:
+        super().init_app(app)
+        app.register_blueprint(bp)
 
 
 # The staff login, as for every staff page.
@@ -29,13 +60,13 @@ bp.before_request(staff.login_required)
 @bp.get("/staff/callbacks")
 def callbacks_page() -> ResponseReturnValue:
     """The waiting requests, oldest first, with the numbers; the look is logged."""
-    shared = state.current()
-    desk = shared.callbacks
+    pages = CallbackPages.current()
+    desk = pages.desk
     if desk is None:
         return render_template("callbacks.html", enabled=False, pending=[], counts=None, token="", note=None)
-    now = state.current().clock()
-    zone = shared.line.content.hours.timezone
-    names = {line.content.line.id: line.content.line.name for line in shared.lines}
+    now = pages.clock()
+    zone = pages.lines.first.content.hours.timezone
+    names = {line.content.line.id: line.content.line.name for line in pages.lines}
     pending = [
         {
             "id": item.id,
@@ -57,17 +88,16 @@ def callbacks_page() -> ResponseReturnValue:
 @bp.post("/staff/callbacks/<int:request_id>/<any(done, not_reached):action>")
 def mark(request_id: int, action: str) -> ResponseReturnValue:
     """Mark a request done (deleting it) or not reached (counting the attempt); then back to the list."""
-    desk = state.current().callbacks
+    pages = CallbackPages.current()
+    desk = pages.desk
     if desk is None:
         abort(404)
-    if not hmac.compare_digest(request.form.get("token", ""), _token()) and not _yesterday(
-        request.form.get("token", "")
-    ):
+    if not _valid(request.form.get("token", "")):
         return Response(
             "Siden er for gammel: hent listen igen, og prøv så igen.\n", 400, mimetype="text/plain"
         )
     change = desk.done if action == "done" else desk.not_reached
-    if not change(request_id, _who(), state.current().clock()):
+    if not change(request_id, _who(), pages.clock()):
         return Response("Den anmodning findes ikke længere (allerede klaret?).\n", 404, mimetype="text/plain")
     return redirect(url_for("staff_callbacks.callbacks_page", note=action), 303)
 
@@ -78,16 +108,34 @@ def _who() -> str:
     return (auth.username or "?")[:64] if auth is not None and auth.username else "udvikling"
 
 
-def _token(days_ago: int = 0) -> str:
-    """The form token of this staff user on this day (or `days_ago`)."""
-    day = (state.current().clock() - timedelta(days=days_ago)).date().isoformat()
-    key = state.current().hash_key
-    return hmac.new(key, f"callbacks:{_who()}:{day}".encode(), hashlib.sha256).hexdigest()
+class ClockSigner(TimestampSigner):
+    """itsdangerous' timestamped signer on the app's clock, so a token ages with the time the app reads."""
+
+    def __init__(self, key: bytes, clock: Clock) -> None:
+        super().__init__(key, salt="ivr.staff-callbacks")
+        self.clock = clock
+
+    def get_timestamp(self) -> int:
+        return int(self.clock().timestamp())
 
 
-def _yesterday(token: str) -> bool:
-    """A page loaded just before midnight still works just after it."""
-    return hmac.compare_digest(token, _token(1))
+def _signer() -> ClockSigner:
+    pages = CallbackPages.current()
+    return ClockSigner(pages.key, pages.clock)
+
+
+def _token() -> str:
+    """The form token of this staff user, signed now."""
+    return _signer().sign(_who()).decode("ascii")
+
+
+def _valid(token: str) -> bool:
+    """Tell whether a posted token is this user's, signed here at most TOKEN_SECONDS ago (never ahead)."""
+    try:
+        user = _signer().unsign(token, max_age=TOKEN_SECONDS)
+    except BadSignature:  # forged, altered, expired (SignatureExpired) or dated ahead of the clock
+        return False
+    return hmac.compare_digest(user, _who().encode("utf-8"))
 
 
 def _grouped(number: str) -> str:

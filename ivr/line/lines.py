@@ -88,10 +88,6 @@ def _name(content: Content) -> str:
 
 def configured_contents(config: Mapping[str, Any], *, leaflet: bool = False) -> tuple[Content, ...]:
     """The lines the configuration names: IVR_CONTENT_DIR's files, or IVR_CONTENT_FILE's (or the packaged)."""
-    # A twin of a running app (the preview's) is given the very contents that app loaded.
-    given = config.get("CONTENTS")
-    if given:
-        return tuple(given)
     if config.get("CONTENT_DIR"):
         return load_folder(config["CONTENT_DIR"], leaflet=leaflet)
     return (load_content(config.get("CONTENT_FILE"), config.get("SECRETARIAT_NUMBER"), leaflet=leaflet),)

@@ -58,6 +58,7 @@ class Line:
         cache_size: int = DOCUMENTS,
         callbacks: CallbackList | None = None,
         sms: LeafletSender | None = None,
+        clock: Clock = system_clock,
     ) -> Line:
         """Build the line for `content` (else the configured single content file) with the configuration's
         timeouts, voice and clock."""
@@ -73,7 +74,6 @@ class Line:
             cache_size=cache_size,
             hints=understanding.hints(HINTS) if understanding is not None else None,
         )
-        clock: Clock = config.get("CLOCK") or system_clock
         flow = CallFlow(content, config["MAX_TRIES"], callbacks=callbacks, sms=sms)
         return cls(content, flow, renderer, clock, understanding)
 

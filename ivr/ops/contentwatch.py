@@ -7,6 +7,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from ivr.component import Component
 from ivr.line.content_loader import MAX_CONTENT_BYTES, ContentError, load_content
 from ivr.line.lines import MAX_LINES, load_folder
 
@@ -32,8 +33,10 @@ class _Look:
     state: ContentState
 
 
-class ContentWatch:
+class ContentWatch(Component):
     """Compares the content file with the running line's by hash, re-reading it only when its stat changes."""
+
+    extension = "ivr.content_watch"
 
     def __init__(self, path: Path, number: str | None, *, folder: bool = False) -> None:
         self.path = path

@@ -9,6 +9,10 @@ import gc
 import multiprocessing
 import os
 
+# Underscored: every other public name in this file is a gunicorn setting (ivr/ops/server.py reads them so).
+from ivr.sms.service import LeafletSms as _LeafletSms
+from ivr.stats.web import Statistics as _Statistics
+
 # Where to listen: `ivr serve` sets this from IVR_BIND or --bind; loopback unless told otherwise.
 bind = ["127.0.0.1:8000"]
 workers = multiprocessing.cpu_count() * 2 + 1
@@ -42,18 +46,14 @@ def post_worker_init(worker: object) -> None:
     # garbage collector stops walking it again and again as requests come and go.
     gc.freeze()
     extensions = getattr(getattr(worker, "wsgi", None), "extensions", {})
-    shared = extensions.get("ivr")
-    if shared is not None:
-        shared.recorder.start()
+    statistics = extensions.get(_Statistics.extension)
+    if statistics is not None:
+        statistics.recorder.start()
 
 
 def worker_exit(server: object, worker: object) -> None:
     """Let a stopping worker finish the SMS it promised callers (seconds at most: a try and a retry)."""
     extensions = getattr(getattr(worker, "wsgi", None), "extensions", {})
-    shared = extensions.get("ivr")
-    if shared is None:
-        return
-    for line in shared.lines:
-        sender = getattr(line.flow.sms, "sender", None)
-        if sender is not None:
-            sender.close()
+    sms = extensions.get(_LeafletSms.extension)
+    if sms is not None:
+        sms.close()

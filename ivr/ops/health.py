@@ -8,8 +8,11 @@ from typing import Any
 from flask import Blueprint, jsonify
 from flask.typing import ResponseReturnValue
 
-from ivr import state
+from ivr.audio.web import AudioFiles
+from ivr.ops.contentwatch import ContentWatch
 from ivr.stats.recorder import WriterError
+from ivr.stats.web import Statistics
+from ivr.webhook.endpoint import Webhook
 
 bp = Blueprint("health", __name__)
 
@@ -17,8 +20,8 @@ bp = Blueprint("health", __name__)
 @bp.get("/healthz")
 def healthz() -> ResponseReturnValue:
     """Report the content, its prompts' audio and this worker's statistics; 503 if the content is broken."""
-    shared = state.current()
-    content = shared.content_watch.state()
+    content = ContentWatch.current().state()
+    lines, libraries = Webhook.current().lines, AudioFiles.current().libraries
     # "changed": the files differ from what the running lines loaded, so a restart would pick them up.
     file = {
         "loaded": True,
@@ -28,12 +31,12 @@ def healthz() -> ResponseReturnValue:
     }
     # How many prompts play built audio (fresh) and how many fall back to <Say> (stale, missing), as this
     # worker sees them now (it takes up a rebuilt audio folder within a second); files gone from the disk.
-    shared.lines.refresh()
+    lines.refresh()
     counts = dict.fromkeys(("fresh", "stale", "missing"), 0)
     missing: list[str] = []
     prompts = 0
-    for line in shared.lines:
-        library = shared.libraries[line.content.line.id]
+    for line in lines:
+        library = libraries[line.content.line.id]
         statuses = library.statuses(line.content.audio_prompts()).values()
         prompts += len(statuses)
         for each in statuses:
@@ -49,7 +52,7 @@ def healthz() -> ResponseReturnValue:
         status = "degraded"
     report = {
         "status": status,
-        "lines": [line.content.line.id for line in shared.lines],
+        "lines": [line.content.line.id for line in lines],
         "prompts": prompts,
         "audio": audio,
         "content": file,
@@ -60,7 +63,7 @@ def healthz() -> ResponseReturnValue:
 
 def _worker() -> dict[str, Any]:
     """Report the answering worker's statistics writer; each worker has its own, and this is one of them."""
-    health = state.current().recorder.health()
+    health = Statistics.current().recorder.health()
     statistics = {
         "dropped_15min": health.dropped_15min,
         "queued": health.queued,

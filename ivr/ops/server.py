@@ -14,12 +14,14 @@ from flask import Flask
 from gunicorn.app.base import BaseApplication
 from gunicorn.glogging import Logger
 
-from ivr import create_app, migrations, settings, state
+from ivr import migrations, settings
+from ivr.app import create_app
 from ivr.cli_errors import describe, one_line
 from ivr.db import create_engine, sqlite_file
 from ivr.line.content_loader import ContentError
 from ivr.ops import gunicorn_conf
 from ivr.settings import ConfigError
+from ivr.stats.web import Statistics
 from ivr.webhook import requestlog
 
 
@@ -124,7 +126,7 @@ def serve(bind: str | None) -> None:
     if problem is not None:
         click.echo(f"ivr serve: cannot start: {problem}", err=True)
         sys.exit(2)
-    problem = schema_problem(state.of(app).store.url)
+    problem = schema_problem(Statistics.of(app).store.url)
     if problem is not None:
         click.echo(f"ivr serve: cannot start: {problem}", err=True)
         sys.exit(2)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from ivr.component import Component
 from ivr.line.events import call_hash
 from ivr.sms.numbers import is_danish_mobile
 
@@ -16,8 +17,10 @@ if TYPE_CHECKING:
     from ivr.sms.sender import SmsSender
 
 
-class LeafletSms:
+class LeafletSms(Component):
     """Sends a line's leaflet link to the caller's mobile: one per call, three per number a day."""
+
+    extension = "ivr.sms"
 
     def __init__(self, ledger: SmsLedger, sender: SmsSender, hash_key: bytes) -> None:
         self.ledger = ledger
@@ -37,6 +40,10 @@ class LeafletSms:
             return False
         self.sender.send_later(number, body, call=call)
         return True
+
+    def close(self) -> None:
+        """Finish the SMS promised to callers before the worker stops (seconds at most)."""
+        self.sender.close()
 
 
 class TrialSms:

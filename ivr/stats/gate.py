@@ -15,19 +15,49 @@ import os
 import tempfile
 from pathlib import Path
 
-from flask import Response, g, request
+from flask import Flask, Response, g, request
 
-from ivr import state
+from ivr.component import Component
 
 log = logging.getLogger(__name__)
 
 
-class StaffGate:
-    """A cross-process semaphore of lock files: `enter` takes a free slot or says there is none."""
+class StaffGate(Component):
+    """A cross-process semaphore of lock files: `enter` takes a free slot or says there is none.
+
+    Registered on the app, every staff request takes a slot first (`take_slot`) and gives it back after.
+    """
+
+    extension = "ivr.staff_gate"
 
     def __init__(self, folder: Path, slots: int) -> None:
         self.folder = folder
         self.slots = slots
+
+    def init_app(self, app: Flask) -> None:
+        super().init_app(app)
+        # Staff pages take a slot first, so they can never hold the workers the calls need.
+        app.before_request(self.take_slot)
+        app.teardown_request(self.release)
+
+    def take_slot(self) -> Response | None:
+        """Before a staff request: take a slot, or answer 503 at once when every slot is busy."""
+        # A page's own script and stylesheet are files, fetched alongside it: never made to wait.
+        if not request.path.startswith(GATED) or (request.endpoint or "").endswith(".static"):
+            return None
+        handle = self.enter()
+        if handle is None:
+            log.warning("staff pages busy: %s refused with 503", request.path)
+            headers = {"Retry-After": "5", "Cache-Control": "no-store"}
+            return Response(BUSY, 503, headers, mimetype="text/plain")
+        g.ivr_staff_slot = handle
+        return None
+
+    def release(self, error: BaseException | None = None) -> None:
+        """After a staff request, whatever happened: give its slot back."""
+        handle = g.pop("ivr_staff_slot", None)
+        if handle is not None:
+            self.leave(handle)
 
     @classmethod
     def for_line(cls, database_url: str, slots: int) -> StaffGate:
@@ -62,26 +92,6 @@ class StaffGate:
 GATED = ("/staff/", "/preview/")
 # How long a staff query may run before it is stopped: the page then says "try again" (503).
 QUERY_SECONDS = 10.0
-
-
-def take_slot() -> Response | None:
-    """Before a staff request: take a slot, or answer 503 at once when every slot is busy."""
-    # A page's own script and stylesheet are files, fetched alongside it: never made to wait.
-    if not request.path.startswith(GATED) or (request.endpoint or "").endswith(".static"):
-        return None
-    handle = state.current().gate.enter()
-    if handle is None:
-        log.warning("staff pages busy: %s refused with 503", request.path)
-        return Response(BUSY, 503, {"Retry-After": "5", "Cache-Control": "no-store"}, mimetype="text/plain")
-    g.ivr_staff_slot = handle
-    return None
-
-
-def release(error: BaseException | None = None) -> None:
-    """After a staff request, whatever happened: give its slot back."""
-    handle = g.pop("ivr_staff_slot", None)
-    if handle is not None:
-        StaffGate.leave(handle)
 
 
 BUSY = "Personalets sider har travlt lige nu. Prøv igen om et øjeblik.\n"

@@ -11,7 +11,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from ivr.line import moments
-from ivr.line.events import SPEECH_ROUTE
+from ivr.line.events import SPEECH_ROUTE, CallEvent
 from ivr.line.flow import DIAL_FAILURES, MAIN, Event
 from ivr.line.spoken import WEEKDAYS
 
@@ -64,18 +64,11 @@ CHOICE_EVENTS = (
 )
 
 
-@dataclass(frozen=True)
-class Row:
+class Row(CallEvent):
     """One stored call event, as the reports read it back (ivr/stats/store.py); `at` is aware UTC."""
 
-    id: int
-    call: str
-    at: datetime
-    route: str
-    event: str
-    menu: str
-    key: str | None
-    line: str = ""
+    # A named tuple's subclass: the event's fields, and no per-row __dict__.
+    __slots__ = ()
 
 
 @dataclass(frozen=True)

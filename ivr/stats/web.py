@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, Response, render_template, request, url_for
+from flask import Blueprint, Flask, Response, render_template, request, url_for
 from sqlalchemy.exc import SQLAlchemyError
 
-from ivr import state
+from ivr.component import Component
 from ivr.line import moments
+from ivr.line.clock import Clock
 from ivr.line.content import LINE_ID
+from ivr.line.lines import Lines
 from ivr.line.running import Line
 from ivr.staff import staff_only
 from ivr.stats import charts, gate, report
+from ivr.stats.recorder import Recorder
+from ivr.stats.store import Store
 
 bp = Blueprint("staff_stats", __name__, url_prefix="/staff", template_folder="templates")
 log = logging.getLogger(__name__)
@@ -25,6 +30,23 @@ SECURITY_HEADERS = {"Cache-Control": "no-store"}
 FIELDS = {"since": "fra og med", "until": "til og med"}
 # The query arguments that choose the period, kept when another line is picked.
 PERIOD_ARGS = ("since", "until", "period")
+
+
+@dataclass(eq=False)
+class Statistics(Component):
+    """The call statistics: the store, this worker's recorder writing to it, the staff page reading it."""
+
+    extension = "ivr.statistics"
+
+    store: Store
+    recorder: Recorder
+    # The lines the deployment answers, named on the page even before their first call.
+    lines: Lines
+    clock: Clock
+
+    def init_app(self, app: Flask) -> None:
+        super().init_app(app)
+        app.register_blueprint(bp)
 
 
 class PeriodError(ValueError):
@@ -39,11 +61,11 @@ class LineError(ValueError):
 @staff_only
 def stats_page() -> Response:
     """Show the call statistics of a period, of one line or all, with a heat map and bar charts."""
-    shared = state.current()
-    line, store = shared.line, shared.store
+    statistics = Statistics.current()
+    line, store = statistics.lines.first, statistics.store
     try:
         # The lines the statistics hold, and those the deployment answers (which may have had no calls yet).
-        known = sorted({*store.lines(seconds=gate.QUERY_SECONDS), *shared.lines.by_id} - {""})
+        known = sorted({*store.lines(seconds=gate.QUERY_SECONDS), *statistics.lines.by_id} - {""})
     except (SQLAlchemyError, OSError):  # the database is down, or its folder cannot be made
         return _unreadable()
     try:
@@ -53,7 +75,7 @@ def stats_page() -> Response:
         html = _render_refusal(str(refused), line, known)
         return Response(html, 400, content_type="text/html; charset=utf-8", headers=SECURITY_HEADERS)
     # Sections are named as the chosen line names them (the line staff see first, for all lines).
-    shown = shared.lines.by_id.get(chosen, line) if chosen else line
+    shown = statistics.lines.by_id.get(chosen, line) if chosen else line
     try:
         result = store.report(period, seconds=gate.QUERY_SECONDS, line=chosen)
     except (SQLAlchemyError, OSError):
@@ -99,7 +121,7 @@ def line_links(known: list[str], chosen: str | None) -> list[tuple[str, str, boo
 
 
 def _today(zone: ZoneInfo) -> date:
-    return state.current().clock().astimezone(zone).date()
+    return Statistics.current().clock().astimezone(zone).date()
 
 
 def _period(zone: ZoneInfo) -> report.Period:

@@ -17,8 +17,10 @@ from zoneinfo import ZoneInfo
 
 import click
 
-from ivr import create_app, settings, state
+from ivr import settings
+from ivr.app import create_app
 from ivr.audio.library import Library, default_folder
+from ivr.audio.web import AudioFiles
 from ivr.cli_options import LINE_OPTION, configured_content, configured_lines
 from ivr.line.clock import FixedClock
 from ivr.line.content import E164, Content
@@ -41,6 +43,8 @@ from ivr.tryout.caller import (
     Transport,
     parse_script,
 )
+from ivr.tryout.trial import Trial
+from ivr.webhook.endpoint import Webhook
 
 # Players tried in turn for <Play> in a terminal; each plays a file and exits.
 PLAYERS = (
@@ -84,21 +88,20 @@ def in_process_caller(  # noqa: PLR0917 (each is one of `ivr call`'s options)
     """
     # Without the real token, a throwaway one still makes the app check every signature.
     token = os.environ.get(settings.TOKEN_VARIABLE) or "local-" + secrets.token_hex(16)
-    config: dict[str, object] = {settings.TOKEN_VARIABLE: token}
-    if at is not None:
-        config["CLOCK"] = FixedClock(at)
     # A trial call is never a real one: it counts in no statistics and writes no request log lines.
-    trial = {"LOG_CALL_REQUESTS": False, "TRIAL_CALLS": True, "TRIAL_SMS": sms_result}
-    app = create_app(config | trial)
-    shared = state.of(app)
-    shared.observers.clear()
+    app = create_app(
+        {settings.TOKEN_VARIABLE: token},
+        clock=FixedClock(at) if at is not None else None,
+        trial=Trial(sms_sent=sms_result == "sent"),
+    )
+    lines = Webhook.of(app).lines
     params = CallParameters(called=to or CallParameters.called, caller=caller or CallParameters.caller)
     query = {"line": line_id} if line_id else {}
-    line = shared.lines.route(query, {"To": params.called}) or shared.line
+    line = lines.route(query, {"To": params.called}) or lines.first
     # Sign for the URL the app believes Twilio calls, as Twilio would.
     url = (app.config["PUBLIC_URL"] or LOCAL_BASE) + "/voice" + (f"?{urlencode(query)}" if query else "")
     transport = FlaskTransport(app.test_client())
-    names = PromptNames(line.content, shared.libraries[line.content.line.id].spoken())
+    names = PromptNames(line.content, AudioFiles.of(app).libraries[line.content.line.id].spoken())
     return Caller(transport, url, token, dial_result, names, params)
 
 

@@ -4,21 +4,26 @@ from __future__ import annotations
 
 import secrets
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urlencode
 
-from flask import Blueprint, Flask, abort, current_app, jsonify, render_template, request
+from flask import Blueprint, Flask, abort, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
 
-from ivr import settings, staff, state
+from ivr import settings, staff
+from ivr.audio.web import AudioFiles
+from ivr.component import Component
 from ivr.line.clock import Clock
+from ivr.line.content import Content
 from ivr.line.keypad import KEYPAD
+from ivr.line.lines import Lines
 from ivr.line.moments import read_moment
 from ivr.line.running import Line
+from ivr.ops.contentwatch import ContentWatch
 from ivr.tryout.caller import (
     DIAL_RESULTS,
     LOCAL_BASE,
@@ -32,6 +37,17 @@ from ivr.tryout.caller import (
     ScriptedKeypad,
     walk,
 )
+from ivr.tryout.trial import Trial
+from ivr.webhook.endpoint import Webhook
+
+
+class AppFactory(Protocol):
+    """ivr.app.create_app, as the preview calls it."""
+
+    def __call__(
+        self, test_config: Mapping[str, Any], *, clock: Clock, contents: Sequence[Content], trial: Trial
+    ) -> Flask: ...
+
 
 bp = Blueprint(
     "preview",
@@ -46,7 +62,53 @@ MAX_KEYS = 200
 
 # The moment a preview call is simulated at; read by the preview line's clock during that call only.
 _simulated_at: ContextVar[datetime | None] = ContextVar("ivr_preview_at", default=None)
-_build_lock = threading.Lock()
+
+
+class Preview(Component):
+    """The browser preview: staff press keys and hear the line, through an app of the same settings and
+    content built for trial calls (its calls counted nowhere, its callbacks and SMS never real)."""
+
+    extension = "ivr.preview"
+
+    def __init__(
+        self, config: Mapping[str, Any], lines: Lines, watch: ContentWatch, clock: Clock, factory: AppFactory
+    ) -> None:
+        # Every setting the line runs with, its Twilio token too (the trial app checks signatures with it).
+        names = [setting.name for setting in settings.SETTINGS] + [settings.TOKEN_VARIABLE]
+        self.settings = {name: config[name] for name in names}
+        # create_app, handed down by create_app itself: the factory is above this module, never imported here.
+        self.factory = factory
+        self.lines = lines
+        self.watch = watch
+        self.clock = clock
+        self.trial_app: Flask | None = None
+        self._lock = threading.Lock()
+
+    def init_app(self, app: Flask) -> None:
+        super().init_app(app)
+        app.register_blueprint(bp)
+
+    def trial(self) -> Flask:
+        """The app preview calls go through, built on first use."""
+        built = self.trial_app
+        if built is not None:
+            return built
+        with self._lock:
+            if self.trial_app is None:
+                self.trial_app = self._build()
+            return self.trial_app
+
+    def _build(self) -> Flask:
+        """The same line from the same settings, at the moment a preview call chooses, as a trial."""
+        # A development line has no token; the trial app gets a throwaway one so every signature is checked.
+        token = self.settings[settings.TOKEN_VARIABLE] or "preview-" + secrets.token_hex(16)
+        return self.factory(
+            self.settings | {settings.TOKEN_VARIABLE: token},
+            clock=_simulated_clock(self.clock),
+            # The content the line runs with, not the file as it may read now: what callers hear.
+            contents=tuple(line.content for line in self.lines),
+            trial=Trial(),
+        )
 
 
 def check_settings(config: Mapping[str, Any]) -> None:
@@ -74,39 +136,6 @@ def simulated(at: datetime | None) -> Iterator[None]:
         _simulated_at.reset(reset)
 
 
-def preview_app(app: Flask) -> Flask:
-    """Return the app's twin that preview calls go through, built once on first use."""
-    shared = state.of(app)
-    twin = shared.preview_twin
-    if twin is not None:
-        return twin
-    with _build_lock:
-        twin = shared.preview_twin
-        if twin is None:
-            twin = shared.preview_twin = _build_twin(app)
-    return twin
-
-
-def _build_twin(app: Flask) -> Flask:
-    """Build the same line from the same settings, with the preview's clock and no observers."""
-    from ivr import create_app  # noqa: PLC0415  (the package's factory imports this module)
-
-    config: dict[str, Any] = {setting.name: app.config[setting.name] for setting in settings.SETTINGS}
-    # A development line has no token; its twin gets a throwaway one so every signature is still checked.
-    token = app.config[settings.TOKEN_VARIABLE] or "preview-" + secrets.token_hex(16)
-    # Its calls are staff trying the line: no request log lines, as no statistics below.
-    clock = _simulated_clock(state.of(app).clock)
-    config |= {settings.TOKEN_VARIABLE: token, "CLOCK": clock, "LOG_CALL_REQUESTS": False}
-    # Nor callback requests on the secretariat's real list.
-    config["TRIAL_CALLS"] = True
-    # The content the line runs with, not the file as it may read now: the preview is what callers hear.
-    config["CONTENTS"] = tuple(line.content for line in state.of(app).lines)
-    twin = create_app(config)
-    # Staff trying the line must never count in the call statistics, whoever listens in create_app.
-    state.of(twin).observers.clear()
-    return twin
-
-
 # Hidden unless enabled; the staff login asked for when one is configured.
 bp.before_request(staff.login_required)
 
@@ -114,15 +143,15 @@ bp.before_request(staff.login_required)
 @bp.get("/")
 def page() -> str:
     """Show the keypad, the time and transfer choices, and an empty transcript."""
-    shared = state.current()
-    line = shared.line
-    now = state.current().clock().astimezone(line.content.hours.timezone)
+    preview = Preview.current()
+    line = preview.lines.first
+    now = preview.clock().astimezone(line.content.hours.timezone)
     return render_template(
         "preview.html",
-        lines=[running.content.line for running in shared.lines],
-        listens=any(running.understanding is not None for running in shared.lines),
+        lines=[running.content.line for running in preview.lines],
+        listens=any(running.understanding is not None for running in preview.lines),
         line_id=line.content.line.id,
-        content_changed=shared.content_watch.state().changed,
+        content_changed=preview.watch.state().changed,
         now=now.strftime("%Y-%m-%dT%H:%M"),
         dial_results=DIAL_RESULTS,
         sections=line.content.sections,
@@ -142,7 +171,7 @@ def call() -> ResponseReturnValue:
         abort(400, "keys must be a list of keypad keys, T for silence, or words said in { }")
     if dial not in DIAL_RESULTS:
         abort(400, f"dial must be one of {', '.join(DIAL_RESULTS)}")
-    lines = state.current().lines
+    lines = Preview.current().lines
     chosen = data.get("line")
     line = lines.first if chosen is None else lines.by_id.get(chosen) if isinstance(chosen, str) else None
     if line is None:
@@ -157,19 +186,20 @@ def call() -> ResponseReturnValue:
 
 
 def run_preview(keys: list[str], at: datetime | None, dial: str, line: Line | None = None) -> dict[str, Any]:
-    """Walk the call to `line` (else the default) through the preview twin; say whether it waits for a key."""
-    line = line or state.current().line
+    """Walk the call to `line` (else the default) through the trial app; say whether it waits for a key."""
+    preview = Preview.current()
+    line = line or preview.lines.first
     line_id = line.content.line.id
-    twin = preview_app(current_app._get_current_object())  # type: ignore[attr-defined]
-    base = twin.config["PUBLIC_URL"] or LOCAL_BASE
-    token = twin.config[settings.TOKEN_VARIABLE]
-    transport = FlaskTransport(twin.test_client())
-    # What the twin played, named by what its files say: exactly what a caller hears.
-    twin_state = state.of(twin)
-    twin_state.lines.refresh()
-    names = PromptNames(line.content, twin_state.libraries[line_id].spoken())
+    trial = preview.trial()
+    base = trial.config["PUBLIC_URL"] or LOCAL_BASE
+    token = trial.config[settings.TOKEN_VARIABLE]
+    transport = FlaskTransport(trial.test_client())
+    # What the trial app played, named by what its files say: exactly what a caller hears.
+    trial_lines = Webhook.of(trial).lines
+    trial_lines.refresh()
+    names = PromptNames(line.content, AudioFiles.of(trial).libraries[line_id].spoken())
     # The line chosen, as a Twilio number's webhook URL can name it.
-    url = base + "/voice" + (f"?{urlencode({'line': line_id})}" if len(twin_state.lines) > 1 else "")
+    url = base + "/voice" + (f"?{urlencode({'line': line_id})}" if len(trial_lines) > 1 else "")
     caller = Caller(transport, url, token, dial, names)
     # Each key leads to at most a few requests (a silence redirects, a transfer has its action).
     caller.max_requests = 3 * MAX_KEYS + 10
@@ -181,13 +211,13 @@ def run_preview(keys: list[str], at: datetime | None, dial: str, line: Line | No
             step["audio"] = _browser_url(step["url"], base)
     # Out of keys at a Gather: the call goes on when staff press the next key.
     waiting = transcript.end.outcome == "caller"
-    status = line.schedule.status(at or state.current().clock())
+    status = line.schedule.status(at or preview.clock())
     return {
         "steps": steps[:-1] if waiting else steps,
         "waiting": waiting,
         "open": status.open,
         "at": status.at.astimezone(line.content.hours.timezone).isoformat(timespec="minutes"),
-        "content_changed": state.current().content_watch.state().changed,
+        "content_changed": preview.watch.state().changed,
     }
 
 

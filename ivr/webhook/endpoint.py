@@ -13,6 +13,7 @@ import time
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from ivr.component import Component
 from ivr.line.events import CallEvent, Observer, call_hash, publish
 from ivr.line.lines import Lines
 from ivr.line.running import Line
@@ -24,10 +25,12 @@ from ivr.webhook.steps import ROUTES, TWIML, CallStep, call_event
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
+    from flask import Flask
 
 log = logging.getLogger(__name__)
 FORM = "application/x-www-form-urlencoded"
-STATUS = {200: "200 OK", 400: "400 Bad Request", 403: "403 Forbidden", 405: "405 Method Not Allowed"}
+STATUS = {200: "200 OK", 400: "400 Bad Request", 403: "403 Forbidden", 404: "404 Not Found"}
+STATUS |= {405: "405 Method Not Allowed"}
 STATUS |= {413: "413 Content Too Large", 415: "415 Unsupported Media Type"}
 
 
@@ -57,12 +60,14 @@ class Answer(NamedTuple):
     call: str | None = None
 
 
-class Webhook:
-    """WSGI middleware in front of Flask that answers every request to a call route."""
+class Webhook(Component):
+    """WSGI middleware in front of Flask that answers every request to a call route: the calls' part of the
+    app, owning the running lines and who is told of each step."""
+
+    extension = "ivr.webhook"
 
     def __init__(
         self,
-        inner: WSGIApplication,
         *,
         lines: Lines,
         signatures: Signatures,
@@ -71,7 +76,8 @@ class Webhook:
         max_body: int,
         log_requests: bool = True,
     ) -> None:
-        self.inner = inner
+        # Every other path goes to the app this is put in front of (init_app).
+        self.inner: WSGIApplication = _not_found
         self.lines = lines
         self.signatures = signatures
         # The app's own list: observers added later (statistics) are told too.
@@ -83,6 +89,12 @@ class Webhook:
         self.emergency = emergency_document(lines.first)
         # For a number no line claims on a deployment without a default line.
         self.unrouted = unrouted_document(lines.first)
+
+    def init_app(self, app: Flask) -> None:
+        """Answer the call routes in front of `app`, before Flask's request handling."""
+        super().init_app(app)
+        self.inner = app.wsgi_app
+        app.wsgi_app = self  # type: ignore[method-assign]
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         route = ROUTES.get(environ.get("PATH_INFO", ""))
@@ -219,6 +231,11 @@ class RefusalLog:
         if self._skipped:
             fields["unlogged_refusals"], self._skipped = self._skipped, 0
         requestlog.emit(fields, logging.WARNING, "refused")
+
+
+def _not_found(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+    """What a webhook in front of nothing answers for any other path."""
+    return _respond(start_response, 404, b"Not Found", "text/plain")
 
 
 def _respond(start_response: StartResponse, status: int, body: bytes, content_type: str) -> list[bytes]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -11,8 +11,9 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from ivr import create_app, state
+from ivr.app import clock_of
 from ivr.callbacks.desk import new_key
+from ivr.callbacks.web import CallbackPages
 from ivr.db import Database
 from ivr.line.events import CallEvent
 from ivr.stats.store import Store, as_row
@@ -45,7 +46,7 @@ def browser() -> Iterator[Browser]:
         yield launched
 
 
-def app_with(config: dict[str, Any], events: int) -> Flask:
+def app_with(make_app: Callable[..., Flask], config: dict[str, Any], events: int) -> Flask:
     """The line with a staff login, its statistics holding `events` calls of a few steps, on two lines."""
     store = Store(Database(config["DATABASE_URL"]))
     rows = []
@@ -59,11 +60,11 @@ def app_with(config: dict[str, Any], events: int) -> Flask:
         ]
     store.add(rows)
     store.dispose()
-    app = create_app(config | {"STAFF_USER": USER, "STAFF_PASSWORD": PASSWORD, "CALLBACK_KEY": KEY})
-    desk = state.of(app).callbacks
+    app = make_app({"STAFF_USER": USER, "STAFF_PASSWORD": PASSWORD, "CALLBACK_KEY": KEY})
+    desk = CallbackPages.of(app).desk
     assert desk is not None
     for n in range(min(events, 3)):
-        desk.ask("rodblokade", f"+45203040{n:02d}", state.of(app).clock())
+        desk.ask("rodblokade", f"+45203040{n:02d}", clock_of(app)())
     return app
 
 
@@ -106,20 +107,24 @@ def violations(browser: Browser, url: str, act: str | None = None) -> list[str]:
     ],
 )
 def test_a_staff_page_has_no_serious_violations(
-    browser: Browser, config: dict[str, Any], path: str, events: int
+    browser: Browser, config: dict[str, Any], path: str, events: int, make_app: Callable[..., Flask]
 ) -> None:
-    with serving(app_with(config, events)) as base:
+    with serving(app_with(make_app, config, events)) as base:
         assert violations(browser, base + path) == []
 
 
-def test_the_preview_after_a_call_has_no_serious_violations(browser: Browser, config: dict[str, Any]) -> None:
-    with serving(app_with(config, 0)) as base:
+def test_the_preview_after_a_call_has_no_serious_violations(
+    browser: Browser, config: dict[str, Any], make_app: Callable[..., Flask]
+) -> None:
+    with serving(app_with(make_app, config, 0)) as base:
         found = violations(browser, base + "/preview/", "document.querySelector('#start').click()")
     assert found == []
 
 
-def test_the_preview_keypad_works_from_the_keyboard(browser: Browser, config: dict[str, Any]) -> None:
-    with serving(app_with(config, 0)) as base:
+def test_the_preview_keypad_works_from_the_keyboard(
+    browser: Browser, config: dict[str, Any], make_app: Callable[..., Flask]
+) -> None:
+    with serving(app_with(make_app, config, 0)) as base:
         context = browser.new_context(http_credentials={"username": USER, "password": PASSWORD})
         tab = context.new_page()
         tab.goto(base + "/preview/")

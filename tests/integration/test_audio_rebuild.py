@@ -10,14 +10,15 @@ import time
 import urllib.error
 import urllib.request
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
 import pytest
+from flask import Flask
 from twilio.request_validator import RequestValidator
 
-from ivr import create_app
 from ivr.line.content_loader import default_path
 from tests.support import CALL, TOKEN, LiveLine, live_line, serving
 
@@ -104,12 +105,12 @@ def test_a_rebuild_under_a_running_line_never_leaves_a_call_without_its_file(tmp
 
 
 def test_the_preview_names_what_the_played_file_says_and_warns_of_a_changed_file(
-    tmp_path: Path, config: dict[str, Any]
+    tmp_path: Path, make_app: Callable[..., Flask]
 ) -> None:
     content, audio = tmp_path / "content.toml", tmp_path / "audio"
     content.write_text(default_path().read_text(encoding="utf-8"), encoding="utf-8")
     build_audio(content, audio)
-    app = create_app({**config, "CONTENT_FILE": content, "AUDIO_DIR": audio, "DEVELOPMENT": True})
+    app = make_app({"CONTENT_FILE": content, "AUDIO_DIR": audio, "DEVELOPMENT": True})
     client = app.test_client()
     old = change_welcome(content)
     build_audio(content, audio)
@@ -124,7 +125,7 @@ def test_the_preview_names_what_the_played_file_says_and_warns_of_a_changed_file
 
 
 def test_in_a_browser_the_preview_after_a_rebuild_shows_what_callers_hear(
-    tmp_path: Path, config: dict[str, Any]
+    tmp_path: Path, make_app: Callable[..., Flask]
 ) -> None:
     from tests.support import CHROMIUM, chromium  # noqa: PLC0415  (only this test needs a browser)
 
@@ -135,7 +136,7 @@ def test_in_a_browser_the_preview_after_a_rebuild_shows_what_callers_hear(
     content, audio = tmp_path / "content.toml", tmp_path / "audio"
     content.write_text(default_path().read_text(encoding="utf-8"), encoding="utf-8")
     build_audio(content, audio)
-    app = create_app({**config, "CONTENT_FILE": content, "AUDIO_DIR": audio, "DEVELOPMENT": True})
+    app = make_app({"CONTENT_FILE": content, "AUDIO_DIR": audio, "DEVELOPMENT": True})
     with serving(app) as base, chromium() as browser:
         old = change_welcome(content)
         build_audio(content, audio)

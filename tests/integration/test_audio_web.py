@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import shutil
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
@@ -14,7 +15,6 @@ import pytest
 from flask import Flask
 from twilio.twiml.voice_response import VoiceResponse
 
-from ivr import create_app
 from ivr.audio import manifest
 from ivr.audio.build import build
 from ivr.audio.engines import EspeakEngine
@@ -48,8 +48,8 @@ def audio(built: Path, tmp_path: Path) -> Path:
     return folder
 
 
-def app_with(config: dict[str, Any], **overrides: Any) -> Flask:
-    return create_app({**config, **overrides})
+def app_with(make_app: Callable[..., Flask], **overrides: Any) -> Flask:
+    return make_app(overrides)
 
 
 def played(root: ET.Element) -> list[str]:
@@ -60,8 +60,8 @@ def file_of(folder: Path, prompt_id: str) -> str:
     return manifest.load(folder)[prompt_id].file
 
 
-def test_fresh_prompts_are_played_from_their_hashed_urls(config: dict[str, Any], built: Path) -> None:
-    client = app_with(config, AUDIO_DIR=built).test_client()
+def test_fresh_prompts_are_played_from_their_hashed_urls(make_app: Callable[..., Flask], built: Path) -> None:
+    client = app_with(make_app, AUDIO_DIR=built).test_client()
     root = TwilioClient(client).twiml("/voice")
     gather = root.find("Gather")
     assert gather is not None
@@ -77,11 +77,11 @@ def test_fresh_prompts_are_played_from_their_hashed_urls(config: dict[str, Any],
 
 
 def test_the_closed_notice_is_played_in_the_built_voice(
-    config: dict[str, Any], built: Path, clock: FixedClock
+    make_app: Callable[..., Flask], built: Path, clock: FixedClock
 ) -> None:
     # Wednesday 15:00: "Sekretariatet har lukket og åbner igen" + "i morgen" + "klokken 10", all built.
     clock.at = CLOSED_TIME
-    root = TwilioClient(app_with(config, AUDIO_DIR=built).test_client()).twiml("/voice")
+    root = TwilioClient(app_with(make_app, AUDIO_DIR=built).test_client()).twiml("/voice")
     gather = root.find("Gather")
     assert gather is not None
     assert [child.tag for child in gather] == ["Play"] * 7
@@ -94,9 +94,11 @@ def test_the_closed_notice_is_played_in_the_built_voice(
     assert played(root)[1:4] == [f"/audio/{file_of(built, key)}" for key in fragments]
 
 
-def test_christmas_eve_says_why_in_one_voice(config: dict[str, Any], built: Path, clock: FixedClock) -> None:
+def test_christmas_eve_says_why_in_one_voice(
+    make_app: Callable[..., Flask], built: Path, clock: FixedClock
+) -> None:
     clock.at = datetime(2026, 12, 24, 11, 0, tzinfo=CPH)
-    root = TwilioClient(app_with(config, AUDIO_DIR=built).test_client()).twiml("/voice")
+    root = TwilioClient(app_with(make_app, AUDIO_DIR=built).test_client()).twiml("/voice")
     assert spoken(root) == []
     names = PromptNames(load_content(), Library.load(built).spoken())
     texts = [names(url) for url in played(root)]
@@ -112,11 +114,11 @@ def test_christmas_eve_says_why_in_one_voice(config: dict[str, Any], built: Path
 
 
 def test_one_missing_fragment_says_the_whole_sentence_with_say(
-    config: dict[str, Any], audio: Path, clock: FixedClock
+    make_app: Callable[..., Flask], audio: Path, clock: FixedClock
 ) -> None:
     (audio / file_of(audio, "fragment_i_morgen")).unlink()
     clock.at = CLOSED_TIME
-    root = TwilioClient(app_with(config, AUDIO_DIR=audio).test_client()).twiml("/voice")
+    root = TwilioClient(app_with(make_app, AUDIO_DIR=audio).test_client()).twiml("/voice")
     gather = root.find("Gather")
     assert gather is not None
     # Never half in one voice: the sentence is <Say> as a whole, the other prompts still <Play>.
@@ -126,7 +128,7 @@ def test_one_missing_fragment_says_the_whole_sentence_with_say(
 
 
 def test_a_prompt_whose_text_changed_is_spoken_with_its_new_text(
-    config: dict[str, Any], built: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+    make_app: Callable[..., Flask], built: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     content_file = tmp_path / "content.toml"
     old = 'invalid = "Den tast kender jeg ikke."'
@@ -134,7 +136,7 @@ def test_a_prompt_whose_text_changed_is_spoken_with_its_new_text(
         default_path().read_text(encoding="utf-8").replace(old, 'invalid = "Den tast virker ikke."')
     )
     with caplog.at_level(logging.INFO):
-        app = app_with(config, AUDIO_DIR=built, CONTENT_FILE=content_file)
+        app = app_with(make_app, AUDIO_DIR=built, CONTENT_FILE=content_file)
     root = TwilioClient(app.test_client()).twiml("/voice/key?menu=main&tries=0", {"Digits": "9"})
     assert spoken(root) == ["Den tast virker ikke."]
     assert played(root)[0] == f"/audio/{file_of(built, 'main_menu')}"
@@ -144,28 +146,28 @@ def test_a_prompt_whose_text_changed_is_spoken_with_its_new_text(
 
 
 def test_a_missing_file_is_spoken(
-    config: dict[str, Any], audio: Path, caplog: pytest.LogCaptureFixture
+    make_app: Callable[..., Flask], audio: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     (audio / file_of(audio, "welcome")).unlink()
     with caplog.at_level(logging.INFO):
-        app = app_with(config, AUDIO_DIR=audio)
+        app = app_with(make_app, AUDIO_DIR=audio)
     root = TwilioClient(app.test_client()).twiml("/voice")
     assert spoken(root) == [load_content().prompt("welcome").text]
     assert f"{len(load_content().audio_prompts()) - 1} fresh, 0 stale, 1 missing" in caplog.text
 
 
-def test_a_truncated_file_is_not_played(config: dict[str, Any], audio: Path) -> None:
+def test_a_truncated_file_is_not_played(make_app: Callable[..., Flask], audio: Path) -> None:
     (audio / file_of(audio, "welcome")).write_bytes(b"")
-    root = TwilioClient(app_with(config, AUDIO_DIR=audio).test_client()).twiml("/voice")
+    root = TwilioClient(app_with(make_app, AUDIO_DIR=audio).test_client()).twiml("/voice")
     assert spoken(root) == [load_content().prompt("welcome").text]
 
 
 def test_a_broken_manifest_means_say_everything_and_start_anyway(
-    config: dict[str, Any], audio: Path, caplog: pytest.LogCaptureFixture
+    make_app: Callable[..., Flask], audio: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     (audio / manifest.MANIFEST).write_text("[", encoding="utf-8")
     with caplog.at_level(logging.INFO):
-        app = app_with(config, AUDIO_DIR=audio)
+        app = app_with(make_app, AUDIO_DIR=audio)
     root = TwilioClient(app.test_client()).twiml("/voice")
     assert played(root) == []
     assert len(spoken(root)) == 5
@@ -175,8 +177,8 @@ def test_a_broken_manifest_means_say_everything_and_start_anyway(
     assert "and 72 fragments" not in caplog.text
 
 
-def test_a_public_url_makes_the_audio_urls_absolute(config: dict[str, Any], built: Path) -> None:
-    app = app_with(config, AUDIO_DIR=built, PUBLIC_URL="https://ivr.example.dk/line")
+def test_a_public_url_makes_the_audio_urls_absolute(make_app: Callable[..., Flask], built: Path) -> None:
+    app = app_with(make_app, AUDIO_DIR=built, PUBLIC_URL="https://ivr.example.dk/line")
     root = TwilioClient(app.test_client(), base="https://ivr.example.dk/line").twiml("/voice")
     assert played(root)[0] == f"https://ivr.example.dk/line/audio/{file_of(built, 'welcome')}"
 
@@ -192,9 +194,9 @@ def test_the_speaker_checks_the_text_not_only_the_id(built: Path) -> None:
 
 
 def test_audio_is_served_with_type_etag_and_a_years_immutable_caching(
-    config: dict[str, Any], built: Path
+    make_app: Callable[..., Flask], built: Path
 ) -> None:
-    client = app_with(config, AUDIO_DIR=built).test_client()
+    client = app_with(make_app, AUDIO_DIR=built).test_client()
     entry = manifest.load(built)["welcome"]
     with client.get(f"/audio/{entry.file}") as response:
         assert response.status_code == 200
@@ -221,30 +223,36 @@ def test_audio_is_served_with_type_etag_and_a_years_immutable_caching(
         "/audio/",
     ],
 )
-def test_only_files_named_in_the_manifest_are_served(config: dict[str, Any], built: Path, path: str) -> None:
-    client = app_with(config, AUDIO_DIR=built).test_client()
+def test_only_files_named_in_the_manifest_are_served(
+    make_app: Callable[..., Flask], built: Path, path: str
+) -> None:
+    client = app_with(make_app, AUDIO_DIR=built).test_client()
     assert client.get(path).status_code == 404
 
 
-def test_a_stray_file_in_the_folder_is_not_served(config: dict[str, Any], audio: Path) -> None:
+def test_a_stray_file_in_the_folder_is_not_served(make_app: Callable[..., Flask], audio: Path) -> None:
     (audio / "secret-0123456789ab.wav").write_bytes(b"RIFF")
-    client = app_with(config, AUDIO_DIR=audio).test_client()
+    client = app_with(make_app, AUDIO_DIR=audio).test_client()
     assert client.get("/audio/secret-0123456789ab.wav").status_code == 404
 
 
-def test_an_edited_manifest_cannot_point_outside_the_folder(config: dict[str, Any], audio: Path) -> None:
+def test_an_edited_manifest_cannot_point_outside_the_folder(
+    make_app: Callable[..., Flask], audio: Path
+) -> None:
     entries = manifest.load(audio)
     (audio.parent / "secret.wav").write_bytes(b"RIFF")
     entries["welcome"] = replace(entries["welcome"], file="../secret.wav", size=4)
     manifest.save(audio, entries)
-    client = app_with(config, AUDIO_DIR=audio).test_client()
+    client = app_with(make_app, AUDIO_DIR=audio).test_client()
     root = TwilioClient(client).twiml("/voice")
     assert spoken(root) == [load_content().prompt("welcome").text]
     assert client.get("/audio/..%2Fsecret.wav").status_code == 404
 
 
-def test_slower_speech_plays_the_slow_files_built_alongside(config: dict[str, Any], built: Path) -> None:
-    twilio = TwilioClient(app_with(config, AUDIO_DIR=built).test_client())
+def test_slower_speech_plays_the_slow_files_built_alongside(
+    make_app: Callable[..., Flask], built: Path
+) -> None:
+    twilio = TwilioClient(app_with(make_app, AUDIO_DIR=built).test_client())
     root = twilio.twiml("/voice/key?menu=main&tries=0", {"Digits": "7"})
     assert spoken(root) == []
     slow = ("slower_on_slow", "main_menu_slow")

@@ -7,6 +7,7 @@ import logging
 import sqlite3
 import urllib.request
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -17,12 +18,12 @@ from click.testing import CliRunner
 from flask import Flask
 from twilio.request_validator import RequestValidator
 
-from ivr import create_app, state
 from ivr.audio.build import build
 from ivr.cli import main
 from ivr.line.content_loader import ContentError, load_content
 from ivr.line.events import CallEvent
 from ivr.line.lines import load_folder
+from ivr.webhook.endpoint import Webhook
 from tests.support import (
     CALL,
     CPH,
@@ -50,14 +51,14 @@ def folder(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def app(config: dict[str, Any], folder: Path) -> Flask:
-    return create_app({**config, "CONTENT_DIR": folder})
+def app(make_app: Callable[..., Flask], folder: Path) -> Flask:
+    return make_app({"CONTENT_DIR": folder})
 
 
 @pytest.fixture
 def heard(app: Flask) -> list[CallEvent]:
     events: list[CallEvent] = []
-    state.of(app).observers.append(events.append)
+    Webhook.of(app).observers.append(events.append)
     return events
 
 
@@ -146,14 +147,14 @@ def test_the_url_keeps_the_call_on_its_line(app: Flask) -> None:
 
 
 def test_a_call_to_a_served_folder_names_each_line_s_played_files(
-    config: dict[str, Any], folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    make_app: Callable[..., Flask], folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Each line's welcome built into its own audio folder, as `ivr build-audio` does.
     audio = tmp_path / "built"
     contents = {content.line.id: content for content in load_folder(folder)}
     for line_id, content in contents.items():
         build([content.prompt("welcome")], audio / line_id, CountingEngine())
-    app = create_app({**config, "CONTENT_DIR": folder, "AUDIO_DIR": audio})
+    app = make_app({"CONTENT_DIR": folder, "AUDIO_DIR": audio})
     for name, value in {
         "TWILIO_AUTH_TOKEN": TOKEN,
         "IVR_CONTENT_DIR": str(folder),
@@ -204,12 +205,12 @@ def test_the_loop_guard_uses_the_lines_own_secretariat(app: Flask, clock: Any) -
 
 
 def test_without_a_default_an_unclaimed_number_gets_an_apology(
-    config: dict[str, Any], tmp_path: Path, caplog: pytest.LogCaptureFixture
+    make_app: Callable[..., Flask], tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     folder = lines_folder(tmp_path / "nodefault", default=False)
-    app = create_app({**config, "CONTENT_DIR": folder})
+    app = make_app({"CONTENT_DIR": folder})
     heard: list[CallEvent] = []
-    state.of(app).observers.append(heard.append)
+    Webhook.of(app).observers.append(heard.append)
     with caplog.at_level(logging.WARNING):
         root = TwilioClient(app.test_client()).twiml("/voice", {"To": "+4570707070"})
     assert verbs(root) == ["Say", "Hangup"]
@@ -224,9 +225,11 @@ def test_without_a_default_an_unclaimed_number_gets_an_apology(
     )
 
 
-def test_content_file_and_folder_together_stop_the_start(config: dict[str, Any], folder: Path) -> None:
+def test_content_file_and_folder_together_stop_the_start(
+    make_app: Callable[..., Flask], folder: Path
+) -> None:
     with pytest.raises(Exception, match="CONTENT_FILE and IVR_CONTENT_DIR are both set"):
-        create_app({**config, "CONTENT_DIR": folder, "CONTENT_FILE": folder / "knae.toml"})
+        make_app({"CONTENT_DIR": folder, "CONTENT_FILE": folder / "knae.toml"})
 
 
 def test_commands_take_a_line(folder: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -265,8 +268,8 @@ def test_without_a_default_commands_ask_for_a_line(tmp_path: Path, monkeypatch: 
     assert "choose one with --line (knae, rodblokade)" in result.output
 
 
-def test_the_preview_calls_the_chosen_line(config: dict[str, Any], folder: Path) -> None:
-    app = create_app({**config, "CONTENT_DIR": folder, "DEVELOPMENT": True})
+def test_the_preview_calls_the_chosen_line(make_app: Callable[..., Flask], folder: Path) -> None:
+    app = make_app({"CONTENT_DIR": folder, "DEVELOPMENT": True})
     client = app.test_client()
     page = client.get("/preview/").get_data(as_text=True)
     assert '<select id="line" name="line">' in page
@@ -303,7 +306,7 @@ def test_a_changed_file_in_the_folder_is_noticed(app: Flask, folder: Path) -> No
 
 @pytest.mark.slow  # builds two lines' audio with espeak-ng (about 11 s)
 def test_build_audio_keeps_a_folder_per_line_and_synthesizes_a_text_once(
-    folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, config: dict[str, Any], clock: Any
+    folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, make_app: Callable[..., Flask], clock: Any
 ) -> None:
     from ivr.audio import engines  # noqa: PLC0415
     from ivr.audio.manifest import load  # noqa: PLC0415
@@ -357,7 +360,7 @@ def test_build_audio_keeps_a_folder_per_line_and_synthesizes_a_text_once(
     assert "linje knae" in only.output
     assert "linje rodblokade" not in only.output
     # The running lines play each line's own files, served from one /audio/ route.
-    app = create_app({**config, "CONTENT_DIR": folder, "AUDIO_DIR": out})
+    app = make_app({"CONTENT_DIR": folder, "AUDIO_DIR": out})
     twilio = TwilioClient(app.test_client())
     clock.at = WEDNESDAY_0900
     root = twilio.twiml("/voice", {"To": KNEE_NUMBER})

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Callable, Iterator
 
 import pytest
 from flask import Flask
 
-from ivr import create_app
 from tests.support import chromium, require_chromium, serving
 
 require_chromium()
@@ -34,8 +32,8 @@ def browser() -> Iterator[Browser]:
 
 
 @pytest.fixture
-def staff_app(config: dict[str, Any]) -> Flask:
-    return create_app(config | {"STAFF_USER": USER, "STAFF_PASSWORD": PASSWORD})
+def staff_app(make_app: Callable[..., Flask]) -> Flask:
+    return make_app({"STAFF_USER": USER, "STAFF_PASSWORD": PASSWORD})
 
 
 @pytest.fixture

@@ -12,9 +12,10 @@ from flask import Flask, Response
 from twilio.twiml import TwiML
 from twilio.twiml.voice_response import Play
 
-from ivr import create_app, state
+from ivr import create_app
 from ivr.line.content import Content, Prompt
 from ivr.line.speech import SaySpeaker
+from ivr.webhook.endpoint import Webhook
 from tests.support import chromium, require_chromium, serving
 
 require_chromium()
@@ -79,7 +80,7 @@ def page(browser: Browser, line_app: Flask) -> Iterator[tuple[Page, str]]:
 
 
 def content_of(app: Flask) -> Content:
-    content: Content = state.of(app).line.content
+    content: Content = Webhook.of(app).lines.first.content
     return content
 
 

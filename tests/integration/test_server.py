@@ -9,18 +9,19 @@ import re
 import subprocess
 import sys
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import ModuleType, SimpleNamespace
 from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from flask import Flask
 
-from ivr import create_app, state
 from ivr.cli import main
 from ivr.ops import gunicorn_conf
 from ivr.ops.server import LineServer, server_options
+from ivr.stats.web import Statistics
 from tests.support import CALL, TOKEN, TwilioClient, clean_env, live_line
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -40,8 +41,8 @@ def load_script() -> ModuleType:
     return module
 
 
-def test_server_options_take_the_config_file_then_the_settings(config: dict[str, Any]) -> None:
-    app = create_app({**config, "BIND": "127.0.0.1:9999", "WORKERS": 3})
+def test_server_options_take_the_config_file_then_the_settings(make_app: Callable[..., Flask]) -> None:
+    app = make_app({"BIND": "127.0.0.1:9999", "WORKERS": 3})
     options = server_options(app.config)
     assert options["bind"] == ["127.0.0.1:9999"]
     assert options["workers"] == 3
@@ -49,8 +50,8 @@ def test_server_options_take_the_config_file_then_the_settings(config: dict[str,
     assert server_options(app.config, "unix:/tmp/ivr.sock")["bind"] == ["unix:/tmp/ivr.sock"]
 
 
-def test_gunicorn_accepts_every_setting_of_the_config_file(config: dict[str, Any]) -> None:
-    app = create_app(config)
+def test_gunicorn_accepts_every_setting_of_the_config_file(make_app: Callable[..., Flask]) -> None:
+    app = make_app()
     options = server_options(app.config)
     server = LineServer(app, options)
     assert set(options) <= set(server.cfg.settings)
@@ -151,16 +152,18 @@ def test_serve_logs_only_json_lines_without_numbers_and_stops_gracefully(
     assert any("Shutting down" in line["msg"] for line in lines if line["logger"] == "gunicorn.error")
 
 
-def test_a_new_worker_starts_its_statistics_writer_before_its_first_call(config: dict[str, Any]) -> None:
-    app = create_app(config)
-    recorder = state.of(app).recorder
+def test_a_new_worker_starts_its_statistics_writer_before_its_first_call(
+    make_app: Callable[..., Flask],
+) -> None:
+    app = make_app()
+    recorder = Statistics.of(app).recorder
     worker = SimpleNamespace(wsgi=app)
     gunicorn_conf.post_worker_init(worker)
     try:
         assert recorder._thread is not None
         assert recorder._thread.is_alive()
         assert recorder.flush()
-        assert state.of(app).store.count() == 0
+        assert Statistics.of(app).store.count() == 0
     finally:
         recorder.close()
         gc.unfreeze()

@@ -10,6 +10,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -20,11 +21,12 @@ from flask import Flask
 from sqlalchemy.exc import OperationalError
 from twilio.request_validator import RequestValidator
 
-from ivr import create_app, state
+from ivr.app import clock_of
 from ivr.db import Database
 from ivr.line.events import CallEvent
 from ivr.stats.gate import StaffGate
 from ivr.stats.store import Store, as_row
+from ivr.stats.web import Statistics
 from tests.support import CALL, TOKEN, live_line
 
 USER, PASSWORD = "personale", "rigtig-hemmelig"
@@ -48,8 +50,8 @@ def calls(store: Store, count: int, start: datetime, spread: timedelta, line: st
 
 
 @pytest.fixture
-def staff_app(config: dict[str, Any]) -> Flask:
-    return create_app({**config, "STAFF_USER": USER, "STAFF_PASSWORD": PASSWORD})
+def staff_app(make_app: Callable[..., Flask]) -> Flask:
+    return make_app({"STAFF_USER": USER, "STAFF_PASSWORD": PASSWORD})
 
 
 def test_a_gate_of_one_slot_lets_one_in_until_it_leaves(tmp_path: Path) -> None:
@@ -86,7 +88,7 @@ def test_the_gate_is_shared_by_processes(tmp_path: Path) -> None:
 
 
 def test_a_staff_page_with_every_slot_taken_is_busy_at_once(staff_app: Flask) -> None:
-    gate = state.of(staff_app).gate
+    gate = StaffGate.of(staff_app)
     held = gate.enter()
     assert held is not None
     try:
@@ -119,8 +121,8 @@ def test_a_slow_staff_query_is_stopped(config: dict[str, Any]) -> None:
 
 
 def test_the_page_opens_on_the_last_thirty_days_with_links_for_other_periods(staff_app: Flask) -> None:
-    store = state.of(staff_app).store
-    now = state.of(staff_app).clock()
+    store = Statistics.of(staff_app).store
+    now = clock_of(staff_app)()
     calls(store, 1, now - timedelta(days=10), timedelta(0))
     calls(store, 1, now - timedelta(days=90), timedelta(0))
     client = staff_app.test_client()
@@ -136,8 +138,8 @@ def test_the_page_opens_on_the_last_thirty_days_with_links_for_other_periods(sta
 
 
 def test_one_line_opens_on_its_last_thirty_days_and_keeps_to_it_in_other_periods(staff_app: Flask) -> None:
-    store = state.of(staff_app).store
-    now = state.of(staff_app).clock()
+    store = Statistics.of(staff_app).store
+    now = clock_of(staff_app)()
     calls(store, 2, now - timedelta(days=10), timedelta(hours=1))
     calls(store, 1, now - timedelta(days=90), timedelta(0), line="knae")
     calls(store, 1, now - timedelta(days=5), timedelta(0), line="knae")

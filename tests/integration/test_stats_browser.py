@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from flask import Flask
 from werkzeug.serving import make_server
 
-from ivr import create_app
 from ivr.db import Database
 from ivr.line.events import CallEvent
 from ivr.stats.store import Store, as_row
@@ -49,13 +49,13 @@ def seed_events() -> list[CallEvent]:
 
 
 @pytest.fixture
-def server(tmp_path: Path, config: dict[str, Any], app: object) -> Iterator[str]:
+def server(tmp_path: Path, make_app: Callable[..., Flask], app: object) -> Iterator[str]:
     """Serve the line, with seeded statistics, on 127.0.0.1; yield its base URL."""
     url = f"sqlite:///{tmp_path / 'browser.sqlite'}"
     store = Store(Database(url))
     store.add([as_row(event) for event in seed_events()])
     store.dispose()
-    staff = create_app({**config, "DATABASE_URL": url, "STAFF_USER": USER, "STAFF_PASSWORD": PASSWORD})
+    staff = make_app({"DATABASE_URL": url, "STAFF_USER": USER, "STAFF_PASSWORD": PASSWORD})
     httpd = make_server("127.0.0.1", 0, staff, threaded=True)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,6 @@ from flask import Flask, Response
 from twilio.twiml import TwiML
 from twilio.twiml.voice_response import Play
 
-from ivr import create_app
 from ivr.cli import main
 from ivr.line.content import Prompt
 from ivr.line.content_loader import load_content
@@ -150,7 +150,7 @@ def test_in_process_calls_sign_for_the_public_url(monkeypatch: pytest.MonkeyPatc
 
 
 def test_by_hand_played_prompts_are_heard_through_a_player(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, config: dict[str, Any]
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, make_app: Callable[..., Flask]
 ) -> None:
     say = SaySpeaker.add
 
@@ -165,7 +165,7 @@ def test_by_hand_played_prompts_are_heard_through_a_player(
     # A "player" that copies the file it is given, so the test can check what would have sounded.
     monkeypatch.setattr(call_cli, "PLAYERS", (("sh", "-c", f'cp "$0" {heard}'),))
     monkeypatch.setenv("TWILIO_AUTH_TOKEN", TOKEN)
-    app = create_app(config)
+    app = make_app()
     app.add_url_rule("/sound/<name>", "sound", lambda name: Response(b"RIFF-sound", mimetype="audio/wav"))
     with serving(app) as base:
         code, output = invoke("--url", base + "/voice", stdin="q\n")

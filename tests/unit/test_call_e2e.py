@@ -7,7 +7,6 @@ from collections.abc import Mapping
 import pytest
 from flask import Flask
 
-from ivr import state
 from ivr.line.content import Content
 from ivr.line.events import CallEvent
 from ivr.tryout.caller import (
@@ -20,6 +19,7 @@ from ivr.tryout.caller import (
     Transcript,
     walk,
 )
+from ivr.webhook.endpoint import Webhook
 from tests.support import CLOSED_TIME, SECRETARIAT, TOKEN, FixedClock, text
 
 
@@ -35,7 +35,7 @@ class Recording(FlaskTransport):
 
 def call(app: Flask, keys: str, dial: str = "completed", token: str = TOKEN) -> Transcript:
     """Walk one call through `app`, pressing `keys`."""
-    content: Content = state.of(app).line.content
+    content: Content = Webhook.of(app).lines.first.content
     transport = FlaskTransport(app.test_client())
     caller = Caller(transport, LOCAL_BASE + "/voice", token, dial, PromptNames(content))
     return walk(caller, ScriptedKeypad(keys))
@@ -119,7 +119,7 @@ def test_a_wrong_token_is_refused_by_the_line(app: Flask) -> None:
 
 def test_the_line_reports_each_step_to_its_observers(app: Flask) -> None:
     events: list[CallEvent] = []
-    state.of(app).observers.append(events.append)
+    Webhook.of(app).observers.append(events.append)
     call(app, "2 * # 0 T", dial="no-answer")
     assert [event.event for event in events] == [
         "welcome",

@@ -6,9 +6,9 @@ import json
 import logging
 import threading
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -18,17 +18,21 @@ from flask.testing import FlaskClient
 from sqlalchemy import text
 from werkzeug.datastructures import Headers
 
-from ivr import create_app, state
+from ivr.app import clock_of
 from ivr.callbacks.desk import CallbackDesk, new_key
+from ivr.callbacks.web import TOKEN_SECONDS, CallbackPages, ClockSigner
 from ivr.cli import main
 from ivr.db import Database
 from ivr.line.clock import system_clock
 from ivr.line.events import CallEvent
 from ivr.stats.store import Store
+from ivr.webhook.endpoint import Webhook
 from tests.support import CALL, CLOSED_TIME, TOKEN, FixedClock, TwilioClient, spoken
 
 KEY = new_key()
 NOW = datetime(2026, 11, 25, 15, 0, tzinfo=UTC)
+# The line's settings for callbacks: a key to encrypt the numbers with.
+CALLBACKS = {"CALLBACK_KEY": KEY}
 STAFF = {"STAFF_USER": "sekretaer", "STAFF_PASSWORD": "en-lang-hemmelighed-1"}
 OFFER = "Tryk 1, hvis sekretariatet skal ringe dig op, når det åbner. Tryk firkant for menuen."
 
@@ -116,14 +120,9 @@ def test_a_sealed_number_cannot_be_read_or_forged(desk: CallbackDesk) -> None:
 
 
 @pytest.fixture
-def line_config(config: dict[str, Any]) -> dict[str, Any]:
-    return {**config, "CALLBACK_KEY": KEY}
-
-
-@pytest.fixture
-def line_app(line_config: dict[str, Any], clock: FixedClock) -> Flask:
+def line_app(make_app: Callable[..., Flask], clock: FixedClock) -> Flask:
     clock.at = CLOSED_TIME
-    return create_app(line_config)
+    return make_app(CALLBACKS)
 
 
 def action(root: ET.Element) -> tuple[str, dict[str, str]]:
@@ -151,9 +150,9 @@ def test_a_closed_transfer_offers_a_callback_and_reads_the_number_back(line_app:
     done = step(twilio, read, {"Digits": "1"})
     assert spoken(done)[0] == "Tak. Sekretariatet ringer dig op i morgen mellem klokken 10 og 14."
     assert action(done)[1] == {"menu": "main", "tries": "0"}
-    desk = state.of(line_app).callbacks
+    desk = CallbackPages.of(line_app).desk
     assert desk is not None
-    assert [item.number for item in desk.pending("test", state.of(line_app).clock())] == [CALL["From"]]
+    assert [item.number for item in desk.pending("test", clock_of(line_app)())] == [CALL["From"]]
     # A second call from the same number hears it is on the list already.
     again = step(twilio, step(twilio, offered, {"Digits": "1"}), {"Digits": "1"})
     assert (
@@ -179,9 +178,9 @@ def test_a_withheld_or_foreign_number_is_keyed_in(line_app: Flask, caller: str) 
     assert "40506070" not in gather.get("action", "")
     assert "cb" in action(read)[1]
     step(twilio, read, {"Digits": "1", "From": caller})
-    desk = state.of(line_app).callbacks
+    desk = CallbackPages.of(line_app).desk
     assert desk is not None
-    assert [item.number for item in desk.pending("test", state.of(line_app).clock())] == ["+4540506070"]
+    assert [item.number for item in desk.pending("test", clock_of(line_app)())] == ["+4540506070"]
 
 
 def test_two_keys_in_another_number_and_other_keys_mean_the_main_menus(line_app: Flask) -> None:
@@ -205,9 +204,9 @@ def test_the_callback_menus_take_keys_only(line_app: Flask) -> None:
     said = step(twilio, read, {"SpeechResult": "hvad er en rodblokade", "Confidence": "0.95"})
     assert spoken(said)[0] == "Det forstod jeg desværre ikke."
     assert action(said)[1] == {"menu": "callback_confirm", "tries": "1"}
-    desk = state.of(line_app).callbacks
+    desk = CallbackPages.of(line_app).desk
     assert desk is not None
-    assert desk.pending("test", state.of(line_app).clock()) == []
+    assert desk.pending("test", clock_of(line_app)()) == []
     # The main menu it came from listens for speech as before.
     main = twilio.twiml("/voice/key?menu=main&tries=0", {"Digits": "#"})
     gather = main.find("Gather")
@@ -220,7 +219,7 @@ def test_the_number_never_reaches_a_log_or_the_statistics(
 ) -> None:
     caplog.set_level(logging.DEBUG)
     heard: list[CallEvent] = []
-    state.of(line_app).observers.append(heard.append)
+    Webhook.of(line_app).observers.append(heard.append)
     twilio = TwilioClient(line_app.test_client())
     offered = twilio.twiml("/voice/key?menu=main&tries=0", {"Digits": "0", "From": "anonymous"})
     enter = step(twilio, offered, {"Digits": "1", "From": "anonymous"})
@@ -232,20 +231,18 @@ def test_the_number_never_reaches_a_log_or_the_statistics(
         assert "61718191" not in record.getMessage() + repr(record.__dict__)
 
 
-def test_without_a_key_no_callback_is_offered(config: dict[str, Any], clock: FixedClock) -> None:
+def test_without_a_key_no_callback_is_offered(make_app: Callable[..., Flask], clock: FixedClock) -> None:
     clock.at = CLOSED_TIME
-    root = TwilioClient(create_app(config).test_client()).twiml(
-        "/voice/key?menu=main&tries=0", {"Digits": "0"}
-    )
+    root = TwilioClient(make_app().test_client()).twiml("/voice/key?menu=main&tries=0", {"Digits": "0"})
     assert OFFER not in spoken(root)
     assert action(root)[1]["menu"] == "main"
 
 
-def test_a_bad_key_stops_the_start(config: dict[str, Any]) -> None:
+def test_a_bad_key_stops_the_start(make_app: Callable[..., Flask]) -> None:
     with pytest.raises(
         Exception, match="IVR_CALLBACK_KEY=\\(hidden\\): must be a key made by `ivr callback-key`"
     ):
-        create_app({**config, "CALLBACK_KEY": "not-a-key"})
+        make_app({"CALLBACK_KEY": "not-a-key"})
 
 
 def test_trial_calls_never_reach_the_real_list(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -264,8 +261,8 @@ def test_trial_calls_never_reach_the_real_list(tmp_path: Path, monkeypatch: pyte
 
 
 @pytest.fixture
-def staff_app(line_config: dict[str, Any]) -> Flask:
-    return create_app({**line_config, **STAFF})
+def staff_app(make_app: Callable[..., Flask]) -> Flask:
+    return make_app(CALLBACKS | STAFF)
 
 
 def login() -> Headers:
@@ -278,9 +275,9 @@ def login() -> Headers:
 
 
 def test_staff_see_the_list_and_mark_calls(staff_app: Flask) -> None:
-    desk = state.of(staff_app).callbacks
+    desk = CallbackPages.of(staff_app).desk
     assert desk is not None
-    now = state.of(staff_app).clock()
+    now = clock_of(staff_app)()
     desk.ask("rodblokade", "+4520304050", now - timedelta(hours=2))
     desk.ask("rodblokade", "+4540506070", now - timedelta(hours=1))
     client: FlaskClient = staff_app.test_client()
@@ -305,6 +302,56 @@ def test_staff_see_the_list_and_mark_calls(staff_app: Flask) -> None:
     assert ("sekretaer", "done") in log
 
 
+def _page_token(client: FlaskClient, headers: Headers) -> str:
+    page = client.get("/staff/callbacks", headers=headers).get_data(as_text=True)
+    return page.split('name="token" value="', 1)[1].split('"', 1)[0]
+
+
+def test_a_form_token_works_for_a_working_day_and_for_its_own_user_only(
+    make_app: Callable[..., Flask], clock: FixedClock
+) -> None:
+    app = make_app(CALLBACKS | STAFF | {"DEVELOPMENT": False})
+    desk = CallbackPages.of(app).desk
+    assert desk is not None
+    client = app.test_client()
+    for n in range(3):
+        desk.ask("rodblokade", f"+452030405{n}", clock() - timedelta(hours=1))
+    first, second, third = (item.id for item in desk.pending("test", clock()))
+    token = _page_token(client, login())
+    mark = f"/staff/callbacks/{first}/done"
+
+    # Forged: the right shape with another signature, or signed with another key.
+    forged = token.rsplit(".", 1)[0] + ".AAAAAAAAAAAAAAAAAAAAAAAAAAA"
+    assert client.post(mark, data={"token": forged}, headers=login()).status_code == 400
+    other_key = ClockSigner(b"another key", clock).sign("sekretaer").decode()
+    assert client.post(mark, data={"token": other_key}, headers=login()).status_code == 400
+    # Another user's token (signed by this app) is not this user's.
+    assert (
+        client.post(
+            mark,
+            data={"token": ClockSigner(CallbackPages.of(app).key, clock).sign("udvikling").decode()},
+            headers=login(),
+        ).status_code
+        == 400
+    )
+
+    # Eleven hours later the page's buttons still work; past twelve hours they do not.
+    start = clock.at
+    clock.at = start + timedelta(hours=11)
+    assert client.post(mark, data={"token": token}, headers=login()).status_code == 303
+    clock.at = start + timedelta(seconds=TOKEN_SECONDS + 1)
+    answer = client.post(f"/staff/callbacks/{second}/done", data={"token": token}, headers=login())
+    assert answer.status_code == 400
+    assert "for gammel" in answer.get_data(as_text=True)
+    # A token dated ahead of the clock (a clock set back, or a made-up token) is refused too.
+    clock.at = start - timedelta(minutes=5)
+    assert (
+        client.post(f"/staff/callbacks/{third}/done", data={"token": token}, headers=login()).status_code
+        == 400
+    )
+    assert [item.id for item in desk.pending("test", clock())] == [second, third]
+
+
 def test_the_command_lists_the_waiting_as_json(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     database = f"sqlite:///{tmp_path / 'stats.sqlite'}"
     monkeypatch.setenv("IVR_DATABASE_URL", database)
@@ -325,15 +372,15 @@ def test_the_command_lists_the_waiting_as_json(tmp_path: Path, monkeypatch: pyte
 
 
 @pytest.mark.slow
-def test_in_a_browser_the_secretariat_works_the_list(line_config: dict[str, Any], tmp_path: Path) -> None:
+def test_in_a_browser_the_secretariat_works_the_list(make_app: Callable[..., Flask], tmp_path: Path) -> None:
     from werkzeug.serving import make_server  # noqa: PLC0415
 
     from tests.support import chromium  # noqa: PLC0415
 
-    app = create_app({**line_config, **STAFF, "DATABASE_URL": f"sqlite:///{tmp_path / 'list.sqlite'}"})
-    desk = state.of(app).callbacks
+    app = make_app({**CALLBACKS, **STAFF, "DATABASE_URL": f"sqlite:///{tmp_path / 'list.sqlite'}"})
+    desk = CallbackPages.of(app).desk
     assert desk is not None
-    now = state.of(app).clock()
+    now = clock_of(app)()
     desk.ask("rodblokade", "+4520304050", now - timedelta(hours=3))
     desk.ask("rodblokade", "+4540506070", now - timedelta(hours=1))
     httpd = make_server("127.0.0.1", 0, app, threaded=True)
@@ -367,14 +414,14 @@ def test_in_a_browser_the_secretariat_works_the_list(line_config: dict[str, Any]
     assert actions == ["viewed", "not_reached", "viewed", "done", "viewed"]
 
 
-def test_the_preview_takes_a_callback_without_touching_the_list(line_config: dict[str, Any]) -> None:
-    app = create_app({**line_config, "DEVELOPMENT": True})
+def test_the_preview_takes_a_callback_without_touching_the_list(make_app: Callable[..., Flask]) -> None:
+    app = make_app({**CALLBACKS, "DEVELOPMENT": True})
     client = app.test_client()
     steps = client.post(
         "/preview/call", json={"keys": ["0", "1", "1"], "at": "2026-11-25T15:00", "dial": "completed"}
     ).get_json()["steps"]
     said = [step.get("text") for step in steps]
     assert "Tak. Sekretariatet ringer dig op i morgen mellem klokken 10 og 14." in said
-    desk = state.of(app).callbacks
+    desk = CallbackPages.of(app).desk
     assert desk is not None
-    assert desk.pending("test", state.of(app).clock()) == []
+    assert desk.pending("test", clock_of(app)()) == []

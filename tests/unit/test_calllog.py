@@ -15,10 +15,11 @@ from flask.testing import FlaskClient
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ivr import state
 from ivr.line.events import call_hash
 from ivr.line.running import Line
+from ivr.stats.web import Statistics
 from ivr.webhook import requestlog
+from ivr.webhook.endpoint import Webhook
 from tests.support import CALL, SECRETARIAT, TwilioClient
 
 CALLER = {
@@ -46,7 +47,7 @@ def test_each_call_request_logs_one_line_with_its_step_and_outcome(
     twilio.post("/voice/key?menu=main&tries=0", {"Digits": "2"})
     [record] = request_lines(caplog)
     fields = record.ivr  # type: ignore[attr-defined]
-    assert fields["call"] == call_hash(CALL["CallSid"], state.of(app).hash_key)
+    assert fields["call"] == call_hash(CALL["CallSid"], Webhook.of(app).hash_key)
     assert fields["route"] == "voice.key"
     assert (fields["event"], fields["menu"], fields["key"], fields["status"]) == ("section", "2", "2", 200)
     assert isinstance(fields["ms"], float)
@@ -67,7 +68,7 @@ def test_a_fault_is_marked_in_the_request_line(
     app: Flask, twilio: TwilioClient, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     caplog.set_level(logging.INFO)
-    line: Line = state.of(app).line
+    line: Line = Webhook.of(app).lines.first
 
     def broken(*args: object, **kwargs: object) -> object:
         raise KeyError("x")
@@ -117,7 +118,7 @@ def test_no_caller_number_or_callsid_reaches_any_log(
     ]
     for path, data in steps:
         twilio.post(path, {**CALLER, **data})
-    line: Line = state.of(app).line
+    line: Line = Webhook.of(app).lines.first
 
     def leaky(*args: object, **kwargs: object) -> object:
         raise ValueError(f"no flow for {CALLER['From']} on {CALL['CallSid']}")
@@ -168,7 +169,7 @@ def test_when_even_the_apology_fails_the_line_still_names_the_call(
     app: Flask, twilio: TwilioClient, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     caplog.set_level(logging.INFO)
-    line: Line = state.of(app).line
+    line: Line = Webhook.of(app).lines.first
 
     def broken(*args: object, **kwargs: object) -> object:
         raise OSError("no clock")
@@ -176,7 +177,7 @@ def test_when_even_the_apology_fails_the_line_still_names_the_call(
     monkeypatch.setattr(line, "clock", broken)
     twilio.post("/voice", {})
     [record] = request_lines(caplog)
-    assert record.ivr["call"] == call_hash(CALL["CallSid"], state.of(app).hash_key)  # type: ignore[attr-defined]
+    assert record.ivr["call"] == call_hash(CALL["CallSid"], Webhook.of(app).hash_key)  # type: ignore[attr-defined]
     assert record.ivr["fault"] == "OSError"  # type: ignore[attr-defined]
     assert "event" not in record.ivr  # type: ignore[attr-defined]
 
@@ -225,8 +226,8 @@ def test_what_a_caller_says_never_reaches_a_log_or_the_statistics(
 ) -> None:
     # Words a caller might say about themselves; each must never be written anywhere, not even in part.
     said = ["jeg hedder Karen Kvistgaard og har komplikationer", "Kvistgaard siger bivirkninger", "zzqx wwyy"]
-    store = state.of(app).store
-    recorder = state.of(app).recorder
+    store = Statistics.of(app).store
+    recorder = Statistics.of(app).recorder
     caplog.set_level(logging.DEBUG)
     for words, confidence in zip(said, ["0.95", "0.2", "0.9"], strict=True):
         twilio.post(

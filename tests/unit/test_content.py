@@ -7,12 +7,11 @@ import re
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from flask import Flask
 
-from ivr import create_app
 from ivr.cli import main
 from ivr.line.content import CALLBACK_PROMPTS, SLOWER_PROMPTS, SPEECH_PROMPTS, SYSTEM_PROMPTS, Content
 from ivr.line.content_checks import promised_keys
@@ -389,8 +388,10 @@ def test_cli_check_refuses_a_deeply_nested_file_in_one_line(tmp_path: Path) -> N
     assert "Traceback" not in result.output
 
 
-def test_the_line_does_not_start_on_a_pathological_file(config: dict[str, Any], tmp_path: Path) -> None:
+def test_the_line_does_not_start_on_a_pathological_file(
+    make_app: Callable[..., Flask], tmp_path: Path
+) -> None:
     path = tmp_path / "content.toml"
     path.write_text("a = " + "[" * 100_000, encoding="utf-8")
     with pytest.raises(ContentError, match="nested too deeply"):
-        create_app({**config, "CONTENT_FILE": path})
+        make_app({"CONTENT_FILE": path})

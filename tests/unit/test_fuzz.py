@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from datetime import UTC, datetime
 from urllib.parse import urlencode
 
@@ -15,8 +16,8 @@ from twilio.request_validator import RequestValidator
 from werkzeug.datastructures import MultiDict
 from werkzeug.test import TestResponse
 
-from ivr import create_app, state
 from ivr.line.keypad import KEYPAD as KEYPAD_KEYS
+from ivr.webhook.endpoint import Webhook
 from tests.support import CALL, OPEN_TIME, SECRETARIAT, TOKEN, FixedClock, spoken
 
 VALIDATOR = RequestValidator(TOKEN)
@@ -124,7 +125,7 @@ def test_any_signed_call_request_gets_valid_twiml_without_a_fault(
     root = assert_safe_twiml(response, SECRETARIAT)
     if path != "/voice/fallback":
         # The apology is for faults; ordinary bad input must be handled by the flow itself.
-        apology = state.of(app).line.content.prompt("error").text
+        apology = Webhook.of(app).lines.first.content.prompt("error").text
         assert apology not in spoken(root)
 
 
@@ -154,11 +155,9 @@ def test_any_request_gets_twiml_or_a_clean_4xx(
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(keys=st.lists(st.sampled_from([*KEYPAD, ""]), max_size=6))
 def test_a_transfer_only_ever_dials_the_configured_number(
-    config: dict[str, object], number: str, keys: list[str]
+    make_app: Callable[..., Flask], number: str, keys: list[str]
 ) -> None:
-    app = create_app(
-        {**config, "SECRETARIAT_NUMBER": number, "CLOCK": FixedClock(datetime(2026, 11, 25, 10, tzinfo=UTC))}
-    )
+    app = make_app({"SECRETARIAT_NUMBER": number}, clock=FixedClock(datetime(2026, 11, 25, 10, tzinfo=UTC)))
     client = app.test_client()
     path = "/voice/key?menu=main&tries=0"
     for key in [*keys, "0"]:

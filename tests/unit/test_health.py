@@ -4,21 +4,21 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from ivr import create_app, state
 from ivr.db import Database
 from ivr.line.content_loader import default_path
 from ivr.ops import contentwatch
 from ivr.stats.recorder import Recorder
 from ivr.stats.store import EventRow, Store
+from ivr.stats.web import Statistics
+from ivr.webhook.endpoint import Webhook
 from tests.support import CALL, PATHOLOGICAL, FixedClock, TwilioClient
 
 
@@ -30,8 +30,8 @@ def content_file(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def watched(config: dict[str, Any], content_file: Path) -> FlaskClient:
-    return create_app({**config, "CONTENT_FILE": content_file}).test_client()
+def watched(make_app: Callable[..., Flask], content_file: Path) -> FlaskClient:
+    return make_app({"CONTENT_FILE": content_file}).test_client()
 
 
 def touch_later(path: Path) -> None:
@@ -45,7 +45,7 @@ def test_healthz_reports_the_loaded_content(app: Flask, client: FlaskClient) -> 
     assert response.status_code == 200
     report = response.get_json()
     assert report["status"] == "ok"
-    assert report["prompts"] == len(state.of(app).line.content.audio_prompts())
+    assert report["prompts"] == len(Webhook.of(app).lines.first.content.audio_prompts())
     assert report["content"] == {"loaded": True, "loadable": True, "changed": False, "problem": None}
     audio = report["audio"]
     assert set(audio) == {"fresh", "stale", "missing", "files_missing"}
@@ -147,10 +147,10 @@ class FailingStore(Store):
 
 
 @pytest.fixture
-def failing(config: dict[str, Any], tmp_path: Path) -> Flask:
+def failing(make_app: Callable[..., Flask], tmp_path: Path) -> Flask:
     """An app whose statistics writer loses every event, on a clock the test moves."""
-    app = create_app(config)
-    recorder: Recorder = state.of(app).recorder
+    app = make_app()
+    recorder: Recorder = Statistics.of(app).recorder
     recorder.store = FailingStore(Database(f"sqlite:///{tmp_path / 'failing.sqlite'}"))
     recorder.clock = FixedClock(datetime(2026, 11, 25, 10, 0, tzinfo=UTC))
     return app
@@ -158,7 +158,7 @@ def failing(config: dict[str, Any], tmp_path: Path) -> Flask:
 
 def test_lost_statistics_make_the_node_degraded_but_keep_it_in_the_pool(failing: Flask) -> None:
     client = failing.test_client()
-    recorder: Recorder = state.of(failing).recorder
+    recorder: Recorder = Statistics.of(failing).recorder
     assert TwilioClient(client).post("/voice", {}).status_code == 200
     assert recorder.flush()
     response = client.get("/healthz")
@@ -182,7 +182,7 @@ def test_lost_statistics_make_the_node_degraded_but_keep_it_in_the_pool(failing:
 
 def test_the_node_is_ok_again_15_minutes_after_the_last_drop(failing: Flask) -> None:
     client = failing.test_client()
-    recorder: Recorder = state.of(failing).recorder
+    recorder: Recorder = Statistics.of(failing).recorder
     TwilioClient(client).post("/voice", {})
     assert recorder.flush()
     assert isinstance(recorder.clock, FixedClock)
@@ -198,10 +198,10 @@ def test_the_node_is_ok_again_15_minutes_after_the_last_drop(failing: Flask) -> 
 
 
 def test_an_unloadable_content_file_is_an_error_even_when_degraded(
-    config: dict[str, Any], content_file: Path
+    make_app: Callable[..., Flask], content_file: Path
 ) -> None:
-    app = create_app({**config, "CONTENT_FILE": content_file})
-    recorder: Recorder = state.of(app).recorder
+    app = make_app({"CONTENT_FILE": content_file})
+    recorder: Recorder = Statistics.of(app).recorder
     recorder.store = FailingStore(Database(recorder.store.url))
     client = app.test_client()
     TwilioClient(client).post("/voice", {})

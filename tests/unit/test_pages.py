@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import base64
-from typing import Any
+from collections.abc import Callable
 
 import pytest
 from flask import Flask, Response
 from werkzeug.test import TestResponse
-
-from ivr import create_app
 
 USER, PASSWORD = "personale", "rigtig-hemmelig"
 AUTH = {"Authorization": "Basic " + base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode()}
@@ -17,8 +15,8 @@ HEADERS = {"X-Frame-Options": "DENY", "X-Content-Type-Options": "nosniff", "Refe
 
 
 @pytest.fixture
-def staff_app(config: dict[str, Any]) -> Flask:
-    return create_app(config | {"STAFF_USER": USER, "STAFF_PASSWORD": PASSWORD})
+def staff_app(make_app: Callable[..., Flask]) -> Flask:
+    return make_app({"STAFF_USER": USER, "STAFF_PASSWORD": PASSWORD})
 
 
 def policy(response: TestResponse) -> dict[str, str]:

@@ -1,8 +1,9 @@
-"""The preview's routes: who may see it, and the calls it runs through the line's twin."""
+"""The preview's routes: who may see it, and the calls it runs through its trial app."""
 
 from __future__ import annotations
 
 import base64
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -11,12 +12,14 @@ from flask.testing import FlaskClient
 from twilio.twiml import TwiML
 from twilio.twiml.voice_response import Play
 
-from ivr import create_app, state
+from ivr import create_app
 from ivr.line.content import Content, Prompt
 from ivr.line.events import CallEvent
 from ivr.line.speech import SaySpeaker
 from ivr.settings import ConfigError
-from tests.support import ODD_MOMENTS, TOKEN
+from ivr.tryout.preview import Preview
+from ivr.webhook.endpoint import Webhook
+from tests.support import ODD_MOMENTS, TOKEN, FixedClock
 
 STAFF = {"STAFF_USER": "personale", "STAFF_PASSWORD": "hemmelig-ø-og-lang"}
 
@@ -30,10 +33,10 @@ AUTH = basic(STAFF["STAFF_USER"], STAFF["STAFF_PASSWORD"])
 
 
 @pytest.fixture
-def staff_app(config: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> Flask:
+def staff_app(make_app: Callable[..., Flask], monkeypatch: pytest.MonkeyPatch) -> Flask:
     for name in ("TWILIO_AUTH_TOKEN", "IVR_DEVELOPMENT", "IVR_STAFF_USER", "IVR_STAFF_PASSWORD"):
         monkeypatch.delenv(name, raising=False)
-    return create_app(config | STAFF)
+    return make_app(STAFF)
 
 
 @pytest.fixture
@@ -53,10 +56,10 @@ def test_the_preview_is_hidden_without_staff_login_or_development(client: FlaskC
 
 
 def test_development_mode_shows_the_preview_without_login(
-    config: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+    clock: FixedClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("TWILIO_AUTH_TOKEN", raising=False)
-    app = create_app({"DEVELOPMENT": True, "CLOCK": config["CLOCK"]})
+    app = create_app({"DEVELOPMENT": True}, clock=clock)
     response = app.test_client().get("/preview/")
     assert response.status_code == 200
     assert "Prøv Rodblokade-linjen" in response.text
@@ -75,18 +78,18 @@ def test_staff_login_is_required(staff: FlaskClient, headers: dict[str, str]) ->
 def test_staff_see_the_keypad_and_the_menu(staff: FlaskClient, staff_app: Flask) -> None:
     response = staff.get("/preview/", headers=AUTH)
     assert response.status_code == 200
-    content: Content = state.of(staff_app).line.content
+    content: Content = Webhook.of(staff_app).lines.first.content
     assert all(section.title in response.text for section in content.sections)
     assert response.text.count('class="key"') == 12
 
 
-def test_a_user_without_password_is_a_configuration_error(config: dict[str, Any]) -> None:
+def test_a_user_without_password_is_a_configuration_error(make_app: Callable[..., Flask]) -> None:
     with pytest.raises(ConfigError, match="STAFF_PASSWORD"):
-        create_app(config | {"STAFF_USER": "personale"})
+        make_app({"STAFF_USER": "personale"})
 
 
 def test_a_call_waits_for_the_next_key(staff: FlaskClient, staff_app: Flask) -> None:
-    content: Content = state.of(staff_app).line.content
+    content: Content = Webhook.of(staff_app).lines.first.content
     answer = run(staff, ["2"])
     assert answer["waiting"] is True
     assert answer["open"] is True
@@ -97,7 +100,7 @@ def test_a_call_waits_for_the_next_key(staff: FlaskClient, staff_app: Flask) -> 
 
 
 def test_the_chosen_time_and_transfer_outcome_are_used(staff: FlaskClient, staff_app: Flask) -> None:
-    content: Content = state.of(staff_app).line.content
+    content: Content = Webhook.of(staff_app).lines.first.content
     closed = run(staff, ["0"], at="2026-11-25T15:00")
     assert closed["open"] is False
     assert "dial" not in [step["kind"] for step in closed["steps"]]
@@ -120,12 +123,12 @@ def test_a_finished_call_ends_with_the_end_step(staff: FlaskClient) -> None:
 
 def test_preview_calls_never_reach_the_line_s_observers(staff: FlaskClient, staff_app: Flask) -> None:
     events: list[CallEvent] = []
-    state.of(staff_app).observers.append(events.append)
+    Webhook.of(staff_app).observers.append(events.append)
     run(staff, ["1", "#"])
     assert events == []
-    twin = state.of(staff_app).preview_twin
-    assert twin is not None
-    assert state.of(twin).observers == []
+    trial_app = Preview.of(staff_app).trial_app
+    assert trial_app is not None
+    assert Webhook.of(trial_app).observers == []
 
 
 def test_played_prompts_point_the_browser_at_the_line_s_audio(
@@ -140,7 +143,7 @@ def test_played_prompts_point_the_browser_at_the_line_s_audio(
             say(self, parent, prompt)
 
     monkeypatch.setattr(SaySpeaker, "add", add)
-    content: Content = state.of(staff_app).line.content
+    content: Content = Webhook.of(staff_app).lines.first.content
     first = run(staff, [])["steps"][0]
     assert first["kind"] == "play"
     assert first["audio"] == "/audio/welcome-0a1b.wav"
@@ -191,15 +194,16 @@ def test_calls_at_the_edges_of_the_years_run(staff: FlaskClient, at: str) -> Non
     assert any("på mandag klokken 10" in step.get("text", "") for step in answer["steps"])
 
 
-def test_the_twin_checks_signatures_with_the_line_s_token(staff: FlaskClient, staff_app: Flask) -> None:
+def test_the_trial_app_checks_signatures_with_the_line_s_token(staff: FlaskClient, staff_app: Flask) -> None:
     run(staff, [])
-    twin: Flask = state.of(staff_app).preview_twin
-    assert twin.config["TWILIO_AUTH_TOKEN"] == TOKEN
-    assert twin.test_client().post("/voice").status_code == 403
+    trial_app = Preview.of(staff_app).trial_app
+    assert trial_app is not None
+    assert trial_app.config["TWILIO_AUTH_TOKEN"] == TOKEN
+    assert trial_app.test_client().post("/voice").status_code == 403
 
 
-def test_behind_a_public_url_the_twin_signs_for_that_url(config: dict[str, Any]) -> None:
-    app = create_app(config | STAFF | {"PUBLIC_URL": "https://ivr.example.dk"})
+def test_behind_a_public_url_the_trial_app_signs_for_that_url(make_app: Callable[..., Flask]) -> None:
+    app = make_app(STAFF | {"PUBLIC_URL": "https://ivr.example.dk"})
     answer = run(app.test_client(), ["1"])
     assert answer["waiting"] is True
     assert [step["kind"] for step in answer["steps"]].count("gather") == 2

@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from ivr import create_app, state
 from ivr.line.content import Content
 from ivr.line.events import call_hash
 from ivr.line.running import Line
+from ivr.ops.contentwatch import ContentWatch
 from ivr.webhook import safety
+from ivr.webhook.endpoint import Webhook
 from tests.support import CALL, CLOSED_TIME, OPEN_TIME, FixedClock, TwilioClient, assert_worked, spoken, verbs
 
 CALL_ROUTES = [
@@ -27,7 +28,7 @@ CALL_ROUTES = [
 
 
 def line(app: Flask) -> Line:
-    current: Line = state.of(app).line
+    current: Line = Webhook.of(app).lines.first
     return current
 
 
@@ -83,7 +84,7 @@ def test_when_rendering_fails_too_the_emergency_document_is_answered(
     response = twilio.post("/voice", {})
     assert response.status_code == 200
     assert response.mimetype == "text/xml"
-    assert response.data == state.of(app).webhook.emergency
+    assert response.data == Webhook.of(app).emergency
     assert_apology(ET.fromstring(response.data), line(app).content, transfer_offered=False)
 
 
@@ -104,18 +105,22 @@ def test_a_fault_is_logged_with_the_call_hash_and_without_the_message(
     assert "RuntimeError" in message
     assert "broken" in message  # where it happened
     assert "+4520304050" not in message
-    expected = call_hash(CALL["CallSid"], state.of(app).hash_key)
+    expected = call_hash(CALL["CallSid"], Webhook.of(app).hash_key)
     assert message.startswith(f"call {expected}: voice.welcome failed")
 
 
-def test_a_fault_outside_a_call_is_flasks_500(config: dict[str, Any]) -> None:
-    app = create_app({**config, "TESTING": False})
-    state.of(app).content_watch.state = broken
+def test_a_fault_outside_a_call_is_flasks_500(
+    make_app: Callable[..., Flask], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = make_app({"TESTING": False})
+    monkeypatch.setattr(ContentWatch.of(app), "state", broken)
     assert app.test_client().get("/healthz").status_code == 500
 
 
-def test_a_fault_outside_a_call_is_raised_in_tests(app: Flask, client: FlaskClient) -> None:
-    state.of(app).content_watch.state = broken
+def test_a_fault_outside_a_call_is_raised_in_tests(
+    app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(ContentWatch.of(app), "state", broken)
     with pytest.raises(RuntimeError):
         client.get("/healthz")
 
@@ -152,9 +157,9 @@ def test_a_real_sized_body_is_accepted(twilio: TwilioClient) -> None:
     assert_worked(response)
 
 
-def test_the_body_limit_is_a_setting(config: dict[str, object], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_body_limit_is_a_setting(make_app: Callable[..., Flask], monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("IVR_MAX_BODY_BYTES", "4096")
-    app = create_app(config)
+    app = make_app()
     response = TwilioClient(app.test_client()).post("/voice", {"Padding": "x" * 4096})
     assert response.status_code == 413
 

@@ -8,10 +8,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from flask import Flask
 
-from ivr import state
 from ivr.line.content_loader import load_content
 from ivr.line.running import Line
 from ivr.line.schedule import ClosedDay, OpeningHours, Schedule
+from ivr.webhook.endpoint import Webhook
 
 CPH = ZoneInfo("Europe/Copenhagen")
 
@@ -168,7 +168,7 @@ def test_hours_that_never_open_are_reported() -> None:
 
 def test_one_line_tells_each_moment_afresh_as_the_day_goes_on(app: Flask) -> None:
     # The line keeps its last moment while the schedule's answer holds; it must never outlive it.
-    line: Line = state.of(app).line
+    line: Line = Webhook.of(app).lines.first
     wednesday = [
         line.moment(local(2026, 11, 25, hour, minute))
         for hour, minute in [(9, 0), (10, 0), (13, 59), (14, 0)]

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from collections.abc import Callable
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 from hypothesis import given
 from hypothesis import strategies as st
@@ -17,7 +18,7 @@ from ivr.line.content_loader import ContentError
 from ivr.settings import ConfigError
 from ivr.webhook.form import Fields
 from ivr.webhook.signature import Validator
-from tests.support import CALL, SECRETARIAT, TOKEN, TwilioClient, assert_worked
+from tests.support import CALL, SECRETARIAT, TOKEN, FixedClock, TwilioClient, assert_worked
 
 ROUTES = ["/voice", "/voice/key?menu=main&tries=0", "/voice/dial", "/voice/fallback"]
 
@@ -72,70 +73,66 @@ def test_a_tampered_query_gets_403(client: FlaskClient) -> None:
     assert response.status_code == 403
 
 
-def test_behind_a_proxy_the_public_url_is_checked(config: dict[str, Any]) -> None:
-    app = create_app({**config, "PUBLIC_URL": "https://ivr.example.dk/"})
+def test_behind_a_proxy_the_public_url_is_checked(make_app: Callable[..., Flask]) -> None:
+    app = make_app({"PUBLIC_URL": "https://ivr.example.dk/"})
     public = TwilioClient(app.test_client(), base="https://ivr.example.dk")
     internal = TwilioClient(app.test_client(), base="http://localhost")
     assert_worked(public.post("/voice/key?menu=2&tries=0", {"Digits": "1"}))
     assert internal.post("/voice/key?menu=2&tries=0", {"Digits": "1"}).status_code == 403
 
 
-def test_trusted_forwarded_headers_give_the_public_url(config: dict[str, Any]) -> None:
+def test_trusted_forwarded_headers_give_the_public_url(make_app: Callable[..., Flask]) -> None:
     forwarded = {
         "X-Forwarded-Proto": "https",
         "X-Forwarded-Host": "ivr.example.dk",
         "X-Forwarded-For": "1.2.3.4",
     }
-    trusting = TwilioClient(
-        create_app({**config, "TRUSTED_PROXIES": 1}).test_client(), base="https://ivr.example.dk"
-    )
+    trusting = TwilioClient(make_app({"TRUSTED_PROXIES": 1}).test_client(), base="https://ivr.example.dk")
     assert_worked(trusting.post("/voice", headers=forwarded))
     # Without trust, the same headers are ignored: a client cannot choose the URL that is checked.
-    wary = TwilioClient(create_app(config).test_client(), base="https://ivr.example.dk")
+    wary = TwilioClient(make_app().test_client(), base="https://ivr.example.dk")
     assert wary.post("/voice", headers=forwarded).status_code == 403
 
 
-def test_no_token_refuses_to_start(config: dict[str, Any]) -> None:
+def test_no_token_refuses_to_start(make_app: Callable[..., Flask]) -> None:
     with pytest.raises(ConfigError, match="TWILIO_AUTH_TOKEN"):
-        create_app({**config, "TWILIO_AUTH_TOKEN": None})
+        make_app({"TWILIO_AUTH_TOKEN": None})
 
 
 def test_development_mode_runs_without_a_token_and_says_so_loudly(
-    config: dict[str, Any], caplog: pytest.LogCaptureFixture
+    make_app: Callable[..., Flask], caplog: pytest.LogCaptureFixture
 ) -> None:
     with caplog.at_level(logging.WARNING, logger="ivr"):
-        app = create_app({**config, "TWILIO_AUTH_TOKEN": None, "DEVELOPMENT": True})
+        app = make_app({"TWILIO_AUTH_TOKEN": None, "DEVELOPMENT": True})
     assert any("DEVELOPMENT MODE" in r.message and r.levelno == logging.WARNING for r in caplog.records)
     assert_worked(app.test_client().post("/voice", data=CALL))
 
 
-def test_the_token_comes_from_the_environment(
-    monkeypatch: pytest.MonkeyPatch, config: dict[str, Any]
-) -> None:
+def test_the_token_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch, clock: FixedClock) -> None:
     monkeypatch.setenv("TWILIO_AUTH_TOKEN", "from-the-environment")
-    app = create_app({"CLOCK": config["CLOCK"]})
+    app = create_app(clock=clock)
     client = TwilioClient(app.test_client(), token="from-the-environment")
     assert_worked(client.post("/voice"))
 
 
 def test_ivr_settings_come_from_the_environment(
-    monkeypatch: pytest.MonkeyPatch, config: dict[str, Any]
+    monkeypatch: pytest.MonkeyPatch, make_app: Callable[..., Flask]
 ) -> None:
     monkeypatch.setenv("IVR_VOICE", "Polly.Mads")
     monkeypatch.setenv("IVR_SECRETARIAT_NUMBER", '"+4511223344"')
     monkeypatch.setenv("IVR_GATHER_TIMEOUT", "10")
-    client = TwilioClient(create_app(config).test_client())
+    client = TwilioClient(make_app().test_client())
     root = client.twiml("/voice/key?menu=main&tries=0", {"Digits": "0"})
     assert [n.text for n in root.iter("Number")] == ["+4511223344"]
     assert {say.get("voice") for say in root.iter("Say")} == {"Polly.Mads"}
 
 
 def test_an_unquoted_number_from_the_environment_still_works(
-    monkeypatch: pytest.MonkeyPatch, config: dict[str, Any]
+    monkeypatch: pytest.MonkeyPatch, make_app: Callable[..., Flask]
 ) -> None:
     # Flask JSON-decodes IVR_* values; a bare number would otherwise arrive as an int.
     monkeypatch.setenv("IVR_SECRETARIAT_NUMBER", SECRETARIAT)
-    client = TwilioClient(create_app(config).test_client())
+    client = TwilioClient(make_app().test_client())
     root = client.twiml("/voice/key?menu=main&tries=0", {"Digits": "0"})
     assert [n.text for n in root.iter("Number")] == [SECRETARIAT]
 
@@ -151,19 +148,19 @@ def test_an_unquoted_number_from_the_environment_still_works(
     ],
 )
 def test_bad_settings_name_the_variable(
-    monkeypatch: pytest.MonkeyPatch, config: dict[str, Any], variable: str, value: str
+    monkeypatch: pytest.MonkeyPatch, make_app: Callable[..., Flask], variable: str, value: str
 ) -> None:
     monkeypatch.setenv(variable, value)
     with pytest.raises(ConfigError, match=variable):
-        create_app(config)
+        make_app()
 
 
 def test_a_bad_secretariat_number_names_the_variable(
-    monkeypatch: pytest.MonkeyPatch, config: dict[str, Any]
+    monkeypatch: pytest.MonkeyPatch, make_app: Callable[..., Flask]
 ) -> None:
     monkeypatch.setenv("IVR_SECRETARIAT_NUMBER", '"97 66 24 00"')
     with pytest.raises(ContentError, match="IVR_SECRETARIAT_NUMBER"):
-        create_app(config)
+        make_app()
 
 
 def test_duplicated_parameters_are_signed_as_twilio_signs_them(client: FlaskClient) -> None:

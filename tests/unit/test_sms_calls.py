@@ -5,18 +5,17 @@ from __future__ import annotations
 import json
 import time
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from flask import Flask
 
-from ivr import create_app, state
 from ivr.line.content_loader import default_path
 from ivr.line.events import CallEvent
 from ivr.sms.service import LeafletSms
+from ivr.webhook.endpoint import Webhook
 from tests.fake_twilio import ACCOUNT, FakeTwilio
 from tests.support import CALL, LEAFLET_URL, TOKEN, TwilioClient, spoken, with_sms
 
@@ -32,7 +31,7 @@ def fake() -> Iterator[FakeTwilio]:
 
 
 @pytest.fixture
-def sms_app(config: dict[str, Any], tmp_path: Path, fake: FakeTwilio) -> Iterator[Flask]:
+def sms_app(make_app: Callable[..., Flask], tmp_path: Path, fake: FakeTwilio) -> Iterator[Flask]:
     content = tmp_path / "rodblokade.toml"
     content.write_text(with_sms(default_path().read_text(encoding="utf-8")), encoding="utf-8")
     settings = {
@@ -41,15 +40,15 @@ def sms_app(config: dict[str, Any], tmp_path: Path, fake: FakeTwilio) -> Iterato
         "SMS_FROM": "+4578787878",
         "TWILIO_API_URL": fake.url,
     }
-    app = create_app({**config, **settings})
+    app = make_app(settings)
     yield app
-    sms = state.of(app).line.flow.sms
+    sms = Webhook.of(app).lines.first.flow.sms
     assert isinstance(sms, LeafletSms)
     sms.sender.close()
 
 
 def sent_when_done(app: Flask) -> dict[str, int]:
-    sms = state.of(app).line.flow.sms
+    sms = Webhook.of(app).lines.first.flow.sms
     assert isinstance(sms, LeafletSms)
     sms.sender.close()
     return sms.sender.outcomes()
@@ -104,7 +103,7 @@ def test_every_main_menu_offers_it_until_it_has_gone(sms_app: Flask, fake: FakeT
 
 def test_a_caller_may_say_they_want_it(sms_app: Flask, fake: FakeTwilio) -> None:
     events: list[CallEvent] = []
-    state.of(sms_app).observers.append(events.append)
+    Webhook.of(sms_app).observers.append(events.append)
     twilio = TwilioClient(sms_app.test_client())
     said = {"SpeechResult": "øh send mig lige folderen som sms", "Confidence": "0.91"}
     answer = twilio.twiml("/voice/key?menu=main&tries=0", said)

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -18,10 +19,12 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from ivr import create_app, staff, state
+from ivr import staff
 from ivr.cli import main
 from ivr.login_failures import LoginFailures
 from ivr.settings import ConfigError
+from ivr.staff import StaffLogin
+from ivr.webhook.endpoint import Webhook
 from tests.support import FixedClock, live_line
 
 USER, PASSWORD = "personale", "en-lang-hemmelighed"
@@ -32,8 +35,8 @@ def basic(user: str, password: str) -> dict[str, str]:
 
 
 @pytest.fixture
-def staff_app(config: dict[str, Any]) -> Flask:
-    return create_app({**config, "STAFF_USER": USER, "STAFF_PASSWORD": PASSWORD})
+def staff_app(make_app: Callable[..., Flask]) -> Flask:
+    return make_app({"STAFF_USER": USER, "STAFF_PASSWORD": PASSWORD})
 
 
 def guess(client: FlaskClient, password: str = "forkert-gæt-1234", address: str = "192.0.2.7") -> Any:
@@ -46,29 +49,31 @@ def shown(response: Any) -> bool:
 
 
 @pytest.mark.parametrize("password", ["å", "kort-kode", "elleve-tegn"])
-def test_a_short_password_stops_the_start_naming_the_variable(config: dict[str, Any], password: str) -> None:
+def test_a_short_password_stops_the_start_naming_the_variable(
+    make_app: Callable[..., Flask], password: str
+) -> None:
     with pytest.raises(ConfigError, match="IVR_STAFF_PASSWORD=\\(hidden\\): must be at least 12") as raised:
-        create_app({**config, "STAFF_USER": USER, "STAFF_PASSWORD": password})
+        make_app({"STAFF_USER": USER, "STAFF_PASSWORD": password})
     assert password not in str(raised.value)
 
 
-def test_a_password_hash_is_accepted_instead(config: dict[str, Any]) -> None:
+def test_a_password_hash_is_accepted_instead(make_app: Callable[..., Flask]) -> None:
     hashed = generate_password_hash(PASSWORD)
-    client = create_app({**config, "STAFF_USER": USER, "STAFF_PASSWORD_HASH": hashed}).test_client()
+    client = make_app({"STAFF_USER": USER, "STAFF_PASSWORD_HASH": hashed}).test_client()
     assert shown(client.get("/staff/stats", headers=basic(USER, PASSWORD)))
     assert client.get("/staff/stats", headers=basic(USER, PASSWORD + "x")).status_code == 401
 
 
 @pytest.mark.parametrize("hashed", ["not-a-hash", "md9$salt$abcd", "scrypt:32768:8:1$salt$nothex"])
-def test_a_hash_werkzeug_cannot_read_stops_the_start(config: dict[str, Any], hashed: str) -> None:
+def test_a_hash_werkzeug_cannot_read_stops_the_start(make_app: Callable[..., Flask], hashed: str) -> None:
     with pytest.raises(ConfigError, match="IVR_STAFF_PASSWORD_HASH"):
-        create_app({**config, "STAFF_USER": USER, "STAFF_PASSWORD_HASH": hashed})
+        make_app({"STAFF_USER": USER, "STAFF_PASSWORD_HASH": hashed})
 
 
-def test_both_a_password_and_a_hash_stop_the_start(config: dict[str, Any]) -> None:
+def test_both_a_password_and_a_hash_stop_the_start(make_app: Callable[..., Flask]) -> None:
     both = {"STAFF_PASSWORD": PASSWORD, "STAFF_PASSWORD_HASH": generate_password_hash(PASSWORD)}
     with pytest.raises(ConfigError, match="both set"):
-        create_app({**config, "STAFF_USER": USER, **both})
+        make_app({"STAFF_USER": USER, **both})
 
 
 def test_ten_wrong_guesses_in_ten_minutes_and_the_client_must_wait(
@@ -127,21 +132,21 @@ def test_an_unusable_throttle_refuses_logins(staff_app: Flask, monkeypatch: pyte
     assert response.status_code == 503
 
 
-def test_the_throttle_works_on_each_database(config: dict[str, Any], database_url: str) -> None:
-    app = create_app({**config, "DATABASE_URL": database_url, "STAFF_USER": USER, "STAFF_PASSWORD": PASSWORD})
-    login = state.of(app).login
+def test_the_throttle_works_on_each_database(make_app: Callable[..., Flask], database_url: str) -> None:
+    app = make_app({"DATABASE_URL": database_url, "STAFF_USER": USER, "STAFF_PASSWORD": PASSWORD})
+    login = StaffLogin.of(app).login
     assert login is not None
     try:
         client = app.test_client()
         assert [guess(client).status_code for _ in range(staff.MAX_FAILURES + 1)][-2:] == [401, 429]
     finally:
-        login.failures.clear(staff.client_hash("192.0.2.7", state.of(app).hash_key))
+        login.failures.clear(staff.client_hash("192.0.2.7", Webhook.of(app).hash_key))
         login.failures.database.dispose()  # its connections, closed now rather than by the garbage collector
 
 
-def test_two_apps_on_one_database_share_the_count(config: dict[str, Any]) -> None:
+def test_two_apps_on_one_database_share_the_count(make_app: Callable[..., Flask]) -> None:
     # Two apps stand for two workers: nothing but the database is shared between them.
-    first, second = (create_app({**config, "STAFF_USER": USER, "STAFF_PASSWORD": PASSWORD}) for _ in "12")
+    first, second = (make_app({"STAFF_USER": USER, "STAFF_PASSWORD": PASSWORD}) for _ in "12")
     clients = [first.test_client(), second.test_client()]
     statuses = [guess(clients[turn % 2]).status_code for turn in range(staff.MAX_FAILURES + 1)]
     assert statuses == [401] * staff.MAX_FAILURES + [429]

@@ -5,20 +5,18 @@ from __future__ import annotations
 import base64
 import re
 import xml.etree.ElementTree as ET
-from typing import Any
+from collections.abc import Callable
 
 import pytest
 from flask import Flask
-
-from ivr import create_app
 
 STAFF = {"STAFF_USER": "personale", "STAFF_PASSWORD": "en-lang-hemmelighed"}
 AUTH = {"Authorization": "Basic " + base64.b64encode(b"personale:en-lang-hemmelighed").decode()}
 
 
 @pytest.fixture
-def dev_app(config: dict[str, Any]) -> Flask:
-    return create_app({**config, "TWILIO_AUTH_TOKEN": None, "DEVELOPMENT": True})
+def dev_app(make_app: Callable[..., Flask]) -> Flask:
+    return make_app({"TWILIO_AUTH_TOKEN": None, "DEVELOPMENT": True})
 
 
 def links(html: str) -> list[str]:
@@ -44,8 +42,8 @@ def test_in_development_the_start_page_links_to_every_staff_page(dev_app: Flask)
         assert client.get(link).status_code == 200, link
 
 
-def test_behind_the_staff_login_the_start_page_asks_for_it(config: dict[str, Any]) -> None:
-    client = create_app({**config, **STAFF}).test_client()
+def test_behind_the_staff_login_the_start_page_asks_for_it(make_app: Callable[..., Flask]) -> None:
+    client = make_app(STAFF).test_client()
     assert client.get("/").status_code == 401
     response = client.get("/", headers=AUTH)
     assert response.status_code == 200

@@ -3,23 +3,25 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 from flask import Flask
 
-from ivr import create_app, state
+from ivr import create_app
 from ivr.stats.recorder import Recorder
 from ivr.stats.store import Row, Store
+from ivr.stats.web import Statistics
 from tests.support import CALL, CLOSED_TIME, TOKEN, FixedClock, TwilioClient
 
 
 def recorded(app: Flask) -> list[Row]:
     """Wait for the app's writer, then return everything stored."""
-    recorder: Recorder = state.of(app).recorder
+    recorder: Recorder = Statistics.of(app).recorder
     assert recorder.flush()
-    store: Store = state.of(app).store
+    store: Store = Statistics.of(app).store
     return store.rows()
 
 
@@ -45,7 +47,7 @@ def test_each_step_of_a_call_is_recorded(app: Flask, twilio: TwilioClient) -> No
 def test_no_phone_number_or_call_sid_is_stored(app: Flask, twilio: TwilioClient) -> None:
     twilio.post("/voice")
     twilio.post("/voice/key?menu=main&tries=0", {"Digits": "1"})
-    stored = " ".join(str(value) for row in recorded(app) for value in vars(row).values())
+    stored = " ".join(str(value) for row in recorded(app) for value in row._asdict().values())
     for secret in (CALL["CallSid"], CALL["From"], CALL["To"], CALL["From"].lstrip("+")):
         assert secret not in stored
 
@@ -67,22 +69,21 @@ def test_a_call_goes_on_when_the_database_cannot_be_written(
     blocker.write_text("a file where the database folder should be")
     config: dict[str, Any] = {
         "TWILIO_AUTH_TOKEN": TOKEN,
-        "CLOCK": clock,
         "DATABASE_URL": f"sqlite:///{blocker / 'stats.sqlite'}",
     }
-    app = create_app(config)
+    app = create_app(config, clock=clock)
     twilio = TwilioClient(app.test_client())
     with caplog.at_level(logging.ERROR):
         root = twilio.twiml("/voice")
         assert [child.tag for child in root] == ["Gather", "Redirect"]
-        assert state.of(app).recorder.flush()
+        assert Statistics.of(app).recorder.flush()
     assert "could not store 1 call events" in caplog.text
 
 
 def test_the_default_database_is_a_file_in_the_instance_folder(
-    config: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+    make_app: Callable[..., Flask], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("IVR_DATABASE_URL", raising=False)
-    app = create_app({**config, "DATABASE_URL": None})
-    store: Store = state.of(app).store
+    app = make_app({"DATABASE_URL": None})
+    store: Store = Statistics.of(app).store
     assert store.url == f"sqlite:///{Path(app.instance_path) / 'ivr-stats.sqlite'}"

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import base64
 import re
+from collections.abc import Callable
 from datetime import UTC, datetime
 from html import escape, unescape
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlencode
 
 import pytest
@@ -15,9 +15,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
-from ivr import create_app, state
 from ivr.line.events import SPEECH_ROUTE
 from ivr.stats.store import as_row
+from ivr.stats.web import Statistics
 from tests.support import ODD_DAYS, call_event
 
 USER, PASSWORD = "personale", "rigtig-hemmelig"
@@ -29,17 +29,19 @@ def basic(user: str, password: str) -> dict[str, str]:
 
 
 @pytest.fixture
-def staff_app(config: dict[str, Any], app: Flask) -> Flask:
+def staff_app(make_app: Callable[..., Flask], app: Flask) -> Flask:
     # `app` first, so its clean environment applies here too.
-    return create_app({**config, "STAFF_USER": USER, "STAFF_PASSWORD": PASSWORD})
+    return make_app({"STAFF_USER": USER, "STAFF_PASSWORD": PASSWORD})
 
 
 def test_the_page_does_not_exist_without_configured_credentials(client: FlaskClient) -> None:
     assert client.get("/staff/stats").status_code == 404
 
 
-def test_development_mode_shows_the_page_without_credentials(config: dict[str, Any], app: Flask) -> None:
-    dev = create_app({**config, "TWILIO_AUTH_TOKEN": None, "DEVELOPMENT": True})
+def test_development_mode_shows_the_page_without_credentials(
+    make_app: Callable[..., Flask], app: Flask
+) -> None:
+    dev = make_app({"TWILIO_AUTH_TOKEN": None, "DEVELOPMENT": True})
     response = dev.test_client().get("/staff/stats")
     assert response.status_code == 200
     assert response.mimetype == "text/html"
@@ -109,12 +111,12 @@ def test_empty_edge_and_one_day_periods_are_shown(staff_app: Flask, query: str) 
 
 
 def test_an_unreadable_database_gives_a_polite_503(
-    config: dict[str, Any], app: Flask, tmp_path: Path, caplog: pytest.LogCaptureFixture
+    make_app: Callable[..., Flask], app: Flask, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("a file where the database folder should be")
-    broken = {**config, "DATABASE_URL": f"sqlite:///{blocker / 'stats.sqlite'}"}
-    staff = create_app({**broken, "STAFF_USER": USER, "STAFF_PASSWORD": PASSWORD})
+    broken = {"DATABASE_URL": f"sqlite:///{blocker / 'stats.sqlite'}"}
+    staff = make_app({**broken, "STAFF_USER": USER, "STAFF_PASSWORD": PASSWORD})
     response = staff.test_client().get("/staff/stats", headers=basic(USER, PASSWORD))
     assert response.status_code == 503
     # The login's throttle reads the same database, so the page is refused there, closed, politely.
@@ -134,7 +136,7 @@ def lines_app(staff_app: Flask) -> Flask:
         call_event("r1", at, "welcome", route="voice.welcome", line="rodblokade"),
         call_event("old", at, "welcome", route="voice.welcome"),
     ]
-    state.of(staff_app).store.add([as_row(event) for event in events])
+    Statistics.of(staff_app).store.add([as_row(event) for event in events])
     return staff_app
 
 
@@ -236,7 +238,7 @@ def test_the_page_shows_which_choices_came_by_speech_and_which_by_key(staff_app:
         call_event("k", at, "welcome", route="voice.welcome", line="knae"),
         call_event("k", at, "repeat", key="*", line="knae"),
     ]
-    state.of(staff_app).store.add([as_row(event) for event in events])
+    Statistics.of(staff_app).store.add([as_row(event) for event in events])
     assert choices_shown(page(staff_app, WEDNESDAY)) == [
         ["Valg", "Ved tale", "Ved tast"],
         ["valgte et afsnit", "1", "1"],

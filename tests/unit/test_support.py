@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from flask import Flask
 
-from ivr import state
+from ivr.webhook.endpoint import Webhook
 from tests.support import TwilioClient, assert_worked
 
 
@@ -19,7 +19,7 @@ def test_the_apology_for_a_fault_fails(
     def broken(*args: object, **kwargs: object) -> object:
         raise RuntimeError("a fault inside the flow")
 
-    monkeypatch.setattr(state.of(app).line.flow, "welcome", broken)
+    monkeypatch.setattr(Webhook.of(app).lines.first.flow, "welcome", broken)
     apology = twilio.post("/voice")
     assert apology.status_code == 200
     with pytest.raises(AssertionError, match="apologised"):

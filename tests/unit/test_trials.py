@@ -6,15 +6,16 @@ import base64
 import logging
 import sqlite3
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from flask import Flask
 
-from ivr import create_app, state
 from ivr.cli import main
 from ivr.stats.store import Store
+from ivr.stats.web import Statistics
 
 STAFF = {"STAFF_USER": "personale", "STAFF_PASSWORD": "en-lang-hemmelighed-ø"}
 
@@ -40,9 +41,9 @@ def test_an_in_process_call_writes_no_statistics(tmp_path: Path, monkeypatch: py
 
 
 def test_preview_calls_write_no_request_lines_and_no_statistics(
-    config: dict[str, Any], caplog: pytest.LogCaptureFixture
+    make_app: Callable[..., Flask], caplog: pytest.LogCaptureFixture
 ) -> None:
-    app = create_app(config | STAFF)
+    app = make_app(STAFF)
     token = base64.b64encode(f"{STAFF['STAFF_USER']}:{STAFF['STAFF_PASSWORD']}".encode()).decode()
     caplog.set_level(logging.INFO)
     response = app.test_client().post(
@@ -51,8 +52,8 @@ def test_preview_calls_write_no_request_lines_and_no_statistics(
     assert response.status_code == 200
     assert len(response.json["steps"]) > 4  # type: ignore[index]
     routes = [getattr(r, "ivr", {}).get("route") for r in caplog.records if r.name == "ivr.requests"]
-    # The staff request itself is logged once; the twin's call steps are not logged at all.
+    # The staff request itself is logged once; the trial app's call steps are not logged at all.
     assert routes == ["preview.call"]
-    store: Store = state.of(app).store
-    assert state.of(app).recorder.flush()
+    store: Store = Statistics.of(app).store
+    assert Statistics.of(app).recorder.flush()
     assert store.count() == 0

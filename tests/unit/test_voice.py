@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -13,6 +13,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from ivr import create_app
+from ivr.app import clock_of
 from ivr.line.content import Content
 from ivr.line.content_loader import default_path
 from tests.support import CLOSED_TIME, CPH, SECRETARIAT, FixedClock, TwilioClient, spoken, text, verbs
@@ -319,21 +320,26 @@ def test_transfer_follows_the_opening_hours(
     ],
 )
 def test_closed_transfer_says_the_next_opening(
-    twilio: TwilioClient, clock: FixedClock, at: datetime, phrase: str, tmp_path: Path, config: dict[str, Any]
+    twilio: TwilioClient,
+    clock: FixedClock,
+    at: datetime,
+    phrase: str,
+    tmp_path: Path,
+    make_app: Callable[..., Flask],
 ) -> None:
     clock.at = at
-    said = spoken(press(summer_closure(twilio, tmp_path, config), "main", "0"))
+    said = spoken(press(summer_closure(twilio, tmp_path, make_app), "main", "0"))
     assert f"Sekretariatet har lukket og åbner igen {phrase}." in said
 
 
-def summer_closure(twilio: TwilioClient, tmp_path: Path, config: dict[str, Any]) -> TwilioClient:
+def summer_closure(twilio: TwilioClient, tmp_path: Path, make_app: Callable[..., Flask]) -> TwilioClient:
     """The shipped line with a summer closure, 5 July to 6 August 2027."""
     path = tmp_path / "content.toml"
     summer = '{ days = "2027-07-05..2027-08-06", reason = "sommerferie" },\n]'
     path.write_text(
         default_path().read_text(encoding="utf-8").replace("\n]", "\n" + summer, 1), encoding="utf-8"
     )
-    return TwilioClient(create_app({**config, "CONTENT_FILE": path}).test_client())
+    return TwilioClient(make_app({"CONTENT_FILE": path}).test_client())
 
 
 WHY = "I dag er det {}, så sekretariatet har lukket. Det åbner igen {} klokken 10."
@@ -353,11 +359,16 @@ WHY = "I dag er det {}, så sekretariatet har lukket. Det åbner igen {} klokken
     ],
 )
 def test_a_closed_opening_day_says_why(
-    twilio: TwilioClient, clock: FixedClock, at: datetime, said: str, tmp_path: Path, config: dict[str, Any]
+    twilio: TwilioClient,
+    clock: FixedClock,
+    at: datetime,
+    said: str,
+    tmp_path: Path,
+    make_app: Callable[..., Flask],
 ) -> None:
     # The last is a Saturday in the closure: a weekend needs no reason.
     clock.at = at
-    assert spoken(summer_closure(twilio, tmp_path, config).twiml("/voice"))[1] == said
+    assert spoken(summer_closure(twilio, tmp_path, make_app).twiml("/voice"))[1] == said
 
 
 @pytest.mark.parametrize("status", ["completed", "answered"])
@@ -396,7 +407,8 @@ def test_fallback_apologises_and_offers_the_menu(twilio: TwilioClient, content: 
 
 
 def test_configured_voice_and_timeouts(twilio: TwilioClient, app: Flask) -> None:
-    other = create_app({**app.config, "VOICE": "Polly.Mads", "GATHER_TIMEOUT": 9, "DIAL_TIMEOUT": 20})
+    settings = {**app.config, "VOICE": "Polly.Mads", "GATHER_TIMEOUT": 9, "DIAL_TIMEOUT": 20}
+    other = create_app(settings, clock=clock_of(app))
     client = TwilioClient(other.test_client())
     root = client.twiml("/voice/key?menu=main&tries=0", {"Digits": "1"})
     assert {say.get("voice") for say in root.iter("Say")} == {"Polly.Mads"}

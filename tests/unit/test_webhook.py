@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime
 from urllib.parse import parse_qsl, urlencode
 
@@ -13,9 +14,9 @@ from hypothesis import strategies as st
 from twilio.request_validator import RequestValidator
 from werkzeug.datastructures import MultiDict
 
-from ivr import create_app, state
 from ivr.line.events import CallEvent
 from ivr.webhook import endpoint
+from ivr.webhook.endpoint import Webhook
 from ivr.webhook.form import MAX_FIELDS, FormError, RepeatedFields, parse_form
 from ivr.webhook.steps import ROUTES
 from tests.support import CALL, OPEN_TIME, TOKEN, FixedClock, TwilioClient
@@ -24,7 +25,7 @@ from tests.support import CALL, OPEN_TIME, TOKEN, FixedClock, TwilioClient
 def told(app: Flask) -> list[CallEvent]:
     """Start recording the call events the app publishes."""
     seen: list[CallEvent] = []
-    state.of(app).observers.append(seen.append)
+    Webhook.of(app).observers.append(seen.append)
     return seen
 
 
@@ -65,7 +66,7 @@ def test_a_fault_is_answered_with_the_apology_once(
     app: Flask, twilio: TwilioClient, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     seen = told(app)
-    line = state.of(app).line
+    line = Webhook.of(app).lines.first
     calls: list[object] = []
 
     def broken(*args: object, **kwargs: object) -> object:
@@ -99,7 +100,7 @@ def test_a_refusal_runs_no_step_tells_no_one_and_logs_a_warning(
     reason: str,
 ) -> None:
     seen = told(app)
-    line = state.of(app).line
+    line = Webhook.of(app).lines.first
     monkeypatch.setattr(line.flow, "welcome", lambda *args: pytest.fail("a refused request ran a step"))
     caplog.set_level(logging.INFO)
     response = app.test_client().post("/voice", data=CALL, headers=headers)
@@ -114,7 +115,7 @@ def test_a_refusal_runs_no_step_tells_no_one_and_logs_a_warning(
 
 def test_any_exception_while_checking_is_a_refusal(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
     seen = told(app)
-    validator = state.of(app).validator
+    validator = Webhook.of(app).signatures.validator
 
     def exploding(*args: object) -> str:
         raise TypeError("the check broke")
@@ -139,9 +140,9 @@ def test_a_malformed_host_is_a_refusal(app: Flask, host: str, caplog: pytest.Log
 
 @pytest.mark.parametrize("host", ["127.0.0.1:99999", "127.0.0.1:abc", "[::1", "127.0.0.1:-1"])
 def test_a_malformed_forwarded_host_is_a_refusal(
-    config: dict[str, object], host: str, caplog: pytest.LogCaptureFixture
+    make_app: Callable[..., Flask], host: str, caplog: pytest.LogCaptureFixture
 ) -> None:
-    app = create_app({**config, "TRUSTED_PROXIES": 1})
+    app = make_app({"TRUSTED_PROXIES": 1})
     seen = told(app)
     headers = {"X-Forwarded-Host": host, "X-Forwarded-Proto": "https"}
     response = TwilioClient(app.test_client()).post("/voice/dial", {"DialCallStatus": "busy"}, headers)
@@ -178,9 +179,9 @@ class CountingClock(FixedClock):
         return self.at
 
 
-def test_a_step_reads_the_clock_once(config: dict[str, object]) -> None:
+def test_a_step_reads_the_clock_once(make_app: Callable[..., Flask]) -> None:
     clock = CountingClock(OPEN_TIME)
-    app = create_app({**config, "CLOCK": clock})
+    app = make_app(clock=clock)
     TwilioClient(app.test_client()).post("/voice/key?menu=main&tries=0", {"Digits": "0"})
     assert clock.readings == 1
 
