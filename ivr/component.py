@@ -6,17 +6,21 @@ from __future__ import annotations
 
 from typing import ClassVar, Self
 
-from flask import Flask, current_app
+from flask import Blueprint, Flask, current_app
 
 
 class Component:
     """Registers itself on an app under its `extension` name; `of(app)` and `current()` find it again."""
 
     extension: ClassVar[str]
+    # The part's pages, registered with it, where it has any.
+    blueprint: ClassVar[Blueprint | None] = None
 
     def init_app(self, app: Flask) -> None:
-        """Register this part on `app`; parts with routes or hooks add them too."""
+        """Register this part and its pages on `app`; parts with hooks add them too."""
         app.extensions[self.extension] = self
+        if self.blueprint is not None:
+            app.register_blueprint(self.blueprint)
 
     @classmethod
     def of(cls, app: Flask) -> Self:

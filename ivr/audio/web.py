@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, Flask, Response, abort, request, send_file
+from flask import Blueprint, Response, abort, request, send_file
 from twilio.twiml import TwiML
 from twilio.twiml.voice_response import Play
 
@@ -70,15 +70,12 @@ class AudioFiles(Component):
     """Every line's built audio, by line id, and the route that serves the files Twilio plays."""
 
     extension = "ivr.audio"
+    blueprint = bp
 
     def __init__(self, libraries: Mapping[str, Library], refresh: Callable[[], None]) -> None:
         self.libraries = dict(libraries)
         # Takes up a rebuilt folder in every line (its speaker and its cached documents together).
         self.refresh = refresh
-
-    def init_app(self, app: Flask) -> None:
-        super().init_app(app)
-        app.register_blueprint(bp)
 
     def file(self, name: str) -> AudioFile | None:
         """A built file any line's manifest has named, by its name."""

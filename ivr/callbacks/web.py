@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from flask import Blueprint, Flask, Response, abort, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from itsdangerous import BadSignature, TimestampSigner
 
@@ -39,6 +39,7 @@ class CallbackPages(Component):
     """The secretariat's callback list as staff see it."""
 
     extension = "ivr.callbacks"
+    blueprint = bp
 
     # None where the deployment has no key for the list.
     desk: CallbackDesk | None
@@ -47,10 +48,6 @@ class CallbackPages(Component):
     clock: Clock
     # What the forms' tokens are signed with.
     key: bytes
-
-    def init_app(self, app: Flask) -> None:
-        super().init_app(app)
-        app.register_blueprint(bp)
 
 
 # The staff login, as for every staff page.

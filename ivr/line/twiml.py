@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import InitVar, dataclass
 from functools import lru_cache
 from typing import Protocol
 
@@ -21,27 +22,20 @@ class Urls(Protocol):
     def dial(self, state: CallState) -> str: ...
 
 
+@dataclass(eq=False, kw_only=True)
 class Renderer:
     """Renders replies to TwiML bytes, caching them: a reply's document never changes while running."""
 
-    def __init__(
-        self,
-        *,
-        speaker: Speaker,
-        urls: Urls,
-        number: str,
-        gather_timeout: int,
-        dial_timeout: int,
-        cache_size: int = 2048,
-        hints: str | None = None,
-    ) -> None:
-        self.speaker = speaker
-        # The line listens for speech too (Danish, with these hints) when its content has phrases.
-        self.hints = hints
-        self.urls = urls
-        self.number = number
-        self.gather_timeout = gather_timeout
-        self.dial_timeout = dial_timeout
+    speaker: Speaker
+    urls: Urls
+    number: str
+    gather_timeout: int
+    dial_timeout: int
+    # The line listens for speech too (Danish, with these hints) when its content has phrases.
+    hints: str | None = None
+    cache_size: InitVar[int] = 2048
+
+    def __post_init__(self, cache_size: int) -> None:
         self._cached = lru_cache(maxsize=cache_size)(self._render)
 
     def render(self, reply: Reply) -> bytes:

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, Flask, Response, render_template, request, url_for
+from flask import Blueprint, Response, render_template, request, url_for
 from sqlalchemy.exc import SQLAlchemyError
 
 from ivr.component import Component
@@ -37,16 +37,13 @@ class Statistics(Component):
     """The call statistics: the store, this worker's recorder writing to it, the staff page reading it."""
 
     extension = "ivr.statistics"
+    blueprint = bp
 
     store: Store
     recorder: Recorder
     # The lines the deployment answers, named on the page even before their first call.
     lines: Lines
     clock: Clock
-
-    def init_app(self, app: Flask) -> None:
-        super().init_app(app)
-        app.register_blueprint(bp)
 
 
 class PeriodError(ValueError):

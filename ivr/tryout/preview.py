@@ -69,6 +69,7 @@ class Preview(Component):
     content built for trial calls (its calls counted nowhere, its callbacks and SMS never real)."""
 
     extension = "ivr.preview"
+    blueprint = bp
 
     def __init__(
         self, config: Mapping[str, Any], lines: Lines, watch: ContentWatch, clock: Clock, factory: AppFactory
@@ -83,10 +84,6 @@ class Preview(Component):
         self.clock = clock
         self.trial_app: Flask | None = None
         self._lock = threading.Lock()
-
-    def init_app(self, app: Flask) -> None:
-        super().init_app(app)
-        app.register_blueprint(bp)
 
     def trial(self) -> Flask:
         """The app preview calls go through, built on first use."""
