@@ -167,7 +167,7 @@ def _desk(
     # A trial call (the preview, an in-process `ivr call`) never reaches the secretariat's real list.
     if trial is not None:
         return TrialDesk(), None
-    desk = CallbackDesk(database, key, hash_key, config["CALLBACK_DAYS"])
+    desk = CallbackDesk(database, key, hash_key, config["CALLBACK_DAYS"], config["CALLBACKS_PER_HOUR"])
     return desk, desk
 
 
@@ -187,11 +187,13 @@ def _sms(
         return TrialSms(trial.sms_sent)
     if not (account and token and sender):
         return None
+    from ivr.caps import DAY, HOUR, Cap  # noqa: PLC0415
     from ivr.sms.ledger import SmsLedger  # noqa: PLC0415
     from ivr.sms.sender import SmsSender  # noqa: PLC0415
 
+    caps = (Cap("sms_per_hour", config["SMS_PER_HOUR"], HOUR), Cap("sms_per_day", config["SMS_PER_DAY"], DAY))
     return LeafletSms(
-        SmsLedger(database, hash_key),
+        SmsLedger(database, hash_key, caps=caps),
         SmsSender(account, token, sender, api_url=config["TWILIO_API_URL"]),
         hash_key,
     )
@@ -209,6 +211,8 @@ def _lines(
     per_line = bool(config["CONTENT_DIR"])
     libraries: dict[str, Library] = {}
     running = []
+    # No line ever rings back or texts a number any line answers or puts callers through to.
+    never = frozenset(number for content in contents for number in (content.number, *content.line.numbers))
     for content in contents:
         line_id = content.line.id
         audio, speaker = audio_web.load(config, line_id if per_line else None)
@@ -216,7 +220,15 @@ def _lines(
         share = max(16, DOCUMENTS // len(contents))
         running.append(
             Line.from_config(
-                config, urls, speaker, content, cache_size=share, callbacks=desk, sms=sms, clock=clock
+                config,
+                urls,
+                speaker,
+                content,
+                cache_size=share,
+                callbacks=desk,
+                sms=sms,
+                clock=clock,
+                never=never,
             )
         )
         audio.log_status(content.audio_prompts())

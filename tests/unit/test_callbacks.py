@@ -25,6 +25,7 @@ from ivr.cli import main
 from ivr.db import Database
 from ivr.line.clock import system_clock
 from ivr.line.events import CallEvent
+from ivr.line.flow import Asked
 from ivr.stats.store import Store
 from ivr.webhook.endpoint import Webhook
 from tests.support import CALL, CLOSED_TIME, TOKEN, FixedClock, TwilioClient, spoken
@@ -43,9 +44,9 @@ def desk(store: Store) -> CallbackDesk:
 
 
 def test_one_request_per_number_and_line_encrypted_at_rest(desk: CallbackDesk, store: Store) -> None:
-    assert desk.ask("rodblokade", "+4520304050", NOW) is True
-    assert desk.ask("rodblokade", "+4520304050", NOW + timedelta(hours=1)) is False
-    assert desk.ask("knae", "+4520304050", NOW) is True
+    assert desk.ask("rodblokade", "+4520304050", NOW) is Asked.NEW
+    assert desk.ask("rodblokade", "+4520304050", NOW + timedelta(hours=1)) is Asked.ALREADY
+    assert desk.ask("knae", "+4520304050", NOW) is Asked.NEW
     with store.engine.connect() as connection:
         raw = " ".join(str(row) for row in connection.execute(text("SELECT * FROM callback_requests")))
         logged = " ".join(str(row) for row in connection.execute(text("SELECT * FROM callback_access")))
@@ -84,13 +85,13 @@ def test_requests_are_deleted_after_the_retention_in_any_case(desk: CallbackDesk
     assert desk.pending("anna", NOW + timedelta(days=7, hours=1)) == []
     assert ("system", "deleted") in [(who, what) for _, who, what, _ in desk.access_log()]
     # Asked again after that, it is a new request.
-    assert desk.ask("rodblokade", "+4520304050", NOW + timedelta(days=8))
+    assert desk.ask("rodblokade", "+4520304050", NOW + timedelta(days=8)) is Asked.NEW
 
 
 def test_workers_asking_at_once_make_one_request(desk: CallbackDesk, database_url: str) -> None:
     # Each "worker" with its own store and engine, as processes and hosts have.
     others = [CallbackDesk(Database(database_url), KEY, b"hash-key", days=7) for _ in range(6)]
-    results: list[bool] = []
+    results: list[Asked] = []
     barrier = threading.Barrier(len(others))
 
     def ask(other: CallbackDesk) -> None:
@@ -102,7 +103,7 @@ def test_workers_asking_at_once_make_one_request(desk: CallbackDesk, database_ur
         thread.start()
     for thread in threads:
         thread.join()
-    assert sorted(results) == [False] * 5 + [True]
+    assert sorted(results) == [Asked.ALREADY] * 5 + [Asked.NEW]
     assert len(desk.pending("anna", NOW)) == 1
     for other in others:
         other.database.dispose()
