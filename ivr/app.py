@@ -113,7 +113,9 @@ def create_app(
             staff.Login.from_config(app.config, LoginFailures(database)),
             hash_key,
             clock,
-            development=app.config["DEVELOPMENT"],
+            # Once a token is set the line is a real one: development mode opens no staff page without login.
+            development=app.config["DEVELOPMENT"] and token is None,
+            **_login_proxies(app.config),
         ),
         CallbackPages(staff_list, lines, clock, hash_key),
         preview.Preview(app.config, lines, watch, clock, factory=create_app),
@@ -126,7 +128,7 @@ def create_app(
 
     # The rest of the web app: the health check, Danish error pages, one log line per request.
     app.register_blueprint(health.bp)
-    if app.config["DEVELOPMENT"] or app.config["STAFF_USER"]:
+    if (app.config["DEVELOPMENT"] and token is None) or app.config["STAFF_USER"]:
         # Only where staff pages can be seen at all: elsewhere `/` is a plain 404, whatever the method.
         app.register_blueprint(startpage.bp)
     pages.init_app(app)
@@ -152,6 +154,16 @@ def clock_of(app: Flask) -> Clock:
     """The one clock every part of `app` reads."""
     clock: Clock = app.extensions[CLOCK]
     return clock
+
+
+def _login_proxies(config: Mapping[str, Any]) -> dict[str, Any]:
+    """Which proxies the staff login's throttle looks behind for the client's own address: none where
+    ProxyFix has put it in REMOTE_ADDR already, else IVR_TRUSTED_PROXIES, else with IVR_PUBLIC_URL one proxy
+    on this host (the shipped nginx)."""
+    hops, public = config["TRUSTED_PROXIES"], config["PUBLIC_URL"]
+    if not public:
+        return {"hops": 0}
+    return {"hops": hops} if hops else {"hops": 1, "implied": True}
 
 
 def _desk(

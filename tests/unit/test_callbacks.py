@@ -416,7 +416,7 @@ def test_in_a_browser_the_secretariat_works_the_list(make_app: Callable[..., Fla
 
 
 def test_the_preview_takes_a_callback_without_touching_the_list(make_app: Callable[..., Flask]) -> None:
-    app = make_app({**CALLBACKS, "DEVELOPMENT": True})
+    app = make_app({**CALLBACKS, "DEVELOPMENT": True, "TWILIO_AUTH_TOKEN": None})
     client = app.test_client()
     steps = client.post(
         "/preview/call", json={"keys": ["0", "1", "1"], "at": "2026-11-25T15:00", "dial": "completed"}

@@ -77,7 +77,8 @@ def test_reaching_a_cap_logs_one_warning_naming_the_cap_and_no_number(
         ledger.reserve(a_call(n), a_number(n), T0, "rodblokade")
     warnings = [record.getMessage() for record in caplog.records if record.levelno == logging.WARNING]
     assert len(warnings) == 1
-    assert "sms_per_hour" in warnings[0] and "rodblokade" in warnings[0]
+    assert "sms_per_hour" in warnings[0]
+    assert "rodblokade" in warnings[0]
     assert not any(a_number(n)[3:] in caplog.text for n in range(8))
 
 
@@ -119,7 +120,8 @@ def test_caps_keep_line_ids_and_call_hashes_never_numbers(desk: CallbackDesk, st
     with store.engine.connect() as connection:
         rows = connection.execute(select(cap_counts)).all()
     assert {row.cap for row in rows} == {"callbacks_per_call", "callbacks_per_hour"}
-    assert "20304050" not in repr(rows) and "CA1" not in {row.key for row in rows}
+    assert "20304050" not in repr(rows)
+    assert "CA1" not in {row.key for row in rows}
 
 
 def test_old_windows_are_deleted_on_the_way(ledger: SmsLedger, store: Store) -> None:

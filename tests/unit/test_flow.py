@@ -250,7 +250,8 @@ def test_a_full_list_says_so_and_when_to_call_instead() -> None:
     assert (refused.event, refused.state.menu) == (Event.CALLBACK_FULL, "main")
     said = refused.prompts[0]
     assert said.text.startswith("Listen over opringninger er desværre fuld")
-    assert "i morgen" in said.text and "klokken 10" in said.text
+    assert "i morgen" in said.text
+    assert "klokken 10" in said.text
 
 
 @pytest.mark.parametrize(
@@ -267,7 +268,8 @@ def test_a_number_the_secretariat_may_not_ring_is_refused_when_keyed_in(keyed: s
     desk = Desk()
     flow = CallFlow(SMS_CONTENT, max_tries=3, callbacks=desk)
     refused = flow.key(CallState("callback_number"), keyed, CLOSED, CALLER)
-    assert (refused.event, refused.state.menu, refused.state.keyed) == (Event.INVALID, "callback_number", None)
+    assert (refused.event, refused.state.menu) == (Event.INVALID, "callback_number")
+    assert refused.state.keyed is None
     assert refused.prompts[0] == SMS_CONTENT.prompt("callback_bad_number"), why
     assert desk.asked == []
 
