@@ -113,7 +113,7 @@ _SYNTAX_WORDS = (
     ("Unclosed inline table", "a { } table is not closed with }"),
     ("Expected newline or end of document", "something follows a value on the same line"),
     ("Invalid statement", "a line is neither key = value nor a [table] heading"),
-    ("Invalid initial character for a key", "a line begins with what no key or [table] can begin with"),
+    ("Invalid initial character for a key", "a line begins with something no key or [table] can begin with"),
 )
 
 

@@ -170,7 +170,8 @@ def test_a_withheld_or_foreign_number_is_keyed_in(line_app: Flask, caller: str) 
     assert spoken(enter) == ["Tast det telefonnummer, sekretariatet skal ringe til, med 8 cifre."]
     assert action(enter)[0] == "8"
     bad = step(twilio, enter, {"Digits": "123", "From": caller})
-    assert spoken(bad)[0] == "Det var ikke et dansk telefonnummer med 8 cifre."
+    refused = "Det nummer kan sekretariatet ikke ringe op. Brug et dansk telefonnummer med 8 cifre."
+    assert spoken(bad)[0] == refused
     read = step(twilio, bad, {"Digits": "40506070", "From": caller})
     assert spoken(read)[0].startswith("Sekretariatet ringer til fyrre, halvtreds, treds, halvfjerds.")
     # The keyed number travels sealed: never as digits in the URL Twilio keeps.
