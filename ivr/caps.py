@@ -43,12 +43,29 @@ class Cap:
         return datetime(2000, 1, 1) + timedelta(seconds=seconds - seconds % int(self.period.total_seconds()))
 
 
+class NowAndThen:
+    """Says when `every` has passed since it last said so, by the times it is given (one thread at a time)."""
+
+    def __init__(self, every: timedelta) -> None:
+        self.every = every
+        self._lock = threading.Lock()
+        self._last: datetime | None = None
+
+    def due(self, now: datetime) -> bool:
+        """Tell whether it is time: at the first call, then once `every` has passed (or time went back)."""
+        with self._lock:
+            last = self._last
+            if last is not None and last <= now < last + self.every:
+                return False
+            self._last = now
+            return True
+
+
 class Caps:
     """Takes units of caps inside a caller's transaction, and deletes old windows now and then."""
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._pruned: datetime | None = None
+        self._prune = NowAndThen(PRUNE_EVERY)
 
     def take(self, connection: Connection, cap: Cap, key: str, now: datetime) -> bool:
         """Count one more for `key` in the current window; False (nothing counted) when the cap is reached.
@@ -80,11 +97,8 @@ class Caps:
 
     def _prune_now_and_then(self, connection: Connection, now: datetime) -> None:
         """Delete windows older than KEEP when PRUNE_EVERY has passed (in a savepoint: never fail a take)."""
-        with self._lock:
-            last = self._pruned
-            if last is not None and last <= now < last + PRUNE_EVERY:
-                return
-            self._pruned = now
+        if not self._prune.due(now):
+            return
         try:
             with connection.begin_nested():
                 connection.execute(delete(cap_counts).where(cap_counts.c.window < to_utc_naive(now - KEEP)))

@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
-import threading
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -20,7 +19,7 @@ from sqlalchemy import Connection, Engine, Table, delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 
-from ivr.caps import Cap, Caps
+from ivr.caps import Cap, Caps, NowAndThen
 from ivr.db import Database, sms_calls, sms_numbers, to_utc_naive
 
 log = logging.getLogger(__name__)
@@ -53,8 +52,7 @@ class SmsLedger:
         self._caps = Caps()
         self.key = key
         self.zone = zone
-        self._lock = threading.Lock()
-        self._pruned: datetime | None = None
+        self._prune = NowAndThen(PRUNE_EVERY)
 
     def reserve(self, call_hash: str, number: str, now: datetime, line: str = "") -> bool:
         """Claim one send to `number` for the call; False when the call had one, the number its three today
@@ -113,11 +111,8 @@ class SmsLedger:
 
     def _prune_now_and_then(self, engine: Engine, now: datetime) -> None:
         """Prune when PRUNE_EVERY has passed since the last time (by the times given); never fail a claim."""
-        with self._lock:
-            last = self._pruned
-            if last is not None and last <= now < last + PRUNE_EVERY:
-                return
-            self._pruned = now
+        if not self._prune.due(now):
+            return
         try:
             self.prune(now)
         except SQLAlchemyError as error:

@@ -191,6 +191,16 @@ def signed_call(port: int, path: str, form: dict[str, str]) -> float:
     return time.monotonic() - started
 
 
+def signed_calls_for(port: int, seconds: float, *, pause: float) -> list[float]:
+    """Make a signed call step every `pause` seconds for `seconds`; return how long each took."""
+    took = []
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        took.append(signed_call(port, "/voice/key?menu=main&tries=0", {"Digits": "3"}))
+        time.sleep(pause)
+    return took
+
+
 def slow_client(port: int, stop: threading.Event, body: bool) -> None:
     """Hold a connection as an attacker would: drip a header line a second, or promise a body and stall."""
     while not stop.is_set():
@@ -225,11 +235,7 @@ def test_fifty_slow_clients_never_delay_a_signed_call_through_nginx(tmp_path: Pa
             for attacker in attackers:
                 attacker.start()
             try:
-                took = []
-                deadline = time.monotonic() + 20
-                while time.monotonic() < deadline:
-                    took.append(signed_call(port, "/voice/key?menu=main&tries=0", {"Digits": "3"}))
-                    time.sleep(0.5)
+                took = signed_calls_for(port, 20, pause=0.5)
             finally:
                 stop.set()
                 for attacker in attackers:
@@ -306,11 +312,7 @@ def test_fifteen_hundred_slow_sockets_from_one_address_never_delay_signed_calls_
             attacker.start()
             try:
                 time.sleep(3)  # every socket open and talking
-                took = []
-                deadline = time.monotonic() + 20
-                while time.monotonic() < deadline:
-                    took.append(signed_call(port, "/voice/key?menu=main&tries=0", {"Digits": "3"}))
-                    time.sleep(0.25)
+                took = signed_calls_for(port, 20, pause=0.25)
             finally:
                 stop.set()
                 attacker.join(timeout=10)

@@ -4,8 +4,6 @@ and the numbers that are never rung back or texted."""
 from __future__ import annotations
 
 import logging
-import threading
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -13,12 +11,13 @@ from sqlalchemy import select
 
 from ivr.callbacks.desk import CallbackDesk, new_key
 from ivr.caps import DAY, HOUR, Cap
-from ivr.db import Database, cap_counts
+from ivr.db import cap_counts
 from ivr.line.events import call_hash, hash_key
 from ivr.line.flow import Asked
 from ivr.line.phonenumbers import callable_number
 from ivr.sms.ledger import SmsLedger
 from ivr.stats.store import Store
+from tests.support import claims_at_once
 
 KEY = hash_key("test-auth-token")
 T0 = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
@@ -83,7 +82,8 @@ def test_reaching_a_cap_logs_one_warning_naming_the_cap_and_no_number(
 
 
 def test_workers_at_once_never_send_past_the_cap(store: Store) -> None:
-    results = _at_once(store, lambda ledger, n: ledger.reserve(a_call(n), a_number(n), T0, "rodblokade"))
+    claims = [(a_call(n), a_number(n)) for n in range(10)]
+    results = claims_at_once(store.url, KEY, claims, T0, caps=(PER_HOUR, PER_DAY), line="rodblokade")
     assert sorted(results) == [False] * 7 + [True] * 3
 
 
@@ -154,29 +154,3 @@ def test_old_windows_are_deleted_on_the_way(ledger: SmsLedger, store: Store) -> 
 )
 def test_callable_numbers(text: str, expected: str | None) -> None:
     assert callable_number(text, {"+4597662400"}) == expected
-
-
-def _at_once(store: Store, claim: Callable[[SmsLedger, int], bool]) -> list[bool]:
-    """Claim from ten threads, each with a database and ledger of its own (as workers have), all at once."""
-    barrier = threading.Barrier(10)
-    results: list[bool] = []
-    failures: list[BaseException] = []
-
-    def run(n: int) -> None:
-        database = Database(store.url)
-        try:
-            ledger = SmsLedger(database, KEY, caps=(PER_HOUR, PER_DAY))
-            barrier.wait()
-            results.append(claim(ledger, n))
-        except BaseException as error:  # reported by the test, not lost in a thread
-            failures.append(error)
-        finally:
-            database.dispose()
-
-    threads = [threading.Thread(target=run, args=(n,)) for n in range(10)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert failures == []
-    return results
