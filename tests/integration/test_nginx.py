@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import configparser
 import http.client
 import os
@@ -325,3 +326,38 @@ def test_fifteen_hundred_slow_sockets_from_one_address_never_delay_signed_calls_
     # under ~700 new sockets a second is how it copes, not a failure).
     assert not re.search(r"\[(alert|crit|emerg)\]", errors), errors[-2000:]
     assert "Too many open files" not in errors
+
+
+def staff_get(port: int, source: str, password: str) -> int:
+    """GET the statistics page through nginx from `source` with the staff login; return the status."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=15, source_address=(source, 0))
+    login = base64.b64encode(f"personale:{password}".encode()).decode()
+    try:
+        connection.request("GET", "/staff/stats", headers={"Authorization": f"Basic {login}"})
+        answer = connection.getresponse()
+        answer.read()
+        return answer.status
+    finally:
+        connection.close()
+
+
+@needs_nginx
+@pytest.mark.slow
+@pytest.mark.parametrize("proxy_setting", ["IVR_PUBLIC_URL", "IVR_TRUSTED_PROXIES"])
+def test_wrong_logins_through_nginx_hold_back_only_the_guesser(tmp_path: Path, proxy_setting: str) -> None:
+    port = free_port()
+    password = "kaffe-kande-regn-ugle"
+    proxy = {"IVR_PUBLIC_URL": f"http://127.0.0.1:{port}"} if proxy_setting == "IVR_PUBLIC_URL" else {}
+    proxies = "1" if proxy_setting == "IVR_TRUSTED_PROXIES" else "0"
+    settings = {"IVR_STAFF_USER": "personale", "IVR_STAFF_PASSWORD": password, **proxy}
+    with live_line(tmp_path, TWILIO_AUTH_TOKEN=TOKEN, IVR_TRUSTED_PROXIES=proxies, **settings) as line:
+        conf = nginx_conf(tmp_path, site_for_test(line.port, port, None))
+        with nginx(conf, port):
+            guesses = []
+            for _ in range(10):
+                guesses.append(staff_get(port, ATTACKER, "forkert-gæt-1234"))
+                time.sleep(0.25)  # within nginx's 5 a second, so the line's own throttle is what answers
+            assert guesses == [401] * 10
+            assert staff_get(port, ATTACKER, password) == 429
+            # A secretary at another address is not locked out by those guesses.
+            assert staff_get(port, TWILIO, password) == 200
