@@ -73,7 +73,7 @@ class Asked(StrEnum):
     NEW = "new"
     # Waiting there already, or this call has put a number on the list already (one per call).
     ALREADY = "already"
-    # The line's list takes no more new requests this hour (IVR_CALLBACKS_PER_HOUR), or cannot be reached.
+    # The line's list takes no more new requests this hour (IVR_CALLBACKS_PER_HOUR).
     FULL = "full"
 
 
@@ -358,6 +358,7 @@ class CallFlow:
         """Put the number on the list; say when the secretariat will ring (or that it was on the list
         already), then the main menu."""
         assert self.callbacks is not None  # the callback menus exist only where there is a list
+        # A step without a CallSid (Twilio always sends one) shares one call's single request with all such.
         asked = self.callbacks.ask(self.content.line.id, number, caller.at, call_sid=caller.call_sid or "")
         window = spoken.between(self.content.hours.opens, self.content.hours.closes)
         when = (*moment.next_opening[:-1], window)
