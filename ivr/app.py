@@ -113,7 +113,9 @@ def create_app(
             staff.Login.from_config(app.config, LoginFailures(database)),
             hash_key,
             clock,
-            development=app.config["DEVELOPMENT"],
+            # Once a token is set the line is a real one: development mode opens no staff page without login.
+            development=app.config["DEVELOPMENT"] and token is None,
+            **_login_proxies(app.config),
         ),
         CallbackPages(staff_list, lines, clock, hash_key),
         preview.Preview(app.config, lines, watch, clock, factory=create_app),
@@ -126,7 +128,7 @@ def create_app(
 
     # The rest of the web app: the health check, Danish error pages, one log line per request.
     app.register_blueprint(health.bp)
-    if app.config["DEVELOPMENT"] or app.config["STAFF_USER"]:
+    if (app.config["DEVELOPMENT"] and token is None) or app.config["STAFF_USER"]:
         # Only where staff pages can be seen at all: elsewhere `/` is a plain 404, whatever the method.
         app.register_blueprint(startpage.bp)
     pages.init_app(app)
@@ -154,6 +156,16 @@ def clock_of(app: Flask) -> Clock:
     return clock
 
 
+def _login_proxies(config: Mapping[str, Any]) -> dict[str, Any]:
+    """Which proxies the staff login's throttle looks behind for the client's own address: none where
+    ProxyFix has put it in REMOTE_ADDR already, else IVR_TRUSTED_PROXIES, else with IVR_PUBLIC_URL one proxy
+    on this host (the shipped nginx)."""
+    hops, public = config["TRUSTED_PROXIES"], config["PUBLIC_URL"]
+    if not public:
+        return {"hops": 0}
+    return {"hops": hops} if hops else {"hops": 1, "implied": True}
+
+
 def _desk(
     config: Mapping[str, Any], database: Database, hash_key: bytes, trial: Trial | None
 ) -> tuple[CallbackDesk | TrialDesk | None, CallbackDesk | None]:
@@ -167,7 +179,7 @@ def _desk(
     # A trial call (the preview, an in-process `ivr call`) never reaches the secretariat's real list.
     if trial is not None:
         return TrialDesk(), None
-    desk = CallbackDesk(database, key, hash_key, config["CALLBACK_DAYS"])
+    desk = CallbackDesk(database, key, hash_key, config["CALLBACK_DAYS"], config["CALLBACKS_PER_HOUR"])
     return desk, desk
 
 
@@ -187,11 +199,13 @@ def _sms(
         return TrialSms(trial.sms_sent)
     if not (account and token and sender):
         return None
+    from ivr.caps import DAY, HOUR, Cap  # noqa: PLC0415
     from ivr.sms.ledger import SmsLedger  # noqa: PLC0415
     from ivr.sms.sender import SmsSender  # noqa: PLC0415
 
+    caps = (Cap("sms_per_hour", config["SMS_PER_HOUR"], HOUR), Cap("sms_per_day", config["SMS_PER_DAY"], DAY))
     return LeafletSms(
-        SmsLedger(database, hash_key),
+        SmsLedger(database, hash_key, caps=caps),
         SmsSender(account, token, sender, api_url=config["TWILIO_API_URL"]),
         hash_key,
     )
@@ -209,6 +223,8 @@ def _lines(
     per_line = bool(config["CONTENT_DIR"])
     libraries: dict[str, Library] = {}
     running = []
+    # No line ever rings back or texts a number any line answers or puts callers through to.
+    never = frozenset(number for content in contents for number in (content.number, *content.line.numbers))
     for content in contents:
         line_id = content.line.id
         audio, speaker = audio_web.load(config, line_id if per_line else None)
@@ -216,7 +232,15 @@ def _lines(
         share = max(16, DOCUMENTS // len(contents))
         running.append(
             Line.from_config(
-                config, urls, speaker, content, cache_size=share, callbacks=desk, sms=sms, clock=clock
+                config,
+                urls,
+                speaker,
+                content,
+                cache_size=share,
+                callbacks=desk,
+                sms=sms,
+                clock=clock,
+                never=never,
             )
         )
         audio.log_status(content.audio_prompts())

@@ -139,6 +139,17 @@ sms_numbers = Table(
     Column("at", DateTime(), nullable=False),
 )
 
+# The caps that make abuse cost the attacker, not the clinic (ivr/caps.py): one row per cap, key and window,
+# counting what was allowed in it. `key` is a line's id or a keyed hash of a call, never a number.
+cap_counts = Table(
+    "cap_counts",
+    metadata,
+    Column("cap", String(32), primary_key=True),
+    Column("key", String(64), primary_key=True),
+    Column("window", DateTime(), primary_key=True),
+    Column("count", Integer(), nullable=False),
+)
+
 # The callback list (ivr/callbacks/desk.py).
 callback_requests = Table(
     "callback_requests",

@@ -31,6 +31,10 @@ POLICIES: Mapping[str, Mapping[str, str]] = {
     "staff_callbacks": {"default-src": "'none'", "style-src": "'unsafe-inline'", "form-action": "'self'"},
 }
 
+# The pages that show a phone number (the callback list, the secretariat's on every staff page, a number keyed
+# into the preview): never kept by a browser or a proxy, whatever their kind (HTML, JSON, CSV).
+PRIVATE = frozenset({"preview", "start", "staff_stats", "staff_callbacks"})
+
 
 def init_app(app: Flask) -> None:
     """Add the page headers to every HTML answer, error pages included; answer browsers' icon request."""
@@ -48,7 +52,10 @@ def no_icon() -> Response:
 
 
 def protect(response: Response) -> Response:
-    """Add the headers and the one Content-Security-Policy to an HTML response; leave others alone."""
+    """Add the headers and the one Content-Security-Policy to an HTML response, and no-store to a staff
+    page's answer of any kind; leave others alone."""
+    if request.blueprint in PRIVATE:
+        response.headers["Cache-Control"] = "no-store"
     if response.mimetype != "text/html":
         return response
     response.headers.update(HEADERS)

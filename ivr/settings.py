@@ -22,6 +22,10 @@ TOKEN_VARIABLE = "TWILIO_AUTH_TOKEN"
 ACCOUNT_VARIABLE = "TWILIO_ACCOUNT_SID"
 # The shortest staff password the line starts with (the staff pages are on the internet).
 MIN_PASSWORD_LENGTH = 12
+# zxcvbn's score a staff password needs, of 0-4: 3 is "safely unguessable" (about 10^8 guesses and more).
+MIN_PASSWORD_SCORE = 3
+# Words a guesser tries first against this line's staff pages.
+PASSWORD_WORDS = ("rodblokade", "linjen", "personale", "sekretariat", "hospital", "staff", "ivr")
 
 
 class ConfigError(Exception):
@@ -138,6 +142,28 @@ def _staff_password(value: object) -> str | None:
     return text
 
 
+def weak_password(password: str, user: str | None = None) -> str | None:
+    """Why a staff password is too short or too easy to guess, else None."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return f"must be at least {MIN_PASSWORD_LENGTH} characters, not {len(password)}"
+    return guessable(password, user)
+
+
+def guessable(password: str, user: str | None = None) -> str | None:
+    """Why a password is too easy to guess by zxcvbn's estimate (a maintained library that knows common
+    passwords, keyboard walks, repeats and dates), else None."""
+    from zxcvbn import zxcvbn  # noqa: PLC0415  (only where a password is set)
+
+    estimate = zxcvbn(password, user_inputs=[*PASSWORD_WORDS, *([user] if user else [])])
+    if estimate["score"] >= MIN_PASSWORD_SCORE:
+        return None
+    warning = estimate["feedback"]["warning"]
+    return (
+        f"is too easy to guess (strength {estimate['score']} of 4, at least {MIN_PASSWORD_SCORE} needed"
+        f"{': ' + warning.rstrip('.') if warning else ''}); use four or five unrelated words"
+    )
+
+
 def _password_hash(value: object) -> str | None:
     text = _text(value)
     if text is not None and not _werkzeug_reads(text):
@@ -191,7 +217,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("AUDIO_DIR", None, "Folder of built audio prompts and their manifest (ivr build-audio). Default: audio/ in the working directory.", _path),
     Setting("CALLBACK_KEY", None, "The key callback numbers are encrypted with (from `ivr callback-key`); set, callers can ask the secretariat to ring them back. Only from the environment.", _fernet_key, secret=True),
     Setting("CALLBACK_DAYS", 7, "Days a callback request is kept at most, done or not; then it is deleted.", _whole(1, 90)),
+    Setting("CALLBACKS_PER_HOUR", 30, "New callback requests a line takes at most in an hour, across every worker and host; callers past it hear that the list is full and when to call.", _whole(1, 100000)),
     Setting("SMS_FROM", None, "The number (E.164, like +4578787878) or messaging service (MG...) the leaflet's SMS comes from; with TWILIO_ACCOUNT_SID, callers can press 8 for the leaflet by SMS.", _sms_from),
+    Setting("SMS_PER_HOUR", 30, "SMS a line sends at most in an hour, across every worker and host; callers past it hear that no SMS can be sent.", _whole(1, 100000)),
+    Setting("SMS_PER_DAY", 200, "SMS a line sends at most in a day (UTC), across every worker and host.", _whole(1, 1000000)),
     Setting("TWILIO_API_URL", None, "For tests only: the base URL of a stand-in for Twilio's REST API (default https://api.twilio.com).", _public_url),
     Setting("BIND", "127.0.0.1:8000", "Where `ivr serve` listens: host:port or unix:/path (behind the TLS proxy).", _bind),
     Setting("WORKERS", 0, "Worker processes for `ivr serve`; 0 means two per CPU core plus one.", _whole(0, 64)),
@@ -201,7 +230,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("STATS_RETENTION_DAYS", 365, "Days call events are kept; each worker deletes older ones once a day (0 keeps them all).", _whole(0, 3650)),
     Setting("STAFF_PAGES_AT_ONCE", 1, "Staff pages (/staff/, /preview/) answered at once across all workers; more get 503 at once, so calls keep their workers.", _whole(1, 16)),
     Setting("STAFF_USER", None, "User name for the staff pages (HTTP Basic). Unset: the pages are off, except in development mode.", _text),
-    Setting("STAFF_PASSWORD", None, f"Password for the staff pages, at least {MIN_PASSWORD_LENGTH} characters; set it in the environment only.", _staff_password, secret=True),
+    Setting("STAFF_PASSWORD", None, f"Password for the staff pages, at least {MIN_PASSWORD_LENGTH} characters and hard to guess (zxcvbn); set it in the environment only.", _staff_password, secret=True),
     Setting("STAFF_PASSWORD_HASH", None, "The staff password as a hash from `ivr staff-password`, instead of IVR_STAFF_PASSWORD.", _password_hash, secret=True),
 )  # fmt: skip
 
@@ -268,6 +297,10 @@ def validate(config: MutableMapping[str, Any], require_token: bool = True) -> No
             f"{PREFIX}SECRETARIAT_NUMBER overrides a single line's number; with {PREFIX}CONTENT_DIR each file "
             "names its own"
         )
+    password = config.get("STAFF_PASSWORD")
+    parsed = not any(problem.startswith(f"{PREFIX}STAFF_PASSWORD=") for problem in problems)
+    if password and parsed and (weak := guessable(password, config.get("STAFF_USER"))):
+        problems.append(f"{PREFIX}STAFF_PASSWORD=(hidden): {weak}")
     if config.get("STAFF_PASSWORD") and config.get("STAFF_PASSWORD_HASH"):
         problems.append(
             f"{PREFIX}STAFF_PASSWORD and {PREFIX}STAFF_PASSWORD_HASH are both set: set only one of them"

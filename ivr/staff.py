@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import logging
 import math
 from collections.abc import Callable, Mapping
@@ -20,7 +21,7 @@ from ivr.cli_errors import Stop
 from ivr.component import Component
 from ivr.line.clock import Clock
 from ivr.login_failures import LoginFailures
-from ivr.settings import MIN_PASSWORD_LENGTH
+from ivr.settings import weak_password
 
 View = TypeVar("View", bound=Callable[..., object])
 log = logging.getLogger(__name__)
@@ -55,6 +56,19 @@ class Login:
         return right_user and right_password
 
 
+def client_address(peer: str | None, forwarded: str | None, hops: int) -> str | None:
+    """The client's address behind `hops` trusted proxies: the hops-th from the right of X-Forwarded-For
+    (each proxy appends, or like the shipped nginx sets, the address it saw), else the peer's own.
+
+    A header with fewer addresses than proxies was not made by them: the peer's own address counts then,
+    shared by everyone behind it (more throttling, never less).
+    """
+    if hops <= 0 or not forwarded:
+        return peer
+    seen = [part.strip() for part in forwarded.split(",")]
+    return seen[-hops] if len(seen) >= hops and seen[-hops] else peer
+
+
 def client_hash(address: str | None, key: bytes) -> str:
     """A keyed hash of the client's address: enough to count its failures, never the address itself."""
     return hmac.new(key, b"staff-login:" + (address or "?").encode("utf-8"), hashlib.sha256).hexdigest()[:32]
@@ -66,12 +80,25 @@ class StaffLogin(Component):
 
     extension = "ivr.staff_login"
 
-    def __init__(self, login: Login | None, hash_key: bytes, clock: Clock, *, development: bool) -> None:
+    def __init__(
+        self,
+        login: Login | None,
+        hash_key: bytes,
+        clock: Clock,
+        *,
+        development: bool,
+        hops: int = 0,
+        implied: bool = False,
+    ) -> None:
         self.login = login
         self.hash_key = hash_key
         self.clock = clock
         # Without a login the pages exist only in development mode, on the developer's own machine.
         self.development = development
+        # The proxies in front whose X-Forwarded-For names the client the throttle counts (0: the peer is).
+        # `implied`: one proxy assumed from IVR_PUBLIC_URL alone, trusted only when it talks from this host.
+        self.hops = hops
+        self.implied = implied
 
     def required(self, headers: Mapping[str, str] | None = None) -> Response | None:
         """Answer 404 when staff pages are off, 401 or 429 without the right login, None when allowed."""
@@ -79,7 +106,7 @@ class StaffLogin(Component):
             if not self.development:
                 abort(404)
             return None
-        client = client_hash(request.remote_addr, self.hash_key)
+        client = client_hash(self._address(), self.hash_key)
         try:
             return self._check(self.login, client, headers or {})
         except (SQLAlchemyError, OSError):
@@ -87,6 +114,13 @@ class StaffLogin(Component):
             # login must never bypass it.
             log.exception("staff login: the failed-login table cannot be used; logins refused")
             return Response("Login er ikke muligt lige nu. Prøv igen om lidt.\n", 503, {"Retry-After": "60"})
+
+    def _address(self) -> str | None:
+        """The address of the client whose failed logins are counted: the real one behind the proxy."""
+        peer = request.remote_addr
+        if self.implied and not _loopback(peer):
+            return peer
+        return client_address(peer, request.headers.get("X-Forwarded-For"), self.hops)
 
     def _check(self, login: Login, client: str, headers: Mapping[str, str]) -> Response | None:
         """Refuse a throttled client before looking at its password; count a wrong one."""
@@ -124,6 +158,14 @@ class StaffLogin(Component):
         return Response("Log ind med personalets brugernavn og adgangskode.\n", 401, challenge)
 
 
+def _loopback(address: str | None) -> bool:
+    """Tell whether a peer talks from this host (a proxy beside the line, as deploy/ has it)."""
+    try:
+        return address is not None and ipaddress.ip_address(address).is_loopback
+    except ValueError:
+        return False
+
+
 def login_required(headers: Mapping[str, str] | None = None) -> Response | None:
     """The staff login of the app answering this request (StaffLogin.required)."""
     return StaffLogin.current().required(headers)
@@ -149,8 +191,9 @@ def staff_password() -> None:
         )
     except click.Abort:
         raise Stop("no password given") from None
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise Stop(f"the password must be at least {MIN_PASSWORD_LENGTH} characters, not {len(password)}")
+    weak = weak_password(password)
+    if weak is not None:
+        raise Stop(f"the password {weak}")
     click.echo(generate_password_hash(password))
     click.echo(
         "Sæt den som IVR_STAFF_PASSWORD_HASH i linjens miljø (i stedet for IVR_STAFF_PASSWORD), "

@@ -52,11 +52,13 @@ from werkzeug.test import TestResponse
 from bench.servers import CALL  # one call's parameters as Twilio sends them, as the benchmarks send them
 from ivr.audio.engines import EspeakEngine, Sound, SynthesisError, TransientError
 from ivr.audio.processing import AudioSegment, Output, process
-from ivr.db import drop_all
+from ivr.caps import Cap
+from ivr.db import Database, drop_all
 from ivr.line.clock import FixedClock
 from ivr.line.content import Content
 from ivr.line.content_loader import load_content
 from ivr.line.events import CallEvent
+from ivr.sms.ledger import SmsLedger
 from ivr.stats.store import as_row
 
 __all__ = ["FixedClock"]
@@ -704,3 +706,38 @@ def table_rows(url: str, names: Iterator[str] | list[str]) -> dict[str, list[tup
             }
     finally:
         engine.dispose()
+
+
+def claims_at_once(
+    url: str,
+    key: bytes,
+    claims: list[tuple[str, str]],
+    now: datetime,
+    *,
+    caps: tuple[Cap, ...] = (),
+    line: str = "",
+) -> list[bool]:
+    """Claim SMS sends (call hash, number) from as many threads, each with a database and ledger of its own
+    (as workers have), all at once; say which were claimed."""
+    barrier = threading.Barrier(len(claims))
+    results: list[bool] = []
+    failures: list[BaseException] = []
+
+    def claim(call: str, number: str) -> None:
+        database = Database(url)
+        try:
+            ledger = SmsLedger(database, key, caps=caps)
+            barrier.wait()
+            results.append(ledger.reserve(call, number, now, line))
+        except BaseException as error:  # reported by the test, not lost in a thread
+            failures.append(error)
+        finally:
+            database.dispose()
+
+    threads = [threading.Thread(target=claim, args=pair) for pair in claims]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    return results

@@ -5,7 +5,8 @@ AES-128-CBC with HMAC-SHA256, keyed by IVR_CALLBACK_KEY) beside a keyed hash tha
 number and line be enforced without decrypting; it is deleted when staff mark the call made, and after
 IVR_CALLBACK_DAYS in any case. The access log holds who did what and when, never the number. The tables
 (ivr/db.py's `callback_requests` and `callback_access`) live in the line's database, so every worker and host
-shares one list.
+shares one list, and the caps on it: one request per call, and at most IVR_CALLBACKS_PER_HOUR new requests
+per line (ivr/caps.py), so nobody can fill the secretariat's day with numbers.
 """
 
 from __future__ import annotations
@@ -23,11 +24,17 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
+from ivr.caps import DAY, HOUR, Cap, Caps
 from ivr.db import Database, to_utc_naive
 from ivr.db import callback_access as access
 from ivr.db import callback_requests as requests
+from ivr.line.events import call_hash
+from ivr.line.flow import Asked
+from ivr.line.phonenumbers import callable_number
 
 log = logging.getLogger(__name__)
+# One callback request per call (a day is longer than any call): a withheld call cannot key in a list.
+PER_CALL = Cap("callbacks_per_call", 1, DAY)
 # A keyed-in number travels in the call's URL as a Fernet token for this long, no longer.
 SEAL_SECONDS = 15 * 60
 
@@ -73,37 +80,60 @@ class Sealing:
 class CallbackDesk(Sealing):
     """The callback list in the line's database."""
 
-    def __init__(self, database: Database, key: str, hash_key: bytes, days: int) -> None:
+    def __init__(self, database: Database, key: str, hash_key: bytes, days: int, per_hour: int = 30) -> None:
         # The settings have checked the key's form (a bad one stops the start naming IVR_CALLBACK_KEY).
         self.fernet = Fernet(key.encode("ascii"))
         self.database = database
         self.hash_key = hmac.new(hash_key, b"callback-number", hashlib.sha256).digest()
+        self.call_key = hash_key
         self.days = days
+        self.per_hour = Cap("callbacks_per_hour", per_hour, HOUR)
+        self._caps = Caps()
 
-    def ask(self, line: str, number: str, now: datetime) -> bool:
-        """Put `number` on `line`'s list; False when it is already waiting there (nothing is changed)."""
-        at = to_utc_naive(now)
+    def ask(self, line: str, number: str, now: datetime, *, call_sid: str | None = None) -> Asked:
+        """Put `number` on `line`'s list: NEW, or ALREADY when it is waiting there or the call (`call_sid`;
+        None outside a call) has put a number on the list before, or FULL when the line's cap this hour is
+        reached. Nothing is kept but a NEW request and the call's one try."""
+        if callable_number(number) != number:
+            raise ValueError("not a number the secretariat may ring back")
         with self._begin() as connection:
-            self._prune(connection, at)
-            try:
-                with connection.begin_nested():
-                    inserted = connection.execute(
-                        insert(requests).values(
-                            line=line,
-                            number=self.fernet.encrypt(number.encode()).decode("ascii"),
-                            number_hash=self._hash(number),
-                            asked_at=at,
-                            attempts=0,
-                        )
+            if call_sid is not None and not self._caps.take(connection, PER_CALL, self._call(call_sid), now):
+                log.info("callbacks: not added, this call has asked once already")
+                return Asked.ALREADY
+            asked = self._insert(connection, line, number, now)
+            if asked is not Asked.NEW or self._caps.take(connection, self.per_hour, line, now):
+                return asked
+            connection.rollback()
+        log.info("callbacks: not added, line %s has %d new requests this hour", line, self.per_hour.limit)
+        return Asked.FULL
+
+    def _call(self, call_sid: str) -> str:
+        """The call's key in the per-call cap: a keyed hash, never the CallSid."""
+        return call_hash(call_sid, self.call_key)
+
+    def _insert(self, connection: Connection, line: str, number: str, now: datetime) -> Asked:
+        """Insert the request and its access-log line; ALREADY when the number is waiting on the line."""
+        at = to_utc_naive(now)
+        self._prune(connection, at)
+        try:
+            with connection.begin_nested():
+                inserted = connection.execute(
+                    insert(requests).values(
+                        line=line,
+                        number=self.fernet.encrypt(number.encode()).decode("ascii"),
+                        number_hash=self._hash(number),
+                        asked_at=at,
+                        attempts=0,
                     )
-            except IntegrityError:
-                return False
-            key = inserted.inserted_primary_key
-            assert key is not None  # an INSERT of one row
-            connection.execute(
-                insert(access).values(at=at, who="caller", action="asked", request=key[0], line=line)
-            )
-        return True
+                )
+        except IntegrityError:
+            return Asked.ALREADY
+        key = inserted.inserted_primary_key
+        assert key is not None  # an INSERT of one row
+        connection.execute(
+            insert(access).values(at=at, who="caller", action="asked", request=key[0], line=line)
+        )
+        return Asked.NEW
 
     def pending(self, who: str, now: datetime) -> list[Pending]:
         """Every waiting request, oldest first, decrypted; the look itself is logged."""
@@ -212,8 +242,8 @@ class TrialDesk(Sealing):
         self.fernet = Fernet(Fernet.generate_key())
         self.asked: set[tuple[str, str]] = set()
 
-    def ask(self, line: str, number: str, now: datetime) -> bool:
-        """Remember the request for this process only; False when it was asked already."""
+    def ask(self, line: str, number: str, now: datetime, *, call_sid: str | None = None) -> Asked:
+        """Remember the request for this process only; ALREADY when it was asked already."""
         new = (line, number) not in self.asked
         self.asked.add((line, number))
-        return new
+        return Asked.NEW if new else Asked.ALREADY

@@ -42,8 +42,14 @@ ACTIONS = ("transfer", "repeat", "main_menu", "slower", "sms")
 TEMPLATES = {"closed": {"when"}, "closed_today": {"reason", "when"}}
 # Templates only a line that understands speech needs: asking back when unsure ("Mente du komplikationer?").
 SPEECH_TEMPLATES = {"confirm": {"choice"}}
-# The callback's sentences: the number read back in pairs, and when the secretariat will ring.
-CALLBACK_TEMPLATES = {"callback_confirm": {"number"}, "callback_done": {"when"}, "callback_already": {"when"}}
+# The callback's sentences: the number read back in pairs, when the secretariat will ring, and when to call
+# instead while the list takes no more (IVR_CALLBACKS_PER_HOUR).
+CALLBACK_TEMPLATES = {
+    "callback_confirm": {"number"},
+    "callback_done": {"when"},
+    "callback_already": {"when"},
+    "callback_full": {"when"},
+}
 # The SMS itself, with the leaflet's link: not spoken.
 SMS_TEMPLATES = {"sms_text": {"url"}}
 E164 = re.compile(r"^\+[1-9][0-9]{6,14}$")

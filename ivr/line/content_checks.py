@@ -1,10 +1,13 @@
 """Checks across a whole content file, after each table has been read: the menus offer every section and no
-key that does nothing, the closed notice stays short, and the sections say the whole leaflet."""
+key that does nothing, the closed notice stays short, the sections say the whole leaflet, and nothing in the
+file can break a call (control characters, a document larger than Twilio takes)."""
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Mapping, Sequence
+from xml.sax.saxutils import escape as xml_escape
 
 from ivr.line import spoken
 from ivr.line.content import TEMPLATES, Keys, LineInfo, Prompt, Section
@@ -108,3 +111,80 @@ def promised_keys(text: str) -> set[str]:
 
 def _said(key: str) -> str:
     return {"*": "* (stjerne)", "#": "# (firkant)"}.get(key, key)
+
+
+# Twilio refuses a TwiML document over 64 kB (its "TwiML document size" limit); a call would hear an error.
+MAX_TWIML_BYTES = 64_000
+# What a document holds besides the texts: the <Gather> markup, its action URL and speech hints.
+MARKUP_BYTES = 4_000
+# The prompts that may follow any text in one document: the menu, the offers.
+TAIL = ("main_menu", "section_menu", "transfer_offer", "sms_offer", "speech_offer", "slower_offer")
+# Line breaks and tabs are how multi-line texts are written; no other control character belongs in a text.
+WHITESPACE = frozenset("\n\r\t")
+# Characters that reorder what staff see (bidirectional overrides): a text could read one way and say another.
+BIDI = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def characters(data: Mapping[str, object]) -> list[Problem]:
+    """Name every key and text holding a control character: one in a prompt makes every answer of the line
+    malformed XML."""
+    problems: list[Problem] = []
+    stack: list[tuple[str, object]] = [("", data)]
+    while stack:
+        where, value = stack.pop()
+        if isinstance(value, Mapping):
+            for key, item in value.items():
+                path = f"{where}.{key}" if where else str(key)
+                if _hostile(str(key)) is not None:
+                    problems.append((path, "has a control character in its name"))
+                stack.append((path, item))
+        elif isinstance(value, list):
+            stack.extend((f"{where}[{index}]", item) for index, item in enumerate(value))
+        elif isinstance(value, str) and (found := _hostile(value)) is not None:
+            problems.append((where, f"has the control character U+{ord(found):04X}; write plain text only"))
+    return sorted(problems)
+
+
+def document_sizes(
+    prompts: Mapping[str, Prompt], templates: Mapping[str, str], sections: Sequence[Section]
+) -> list[Problem]:
+    """Name every text that would make a call's TwiML document larger than Twilio takes, with the menu and
+    offers said after it."""
+    tail = sum(_xml_bytes(prompts[name].text) for name in TAIL if name in prompts)
+    texts = [(f"prompts.{p.id}", p.text) for p in prompts.values()]
+    texts += [(f"templates.{name}", text) for name, text in templates.items()]
+    texts += [(f"section {s.key}", s.prompt.text) for s in sections]
+    problems = []
+    for where, text in texts:
+        size = _xml_bytes(text) + tail + MARKUP_BYTES
+        if size > MAX_TWIML_BYTES:
+            problems.append(
+                (
+                    where,
+                    f"is too long: a call's TwiML document would be about {size // 1000} kB, and Twilio "
+                    f"takes at most {MAX_TWIML_BYTES // 1000} kB; shorten it or split it into sections",
+                )
+            )
+    return problems
+
+
+def shown(text: str) -> str:
+    """A key or problem as a terminal may print it: every control character escaped (\\x1b, \\u202e)."""
+    if text.isprintable():
+        return text
+    return "".join(char if char.isprintable() else repr(char)[1:-1] for char in text)
+
+
+def _hostile(text: str) -> str | None:
+    """The first control character in `text` that is not a line break or tab, else None."""
+    for char in text:
+        if char in WHITESPACE:
+            continue
+        if unicodedata.category(char) in {"Cc", "Cs", "Co"} or char in BIDI or char in "\ufffe\uffff":
+            return char
+    return None
+
+
+def _xml_bytes(text: str) -> int:
+    """The bytes `text` takes in a TwiML document, escaped as XML."""
+    return len(xml_escape(text, {'"': "&quot;"}).encode("utf-8"))

@@ -73,7 +73,8 @@ class ContentError(Exception):
     def __init__(self, source: Path, problems: list[tuple[str, str]]) -> None:
         self.source = source
         self.problems = problems
-        super().__init__("\n".join(f"{source}: {key}: {problem}" for key, problem in problems))
+        shown = content_checks.shown
+        super().__init__("\n".join(f"{source}: {shown(key)}: {shown(problem)}" for key, problem in problems))
 
 
 def load_content(path: Path | None = None, number: str | None = None, *, leaflet: bool = False) -> Content:
@@ -112,10 +113,7 @@ _SYNTAX_WORDS = (
     ("Unclosed inline table", "a { } table is not closed with }"),
     ("Expected newline or end of document", "something follows a value on the same line"),
     ("Invalid statement", "a line is neither key = value nor a [table] heading"),
-    (
-        "Invalid initial character for a key",
-        "a line begins with something a key or [table] cannot begin with",
-    ),
+    ("Invalid initial character for a key", "a line begins with something no key or [table] can begin with"),
 )
 
 
@@ -150,6 +148,7 @@ class _Parser:
     def content(self, number_override: str | None, leaflet: bool) -> Content:
         self.unknown_keys()
         self.todos(self.data, "")
+        self.problems += content_checks.characters(self.data)
         line = self.line()
         number = self.number(number_override)
         hours = self.hours()
@@ -170,6 +169,7 @@ class _Parser:
         actions = self.action_phrases(speech, slower, sms)
         if keys is not None and not self.problems:
             self.problems += content_checks.menus(keys, prompts, sections)
+            self.problems += content_checks.document_sizes(prompts, templates, sections)
         if hours is not None and not self.problems:
             self.problems += content_checks.closed_words(hours, templates)
         if leaflet and line is not None and line.leaflet is not None and not self.problems:

@@ -12,14 +12,13 @@ from typing import Literal, Protocol
 from ivr.line import spoken
 from ivr.line.callstate import MAIN, START, Caller, CallState
 from ivr.line.content import Content, Prompt
+from ivr.line.phonenumbers import DANISH_DIGITS, callable_number
 from ivr.line.understanding import Understood
 
-__all__ = ["MAIN", "CallFlow", "CallbackList", "Event", "LeafletSender", "Moment", "Reply"]
+__all__ = ["MAIN", "Asked", "CallFlow", "CallbackList", "Event", "LeafletSender", "Moment", "Reply"]
 # The menus of a callback request: the offer after the closed notice, the number read back, keying one in.
 CALLBACK, CALLBACK_CONFIRM, CALLBACK_NUMBER = "callback", "callback_confirm", "callback_number"
 CALLBACK_MENUS = frozenset({CALLBACK, CALLBACK_CONFIRM, CALLBACK_NUMBER})
-# A Danish number as a caller keys it in: eight digits, not starting with 0 or 1 (those are not subscribers').
-DANISH_DIGITS = 8
 # The key that says yes when the line asks back what a caller said.
 YES_KEY = "1"
 # Statuses Twilio reports for <Dial> that mean the secretariat talked to the caller.
@@ -50,6 +49,7 @@ class Event(StrEnum):
     CALLBACK_NUMBER = "callback_number"
     CALLBACK_REQUESTED = "callback_requested"
     CALLBACK_ALREADY = "callback_already"
+    CALLBACK_FULL = "callback_full"
     SMS_SENT = "sms_sent"
     SMS_NOT_SENT = "sms_not_sent"
     ERROR = "error"
@@ -66,10 +66,21 @@ DIAL_FAILURES = {
 }
 
 
+class Asked(StrEnum):
+    """What became of a callback request."""
+
+    # On the list now.
+    NEW = "new"
+    # Waiting there already, or this call has put a number on the list already (one per call).
+    ALREADY = "already"
+    # The line's list takes no more new requests this hour (IVR_CALLBACKS_PER_HOUR).
+    FULL = "full"
+
+
 class CallbackList(Protocol):
     """The callback list as the flow uses it (`ivr.callbacks.desk.CallbackDesk`)."""
 
-    def ask(self, line: str, number: str, now: datetime) -> bool: ...
+    def ask(self, line: str, number: str, now: datetime, *, call_sid: str | None = None) -> Asked: ...
 
     def seal(self, number: str) -> str: ...
 
@@ -81,7 +92,9 @@ class LeafletSender(Protocol):
 
     def can_reach(self, number: str | None) -> bool: ...
 
-    def send(self, call_sid: str | None, number: str | None, body: str, now: datetime) -> bool: ...
+    def send(self, call_sid: str | None, number: str | None, body: str, now: datetime, *, line: str) -> bool:
+        """Queue the SMS; False when it may not go (a cap, the call's or the number's limit)."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -133,8 +146,12 @@ class CallFlow:
         *,
         callbacks: CallbackList | None = None,
         sms: LeafletSender | None = None,
+        never: frozenset[str] = frozenset(),
     ) -> None:
         self.content = content
+        # Numbers never called back or texted: the secretariat's, the line's own and `never` (every number
+        # the deployment's lines answer or put callers through to).
+        self.never = never | {content.number, *content.line.numbers}
         self.max_tries = max_tries
         # Callback requests are taken where the content has their texts and the deployment a key for them.
         self.callbacks = callbacks if content.offers_callbacks else None
@@ -295,7 +312,9 @@ class CallFlow:
         """Queue the leaflet by SMS and tell the caller at once that it is on its way (or why not), then the
         menu they were in."""
         assert self.sms is not None  # the key does this only where the line sends
-        sent = self.sms.send(caller.call_sid, caller.number, self.content.sms_text(), caller.at)
+        sent = self._reaches(caller) and self.sms.send(
+            caller.call_sid, caller.number, self.content.sms_text(), caller.at, line=self.content.line.id
+        )
         said = self.content.prompt("sms_sent" if sent else "sms_not_sent")
         event = Event.SMS_SENT if sent else Event.SMS_NOT_SENT
         after = state.into(state.menu)
@@ -303,7 +322,9 @@ class CallFlow:
 
     def _reaches(self, caller: Caller | None) -> bool:
         """Tell whether the leaflet can go by SMS to this caller."""
-        return self.sms is not None and caller is not None and self.sms.can_reach(caller.number)
+        if self.sms is None or caller is None or caller.number in self.never:
+            return False
+        return self.sms.can_reach(caller.number)
 
     def _offering_sms(self, reply: Reply, caller: Caller | None) -> Reply:
         """Offer the leaflet by SMS at the end of a main menu, to a caller it can reach who has not had it.
@@ -330,23 +351,23 @@ class CallFlow:
             return None
         if state.menu == CALLBACK:
             return self._own_number(state, caller, moment)
-        number = danish_number(state.keyed or caller.number or "")
+        number = self._callable(state.keyed or caller.number or "")
         return self._ask_callback(state, number, moment, caller) if number else None
 
     def _ask_callback(self, state: CallState, number: str, moment: Moment, caller: Caller) -> Reply:
         """Put the number on the list; say when the secretariat will ring (or that it was on the list
         already), then the main menu."""
         assert self.callbacks is not None  # the callback menus exist only where there is a list
-        new = self.callbacks.ask(self.content.line.id, number, caller.at)
+        # A step without a CallSid (Twilio always sends one) shares one call's single request with all such.
+        asked = self.callbacks.ask(self.content.line.id, number, caller.at, call_sid=caller.call_sid or "")
         window = spoken.between(self.content.hours.opens, self.content.hours.closes)
         when = (*moment.next_opening[:-1], window)
-        said = self.content.callback_when("callback_done" if new else "callback_already", when)
-        event = Event.CALLBACK_REQUESTED if new else Event.CALLBACK_ALREADY
-        return self._menu(state.into(MAIN), moment, (said,), event)
+        said = self.content.callback_when(CALLBACK_SAID[asked], when)
+        return self._menu(state.into(MAIN), moment, (said,), CALLBACK_EVENTS[asked])
 
     def _own_number(self, state: CallState, caller: Caller, moment: Moment) -> Reply:
         """Read back the number the caller rang from; withheld, foreign or odd: straight to keying one in."""
-        own = danish_number(caller.number or "")
+        own = self._callable(caller.number or "")
         if own is not None:
             return self._read_back(state, own, keyed=False)
         return self._menu(state.into(CALLBACK_NUMBER), moment, (), Event.CALLBACK_NUMBER)
@@ -355,7 +376,7 @@ class CallFlow:
         """Eight digits keyed in: read them back; anything else: say so and ask again."""
         if not digits:
             return self._failed(state, moment, Event.SILENCE)
-        number = danish_number(digits)
+        number = self._callable(digits)
         if number is None:
             return self._failed(state, moment, Event.INVALID, said="callback_bad_number")
         return self._read_back(state, number, keyed=True)
@@ -379,10 +400,15 @@ class CallFlow:
             return Reply(prompts, "hangup", GOODBYE[kind], state)
         return self._menu(state, moment, (prompt,), kind)
 
+    def _callable(self, text: str) -> str | None:
+        """The number the secretariat may ring back (E.164), from Twilio's From or eight keyed digits."""
+        return callable_number(text, self.never)
 
-def danish_number(text: str) -> str | None:
-    """A Danish subscriber's number in E.164 ("+4597662400"), from Twilio's From or eight keyed digits."""
-    digits = text.removeprefix("+45") if text.startswith("+45") else text
-    if len(digits) != DANISH_DIGITS or not digits.isascii() or not digits.isdigit() or digits[0] in "01":
-        return None
-    return "+45" + digits
+
+# What a caller hears, and what is counted, for each outcome of a callback request.
+CALLBACK_SAID = {Asked.NEW: "callback_done", Asked.ALREADY: "callback_already", Asked.FULL: "callback_full"}
+CALLBACK_EVENTS = {
+    Asked.NEW: Event.CALLBACK_REQUESTED,
+    Asked.ALREADY: Event.CALLBACK_ALREADY,
+    Asked.FULL: Event.CALLBACK_FULL,
+}

@@ -59,9 +59,10 @@ class Line:
         callbacks: CallbackList | None = None,
         sms: LeafletSender | None = None,
         clock: Clock = system_clock,
+        never: frozenset[str] = frozenset(),
     ) -> Line:
         """Build the line for `content` (else the configured single content file) with the configuration's
-        timeouts, voice and clock."""
+        timeouts, voice and clock; `never` are numbers never to ring back or text (other lines')."""
         if content is None:
             content = load_content(config["CONTENT_FILE"], config["SECRETARIAT_NUMBER"])
         understanding = Understanding(content.phrases()) if content.understands_speech else None
@@ -74,7 +75,7 @@ class Line:
             cache_size=cache_size,
             hints=understanding.hints(HINTS) if understanding is not None else None,
         )
-        flow = CallFlow(content, config["MAX_TRIES"], callbacks=callbacks, sms=sms)
+        flow = CallFlow(content, config["MAX_TRIES"], callbacks=callbacks, sms=sms, never=never)
         return cls(content, flow, renderer, clock, understanding)
 
     def moment(self, at: datetime) -> Moment:

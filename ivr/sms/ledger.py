@@ -1,4 +1,5 @@
-"""How many SMS the line has sent: one per call, three per number a day, counted by keyed hashes only.
+"""How many SMS the line has sent: one per call, three per number a day, and the line's caps per hour and
+day (IVR_SMS_PER_HOUR, IVR_SMS_PER_DAY), counted by keyed hashes and line ids only.
 
 The counts live in the line's database (ivr/db.py's `sms_calls` and `sms_numbers`), so every worker and every
 host on one database share them. A send is claimed by inserting rows whose primary keys make a second claim
@@ -10,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
-import threading
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -18,6 +19,7 @@ from sqlalchemy import Connection, Engine, Table, delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 
+from ivr.caps import Cap, Caps, NowAndThen
 from ivr.db import Database, sms_calls, sms_numbers, to_utc_naive
 
 log = logging.getLogger(__name__)
@@ -41,15 +43,20 @@ def number_hash(number: str, key: bytes) -> str:
 class SmsLedger:
     """The sends claimed so far, in the line's database."""
 
-    def __init__(self, database: Database, key: bytes, *, zone: ZoneInfo = ZONE) -> None:
+    def __init__(
+        self, database: Database, key: bytes, *, zone: ZoneInfo = ZONE, caps: Sequence[Cap] = ()
+    ) -> None:
         self.database = database
+        # Per line, shared by every node: what pumping SMS from spoofed numbers can cost at most.
+        self.caps = tuple(caps)
+        self._caps = Caps()
         self.key = key
         self.zone = zone
-        self._lock = threading.Lock()
-        self._pruned: datetime | None = None
+        self._prune = NowAndThen(PRUNE_EVERY)
 
-    def reserve(self, call_hash: str, number: str, now: datetime) -> bool:
-        """Claim one send to `number` for the call; False when the call had one or the number its three today.
+    def reserve(self, call_hash: str, number: str, now: datetime, line: str = "") -> bool:
+        """Claim one send to `number` for the call; False when the call had one, the number its three today
+        or the line its cap this hour or day.
 
         Also False (and logged) when the database cannot be asked: no limit is ever skipped.
         """
@@ -57,7 +64,7 @@ class SmsLedger:
             engine = self.database.engine
             self._prune_now_and_then(engine, now)
             with engine.connect() as connection, connection.begin() as transaction:
-                claimed = self._claim(connection, call_hash, number_hash(number, self.key), now)
+                claimed = self._claim(connection, call_hash, number_hash(number, self.key), now, line)
                 if claimed is None:
                     return True
                 transaction.rollback()
@@ -69,16 +76,21 @@ class SmsLedger:
         log.info("sms: not sent, %s; call %s", claimed, call_hash)
         return False
 
-    def _claim(self, connection: Connection, call: str, number: str, now: datetime) -> str | None:
-        """Insert the call's row and the number's next free slot today; None when both were free, else why."""
+    def _claim(self, connection: Connection, call: str, number: str, now: datetime, line: str) -> str | None:
+        """Insert the call's row, the number's next free slot today and a unit of each of the line's caps;
+        None when all were free, else why."""
         at = to_utc_naive(now)
         if not _insert_new(connection, sms_calls, {"call": call, "at": at}):
             return "this call had one already"
         day = now.astimezone(self.zone).date()
-        for slot in range(1, PER_NUMBER_PER_DAY + 1):
-            if _insert_new(connection, sms_numbers, {"number": number, "day": day, "slot": slot, "at": at}):
-                return None
-        return f"this number had {PER_NUMBER_PER_DAY} today"
+        slots = range(1, PER_NUMBER_PER_DAY + 1)
+        values = ({"number": number, "day": day, "slot": slot, "at": at} for slot in slots)
+        if not any(_insert_new(connection, sms_numbers, row) for row in values):
+            return f"this number had {PER_NUMBER_PER_DAY} today"
+        for cap in self.caps:
+            if not self._caps.take(connection, cap, line, now):
+                return f"the line's cap {cap.name} ({cap.limit}) is reached"
+        return None
 
     def count(self, number: str, day: date) -> int:
         """Return how many sends were claimed for a number on a (Danish) day."""
@@ -99,11 +111,8 @@ class SmsLedger:
 
     def _prune_now_and_then(self, engine: Engine, now: datetime) -> None:
         """Prune when PRUNE_EVERY has passed since the last time (by the times given); never fail a claim."""
-        with self._lock:
-            last = self._pruned
-            if last is not None and last <= now < last + PRUNE_EVERY:
-                return
-            self._pruned = now
+        if not self._prune.due(now):
+            return
         try:
             self.prune(now)
         except SQLAlchemyError as error:

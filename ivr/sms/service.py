@@ -18,7 +18,8 @@ if TYPE_CHECKING:
 
 
 class LeafletSms(Component):
-    """Sends a line's leaflet link to the caller's mobile: one per call, three per number a day."""
+    """Sends a line's leaflet link to the caller's mobile: one per call, three per number a day, within the
+    line's caps per hour and day."""
 
     extension = "ivr.sms"
 
@@ -31,12 +32,12 @@ class LeafletSms(Component):
         """Tell whether an SMS can go to the number Twilio says called (a Danish mobile, not withheld)."""
         return is_danish_mobile(number)
 
-    def send(self, call_sid: str | None, number: str | None, body: str, now: datetime) -> bool:
+    def send(self, call_sid: str | None, number: str | None, body: str, now: datetime, *, line: str) -> bool:
         """Claim this call's SMS and send it off the request path; False when it may not go."""
         if number is None or not is_danish_mobile(number):
             return False
         call = call_hash(call_sid, self.hash_key)
-        if not self.ledger.reserve(call, number, now):
+        if not self.ledger.reserve(call, number, now, line):
             return False
         self.sender.send_later(number, body, call=call)
         return True
@@ -56,6 +57,6 @@ class TrialSms:
         """As LeafletSms.can_reach."""
         return is_danish_mobile(number)
 
-    def send(self, call_sid: str | None, number: str | None, body: str, now: datetime) -> bool:
+    def send(self, call_sid: str | None, number: str | None, body: str, now: datetime, *, line: str) -> bool:
         """Send nothing; say it went when the number could get one and the trial says so."""
         return self.sent and is_danish_mobile(number)

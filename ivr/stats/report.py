@@ -38,6 +38,7 @@ EVENT_LABELS: dict[str, str] = {
     Event.CALLBACK_NUMBER: "tilbagekald: nummeret læst op eller tastet",
     Event.CALLBACK_REQUESTED: "bad om at blive ringet op",
     Event.CALLBACK_ALREADY: "stod allerede på listen over opringninger",
+    Event.CALLBACK_FULL: "bad om at blive ringet op, men listen var fuld",
     Event.SMS_SENT: "fik folderen som SMS",
     Event.SMS_NOT_SENT: "bad om folderen som SMS, men kunne ikke få den",
     Event.ERROR: "fejl hos os",
@@ -61,6 +62,7 @@ CHOICE_EVENTS = (
     Event.CALLBACK_NUMBER,
     Event.CALLBACK_REQUESTED,
     Event.CALLBACK_ALREADY,
+    Event.CALLBACK_FULL,
 )
 
 

@@ -159,7 +159,11 @@ def page() -> str:
 @bp.post("/call")
 def call() -> ResponseReturnValue:
     """Run the call from its start with the keys pressed so far; answer its transcript as JSON."""
-    data = request.get_json(silent=True)
+    try:
+        data = request.get_json(silent=True)
+    except RecursionError:
+        # Python's JSON parser recurses per level: JSON nested thousands deep is refused, not a 500.
+        data = None
     if not isinstance(data, dict):
         abort(400, "expected a JSON object")
     keys = data.get("keys", [])

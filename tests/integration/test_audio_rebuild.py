@@ -110,7 +110,9 @@ def test_the_preview_names_what_the_played_file_says_and_warns_of_a_changed_file
     content, audio = tmp_path / "content.toml", tmp_path / "audio"
     content.write_text(default_path().read_text(encoding="utf-8"), encoding="utf-8")
     build_audio(content, audio)
-    app = make_app({"CONTENT_FILE": content, "AUDIO_DIR": audio, "DEVELOPMENT": True})
+    app = make_app(
+        {"CONTENT_FILE": content, "AUDIO_DIR": audio, "DEVELOPMENT": True, "TWILIO_AUTH_TOKEN": None}
+    )
     client = app.test_client()
     old = change_welcome(content)
     build_audio(content, audio)
@@ -136,7 +138,9 @@ def test_in_a_browser_the_preview_after_a_rebuild_shows_what_callers_hear(
     content, audio = tmp_path / "content.toml", tmp_path / "audio"
     content.write_text(default_path().read_text(encoding="utf-8"), encoding="utf-8")
     build_audio(content, audio)
-    app = make_app({"CONTENT_FILE": content, "AUDIO_DIR": audio, "DEVELOPMENT": True})
+    app = make_app(
+        {"CONTENT_FILE": content, "AUDIO_DIR": audio, "DEVELOPMENT": True, "TWILIO_AUTH_TOKEN": None}
+    )
     with serving(app) as base, chromium() as browser:
         old = change_welcome(content)
         build_audio(content, audio)

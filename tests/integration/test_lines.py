@@ -269,7 +269,7 @@ def test_without_a_default_commands_ask_for_a_line(tmp_path: Path, monkeypatch: 
 
 
 def test_the_preview_calls_the_chosen_line(make_app: Callable[..., Flask], folder: Path) -> None:
-    app = make_app({"CONTENT_DIR": folder, "DEVELOPMENT": True})
+    app = make_app({"CONTENT_DIR": folder, "DEVELOPMENT": True, "TWILIO_AUTH_TOKEN": None})
     client = app.test_client()
     page = client.get("/preview/").get_data(as_text=True)
     assert '<select id="line" name="line">' in page

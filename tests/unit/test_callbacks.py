@@ -25,6 +25,7 @@ from ivr.cli import main
 from ivr.db import Database
 from ivr.line.clock import system_clock
 from ivr.line.events import CallEvent
+from ivr.line.flow import Asked
 from ivr.stats.store import Store
 from ivr.webhook.endpoint import Webhook
 from tests.support import CALL, CLOSED_TIME, TOKEN, FixedClock, TwilioClient, spoken
@@ -43,9 +44,9 @@ def desk(store: Store) -> CallbackDesk:
 
 
 def test_one_request_per_number_and_line_encrypted_at_rest(desk: CallbackDesk, store: Store) -> None:
-    assert desk.ask("rodblokade", "+4520304050", NOW) is True
-    assert desk.ask("rodblokade", "+4520304050", NOW + timedelta(hours=1)) is False
-    assert desk.ask("knae", "+4520304050", NOW) is True
+    assert desk.ask("rodblokade", "+4520304050", NOW) is Asked.NEW
+    assert desk.ask("rodblokade", "+4520304050", NOW + timedelta(hours=1)) is Asked.ALREADY
+    assert desk.ask("knae", "+4520304050", NOW) is Asked.NEW
     with store.engine.connect() as connection:
         raw = " ".join(str(row) for row in connection.execute(text("SELECT * FROM callback_requests")))
         logged = " ".join(str(row) for row in connection.execute(text("SELECT * FROM callback_access")))
@@ -84,13 +85,13 @@ def test_requests_are_deleted_after_the_retention_in_any_case(desk: CallbackDesk
     assert desk.pending("anna", NOW + timedelta(days=7, hours=1)) == []
     assert ("system", "deleted") in [(who, what) for _, who, what, _ in desk.access_log()]
     # Asked again after that, it is a new request.
-    assert desk.ask("rodblokade", "+4520304050", NOW + timedelta(days=8))
+    assert desk.ask("rodblokade", "+4520304050", NOW + timedelta(days=8)) is Asked.NEW
 
 
 def test_workers_asking_at_once_make_one_request(desk: CallbackDesk, database_url: str) -> None:
     # Each "worker" with its own store and engine, as processes and hosts have.
     others = [CallbackDesk(Database(database_url), KEY, b"hash-key", days=7) for _ in range(6)]
-    results: list[bool] = []
+    results: list[Asked] = []
     barrier = threading.Barrier(len(others))
 
     def ask(other: CallbackDesk) -> None:
@@ -102,7 +103,7 @@ def test_workers_asking_at_once_make_one_request(desk: CallbackDesk, database_ur
         thread.start()
     for thread in threads:
         thread.join()
-    assert sorted(results) == [False] * 5 + [True]
+    assert sorted(results) == [Asked.ALREADY] * 5 + [Asked.NEW]
     assert len(desk.pending("anna", NOW)) == 1
     for other in others:
         other.database.dispose()
@@ -169,7 +170,8 @@ def test_a_withheld_or_foreign_number_is_keyed_in(line_app: Flask, caller: str) 
     assert spoken(enter) == ["Tast det telefonnummer, sekretariatet skal ringe til, med 8 cifre."]
     assert action(enter)[0] == "8"
     bad = step(twilio, enter, {"Digits": "123", "From": caller})
-    assert spoken(bad)[0] == "Det var ikke et dansk telefonnummer med 8 cifre."
+    refused = "Det nummer kan sekretariatet ikke ringe op. Brug et dansk telefonnummer med 8 cifre."
+    assert spoken(bad)[0] == refused
     read = step(twilio, bad, {"Digits": "40506070", "From": caller})
     assert spoken(read)[0].startswith("Sekretariatet ringer til fyrre, halvtreds, treds, halvfjerds.")
     # The keyed number travels sealed: never as digits in the URL Twilio keeps.
@@ -415,7 +417,7 @@ def test_in_a_browser_the_secretariat_works_the_list(make_app: Callable[..., Fla
 
 
 def test_the_preview_takes_a_callback_without_touching_the_list(make_app: Callable[..., Flask]) -> None:
-    app = make_app({**CALLBACKS, "DEVELOPMENT": True})
+    app = make_app({**CALLBACKS, "DEVELOPMENT": True, "TWILIO_AUTH_TOKEN": None})
     client = app.test_client()
     steps = client.post(
         "/preview/call", json={"keys": ["0", "1", "1"], "at": "2026-11-25T15:00", "dial": "completed"}

@@ -12,7 +12,7 @@ import pytest
 from ivr.line.callstate import Caller, CallState
 from ivr.line.content import Content
 from ivr.line.content_loader import default_path, load_content
-from ivr.line.flow import CALLBACK_MENUS, DIAL_FAILURES, CallFlow, Event, Moment, Reply
+from ivr.line.flow import CALLBACK_MENUS, DIAL_FAILURES, Asked, CallFlow, Event, Moment, Reply
 from ivr.line.keypad import KEYPAD
 from ivr.line.understanding import Understood
 from ivr.stats.report import EVENT_LABELS
@@ -33,15 +33,19 @@ LOOPED = Caller(AT, MOBILE, "CA1", looped=True)
 
 
 class Desk:
-    """A callback list that keeps what it was asked in memory: a number is new the first time only."""
+    """A callback list that keeps what it was asked in memory: a number is new the first time only; `full`
+    stands for the line's cap reached."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, full: bool = False) -> None:
         self.asked: list[tuple[str, str, datetime]] = []
+        self.full = full
 
-    def ask(self, line: str, number: str, now: datetime) -> bool:
+    def ask(self, line: str, number: str, now: datetime, *, call_sid: str | None = None) -> Asked:
+        if self.full:
+            return Asked.FULL
         new = all(number != seen for _, seen, _ in self.asked)
         self.asked.append((line, number, now))
-        return new
+        return Asked.NEW if new else Asked.ALREADY
 
     def seal(self, number: str) -> str:
         return number[::-1]
@@ -53,14 +57,15 @@ class Desk:
 class Sender:
     """An SMS sender that reaches Danish mobiles and sends one per call."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, capped: bool = False) -> None:
         self.sent: list[tuple[str | None, str | None, str, datetime]] = []
+        self.capped = capped
 
     def can_reach(self, number: str | None) -> bool:
         return number == MOBILE
 
-    def send(self, call_sid: str | None, number: str | None, body: str, now: datetime) -> bool:
-        if any(sent[0] == call_sid for sent in self.sent):
+    def send(self, call_sid: str | None, number: str | None, body: str, now: datetime, *, line: str) -> bool:
+        if self.capped or any(sent[0] == call_sid for sent in self.sent):
             return False
         self.sent.append((call_sid, number, body, now))
         return True
@@ -106,6 +111,9 @@ def every_reply(flow: CallFlow) -> list[Reply]:
         replies.append(callbacks.key(CallState(menu), key, CLOSED, CALLER))
     # Asked twice for the same number: requested, then already on the list.
     replies += [callbacks.key(CallState("callback_confirm"), "1", CLOSED, CALLER) for _ in range(2)]
+    # Asked while the line's list takes no more this hour.
+    full = CallFlow(SMS_CONTENT, max_tries=3, callbacks=Desk(full=True))
+    replies.append(full.key(CallState("callback_confirm"), "1", CLOSED, CALLER))
     # Asked twice in one call for the leaflet: sent, then not.
     replies += [callbacks.key(CallState(), "8", OPEN, CALLER) for _ in range(2)]
     for outcome, key in [("matched", "5"), ("ask", "5"), ("nothing", None)]:
@@ -233,6 +241,57 @@ def test_a_number_keyed_in_travels_sealed_and_is_the_one_put_on_the_list() -> No
     assert arrived == read_back.state
     flow.key(arrived, "1", CLOSED, CALLER)
     assert [number for _, number, _ in desk.asked] == ["+4587654321"]
+
+
+def test_a_full_list_says_so_and_when_to_call_instead() -> None:
+    flow = CallFlow(SMS_CONTENT, max_tries=3, callbacks=Desk(full=True))
+    read_back = flow.key(CallState("callback"), "1", CLOSED, CALLER)
+    refused = flow.key(read_back.state, "1", CLOSED, CALLER)
+    assert (refused.event, refused.state.menu) == (Event.CALLBACK_FULL, "main")
+    said = refused.prompts[0]
+    assert said.text.startswith("Listen over opringninger er desværre fuld")
+    assert "i morgen" in said.text
+    assert "klokken 10" in said.text
+
+
+@pytest.mark.parametrize(
+    ("keyed", "why"),
+    [
+        ("97662400", "the secretariat's own number"),
+        ("90123456", "a premium-rate number"),
+        ("11211211", "a service number"),
+        ("01234567", "not a subscriber's"),
+        ("4512345", "too short"),
+    ],
+)
+def test_a_number_the_secretariat_may_not_ring_is_refused_when_keyed_in(keyed: str, why: str) -> None:
+    desk = Desk()
+    flow = CallFlow(SMS_CONTENT, max_tries=3, callbacks=desk)
+    refused = flow.key(CallState("callback_number"), keyed, CLOSED, CALLER)
+    assert (refused.event, refused.state.menu) == (Event.INVALID, "callback_number")
+    assert refused.state.keyed is None
+    assert refused.prompts[0] == SMS_CONTENT.prompt("callback_bad_number"), why
+    assert desk.asked == []
+
+
+def test_a_number_another_line_answers_or_puts_through_to_is_never_rung_nor_texted() -> None:
+    desk, sender = Desk(), Sender()
+    flow = CallFlow(SMS_CONTENT, max_tries=3, callbacks=desk, sms=sender, never=frozenset({MOBILE}))
+    # The caller's own number is one of them: straight to keying another in, and no SMS offered or sent.
+    offered = flow.key(CallState("callback"), "1", CLOSED, CALLER)
+    assert (offered.event, offered.state.menu) == (Event.CALLBACK_NUMBER, "callback_number")
+    refused = flow.key(offered.state, MOBILE.removeprefix("+45"), CLOSED, CALLER)
+    assert refused.event == Event.INVALID
+    assert SMS_CONTENT.prompt("sms_offer") not in flow.welcome(OPEN, CALLER).prompts
+    assert flow.key(CallState(), "8", OPEN, CALLER).event == Event.SMS_NOT_SENT
+    assert (desk.asked, sender.sent) == ([], [])
+
+
+def test_an_sms_past_the_lines_cap_is_not_sent_and_the_caller_is_told() -> None:
+    flow = CallFlow(SMS_CONTENT, max_tries=3, sms=Sender(capped=True))
+    refused = flow.key(CallState("2"), "8", OPEN, CALLER)
+    assert (refused.event, refused.state.texted, refused.state.menu) == (Event.SMS_NOT_SENT, False, "2")
+    assert refused.prompts[0] == SMS_CONTENT.prompt("sms_not_sent")
 
 
 def test_the_leaflet_goes_by_sms_once_and_no_menu_offers_it_after() -> None:

@@ -9,6 +9,8 @@ import pytest
 from flask import Flask, Response
 from werkzeug.test import TestResponse
 
+from ivr.callbacks.desk import new_key
+
 USER, PASSWORD = "personale", "rigtig-hemmelig"
 AUTH = {"Authorization": "Basic " + base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode()}
 HEADERS = {"X-Frame-Options": "DENY", "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"}
@@ -150,3 +152,19 @@ def test_a_browser_asking_for_an_icon_is_told_there_is_none(
     assert response.status_code == 204
     assert response.data == b""
     assert "max-age=86400" in response.headers["Cache-Control"]
+
+
+def test_every_page_that_may_show_a_phone_number_is_never_stored(make_app: Callable[..., Flask]) -> None:
+    app = make_app({"STAFF_USER": USER, "STAFF_PASSWORD": PASSWORD, "CALLBACK_KEY": new_key()})
+    client = app.test_client()
+    pages = [url for url in get_routes(app) if url.startswith(("/staff/", "/preview/")) or url == "/"]
+    assert {"/", "/staff/callbacks", "/staff/stats", "/preview/"} <= set(pages)
+    for url in pages:
+        for headers in (AUTH, {}):
+            response = client.get(url, headers=headers)
+            assert response.headers.get("Cache-Control") == "no-store", (url, response.status_code)
+    keyed = client.post("/preview/call", json={"keys": ["0"], "at": "2026-11-25T15:00"}, headers=AUTH)
+    assert keyed.status_code == 200
+    assert keyed.headers["Cache-Control"] == "no-store"
+    # A call's TwiML and the health check are not staff pages: left to their own headers.
+    assert client.get("/healthz").headers.get("Cache-Control") != "no-store"

@@ -170,6 +170,23 @@ def test_bad_requests_are_refused(staff: FlaskClient, body: Any) -> None:
     assert staff.post("/preview/call", json=body, headers=AUTH).status_code == 400
 
 
+@pytest.mark.parametrize(
+    ("raw", "status"),
+    [
+        (b"[" * 5000 + b"]" * 5000, 400),
+        (b'{"keys": ' + b"[" * 16000 + b"]" * 16000 + b"}", 400),
+        (b'{"keys": ' + b"[" * 100000 + b"]" * 100000 + b"}", 413),  # larger than IVR_MAX_BODY_BYTES
+        (b"{'keys': []}", 400),
+        (b"\xff{", 400),
+    ],
+)
+def test_malformed_or_deeply_nested_json_is_refused(staff: FlaskClient, raw: bytes, status: int) -> None:
+    headers = {**AUTH, "Content-Type": "application/json"}
+    response = staff.post("/preview/call", data=raw, headers=headers)
+    assert response.status_code == status
+    assert b"Traceback" not in response.data
+
+
 def test_words_in_braces_are_said_to_the_line(staff: FlaskClient, content: Content) -> None:
     steps = run(staff, ["{hvad er komplikationerne}"])["steps"]
     assert {"kind": "speech", "text": "hvad er komplikationerne"} in steps

@@ -21,7 +21,7 @@ def test_values_are_read_as_typed_not_as_json() -> None:
         {
             # JSON would make these a float, a number and a list; each stays the text it is.
             "IVR_STAFF_USER": "sekretaer",
-            "IVR_STAFF_PASSWORD": "1.000000000000",
+            "IVR_STAFF_PASSWORD": "1.739204856127000",
             "IVR_SECRETARIAT_NUMBER": "+4597662400",
             "IVR_VOICE": '["Polly.Naja"]',
             "IVR_WORKERS": "2",
@@ -29,7 +29,7 @@ def test_values_are_read_as_typed_not_as_json() -> None:
             "TWILIO_AUTH_TOKEN": "12345",
         }
     )
-    assert config["STAFF_PASSWORD"] == "1.000000000000"
+    assert config["STAFF_PASSWORD"] == "1.739204856127000"
     assert config["SECRETARIAT_NUMBER"] == "+4597662400"
     assert config["VOICE"] == '["Polly.Naja"]'
     assert (config["WORKERS"], config["DEVELOPMENT"]) == (2, True)

@@ -4,7 +4,6 @@ twilio client against a local fake of Twilio's Messages API."""
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -13,13 +12,13 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
-from ivr.db import Database
 from ivr.line.events import call_hash, hash_key
 from ivr.sms.ledger import SmsLedger, number_hash, sms_calls, sms_numbers
 from ivr.sms.numbers import is_danish_mobile
 from ivr.sms.sender import SmsSender
 from ivr.stats.store import Store
 from tests.fake_twilio import ACCOUNT, TOKEN, FakeTwilio
+from tests.support import claims_at_once
 
 NUMBER = "+4520123456"
 OTHER = "+4531987654"
@@ -183,30 +182,8 @@ def test_several_workers_at_once_never_send_a_fourth_to_a_number(ledger_store: S
 
 
 def _at_once(store: Store, claims: list[tuple[str, str]]) -> list[bool]:
-    """Claim from as many threads, each with a store and ledger of its own (as workers have), all at once."""
-    barrier = threading.Barrier(len(claims))
-    results: list[bool] = []
-    failures: list[BaseException] = []
-
-    def claim(call: str, number: str) -> None:
-        own = Store(Database(store.url))
-        try:
-            ledger = SmsLedger(own.database, KEY)
-            own.open()
-            barrier.wait()
-            results.append(ledger.reserve(call, number, T0))
-        except BaseException as error:  # reported by the test, not lost in a thread
-            failures.append(error)
-        finally:
-            own.dispose()
-
-    threads = [threading.Thread(target=claim, args=pair) for pair in claims]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert failures == []
-    return results
+    """Claim from as many threads, each with a ledger of its own (as workers have), all at once."""
+    return claims_at_once(store.url, KEY, claims, T0)
 
 
 def test_a_database_failure_refuses_the_send(

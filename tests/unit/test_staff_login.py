@@ -57,6 +57,71 @@ def test_a_short_password_stops_the_start_naming_the_variable(
     assert password not in str(raised.value)
 
 
+@pytest.mark.parametrize(
+    "password", ["aaaaaaaaaaaa", "123456789012", "personale1234", "qwertyuiopås", "rodblokade2026"]
+)
+def test_a_password_easy_to_guess_stops_the_start_in_one_line(
+    make_app: Callable[..., Flask], password: str
+) -> None:
+    with pytest.raises(ConfigError, match="IVR_STAFF_PASSWORD=\\(hidden\\): is too easy to guess") as raised:
+        make_app({"STAFF_USER": USER, "STAFF_PASSWORD": password})
+    assert password not in str(raised.value)
+    assert len(str(raised.value).splitlines()) == 2  # "configuration problem:" and the one line
+
+
+def test_development_mode_opens_no_staff_page_without_a_login_once_a_token_is_set(
+    make_app: Callable[..., Flask],
+) -> None:
+    open_dev = make_app({"DEVELOPMENT": True, "TWILIO_AUTH_TOKEN": None}).test_client()
+    assert shown(open_dev.get("/staff/stats"))
+    with_token = make_app({"DEVELOPMENT": True}).test_client()
+    for path in ("/staff/stats", "/staff/callbacks", "/preview/", "/"):
+        assert with_token.get(path).status_code == 404, path
+    with_login = make_app({"DEVELOPMENT": True, "STAFF_USER": USER, "STAFF_PASSWORD": PASSWORD})
+    assert with_login.test_client().get("/staff/stats").status_code == 401
+
+
+@pytest.mark.parametrize(
+    ("settings", "peer", "forwarded", "counted"),
+    [
+        # IVR_PUBLIC_URL behind the shipped nginx on this host: the address nginx saw.
+        ({"PUBLIC_URL": "https://ivr.example.dk"}, "127.0.0.1", "192.0.2.7", "192.0.2.7"),
+        # ... but a peer from elsewhere is no proxy of ours: its own address, whatever it claims.
+        ({"PUBLIC_URL": "https://ivr.example.dk"}, "203.0.113.5", "192.0.2.7", "203.0.113.5"),
+        # IVR_TRUSTED_PROXIES=2 (with or without IVR_PUBLIC_URL): the second address from the right.
+        (
+            {"PUBLIC_URL": "https://ivr.example.dk", "TRUSTED_PROXIES": 2},
+            "10.0.0.2",
+            "6.6.6.6, 192.0.2.7, 10.0.0.1",
+            "192.0.2.7",
+        ),
+        ({"TRUSTED_PROXIES": 2}, "10.0.0.2", "6.6.6.6, 192.0.2.7, 10.0.0.1", "192.0.2.7"),
+        # Fewer addresses than proxies: not made by them; the peer's own counts (shared, so stricter).
+        ({"TRUSTED_PROXIES": 2}, "10.0.0.2", "192.0.2.7", "10.0.0.2"),
+        # No proxy configured: the peer, never a header.
+        ({}, "192.0.2.9", "192.0.2.7", "192.0.2.9"),
+    ],
+)
+def test_the_throttle_counts_the_real_client_behind_the_proxy(
+    make_app: Callable[..., Flask], settings: dict[str, Any], peer: str, forwarded: str, counted: str
+) -> None:
+    app = make_app({"STAFF_USER": USER, "STAFF_PASSWORD": PASSWORD, **settings})
+    client = app.test_client()
+    headers = {**basic(USER, "forkert-gæt-1234"), "X-Forwarded-For": forwarded}
+    for _ in range(staff.MAX_FAILURES):
+        client.get("/staff/stats", headers=headers, environ_base={"REMOTE_ADDR": peer})
+    door = StaffLogin.of(app)
+    assert door.login is not None
+    since = door.clock() - staff.WINDOW
+    assert (
+        len(door.login.failures.since(staff.client_hash(counted, door.hash_key), since)) == staff.MAX_FAILURES
+    )
+    # Someone else behind the same proxy is not locked out by those guesses.
+    other = {**basic(USER, PASSWORD), "X-Forwarded-For": "198.51.100.9"}
+    if counted != peer:
+        assert shown(client.get("/staff/stats", headers=other, environ_base={"REMOTE_ADDR": peer}))
+
+
 def test_a_password_hash_is_accepted_instead(make_app: Callable[..., Flask]) -> None:
     hashed = generate_password_hash(PASSWORD)
     client = make_app({"STAFF_USER": USER, "STAFF_PASSWORD_HASH": hashed}).test_client()
@@ -177,6 +242,14 @@ def test_staff_password_refuses_a_short_password_in_one_line() -> None:
     assert result.exit_code == 2
     assert "at least 12" in result.output
     assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("password", ["aaaaaaaaaaaa", "123456789012"])
+def test_staff_password_refuses_a_password_easy_to_guess_in_one_line(password: str) -> None:
+    result = CliRunner().invoke(main, ["staff-password"], input=f"{password}\n{password}\n")
+    assert result.exit_code == 2
+    assert "is too easy to guess" in result.output
+    assert "scrypt:" not in result.output
 
 
 def test_staff_password_without_input_stops_in_one_line() -> None:
