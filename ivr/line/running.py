@@ -64,7 +64,9 @@ class Line:
         timeouts, voice and clock."""
         if content is None:
             content = load_content(config["CONTENT_FILE"], config["SECRETARIAT_NUMBER"])
-        understanding = Understanding(content.phrases()) if content.understands_speech else None
+        understanding = (
+            Understanding(content.phrases(), lists=content.lists) if content.understands_speech else None
+        )
         renderer = Renderer(
             speaker=speaker or SaySpeaker(config["VOICE"]),
             urls=urls,

@@ -108,7 +108,15 @@ def every_reply(flow: CallFlow) -> list[Reply]:
     replies += [callbacks.key(CallState("callback_confirm"), "1", CLOSED, CALLER) for _ in range(2)]
     # Asked twice in one call for the leaflet: sent, then not.
     replies += [callbacks.key(CallState(), "8", OPEN, CALLER) for _ in range(2)]
-    for outcome, key in [("matched", "5"), ("ask", "5"), ("nothing", None)]:
+    # No to a question back; the secretariat's number.
+    replies += [flow.key(CallState(confirm="5"), "2", OPEN, CALLER), flow.key(CallState(), "6", OPEN, CALLER)]
+    for outcome, key in [
+        ("matched", "5"),
+        ("ask", "5"),
+        ("nothing", None),
+        ("urgent", None),
+        ("unanswered", None),
+    ]:
         understood = Understood(outcome, key, 0.5)  # type: ignore[arg-type]
         replies.append(flow.heard(CallState(), understood, OPEN, CALLER))
     return replies
@@ -126,16 +134,17 @@ def test_welcome_offers_the_secretariat_only_when_open(flow: CallFlow) -> None:
     offers = ["speech_offer", "slower_offer"]  # said once, in the welcome only
     assert ids(flow.welcome(OPEN)) == ["welcome", "main_menu", "transfer_offer", *offers]
     closed = flow.welcome(CLOSED)
-    assert ids(closed) == ["welcome", "closed", "main_menu", *offers]
-    assert closed.prompts[1].text == "Sekretariatet har lukket og åbner igen i morgen klokken 10."
+    # Closed, the menu comes as soon as when open, and the notice after it.
+    assert ids(closed) == ["welcome", "main_menu", "closed", *offers]
+    assert closed.prompts[2].text == "Sekretariatet har lukket og åbner igen i morgen klokken 10."
     assert (closed.then, closed.state, closed.event) == ("gather", CallState(), Event.WELCOME)
 
 
 def test_the_closed_notice_is_one_short_sentence_and_says_why_on_a_closed_weekday(flow: CallFlow) -> None:
-    notice = flow.welcome(CLOSED).prompts[1]
+    notice = flow.welcome(CLOSED).prompts[2]
     assert notice.text.count(".") == 1
     assert len(notice.text.split()) <= 12
-    christmas = flow.welcome(CHRISTMAS_EVE).prompts[1]
+    christmas = flow.welcome(CHRISTMAS_EVE).prompts[2]
     assert christmas.id == "closed_today"
     first, second = christmas.text.split(". ")
     assert first == "I dag er det juleaften, så sekretariatet har lukket"
@@ -144,7 +153,7 @@ def test_the_closed_notice_is_one_short_sentence_and_says_why_on_a_closed_weekda
 
 
 def test_a_worked_out_sentence_is_made_of_fragments_that_say_it_all(flow: CallFlow, content: Content) -> None:
-    notice = flow.welcome(CHRISTMAS_EVE).prompts[1]
+    notice = flow.welcome(CHRISTMAS_EVE).prompts[2]
     assert [part.text for part in notice.parts] == [
         "I dag er det", "juleaften", "så sekretariatet har lukket", "Det åbner igen",
         "mandag", "den otteogtyvende", "december", "klokken 10",
