@@ -171,6 +171,13 @@ BROKEN: list[tuple[str, Edit, str, str]] = [
      "prompts.section_menu", "offers key 0 for the secretariat"),
     ("long closed notice", lambda t: t.replace("Sekretariatet har lukket og åbner", "Sekretariatet i Neurokirurgisk Ambulatorium har desværre lukket og åbner"),
      "templates.closed", "keep each sentence to 12 words"),
+    # What callers say beyond a choice (issue 26).
+    ("no urgent words", lambda t: re.sub(r"\nurgent = \[.*\]\n", "\n", t), "phrases.urgent", "must list the urgent words"),
+    ("no advice", lambda t: re.sub(r'\nafter_problems = """.*?"""\n', "\n", t, flags=re.S), "prompts.after_problems", "missing"),
+    ("long question", lambda t: t.replace('question = "Vil du høre om komplikationer?"', 'question = "Nu skal du høre om alle de komplikationer der kan komme."'),
+     "sections[4].question", "one short question"),
+    ("question for nothing", lambda t: t.replace("[questions]\n", '[questions]\nsms = "Vil du have en SMS?"\n'), "questions.sms", "is never asked"),
+    ("number key unsaid", lambda t: re.sub(r"\nsecretariat_number = .*\n", "\n", t), "prompts.secretariat_number", "missing"),
     ("todo", lambda t: t.replace('number = "+4597662400"', 'number = "TODO: nummeret stod ikke i folderen"'),
      "secretariat.number", "still to be filled in"),
 ]  # fmt: skip

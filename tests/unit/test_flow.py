@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import tempfile
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -283,3 +284,105 @@ def test_a_keyed_number_never_travels_bare() -> None:
     state = CallState("callback_confirm", keyed="+4587654321")
     assert "cb" not in state.to_query()
     assert all("87654321" not in value for value in state.to_query(Desk().seal).values())
+
+
+# What real callers say and need (issue 26).
+
+
+@pytest.mark.parametrize("menu", ["main", "3", "callback", "callback_confirm"])
+def test_an_urgent_word_says_1_1_2_whole_then_the_advice_then_the_menu(menu: str) -> None:
+    flow = CallFlow(SMS_CONTENT, max_tries=3, callbacks=Desk())
+    reply = flow.heard(CallState(menu, 2), Understood("urgent", None, 1.0), CLOSED, CALLER)
+    assert ids(reply)[:2] == ["urgent", "after_problems"]
+    assert reply.uninterrupted == 1
+    assert reply.event == Event.URGENT
+    # Not a failed turn, and back where a menu is: a callback menu's own prompt is never its answer.
+    back = menu if menu in {"main", "3"} else "main"
+    assert (reply.state.menu, reply.state.tries, reply.then) == (back, 0, "gather")
+
+
+def test_the_welcome_is_said_before_anything_can_cut_it_off(flow: CallFlow) -> None:
+    for moment in (OPEN, CLOSED, CHRISTMAS_EVE):
+        reply = flow.welcome(moment)
+        assert reply.uninterrupted == 1
+        assert "1-1-2" in reply.prompts[0].text
+
+
+def test_a_question_the_leaflet_does_not_answer_is_said_so_never_a_section(flow: CallFlow) -> None:
+    reply = flow.heard(CallState("4", 1), Understood("unanswered", None, 1.0), OPEN, CALLER)
+    assert ids(reply) == ["not_in_leaflet", "section_menu", "transfer_offer"]
+    assert (reply.event, reply.state) == (Event.NOT_IN_LEAFLET, CallState("4"))
+
+
+def test_the_question_back_is_the_sections_own_and_yes_or_no_answers_it(
+    flow: CallFlow, content: Content
+) -> None:
+    asked = flow.heard(CallState("2", 1), Understood("ask", "5", 0.6), OPEN, CALLER)
+    assert asked.prompts[0].text == "Vil du høre om komplikationer? Tryk 1 for ja, eller 2 for nej."
+    assert asked.state == CallState("2", 1, confirm="5")
+    said_yes = flow.heard(asked.state, Understood("nothing", None, 0.0), OPEN, CALLER, yes=True)
+    assert (said_yes.event, said_yes.state) == (Event.SECTION, CallState("5"))
+    for no in (
+        flow.key(asked.state, "2", OPEN, CALLER),
+        flow.heard(asked.state, Understood("nothing", None, 0.0), OPEN, CALLER, no=True),
+    ):
+        # Back to the menu's own prompt; the one failed turn before stays one.
+        assert (no.event, no.state) == (Event.CONFIRM_NO, CallState("2", 1))
+        assert ids(no) == ["section_menu", "transfer_offer"]
+    # Each choice is asked about in its own words.
+    questions = [content.confirm(key).text for key in ("1", "0", "*")]
+    assert questions == [
+        "Vil du høre, hvad en rodblokade er? Tryk 1 for ja, eller 2 for nej.",
+        "Vil du tale med sekretariatet? Tryk 1 for ja, eller 2 for nej.",
+        "Vil du høre det igen? Tryk 1 for ja, eller 2 for nej.",
+    ]
+
+
+def test_hvad_after_a_question_back_asks_it_again(flow: CallFlow) -> None:
+    asked = CallState("main", 0, confirm="5")
+    again = flow.heard(asked, Understood("matched", "*", 1.0), OPEN, CALLER)
+    assert (again.event, again.state) == (Event.SPEECH_ASK, asked)
+
+
+def test_silence_after_the_read_back_reads_the_number_again_until_the_last_try() -> None:
+    flow = CallFlow(SMS_CONTENT, max_tries=3, callbacks=Desk())
+    keyed = CallState("callback_confirm", keyed="+4587654321")
+    first = flow.key(keyed, "", CLOSED, CALLER)
+    assert ids(first) == ["silence", "callback_confirm"]
+    assert "syvogfirs, femogtreds, treogfyrre, enogtyve" in first.prompts[1].text
+    assert (first.event, first.state) == (Event.SILENCE, replace(keyed, tries=1))
+    second = flow.key(first.state, "", CLOSED, CALLER)
+    assert second.state == replace(keyed, tries=2)
+    last = flow.key(second.state, "", CLOSED, CALLER)
+    assert (last.event, last.then) == (Event.SILENCE_GOODBYE, "hangup")
+    # The caller's own number is read back again as well, and 1 still puts it on the list.
+    own = flow.key(CallState("callback_confirm"), "", CLOSED, CALLER)
+    assert "tyve, tredive, fyrre, halvtreds" in own.prompts[1].text
+    assert flow.key(own.state, "1", CLOSED, CALLER).event == Event.CALLBACK_REQUESTED
+
+
+@pytest.mark.parametrize("status", ["busy", "no-answer"])
+def test_a_busy_secretariat_in_opening_hours_offers_the_callback(status: str) -> None:
+    desk = Desk()
+    flow = CallFlow(SMS_CONTENT, max_tries=3, callbacks=desk)
+    reply = flow.dial_result(CallState(), status, OPEN, CALLER)
+    assert ids(reply) == ["transfer_failed", "callback_offer_now"]
+    assert reply.state.menu == "callback"
+    read = flow.key(reply.state, "1", OPEN, CALLER)
+    done = flow.key(read.state, "1", OPEN, CALLER)
+    assert done.event == Event.CALLBACK_REQUESTED
+    assert done.prompts[0].text == "Tak. Sekretariatet ringer dig op så snart det kan."
+    assert [number for _, number, _ in desk.asked] == [MOBILE]
+    # Without a callback list, or when the secretariat has closed meanwhile, the main menu as before.
+    assert (
+        CallFlow(SMS_CONTENT, max_tries=3).dial_result(CallState(), status, OPEN, CALLER).state.menu == "main"
+    )
+    assert flow.dial_result(CallState(), status, CLOSED, CALLER).state.menu == "main"
+
+
+def test_the_secretariats_number_is_said_slowly_on_its_own_key(flow: CallFlow, content: Content) -> None:
+    reply = flow.key(CallState("3"), content.keys.number or "", OPEN, CALLER)
+    said = reply.prompts[0]
+    assert (said.id, said.slow) == ("secretariat_number_slow", True)
+    assert said.text.count("syvoghalvfems, seksogtreds, fireogtyve, nul nul") == 2
+    assert (reply.event, reply.state) == (Event.SECRETARIAT_NUMBER, CallState("3"))
