@@ -81,7 +81,9 @@ def main() -> None:
         before = reply.prompts[: ids.index("main_menu")]
         heard = sum(_length(prompt, seconds) for prompt in before) + seconds["first_key"] - tail
         target = 6 if moment.open else 8
-        print(f'  "Tryk 1" heard, {name:<28} {heard:5.1f} s after the call starts (target: within {target} s)')
+        print(
+            f'  "Tryk 1" heard, {name:<28} {heard:5.1f} s after the call starts (target: within {target} s)'
+        )
         if moment.open:
             continue
         notice = next(prompt for prompt in reply.prompts if prompt.id in ("closed", "closed_today"))

@@ -216,7 +216,9 @@ class CallFlow:
         if understood.outcome == "urgent":
             reply = self._urgent(state, moment)
         elif understood.outcome == "unanswered":
-            said = (self.content.prompt("not_in_leaflet"),)
+            # "... Det kan sekretariatet svare på": and when it opens, while it is closed.
+            closed = () if moment.open else (self._closed(moment.next_opening, moment.closed_today),)
+            said = (self.content.prompt("not_in_leaflet"), *closed)
             reply = self._menu(state.into(self._back_to(state)), moment, said, Event.NOT_IN_LEAFLET)
         elif understood.outcome == "matched" and understood.key is not None:
             reply = self._key(replace(state, confirm=None), understood.key, moment, caller)

@@ -312,6 +312,8 @@ def test_a_question_the_leaflet_does_not_answer_is_said_so_never_a_section(flow:
     reply = flow.heard(CallState("4", 1), Understood("unanswered", None, 1.0), OPEN, CALLER)
     assert ids(reply) == ["not_in_leaflet", "section_menu", "transfer_offer"]
     assert (reply.event, reply.state) == (Event.NOT_IN_LEAFLET, CallState("4"))
+    closed = flow.heard(CallState(), Understood("unanswered", None, 1.0), CLOSED, CALLER)
+    assert ids(closed) == ["not_in_leaflet", "closed", "main_menu"]
 
 
 def test_the_question_back_is_the_sections_own_and_yes_or_no_answers_it(
