@@ -8,6 +8,16 @@ from datetime import date
 from ivr.importer.draft import Draft
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+# The answer to an urgent word, for when the line is given phrases and listens for speech: the clinic
+# writes its advice from its own leaflet, so the draft only names what is needed (as comments: a line
+# that does not listen never says them, and the draft stays a line `ivr check` accepts).
+URGENT_DRAFT = (
+    "# Når afsnittene får phrases (linjen lytter efter tale), skal der også være [phrases] urgent",
+    "# (hasteord) og disse to: urgent siges først og kan ikke afbrydes; after_problems er klinikkens",
+    "# egne råd ved problemer efter indgrebet, kun med folderens ord.",
+    '# urgent = "Haster det, så læg på og ring 1-1-2 nu."',
+    '# after_problems = "TODO: klinikkens råd ved problemer efter indgrebet, med folderens ord"',
+)
 
 
 def render(draft: Draft, source: str, today: date) -> str:
@@ -48,6 +58,7 @@ def render(draft: Draft, source: str, today: date) -> str:
         "",
         "[prompts]",
         *(f"{key} = {text(value)}" for key, value in draft.prompts.items()),
+        *URGENT_DRAFT,
         "",
         "[templates]",
         'closed = "Sekretariatet har lukket og åbner igen {when}."',

@@ -31,16 +31,39 @@ SYSTEM_PROMPTS = (
 )
 # Said only where the line offers them: speech (sections with `phrases`) and slower speech (`keys.slower`).
 SPEECH_PROMPTS = ("speech_offer", "not_understood")
+# Said, where the line listens, when a caller says an urgent word ("akut", "feber"): the 1-1-2 sentence, then
+# the clinic's own advice for problems after the procedure (from its leaflet, never invented); and when a
+# caller asks what the leaflet does not answer ("kan jeg køre bil bagefter").
+URGENT_PROMPTS = ("urgent", "after_problems")
+UNANSWERED_PROMPTS = ("not_in_leaflet",)
+# Said where `keys.number` is set: the secretariat's number on its own, slowly.
+NUMBER_PROMPTS = ("secretariat_number",)
 SLOWER_PROMPTS = ("slower_offer", "slower_on", "slower_off")
 # Said only where the line takes callback requests (IVR_CALLBACK_KEY set, and these texts in the file).
 CALLBACK_PROMPTS = ("callback_offer", "callback_enter", "callback_bad_number")
+# The offer after a busy or unanswered secretariat in opening hours (optional: without it, no offer then).
+CALLBACK_NOW_PROMPTS = ("callback_offer_now",)
 # Said only where the line sends its leaflet by SMS (`line.leaflet_url`, `keys.sms` and SMS settings).
 SMS_PROMPTS = ("sms_offer", "sms_sent", "sms_not_sent")
 # The actions a caller may name instead of pressing their key, as `[phrases]` names them.
-ACTIONS = ("transfer", "repeat", "main_menu", "slower", "sms")
+ACTIONS = ("transfer", "repeat", "main_menu", "slower", "sms", "number")
+# Words that choose no key: urgent words (answered with the 1-1-2 sentence at once, whatever else was said)
+# and questions the leaflet does not answer, as `[phrases]` names them.
+LISTS = ("urgent", "unanswered")
+# How the line asks back about each action when unsure, unless `[questions]` says otherwise; a section is
+# asked about with its own `question`, else "Vil du høre om" and its title.
+QUESTIONS = {
+    "transfer": "Vil du tale med sekretariatet?",
+    "repeat": "Vil du høre det igen?",
+    "main_menu": "Vil du tilbage til menuen?",
+    "slower": "Vil du have, at jeg taler langsommere?",
+    "sms": "Vil du have folderen som SMS?",
+    "number": "Vil du høre sekretariatets telefonnummer?",
+}
 # Sentences with a part worked out during the call; each is said as audio fragments (see Content.fragments).
 TEMPLATES = {"closed": {"when"}, "closed_today": {"reason", "when"}}
-# Templates only a line that understands speech needs: asking back when unsure ("Mente du komplikationer?").
+# Templates only a line that understands speech needs: asking back when unsure; {choice} is the choice's own
+# question ("Vil du høre om komplikationer? Tryk 1 for ja, eller 2 for nej.").
 SPEECH_TEMPLATES = {"confirm": {"choice"}}
 # The callback's sentences: the number read back in pairs, when the secretariat will ring, and when to call
 # instead while the list takes no more (IVR_CALLBACKS_PER_HOUR).
@@ -118,6 +141,8 @@ class Keys:
     slower: str | None = None
     # The leaflet's link by SMS; None where the line does not send it.
     sms: str | None = None
+    # The secretariat's number said on its own, slowly; None where the menu does not offer it.
+    number: str | None = None
 
 
 @dataclass(frozen=True)
@@ -134,6 +159,10 @@ class Content:
     templates: Mapping[str, str]
     # The actions' phrases, by action ("transfer", ...): with the sections', what speech is matched against.
     action_phrases: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # Words that choose no key, by list ("urgent", "unanswered").
+    lists: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # How the line asks back about a choice, by key, where the file words it (`question`, `[questions]`).
+    questions: Mapping[str, str] = field(default_factory=dict)
     _by_key: Mapping[str, Section] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -186,19 +215,21 @@ class Content:
         return found
 
     def choice_words(self) -> dict[str, str]:
-        """How the line names each choice when it asks back: "Mente du komplikationer?"."""
-        names = {section.key: _lowered(section.title) for section in self.sections}
-        keys = self.keys
-        names |= {keys.transfer: "sekretariatet", keys.repeat: "at høre det igen", keys.main_menu: "menuen"}
-        if keys.slower is not None:
-            names[keys.slower] = "langsommere tale"
-        if keys.sms is not None:
-            names[keys.sms] = "folderen som SMS"
-        return names
+        """How the line asks back about each choice, by key: "Vil du høre om komplikationer?"."""
+        names = {section.key: f"Vil du høre om {_lowered(section.title)}?" for section in self.sections}
+        for action, question in QUESTIONS.items():
+            key = getattr(self.keys, action)
+            if key is not None:
+                names[key] = question
+        return names | dict(self.questions)
 
     def confirm(self, key: str) -> Prompt:
-        """Ask whether the caller meant `key`'s choice, in fragments: "Mente du" + "komplikationer" + ..."""
+        """Ask back about `key`'s choice, in fragments: "Vil du høre om komplikationer?" + "Tryk 1 ..."."""
         return self._sentence("confirm", {"choice": (self.choice_words()[key],)})
+
+    def secretariat_number(self) -> Prompt:
+        """The secretariat's number on its own, always slowly: a caller is writing it down."""
+        return self.prompt("secretariat_number").slowed()
 
     def all_prompts(self) -> list[Prompt]:
         """Return every static prompt: the system prompts, then the sections in leaflet order."""
@@ -258,7 +289,8 @@ class Content:
 
     def _callback_phrases(self) -> list[str]:
         """Every pair of digits as said in a number, and the opening hours as a window."""
-        return [*spoken.every_pair(), spoken.between(self.hours.opens, self.hours.closes)]
+        window = spoken.between(self.hours.opens, self.hours.closes)
+        return [*spoken.every_pair(), window, spoken.AS_SOON_AS_IT_CAN]
 
     def _sentence(
         self, name: str, phrases: Mapping[str, Sequence[str]], *, private: bool = False, joiner: str = " "

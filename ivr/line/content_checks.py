@@ -33,7 +33,10 @@ def menus(keys: Keys, prompts: Mapping[str, Prompt], sections: Sequence[Section]
     nothing in this line."""
     problems: list[Problem] = []
     section_keys = {section.key for section in sections}
-    working = section_keys | {keys.transfer, keys.repeat, keys.main_menu} | {keys.slower, keys.sms} - {None}
+    working = (
+        section_keys | {keys.transfer, keys.repeat, keys.main_menu} | {keys.slower, keys.sms, keys.number}
+    )
+    working -= {None}
     for prompt_id in ("main_menu", "section_menu"):
         offered = promised_keys(prompts[prompt_id].text)
         for key in sorted(section_keys - offered):

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from ivr.line import content_checks, spoken
+from ivr.line import content_checks, content_listening, spoken
 from ivr.line.content import (
     ACTIONS,
     CALLBACK_PROMPTS,
@@ -37,6 +37,7 @@ from ivr.line.content import (
 from ivr.line.keypad import KEYPAD
 from ivr.line.schedule import ClosedDay, OpeningHours
 
+LISTENING = content_listening.PROMPTS
 PLACEHOLDERS = {"hours", "phone"}
 SECTION_KEYS = tuple("123456789")
 # Every table and key the file may hold; anything else is a typo that would otherwise be ignored in silence
@@ -45,14 +46,12 @@ SCHEMA: dict[str, tuple[str, ...]] = {
     "line": ("id", "name", "numbers", "default", "leaflet", "leaflet_skip", "leaflet_url"),
     "secretariat": ("number",),
     "hours": ("timezone", "days", "opens", "closes", "extra_closed_days"),
-    "keys": ("transfer", "repeat", "main_menu", "slower", "sms"),
-    "prompts": SYSTEM_PROMPTS + SPEECH_PROMPTS + SLOWER_PROMPTS + CALLBACK_PROMPTS + SMS_PROMPTS,
-    "templates": tuple(TEMPLATES)
-    + tuple(SPEECH_TEMPLATES)
-    + tuple(CALLBACK_TEMPLATES)
-    + tuple(SMS_TEMPLATES),
-    "phrases": ACTIONS,
-    "sections": ("key", "title", "text", "phrases"),
+    "keys": ("transfer", "repeat", "main_menu", "slower", "sms", "number"),
+    "prompts": SYSTEM_PROMPTS + SPEECH_PROMPTS + SLOWER_PROMPTS + CALLBACK_PROMPTS + SMS_PROMPTS + LISTENING,
+    "templates": (*TEMPLATES, *SPEECH_TEMPLATES, *CALLBACK_TEMPLATES, *SMS_TEMPLATES),
+    "phrases": ACTIONS + content_listening.LISTS,
+    "questions": content_listening.QUESTION_NAMES,
+    "sections": ("key", "title", "text", "phrases", "question"),
 }
 CLOSED_DAY_KEYS = ("days", "reason")
 # A value `ivr import` could not fill in starts with this, and stays a problem until someone does.
@@ -167,6 +166,7 @@ class _Parser:
         prompts = self.prompts(fills, speech, slower, sms)
         templates = self.templates(speech, "callback_offer" in prompts, sms)
         actions = self.action_phrases(speech, slower, sms)
+        heard = content_listening.read(self.data, speech, keys, self.phrase_list, self.fail)
         if keys is not None and not self.problems:
             self.problems += content_checks.menus(keys, prompts, sections)
             self.problems += content_checks.document_sizes(prompts, templates, sections)
@@ -176,7 +176,7 @@ class _Parser:
             self.problems += content_checks.leaflet_coverage(line, sections)
         if self.problems or line is None or number is None or hours is None or keys is None:
             raise ContentError(self.source, self.problems)
-        return Content(self.source, line, number, hours, keys, sections, prompts, templates, actions)
+        return Content(self.source, line, number, hours, keys, sections, prompts, templates, actions, *heard)
 
     def unknown_keys(self) -> None:
         """Name every table and key the line does not know, with the nearest known name."""
@@ -353,7 +353,7 @@ class _Parser:
                 self.fail(f"keys.{name}", f"must be one keypad key (0-9, * or #), not {value!r}")
             else:
                 found[name] = value
-        for name in ("slower", "sms"):
+        for name in ("slower", "sms", "number"):
             value = table.get(name)
             if value is None:
                 continue
@@ -372,6 +372,7 @@ class _Parser:
         needed = [*SYSTEM_PROMPTS, *(SPEECH_PROMPTS if speech else ()), *(SLOWER_PROMPTS if slower else ())]
         needed += CALLBACK_PROMPTS if callbacks else ()
         needed += SMS_PROMPTS if sms else ()
+        needed += content_listening.prompts_needed(self.data, speech)
         self.unused(table, "prompts", SMS_PROMPTS, sms, NO_SMS)
         self.unused(table, "prompts", SPEECH_PROMPTS, speech, NO_SPEECH)
         self.unused(table, "prompts", SLOWER_PROMPTS, slower, NO_SLOWER)

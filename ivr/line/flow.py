@@ -19,8 +19,8 @@ __all__ = ["MAIN", "Asked", "CallFlow", "CallbackList", "Event", "LeafletSender"
 # The menus of a callback request: the offer after the closed notice, the number read back, keying one in.
 CALLBACK, CALLBACK_CONFIRM, CALLBACK_NUMBER = "callback", "callback_confirm", "callback_number"
 CALLBACK_MENUS = frozenset({CALLBACK, CALLBACK_CONFIRM, CALLBACK_NUMBER})
-# The key that says yes when the line asks back what a caller said.
-YES_KEY = "1"
+# The keys that say yes and no when the line asks back what a caller said.
+YES_KEY, NO_KEY = "1", "2"
 # Statuses Twilio reports for <Dial> that mean the secretariat talked to the caller.
 CONNECTED = frozenset({"completed", "answered"})
 
@@ -53,6 +53,10 @@ class Event(StrEnum):
     SMS_SENT = "sms_sent"
     SMS_NOT_SENT = "sms_not_sent"
     ERROR = "error"
+    URGENT = "urgent"
+    NOT_IN_LEAFLET = "not_in_leaflet"
+    CONFIRM_NO = "confirm_no"
+    SECRETARIAT_NUMBER = "secretariat_number"
 
 
 # A failed turn's event, and the event when it was one too many.
@@ -120,6 +124,8 @@ class Reply:
     spoken_key: str | None = None
     # Keys the <Gather> waits for: 1, or a whole number keyed in.
     digits: int = 1
+    # How many of the first prompts are said before the caller can cut them off (the 1-1-2 sentence).
+    uninterrupted: int = 0
 
     @property
     def listens(self) -> bool:
@@ -162,7 +168,7 @@ class CallFlow:
             self.menus |= CALLBACK_MENUS
         # Every key that does something: the only ones the line may ask back about.
         keys = content.keys
-        actions = (keys.transfer, keys.repeat, keys.main_menu, keys.slower, keys.sms)
+        actions = (keys.transfer, keys.repeat, keys.main_menu, keys.slower, keys.sms, keys.number)
         self.keys_known = self.menus - {MAIN} | {key for key in actions if key is not None}
         # One prompt per next opening and reason, so a closed line's replies hit the renderer's cache without
         # formatting and hashing a new text each time.
@@ -183,35 +189,55 @@ class CallFlow:
         return self._welcome(moment, caller is not None and self._reaches(caller))
 
     def _welcome_reply(self, moment: Moment, sms: bool) -> Reply:
-        lead = [self.content.prompt("welcome")]
-        if not moment.open:
-            lead.append(self._closed(moment.next_opening, moment.closed_today))
-        reply = self._menu(START, moment, tuple(lead), Event.WELCOME)
+        # The welcome (with its 1-1-2 sentence) is said whole; a closed line's notice comes after the menu, so
+        # a caller hears "tryk 1" as soon on a holiday evening as at noon.
+        reply = self._menu(START, moment, (self.content.prompt("welcome"),), Event.WELCOME)
+        closed = () if moment.open else (self._closed(moment.next_opening, moment.closed_today),)
         names = ("speech_offer", "slower_offer", *(("sms_offer",) if sms else ()))
         offers = [self.content.prompts[name] for name in names if name in self.content.prompts]
-        return replace(reply, prompts=(*reply.prompts, *offers))
+        return replace(reply, prompts=(*reply.prompts, *closed, *offers), uninterrupted=1)
 
     def key(self, state: CallState, digits: str | None, moment: Moment, caller: Caller) -> Reply:
         """Answer a key press (or silence, when `digits` is empty) in the caller's menu.
 
-        After the line asked back ("Mente du ...? Tryk 1 for ja"), 1 is yes to that choice; any other key is
-        itself. In a callback menu, the caller's number or one keyed in before goes on the list.
+        After the line asked back ("Vil du høre om komplikationer? Tryk 1 for ja, eller 2 for nej"), 1 is
+        yes to that choice and 2 is no; any other key is itself. In a callback menu, the caller's number or
+        one keyed in before goes on the list.
         """
         return self._offering_sms(self._key(state, digits, moment, caller), caller)
 
     def heard(
-        self, state: CallState, understood: Understood, moment: Moment, caller: Caller, *, yes: bool = False
+        self,
+        state: CallState,
+        understood: Understood,
+        moment: Moment,
+        caller: Caller,
+        *,
+        yes: bool = False,
+        no: bool = False,
     ) -> Reply:
-        """Answer what the caller said: the choice it matched, a question back when unsure, or a failed turn.
+        """Answer what the caller said: an urgent word at once, the choice it matched, a question back when
+        unsure, a word that the leaflet does not say it, or a failed turn.
 
-        After a question back, a spoken yes (`yes`) chooses what was asked about.
+        After a question back, a spoken yes (`yes`) chooses what was asked about, and a no (`no`) goes back.
         """
-        if state.confirm is not None and yes and state.confirm in self.keys_known:
-            understood = Understood("matched", state.confirm, 1.0)
-        if state.menu in CALLBACK_MENUS:
+        if state.confirm is not None and (yes or no) and state.confirm in self.keys_known:
+            return self._offering_sms(self._key(state, YES_KEY if yes else NO_KEY, moment, caller), caller)
+        if state.menu in CALLBACK_MENUS and understood.outcome != "urgent":
             # Those menus listen for keys only (Reply.listens); words there are not taken for any choice.
             understood = Understood("nothing", None, 0.0)
-        if understood.outcome == "matched" and understood.key is not None:
+        repeat = self.content.keys.repeat
+        if state.confirm is not None and understood.key == repeat and understood.outcome == "matched":
+            # "Hvad?" after a question back: the question again, not the menu.
+            understood = Understood("ask", state.confirm, understood.score)
+        if understood.outcome == "urgent":
+            reply = self._urgent(state, moment)
+        elif understood.outcome == "unanswered":
+            # "... Det kan sekretariatet svare på": and when it opens, while it is closed.
+            closed = () if moment.open else (self._closed(moment.next_opening, moment.closed_today),)
+            said = (self.content.prompt("not_in_leaflet"), *closed)
+            reply = self._menu(state.into(self._back_to(state)), moment, said, Event.NOT_IN_LEAFLET)
+        elif understood.outcome == "matched" and understood.key is not None:
             reply = self._key(replace(state, confirm=None), understood.key, moment, caller)
         elif understood.outcome == "ask" and understood.key in self.keys_known:
             assert understood.key is not None
@@ -231,7 +257,11 @@ class CallFlow:
             return Reply((self.content.prompt("goodbye"),), "hangup", Event.DIAL_COMPLETED, state.into(MAIN))
         lead = (self.content.prompt("transfer_failed"),)
         event = DIAL_FAILURES.get(status or "", Event.DIAL_FAILED)
-        return self._offering_sms(self._menu(state.into(MAIN), moment, lead, event), caller)
+        # Busy or unanswered while open: the caller may leave their number rather than ring again.
+        offer = self.callbacks is not None and moment.open and "callback_offer_now" in self.content.prompts
+        return self._offering_sms(
+            self._menu(state.into(CALLBACK if offer else MAIN), moment, lead, event), caller
+        )
 
     def error(self, moment: Moment, state: CallState = START, caller: Caller | None = None) -> Reply:
         """Apologise calmly for a fault on our side and offer the main menu again."""
@@ -259,7 +289,11 @@ class CallFlow:
             # Another key than the callback's: the main menu's meaning (a wrong one counts as another try).
             state = replace(state, menu=MAIN, keyed=None)
         keys = self.content.keys
-        if state.confirm is not None and digits == YES_KEY and state.confirm in self.keys_known:
+        if state.confirm is not None and state.confirm in self.keys_known and digits in (YES_KEY, NO_KEY):
+            if digits == NO_KEY:
+                # No is an answer, not a failed turn: back to the menu's own prompt.
+                back = state.into(state.menu, state.tries)
+                return self._menu(back, moment, (), Event.CONFIRM_NO)
             digits = state.confirm
         state = replace(state, confirm=None)
         if not digits:
@@ -272,6 +306,7 @@ class CallFlow:
             keys.main_menu: lambda: self._menu(state.into(MAIN), moment, (), Event.MAIN_MENU),
             keys.transfer: lambda: self.transfer(moment, caller.looped, state),
             keys.slower: lambda: self._slower(state, moment),
+            keys.number: lambda: self._number(state, moment),
         }
         if self.sms is not None:
             actions[keys.sms] = lambda: self._send_sms(state, moment, caller)
@@ -279,6 +314,21 @@ class CallFlow:
         if digits in actions:
             return actions[digits]()
         return self._failed(state, moment, Event.INVALID)
+
+    def _urgent(self, state: CallState, moment: Moment) -> Reply:
+        """An urgent word: the 1-1-2 sentence said whole, then the clinic's advice, then the menu again."""
+        said = (self.content.prompt("urgent"), self.content.prompt("after_problems"))
+        reply = self._menu(state.into(self._back_to(state)), moment, said, Event.URGENT)
+        return replace(reply, uninterrupted=1)
+
+    def _back_to(self, state: CallState) -> str:
+        """The menu a caller returns to after a word that chose no key: theirs, or the main menu."""
+        return state.menu if state.menu in self.menus and state.menu not in CALLBACK_MENUS else MAIN
+
+    def _number(self, state: CallState, moment: Moment) -> Reply:
+        """The secretariat's number on its own, slowly, then the menu the caller was in."""
+        said = (self.content.secretariat_number(),)
+        return self._menu(state.into(state.menu), moment, said, Event.SECRETARIAT_NUMBER)
 
     def _slower(self, state: CallState, moment: Moment) -> Reply:
         """Toggle slower speech: said at the new pace, then the menu the caller was in."""
@@ -300,6 +350,8 @@ class CallFlow:
         """Speak `lead`, then the choices of the state's menu, and wait for a key."""
         if state.menu in CALLBACK_MENUS:
             choice = "callback_enter" if state.menu == CALLBACK_NUMBER else "callback_offer"
+            if choice == "callback_offer" and moment.open and "callback_offer_now" in self.content.prompts:
+                choice = "callback_offer_now"
             digits = DANISH_DIGITS if state.menu == CALLBACK_NUMBER else 1
             return Reply((*lead, self.content.prompt(choice)), "gather", event, state, digits=digits)
         choices = [self.content.prompt("main_menu" if state.menu == MAIN else "section_menu")]
@@ -343,16 +395,23 @@ class CallFlow:
         for any other key, which means what it means in the main menu."""
         if state.menu == CALLBACK_NUMBER:
             return self._keyed_in(state, digits, moment)
+        read_back = self._callable(state.keyed or caller.number or "")
         if not digits:
-            return self._failed(state.into(CALLBACK, state.tries), moment, Event.SILENCE)
+            return self._callback_silence(state, read_back, moment)
         if state.menu == CALLBACK_CONFIRM and digits == "2":
             return self._menu(state.into(CALLBACK_NUMBER), moment, (), Event.CALLBACK_NUMBER)
         if digits != YES_KEY:
             return None
         if state.menu == CALLBACK:
             return self._own_number(state, caller, moment)
-        number = self._callable(state.keyed or caller.number or "")
-        return self._ask_callback(state, number, moment, caller) if number else None
+        return self._ask_callback(state, read_back, moment, caller) if read_back else None
+
+    def _callback_silence(self, state: CallState, read_back: str | None, moment: Moment) -> Reply:
+        """Silence after the read-back: read it again, so the number is not lost (a failed turn still);
+        after the offer: say so and offer again."""
+        if state.menu == CALLBACK_CONFIRM and read_back is not None:
+            return self._read_back(state, read_back, keyed=state.keyed is not None, silent=True)
+        return self._failed(state.into(CALLBACK, state.tries), moment, Event.SILENCE)
 
     def _ask_callback(self, state: CallState, number: str, moment: Moment, caller: Caller) -> Reply:
         """Put the number on the list; say when the secretariat will ring (or that it was on the list
@@ -361,7 +420,8 @@ class CallFlow:
         # A step without a CallSid (Twilio always sends one) shares one call's single request with all such.
         asked = self.callbacks.ask(self.content.line.id, number, caller.at, call_sid=caller.call_sid or "")
         window = spoken.between(self.content.hours.opens, self.content.hours.closes)
-        when = (*moment.next_opening[:-1], window)
+        # In opening hours (after a busy secretariat) the list is worked through the same day.
+        when = (spoken.AS_SOON_AS_IT_CAN,) if moment.open else (*moment.next_opening[:-1], window)
         said = self.content.callback_when(CALLBACK_SAID[asked], when)
         return self._menu(state.into(MAIN), moment, (said,), CALLBACK_EVENTS[asked])
 
@@ -381,12 +441,17 @@ class CallFlow:
             return self._failed(state, moment, Event.INVALID, said="callback_bad_number")
         return self._read_back(state, number, keyed=True)
 
-    def _read_back(self, state: CallState, number: str, *, keyed: bool) -> Reply:
-        said = self.content.callback_confirm(number)
-        after = state.into(CALLBACK_CONFIRM)
-        return Reply(
-            (said,), "gather", Event.CALLBACK_NUMBER, replace(after, keyed=number) if keyed else after
-        )
+    def _read_back(self, state: CallState, number: str, *, keyed: bool, silent: bool = False) -> Reply:
+        """Read the number back and wait for 1 (right) or 2 (another); after silence, say so and read again,
+        counting the failed turn (three of them end the call as anywhere else)."""
+        said: tuple[Prompt, ...] = (self.content.callback_confirm(number),)
+        after = state.into(CALLBACK_CONFIRM, state.tries + 1 if silent else 0)
+        if silent and after.tries >= self.max_tries:
+            prompts = (self.content.prompt("silence"), self.content.prompt("goodbye_failed"))
+            return Reply(prompts, "hangup", Event.SILENCE_GOODBYE, after)
+        said = (self.content.prompt("silence"), *said) if silent else said
+        event = Event.SILENCE if silent else Event.CALLBACK_NUMBER
+        return Reply(said, "gather", event, replace(after, keyed=number) if keyed else after)
 
     def _failed(self, state: CallState, moment: Moment, kind: Event, *, said: str | None = None) -> Reply:
         """Count an invalid or silent turn; after too many in a row, say goodbye and hang up."""

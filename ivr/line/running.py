@@ -21,8 +21,8 @@ from ivr.line.understanding import Understanding
 # Rendered TwiML documents a worker keeps, across all its lines: each is 1-3 KB, so a deployment of 50 lines
 # shares these rather than keeping this many each (docs/performance.md, memory with 50 lines).
 DOCUMENTS = 1024
-# Speech hints per <Gather>: the first few phrases of every choice (3 each for 9 choices), not all of them.
-HINTS = 27
+# Speech hints per <Gather>: the first few phrases of every choice (3 each for 10 choices), not all of them.
+HINTS = 30
 
 
 class Line:
@@ -65,7 +65,9 @@ class Line:
         timeouts, voice and clock; `never` are numbers never to ring back or text (other lines')."""
         if content is None:
             content = load_content(config["CONTENT_FILE"], config["SECRETARIAT_NUMBER"])
-        understanding = Understanding(content.phrases()) if content.understands_speech else None
+        understanding = (
+            Understanding(content.phrases(), lists=content.lists) if content.understands_speech else None
+        )
         renderer = Renderer(
             speaker=speaker or SaySpeaker(config["VOICE"]),
             urls=urls,

@@ -10,6 +10,8 @@ MONTHS = (
     "januar", "februar", "marts", "april", "maj", "juni",
     "juli", "august", "september", "oktober", "november", "december",
 )  # fmt: skip
+# When the secretariat rings back a caller who asked in opening hours: it works through its list that day.
+AS_SOON_AS_IT_CAN = "så snart det kan"
 
 
 def clock(moment: time) -> str:

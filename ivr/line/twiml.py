@@ -60,7 +60,8 @@ class Renderer:
         return str(response.to_xml()).encode("utf-8")
 
     def _gather(self, response: VoiceResponse, reply: Reply) -> None:
-        """Nest the prompts in <Gather> so a key interrupts them; silence falls through to <Redirect>."""
+        """Nest the prompts in <Gather> so a key interrupts them, but for the first `uninterrupted` ones, said
+        before it (the 1-1-2 sentence is heard whole); silence falls through to <Redirect>."""
         action = self.urls.key(reply.state)
         listening: dict[str, str] = {}
         if self.hints is not None and reply.listens:
@@ -75,7 +76,10 @@ class Renderer:
             method="POST",
             **listening,
         )
-        for prompt in self._said(reply):
+        said = self._said(reply)
+        for prompt in said[: reply.uninterrupted]:
+            self.speaker.add(response, prompt)
+        for prompt in said[reply.uninterrupted :]:
             self.speaker.add(gather, prompt)
         response.append(gather)
         # Reached only when no key was pressed: the same URL without Digits counts as silence.

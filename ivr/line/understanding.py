@@ -36,7 +36,11 @@ from rapidfuzz import fuzz, process
 
 from ivr.line.keypad import KEYPAD
 
-Outcome = Literal["matched", "ask", "nothing"]
+# "urgent": an urgent word was heard ("feber", "kan ikke gå"), whatever else was said; "unanswered": a
+# question the leaflet does not answer ("kan jeg køre bil bagefter"). Both come from the content's word lists.
+Outcome = Literal["matched", "ask", "nothing", "urgent", "unanswered"]
+# The word lists, in the order they are looked for: an urgent word wins over everything.
+LISTS: tuple[Outcome, ...] = ("urgent", "unanswered")
 
 # Twilio's <Gather hints>: a comma-separated list of at most 500 entries, each at most 100 characters
 # (Twilio error 13330, "Gather: Invalid hints value").
@@ -69,7 +73,7 @@ _FILLERS = """
     jeg du man vi i mig dig os min mit mine din dit dine han hun den det der de dem
     vil ville gerne godt kan kunne skal skulle må måtte have har havde er var være været bliver blive blev
     får få fik gør gøre gjorde kommer komme kom
-    hvad hvordan hvilken hvilket hvilke hvem hvor hvis når
+    hvad hva hvordan hvilken hvilket hvilke hvem hvor hvis når
     fortælle fortæl høre hør vide ved sige sig spørge spørgsmål angående vedrørende omkring
     med om til for på af fra ud op ind at og eller men så som da nu her lige bare lidt mere også ikke
     en et noget nogen nogle andre anden andet selve egentlig sådan ligesom vel nok mon meget helt
@@ -94,6 +98,22 @@ NUMBER_WORDS: Mapping[str, str] = {
     **{digit: digit for digit in "0123456789"},
 }
 KEY_NAMING_WORDS = frozenset({"tryk", "trykke", "tast", "taste", "nummer", "punkt", "menupunkt", "valg"})
+# "en" and "et" are articles far more often than keys ("jeg har et spørgsmål"): a key only said last (alone,
+# "ja tak en") or right after a word that names a key ("tryk en", "nummer et").
+ARTICLES = frozenset({"en", "et"})
+# "Den anden", "den femte": a menu's choice by its place.
+ORDINALS: Mapping[str, str] = {
+    "første": "1",
+    "anden": "2",
+    "andet": "2",
+    "tredje": "3",
+    "fjerde": "4",
+    "femte": "5",
+    "sjette": "6",
+    "syvende": "7",
+    "ottende": "8",
+    "niende": "9",
+}
 
 _WORD = re.compile(r"[0-9a-zæøåéüöä]+")
 _STEMMER = snowballstemmer.stemmer("danish")
@@ -135,12 +155,19 @@ class Understanding:
         self,
         phrases: Mapping[str, Sequence[str]],
         *,
+        lists: Mapping[str, Sequence[str]] | None = None,
         threshold: float = DEFAULT_CONFIDENCE_THRESHOLD,
     ) -> None:
-        """phrases: for each key, the words and phrasings callers use for it (from the content file)."""
+        """phrases: for each key, the words and phrasings callers use for it (from the content file);
+        lists: the urgent words and the questions the leaflet does not answer, by outcome."""
         if not 0.0 <= threshold <= 1.0:
             raise ValueError(f"confidence threshold {threshold} is not between 0 and 1")
         self._threshold = threshold
+        # Each listed phrase as its words, every word counted ("kan ikke gå" is not "gå"), not stemmed: the
+        # lists name each form ("bløder" is urgent, while "kan det bløde" asks about complications).
+        self._lists = {
+            outcome: [tuple(words_of(text)) for text in (lists or {}).get(outcome, ())] for outcome in LISTS
+        }
         self._keys = tuple(phrases)
         self._phrases = _parse(phrases)
         self._points = _points(self._phrases)
@@ -159,6 +186,9 @@ class Understanding:
     def understand(self, said: str, confidence: float | None) -> Understood:
         """The choice an utterance means, a question back about the best choice, or nothing."""
         words = words_of(said)
+        listed = self._listed(words)
+        if listed is not None:
+            return Understood(listed, None, 1.0)
         scores = self._scores(words)
         if not scores:
             scores = self._whole_phrase_scores(words)
@@ -192,6 +222,16 @@ class Understanding:
                 seen.add(hint)
                 hints.append(hint)
         return ", ".join(hints[: min(most, HINTS_MAX_ENTRIES)])
+
+    def _listed(self, words: Sequence[str]) -> Outcome | None:
+        """The first word list one of whose phrases the utterance holds, word after word."""
+        said = tuple(words)
+        for outcome, phrases in self._lists.items():
+            for phrase in phrases:
+                size = len(phrase)
+                if phrase and any(said[at : at + size] == phrase for at in range(len(said) - size + 1)):
+                    return outcome
+        return None
 
     def _scores(self, words: Sequence[str]) -> dict[str, float]:
         """Each key's points for the content words heard."""
@@ -251,20 +291,34 @@ class Understanding:
         return (max(heads, key=len), COMPOUND_SIMILARITY) if heads else None
 
     def _whole_phrase_scores(self, words: Sequence[str]) -> dict[str, float]:
-        """Keys whose filler-only phrases ("hvad er det") the words hold word for word."""
+        """Keys whose filler-only phrases ("hvad er det") the words hold word for word; only the longest held
+        count, so "hvad skal jeg have på" is not also "hvad" (say it again)."""
         said = f" {' '.join(words)} "
-        scores: dict[str, float] = {}
-        for phrase in self._whole:
-            if f" {' '.join(phrase.words)} " in said:
-                scores[phrase.key] = 1.0
-        return scores
+        # A one-word phrase ("hvad", "hallo") only when nothing but fillers was said ("hvad er klokken" is
+        # a question, not "say it again").
+        only_fillers = all(word in FILLER_WORDS for word in words)
+        held = [
+            phrase
+            for phrase in self._whole
+            if f" {' '.join(phrase.words)} " in said and (len(phrase.words) > 1 or only_fillers)
+        ]
+        longest = max((len(phrase.words) for phrase in held), default=0)
+        return {phrase.key: 1.0 for phrase in held if len(phrase.words) == longest}
 
     def _named_key(self, words: Sequence[str]) -> str | None:
-        """The key an utterance names by its number alone ("tre", "nummer fem", "tryk 0")."""
-        left = [w for w in words if w in NUMBER_WORDS or w not in FILLER_WORDS | KEY_NAMING_WORDS]
-        if len(left) != 1 or left[0] not in NUMBER_WORDS:
+        """The key an utterance names by its number or place alone ("tre", "nummer fem", "den anden")."""
+        last = len(words) - 1
+        named = [
+            word
+            for at, word in enumerate(words)
+            if word not in ARTICLES or at == last or (at > 0 and words[at - 1] in KEY_NAMING_WORDS)
+        ]
+        left = [w for w in named if w in NUMBER_WORDS or w not in FILLER_WORDS | KEY_NAMING_WORDS]
+        if not left:
+            left = [w for w in named if w in ORDINALS]
+        if len(left) != 1 or left[0] not in NUMBER_WORDS.keys() | ORDINALS.keys():
             return None
-        key = NUMBER_WORDS[left[0]]
+        key = NUMBER_WORDS.get(left[0]) or ORDINALS[left[0]]
         return key if key in self._keys else None
 
 
@@ -323,10 +377,16 @@ def _similarity(match: tuple[str, float] | None) -> float:
 # What callers say for yes when the line asks back ("Mente du komplikationer? Tryk 1 for ja"); "ja" is a
 # filler word to the matcher, so yes is heard here, on its own.
 _YES = frozenset({"ja", "jo", "jep", "jeps", "korrekt", "rigtigt", "præcis", "netop", "yes"})
-_NO = frozenset({"nej", "ikke", "nope", "forkert"})
+_NO = frozenset({"nej", "ikke", "nope", "forkert", "nix", "næ"})
 
 
 def is_yes(said: str) -> bool:
     """Tell whether an answer to "Mente du ...?" is yes: a yes-word, and no no-word ("ja" but not "nej")."""
     words = words_of(said)
     return any(word in _YES for word in words) and not any(word in _NO for word in words)
+
+
+def is_no(said: str) -> bool:
+    """Tell whether an answer to a question back is no: a no-word, and no yes-word."""
+    words = words_of(said)
+    return any(word in _NO for word in words) and not any(word in _YES for word in words)

@@ -42,6 +42,10 @@ EVENT_LABELS: dict[str, str] = {
     Event.SMS_SENT: "fik folderen som SMS",
     Event.SMS_NOT_SENT: "bad om folderen som SMS, men kunne ikke få den",
     Event.ERROR: "fejl hos os",
+    Event.URGENT: "sagde et hasteord og fik 1-1-2 og rådene efter indgrebet",
+    Event.NOT_IN_LEAFLET: "spurgte om noget, folderen ikke svarer på",
+    Event.CONFIRM_NO: "svarede nej, da linjen spurgte igen",
+    Event.SECRETARIAT_NUMBER: "hørte sekretariatets telefonnummer",
 }
 TRANSFER_EVENTS = (Event.TRANSFER_OPEN, Event.TRANSFER_CLOSED, Event.TRANSFER_LOOP)
 DIAL_EVENTS = (Event.DIAL_COMPLETED, *DIAL_FAILURES.values())

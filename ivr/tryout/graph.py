@@ -131,7 +131,14 @@ class Explorer:
             self.reply(source, reply, f'siger "{said[0]}"')
         example = next(iter(phrases))
         unsure = self.flow.heard(START, Understood("ask", example, 0.6), moment, ANYONE)
-        self.reply(source, unsure, "siger noget utydeligt (1 eller ja: det valg)")
+        self.reply(source, unsure, "siger noget utydeligt (1 eller ja: det valg; 2 eller nej: tilbage)")
+        for outcome, label in (
+            ("urgent", "siger et hasteord"),
+            ("unanswered", "spørger om noget, folderen ikke svarer på"),
+        ):
+            if outcome in self.content.lists:
+                reply = self.flow.heard(START, Understood(outcome, None, 1.0), moment, ANYONE)  # type: ignore[arg-type]
+                self.reply(source, reply, label)
         nothing = self.flow.heard(START, Understood("nothing", None, 0.0), moment, ANYONE)
         self.reply(source, nothing, "siger noget andet")
 

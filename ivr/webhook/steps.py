@@ -10,7 +10,7 @@ from ivr.line.callstate import LINE, Caller, CallState
 from ivr.line.events import SPEECH_ROUTE, CallEvent, call_hash
 from ivr.line.flow import Reply
 from ivr.line.running import Line
-from ivr.line.understanding import is_yes
+from ivr.line.understanding import is_no, is_yes
 
 TWIML = "text/xml; charset=utf-8"
 
@@ -83,8 +83,10 @@ def key_step(line: Line, args: Mapping[str, str], form: Mapping[str, str], now: 
     said = form.get("SpeechResult", "")
     if not digits and said and line.understanding is not None:
         understood = line.understanding.understand(said, _confidence(form.get("Confidence")))
-        yes = state.confirm is not None and is_yes(said)
-        return line.flow.heard(state, understood, moment, caller, yes=yes)
+        asked = state.confirm is not None
+        return line.flow.heard(
+            state, understood, moment, caller, yes=asked and is_yes(said), no=asked and is_no(said)
+        )
     return line.flow.key(state, digits, moment, caller)
 
 

@@ -35,7 +35,7 @@ NOW = datetime(2026, 11, 25, 15, 0, tzinfo=UTC)
 # The line's settings for callbacks: a key to encrypt the numbers with.
 CALLBACKS = {"CALLBACK_KEY": KEY}
 STAFF = {"STAFF_USER": "sekretaer", "STAFF_PASSWORD": "en-lang-hemmelighed-1"}
-OFFER = "Tryk 1, hvis sekretariatet skal ringe dig op, når det åbner. Tryk firkant for menuen."
+OFFER = "Skal sekretariatet ringe dig op, når det åbner, så tryk 1. For menuen, tryk firkant."
 
 
 @pytest.fixture

@@ -15,6 +15,7 @@ from flask import Flask
 from ivr.cli import main
 from ivr.line.content import CALLBACK_PROMPTS, SLOWER_PROMPTS, SPEECH_PROMPTS, SYSTEM_PROMPTS, Content
 from ivr.line.content_checks import promised_keys
+from ivr.line.content_listening import PROMPTS as LISTENING_PROMPTS
 from ivr.line.content_loader import MAX_CONTENT_BYTES, ContentError, default_path, load_content
 from tests.support import PATHOLOGICAL
 
@@ -43,7 +44,7 @@ def words(text: str) -> set[str]:
 
 def test_every_system_prompt_and_section_has_text(content: Content) -> None:
     ids = [prompt.id for prompt in content.all_prompts()]
-    optional = [*SPEECH_PROMPTS, *SLOWER_PROMPTS, *CALLBACK_PROMPTS]
+    optional = [*SPEECH_PROMPTS, *SLOWER_PROMPTS, *CALLBACK_PROMPTS, *LISTENING_PROMPTS]
     assert ids == [
         *SYSTEM_PROMPTS,
         *optional,
@@ -71,15 +72,25 @@ def test_each_section_covers_its_leaflet_section(content: Content, index: int) -
     assert len(missing) <= max(2, len(leaflet) // 40), sorted(missing)
 
 
+def test_the_advice_after_the_procedure_says_only_what_the_leaflet_says(content: Content) -> None:
+    """The urgent answer's advice is the clinic's own: every word of it is in the leaflet, but for the
+    number and hours filled in and "sekretariatet" (the leaflet's "kontakte os")."""
+    leaflet = words(LEAFLET.read_text(encoding="utf-8"))
+    advice = content.prompt("after_problems").text
+    number_and_hours = content.prompt("goodbye_failed").text.split("på ")[1].split(".")[0]
+    assert number_and_hours in advice
+    assert words(advice.replace(number_and_hours, "")) - leaflet == {"sekretariatet"}
+    assert content.prompt("urgent").text.startswith("Haster det")
+
+
 def test_section_four_keeps_the_follow_up_weeks(content: Content) -> None:
     assert "4 til 6 uger" in content.sections[3].prompt.text
 
 
 def test_main_menu_announces_every_section_key(content: Content) -> None:
     menu = content.prompt("main_menu").text
-    for section in content.sections:
-        assert f"Tryk {section.key} " in menu
-    assert f"Tryk {content.keys.transfer} " in content.prompt("transfer_offer").text
+    assert {section.key for section in content.sections} <= promised_keys(menu)
+    assert content.keys.transfer in promised_keys(content.prompt("transfer_offer").text)
 
 
 def test_welcome_tells_urgent_callers_to_ring_112(content: Content) -> None:
@@ -106,7 +117,7 @@ Edit = Callable[[str], str]
 
 SIXTH = """
 [[sections]]
-key = "6"
+key = "8"
 title = "Efter blokaden"
 text = "Et nyt afsnit, som menuen ikke nævner."
 """
@@ -125,7 +136,7 @@ BROKEN: list[tuple[str, Edit, str, str]] = [
      "hours.extra_closed_days[1].days", "at both ends"),
     ("empty reason", lambda t: t.replace('reason = "juleaften"', 'reason = " "'),
      "hours.extra_closed_days[0].reason", "short text"),
-    ("placeholder", lambda t: t.replace("{hours}.\n\"\"\"", "{hour}.\n\"\"\"", 1), "prompts.transfer_failed",
+    ("placeholder", lambda t: t.replace("{hours}.\n\"\"\"", "{hour}.\n\"\"\"", 1), "prompts.after_problems",
      "unknown placeholder"),
     ("empty text", lambda t: t.replace('invalid = "Den tast kender jeg ikke."', 'invalid = " "'),
      "prompts.invalid", "non-empty"),
@@ -135,7 +146,7 @@ BROKEN: list[tuple[str, Edit, str, str]] = [
     ("twin section", lambda t: t.replace('key = "2"', 'key = "1"'), "sections[1].key", "earlier section"),
     ("shared key", lambda t: t.replace('repeat = "*"', 'repeat = "#"'), "keys", "share"),
     ("template", lambda t: t.replace("{when}", "{nar}"), "templates.closed", "unknown placeholder"),
-    ("not toml", lambda t: t + "\n[[[", "line 1", "is not valid TOML: a line begins with something"),
+    ("not toml", lambda t: t + "\n[[[", "line ", "is not valid TOML: a line begins with something"),
     # Typos the line used to ignore in silence (the first put callers through on 24 December).
     ("closed days typo", lambda t: t.replace("extra_closed_days =", "extra_closed_day ="),
      "hours.extra_closed_day", "unknown key; did you mean extra_closed_days?"),
@@ -150,14 +161,21 @@ BROKEN: list[tuple[str, Edit, str, str]] = [
     ("closed day key", lambda t: t.replace('reason = "juleaften"', 'reson = "juleaften"'),
      "hours.extra_closed_days[0].reson", "did you mean reason?"),
     # The menus must match the sections.
-    ("sixth section", lambda t: t + SIXTH, "prompts.main_menu", 'does not offer key 6 ("Efter blokaden")'),
-    ("sixth in section menu", lambda t: t + SIXTH, "prompts.section_menu", "does not offer key 6"),
-    ("promise of nothing", lambda t: t.replace("Tryk 5 for komplikationer.", "Tryk 5 for komplikationer. Tryk 8 for mere."),
+    ("sixth section", lambda t: t + SIXTH, "prompts.main_menu", 'does not offer key 8 ("Efter blokaden")'),
+    ("sixth in section menu", lambda t: t + SIXTH, "prompts.section_menu", "does not offer key 8"),
+    ("promise of nothing", lambda t: t.replace("For komplikationer, tryk 5.", "For komplikationer, tryk 5. For mere, tryk 8."),
      "prompts.main_menu", "offers key 8, which does nothing"),
-    ("menu offers 0", lambda t: t.replace("eller 1 til 5 for", "eller 0 for sekretariatet, eller 1 til 5 for"),
+    ("menu offers 0", lambda t: t.replace("For et andet emne, tryk 1", "For sekretariatet, tryk 0. For et andet emne, tryk 1"),
      "prompts.section_menu", "offers key 0 for the secretariat"),
     ("long closed notice", lambda t: t.replace("Sekretariatet har lukket og åbner", "Sekretariatet i Neurokirurgisk Ambulatorium har desværre lukket og åbner"),
      "templates.closed", "keep each sentence to 12 words"),
+    # What callers say beyond a choice (issue 26).
+    ("no urgent words", lambda t: re.sub(r"\nurgent = \[.*\]\n", "\n", t), "phrases.urgent", "must list the urgent words"),
+    ("no advice", lambda t: re.sub(r'\nafter_problems = """.*?"""\n', "\n", t, flags=re.S), "prompts.after_problems", "missing"),
+    ("long question", lambda t: t.replace('question = "Vil du høre om komplikationer?"', 'question = "Nu skal du høre om alle de komplikationer der kan komme."'),
+     "sections[4].question", "one short question"),
+    ("question for nothing", lambda t: t.replace("[questions]\n", '[questions]\nsms = "Vil du have en SMS?"\n'), "questions.sms", "is never asked"),
+    ("number key unsaid", lambda t: re.sub(r"\nsecretariat_number = .*\n", "\n", t), "prompts.secretariat_number", "missing"),
     ("todo", lambda t: t.replace('number = "+4597662400"', 'number = "TODO: nummeret stod ikke i folderen"'),
      "secretariat.number", "still to be filled in"),
 ]  # fmt: skip

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import tempfile
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -116,7 +117,15 @@ def every_reply(flow: CallFlow) -> list[Reply]:
     replies.append(full.key(CallState("callback_confirm"), "1", CLOSED, CALLER))
     # Asked twice in one call for the leaflet: sent, then not.
     replies += [callbacks.key(CallState(), "8", OPEN, CALLER) for _ in range(2)]
-    for outcome, key in [("matched", "5"), ("ask", "5"), ("nothing", None)]:
+    # No to a question back; the secretariat's number.
+    replies += [flow.key(CallState(confirm="5"), "2", OPEN, CALLER), flow.key(CallState(), "6", OPEN, CALLER)]
+    for outcome, key in [
+        ("matched", "5"),
+        ("ask", "5"),
+        ("nothing", None),
+        ("urgent", None),
+        ("unanswered", None),
+    ]:
         understood = Understood(outcome, key, 0.5)  # type: ignore[arg-type]
         replies.append(flow.heard(CallState(), understood, OPEN, CALLER))
     return replies
@@ -134,16 +143,17 @@ def test_welcome_offers_the_secretariat_only_when_open(flow: CallFlow) -> None:
     offers = ["speech_offer", "slower_offer"]  # said once, in the welcome only
     assert ids(flow.welcome(OPEN)) == ["welcome", "main_menu", "transfer_offer", *offers]
     closed = flow.welcome(CLOSED)
-    assert ids(closed) == ["welcome", "closed", "main_menu", *offers]
-    assert closed.prompts[1].text == "Sekretariatet har lukket og åbner igen i morgen klokken 10."
+    # Closed, the menu comes as soon as when open, and the notice after it.
+    assert ids(closed) == ["welcome", "main_menu", "closed", *offers]
+    assert closed.prompts[2].text == "Sekretariatet har lukket og åbner igen i morgen klokken 10."
     assert (closed.then, closed.state, closed.event) == ("gather", CallState(), Event.WELCOME)
 
 
 def test_the_closed_notice_is_one_short_sentence_and_says_why_on_a_closed_weekday(flow: CallFlow) -> None:
-    notice = flow.welcome(CLOSED).prompts[1]
+    notice = flow.welcome(CLOSED).prompts[2]
     assert notice.text.count(".") == 1
     assert len(notice.text.split()) <= 12
-    christmas = flow.welcome(CHRISTMAS_EVE).prompts[1]
+    christmas = flow.welcome(CHRISTMAS_EVE).prompts[2]
     assert christmas.id == "closed_today"
     first, second = christmas.text.split(". ")
     assert first == "I dag er det juleaften, så sekretariatet har lukket"
@@ -152,7 +162,7 @@ def test_the_closed_notice_is_one_short_sentence_and_says_why_on_a_closed_weekda
 
 
 def test_a_worked_out_sentence_is_made_of_fragments_that_say_it_all(flow: CallFlow, content: Content) -> None:
-    notice = flow.welcome(CHRISTMAS_EVE).prompts[1]
+    notice = flow.welcome(CHRISTMAS_EVE).prompts[2]
     assert [part.text for part in notice.parts] == [
         "I dag er det", "juleaften", "så sekretariatet har lukket", "Det åbner igen",
         "mandag", "den otteogtyvende", "december", "klokken 10",
@@ -333,3 +343,107 @@ def test_a_keyed_number_never_travels_bare() -> None:
     state = CallState("callback_confirm", keyed="+4587654321")
     assert "cb" not in state.to_query()
     assert all("87654321" not in value for value in state.to_query(Desk().seal).values())
+
+
+# What real callers say and need (issue 26).
+
+
+@pytest.mark.parametrize("menu", ["main", "3", "callback", "callback_confirm"])
+def test_an_urgent_word_says_1_1_2_whole_then_the_advice_then_the_menu(menu: str) -> None:
+    flow = CallFlow(SMS_CONTENT, max_tries=3, callbacks=Desk())
+    reply = flow.heard(CallState(menu, 2), Understood("urgent", None, 1.0), CLOSED, CALLER)
+    assert ids(reply)[:2] == ["urgent", "after_problems"]
+    assert reply.uninterrupted == 1
+    assert reply.event == Event.URGENT
+    # Not a failed turn, and back where a menu is: a callback menu's own prompt is never its answer.
+    back = menu if menu in {"main", "3"} else "main"
+    assert (reply.state.menu, reply.state.tries, reply.then) == (back, 0, "gather")
+
+
+def test_the_welcome_is_said_before_anything_can_cut_it_off(flow: CallFlow) -> None:
+    for moment in (OPEN, CLOSED, CHRISTMAS_EVE):
+        reply = flow.welcome(moment)
+        assert reply.uninterrupted == 1
+        assert "1-1-2" in reply.prompts[0].text
+
+
+def test_a_question_the_leaflet_does_not_answer_is_said_so_never_a_section(flow: CallFlow) -> None:
+    reply = flow.heard(CallState("4", 1), Understood("unanswered", None, 1.0), OPEN, CALLER)
+    assert ids(reply) == ["not_in_leaflet", "section_menu", "transfer_offer"]
+    assert (reply.event, reply.state) == (Event.NOT_IN_LEAFLET, CallState("4"))
+    closed = flow.heard(CallState(), Understood("unanswered", None, 1.0), CLOSED, CALLER)
+    assert ids(closed) == ["not_in_leaflet", "closed", "main_menu"]
+
+
+def test_the_question_back_is_the_sections_own_and_yes_or_no_answers_it(
+    flow: CallFlow, content: Content
+) -> None:
+    asked = flow.heard(CallState("2", 1), Understood("ask", "5", 0.6), OPEN, CALLER)
+    assert asked.prompts[0].text == "Vil du høre om komplikationer? Tryk 1 for ja, eller 2 for nej."
+    assert asked.state == CallState("2", 1, confirm="5")
+    said_yes = flow.heard(asked.state, Understood("nothing", None, 0.0), OPEN, CALLER, yes=True)
+    assert (said_yes.event, said_yes.state) == (Event.SECTION, CallState("5"))
+    for no in (
+        flow.key(asked.state, "2", OPEN, CALLER),
+        flow.heard(asked.state, Understood("nothing", None, 0.0), OPEN, CALLER, no=True),
+    ):
+        # Back to the menu's own prompt; the one failed turn before stays one.
+        assert (no.event, no.state) == (Event.CONFIRM_NO, CallState("2", 1))
+        assert ids(no) == ["section_menu", "transfer_offer"]
+    # Each choice is asked about in its own words.
+    questions = [content.confirm(key).text for key in ("1", "0", "*")]
+    assert questions == [
+        "Vil du høre, hvad en rodblokade er? Tryk 1 for ja, eller 2 for nej.",
+        "Vil du tale med sekretariatet? Tryk 1 for ja, eller 2 for nej.",
+        "Vil du høre det igen? Tryk 1 for ja, eller 2 for nej.",
+    ]
+
+
+def test_hvad_after_a_question_back_asks_it_again(flow: CallFlow) -> None:
+    asked = CallState("main", 0, confirm="5")
+    again = flow.heard(asked, Understood("matched", "*", 1.0), OPEN, CALLER)
+    assert (again.event, again.state) == (Event.SPEECH_ASK, asked)
+
+
+def test_silence_after_the_read_back_reads_the_number_again_until_the_last_try() -> None:
+    flow = CallFlow(SMS_CONTENT, max_tries=3, callbacks=Desk())
+    keyed = CallState("callback_confirm", keyed="+4587654321")
+    first = flow.key(keyed, "", CLOSED, CALLER)
+    assert ids(first) == ["silence", "callback_confirm"]
+    assert "syvogfirs, femogtreds, treogfyrre, enogtyve" in first.prompts[1].text
+    assert (first.event, first.state) == (Event.SILENCE, replace(keyed, tries=1))
+    second = flow.key(first.state, "", CLOSED, CALLER)
+    assert second.state == replace(keyed, tries=2)
+    last = flow.key(second.state, "", CLOSED, CALLER)
+    assert (last.event, last.then) == (Event.SILENCE_GOODBYE, "hangup")
+    # The caller's own number is read back again as well, and 1 still puts it on the list.
+    own = flow.key(CallState("callback_confirm"), "", CLOSED, CALLER)
+    assert "tyve, tredive, fyrre, halvtreds" in own.prompts[1].text
+    assert flow.key(own.state, "1", CLOSED, CALLER).event == Event.CALLBACK_REQUESTED
+
+
+@pytest.mark.parametrize("status", ["busy", "no-answer"])
+def test_a_busy_secretariat_in_opening_hours_offers_the_callback(status: str) -> None:
+    desk = Desk()
+    flow = CallFlow(SMS_CONTENT, max_tries=3, callbacks=desk)
+    reply = flow.dial_result(CallState(), status, OPEN, CALLER)
+    assert ids(reply) == ["transfer_failed", "callback_offer_now"]
+    assert reply.state.menu == "callback"
+    read = flow.key(reply.state, "1", OPEN, CALLER)
+    done = flow.key(read.state, "1", OPEN, CALLER)
+    assert done.event == Event.CALLBACK_REQUESTED
+    assert done.prompts[0].text == "Tak. Sekretariatet ringer dig op så snart det kan."
+    assert [number for _, number, _ in desk.asked] == [MOBILE]
+    # Without a callback list, or when the secretariat has closed meanwhile, the main menu as before.
+    assert (
+        CallFlow(SMS_CONTENT, max_tries=3).dial_result(CallState(), status, OPEN, CALLER).state.menu == "main"
+    )
+    assert flow.dial_result(CallState(), status, CLOSED, CALLER).state.menu == "main"
+
+
+def test_the_secretariats_number_is_said_slowly_on_its_own_key(flow: CallFlow, content: Content) -> None:
+    reply = flow.key(CallState("3"), content.keys.number or "", OPEN, CALLER)
+    said = reply.prompts[0]
+    assert (said.id, said.slow) == ("secretariat_number_slow", True)
+    assert said.text.count("syvoghalvfems, seksogtreds, fireogtyve, nul nul") == 2
+    assert (reply.event, reply.state) == (Event.SECRETARIAT_NUMBER, CallState("3"))

@@ -56,11 +56,13 @@ def test_the_picture_shows_every_section_key_and_outcome(content: Content) -> No
     for phrase in (
         "0 · åbent",
         "0 · lukket",
-        "6, 8, 9 (ukendt tast), 3. gang i træk",
+        "8, 9 (ukendt tast), 3. gang i træk",
         "ingen tast, 1.–2. gang i træk",
         # Speech and slower speech.
         'siger "komplikationer"',
-        "siger noget utydeligt (1 eller ja: det valg)",
+        "siger noget utydeligt (1 eller ja: det valg; 2 eller nej: tilbage)",
+        "siger et hasteord",
+        "spørger om noget, folderen ikke svarer på",
         "siger noget andet",
         "Nu taler jeg langsommere.",
         "Det forstod jeg desværre ikke.",
@@ -81,15 +83,15 @@ def test_prompt_texts_are_tooltips(content: Content) -> None:
 
 def test_the_picture_follows_the_content_file(tmp_path: Path) -> None:
     text = default_path().read_text(encoding="utf-8")
-    text = text.replace('transfer = "0"', 'transfer = "9"').replace("Tryk 0 for", "Tryk 9 for")
-    # Keep only the first three sections (and menus that offer just those): keys 4-8 become unknown keys.
+    text = text.replace('transfer = "0"', 'transfer = "9"').replace(", tryk 0.", ", tryk 9.")
+    # Keep only the first three sections (and menus that offer just those): keys 4, 5 and 8 become unknown.
     text = text[: text.index('[[sections]]\nkey = "4"')]
-    text = re.sub(r"Tryk [45] for [^.]*\.", "", text).replace("1 til 5", "1 til 3")
+    text = re.sub(r"For [^.]*, tryk [45]\.", "", text).replace("1 til 5", "1 til 3")
     changed = tmp_path / "content.toml"
     changed.write_text(text, encoding="utf-8")
     labels = edge_labels(load_content(changed), max_tries=2)
     assert "9 · åbent" in labels
-    assert "4–6, 8, 0 (ukendt tast), 2. gang i træk" in labels
+    assert "4, 5, 8, 0 (ukendt tast), 2. gang i træk" in labels
     assert "ingen tast, 1. gang i træk" in labels
     assert not any(label.startswith("0 ·") for label in labels)
 

@@ -191,7 +191,10 @@ def imported(tmp_path: Path, name: str, data: str | bytes, *options: str) -> tup
     result = run_import(leaflet, out, *options)
     assert result.exit_code == 0, result.output
     written = out.read_text(encoding="utf-8")
-    if "TODO" not in written:
+    # The urgent answer's advice is drafted as a TODO in a comment (needed only once the line listens).
+    assert '# after_problems = "TODO' in written
+    values = "\n".join(line for line in written.splitlines() if not line.startswith("#"))
+    if "TODO" not in values:
         # As written, the draft is a line: `ivr check` accepts it, leaflet coverage included.
         check = CliRunner().invoke(main, ["check", "--content", str(out)])
         assert check.exit_code == 0, check.output

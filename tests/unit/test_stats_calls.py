@@ -75,7 +75,7 @@ def test_a_call_goes_on_when_the_database_cannot_be_written(
     twilio = TwilioClient(app.test_client())
     with caplog.at_level(logging.ERROR):
         root = twilio.twiml("/voice")
-        assert [child.tag for child in root] == ["Gather", "Redirect"]
+        assert [child.tag for child in root] == ["Say", "Gather", "Redirect"]
         assert Statistics.of(app).recorder.flush()
     assert "could not store 1 call events" in caplog.text
 

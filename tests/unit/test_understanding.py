@@ -10,12 +10,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bench.phrasings import ALL, DEVELOPMENT, HELD_OUT, RODBLOKADE_PHRASES, Utterance, tally
+from bench.fresh_phrasings import FRESH
+from bench.phrasings import ALL, DEVELOPMENT, HELD_OUT, RODBLOKADE_LISTS, RODBLOKADE_PHRASES, Utterance, tally
 from ivr.line import understanding as module
 from ivr.line.understanding import HINT_MAX_CHARS, HINTS_MAX_ENTRIES, Understanding
 
-LINE = Understanding(RODBLOKADE_PHRASES)
-KEYS = ("1", "2", "3", "4", "5", "0", "*", "#", "7")
+LINE = Understanding(RODBLOKADE_PHRASES, lists=RODBLOKADE_LISTS)
+KEYS = ("1", "2", "3", "4", "5", "0", "*", "#", "7", "6")
 # Right or asked back about the right key, and never a wrong choice taken or asked about.
 RIGHT_OR_ASKED = 0.95
 WRONG_AT_MOST = 0.02
@@ -26,18 +27,20 @@ def line() -> Understanding:
     return LINE
 
 
-def test_the_phrases_cover_every_key_with_6_to_15_phrasings() -> None:
+def test_the_phrases_cover_every_key_with_6_to_25_phrasings() -> None:
     assert set(RODBLOKADE_PHRASES) == set(KEYS)
     for key, phrases in RODBLOKADE_PHRASES.items():
-        assert 6 <= len(phrases) <= 15, key
+        # The secretariat's key takes the errands only it can do as well.
+        assert 6 <= len(phrases) <= 25, key
         assert len(set(phrases)) == len(phrases), key
 
 
 def test_the_utterances_cover_every_key_and_nothing() -> None:
     assert len(ALL) >= 150
     assert len(HELD_OUT) == 30
-    assert {key for _, key in ALL} == {*KEYS, None}
-    assert {key for _, key in HELD_OUT} == {*KEYS, None}
+    assert {key for _, key in ALL} == {*KEYS, None, "urgent", "unanswered"}
+    # Written before key 6 (the secretariat's number) was offered.
+    assert {key for _, key in HELD_OUT} == {*KEYS, None} - {"6"}
     assert len({said for said, _ in ALL}) == len(ALL), "an utterance is listed twice"
 
 
@@ -118,8 +121,7 @@ def test_ambiguous_or_partial_is_asked_back(line: Understanding, said: str, choi
     "said",
     [
         "hvad er klokken",
-        "jeg vil bestille en tid til en anden afdeling",
-        "hallo?",
+        "jeg har et spørgsmål",
         "",
         "   ",
         "øh",
@@ -130,6 +132,49 @@ def test_ambiguous_or_partial_is_asked_back(line: Understanding, said: str, choi
 def test_nothing(line: Understanding, said: str) -> None:
     understood = line.understand(said, 0.9)
     assert (understood.outcome, understood.key) == ("nothing", None)
+
+
+@pytest.mark.parametrize(
+    ("said", "outcome", "key"),
+    [
+        # Urgent words win over any choice, but only as the list words them ("kan ikke gå", not "gå").
+        ("jeg kan ikke gå efter blokaden", "urgent", None),
+        ("øh jeg har fået feber og benet er svagt", "urgent", None),
+        ("det er akut", "urgent", None),
+        ("kan jeg gå på arbejde dagen efter", "unanswered", None),
+        ("kan det bløde", "matched", "5"),
+        # A question the leaflet does not answer is never a section.
+        ("kan jeg køre bil bagefter", "unanswered", None),
+        # Ordinals, and articles as keys only alone, last or after a word that names a key.
+        ("den anden", "matched", "2"),
+        ("den femte tak", "matched", "5"),
+        ("en", "matched", "1"),
+        ("tryk et", "matched", "1"),
+        ("ja tak en", "matched", "1"),
+        # "Hvad?" alone asks to hear it again; "hvad skal jeg have på" is still its own question.
+        ("hvad", "matched", "*"),
+        ("hallo", "matched", "*"),
+        ("hvad skal jeg have på", "matched", "3"),
+        # Errands only the secretariat can do.
+        ("jeg vil flytte min tid", "matched", "0"),
+        ("jeg skal aflyse", "matched", "0"),
+    ],
+)
+def test_urgent_words_errands_ordinals_and_articles(
+    line: Understanding, said: str, outcome: str, key: str | None
+) -> None:
+    understood = line.understand(said, 0.9)
+    assert (understood.outcome, understood.key) == (outcome, key)
+
+
+def test_the_fresh_set_is_held_out() -> None:
+    """The issue 26 set, never tuned against: no utterance of it is in the tuned sets, and it covers every
+    choice and word list. Its shares are reported by bench/understanding.py, not asserted here: a test on them
+    would be a reason to tune against it."""
+    tuned = {said for said, _ in ALL}
+    assert not tuned & {said for said, _ in FRESH}
+    assert {key for _, key in FRESH} == {*KEYS, None, "urgent", "unanswered"}
+    assert len({said for said, _ in FRESH}) == len(FRESH) >= 80
 
 
 def test_hints_are_within_twilios_limits_and_name_every_key_first(line: Understanding) -> None:

@@ -91,8 +91,8 @@ def test_welcome_when_closed_says_when_it_opens(
     said = spoken(twilio.twiml("/voice"))
     assert said == [
         text(content, "welcome"),
-        "Sekretariatet har lukket og åbner igen i morgen klokken 10.",
         text(content, "main_menu"),
+        "Sekretariatet har lukket og åbner igen i morgen klokken 10.",
         text(content, "speech_offer"),
         text(content, "slower_offer"),
     ]
@@ -128,7 +128,7 @@ def test_saying_the_secretariat_puts_the_caller_through(twilio: TwilioClient) ->
 
 def test_unsure_speech_is_asked_back_and_1_or_yes_chooses_it(twilio: TwilioClient, content: Content) -> None:
     asked = say(twilio, "main", "komplikationer", confidence="0.2")
-    assert spoken(asked) == ["Mente du komplikationer? Tryk 1 for ja, eller sig det igen."]
+    assert spoken(asked) == ["Vil du høre om komplikationer? Tryk 1 for ja, eller 2 for nej."]
     assert action(asked) == {"menu": "main", "tries": "0", "confirm": "5"}
     yes_key = (
         press(twilio, "main", "1", form=None)
@@ -141,8 +141,37 @@ def test_unsure_speech_is_asked_back_and_1_or_yes_chooses_it(twilio: TwilioClien
     )
     assert spoken(yes_said)[0] == section_text(content, "5")
     # Another key after the question is that key.
-    other = twilio.twiml("/voice/key?menu=main&tries=0&confirm=5", {"Digits": "2"})
-    assert spoken(other)[0] == section_text(content, "2")
+    other = twilio.twiml("/voice/key?menu=main&tries=0&confirm=5", {"Digits": "3"})
+    assert spoken(other)[0] == section_text(content, "3")
+
+
+@pytest.mark.parametrize("answer", [{"Digits": "2"}, {"SpeechResult": "nej", "Confidence": "0.9"}])
+def test_no_to_a_question_back_returns_to_the_menu_without_a_failed_turn(
+    twilio: TwilioClient, content: Content, answer: dict[str, str]
+) -> None:
+    back = twilio.twiml("/voice/key?menu=3&tries=1&confirm=5", answer)
+    assert spoken(back)[0] == text(content, "section_menu")
+    assert action(back) == {"menu": "3", "tries": "1"}
+
+
+def test_an_urgent_word_is_answered_with_1_1_2_before_anything_can_cut_it_off(
+    twilio: TwilioClient, content: Content
+) -> None:
+    root = say(twilio, "4", "jeg har fået feber efter blokaden")
+    assert verbs(root)[:2] == ["Say", "Gather"]
+    assert root[0].text == text(content, "urgent")
+    gather = root.find("Gather")
+    assert gather is not None
+    assert spoken(gather)[0] == text(content, "after_problems")
+    # Not a failed turn: the caller stays where they were.
+    assert action(root) == {"menu": "4", "tries": "0"}
+
+
+def test_the_welcome_is_said_whole_before_the_first_gather(twilio: TwilioClient, content: Content) -> None:
+    root = twilio.twiml("/voice", {})
+    assert verbs(root)[:2] == ["Say", "Gather"]
+    assert root[0].text == text(content, "welcome")
+    assert "1-1-2" in (root[0].text or "")
 
 
 def test_speech_that_matches_nothing_is_a_failed_turn(twilio: TwilioClient, content: Content) -> None:
@@ -233,7 +262,7 @@ def test_zero_when_closed_never_dials(
 
 
 @pytest.mark.parametrize("menu", MENUS)
-@pytest.mark.parametrize("key", ["6", "8", "9"])
+@pytest.mark.parametrize("key", ["8", "9"])
 def test_unknown_keys_say_so_then_the_same_menu(
     twilio: TwilioClient, content: Content, menu: str, key: str
 ) -> None:
@@ -368,7 +397,7 @@ def test_a_closed_opening_day_says_why(
 ) -> None:
     # The last is a Saturday in the closure: a weekend needs no reason.
     clock.at = at
-    assert spoken(summer_closure(twilio, tmp_path, make_app).twiml("/voice"))[1] == said
+    assert spoken(summer_closure(twilio, tmp_path, make_app).twiml("/voice"))[2] == said
 
 
 @pytest.mark.parametrize("status", ["completed", "answered"])
