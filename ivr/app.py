@@ -26,6 +26,7 @@ from ivr.line.running import DOCUMENTS, Line
 from ivr.login_failures import LoginFailures
 from ivr.ops import health
 from ivr.ops.contentwatch import ContentWatch
+from ivr.ops.readiness import DatabaseProbe, Readiness
 from ivr.stats.gate import StaffGate
 from ivr.stats.recorder import Recorder
 from ivr.stats.store import Store
@@ -117,6 +118,7 @@ def create_app(
         ),
         CallbackPages(staff_list, lines, clock, hash_key),
         preview.Preview(app.config, lines, watch, clock, factory=create_app),
+        Readiness(DatabaseProbe(database), watch, lines, libraries),
     ]
     if isinstance(sms, Component):
         # A real sender: its worker finishes the SMS promised to callers before it stops (gunicorn_conf).

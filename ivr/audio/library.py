@@ -70,6 +70,11 @@ class Library:
         """Map every file this library has named to the text it speaks."""
         return {file: self._texts[file] for file in self.files}
 
+    @property
+    def built(self) -> bool:
+        """Tell whether the folder's manifest names any built file (else every prompt is <Say> by design)."""
+        return bool(self._named)
+
     def missing_files(self) -> list[str]:
         """Name the current manifest's files that are no longer on disk (someone deleted them)."""
         # Every file the manifest names, played or not: one found missing at loading is missing still.
