@@ -50,7 +50,9 @@ from werkzeug.serving import make_server
 from werkzeug.test import TestResponse
 
 from bench.servers import CALL  # one call's parameters as Twilio sends them, as the benchmarks send them
+from ivr.audio import manifest
 from ivr.audio.engines import EspeakEngine, Sound, SynthesisError, TransientError
+from ivr.audio.manifest import Entry
 from ivr.audio.processing import AudioSegment, Output, process
 from ivr.db import drop_all
 from ivr.line.clock import FixedClock
@@ -339,6 +341,20 @@ class CountingEngine:
                 self.flaky[text] -= 1
                 raise TransientError("connection reset")
         return self.inner.synthesize(text)
+
+
+def fake_built_audio(folder: Path, content: Content) -> dict[str, Entry]:
+    """Write a manifest and a small file for every prompt, named as `ivr build-audio` names them (no sound:
+    for what the line plays, not how it sounds)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    entries = {}
+    for prompt in content.audio_prompts():
+        digest = manifest.prompt_hash(prompt.text, {})
+        name = manifest.file_name(prompt.id, digest, "wav")
+        (folder / name).write_bytes(b"RIFF-fake")
+        entries[prompt.id] = Entry(prompt.id, digest, "espeak", name, 1.0, 9, "0" * 64, prompt.text, {})
+    manifest.save(folder, entries)
+    return entries
 
 
 def decoded(data: bytes, codec: str = "pcm_mulaw") -> AudioSegment:
