@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import importlib.util
 import io
 import json
 import os
@@ -19,6 +20,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 from urllib.parse import parse_qs
 from zoneinfo import ZoneInfo
@@ -135,6 +137,18 @@ PATHOLOGICAL = [
     ("deep tables", "a = " + "{b = " * 50_000, "is nested too deeply or too large to read"),
 ]
 IVR = Path(sys.executable).parent / "ivr"
+
+
+def load_script() -> ModuleType:
+    """Import scripts/load.py, which is a script, not part of the package."""
+    spec = importlib.util.spec_from_file_location("load_script", ROOT / "scripts" / "load.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    # dataclasses look their module up in sys.modules.
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
 
 
 def free_port() -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import socket
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from inspect import ismodule
 from typing import Any
 
@@ -23,15 +23,40 @@ from ivr.ops import gunicorn_conf
 from ivr.settings import ConfigError
 from ivr.stats.web import Statistics
 from ivr.webhook import requestlog
+from ivr.webhook.endpoint import Webhook
+
+log = logging.getLogger(__name__)
 
 
 class LineServer(BaseApplication):  # type: ignore[misc]  # gunicorn has no type hints
-    """Gunicorn running one already-built app; workers fork from it, so start-up errors surface once."""
+    """Gunicorn running one already-built app; workers fork from it, so start-up errors surface once.
 
-    def __init__(self, app: Flask, options: Mapping[str, Any]) -> None:
+    On SIGHUP gunicorn starts new workers and lets the old ones finish their requests; `rebuild` makes the
+    app the new ones run, from the content files and audio manifest on disk now (the IVR_* settings stay
+    those the process started with). Content that cannot be loaded keeps the running app.
+    """
+
+    def __init__(
+        self, app: Flask, options: Mapping[str, Any], rebuild: Callable[[], Flask] | None = None
+    ) -> None:
         self.application = app
         self.options = options
+        self.rebuild = rebuild
         super().__init__(prog="ivr serve")
+
+    def reload(self) -> None:
+        """Read gunicorn's settings again and build the app the next workers run (SIGHUP)."""
+        super().reload()
+        if self.rebuild is None:
+            return
+        try:
+            app = self.rebuild()
+        except (ConfigError, ContentError) as error:
+            log.error("reload: the running content is kept, the files cannot be loaded: %s", one_line(error))
+            return
+        self.application = app
+        lines = Webhook.of(app).lines
+        log.info("reload: the new workers run %s", ", ".join(line.content.line.id for line in lines))
 
     def load_config(self) -> None:
         """Apply the settings gunicorn knows, skipping any an older gunicorn lacks."""
@@ -130,4 +155,4 @@ def serve(bind: str | None) -> None:
     if problem is not None:
         click.echo(f"ivr serve: cannot start: {problem}", err=True)
         sys.exit(2)
-    LineServer(app, server_options(app.config)).run()
+    LineServer(app, server_options(app.config), rebuild=lambda: create_app(overrides)).run()
