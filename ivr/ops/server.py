@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import logging
+import os
 import socket
 import sys
 from collections.abc import Callable, Mapping
 from inspect import ismodule
+from pathlib import Path
 from typing import Any
 
 import click
@@ -19,7 +21,7 @@ from ivr.app import create_app
 from ivr.cli_errors import describe, one_line
 from ivr.db import create_engine, sqlite_file
 from ivr.line.content_loader import ContentError
-from ivr.ops import gunicorn_conf
+from ivr.ops import gunicorn_conf, metrics
 from ivr.settings import ConfigError
 from ivr.stats.web import Statistics
 from ivr.webhook import requestlog
@@ -140,10 +142,28 @@ def schema_problem(url: str) -> str | None:
 def serve(bind: str | None) -> None:
     """Run the line under gunicorn, the production server."""
     requestlog.configure()
+    # Before any app is built: every worker's metrics count in files in this folder (ivr/ops/metrics.py),
+    # the operator's PROMETHEUS_MULTIPROC_DIR or a private one, removed when the server stops.
+    given = os.environ.get(metrics.FOLDER_VARIABLE)
+    folder = metrics.use_folder(Path(given) if given else None)
+    owner = os.getpid()
+    try:
+        _serve(bind)
+    finally:
+        # Only the server itself: a worker it forked leaves through here too when it stops.
+        if os.getpid() == owner:
+            metrics.stop_using_folder(folder, remove=not given)
+
+
+def _serve(bind: str | None) -> None:
+    """Check the addresses, build the app and the schema, then run gunicorn; exit 2 with one line if not."""
     overrides = {} if bind is None else {"BIND": bind}
     try:
-        # The address first: a port in use is told before the app is built and logs anything.
-        problem = bind_problem(bind or settings.from_environment()["BIND"])
+        # The addresses first: a port in use is told before the app is built and logs anything.
+        configured = settings.from_environment()
+        problem = bind_problem(bind or configured["BIND"])
+        if problem is None and configured["METRICS_BIND"]:
+            problem = bind_problem(configured["METRICS_BIND"])
         if problem is None:
             app = create_app(overrides)
     except (ConfigError, ContentError) as error:
