@@ -160,7 +160,8 @@ def test_a_rolling_restart_of_two_nodes_behind_nginx_fails_no_call_step(tmp_path
     load = load_script()
     port = free_port()
     with two_nodes(tmp_path) as (one, other):
-        site = site_for_test(one.port, port, None)
+        access_log = tmp_path / "access.log"
+        site = site_for_test(one.port, port, None, access_log)
         # The shipped upstream names one node; a second machine is one more `server` line in it.
         first = f"server 127.0.0.1:{one.port} max_fails=1 fail_timeout=2s;"
         site = site.replace(first, first + "\n" + first.replace(str(one.port), str(other.port)), 1)
@@ -186,6 +187,11 @@ def test_a_rolling_restart_of_two_nodes_behind_nginx_fails_no_call_step(tmp_path
             restarted = time.monotonic() - started
             ringing.join()
     assert restarted < seconds, "the restart outlasted the calls: nothing was tested"
+    # nginx logged every step by its path alone: never the query string with the call's state in it.
+    logged = access_log.read_text(encoding="utf-8").splitlines()
+    assert len(logged) >= 200
+    assert any('"POST /voice/key"' in entry for entry in logged)
+    assert not [entry for entry in logged if "?" in entry or "menu=" in entry]
     tally = result["tally"]
     assert tally.requests > 200
     assert dict(tally.errors) == {}, (
