@@ -11,13 +11,15 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from sqlalchemy import make_url
 
 from ivr.audio import manifest
 from ivr.db import Database
 from ivr.line.content_loader import default_path
 from ivr.ops.readiness import DatabaseProbe
+from ivr.stats.web import Statistics
 from ivr.webhook.endpoint import Webhook
-from tests.support import fake_built_audio, free_port
+from tests.support import fake_built_audio, free_port, postgres_url
 
 
 def readyz(app: Flask) -> tuple[int, dict[str, Any]]:
@@ -134,3 +136,19 @@ def test_probes_answer_only_get_and_head(app: Flask, path: str) -> None:
     client = app.test_client()
     assert client.head(path).status_code in {200, 503}
     assert client.post(path).status_code == 405
+
+
+def test_a_wrong_postgresql_password_makes_the_node_not_ready(make_app: Callable[..., Flask]) -> None:
+    url = make_url(postgres_url()).set(password="not-the-password")
+    app = make_app({"DATABASE_URL": url.render_as_string(hide_password=False)})
+    status, report = readyz(app)
+    assert status == 503
+    assert report["problems"] == ["the database cannot be used (OperationalError)"]
+
+
+def test_postgresql_that_answers_makes_the_node_ready(make_app: Callable[..., Flask]) -> None:
+    app = make_app({"DATABASE_URL": postgres_url()})
+    try:
+        assert readyz(app) == (200, {"status": "ready", "problems": []})
+    finally:
+        Statistics.of(app).store.database.dispose()
