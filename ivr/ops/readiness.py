@@ -6,8 +6,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
-from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import dataclass, field
 
 from sqlalchemy import text
 
@@ -23,48 +22,54 @@ DATABASE_SECONDS = 1.0
 CHANGED = "the content on disk differs from the running content: reload (SIGHUP) or restart"
 
 
+@dataclass
+class _Question:
+    """One `SELECT 1` in flight: which process asked, whether it is answered, and what went wrong."""
+
+    pid: int = field(default_factory=os.getpid)
+    answered: threading.Event = field(default_factory=threading.Event)
+    error: BaseException | None = None
+
+
 class DatabaseProbe:
     """Asks the database `SELECT 1` on a thread of its own, waiting at most `seconds` for the answer.
 
     The wait is bounded here, whatever the driver's own time limits: a stalled server (a frozen PostgreSQL, a
-    hung network) holds only the probe's thread, and while one probe is still waiting no second is started.
+    hung network) holds only the probe's thread, and while one question is still waiting no second is asked.
+    The thread is a daemon, so a worker that stops never waits for a database that does not answer.
     """
 
     def __init__(self, database: Database, seconds: float = DATABASE_SECONDS) -> None:
         self.database = database
         self.seconds = seconds
         self._lock = threading.Lock()
-        self._pid = 0
-        self._pool: ThreadPoolExecutor | None = None
-        self._pending: Future[None] | None = None
+        self._pending: _Question | None = None
 
     def problem(self) -> str | None:
         """Say why the database is not usable now, or None when it answered in time."""
         with self._lock:
             pending = self._pending
-            if pending is not None and not pending.done():
+            # A question asked before a fork has no thread in this process: it is never answered here.
+            if pending is not None and pending.pid == os.getpid() and not pending.answered.is_set():
                 return f"the database has not answered for over {self.seconds:g} s"
-            pending = self._pending = self._executor().submit(self._ask)
-        try:
-            pending.result(timeout=self.seconds)
-        except FutureTimeout:
+            question = self._pending = _Question()
+            threading.Thread(target=self._ask, args=(question,), name="ivr-readyz", daemon=True).start()
+        if not question.answered.wait(self.seconds):
             return f"the database did not answer within {self.seconds:g} s"
-        except Exception as error:
+        if question.error is not None:
             # The exception's type only: a driver's message may hold the URL's user or host.
-            cause = getattr(error, "orig", None) or error
+            cause = getattr(question.error, "orig", None) or question.error
             return f"the database cannot be used ({type(cause).__name__})"
         return None
 
-    def _executor(self) -> ThreadPoolExecutor:
-        """This process's probe thread (a forked worker makes its own: threads do not survive a fork)."""
-        if self._pool is None or self._pid != os.getpid():
-            self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ivr-readyz")
-            self._pid, self._pending = os.getpid(), None
-        return self._pool
-
-    def _ask(self) -> None:
-        with self.database.engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
+    def _ask(self, question: _Question) -> None:
+        try:
+            with self.database.engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+        except Exception as error:
+            question.error = error
+        finally:
+            question.answered.set()
 
 
 class Readiness(Component):

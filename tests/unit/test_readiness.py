@@ -16,7 +16,7 @@ from sqlalchemy import make_url
 from ivr.audio import manifest
 from ivr.db import Database
 from ivr.line.content_loader import default_path
-from ivr.ops.readiness import DatabaseProbe
+from ivr.ops.readiness import DatabaseProbe, _Question
 from ivr.stats.web import Statistics
 from ivr.webhook.endpoint import Webhook
 from tests.support import fake_built_audio, free_port, postgres_url
@@ -152,3 +152,10 @@ def test_postgresql_that_answers_makes_the_node_ready(make_app: Callable[..., Fl
         assert readyz(app) == (200, {"status": "ready", "problems": []})
     finally:
         Statistics.of(app).store.database.dispose()
+
+
+def test_a_question_left_waiting_by_the_parent_does_not_block_a_forked_worker(tmp_path: Path) -> None:
+    probe = DatabaseProbe(Database(f"sqlite:///{tmp_path / 'stats.sqlite'}"))
+    # As a worker inherits it: asked by the server before the fork, its thread left behind there.
+    probe._pending = _Question(pid=-1)
+    assert probe.problem() is None
