@@ -76,3 +76,4 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.listening
 	$(BIN)/python -m bench.understanding
 	$(BIN)/python -m bench.stats
+	$(BIN)/python -m bench.metrics

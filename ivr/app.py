@@ -26,6 +26,8 @@ from ivr.line.running import DOCUMENTS, Line
 from ivr.login_failures import LoginFailures
 from ivr.ops import health
 from ivr.ops.contentwatch import ContentWatch
+from ivr.ops.metrics import Metrics
+from ivr.ops.readiness import DatabaseProbe, Readiness
 from ivr.stats.gate import StaffGate
 from ivr.stats.recorder import Recorder
 from ivr.stats.store import Store
@@ -119,7 +121,12 @@ def create_app(
         ),
         CallbackPages(staff_list, lines, clock, hash_key),
         preview.Preview(app.config, lines, watch, clock, factory=create_app),
+        Readiness(DatabaseProbe(database), watch, lines, libraries),
     ]
+    # Trial calls (the preview) are counted nowhere, the metrics neither.
+    metrics = None if trial else Metrics(recorder)
+    if metrics is not None:
+        components.append(metrics)
     if isinstance(sms, Component):
         # A real sender: its worker finishes the SMS promised to callers before it stops (gunicorn_conf).
         components.append(sms)
@@ -141,6 +148,7 @@ def create_app(
         hash_key=hash_key,
         max_body=app.config["MAX_BODY_BYTES"],
         log_requests=trial is None,
+        meter=metrics,
     ).init_app(app)
     if app.config["TRUSTED_PROXIES"] and not app.config["PUBLIC_URL"]:
         # Outermost, so that everything inside (the webhook too) sees the URL Twilio called.

@@ -113,6 +113,15 @@ def _bind(value: object) -> str:
     return text
 
 
+def _metrics_bind(value: object) -> str | None:
+    text = _text(value)
+    if text is None:
+        return None
+    if text.startswith("unix:"):
+        raise ValueError("must be host:port (e.g. 127.0.0.1:9101); Prometheus scrapes over TCP")
+    return _bind(text)
+
+
 def _database_url(value: object) -> str | None:
     """A SQLAlchemy URL whose database kind and driver are installed; checked at start, not at the first call."""
     text = _text(value)
@@ -223,6 +232,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SMS_PER_DAY", 200, "SMS a line sends at most in a day (UTC), across every worker and host.", _whole(1, 1000000)),
     Setting("TWILIO_API_URL", None, "For tests only: the base URL of a stand-in for Twilio's REST API (default https://api.twilio.com).", _public_url),
     Setting("BIND", "127.0.0.1:8000", "Where `ivr serve` listens: host:port or unix:/path (behind the TLS proxy).", _bind),
+    Setting("METRICS_BIND", None, "Where `ivr serve` also serves /metrics for Prometheus, without a login: host:port only the monitoring can reach. Unset: only /staff/metrics, behind the staff login.", _metrics_bind),
     Setting("WORKERS", 0, "Worker processes for `ivr serve`; 0 means two per CPU core plus one.", _whole(0, 64)),
     Setting("MAX_BODY_BYTES", 32768, "Largest request body accepted (Twilio sends about 2 KB); larger ones get 413.", _whole(1024, 1048576)),
     Setting("DEVELOPMENT", False, "Allows running without TWILIO_AUTH_TOKEN (signatures unchecked). Never in production.", _flag),

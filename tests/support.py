@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import importlib.util
 import io
 import json
 import os
@@ -19,6 +20,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 from urllib.parse import parse_qs
 from zoneinfo import ZoneInfo
@@ -50,7 +52,9 @@ from werkzeug.serving import make_server
 from werkzeug.test import TestResponse
 
 from bench.servers import CALL  # one call's parameters as Twilio sends them, as the benchmarks send them
+from ivr.audio import manifest
 from ivr.audio.engines import EspeakEngine, Sound, SynthesisError, TransientError
+from ivr.audio.manifest import Entry
 from ivr.audio.processing import AudioSegment, Output, process
 from ivr.caps import Cap
 from ivr.db import Database, drop_all
@@ -135,6 +139,18 @@ PATHOLOGICAL = [
     ("deep tables", "a = " + "{b = " * 50_000, "is nested too deeply or too large to read"),
 ]
 IVR = Path(sys.executable).parent / "ivr"
+
+
+def load_script() -> ModuleType:
+    """Import scripts/load.py, which is a script, not part of the package."""
+    spec = importlib.util.spec_from_file_location("load_script", ROOT / "scripts" / "load.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    # dataclasses look their module up in sys.modules.
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
 
 
 def free_port() -> int:
@@ -341,6 +357,20 @@ class CountingEngine:
                 self.flaky[text] -= 1
                 raise TransientError("connection reset")
         return self.inner.synthesize(text)
+
+
+def fake_built_audio(folder: Path, content: Content) -> dict[str, Entry]:
+    """Write a manifest and a small file for every prompt, named as `ivr build-audio` names them (no sound:
+    for what the line plays, not how it sounds)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    entries = {}
+    for prompt in content.audio_prompts():
+        digest = manifest.prompt_hash(prompt.text, {})
+        name = manifest.file_name(prompt.id, digest, "wav")
+        (folder / name).write_bytes(b"RIFF-fake")
+        entries[prompt.id] = Entry(prompt.id, digest, "espeak", name, 1.0, 9, "0" * 64, prompt.text, {})
+    manifest.save(folder, entries)
+    return entries
 
 
 def decoded(data: bytes, codec: str = "pcm_mulaw") -> AudioSegment:

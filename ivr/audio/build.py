@@ -28,6 +28,8 @@ PIPELINE_VERSION = 1
 RECORDED = "recorded"
 # How long a built file stays after a build stops naming it: far longer than any call that heard of it.
 RETIRED_DAYS = 2
+# A temporary file older than this is an interrupted build's, removed by the next build.
+TEMPORARY_SECONDS = 600
 # Sounds a build keeps for texts said again (a prompt's slow variant comes right after it): a few, not all.
 SOUNDS_KEPT = 16
 _BUILT_FILE = re.compile(rf"^[A-Za-z0-9_]+-[0-9a-f]{{12}}\.({'|'.join(manifest.EXTENSIONS)})$")
@@ -293,7 +295,8 @@ def _prune(folder: Path, entries: Mapping[str, Entry], before: Mapping[str, Entr
 
     A running line notices a new manifest within a second and switches to it, but a call may have been told
     to play an old file a moment earlier: files the previous manifest named are kept (listed as retired)
-    for RETIRED_DAYS, then deleted by a later build. Temporary files of an interrupted build go at once.
+    for RETIRED_DAYS, then deleted by a later build. Temporary files of an interrupted build go once
+    they are TEMPORARY_SECONDS old (another node may be writing into a shared folder).
     """
     keep = {entry.file for entry in entries.values()}
     now = datetime.now(UTC)
@@ -303,8 +306,17 @@ def _prune(folder: Path, entries: Mapping[str, Entry], before: Mapping[str, Entr
             retired.setdefault(entry.file, now)
     expired = {name for name, at in retired.items() if now - at > timedelta(days=RETIRED_DAYS)}
     for path in folder.iterdir():
-        leftover = path.name.startswith(".") and path.name.endswith(".tmp")
+        leftover = path.name.startswith(".") and path.name.endswith(".tmp") and _abandoned(path)
         unused = _BUILT_FILE.match(path.name) and path.name not in keep
         if leftover or (unused and (path.name not in retired or path.name in expired)):
             path.unlink(missing_ok=True)
     manifest.save_retired(folder, {name: at for name, at in retired.items() if name not in expired})
+
+
+def _abandoned(path: Path) -> bool:
+    """Tell whether a temporary file is an interrupted build's, not one another node is writing right now
+    into a shared folder (a file takes milliseconds to write; one untouched for minutes is left over)."""
+    try:
+        return time.time() - path.stat().st_mtime > TEMPORARY_SECONDS
+    except OSError:
+        return False

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import ctypes
 import io
+import subprocess
+import sys
 import threading
 import wave
 
@@ -15,6 +17,8 @@ _INITIALIZE_DONT_EXIT = 0x8000
 _POS_CHARACTER = 1
 _CHARS_UTF8 = 1
 _RATE = 1
+# A prompt takes espeak-ng a few milliseconds; a process that takes this long is stuck.
+SECONDS = 60
 _SynthCallback = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctypes.c_int, ctypes.c_void_p)
 
 
@@ -93,5 +97,32 @@ _LIBRARY = _Library()
 
 
 def synthesize(text: str, voice: str = "da", rate: int = 150) -> bytes:
-    """Speak Danish `text` offline; return a WAV file's bytes."""
-    return _LIBRARY.synthesize(text, voice, rate)
+    """Speak Danish `text` offline in a process of its own; return a WAV file's bytes.
+
+    libespeak-ng keeps state from one text to the next, so in one process the same text said twice gives
+    other samples, and a build's bytes depended on the order of its prompts. Each text spoken by a fresh
+    process sounds the same on every node and in every build (figures in docs/performance.md).
+    """
+    command = [sys.executable, "-m", __name__, voice, str(rate)]
+    try:
+        done = subprocess.run(command, input=text.encode(), capture_output=True, timeout=SECONDS, check=False)
+    except (OSError, subprocess.SubprocessError) as error:
+        raise EspeakError(f"espeak-ng did not finish: {error}") from error
+    if done.returncode != 0 or not done.stdout.startswith(b"RIFF"):
+        said = done.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise EspeakError(said[-1] if said else f"espeak-ng stopped with status {done.returncode}")
+    return done.stdout
+
+
+def main() -> None:
+    """Speak the text on standard input with the voice and rate named; write the WAV to standard output."""
+    voice, rate = sys.argv[1], int(sys.argv[2])
+    try:
+        wav = _LIBRARY.synthesize(sys.stdin.buffer.read().decode("utf-8"), voice, rate)
+    except EspeakError as error:
+        sys.exit(str(error))
+    sys.stdout.buffer.write(wav)
+
+
+if __name__ == "__main__":
+    main()

@@ -66,9 +66,34 @@ class Library:
         log.info("audio prompts in %s: a new manifest, %d prompts built", self.folder, len(self.entries))
         return True
 
+    def files_changed(self) -> bool:
+        """Look again which of the manifest's files are on disk; tell whether that changed since last time.
+
+        A file deleted by hand, or not yet copied to this node's share of the folder, is then spoken with
+        <Say> instead of sent to Twilio as a URL that would answer 404; one that comes back is played again.
+        """
+        present = {key for key, entry in self._named.items() if manifest.present(self.folder, entry)}
+        if present == self.entries.keys():
+            return False
+        gone = sorted(self.entries.keys() - present)
+        self._use(self._named)
+        log.warning(
+            "audio prompts in %s: %d built, %d files gone from disk%s",
+            self.folder,
+            len(self.entries),
+            len(self._named) - len(self.entries),
+            f" (spoken with <Say> instead: {', '.join(gone)})" if gone else "",
+        )
+        return True
+
     def spoken(self) -> dict[str, str]:
         """Map every file this library has named to the text it speaks."""
         return {file: self._texts[file] for file in self.files}
+
+    @property
+    def built(self) -> bool:
+        """Tell whether the folder's manifest names any built file (else every prompt is <Say> by design)."""
+        return bool(self._named)
 
     def missing_files(self) -> list[str]:
         """Name the current manifest's files that are no longer on disk (someone deleted them)."""

@@ -54,13 +54,14 @@ class AudioSpeaker:
         """Switch to a rebuilt audio folder's manifest, looking at most once a second; say if it changed.
 
         A build replaces the manifest atomically and keeps the files it stopped naming for a while, so a line
-        that switches within a second never points a call at a missing file.
+        that switches within a second never points a call at a missing file; a file gone from the disk is
+        spoken with <Say> from the next look on.
         """
         now = time.monotonic()
         if now < self._next_look:
             return False
         self._next_look = now + LOOK_EVERY_SECONDS
-        if not self.library.reload_if_changed():
+        if not (self.library.reload_if_changed() or self.library.files_changed()):
             return False
         self.playable = self.library.playable(self.base_url)
         return True

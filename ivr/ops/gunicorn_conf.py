@@ -10,6 +10,7 @@ import multiprocessing
 import os
 
 # Underscored: every other public name in this file is a gunicorn setting (ivr/ops/server.py reads them so).
+from ivr.ops import metrics as _metrics
 from ivr.sms.service import LeafletSms as _LeafletSms
 from ivr.stats.web import Statistics as _Statistics
 
@@ -57,3 +58,18 @@ def worker_exit(server: object, worker: object) -> None:
     sms = extensions.get(_LeafletSms.extension)
     if sms is not None:
         sms.close()
+
+
+def when_ready(server: object) -> None:
+    """Serve /metrics without a login where IVR_METRICS_BIND says, from the master (once, not per reload)."""
+    app = getattr(getattr(server, "app", None), "application", None)
+    bind = getattr(app, "config", {}).get("METRICS_BIND")
+    if bind:
+        _metrics.serve_separately(bind)
+
+
+def child_exit(server: object, worker: object) -> None:
+    """Forget a stopped worker's live gauges in the metrics (its statistics queue)."""
+    pid = getattr(worker, "pid", None)
+    if pid is not None:
+        _metrics.worker_stopped(pid)

@@ -1,20 +1,40 @@
-"""The load balancer's view of the line."""
+"""The load balancer's view of the line: /livez (the process answers), /readyz (this node should get
+calls) and /healthz (the detailed report)."""
 
 from __future__ import annotations
 
 import os
 from typing import Any
 
-from flask import Blueprint, jsonify
+from flask import Blueprint, Response, jsonify
 from flask.typing import ResponseReturnValue
 
 from ivr.audio.web import AudioFiles
 from ivr.ops.contentwatch import ContentWatch
+from ivr.ops.readiness import Readiness
 from ivr.stats.recorder import WriterError
 from ivr.stats.web import Statistics
 from ivr.webhook.endpoint import Webhook
 
 bp = Blueprint("health", __name__)
+# A probe's answer is about this moment: no cache may keep it.
+NO_STORE = {"Cache-Control": "no-store"}
+
+
+@bp.get("/livez")
+def livez() -> ResponseReturnValue:
+    """Answer as long as the process does; nothing else is checked, so no restart is asked for in vain."""
+    return Response("ok\n", 200, NO_STORE, mimetype="text/plain")
+
+
+@bp.get("/readyz")
+def readyz() -> ResponseReturnValue:
+    """Answer 200 when this node should get calls, else 503 with every reason (the balancer takes it out)."""
+    problems = Readiness.current().problems()
+    report = {"status": "not ready" if problems else "ready", "problems": problems}
+    if problems:
+        return jsonify(report), 503, {**NO_STORE, "Retry-After": "5"}
+    return jsonify(report), 200, NO_STORE
 
 
 @bp.get("/healthz")

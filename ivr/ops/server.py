@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import logging
+import os
 import socket
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from inspect import ismodule
+from pathlib import Path
 from typing import Any
 
 import click
@@ -19,19 +21,44 @@ from ivr.app import create_app
 from ivr.cli_errors import describe, one_line
 from ivr.db import create_engine, sqlite_file
 from ivr.line.content_loader import ContentError
-from ivr.ops import gunicorn_conf
+from ivr.ops import gunicorn_conf, metrics
 from ivr.settings import ConfigError
 from ivr.stats.web import Statistics
 from ivr.webhook import requestlog
+from ivr.webhook.endpoint import Webhook
+
+log = logging.getLogger(__name__)
 
 
 class LineServer(BaseApplication):  # type: ignore[misc]  # gunicorn has no type hints
-    """Gunicorn running one already-built app; workers fork from it, so start-up errors surface once."""
+    """Gunicorn running one already-built app; workers fork from it, so start-up errors surface once.
 
-    def __init__(self, app: Flask, options: Mapping[str, Any]) -> None:
+    On SIGHUP gunicorn starts new workers and lets the old ones finish their requests; `rebuild` makes the
+    app the new ones run, from the content files and audio manifest on disk now (the IVR_* settings stay
+    those the process started with). Content that cannot be loaded keeps the running app.
+    """
+
+    def __init__(
+        self, app: Flask, options: Mapping[str, Any], rebuild: Callable[[], Flask] | None = None
+    ) -> None:
         self.application = app
         self.options = options
+        self.rebuild = rebuild
         super().__init__(prog="ivr serve")
+
+    def reload(self) -> None:
+        """Read gunicorn's settings again and build the app the next workers run (SIGHUP)."""
+        super().reload()
+        if self.rebuild is None:
+            return
+        try:
+            app = self.rebuild()
+        except (ConfigError, ContentError) as error:
+            log.error("reload: the running content is kept, the files cannot be loaded: %s", one_line(error))
+            return
+        self.application = app
+        lines = Webhook.of(app).lines
+        log.info("reload: the new workers run %s", ", ".join(line.content.line.id for line in lines))
 
     def load_config(self) -> None:
         """Apply the settings gunicorn knows, skipping any an older gunicorn lacks."""
@@ -115,10 +142,28 @@ def schema_problem(url: str) -> str | None:
 def serve(bind: str | None) -> None:
     """Run the line under gunicorn, the production server."""
     requestlog.configure()
+    # Before any app is built: every worker's metrics count in files in this folder (ivr/ops/metrics.py),
+    # the operator's PROMETHEUS_MULTIPROC_DIR or a private one, removed when the server stops.
+    given = os.environ.get(metrics.FOLDER_VARIABLE)
+    folder = metrics.use_folder(Path(given) if given else None)
+    owner = os.getpid()
+    try:
+        _serve(bind)
+    finally:
+        # Only the server itself: a worker it forked leaves through here too when it stops.
+        if os.getpid() == owner:
+            metrics.stop_using_folder(folder, remove=not given)
+
+
+def _serve(bind: str | None) -> None:
+    """Check the addresses, build the app and the schema, then run gunicorn; exit 2 with one line if not."""
     overrides = {} if bind is None else {"BIND": bind}
     try:
-        # The address first: a port in use is told before the app is built and logs anything.
-        problem = bind_problem(bind or settings.from_environment()["BIND"])
+        # The addresses first: a port in use is told before the app is built and logs anything.
+        configured = settings.from_environment()
+        problem = bind_problem(bind or configured["BIND"])
+        if problem is None and configured["METRICS_BIND"]:
+            problem = bind_problem(configured["METRICS_BIND"])
         if problem is None:
             app = create_app(overrides)
     except (ConfigError, ContentError) as error:
@@ -130,4 +175,4 @@ def serve(bind: str | None) -> None:
     if problem is not None:
         click.echo(f"ivr serve: cannot start: {problem}", err=True)
         sys.exit(2)
-    LineServer(app, server_options(app.config)).run()
+    LineServer(app, server_options(app.config), rebuild=lambda: create_app(overrides)).run()

@@ -143,6 +143,10 @@ class Recorder:
             return WriterHealth(0, 0, None)
         return WriterHealth(self._drops.total(self.clock()), self._queue.qsize(), self._last_error)
 
+    def queued(self) -> int:
+        """Events waiting for this process's writer, without reading the clock (metrics ask during a step)."""
+        return self._queue.qsize() if self._pid == os.getpid() else 0
+
     def flush(self, timeout: float = 10.0) -> bool:
         """Wait until every event queued so far is written (or dropped); tell whether it finished."""
         if self._thread is None or self._pid != os.getpid():

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from ivr.component import Component
 from ivr.line.events import CallEvent, Observer, call_hash, publish
@@ -60,6 +60,14 @@ class Answer(NamedTuple):
     call: str | None = None
 
 
+class StepMeter(Protocol):
+    """Told of every request to a call route, as the metrics count them (ivr/ops/metrics.py)."""
+
+    def __call__(
+        self, route: str, status: int, seconds: float, event: CallEvent | None, fault: str | None
+    ) -> None: ...
+
+
 class Webhook(Component):
     """WSGI middleware in front of Flask that answers every request to a call route: the calls' part of the
     app, owning the running lines and who is told of each step."""
@@ -75,6 +83,7 @@ class Webhook(Component):
         hash_key: bytes,
         max_body: int,
         log_requests: bool = True,
+        meter: StepMeter | None = None,
     ) -> None:
         # Every other path goes to the app this is put in front of (init_app).
         self.inner: WSGIApplication = _not_found
@@ -85,6 +94,7 @@ class Webhook(Component):
         self.hash_key = hash_key
         self.max_body = max_body
         self.log_requests = log_requests
+        self.meter = meter
         self.refusals = RefusalLog()
         self.emergency = emergency_document(lines.first)
         # For a number no line claims on a deployment without a default line.
@@ -106,13 +116,26 @@ class Webhook(Component):
             answer = self.answer(environ, name, step)
         except RefusalError as refused:
             self.refusals.note(name, refused.status, refused.reason)
+            self._measure(name, refused.status, started, None, None)
             # The reason goes to the log only: the answer tells a stranger nothing about the check.
             return _respond(start_response, refused.status, STATUS[refused.status][4:].encode(), "text/plain")
         if answer.event is not None:
             publish(self.observers, answer.event)
         if self.log_requests:
             self._log(name, answer, started)
+        self._measure(name, answer.status, started, answer.event, answer.fault)
         return _respond(start_response, answer.status, answer.body, TWIML)
+
+    def _measure(
+        self, name: str, status: int, started: float, event: CallEvent | None, fault: str | None
+    ) -> None:
+        """Tell the meter of the request; counting never changes or breaks the answer."""
+        if self.meter is None:
+            return
+        try:
+            self.meter(name, status, time.perf_counter() - started, event, fault)
+        except Exception:
+            log.error("could not count a request in the metrics", exc_info=True)
 
     def answer(self, environ: WSGIEnvironment, name: str, step: CallStep) -> Answer:
         """Check and run one step; raise RefusalError for anything that is not a signed call step."""

@@ -40,10 +40,17 @@ def replace_once(text: str, old: str, new: str) -> str:
     return text.replace(old, new)
 
 
-def site_for_test(upstream_port: int, listen_port: int, cert: Path | None) -> str:
-    """The shipped site, changed only where a test must: the line's port, TLS (or not) on loopback ports."""
+def site_for_test(
+    upstream_port: int, listen_port: int, cert: Path | None, access_log: Path | None = None
+) -> str:
+    """The shipped site, changed only where a test must: the line's port, TLS (or not) on loopback ports, the
+    access log in the test's folder (or none)."""
     site = SHIPPED.read_text(encoding="utf-8")
-    site = replace_once(site, "server 127.0.0.1:8000;", f"server 127.0.0.1:{upstream_port};")
+    shipped_log = "access_log /var/log/nginx/rodblokade-linjen.access.log rodblokade;"
+    site = replace_once(
+        site, shipped_log, f"access_log {access_log} rodblokade;" if access_log else "access_log off;"
+    )
+    site = replace_once(site, "server 127.0.0.1:8000 ", f"server 127.0.0.1:{upstream_port} ")
     # The port-80 redirect and IPv6 are not what is tested: listen on free loopback ports instead.
     site = replace_once(site, "    listen 80;\n    listen [::]:80;", f"    listen 127.0.0.1:{free_port()};")
     listen = f"listen 127.0.0.1:{listen_port}" + (" ssl;" if cert else ";")

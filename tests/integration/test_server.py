@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import gc
-import importlib.util
 import json
 import re
 import subprocess
-import sys
 import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from types import ModuleType, SimpleNamespace
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -22,23 +20,10 @@ from ivr.cli import main
 from ivr.ops import gunicorn_conf
 from ivr.ops.server import LineServer, server_options
 from ivr.stats.web import Statistics
-from tests.support import CALL, TOKEN, TwilioClient, clean_env, live_line
+from tests.support import CALL, TOKEN, TwilioClient, clean_env, live_line, load_script
 
-ROOT = Path(__file__).resolve().parents[2]
 # What gunicorn's access log may show: address, time, method, path without query, status, size, duration.
 SAFE_ATOMS = {"h", "t", "m", "U", "s", "B", "M", "D", "L", "T"}
-
-
-def load_script() -> ModuleType:
-    """Import scripts/load.py, which is a script, not part of the package."""
-    spec = importlib.util.spec_from_file_location("load_script", ROOT / "scripts" / "load.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    # dataclasses look their module up in sys.modules.
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 def test_server_options_take_the_config_file_then_the_settings(make_app: Callable[..., Flask]) -> None:

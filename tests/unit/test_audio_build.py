@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -265,3 +267,16 @@ def test_gtts_builds_through_its_real_request_path_and_a_failure_keeps_the_old_f
     assert list(second.failed) == ["welcome"]
     assert (tmp_path / entry.file).read_bytes() == good  # gTTS's save() would have left 0 bytes here
     assert manifest.load(tmp_path)["welcome"] == entry
+
+
+def test_a_build_leaves_another_nodes_temporary_file_and_removes_an_abandoned_one(tmp_path: Path) -> None:
+    # Two nodes building into one shared folder: the other's file being written must survive this build.
+    writing = tmp_path / ".welcome-0123456789ab.wav.abcd.tmp"
+    writing.write_bytes(b"half")
+    abandoned = tmp_path / ".goodbye-0123456789ab.wav.efgh.tmp"
+    abandoned.write_bytes(b"half")
+    long_ago = time.time() - build_module.TEMPORARY_SECONDS - 60
+    os.utime(abandoned, (long_ago, long_ago))
+    build(FEW, tmp_path, CountingEngine())
+    assert writing.exists()
+    assert not abandoned.exists()
