@@ -34,6 +34,8 @@ POLICIES: Mapping[str, Mapping[str, str]] = {
 # The pages that show a phone number (the callback list, the secretariat's on every staff page, a number keyed
 # into the preview): never kept by a browser or a proxy, whatever their kind (HTML, JSON, CSV).
 PRIVATE = frozenset({"preview", "start", "staff_stats", "staff_callbacks"})
+# And anything under these paths, so a new staff page is covered before anyone lists it (the metrics, closures).
+PRIVATE_PATHS = ("/staff/", "/preview/")
 
 
 def init_app(app: Flask) -> None:
@@ -54,7 +56,7 @@ def no_icon() -> Response:
 def protect(response: Response) -> Response:
     """Add the headers and the one Content-Security-Policy to an HTML response, and no-store to a staff
     page's answer of any kind; leave others alone."""
-    if request.blueprint in PRIVATE:
+    if request.blueprint in PRIVATE or request.path.startswith(PRIVATE_PATHS):
         response.headers["Cache-Control"] = "no-store"
     if response.mimetype != "text/html":
         return response
