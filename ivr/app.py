@@ -15,8 +15,11 @@ from ivr.audio import web as audio_web
 from ivr.audio.library import Library
 from ivr.audio.web import AudioFiles
 from ivr.callbacks.web import CallbackPages
+from ivr.closures.book import ClosureBook
+from ivr.closures.live import LiveClosures, Reader
+from ivr.closures.web import ClosurePages
 from ivr.component import Component
-from ivr.db import Database, default_url
+from ivr.db import Database, default_url, sqlite_file
 from ivr.line import events
 from ivr.line.clock import Clock, system_clock
 from ivr.line.content import Content
@@ -95,7 +98,10 @@ def create_app(
     sms = _sms(app.config, database, hash_key, trial)
     if contents is None:
         contents = configured_contents(app.config)
-    lines, libraries = _lines(app.config, contents, clock, desk, sms)
+    # Staff's closures, read by every line from memory and again every few seconds (ivr/closures/live.py).
+    closures = ClosureBook(database)
+    live = LiveClosures(_closure_reader(closures, trial))
+    lines, libraries = _lines(app.config, contents, clock, desk, sms, closures=live)
     store = Store(database)
     recorder = Recorder(store, retention_days=app.config["STATS_RETENTION_DAYS"], clock=clock)
     # A trial call (staff trying the line) never counts in the statistics, nor writes request log lines.
@@ -116,6 +122,7 @@ def create_app(
             development=app.config["DEVELOPMENT"],
         ),
         CallbackPages(staff_list, lines, clock, hash_key),
+        ClosurePages(closures, live, lines, clock, hash_key),
         preview.Preview(app.config, lines, watch, clock, factory=create_app),
     ]
     if isinstance(sms, Component):
@@ -152,6 +159,14 @@ def clock_of(app: Flask) -> Clock:
     """The one clock every part of `app` reads."""
     clock: Clock = app.extensions[CLOCK]
     return clock
+
+
+def _closure_reader(closures: ClosureBook, trial: Trial | None) -> Reader:
+    """How the lines read staff's closures: from the database, but a trial call never makes its file."""
+    path = sqlite_file(closures.database.url)
+    if trial is not None and path is not None and not path.exists():
+        return lambda _now: {}
+    return closures.periods
 
 
 def _desk(
@@ -203,6 +218,8 @@ def _lines(
     clock: Clock,
     desk: CallbackDesk | TrialDesk | None,
     sms: LeafletSms | TrialSms | None,
+    *,
+    closures: LiveClosures,
 ) -> tuple[Lines, dict[str, Library]]:
     """Build every configured line with its audio: the running lines, and each one's library by line id."""
     # A folder of lines keeps each line's audio in its own sub-folder and names the line in its action URLs.
@@ -216,7 +233,15 @@ def _lines(
         share = max(16, DOCUMENTS // len(contents))
         running.append(
             Line.from_config(
-                config, urls, speaker, content, cache_size=share, callbacks=desk, sms=sms, clock=clock
+                config,
+                urls,
+                speaker,
+                content,
+                cache_size=share,
+                callbacks=desk,
+                sms=sms,
+                clock=clock,
+                closures=closures,
             )
         )
         audio.log_status(content.audio_prompts())

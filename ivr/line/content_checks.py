@@ -7,7 +7,7 @@ import re
 from collections.abc import Mapping, Sequence
 
 from ivr.line import spoken
-from ivr.line.content import TEMPLATES, Keys, LineInfo, Prompt, Section
+from ivr.line.content import OPTIONAL_TEMPLATES, TEMPLATES, Keys, LineInfo, Prompt, Section
 from ivr.line.schedule import OpeningHours
 
 # A problem as the content file's reader names it: (the key, what is wrong with it).
@@ -65,7 +65,7 @@ def closed_words(hours: OpeningHours, templates: Mapping[str, str]) -> list[Prob
     reasons = [closed.reason for closed in hours.extra_closed if closed.reason]
     reason = max([*reasons, "anden påskedag"], key=lambda text: len(text.split()))
     problems: list[Problem] = []
-    for name in TEMPLATES:
+    for name in (*TEMPLATES, *OPTIONAL_TEMPLATES):
         template = templates.get(name, "")
         for sentence in re.split(r"(?<=[.!?])\s+", template.format(when=when, reason=reason)):
             if len(words := sentence.split()) > CLOSED_WORDS:

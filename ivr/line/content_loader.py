@@ -21,6 +21,7 @@ from ivr.line.content import (
     CALLBACK_TEMPLATES,
     E164,
     LINE_ID,
+    OPTIONAL_TEMPLATES,
     SLOWER_PROMPTS,
     SMS_PROMPTS,
     SMS_TEMPLATES,
@@ -48,6 +49,7 @@ SCHEMA: dict[str, tuple[str, ...]] = {
     "keys": ("transfer", "repeat", "main_menu", "slower", "sms"),
     "prompts": SYSTEM_PROMPTS + SPEECH_PROMPTS + SLOWER_PROMPTS + CALLBACK_PROMPTS + SMS_PROMPTS,
     "templates": tuple(TEMPLATES)
+    + tuple(OPTIONAL_TEMPLATES)
     + tuple(SPEECH_TEMPLATES)
     + tuple(CALLBACK_TEMPLATES)
     + tuple(SMS_TEMPLATES),
@@ -422,13 +424,18 @@ class _Parser:
         wanted = TEMPLATES | (SPEECH_TEMPLATES if speech else {}) | (CALLBACK_TEMPLATES if callbacks else {})
         wanted |= SMS_TEMPLATES if sms else {}
         for name, needed in wanted.items():
-            key = f"templates.{name}"
-            value = self.text(key, table.get(name), {}, needed)
-            names = {n for _, n, _, _ in string.Formatter().parse(value) if n} if value else needed
-            if names != needed:
-                self.fail(key, f"must contain {', '.join('{' + n + '}' for n in sorted(needed))}")
-            templates[name] = value
+            templates[name] = self.template(table, name, needed)
+        for name, (needed, said) in OPTIONAL_TEMPLATES.items():
+            templates[name] = self.template(table, name, needed) if name in table else said
         return templates
+
+    def template(self, table: Mapping[str, Any], name: str, needed: set[str]) -> str:
+        key = f"templates.{name}"
+        value = self.text(key, table.get(name), {}, needed)
+        names = {n for _, n, _, _ in string.Formatter().parse(value) if n} if value else needed
+        if names != needed:
+            self.fail(key, f"must contain {', '.join('{' + n + '}' for n in sorted(needed))}")
+        return value
 
     def sections(self, keys: Keys | None, fills: Mapping[str, str]) -> tuple[Section, ...]:
         value = self.data.get("sections")

@@ -86,12 +86,14 @@ class LeafletSender(Protocol):
 
 @dataclass(frozen=True)
 class Moment:
-    """What the flow needs to know about the clock: open now, the next opening as phrases, and why today is
-    closed when it is an opening day closed all day (a holiday's name, the clinic's reason)."""
+    """What the flow needs to know about the clock: open now, the next opening as phrases, why today is
+    closed when it is an opening day closed all day (a holiday's name, the clinic's reason), and why staff
+    closed the secretariat now (`ivr closed`)."""
 
     open: bool
     next_opening: tuple[str, ...]
     closed_today: str | None = None
+    closed_for: str | None = None
 
 
 @dataclass(frozen=True)
@@ -168,7 +170,7 @@ class CallFlow:
     def _welcome_reply(self, moment: Moment, sms: bool) -> Reply:
         lead = [self.content.prompt("welcome")]
         if not moment.open:
-            lead.append(self._closed(moment.next_opening, moment.closed_today))
+            lead.append(self._closed(moment.next_opening, moment.closed_today, moment.closed_for))
         reply = self._menu(START, moment, tuple(lead), Event.WELCOME)
         names = ("speech_offer", "slower_offer", *(("sms_offer",) if sms else ()))
         offers = [self.content.prompts[name] for name in names if name in self.content.prompts]
@@ -227,7 +229,7 @@ class CallFlow:
             lead = (self.content.prompt("transfer_loop"),)
             return self._menu(state.into(MAIN), moment, lead, Event.TRANSFER_LOOP)
         if not moment.open:
-            lead = (self._closed(moment.next_opening, moment.closed_today),)
+            lead = (self._closed(moment.next_opening, moment.closed_today, moment.closed_for),)
             menu = CALLBACK if self.callbacks is not None else MAIN
             return self._menu(state.into(menu), moment, lead, Event.TRANSFER_CLOSED)
         return Reply((self.content.prompt("transfer"),), "dial", Event.TRANSFER_OPEN, state.into(MAIN))

@@ -211,7 +211,8 @@ def run_preview(keys: list[str], at: datetime | None, dial: str, line: Line | No
             step["audio"] = _browser_url(step["url"], base)
     # Out of keys at a Gather: the call goes on when staff press the next key.
     waiting = transcript.end.outcome == "caller"
-    status = line.schedule.status(at or preview.clock())
+    moment = at or preview.clock()
+    status = line.current_schedule(moment).status(moment)
     return {
         "steps": steps[:-1] if waiting else steps,
         "waiting": waiting,
