@@ -178,8 +178,9 @@ def staff_only(view: View) -> View:
 def staff_password() -> None:
     """Ask for a staff password twice and print its hash, for IVR_STAFF_PASSWORD_HASH."""
     try:
+        # The prompts on stderr, so that stdout holds the hash alone (`ivr staff-password > hash.txt`).
         password: str = click.prompt(
-            "Ny adgangskode", hide_input=True, confirmation_prompt="Gentag adgangskoden"
+            "Ny adgangskode", hide_input=True, confirmation_prompt="Gentag adgangskoden", err=True
         )
     except click.Abort:
         raise Stop("no password given") from None
