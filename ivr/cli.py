@@ -51,8 +51,8 @@ def main() -> None:
 def check(content_path: Path | None) -> None:
     """Check the content file (or every line of a folder, together); exit 1 naming every problem."""
     for content in configured_lines(content_path, every_problem=True):
-        sizes = f"{len(content.all_prompts())} prompts, {len(content.sections)} sections"
-        click.echo(f"{content.source}: ok (line {content.line.id}: {sizes})")
+        sizes = f"{len(content.all_prompts())} tekster, {len(content.sections)} afsnit"
+        click.echo(f"{content.source}: i orden (linje {content.line.id}: {sizes})")
 
 
 @main.command()

@@ -178,11 +178,11 @@ def built_in(folder: Path) -> dict[str, Path]:
 
 def summary(report: BuildReport) -> Table:
     """Return the table printed after a build."""
-    table = Table(title="Audio prompts")
-    table.add_column("built", justify="right")
-    table.add_column("unchanged", justify="right")
-    table.add_column("failed", justify="right")
-    table.add_column("seconds", justify="right")
+    table = Table(title="Lydfiler")
+    table.add_column(OUTCOMES["built"], justify="right")
+    table.add_column(OUTCOMES["unchanged"], justify="right")
+    table.add_column(OUTCOMES["failed"], justify="right")
+    table.add_column("sekunder", justify="right")
     table.add_row(
         str(len(report.built)), str(len(report.unchanged)), str(len(report.failed)), f"{report.seconds:.2f}"
     )
@@ -204,8 +204,9 @@ def _unreachable(stopped: BuildStoppedError, engine: str) -> str:
 def _explain_failures(console: Console, report: BuildReport, engine: str) -> None:
     """Name each failed prompt and what to do; their previous files are still in place."""
     for prompt_id, reason in sorted(report.failed.items()):
-        console.print(f"[red]failed[/red] {prompt_id}: {reason}", markup=True, highlight=False)
-    hint = "Callers hear these prompts with <Say> (or their previous audio) until a build succeeds."
+        console.print(f"[red]{OUTCOMES['failed']}[/red] {prompt_id}: {reason}", markup=True, highlight=False)
+    hint = "Patienterne hører disse tekster med Twilios stemme (eller deres tidligere lyd), til en bygning"
+    hint += " lykkes."
     if engine == Engine.GTTS:
-        hint += " Without internet access, build with the offline voice: ivr build-audio --engine espeak"
+        hint += " Uden internet: byg med den lokale stemme, ivr build-audio --engine espeak"
     console.print(hint, highlight=False)
