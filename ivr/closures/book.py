@@ -25,7 +25,7 @@ READ_SECONDS = 2
 
 
 @dataclass(frozen=True)
-class Closure:
+class StaffClosure:
     """One closure as staff see it: which line, from and up to when, why, who made it and when."""
 
     id: int
@@ -51,7 +51,7 @@ class ClosureBook:
     def __init__(self, database: Database) -> None:
         self.database = database
 
-    def add(self, line: str, span: Span, who: str, now: datetime) -> Closure:
+    def add(self, line: str, span: Span, who: str, now: datetime) -> StaffClosure:
         """Close `line` for `span`, logged as `who`'s; RefusedError when it overlaps one already there."""
         at = to_utc_naive(now)
         with self._begin() as connection:
@@ -75,7 +75,7 @@ class ClosureBook:
             self._log(connection, made, at=at, who=who, action="added", zone=span.zone)
         return made
 
-    def remove(self, closure_id: int, who: str, now: datetime, zone: ZoneInfo) -> Closure | None:
+    def remove(self, closure_id: int, who: str, now: datetime, zone: ZoneInfo) -> StaffClosure | None:
         """Remove a closure (kept, marked as removed by `who`); None when there is no such closure left."""
         at = to_utc_naive(now)
         with self._begin() as connection:
@@ -91,7 +91,7 @@ class ClosureBook:
             self._log(connection, gone, at=at, who=who, action="removed", zone=zone)
         return gone
 
-    def active(self, now: datetime, line: str | None = None) -> list[Closure]:
+    def active(self, now: datetime, line: str | None = None) -> list[StaffClosure]:
         """The closures not yet over at `now` (of `line`, else every line), earliest first."""
         with self._begin() as connection:
             return self._active(connection, to_utc_naive(now), line)
@@ -117,7 +117,7 @@ class ClosureBook:
             (row.at.replace(tzinfo=UTC), row.who, row.action, row.closure, row.line, row.what) for row in rows
         ]
 
-    def _active(self, connection: Connection, at: datetime, line: str | None) -> list[Closure]:
+    def _active(self, connection: Connection, at: datetime, line: str | None) -> list[StaffClosure]:
         query = select(table).where(and_(table.c.removed_at.is_(None), table.c.ends > at))
         if line is not None:
             query = query.where(table.c.line == line)
@@ -125,7 +125,14 @@ class ClosureBook:
         return [_closure(row.id, row._asdict()) for row in rows]
 
     def _log(
-        self, connection: Connection, closure: Closure, *, at: datetime, who: str, action: str, zone: ZoneInfo
+        self,
+        connection: Connection,
+        closure: StaffClosure,
+        *,
+        at: datetime,
+        who: str,
+        action: str,
+        zone: ZoneInfo,
     ) -> None:
         what = closure.said(zone)
         connection.execute(
@@ -144,7 +151,7 @@ class ClosureBook:
         return self.database.engine.begin()
 
 
-def _closure(closure_id: int, values: dict[str, object]) -> Closure:
+def _closure(closure_id: int, values: dict[str, object]) -> StaffClosure:
     """A closure from its row's values (times stored in UTC without zone)."""
 
     def aware(name: str) -> datetime:
@@ -152,7 +159,7 @@ def _closure(closure_id: int, values: dict[str, object]) -> Closure:
         assert isinstance(at, datetime)
         return at.replace(tzinfo=UTC)
 
-    return Closure(
+    return StaffClosure(
         closure_id,
         str(values["line"]),
         aware("starts"),

@@ -17,7 +17,7 @@ import click
 
 from ivr.cli_errors import Stop
 from ivr.cli_options import CONTENT_OPTION, LINE_OPTION, configured_content, configured_lines
-from ivr.closures.book import Closure, ClosureBook
+from ivr.closures.book import ClosureBook, StaffClosure
 from ivr.closures.spans import RefusedError, span
 from ivr.db import sqlite_file
 from ivr.line.schedule import ClosedPeriod
@@ -134,7 +134,7 @@ def _who() -> str:
     return f"ivr closed ({getpass.getuser()})"[:64]
 
 
-def _row(closure: Closure, zones: Mapping[str, tzinfo]) -> dict[str, object]:
+def _row(closure: StaffClosure, zones: Mapping[str, tzinfo]) -> dict[str, object]:
     """A closure for other tools: its days and hours in the line's time zone, who made it and when."""
     zone = zones.get(closure.line, UTC)
     starts, ends = closure.starts.astimezone(zone), closure.ends.astimezone(zone)
