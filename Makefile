@@ -36,7 +36,7 @@ check: lint
 ## lands. Only the wall clock moves: timed waits (queues, locks) measure against the real monotonic clock.
 DATED := $(addprefix tests/unit/test_,$(addsuffix .py,schedule moments callbacks stats_calls stats_web staff_login \
 	publicholidays flow voice spoken stats_report preview caller stats_cli health webhook security safety \
-	startpage pages call_e2e graph content))
+	startpage pages call_e2e graph content closures))
 # Six threads racing on one SQLite file is a test of locking, not of dates: under libfaketime one of them
 # sometimes fails to take the lock (seen once in CI's run), so it runs in `make test` only.
 RACES := tests/unit/test_callbacks.py::test_workers_asking_at_once_make_one_request

@@ -57,6 +57,8 @@ class Line:
         self._digits = _digits(content.number)
         # The moment made from the schedule's current answer; it holds exactly as long as that answer does.
         self._moment: tuple[Status, Moment] | None = None
+        # Staff's closures as last read, and the schedule made with them.
+        self._read: tuple[tuple[ClosedPeriod, ...], Schedule] = ((), self.schedule)
 
     @classmethod
     def from_config(
@@ -103,13 +105,16 @@ class Line:
 
     def current_schedule(self, at: datetime) -> Schedule:
         """The schedule at `at` with staff's closures as last read: a new one when they changed."""
-        schedule = self.schedule
         if self.closures is None:
-            return schedule
+            return self.schedule
         closed = self.closures.closures(self.content.line.id, at)
-        if closed != schedule.closed:
-            # One assignment, so another thread sees the old schedule or the new one, never half of it.
-            schedule = self.schedule = Schedule(self.content.hours, closed)
+        read, schedule = self._read
+        # The same tuple as last time (the usual case, until the closures are read again) needs no comparing.
+        if closed is not read:
+            if closed != schedule.closed:
+                schedule = self.schedule = Schedule(self.content.hours, closed)
+            # One assignment, so another thread sees the old pair or the new one, never half of it.
+            self._read = (closed, schedule)
         return schedule
 
     def state(self, args: Mapping[str, str]) -> CallState:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Callable, Iterator
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
@@ -297,13 +297,13 @@ def _ivr(*args: str) -> tuple[int, str]:
 def test_ivr_closed_add_list_remove_and_hours(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("IVR_DATABASE_URL", f"sqlite:///{tmp_path / 'line.sqlite'}")
     assert _ivr("db", "upgrade")[0] == 0
+    # The commands read the wall clock: next year, on a Wednesday (an opening day whatever the year).
     next_year = datetime.now(CPH).year + 1
+    wednesday = date.fromisocalendar(next_year, 32, 3).isoformat()
     code, said = _ivr("closed", "add", f"{next_year}-W29", "--reason", "sommerferie")
     assert code == 0, said
     assert said.startswith("Lukning 1 gemt (rodblokade): mandag ")
-    code, said = _ivr(
-        "closed", "add", f"{next_year}-08-04", "--from", "12:00", "--to", "14:00", "--reason", "møde"
-    )
+    code, said = _ivr("closed", "add", wednesday, "--from", "12:00", "--to", "14:00", "--reason", "møde")
     assert code == 0, said
     code, listed = _ivr("closed", "list", "--json")
     rows = json.loads(listed)
@@ -311,12 +311,12 @@ def test_ivr_closed_add_list_remove_and_hours(tmp_path: Path, monkeypatch: pytes
         (1, "sommerferie", None),
         (2, "møde", ["12:00", "14:00"]),
     ]
-    assert rows[1]["days"] == [f"{next_year}-08-04", f"{next_year}-08-04"]
+    assert rows[1]["days"] == [wednesday, wednesday]
     assert rows[0]["who"].startswith("ivr closed (")
-    code, hours = _ivr("hours", "--at", f"{next_year}-08-04T12:30", "--json")
+    code, hours = _ivr("hours", "--at", f"{wednesday}T12:30", "--json")
     assert json.loads(hours)["closed_for"] == "møde"
     assert not json.loads(hours)["open"]
-    code, said = _ivr("closed", "add", f"{next_year}-08-04", "--from", "13:00", "--reason", "andet")
+    code, said = _ivr("closed", "add", wednesday, "--from", "13:00", "--reason", "andet")
     assert code == 2
     assert said.count("\n") == 1
     assert "overlapper lukning 2" in said
