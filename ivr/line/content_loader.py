@@ -48,11 +48,7 @@ SCHEMA: dict[str, tuple[str, ...]] = {
     "hours": ("timezone", "days", "opens", "closes", "extra_closed_days"),
     "keys": ("transfer", "repeat", "main_menu", "slower", "sms"),
     "prompts": SYSTEM_PROMPTS + SPEECH_PROMPTS + SLOWER_PROMPTS + CALLBACK_PROMPTS + SMS_PROMPTS,
-    "templates": tuple(TEMPLATES)
-    + tuple(OPTIONAL_TEMPLATES)
-    + tuple(SPEECH_TEMPLATES)
-    + tuple(CALLBACK_TEMPLATES)
-    + tuple(SMS_TEMPLATES),
+    "templates": (*TEMPLATES, *OPTIONAL_TEMPLATES, *SPEECH_TEMPLATES, *CALLBACK_TEMPLATES, *SMS_TEMPLATES),
     "phrases": ACTIONS,
     "sections": ("key", "title", "text", "phrases"),
 }
@@ -423,19 +419,16 @@ class _Parser:
         templates = {}
         wanted = TEMPLATES | (SPEECH_TEMPLATES if speech else {}) | (CALLBACK_TEMPLATES if callbacks else {})
         wanted |= SMS_TEMPLATES if sms else {}
+        # An optional template the file leaves out is said as the line's own (OPTIONAL_TEMPLATES).
+        wanted |= {name: needed for name, (needed, _) in OPTIONAL_TEMPLATES.items() if name in table}
         for name, needed in wanted.items():
-            templates[name] = self.template(table, name, needed)
-        for name, (needed, said) in OPTIONAL_TEMPLATES.items():
-            templates[name] = self.template(table, name, needed) if name in table else said
-        return templates
-
-    def template(self, table: Mapping[str, Any], name: str, needed: set[str]) -> str:
-        key = f"templates.{name}"
-        value = self.text(key, table.get(name), {}, needed)
-        names = {n for _, n, _, _ in string.Formatter().parse(value) if n} if value else needed
-        if names != needed:
-            self.fail(key, f"must contain {', '.join('{' + n + '}' for n in sorted(needed))}")
-        return value
+            key = f"templates.{name}"
+            value = self.text(key, table.get(name), {}, needed)
+            names = {n for _, n, _, _ in string.Formatter().parse(value) if n} if value else needed
+            if names != needed:
+                self.fail(key, f"must contain {', '.join('{' + n + '}' for n in sorted(needed))}")
+            templates[name] = value
+        return {name: said for name, (_, said) in OPTIONAL_TEMPLATES.items()} | templates
 
     def sections(self, keys: Keys | None, fills: Mapping[str, str]) -> tuple[Section, ...]:
         value = self.data.get("sections")

@@ -327,3 +327,26 @@ def test_ivr_closed_add_list_remove_and_hours(tmp_path: Path, monkeypatch: pytes
         "Error: Der er ingen lukning 2 (ivr closed list viser dem, der er).\n",
     )
     assert [row["id"] for row in json.loads(_ivr("closed", "list", "--json")[1])] == [1]
+
+
+def test_a_line_may_word_staff_s_reason_its_own_way(tmp_path: Path) -> None:
+    from ivr.line.content_loader import ContentError, default_path  # noqa: PLC0415
+
+    shipped = default_path().read_text(encoding="utf-8")
+    marker = "[templates]\n"
+    own = tmp_path / "own.toml"
+    own.write_text(
+        shipped.replace(marker, marker + 'closed_for = "Vi har lukket ({reason}). Vi åbner {when}."\n')
+    )
+    said = load_content(own).closed(("i morgen",), closed_for="kursus").text
+    assert said == "Vi har lukket (kursus). Vi åbner i morgen."
+    assert (
+        load_content()
+        .closed(("i morgen",), closed_for="kursus")
+        .text.startswith("Sekretariatet har lukket på")
+    )
+    broken = tmp_path / "broken.toml"
+    broken.write_text(shipped.replace(marker, marker + 'closed_for = "Vi har lukket. Vi åbner {when}."\n'))
+    with pytest.raises(ContentError) as refused:
+        load_content(broken)
+    assert "templates.closed_for: must contain {reason}, {when}" in str(refused.value)
