@@ -38,7 +38,7 @@ check: lint
 ## EINVAL (it shifts Python's absolute monotonic deadline by the offset), which CI hit once under load.
 DATED := $(addprefix tests/unit/test_,$(addsuffix .py,schedule moments callbacks stats_calls stats_web staff_login \
 	publicholidays flow voice spoken stats_report preview caller stats_cli health webhook security safety \
-	startpage pages call_e2e graph content))
+	startpage pages call_e2e graph content closures))
 test-later: $(STAMP)
 	faketime -f +400d $(BIN)/pytest -q -m "not slow" -p no:cacheprovider \
 		$(DATED)

@@ -15,8 +15,11 @@ from ivr.audio import web as audio_web
 from ivr.audio.library import Library
 from ivr.audio.web import AudioFiles
 from ivr.callbacks.web import CallbackPages
+from ivr.closures.book import ClosureBook
+from ivr.closures.live import LiveClosures, Reader
+from ivr.closures.web import ClosurePages
 from ivr.component import Component
-from ivr.db import Database, default_url
+from ivr.db import Database, default_url, sqlite_file
 from ivr.line import events
 from ivr.line.clock import Clock, system_clock
 from ivr.line.content import Content
@@ -97,7 +100,10 @@ def create_app(
     sms = _sms(app.config, database, hash_key, trial)
     if contents is None:
         contents = configured_contents(app.config)
-    lines, libraries = _lines(app.config, contents, clock, desk, sms)
+    # Staff's closures, read by every line from memory and again every few seconds (ivr/closures/live.py).
+    closures = ClosureBook(database)
+    live = LiveClosures(_closure_reader(closures, trial))
+    lines, libraries = _lines(app.config, contents, clock, desk, sms, closures=live)
     store = Store(database)
     recorder = Recorder(store, retention_days=app.config["STATS_RETENTION_DAYS"], clock=clock)
     # A trial call (staff trying the line) never counts in the statistics, nor writes request log lines.
@@ -120,6 +126,7 @@ def create_app(
             **_login_proxies(app.config),
         ),
         CallbackPages(staff_list, lines, clock, hash_key),
+        ClosurePages(closures, live, lines, clock, hash_key),
         preview.Preview(app.config, lines, watch, clock, factory=create_app),
         Readiness(DatabaseProbe(database), watch, lines, libraries),
     ]
@@ -174,6 +181,14 @@ def _login_proxies(config: Mapping[str, Any]) -> dict[str, Any]:
     return {"hops": hops} if hops else {"hops": 1, "implied": True}
 
 
+def _closure_reader(closures: ClosureBook, trial: Trial | None) -> Reader:
+    """How the lines read staff's closures: from the database, but a trial call never makes its file."""
+    path = sqlite_file(closures.database.url)
+    if trial is not None and path is not None and not path.exists():
+        return lambda _now: {}
+    return closures.periods
+
+
 def _desk(
     config: Mapping[str, Any], database: Database, hash_key: bytes, trial: Trial | None
 ) -> tuple[CallbackDesk | TrialDesk | None, CallbackDesk | None]:
@@ -225,6 +240,8 @@ def _lines(
     clock: Clock,
     desk: CallbackDesk | TrialDesk | None,
     sms: LeafletSms | TrialSms | None,
+    *,
+    closures: LiveClosures,
 ) -> tuple[Lines, dict[str, Library]]:
     """Build every configured line with its audio: the running lines, and each one's library by line id."""
     # A folder of lines keeps each line's audio in its own sub-folder and names the line in its action URLs.
@@ -249,6 +266,7 @@ def _lines(
                 sms=sms,
                 clock=clock,
                 never=never,
+                closures=closures,
             )
         )
         audio.log_status(content.audio_prompts())

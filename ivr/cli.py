@@ -29,6 +29,7 @@ LAZY = {
     "build-audio": "ivr.audio.cli:build_audio",
     "callback-key": "ivr.callbacks.cli:callback_key",
     "callbacks": "ivr.callbacks.cli:callbacks",
+    "closed": "ivr.closures.cli:closed",
     "call": "ivr.tryout.call_cli:call",
     "db": "ivr.migrations.cli:db",
     "graph": "ivr.tryout.graph:graph_command",
@@ -50,8 +51,8 @@ def main() -> None:
 def check(content_path: Path | None) -> None:
     """Check the content file (or every line of a folder, together); exit 1 naming every problem."""
     for content in configured_lines(content_path, every_problem=True):
-        sizes = f"{len(content.all_prompts())} prompts, {len(content.sections)} sections"
-        click.echo(f"{content.source}: ok (line {content.line.id}: {sizes})")
+        sizes = f"{len(content.all_prompts())} tekster, {len(content.sections)} afsnit"
+        click.echo(f"{content.source}: i orden (linje {content.line.id}: {sizes})")
 
 
 @main.command()
@@ -113,7 +114,12 @@ def hours(
 ) -> None:
     """Tell whether a call now (or --at) would be put through, why not, and when it opens next."""
     content = configured_content(content_path, line_id)
-    schedule = Schedule(content.hours)
+    from ivr.closures.cli import line_closures  # noqa: PLC0415  (the database, only where asked)
+
+    closed, unread = line_closures(content.line.id, datetime.now(UTC))
+    if unread is not None:
+        click.echo(f"warning: staff's closures (ivr closed) cannot be read, so not shown: {unread}", err=True)
+    schedule = Schedule(content.hours, closed)
     if year is not None:
         if at_text is not None:
             raise click.UsageError("--year and --at ask different questions: give one of them.")
@@ -130,12 +136,15 @@ def hours(
             "next_opening": opening.isoformat(),
             "closes": closes.isoformat() if closes else None,
             "closed_today": status.closed_today,
+            "closed_for": status.closed_for,
         }
         click.echo(json.dumps(data, ensure_ascii=False))
         return
     local = at.astimezone(zone)
     if closes is not None:
         state = f"åbent til {closes:%H:%M}: et opkald ville blive stillet om"
+    elif status.closed_for:
+        state = f"lukket af personalet ({status.closed_for}): et opkald ville ikke blive stillet om"
     elif status.closed_today:
         state = f"lukket hele dagen ({status.closed_today}): et opkald ville ikke blive stillet om"
     else:
@@ -154,5 +163,5 @@ def closed_days(schedule: Schedule, year: int, as_json: bool) -> None:
         return
     click.echo(f"Lukkede hverdage i {year} ({len(days)}):")
     for day, why in days:
-        kind = "helligdag" if why.kind == "holiday" else "klinikkens lukkedag"
+        kind = {"holiday": "helligdag", "staff": "lukket af personalet"}.get(why.kind, "klinikkens lukkedag")
         click.echo(f"  {day:%Y-%m-%d} {spoken.WEEKDAYS[day.weekday()]:<7} {why.reason or 'lukket'} ({kind})")

@@ -1,9 +1,10 @@
 """The line's one database: every table, and the engine with its time limits, in SQLite or PostgreSQL.
 
-The statistics (ivr/stats/), the callback list (ivr/callbacks/), the SMS ledger (ivr/sms/) and the staff
-login's throttle (ivr/login_failures.py) keep their tables here, in one MetaData, so that one chain of Alembic
-revisions (ivr/migrations/) versions them all. Those modules read and write; only `ivr db upgrade` changes the
-schema, and only a new SQLite file is made here, at the schema's head, as the revisions would make it.
+The statistics (ivr/stats/), the callback list (ivr/callbacks/), the SMS ledger (ivr/sms/), staff's
+closures (ivr/closures/) and the staff login's throttle (ivr/login_failures.py) keep their tables here, in one
+MetaData, so that one chain of Alembic revisions (ivr/migrations/) versions them all. Those modules read and
+write; only `ivr db upgrade` changes the schema, and only a new SQLite file is made here, at the schema's
+head, as the revisions would make it.
 """
 
 from __future__ import annotations
@@ -61,6 +62,8 @@ FileId = tuple[int, int]
 LINE_LENGTH = 40
 # An auto-numbered key: BIGINT on PostgreSQL; SQLite only auto-numbers a column declared INTEGER.
 SERIAL = BigInteger().with_variant(Integer, "sqlite")
+# The longest reason a closure may give callers (a few words, said mid-sentence).
+REASON_LENGTH = 60
 
 metadata = MetaData()
 
@@ -178,6 +181,37 @@ callback_access = Table(
     Column("line", String(LINE_LENGTH)),
     # For "done": hours from the request to the call back, for the statistics.
     Column("hours", Float()),
+)
+
+
+# The spells staff close a line's secretariat for (ivr/closures/book.py), from `starts` up to `ends` (UTC
+# without zone). A removed one is kept, marked, so nothing staff did is lost.
+closures = Table(
+    "closures",
+    metadata,
+    Column("id", SERIAL, primary_key=True, autoincrement=True),
+    Column("line", String(LINE_LENGTH), nullable=False),
+    Column("starts", DateTime(), nullable=False),
+    Column("ends", DateTime(), nullable=False),
+    # Said to callers mid-sentence: "på grund af {reason}".
+    Column("reason", String(REASON_LENGTH), nullable=False),
+    Column("made_by", String(64), nullable=False),
+    Column("made_at", DateTime(), nullable=False),
+    Column("removed_by", String(64)),
+    Column("removed_at", DateTime()),
+    Index("closures_line_ends", "line", "ends"),
+)
+# Every change to the closures: who, when, what ("added", "removed") and the closure as staff read it.
+closure_log = Table(
+    "closure_log",
+    metadata,
+    Column("id", SERIAL, primary_key=True, autoincrement=True),
+    Column("at", DateTime(), nullable=False),
+    Column("who", String(64), nullable=False),
+    Column("action", String(16), nullable=False),
+    Column("closure", BigInteger(), nullable=False),
+    Column("line", String(LINE_LENGTH), nullable=False),
+    Column("what", String(200), nullable=False),
 )
 
 

@@ -34,7 +34,7 @@ POLICIES: Mapping[str, Mapping[str, str]] = {
 # The pages that show a phone number (the callback list, the secretariat's on every staff page, a number keyed
 # into the preview): never kept by a browser or a proxy, whatever their kind (HTML, JSON, CSV).
 PRIVATE = frozenset({"preview", "start", "staff_stats", "staff_callbacks"})
-# And anything under these paths, so a new staff page is covered before anyone lists it (the metrics, closures).
+# And anything under these paths, so a new staff page is covered before anyone lists it (metrics, closures).
 PRIVATE_PATHS = ("/staff/", "/preview/")
 
 

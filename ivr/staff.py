@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 import click
 from flask import Response, abort, request
+from itsdangerous import BadSignature, TimestampSigner
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -171,6 +172,39 @@ def login_required(headers: Mapping[str, str] | None = None) -> Response | None:
     return StaffLogin.current().required(headers)
 
 
+def user() -> str:
+    """The staff user of this request, as logs name them (the development machine's has none)."""
+    auth = request.authorization
+    return (auth.username or "?")[:64] if auth is not None and auth.username else "udvikling"
+
+
+class ClockSigner(TimestampSigner):
+    """itsdangerous' timestamped signer on the app's clock, so a form's token ages with the app's time.
+
+    A staff page's POST forms carry the user's name signed with it, so another site cannot make a logged-in
+    browser press the page's buttons; each page signs with its own `salt`.
+    """
+
+    def __init__(self, key: bytes, clock: Clock, salt: str) -> None:
+        super().__init__(key, salt=salt)
+        self.clock = clock
+
+    def get_timestamp(self) -> int:
+        return int(self.clock().timestamp())
+
+    def token(self) -> str:
+        """The form token of this request's staff user, signed now."""
+        return self.sign(user()).decode("ascii")
+
+    def valid(self, token: str, max_age: int) -> bool:
+        """Tell whether a posted token is this user's, signed at most `max_age` seconds ago (never ahead)."""
+        try:
+            signed = self.unsign(token, max_age=max_age)
+        except BadSignature:  # forged, altered, expired (SignatureExpired) or dated ahead of the clock
+            return False
+        return hmac.compare_digest(signed, user().encode("utf-8"))
+
+
 def staff_only(view: View) -> View:
     """Wrap a view in the staff login."""
 
@@ -186,8 +220,9 @@ def staff_only(view: View) -> View:
 def staff_password() -> None:
     """Ask for a staff password twice and print its hash, for IVR_STAFF_PASSWORD_HASH."""
     try:
+        # The prompts on stderr, so that stdout holds the hash alone (`ivr staff-password > hash.txt`).
         password: str = click.prompt(
-            "Ny adgangskode", hide_input=True, confirmation_prompt="Gentag adgangskoden"
+            "Ny adgangskode", hide_input=True, confirmation_prompt="Gentag adgangskoden", err=True
         )
     except click.Abort:
         raise Stop("no password given") from None

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import logging
 from functools import lru_cache
+from typing import Any
 
 import graphviz
 from flask import Blueprint, Response, abort, render_template, request
 from flask.blueprints import BlueprintSetupState
+from sqlalchemy.exc import SQLAlchemyError
 
 from ivr import staff
+from ivr.closures.web import ClosurePages
 from ivr.line.running import Line
 from ivr.tryout.graph import rendered
 from ivr.webhook.endpoint import Webhook
@@ -21,6 +24,11 @@ PAGES = (
     ("preview.page", "Prøv linjen", "Ring til linjen i browseren, med tastatur og udskrift."),
     ("staff_stats.stats_page", "Statistik", "Hvornår der ringes, og hvad der bliver valgt."),
     ("staff_callbacks.callbacks_page", "Opringninger", "Patienter, der har bedt sekretariatet ringe dem op."),
+    (
+        "staff_closed.closed_page",
+        "Lukninger",
+        "Luk sekretariatet en eftermiddag, en dag, en uge, eller fra nu.",
+    ),
     ("start.menu_picture", "Menuen som tegning", "Hver tast, og hvor den fører hen."),
     ("health.healthz", "Driftsstatus", "Linjens tilstand som JSON, som overvågningen ser den."),
 )
@@ -38,8 +46,36 @@ bp.before_request(staff.login_required)
 
 @bp.get("/")
 def start() -> str:
-    """Link to every staff page, in Danish."""
-    return render_template("start.html", pages=PAGES)
+    """Link to every staff page, in Danish, below whether each line's secretariat is open now and why not."""
+    return render_template("start.html", pages=PAGES, lines=_now_and_closures())
+
+
+def _now_and_closures() -> list[dict[str, Any]]:
+    """Each line: its name, open now or not (and why), and staff's closures not yet over."""
+    closures = ClosurePages.current()
+    now = closures.clock()
+    try:
+        ahead = closures.book.active(now)
+    except SQLAlchemyError:
+        log.warning("start page: the closures cannot be read; shown without them")
+        ahead = []
+    shown = []
+    for line in closures.lines:
+        zone = line.content.hours.timezone
+        status = line.current_schedule(now).status(now)
+        why = status.closed_for or status.closed_today
+        state = "åbent nu" if status.open else f"lukket nu ({why})" if why else "lukket nu"
+        opening = status.next_opening.astimezone(zone)
+        mine = [f"{item.said(zone)}: {item.reason}" for item in ahead if item.line == line.content.line.id]
+        shown.append(
+            {
+                "name": line.content.line.name,
+                "state": state,
+                "opens": f"{opening:%d.%m.%Y kl. %H:%M}",
+                "closures": mine,
+            }
+        )
+    return shown
 
 
 @bp.get("/staff/menu.svg")

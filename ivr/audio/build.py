@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from ivr.audio import manifest
-from ivr.audio.engines import Sound, SynthesisError, TransientError, TtsEngine
+from ivr.audio.engines import Sound, SynthesisError, TransientError, TtsEngine, UnreachableError
 from ivr.audio.manifest import Entry
 from ivr.audio.processing import Output, decode_file, process
 from ivr.line.content import SLOW, Prompt
@@ -34,6 +34,18 @@ TEMPORARY_SECONDS = 600
 SOUNDS_KEPT = 16
 _BUILT_FILE = re.compile(rf"^[A-Za-z0-9_]+-[0-9a-f]{{12}}\.({'|'.join(manifest.EXTENSIONS)})$")
 Outcome = Literal["built", "unchanged", "failed"]
+# Requests in a row that got no answer at all from the engine's server, after which a build stops: the network
+# is down or blocked, and every other prompt would fail the same way, only slowly.
+UNREACHABLE_IN_A_ROW = 4
+
+
+class BuildStoppedError(Exception):
+    """The build stopped because the engine cannot be reached; what was built before is kept."""
+
+    def __init__(self, reason: str, report: BuildReport) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.report = report
 
 
 @dataclass(frozen=True)
@@ -138,6 +150,10 @@ class _Builder:
     # Each text's sound, synthesized once per build whatever the number of prompts (and paces) saying it.
     _sounds: OrderedDict[str, Future[Sound]] = field(default_factory=OrderedDict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    # Requests in a row without an answer from the engine's server; set `_stop` at UNREACHABLE_IN_A_ROW.
+    _unreachable: int = 0
+    _stop: threading.Event = field(default_factory=threading.Event)
+    _why: str = ""
 
     def plan(self, prompts: Sequence[Prompt], force: bool) -> list[Job]:
         """Return the prompts that need building; count the unchanged ones."""
@@ -187,15 +203,22 @@ class _Builder:
         with ThreadPoolExecutor(max_workers=max(1, self.engine.workers)) as pool:
             futures = {pool.submit(self.build_one, job): job for job in jobs}
             for future in as_completed(futures):
-                prompt_id = futures[future].prompt.id
-                try:
-                    entry, seconds = future.result()
-                except Exception as error:  # one prompt's fault must not stop the others
-                    self.done(Done(prompt_id, "failed", reason=f"{type(error).__name__}: {error}"))
-                    continue
-                self.entries[prompt_id] = entry
-                manifest.save(self.folder, self.entries)
-                self.done(Done(prompt_id, "built", entry.engine, seconds))
+                self.finished(futures[future].prompt.id, future)
+                if self._stop.is_set():
+                    # The prompts not begun are left as they were; those under way stop at their next try.
+                    pool.shutdown(wait=True, cancel_futures=True)
+                    raise BuildStoppedError(self._why, self.report)
+
+    def finished(self, prompt_id: str, future: Future[tuple[Entry, float]]) -> None:
+        """Record a prompt's file in the manifest as soon as it is on disk, or its failure."""
+        try:
+            entry, seconds = future.result()
+        except Exception as error:  # one prompt's fault must not stop the others
+            self.done(Done(prompt_id, "failed", reason=f"{type(error).__name__}: {error}"))
+            return
+        self.entries[prompt_id] = entry
+        manifest.save(self.folder, self.entries)
+        self.done(Done(prompt_id, "built", entry.engine, seconds))
 
     def done(self, done: Done) -> None:
         """Count one prompt's outcome and tell the progress display."""
@@ -267,13 +290,38 @@ class _Builder:
         return sound
 
     def _synthesize(self, text: str) -> Sound:
-        for attempt in range(self.retries):
+        for attempt in range(self.retries + 1):
+            if self._stop.is_set():
+                raise UnreachableError(self._why)
             try:
-                return self.engine.synthesize(text)
+                sound = self.engine.synthesize(text)
+            except UnreachableError as error:
+                self._no_answer(error)
+                if attempt == self.retries:
+                    raise
             except TransientError as error:
+                self._answered()  # busy, but there: the network works
+                if attempt == self.retries:
+                    raise
                 log.info("retrying after %s (attempt %d of %d)", error, attempt + 1, self.retries)
-                time.sleep(self.backoff * 2**attempt)
-        return self.engine.synthesize(text)
+            else:
+                self._answered()
+                return sound
+            # Cut short when the build stops meanwhile.
+            self._stop.wait(self.backoff * 2**attempt)
+        raise AssertionError("unreachable: the last attempt returns or raises")
+
+    def _answered(self) -> None:
+        with self._lock:
+            self._unreachable = 0
+
+    def _no_answer(self, error: UnreachableError) -> None:
+        """Count a request without an answer; stop the build at UNREACHABLE_IN_A_ROW in a row."""
+        with self._lock:
+            self._unreachable += 1
+            if self._unreachable >= UNREACHABLE_IN_A_ROW and not self._stop.is_set():
+                self._why = str(error)
+                self._stop.set()
 
 
 def _recording(folder: Path, prompt_id: str) -> Path | None:

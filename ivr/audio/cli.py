@@ -13,10 +13,19 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextC
 from rich.table import Table
 
 from ivr.audio import manifest
-from ivr.audio.build import RECORDED, BuildReport, Done, Outcome, build
+from ivr.audio.build import (
+    RECORDED,
+    UNREACHABLE_IN_A_ROW,
+    BuildReport,
+    BuildStoppedError,
+    Done,
+    Outcome,
+    build,
+)
 from ivr.audio.engines import Engine, make_engine
 from ivr.audio.library import Library, default_folder
 from ivr.audio.processing import Output
+from ivr.cli_errors import Stop
 from ivr.cli_options import CONTENT_OPTION, LINE_OPTION, configured_content, configured_lines, per_line
 from ivr.line.content import Content, Prompt
 
@@ -134,6 +143,8 @@ def build_audio(  # noqa: PLR0917 (click passes every option as an argument)
                 )  # fmt: skip
             except ValueError as error:
                 raise click.BadParameter(str(error), param_hint="--only") from None
+            except BuildStoppedError as stopped:
+                raise Stop(_unreachable(stopped, engine)) from None
         if folders:
             reuse |= built_in(folder)
         Console().print(summary(report))
@@ -167,22 +178,35 @@ def built_in(folder: Path) -> dict[str, Path]:
 
 def summary(report: BuildReport) -> Table:
     """Return the table printed after a build."""
-    table = Table(title="Audio prompts")
-    table.add_column("built", justify="right")
-    table.add_column("unchanged", justify="right")
-    table.add_column("failed", justify="right")
-    table.add_column("seconds", justify="right")
+    table = Table(title="Lydfiler")
+    table.add_column(OUTCOMES["built"], justify="right")
+    table.add_column(OUTCOMES["unchanged"], justify="right")
+    table.add_column(OUTCOMES["failed"], justify="right")
+    table.add_column("sekunder", justify="right")
     table.add_row(
         str(len(report.built)), str(len(report.unchanged)), str(len(report.failed)), f"{report.seconds:.2f}"
     )
     return table
 
 
+def _unreachable(stopped: BuildStoppedError, engine: str) -> str:
+    """Say in one line that the engine cannot be reached, what was kept, and the offline way."""
+    kept = len(stopped.report.built)
+    said = (
+        f"{engine} kan ikke nås ({stopped.reason}): bygningen stoppede efter {UNREACHABLE_IN_A_ROW} forsøg "
+        f"i træk uden svar; {kept} lydfil(er) nåede at blive bygget og er gemt."
+    )
+    if engine == Engine.GTTS:
+        said += " Uden internet: byg med den lokale stemme, ivr build-audio --engine espeak"
+    return said
+
+
 def _explain_failures(console: Console, report: BuildReport, engine: str) -> None:
     """Name each failed prompt and what to do; their previous files are still in place."""
     for prompt_id, reason in sorted(report.failed.items()):
-        console.print(f"[red]failed[/red] {prompt_id}: {reason}", markup=True, highlight=False)
-    hint = "Callers hear these prompts with <Say> (or their previous audio) until a build succeeds."
+        console.print(f"[red]{OUTCOMES['failed']}[/red] {prompt_id}: {reason}", markup=True, highlight=False)
+    hint = "Patienterne hører disse tekster med Twilios stemme (eller deres tidligere lyd), til en bygning"
+    hint += " lykkes."
     if engine == Engine.GTTS:
-        hint += " Without internet access, build with the offline voice: ivr build-audio --engine espeak"
+        hint += " Uden internet: byg med den lokale stemme, ivr build-audio --engine espeak"
     console.print(hint, highlight=False)

@@ -32,6 +32,11 @@ class TransientError(SynthesisError):
     """The engine failed for a passing reason (network, server busy); trying again may help."""
 
 
+class UnreachableError(TransientError):
+    """The engine's server gave no answer at all (no network, a firewall, a timeout): a build stops after a
+    few of these in a row rather than fail every prompt slowly."""
+
+
 class TtsEngine(Protocol):
     """Turns Danish text into sound; `settings` describe every choice that changes the sound."""
 
@@ -152,8 +157,11 @@ class GttsEngine:
         try:
             tts.write_to_fp(buffer)
         except gTTSError as error:
-            status = error.rsp.status_code if error.rsp is not None else None
-            if status is None or status == 429 or status >= 500:
+            if error.rsp is None:
+                # gTTS answers any failure of the request itself (refused, reset, timed out) this way.
+                raise UnreachableError(f"gTTS: {error}") from error
+            status = error.rsp.status_code
+            if status == 429 or status >= 500:
                 raise TransientError(f"gTTS: {error}") from error
             raise SynthesisError(f"gTTS: {error}") from error
         if not buffer.getvalue():

@@ -8,14 +8,12 @@ logged-in browser mark calls done.
 
 from __future__ import annotations
 
-import hmac
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from itsdangerous import BadSignature, TimestampSigner
 
 from ivr import staff
 from ivr.component import Component
@@ -30,6 +28,7 @@ bp = Blueprint("staff_callbacks", __name__, template_folder="templates")
 # How long a loaded list's buttons work: a working day, so a list left open in the morning still works in the
 # afternoon, and a token copied from a page does not work for ever.
 TOKEN_SECONDS = 12 * 3600
+SALT = "ivr.staff-callbacks"
 # What staff are told after a button.
 _DONE = {"done": "Markeret som ringet op; nummeret er slettet.", "not_reached": "Markeret som ikke truffet."}
 
@@ -100,39 +99,23 @@ def mark(request_id: int, action: str) -> ResponseReturnValue:
 
 
 def _who() -> str:
-    """The staff user as the access log names them (the development machine's has none)."""
-    auth = request.authorization
-    return (auth.username or "?")[:64] if auth is not None and auth.username else "udvikling"
+    """The staff user as the access log names them."""
+    return staff.user()
 
 
-class ClockSigner(TimestampSigner):
-    """itsdangerous' timestamped signer on the app's clock, so a token ages with the time the app reads."""
-
-    def __init__(self, key: bytes, clock: Clock) -> None:
-        super().__init__(key, salt="ivr.staff-callbacks")
-        self.clock = clock
-
-    def get_timestamp(self) -> int:
-        return int(self.clock().timestamp())
-
-
-def _signer() -> ClockSigner:
+def _signer() -> staff.ClockSigner:
     pages = CallbackPages.current()
-    return ClockSigner(pages.key, pages.clock)
+    return staff.ClockSigner(pages.key, pages.clock, salt=SALT)
 
 
 def _token() -> str:
     """The form token of this staff user, signed now."""
-    return _signer().sign(_who()).decode("ascii")
+    return _signer().token()
 
 
 def _valid(token: str) -> bool:
     """Tell whether a posted token is this user's, signed here at most TOKEN_SECONDS ago (never ahead)."""
-    try:
-        user = _signer().unsign(token, max_age=TOKEN_SECONDS)
-    except BadSignature:  # forged, altered, expired (SignatureExpired) or dated ahead of the clock
-        return False
-    return hmac.compare_digest(user, _who().encode("utf-8"))
+    return _signer().valid(token, TOKEN_SECONDS)
 
 
 def _grouped(number: str) -> str:

@@ -62,6 +62,14 @@ QUESTIONS = {
 }
 # Sentences with a part worked out during the call; each is said as audio fragments (see Content.fragments).
 TEMPLATES = {"closed": {"when"}, "closed_today": {"reason", "when"}}
+# Templates a file may give, else the line says these: why staff closed the secretariat (`ivr closed`), with
+# the reason they typed said mid-sentence ("på grund af personalemøde").
+OPTIONAL_TEMPLATES = {
+    "closed_for": (
+        {"reason", "when"},
+        "Sekretariatet har lukket på grund af {reason}. Det åbner igen {when}.",
+    )
+}
 # Templates only a line that understands speech needs: asking back when unsure; {choice} is the choice's own
 # question ("Vil du høre om komplikationer? Tryk 1 for ja, eller 2 for nej.").
 SPEECH_TEMPLATES = {"confirm": {"choice"}}
@@ -235,15 +243,18 @@ class Content:
         """Return every static prompt: the system prompts, then the sections in leaflet order."""
         return [*self.prompts.values(), *(section.prompt for section in self.sections)]
 
-    def closed(self, when: Sequence[str], reason: str | None = None) -> Prompt:
-        """Say that the secretariat is closed, why when today is a closed opening day, and when it opens.
+    def closed(self, when: Sequence[str], reason: str | None = None, closed_for: str | None = None) -> Prompt:
+        """Say that the secretariat is closed, why (a closed opening day, or staff closed it), when it opens.
 
-        "Sekretariatet har lukket og åbner igen i morgen klokken 10.", or with a reason: "I dag er det
-        juleaften, så sekretariatet har lukket. Det åbner igen mandag den otteogtyvende december klokken 10."
+        "Sekretariatet har lukket og åbner igen i morgen klokken 10.", or with a day's name: "I dag er det
+        juleaften, så sekretariatet har lukket. Det åbner igen mandag den otteogtyvende december klokken 10.",
+        or with staff's reason: "Sekretariatet har lukket på grund af personalemøde. Det åbner igen ..."
         """
-        if reason is None:
+        if closed_for is not None and "closed_for" in self.templates:
+            return self._sentence("closed_for", {"reason": (closed_for,), "when": when})
+        if reason is None and closed_for is None:
             return self._sentence("closed", {"when": when})
-        return self._sentence("closed_today", {"reason": (reason,), "when": when})
+        return self._sentence("closed_today", {"reason": (reason or closed_for or "",), "when": when})
 
     def audio_prompts(self) -> list[Prompt]:
         """Every prompt with audio of its own: the static prompts, then every fragment (see `fragments`)."""

@@ -5,12 +5,13 @@ file can break a call (control characters, a document larger than Twilio takes).
 from __future__ import annotations
 
 import re
+import tomllib
 import unicodedata
 from collections.abc import Mapping, Sequence
 from xml.sax.saxutils import escape as xml_escape
 
 from ivr.line import spoken
-from ivr.line.content import TEMPLATES, Keys, LineInfo, Prompt, Section
+from ivr.line.content import OPTIONAL_TEMPLATES, TEMPLATES, Keys, LineInfo, Prompt, Section
 from ivr.line.schedule import OpeningHours
 
 # A problem as the content file's reader names it: (the key, what is wrong with it).
@@ -71,7 +72,7 @@ def closed_words(hours: OpeningHours, templates: Mapping[str, str]) -> list[Prob
     reasons = [closed.reason for closed in hours.extra_closed if closed.reason]
     reason = max([*reasons, "anden påskedag"], key=lambda text: len(text.split()))
     problems: list[Problem] = []
-    for name in TEMPLATES:
+    for name in (*TEMPLATES, *OPTIONAL_TEMPLATES):
         template = templates.get(name, "")
         for sentence in re.split(r"(?<=[.!?])\s+", template.format(when=when, reason=reason)):
             if len(words := sentence.split()) > CLOSED_WORDS:
@@ -191,3 +192,31 @@ def _hostile(text: str) -> str | None:
 def _xml_bytes(text: str) -> int:
     """The bytes `text` takes in a TwiML document, escaped as XML."""
     return len(xml_escape(text, {'"': "&quot;"}).encode("utf-8"))
+
+
+# tomllib's messages, in plain words for someone who edits texts, not TOML.
+_SYNTAX_WORDS = (
+    ("Unterminated string", 'a text is not closed: a " or """ is missing at its end'),
+    ("Illegal character", "a character that cannot stand there (a line break inside a one-line text?)"),
+    ("Cannot overwrite a value", "the same key is given twice"),
+    ("Cannot declare", "the same table is given twice"),
+    ("Expected '=' after a key", 'a key needs = and a value after it, e.g. closes = "14:00"'),
+    ("Invalid value", "a value must be a text in quotes, a number, true/false, or a list in [ ]"),
+    ("Unclosed array", "a list is not closed with ]"),
+    ("Unclosed inline table", "a { } table is not closed with }"),
+    ("Expected newline or end of document", "something follows a value on the same line"),
+    ("Invalid statement", "a line is neither key = value nor a [table] heading"),
+    ("Invalid initial character for a key", "a line begins with something no key or [table] can begin with"),
+)
+
+
+def syntax_problem(error: tomllib.TOMLDecodeError) -> tuple[str, str]:
+    """Name where and what is wrong: ("line 12, column 9", "is not valid TOML: a text is not closed ...")."""
+    message = str(error)
+    where = re.search(r"\s*\(at (?:line (\d+), column (\d+)|end of document)\)", message)
+    place = (
+        "(file)" if where is None else f"line {where[1]}, column {where[2]}" if where[1] else "end of file"
+    )
+    detail = message[: where.start()] if where else message
+    plain = next((words for start, words in _SYNTAX_WORDS if detail.startswith(start)), None)
+    return place, f"is not valid TOML: {plain} ({detail})" if plain else f"is not valid TOML: {detail}"

@@ -21,6 +21,7 @@ from ivr.line.content import (
     CALLBACK_TEMPLATES,
     E164,
     LINE_ID,
+    OPTIONAL_TEMPLATES,
     SLOWER_PROMPTS,
     SMS_PROMPTS,
     SMS_TEMPLATES,
@@ -48,7 +49,7 @@ SCHEMA: dict[str, tuple[str, ...]] = {
     "hours": ("timezone", "days", "opens", "closes", "extra_closed_days"),
     "keys": ("transfer", "repeat", "main_menu", "slower", "sms", "number"),
     "prompts": SYSTEM_PROMPTS + SPEECH_PROMPTS + SLOWER_PROMPTS + CALLBACK_PROMPTS + SMS_PROMPTS + LISTENING,
-    "templates": (*TEMPLATES, *SPEECH_TEMPLATES, *CALLBACK_TEMPLATES, *SMS_TEMPLATES),
+    "templates": (*TEMPLATES, *OPTIONAL_TEMPLATES, *SPEECH_TEMPLATES, *CALLBACK_TEMPLATES, *SMS_TEMPLATES),
     "phrases": ACTIONS + content_listening.LISTS,
     "questions": content_listening.QUESTION_NAMES,
     "sections": ("key", "title", "text", "phrases", "question"),
@@ -93,39 +94,11 @@ def load_content(path: Path | None = None, number: str | None = None, *, leaflet
     except (OSError, UnicodeDecodeError) as error:
         raise ContentError(source, [("(file)", f"cannot be read: {error}")]) from None
     except tomllib.TOMLDecodeError as error:
-        raise ContentError(source, [_syntax_problem(error)]) from None
+        raise ContentError(source, [content_checks.syntax_problem(error)]) from None
     except (RecursionError, MemoryError):
         # tomllib parses nested arrays and tables recursively: deep nesting exhausts the stack, not the file.
         raise ContentError(source, [("(file)", "is nested too deeply or too large to read")]) from None
     return _Parser(source, data).content(number, leaflet)
-
-
-# tomllib's messages, in plain words for someone who edits texts, not TOML.
-_SYNTAX_WORDS = (
-    ("Unterminated string", 'a text is not closed: a " or """ is missing at its end'),
-    ("Illegal character", "a character that cannot stand there (a line break inside a one-line text?)"),
-    ("Cannot overwrite a value", "the same key is given twice"),
-    ("Cannot declare", "the same table is given twice"),
-    ("Expected '=' after a key", 'a key needs = and a value after it, e.g. closes = "14:00"'),
-    ("Invalid value", "a value must be a text in quotes, a number, true/false, or a list in [ ]"),
-    ("Unclosed array", "a list is not closed with ]"),
-    ("Unclosed inline table", "a { } table is not closed with }"),
-    ("Expected newline or end of document", "something follows a value on the same line"),
-    ("Invalid statement", "a line is neither key = value nor a [table] heading"),
-    ("Invalid initial character for a key", "a line begins with something no key or [table] can begin with"),
-)
-
-
-def _syntax_problem(error: tomllib.TOMLDecodeError) -> tuple[str, str]:
-    """Name where and what is wrong: ("line 12, column 9", "is not valid TOML: a text is not closed ...")."""
-    message = str(error)
-    where = re.search(r"\s*\(at (?:line (\d+), column (\d+)|end of document)\)", message)
-    place = (
-        "(file)" if where is None else f"line {where[1]}, column {where[2]}" if where[1] else "end of file"
-    )
-    detail = message[: where.start()] if where else message
-    plain = next((words for start, words in _SYNTAX_WORDS if detail.startswith(start)), None)
-    return place, f"is not valid TOML: {plain} ({detail})" if plain else f"is not valid TOML: {detail}"
 
 
 def _spaced(text: str) -> str:
@@ -422,6 +395,8 @@ class _Parser:
         templates = {}
         wanted = TEMPLATES | (SPEECH_TEMPLATES if speech else {}) | (CALLBACK_TEMPLATES if callbacks else {})
         wanted |= SMS_TEMPLATES if sms else {}
+        # An optional template the file leaves out is said as the line's own (OPTIONAL_TEMPLATES).
+        wanted |= {name: needed for name, (needed, _) in OPTIONAL_TEMPLATES.items() if name in table}
         for name, needed in wanted.items():
             key = f"templates.{name}"
             value = self.text(key, table.get(name), {}, needed)
@@ -429,7 +404,7 @@ class _Parser:
             if names != needed:
                 self.fail(key, f"must contain {', '.join('{' + n + '}' for n in sorted(needed))}")
             templates[name] = value
-        return templates
+        return {name: said for name, (_, said) in OPTIONAL_TEMPLATES.items()} | templates
 
     def sections(self, keys: Keys | None, fills: Mapping[str, str]) -> tuple[Section, ...]:
         value = self.data.get("sections")

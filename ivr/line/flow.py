@@ -103,12 +103,14 @@ class LeafletSender(Protocol):
 
 @dataclass(frozen=True)
 class Moment:
-    """What the flow needs to know about the clock: open now, the next opening as phrases, and why today is
-    closed when it is an opening day closed all day (a holiday's name, the clinic's reason)."""
+    """What the flow needs to know about the clock: open now, the next opening as phrases, why today is
+    closed when it is an opening day closed all day (a holiday's name, the clinic's reason), and why staff
+    closed the secretariat now (`ivr closed`)."""
 
     open: bool
     next_opening: tuple[str, ...]
     closed_today: str | None = None
+    closed_for: str | None = None
 
 
 @dataclass(frozen=True)
@@ -192,7 +194,11 @@ class CallFlow:
         # The welcome (with its 1-1-2 sentence) is said whole; a closed line's notice comes after the menu, so
         # a caller hears "tryk 1" as soon on a holiday evening as at noon.
         reply = self._menu(START, moment, (self.content.prompt("welcome"),), Event.WELCOME)
-        closed = () if moment.open else (self._closed(moment.next_opening, moment.closed_today),)
+        closed = (
+            ()
+            if moment.open
+            else (self._closed(moment.next_opening, moment.closed_today, moment.closed_for),)
+        )
         names = ("speech_offer", "slower_offer", *(("sms_offer",) if sms else ()))
         offers = [self.content.prompts[name] for name in names if name in self.content.prompts]
         return replace(reply, prompts=(*reply.prompts, *closed, *offers), uninterrupted=1)
@@ -234,7 +240,11 @@ class CallFlow:
             reply = self._urgent(state, moment)
         elif understood.outcome == "unanswered":
             # "... Det kan sekretariatet svare på": and when it opens, while it is closed.
-            closed = () if moment.open else (self._closed(moment.next_opening, moment.closed_today),)
+            closed = (
+                ()
+                if moment.open
+                else (self._closed(moment.next_opening, moment.closed_today, moment.closed_for),)
+            )
             said = (self.content.prompt("not_in_leaflet"), *closed)
             reply = self._menu(state.into(self._back_to(state)), moment, said, Event.NOT_IN_LEAFLET)
         elif understood.outcome == "matched" and understood.key is not None:
@@ -274,7 +284,7 @@ class CallFlow:
             lead = (self.content.prompt("transfer_loop"),)
             return self._menu(state.into(MAIN), moment, lead, Event.TRANSFER_LOOP)
         if not moment.open:
-            lead = (self._closed(moment.next_opening, moment.closed_today),)
+            lead = (self._closed(moment.next_opening, moment.closed_today, moment.closed_for),)
             menu = CALLBACK if self.callbacks is not None else MAIN
             return self._menu(state.into(menu), moment, lead, Event.TRANSFER_CLOSED)
         return Reply((self.content.prompt("transfer"),), "dial", Event.TRANSFER_OPEN, state.into(MAIN))
@@ -464,6 +474,12 @@ class CallFlow:
             prompts = (prompt, self.content.prompt("goodbye_failed"))
             return Reply(prompts, "hangup", GOODBYE[kind], state)
         return self._menu(state, moment, (prompt,), kind)
+
+    def _closed_notice(self, moment: Moment) -> tuple[Prompt, ...]:
+        """Why the secretariat is closed and when it opens (nothing while it is open)."""
+        if moment.open:
+            return ()
+        return (self._closed(moment.next_opening, moment.closed_today, moment.closed_for),)
 
     def _callable(self, text: str) -> str | None:
         """The number the secretariat may ring back (E.164), from Twilio's From or eight keyed digits."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date, datetime
 from functools import lru_cache
-from typing import Any
+from typing import Any, Protocol
 
 from ivr.line import spoken
 from ivr.line.callstate import CallState
@@ -13,7 +13,7 @@ from ivr.line.clock import Clock, system_clock
 from ivr.line.content import Content
 from ivr.line.content_loader import load_content
 from ivr.line.flow import CallbackList, CallFlow, LeafletSender, Moment, Reply
-from ivr.line.schedule import Schedule, Status
+from ivr.line.schedule import ClosedPeriod, Schedule, Status
 from ivr.line.speech import SaySpeaker, Speaker
 from ivr.line.twiml import Renderer, Urls
 from ivr.line.understanding import Understanding
@@ -23,6 +23,13 @@ from ivr.line.understanding import Understanding
 DOCUMENTS = 1024
 # Speech hints per <Gather>: the first few phrases of every choice (3 each for 10 choices), not all of them.
 HINTS = 30
+
+
+class ClosureSource(Protocol):
+    """The spells staff closed each line for, as the call logic reads them (`ivr.closures.live.LiveClosures`):
+    from memory, refreshed every few seconds, never waiting long on the database."""
+
+    def closures(self, line: str, at: datetime) -> tuple[ClosedPeriod, ...]: ...
 
 
 class Line:
@@ -35,8 +42,12 @@ class Line:
         renderer: Renderer,
         clock: Clock,
         understanding: Understanding | None = None,
+        *,
+        closures: ClosureSource | None = None,
     ) -> None:
         self.content = content
+        # Where staff's closures come from (None: only the content file's hours, as in `ivr graph`).
+        self.closures = closures
         # What callers say, mapped to the key it stands for; None where the line does not listen for speech.
         self.understanding = understanding
         self.schedule = Schedule(content.hours)
@@ -46,6 +57,8 @@ class Line:
         self._digits = _digits(content.number)
         # The moment made from the schedule's current answer; it holds exactly as long as that answer does.
         self._moment: tuple[Status, Moment] | None = None
+        # Staff's closures as last read, and the schedule made with them.
+        self._read: tuple[tuple[ClosedPeriod, ...], Schedule] = ((), self.schedule)
 
     @classmethod
     def from_config(
@@ -60,6 +73,7 @@ class Line:
         sms: LeafletSender | None = None,
         clock: Clock = system_clock,
         never: frozenset[str] = frozenset(),
+        closures: ClosureSource | None = None,
     ) -> Line:
         """Build the line for `content` (else the configured single content file) with the configuration's
         timeouts, voice and clock; `never` are numbers never to ring back or text (other lines')."""
@@ -78,18 +92,33 @@ class Line:
             hints=understanding.hints(HINTS) if understanding is not None else None,
         )
         flow = CallFlow(content, config["MAX_TRIES"], callbacks=callbacks, sms=sms, never=never)
-        return cls(content, flow, renderer, clock, understanding)
+        return cls(content, flow, renderer, clock, understanding, closures=closures)
 
     def moment(self, at: datetime) -> Moment:
-        """Say, for the moment `at`: open or not, and the next opening as a caller hears it."""
-        status = self.schedule.status(at)
+        """Say, for the moment `at`: open or not, why not, and the next opening as a caller hears it."""
+        status = self.current_schedule(at).status(at)
         cached = self._moment
         if cached is not None and cached[0] is status:
             return cached[1]
         today = status.at.astimezone(self.content.hours.timezone).date()
-        moment = Moment(status.open, _next_opening_phrases(status.next_opening, today), status.closed_today)
+        phrases = _next_opening_phrases(status.next_opening, today)
+        moment = Moment(status.open, phrases, status.closed_today, status.closed_for)
         self._moment = (status, moment)
         return moment
+
+    def current_schedule(self, at: datetime) -> Schedule:
+        """The schedule at `at` with staff's closures as last read: a new one when they changed."""
+        if self.closures is None:
+            return self.schedule
+        closed = self.closures.closures(self.content.line.id, at)
+        read, schedule = self._read
+        # The same tuple as last time (the usual case, until the closures are read again) needs no comparing.
+        if closed is not read:
+            if closed != schedule.closed:
+                schedule = self.schedule = Schedule(self.content.hours, closed)
+            # One assignment, so another thread sees the old pair or the new one, never half of it.
+            self._read = (closed, schedule)
+        return schedule
 
     def state(self, args: Mapping[str, str]) -> CallState:
         """The call's state from a request's query string (a keyed-in number unsealed by the callbacks)."""

@@ -1,9 +1,10 @@
-"""When the secretariat is open: weekdays, hours, Danish public holidays and extra closed days."""
+"""When the secretariat is open: weekdays, hours, Danish public holidays, extra closed days and the spells
+staff close it for (`ivr closed`, kept in the database and handed in here as plain data)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from typing import Literal
@@ -13,8 +14,9 @@ from ivr.line.publicholidays import danish_holidays
 
 # How far ahead to look for an opening before deciding the hours can never open.
 SEARCH_DAYS = 400
-# What kind of closure a day is: not one of the opening days, a public holiday, or one of the clinic's own.
-ClosureKind = Literal["weekday", "holiday", "extra"]
+# What kind of closure a day is: not one of the opening days, a public holiday, one of the content file's own
+# closed days, or closed all day by staff.
+ClosureKind = Literal["weekday", "holiday", "extra", "staff"]
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,22 @@ class ClosedDay:
 
 
 @dataclass(frozen=True)
+class ClosedPeriod:
+    """A spell staff closed the secretariat for: from `starts` up to `ends` (aware moments), and why.
+
+    The reason is said mid-sentence: "Sekretariatet har lukket på grund af {reason}."
+    """
+
+    starts: datetime
+    ends: datetime
+    reason: str
+
+    def overlaps(self, starts: datetime, ends: datetime) -> bool:
+        """Tell whether this spell shares any moment with the one from `starts` up to `ends`."""
+        return self.starts < ends and starts < self.ends
+
+
+@dataclass(frozen=True)
 class Closure:
     """Why a day is closed all day: its kind, and the Danish reason callers and staff are told (if any)."""
 
@@ -77,6 +95,8 @@ class Status:
     closes: datetime | None  # end of the current opening, when open
     # Why the secretariat is closed all of today although today is one of its opening days (a holiday, say).
     closed_today: str | None = None
+    # Why staff closed the secretariat now, in its opening hours (a spell of `ivr closed`), if they did.
+    closed_for: str | None = None
 
     @property
     def changes_at(self) -> datetime:
@@ -87,8 +107,15 @@ class Status:
 class Schedule:
     """Answers 'is the secretariat open now, and when does it open next?'."""
 
-    def __init__(self, hours: OpeningHours) -> None:
+    def __init__(self, hours: OpeningHours, closed: Sequence[ClosedPeriod] = ()) -> None:
         self.hours = hours
+        # The spells staff closed the secretariat for, as the database had them when this schedule was made.
+        # In local time, so the openings worked out from them are said in local time.
+        local = (
+            replace(p, starts=p.starts.astimezone(hours.timezone), ends=p.ends.astimezone(hours.timezone))
+            for p in closed
+        )
+        self.closed = tuple(sorted(local, key=lambda period: period.starts))
         # One calendar for every line of a worker (all lines are Danish); years are added on first lookup.
         self._holidays = danish_holidays()
         # One tuple, so that threads never see a status paired with another's expiry.
@@ -104,6 +131,10 @@ class Schedule:
         for closed in self.hours.extra_closed:
             if closed.matches(day):
                 return Closure("extra", closed.reason)
+        opens, closes = self._regular(day)
+        for period in self.closed:
+            if period.starts <= opens and closes <= period.ends:
+                return Closure("staff", period.reason)
         return None
 
     def closed_days(self, year: int) -> list[tuple[date, Closure]]:
@@ -116,14 +147,20 @@ class Schedule:
             day += timedelta(days=1)
         return found
 
-    def opening_on(self, day: date) -> tuple[datetime, datetime] | None:
-        """Return the opening period on `day` in local time, or None when closed all day."""
+    def openings_on(self, day: date) -> list[tuple[datetime, datetime]]:
+        """Return the opening periods on `day` in local time (the hours less staff's spells), [] if none."""
         if self.closure(day) is not None:
-            return None
+            return []
+        periods = [self._regular(day)]
+        for closed in self.closed:
+            periods = [piece for start, end in periods for piece in _less(start, end, closed)]
+        return periods
+
+    def _regular(self, day: date) -> tuple[datetime, datetime]:
+        """The hours on `day` as the content file states them, in local time."""
         tz = self.hours.timezone
-        return (
-            datetime.combine(day, self.hours.opens, tzinfo=tz),
-            datetime.combine(day, self.hours.closes, tzinfo=tz),
+        return datetime.combine(day, self.hours.opens, tzinfo=tz), datetime.combine(
+            day, self.hours.closes, tzinfo=tz
         )
 
     def status(self, at: datetime) -> Status:
@@ -134,8 +171,10 @@ class Schedule:
         status = self._compute(at)
         local = at.astimezone(self.hours.timezone)
         midnight = datetime.combine(local.date() + timedelta(days=1), time(), tzinfo=local.tzinfo)
-        # Phrases like "i morgen" depend on the local date, so an answer never outlives its day.
-        self._cached = (status, min(status.changes_at, midnight))
+        # Phrases like "i morgen" depend on the local date, so an answer never outlives its day; and the
+        # reason said changes when a spell of staff's begins or ends.
+        edges = [edge for period in self.closed for edge in (period.starts, period.ends) if edge > at]
+        self._cached = (status, min(status.changes_at, midnight, *edges))
         return status
 
     def is_open(self, at: datetime) -> bool:
@@ -146,16 +185,30 @@ class Schedule:
         if at.tzinfo is None:
             raise ValueError("the time must carry a time zone")
         local = at.astimezone(self.hours.timezone)
-        today = self.opening_on(local.date())
-        is_open = today is not None and today[0] <= local < today[1]
-        closure = self.closure(local.date()) if today is None else None
+        today = self.openings_on(local.date())
+        current = next((period for period in today if period[0] <= local < period[1]), None)
+        closure = self.closure(local.date()) if not today else None
         # A weekend needs no reason; a holiday or the clinic's closed day on an opening weekday does.
-        reason = closure.reason if closure is not None and closure.kind != "weekday" else None
+        reason = closure.reason if closure is not None and closure.kind in ("holiday", "extra") else None
+        closed_for = closure.reason if closure is not None and closure.kind == "staff" else None
+        if current is None and closure is None:
+            opens, closes = self._regular(local.date())
+            if opens <= local < closes:
+                closed_for = next((p.reason for p in self.closed if p.starts <= local < p.ends), None)
         for offset in range(SEARCH_DAYS):
-            period = self.opening_on(local.date() + timedelta(days=offset))
-            if period is not None and period[0] > local:
-                return Status(at, is_open, period[0], today[1] if is_open and today else None, reason)
+            for period in self.openings_on(local.date() + timedelta(days=offset)):
+                if period[0] > local:
+                    closes_at = current[1] if current is not None else None
+                    return Status(at, current is not None, period[0], closes_at, reason, closed_for)
         raise ValueError(f"the opening hours never open in the {SEARCH_DAYS} days after {local:%Y-%m-%d}")
+
+
+def _less(start: datetime, end: datetime, closed: ClosedPeriod) -> list[tuple[datetime, datetime]]:
+    """The period from `start` to `end` less a spell of staff's: none, one or two pieces."""
+    if not closed.overlaps(start, end):
+        return [(start, end)]
+    pieces = [(start, closed.starts)] if closed.starts > start else []
+    return pieces + ([(closed.ends, end)] if closed.ends < end else [])
 
 
 def holiday_names(years: Iterable[int]) -> list[str]:

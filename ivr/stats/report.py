@@ -224,7 +224,7 @@ def label(event: str) -> str:
 
 
 def line_words(line: str | None) -> str:
-    """Say which line a report counts, for staff: one line by its id, or all of them."""
+    """Say which line a report counts, for staff: one line (by its name where known), or all of them."""
     return "Alle linjer" if line is None else f"Linje: {line}"
 
 

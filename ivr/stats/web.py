@@ -109,12 +109,19 @@ def periods(today: date, line: str | None = None) -> list[tuple[str, str]]:
 
 
 def line_links(known: list[str], chosen: str | None) -> list[tuple[str, str, bool]]:
-    """Each line to pick, and all together, as (Danish label, address, shown now), in the period shown."""
+    """Each line to pick, by name, and all together, as (Danish label, address, shown now), in the period
+    shown."""
     kept: dict[str, Any] = {name: request.args[name] for name in PERIOD_ARGS if request.args.get(name)}
     every = [("Alle linjer", url_for("staff_stats.stats_page", **kept), chosen is None)]
     return every + [
-        (line, url_for("staff_stats.stats_page", **kept, line=line), line == chosen) for line in known
+        (_name(line), url_for("staff_stats.stats_page", **kept, line=line), line == chosen) for line in known
     ]
+
+
+def _name(line: str) -> str:
+    """A line as staff know it: its name; by id only when it is no longer answered here (its name unknown)."""
+    running = Statistics.current().lines.by_id.get(line)
+    return running.content.line.name if running is not None else line
 
 
 def _today(zone: ZoneInfo) -> date:
@@ -174,7 +181,7 @@ def _render_refusal(message: str, line: Line, known: list[str]) -> str:
         periods=periods(_today(line.content.hours.timezone), chosen),
         lines=line_links(known, chosen),
         line=chosen,
-        line_words=report.line_words(chosen),
+        line_words=report.line_words(_name(chosen) if chosen else None),
     )
 
 
@@ -199,5 +206,5 @@ def _render(result: report.Report, line: Line, known: list[str], chosen: str | N
         periods=periods(_today(line.content.hours.timezone), chosen),
         lines=line_links(known, chosen),
         line=chosen,
-        line_words=report.line_words(chosen),
+        line_words=report.line_words(_name(chosen) if chosen else None),
     )

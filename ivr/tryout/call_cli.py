@@ -105,11 +105,12 @@ def in_process_caller(  # noqa: PLR0917 (each is one of `ivr call`'s options)
     return Caller(transport, url, token, dial_result, names, params)
 
 
-def http_caller(url: str, dial_result: str) -> Caller:
-    """Build a caller for a running server, signing with TWILIO_AUTH_TOKEN when it is set."""
+def http_caller(url: str, dial_result: str, caller: str = CallParameters.caller) -> Caller:
+    """Build a caller for a running server from the number `caller`, signing with TWILIO_AUTH_TOKEN when it
+    is set."""
     token = os.environ.get(settings.TOKEN_VARIABLE) or None
     names = _play_text()
-    return Caller(HttpTransport(), url, token, dial_result, names)
+    return Caller(HttpTransport(), url, token, dial_result, names, CallParameters(caller=caller))
 
 
 class TerminalKeypad:
@@ -256,7 +257,7 @@ def call(  # noqa: PLR0912, PLR0917 (click passes every option as an argument; e
     if spoken:
         tokens = [*(tokens or []), *spoken]
     if url is not None:
-        phone = http_caller(url, dial_result)
+        phone = http_caller(url, dial_result, caller)
         if phone.token is None:
             click.echo(f"{settings.TOKEN_VARIABLE} is not set: requests go unsigned.", err=True)
     else:

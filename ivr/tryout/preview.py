@@ -139,15 +139,19 @@ bp.before_request(staff.login_required)
 
 @bp.get("/")
 def page() -> str:
-    """Show the keypad, the time and transfer choices, and an empty transcript."""
+    """Show the keypad, the time and transfer choices, and an empty transcript, for the line ?line= names
+    (else the first): its own title and menu."""
     preview = Preview.current()
-    line = preview.lines.first
+    line = preview.lines.by_id.get(request.args.get("line") or preview.lines.first.content.line.id)
+    if line is None:
+        abort(404, "Den linje findes ikke her.")
     now = preview.clock().astimezone(line.content.hours.timezone)
     return render_template(
         "preview.html",
         lines=[running.content.line for running in preview.lines],
         listens=any(running.understanding is not None for running in preview.lines),
         line_id=line.content.line.id,
+        name=line.content.line.name,
         content_changed=preview.watch.state().changed,
         now=now.strftime("%Y-%m-%dT%H:%M"),
         dial_results=DIAL_RESULTS,
@@ -212,7 +216,8 @@ def run_preview(keys: list[str], at: datetime | None, dial: str, line: Line | No
             step["audio"] = _browser_url(step["url"], base)
     # Out of keys at a Gather: the call goes on when staff press the next key.
     waiting = transcript.end.outcome == "caller"
-    status = line.schedule.status(at or preview.clock())
+    moment = at or preview.clock()
+    status = line.current_schedule(moment).status(moment)
     return {
         "steps": steps[:-1] if waiting else steps,
         "waiting": waiting,

@@ -104,6 +104,7 @@ def violations(browser: Browser, url: str, act: str | None = None) -> list[str]:
         "/staff/stats?since=2026-11-01&until=2026-11-30&line=rodblokade",
         "/staff/stats?line=ukendt",  # refused (400): the message and the pickers
         "/staff/callbacks",
+        "/staff/closed",
     ],
 )
 def test_a_staff_page_has_no_serious_violations(

@@ -21,8 +21,8 @@ def build_audio(folder: Path, *args: str) -> list[str]:
 def test_build_audio_builds_and_prints_a_summary(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, build_audio(tmp_path, "--only", "welcome"))
     assert result.exit_code == 0, result.output
-    assert "built" in result.output
-    assert "unchanged" in result.output
+    assert "bygget" in result.output
+    assert "uændret" in result.output
     assert list(manifest.load(tmp_path)) == ["welcome"]
 
 

@@ -103,8 +103,8 @@ def test_conflicts_and_mistakes_name_the_file(folder: Path, edit: Any, key: str,
 def test_check_says_ok_for_every_line(folder: Path) -> None:
     result = CliRunner().invoke(main, ["check", "--content", str(folder)])
     assert result.exit_code == 0, result.output
-    assert f"{folder / 'knae.toml'}: ok (line knae: 17 prompts, 2 sections)" in result.output
-    assert "(line rodblokade: 30 prompts, 5 sections)" in result.output
+    assert f"{folder / 'knae.toml'}: i orden (linje knae: 17 tekster, 2 afsnit)" in result.output
+    assert "(linje rodblokade: 30 tekster, 5 afsnit)" in result.output
 
 
 def test_an_empty_or_missing_folder_is_one_line(tmp_path: Path) -> None:
@@ -326,7 +326,7 @@ def test_build_audio_keeps_a_folder_per_line_and_synthesizes_a_text_once(
     )
     assert result.exit_code == 0, result.output
     knee, rod = load(out / "knae"), load(out / "rodblokade")
-    assert len(knee) == 172  # 17 prompts and 69 fragments, each also slowed
+    assert len(knee) == 176  # 17 prompts and 71 fragments (the closures' sentence too), each also slowed
     assert len(rod) == len(load_content().audio_prompts())  # each prompt and fragment, also slowed
     # "Den tast kender jeg ikke." and every date fragment are said by both lines: built once, copied once.
     assert len(said) == len(set(said))

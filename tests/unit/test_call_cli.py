@@ -13,20 +13,23 @@ from flask import Flask, Response
 from twilio.twiml import TwiML
 from twilio.twiml.voice_response import Play
 
+from ivr.callbacks.desk import new_key
 from ivr.cli import main
 from ivr.line.content import Prompt
 from ivr.line.content_loader import load_content
 from ivr.line.speech import SaySpeaker
 from ivr.tryout import call_cli
-from tests.support import ODD_MOMENTS, TOKEN, refused_once, serving
+from tests.support import CLOSED_TIME, ODD_MOMENTS, TOKEN, FixedClock, refused_once, serving
 
 CONTENT = load_content()
 
 
 @pytest.fixture(autouse=True)
-def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     for name in ("TWILIO_AUTH_TOKEN", "IVR_PUBLIC_URL", "IVR_DEVELOPMENT", "IVR_CONTENT_FILE"):
         monkeypatch.delenv(name, raising=False)
+    # A trial call reads staff's closures from the line's database: the test's own, never instance/.
+    monkeypatch.setenv("IVR_DATABASE_URL", f"sqlite:///{tmp_path / 'env-stats.sqlite'}")
 
 
 def invoke(*args: str, stdin: str | None = None) -> tuple[int, str]:
@@ -126,6 +129,20 @@ def test_url_drives_a_running_server_with_signed_requests(
     assert code == 0
     data = steps(output)
     assert data[-1] == {"kind": "end", "outcome": "hangup", "text": "the line hung up"}
+
+
+def test_url_calls_from_the_number_given_with_from(
+    make_app: Callable[..., Flask], clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TWILIO_AUTH_TOKEN", TOKEN)
+    clock.at = CLOSED_TIME
+    app = make_app({"CALLBACK_KEY": new_key()})
+    with serving(app) as base:
+        code, output = invoke("--url", base + "/voice", "--from", "+4521234567", "--keys", "0 1", "--json")
+    assert code == 0, output
+    said = [step.get("text") for step in steps(output)]
+    # The callback reads back the number the call came from.
+    assert CONTENT.callback_confirm("+4521234567").text in said
 
 
 def test_url_with_the_wrong_token_ends_in_an_error(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:

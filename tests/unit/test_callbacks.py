@@ -20,12 +20,13 @@ from werkzeug.datastructures import Headers
 
 from ivr.app import clock_of
 from ivr.callbacks.desk import CallbackDesk, new_key
-from ivr.callbacks.web import TOKEN_SECONDS, CallbackPages, ClockSigner
+from ivr.callbacks.web import SALT, TOKEN_SECONDS, CallbackPages
 from ivr.cli import main
 from ivr.db import Database
 from ivr.line.clock import system_clock
 from ivr.line.events import CallEvent
 from ivr.line.flow import Asked
+from ivr.staff import ClockSigner
 from ivr.stats.store import Store
 from ivr.webhook.endpoint import Webhook
 from tests.support import CALL, CLOSED_TIME, TOKEN, FixedClock, TwilioClient, spoken
@@ -325,13 +326,13 @@ def test_a_form_token_works_for_a_working_day_and_for_its_own_user_only(
     # Forged: the right shape with another signature, or signed with another key.
     forged = token.rsplit(".", 1)[0] + ".AAAAAAAAAAAAAAAAAAAAAAAAAAA"
     assert client.post(mark, data={"token": forged}, headers=login()).status_code == 400
-    other_key = ClockSigner(b"another key", clock).sign("sekretaer").decode()
+    other_key = ClockSigner(b"another key", clock, SALT).sign("sekretaer").decode()
     assert client.post(mark, data={"token": other_key}, headers=login()).status_code == 400
     # Another user's token (signed by this app) is not this user's.
     assert (
         client.post(
             mark,
-            data={"token": ClockSigner(CallbackPages.of(app).key, clock).sign("udvikling").decode()},
+            data={"token": ClockSigner(CallbackPages.of(app).key, clock, SALT).sign("udvikling").decode()},
             headers=login(),
         ).status_code
         == 400

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,7 +20,7 @@ from ivr.line.speech import SaySpeaker
 from ivr.settings import ConfigError
 from ivr.tryout.preview import Preview
 from ivr.webhook.endpoint import Webhook
-from tests.support import ODD_MOMENTS, TOKEN, FixedClock
+from tests.support import ODD_MOMENTS, TOKEN, FixedClock, lines_folder
 
 STAFF = {"STAFF_USER": "personale", "STAFF_PASSWORD": "hemmelig-ø-og-lang"}
 
@@ -62,7 +63,24 @@ def test_development_mode_shows_the_preview_without_login(
     app = create_app({"DEVELOPMENT": True}, clock=clock)
     response = app.test_client().get("/preview/")
     assert response.status_code == 200
-    assert "Prøv Rodblokade-linjen" in response.text
+    assert "Prøv linjen: Rodblokade i lænden" in response.text
+
+
+def test_the_preview_of_a_second_line_shows_its_own_title_and_menu(
+    clock: FixedClock, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.delenv("TWILIO_AUTH_TOKEN", raising=False)
+    app = create_app({"DEVELOPMENT": True, "CONTENT_DIR": lines_folder(tmp_path / "lines")}, clock=clock)
+    knee = app.test_client().get("/preview/?line=knae")
+    assert knee.status_code == 200
+    assert "<title>Prøv linjen: Kikkertundersøgelse af knæet</title>" in knee.text
+    menu = knee.text.split('<aside class="legend">', 1)[1]
+    assert "Om undersøgelsen" in menu
+    assert "Komplikationer" not in menu
+    assert '<option value="knae" selected>' in knee.text
+    first = app.test_client().get("/preview/")
+    assert "Komplikationer" in first.text.split('<aside class="legend">', 1)[1]
+    assert app.test_client().get("/preview/?line=ukendt").status_code == 404
 
 
 @pytest.mark.parametrize(

@@ -37,7 +37,14 @@ def test_in_development_the_start_page_links_to_every_staff_page(dev_app: Flask)
     assert '<html lang="da">' in html
     assert "Prøv linjen" in html
     assert "Statistik" in html
-    assert links(html) == ["/preview/", "/staff/stats", "/staff/callbacks", "/staff/menu.svg", "/healthz"]
+    assert links(html) == [
+        "/preview/",
+        "/staff/stats",
+        "/staff/callbacks",
+        "/staff/closed",
+        "/staff/menu.svg",
+        "/healthz",
+    ]
     for link in links(html):
         assert client.get(link).status_code == 200, link
 
@@ -64,4 +71,12 @@ def test_the_menu_picture_is_the_line_drawn(dev_app: Flask) -> None:
 def test_each_staff_page_links_to_the_others(dev_app: Flask, page: str) -> None:
     html = dev_app.test_client().get(page).get_data(as_text=True)
     nav = html[html.index('<nav class="staff-nav"') : html.index("</nav>")]
-    assert links(nav) == ["/", "/preview/", "/staff/stats", "/staff/callbacks", "/staff/menu.svg", "/healthz"]
+    assert links(nav) == [
+        "/",
+        "/preview/",
+        "/staff/stats",
+        "/staff/callbacks",
+        "/staff/closed",
+        "/staff/menu.svg",
+        "/healthz",
+    ]

@@ -153,6 +153,12 @@
 
   player.addEventListener("ended", playNext);
   $("start").addEventListener("click", start);
+  // Another line: its own page, with its own title and menu.
+  if ($("line")) {
+    $("line").addEventListener("change", () => {
+      location.search = "?line=" + encodeURIComponent($("line").value);
+    });
+  }
   $("silence").addEventListener("click", () => press("T"));
   $("hangup").addEventListener("click", hangUp);
   if ($("speech")) {
