@@ -704,3 +704,60 @@ def table_rows(url: str, names: Iterator[str] | list[str]) -> dict[str, list[tup
             }
     finally:
         engine.dispose()
+
+
+# --- a database that stalls ----------------------------------------------------------------------------------
+
+
+def libpq_url(url: str) -> str:
+    """The SQLAlchemy PostgreSQL URL as libpq (psycopg itself) reads it."""
+    from sqlalchemy.engine import make_url  # noqa: PLC0415  (only the stall tests need it)
+
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+@contextmanager
+def stalled(url: str, how: str, tables: tuple[str, ...]) -> Iterator[None]:
+    """Make the database stall while inside: "lock" holds `tables` (SQLite: its write lock) in another
+    connection's open transaction; "freeze" SIGSTOPs every PostgreSQL backend serving the database (the
+    test's connections, pooled and idle), as a frozen server or network would behave, and SIGCONTs them after."""
+    import psycopg  # noqa: PLC0415  (only the stall tests need it)
+    import signal  # noqa: PLC0415
+    import sqlite3  # noqa: PLC0415
+
+    from ivr.db import sqlite_file  # noqa: PLC0415
+
+    path = sqlite_file(url)
+    if path is not None:
+        assert how == "lock", "a SQLite file can only be locked"
+        holder = sqlite3.connect(path, isolation_level=None)
+        holder.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        finally:
+            holder.rollback()
+            holder.close()
+        return
+    with psycopg.connect(libpq_url(url), autocommit=how == "freeze") as holder:
+        if how == "lock":
+            holder.execute(f"LOCK TABLE {', '.join(tables)} IN ACCESS EXCLUSIVE MODE")
+            yield
+            holder.rollback()
+            return
+        found = holder.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
+            " AND pid <> pg_backend_pid() AND backend_type = 'client backend'"
+        )
+        backends = [row[0] for row in found]
+        stopped = []
+        try:
+            for pid in backends:
+                try:
+                    os.kill(pid, signal.SIGSTOP)
+                except PermissionError:
+                    pytest.skip("the PostgreSQL backends cannot be frozen from here (another user's)")
+                stopped.append(pid)
+            yield
+        finally:
+            for pid in stopped:
+                os.kill(pid, signal.SIGCONT)

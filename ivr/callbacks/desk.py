@@ -26,6 +26,7 @@ from sqlalchemy.exc import IntegrityError
 from ivr.db import Database, to_utc_naive
 from ivr.db import callback_access as access
 from ivr.db import callback_requests as requests
+from ivr.db_limits import CALL_SECONDS, within
 
 log = logging.getLogger(__name__)
 # A keyed-in number travels in the call's URL as a Fernet token for this long, no longer.
@@ -81,28 +82,35 @@ class CallbackDesk(Sealing):
         self.days = days
 
     def ask(self, line: str, number: str, now: datetime) -> bool:
-        """Put `number` on `line`'s list; False when it is already waiting there (nothing is changed)."""
+        """Put `number` on `line`'s list; False when it is already waiting there (nothing is changed).
+
+        A caller waits for this: the database gets CALL_SECONDS, else Stalled (an SQLAlchemyError) is raised
+        and the caller hears the line's apology instead of silence.
+        """
+        return within(self.database, CALL_SECONDS, lambda on: self._ask(on, line, number, now))
+
+    def _ask(self, connection: Connection, line: str, number: str, now: datetime) -> bool:
+        """Insert the request and its line in the access log, in the transaction given."""
         at = to_utc_naive(now)
-        with self._begin() as connection:
-            self._prune(connection, at)
-            try:
-                with connection.begin_nested():
-                    inserted = connection.execute(
-                        insert(requests).values(
-                            line=line,
-                            number=self.fernet.encrypt(number.encode()).decode("ascii"),
-                            number_hash=self._hash(number),
-                            asked_at=at,
-                            attempts=0,
-                        )
+        self._prune(connection, at)
+        try:
+            with connection.begin_nested():
+                inserted = connection.execute(
+                    insert(requests).values(
+                        line=line,
+                        number=self.fernet.encrypt(number.encode()).decode("ascii"),
+                        number_hash=self._hash(number),
+                        asked_at=at,
+                        attempts=0,
                     )
-            except IntegrityError:
-                return False
-            key = inserted.inserted_primary_key
-            assert key is not None  # an INSERT of one row
-            connection.execute(
-                insert(access).values(at=at, who="caller", action="asked", request=key[0], line=line)
-            )
+                )
+        except IntegrityError:
+            return False
+        key = inserted.inserted_primary_key
+        assert key is not None  # an INSERT of one row
+        connection.execute(
+            insert(access).values(at=at, who="caller", action="asked", request=key[0], line=line)
+        )
         return True
 
     def pending(self, who: str, now: datetime) -> list[Pending]:

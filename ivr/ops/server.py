@@ -17,7 +17,7 @@ from gunicorn.glogging import Logger
 from ivr import migrations, settings
 from ivr.app import create_app
 from ivr.cli_errors import describe, one_line
-from ivr.db import create_engine, sqlite_file
+from ivr.db import create_engine, refusal, sqlite_file
 from ivr.line.content_loader import ContentError
 from ivr.ops import gunicorn_conf
 from ivr.settings import ConfigError
@@ -91,19 +91,27 @@ def bind_problem(bind: str) -> str | None:
 def schema_problem(url: str) -> str | None:
     """Say why the line cannot use the database's schema (none, behind, newer), or None when it can.
 
-    Only `ivr db upgrade` makes or changes the schema. A database that cannot be reached is only logged:
-    calls go on without their statistics, and the writers try again.
+    Only `ivr db upgrade` makes or changes the schema. A driver that is not installed, or a server that
+    refuses the line (a wrong password, user or database name), is a wrong setting and stops the start. A
+    database that cannot be reached is only logged: calls go on without their statistics, the writers keep
+    what they could not store and try again, and the line is up the moment the database is.
     """
     path = sqlite_file(url)
     if path is not None and not path.is_file():
         return f"the database {path} is not there: run `ivr db upgrade` first"
-    engine = create_engine(url)
+    try:
+        engine = create_engine(url)
+    except ImportError as error:
+        return describe(error)
     try:
         with engine.connect() as connection:
             migrations.require_current(connection)
     except migrations.SchemaError as error:
         return str(error)
     except Exception as error:
+        refused = refusal(error)
+        if refused is not None:
+            return f"the database cannot be used: {refused}; is IVR_DATABASE_URL right?"
         logging.getLogger(__name__).error("database: cannot be opened: %s", describe(error))
     finally:
         engine.dispose()
