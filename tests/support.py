@@ -6,7 +6,9 @@ import base64
 import io
 import json
 import os
+import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -23,6 +25,7 @@ from typing import Any
 from urllib.parse import parse_qs
 from zoneinfo import ZoneInfo
 
+import psycopg
 import pytest
 import responses
 from click.testing import Result
@@ -45,6 +48,7 @@ from sqlalchemy import (
     create_engine,
     insert,
 )
+from sqlalchemy.engine import make_url
 from twilio.request_validator import RequestValidator
 from werkzeug.serving import make_server
 from werkzeug.test import TestResponse
@@ -52,7 +56,7 @@ from werkzeug.test import TestResponse
 from bench.servers import CALL  # one call's parameters as Twilio sends them, as the benchmarks send them
 from ivr.audio.engines import EspeakEngine, Sound, SynthesisError, TransientError
 from ivr.audio.processing import AudioSegment, Output, process
-from ivr.db import drop_all
+from ivr.db import drop_all, sqlite_file
 from ivr.line.clock import FixedClock
 from ivr.line.content import Content
 from ivr.line.content_loader import load_content
@@ -706,27 +710,22 @@ def table_rows(url: str, names: Iterator[str] | list[str]) -> dict[str, list[tup
         engine.dispose()
 
 
-# --- a database that stalls ----------------------------------------------------------------------------------
+# --- a database that stalls -------------------------------------------------------------------------------
 
 
 def libpq_url(url: str) -> str:
     """The SQLAlchemy PostgreSQL URL as libpq (psycopg itself) reads it."""
-    from sqlalchemy.engine import make_url  # noqa: PLC0415  (only the stall tests need it)
-
     return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
 @contextmanager
 def stalled(url: str, how: str, tables: tuple[str, ...]) -> Iterator[None]:
-    """Make the database stall while inside: "lock" holds `tables` (SQLite: its write lock) in another
-    connection's open transaction; "freeze" SIGSTOPs every PostgreSQL backend serving the database (the
-    test's connections, pooled and idle), as a frozen server or network would behave, and SIGCONTs them after."""
-    import psycopg  # noqa: PLC0415  (only the stall tests need it)
-    import signal  # noqa: PLC0415
-    import sqlite3  # noqa: PLC0415
+    """Make the database stall while inside.
 
-    from ivr.db import sqlite_file  # noqa: PLC0415
-
+    "lock" holds `tables` (SQLite: its write lock) in another connection's open transaction; "freeze"
+    SIGSTOPs every PostgreSQL backend serving the database (the test's connections, pooled and idle), as a
+    frozen server or network would behave, and SIGCONTs them after.
+    """
     path = sqlite_file(url)
     if path is not None:
         assert how == "lock", "a SQLite file can only be locked"
