@@ -36,8 +36,10 @@ IVR = Path(sys.executable).parent / "ivr"
 KEYS = ("1", "#", "3")
 
 
-def node(ivr: Path, url: str, workers: int, folder: Path) -> tuple[subprocess.Popen[bytes], int, Path]:
-    """Start one `ivr serve` on a free port; return it, its port and its log."""
+def node(
+    ivr: Path, url: str, workers: int, folder: Path, settings: dict[str, str] | None = None
+) -> tuple[subprocess.Popen[bytes], int, Path]:
+    """Start one `ivr serve` on a free port, with `settings` on top; return it, its port and its log."""
     port = free_port()
     env = {name: value for name, value in os.environ.items() if not name.startswith(("IVR_", "TWILIO_"))}
     env |= {
@@ -46,6 +48,7 @@ def node(ivr: Path, url: str, workers: int, folder: Path) -> tuple[subprocess.Po
         "IVR_BIND": f"127.0.0.1:{port}",
         "IVR_WORKERS": str(workers),
         "IVR_AUDIO_DIR": str(folder / "audio"),
+        **(settings or {}),
     }
     log = folder / f"node-{port}.log"
     with log.open("wb") as output:
