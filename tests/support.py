@@ -729,13 +729,13 @@ def stalled(url: str, how: str, tables: tuple[str, ...]) -> Iterator[None]:
     path = sqlite_file(url)
     if path is not None:
         assert how == "lock", "a SQLite file can only be locked"
-        holder = sqlite3.connect(path, isolation_level=None)
-        holder.execute("BEGIN IMMEDIATE")
+        writer = sqlite3.connect(path, isolation_level=None)
+        writer.execute("BEGIN IMMEDIATE")
         try:
             yield
         finally:
-            holder.rollback()
-            holder.close()
+            writer.rollback()
+            writer.close()
         return
     with psycopg.connect(libpq_url(url), autocommit=how == "freeze") as holder:
         if how == "lock":
