@@ -204,7 +204,15 @@ def create_engine(
     """
     # hide_parameters: driver errors would otherwise quote the rows; the log needs the error, not the data.
     if make_url(url).get_backend_name() != "sqlite":
-        options: dict[str, Any] = {"connect_timeout": CONNECT_SECONDS}
+        # TCP keepalives: a connection whose server or network went away for good fails within about 25 s
+        # rather than hold the statistics writer (or a request's helper thread) until the OS gives up.
+        options: dict[str, Any] = {
+            "connect_timeout": CONNECT_SECONDS,
+            "keepalives": 1,
+            "keepalives_idle": 10,
+            "keepalives_interval": 5,
+            "keepalives_count": 3,
+        }
         if statement_seconds is not None and not schema:
             options["options"] = f"-c statement_timeout={int(statement_seconds * 1000)}"
         return sqlalchemy.create_engine(url, pool_pre_ping=True, hide_parameters=True, connect_args=options)

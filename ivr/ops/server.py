@@ -125,8 +125,11 @@ def serve(bind: str | None) -> None:
     requestlog.configure()
     overrides = {} if bind is None else {"BIND": bind}
     try:
-        # The address first: a port in use is told before the app is built and logs anything.
-        problem = bind_problem(bind or settings.from_environment()["BIND"])
+        # The address and a configured database first: told before the app is built and logs anything.
+        configured = settings.from_environment()
+        problem = bind_problem(bind or configured["BIND"])
+        if problem is None and configured["DATABASE_URL"]:
+            problem = schema_problem(str(configured["DATABASE_URL"]))
         if problem is None:
             app = create_app(overrides)
     except (ConfigError, ContentError) as error:
@@ -134,7 +137,8 @@ def serve(bind: str | None) -> None:
     if problem is not None:
         click.echo(f"ivr serve: cannot start: {problem}", err=True)
         sys.exit(2)
-    problem = schema_problem(Statistics.of(app).store.url)
+    # The default database is the app's instance folder's, known once the app is built.
+    problem = None if configured["DATABASE_URL"] else schema_problem(Statistics.of(app).store.url)
     if problem is not None:
         click.echo(f"ivr serve: cannot start: {problem}", err=True)
         sys.exit(2)

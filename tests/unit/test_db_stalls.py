@@ -7,6 +7,7 @@ limits cannot act and only the line's own wait does.
 
 from __future__ import annotations
 
+import threading
 import time
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator
@@ -80,6 +81,11 @@ def line(
     sms = Webhook.of(app).lines.first.flow.sms
     assert isinstance(sms, LeafletSms)
     sms.sender.close()
+    # The transactions the requests left behind end once the database runs again: their connections go back
+    # to the pool before it is closed, not to the garbage collector.
+    for thread in threading.enumerate():
+        if thread.name == "ivr-db-within":
+            thread.join(10)
     database.dispose()
 
 
