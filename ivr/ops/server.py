@@ -13,6 +13,7 @@ import click
 from flask import Flask
 from gunicorn.app.base import BaseApplication
 from gunicorn.glogging import Logger
+from sqlalchemy.engine import make_url
 
 from ivr import migrations, settings
 from ivr.app import create_app
@@ -109,13 +110,34 @@ def schema_problem(url: str) -> str | None:
     except migrations.SchemaError as error:
         return str(error)
     except Exception as error:
-        refused = refusal(error)
-        if refused is not None:
-            return f"the database cannot be used: {refused}; is IVR_DATABASE_URL right?"
+        if refusal(error) is not None:
+            return _refused(error)
         logging.getLogger(__name__).error("database: cannot be opened: %s", describe(error))
     finally:
         engine.dispose()
     return None
+
+
+def connection_problem(url: str) -> str | None:
+    """Say why the line cannot connect to a database server at all: its driver is not installed, or the
+    server refuses the line (a wrong password, say); None when it connects, or may once the server is up."""
+    if make_url(url).get_backend_name() == "sqlite":
+        return None
+    try:
+        engine = create_engine(url)
+    except ImportError as error:
+        return describe(error)
+    try:
+        with engine.connect():
+            return None
+    except Exception as error:
+        return None if refusal(error) is None else _refused(error)
+    finally:
+        engine.dispose()
+
+
+def _refused(error: BaseException) -> str:
+    return f"the database cannot be used: {refusal(error)}; is IVR_DATABASE_URL right?"
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
@@ -129,7 +151,7 @@ def serve(bind: str | None) -> None:
         configured = settings.from_environment()
         problem = bind_problem(bind or configured["BIND"])
         if problem is None and configured["DATABASE_URL"]:
-            problem = schema_problem(str(configured["DATABASE_URL"]))
+            problem = connection_problem(str(configured["DATABASE_URL"]))
         if problem is None:
             app = create_app(overrides)
     except (ConfigError, ContentError) as error:
@@ -137,8 +159,7 @@ def serve(bind: str | None) -> None:
     if problem is not None:
         click.echo(f"ivr serve: cannot start: {problem}", err=True)
         sys.exit(2)
-    # The default database is the app's instance folder's, known once the app is built.
-    problem = None if configured["DATABASE_URL"] else schema_problem(Statistics.of(app).store.url)
+    problem = schema_problem(Statistics.of(app).store.url)
     if problem is not None:
         click.echo(f"ivr serve: cannot start: {problem}", err=True)
         sys.exit(2)
