@@ -164,7 +164,7 @@ class Recorder:
         return WriterHealth(drops, self._queue.qsize(), self._last_error, self._held_count)
 
     def flush(self, timeout: float = 10.0) -> bool:
-        """Wait until every event queued so far is written (or dropped); tell whether it finished."""
+        """Wait until every event queued so far is written (or kept, or dropped); tell whether it finished."""
         if self._thread is None or self._pid != os.getpid():
             return True
         done = threading.Event()
