@@ -153,6 +153,29 @@ def test_a_staff_login_answers_503_with_retry_after(line: Flask, database_url: s
     assert "Login er ikke muligt lige nu" in response.get_data(as_text=True)
 
 
+@STALLS
+def test_the_statistics_page_answers_in_time(line: Flask, database_url: str, how: str) -> None:
+    client = line.test_client()
+    # personale:en-lang-hemmelighed
+    right = {"Authorization": "Basic cGVyc29uYWxlOmVuLWxhbmctaGVtbWVsaWdoZWQ="}
+    # The statistics' tables only: the login's throttle answers, the page's own queries wait. Frozen, the
+    # throttle meets the frozen backends first.
+    with stalled(database_url, how, ("call_events", "call_hours", "call_last")):
+        response, took = timed(lambda: client.get("/staff/stats", headers=right))
+    assert took < STAFF_SECONDS
+    if how == "lock" and database_url.startswith("sqlite"):
+        # SQLite's readers never wait for its writer.
+        assert response.status_code == 200
+    else:
+        assert response.status_code == 503
+        assert int(response.headers["Retry-After"]) > 0
+        said = response.get_data(as_text=True)
+        expected = (
+            "Login er ikke muligt lige nu" if how == "freeze" else "Statistikken kan ikke læses lige nu"
+        )
+        assert expected in said
+
+
 def _action(root: ET.Element) -> str:
     gather = root.find("Gather")
     assert gather is not None
