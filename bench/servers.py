@@ -131,3 +131,25 @@ def _wait_for(port: int, process: subprocess.Popen[bytes], seconds: float = 30) 
         except OSError:
             time.sleep(0.1)
     raise RuntimeError(f"gunicorn did not listen on port {port} within {seconds} s")
+
+
+# The leaflet by SMS, added to a content file (the shipped line names no web address for its leaflet).
+LEAFLET_URL = "https://hospital.example.dk/foldere/rodblokade.pdf"
+
+
+def with_sms(text: str) -> str:
+    """The content text with the leaflet's link, key 8 and the SMS's texts."""
+    text = text.replace("default = true", f'default = true\nleaflet_url = "{LEAFLET_URL}"', 1)
+    text = text.replace('slower = "7"', 'slower = "7"\nsms = "8"', 1)
+    text = text.replace(
+        "[prompts]\n",
+        "[prompts]\n"
+        'sms_offer = "Tryk 8 for at få folderen som SMS."\n'
+        'sms_sent = "Du får en SMS om lidt."\n'
+        'sms_not_sent = "Jeg kan desværre ikke sende en SMS til dit nummer lige nu."\n',
+        1,
+    )
+    text = text.replace(
+        "[phrases]\n", '[phrases]\nsms = ["sms", "send en sms", "folderen som sms", "send mig folderen"]\n', 1
+    )
+    return text.replace("[templates]\n", '[templates]\nsms_text = "Folderen om rodblokade: {url}"\n', 1)

@@ -32,6 +32,12 @@ def describe(error: BaseException) -> str:
     """Say in one line what went wrong, for the errors a command can meet outside its own checks."""
     if isinstance(error, ConfigError | ContentError):
         return one_line(error)
+    if isinstance(error, ImportError) and error.name:
+        # SQLAlchemy imports a URL's driver when the engine is made: postgresql+psycopg2:// wants psycopg2.
+        return (
+            f"IVR_DATABASE_URL (or --database) needs the Python module {error.name}, which is not installed; "
+            "the line ships psycopg 3: postgresql+psycopg://user:password@host/database"
+        )
     if isinstance(error, NoSuchModuleError | ArgumentError):
         return f"IVR_DATABASE_URL (or --database) is not a database URL the line knows: {one_line(error)}"
     if isinstance(error, SQLAlchemyError):

@@ -249,7 +249,15 @@ def create_engine(
     """
     # hide_parameters: driver errors would otherwise quote the rows; the log needs the error, not the data.
     if make_url(url).get_backend_name() != "sqlite":
-        options: dict[str, Any] = {"connect_timeout": CONNECT_SECONDS}
+        # TCP keepalives: a connection whose server or network went away for good fails within about 25 s
+        # rather than hold the statistics writer (or a request's helper thread) until the OS gives up.
+        options: dict[str, Any] = {
+            "connect_timeout": CONNECT_SECONDS,
+            "keepalives": 1,
+            "keepalives_idle": 10,
+            "keepalives_interval": 5,
+            "keepalives_count": 3,
+        }
         if statement_seconds is not None and not schema:
             options["options"] = f"-c statement_timeout={int(statement_seconds * 1000)}"
         return sqlalchemy.create_engine(url, pool_pre_ping=True, hide_parameters=True, connect_args=options)
@@ -264,6 +272,20 @@ def create_engine(
         event.listen(engine, "connect", _sqlite_manual_transactions)
         event.listen(engine, "begin", _sqlite_begin_immediate)
     return engine
+
+
+def refusal(error: BaseException) -> str | None:
+    """What a PostgreSQL server said when it refused a connection (a wrong password, user or database name, a
+    host name that does not resolve), or None when it could not be reached at all (down, or not yet up)."""
+    text = str(getattr(error, "orig", None) or error)
+    if "FATAL:" in text:
+        # libpq's "connection to server at ... failed: FATAL:  password authentication failed for user ...":
+        # the server's own words, which never hold the password.
+        return " ".join(text.split("FATAL:", 1)[1].split())
+    if "failed to resolve host" in text or "could not translate host name" in text:
+        # psycopg resolves the name itself (the first), libpq otherwise (the second).
+        return " ".join(text.split())
+    return None
 
 
 def _sqlite_pragmas(connection: Any, _record: object) -> None:

@@ -51,7 +51,12 @@ from twilio.request_validator import RequestValidator
 from werkzeug.serving import make_server
 from werkzeug.test import TestResponse
 
-from bench.servers import CALL  # one call's parameters as Twilio sends them, as the benchmarks send them
+from bench import stalling
+from bench.servers import (  # noqa: F401  (re-exported for the tests)
+    CALL,  # one call's parameters as Twilio sends them, as the benchmarks send them
+    LEAFLET_URL,
+    with_sms,
+)
 from ivr.audio import manifest
 from ivr.audio.engines import EspeakEngine, Sound, SynthesisError, TransientError
 from ivr.audio.manifest import Entry
@@ -305,28 +310,6 @@ def lines_folder(folder: Path, *, default: bool = True) -> Path:
     (folder / "rodblokade.txt").write_text(leaflet.read_text(encoding="utf-8"), encoding="utf-8")
     (folder / "knae.toml").write_text(KNEE_LINE, encoding="utf-8")
     return folder
-
-
-# The leaflet by SMS, added to a content file (the shipped line names no web address for its leaflet).
-LEAFLET_URL = "https://hospital.example.dk/foldere/rodblokade.pdf"
-
-
-def with_sms(text: str) -> str:
-    """The content text with the leaflet's link, key 8 and the SMS's texts."""
-    text = text.replace("default = true", f'default = true\nleaflet_url = "{LEAFLET_URL}"', 1)
-    text = text.replace('slower = "7"', 'slower = "7"\nsms = "8"', 1)
-    text = text.replace(
-        "[prompts]\n",
-        "[prompts]\n"
-        'sms_offer = "Tryk 8 for at få folderen som SMS."\n'
-        'sms_sent = "Du får en SMS om lidt."\n'
-        'sms_not_sent = "Jeg kan desværre ikke sende en SMS til dit nummer lige nu."\n',
-        1,
-    )
-    text = text.replace(
-        "[phrases]\n", '[phrases]\nsms = ["sms", "send en sms", "folderen som sms", "send mig folderen"]\n', 1
-    )
-    return text.replace("[templates]\n", '[templates]\nsms_text = "Folderen om rodblokade: {url}"\n', 1)
 
 
 # Audio: real offline speech, counted and made to fail on demand.
@@ -771,3 +754,15 @@ def claims_at_once(
         thread.join()
     assert failures == []
     return results
+
+
+# --- a database that stalls (bench/stalling.py) -------------------------------------------------------------
+
+
+@contextmanager
+def stalled(url: str, how: str, tables: tuple[str, ...]) -> Iterator[None]:
+    """bench.stalling.stalled, the test skipped where PostgreSQL's backends are another user's to freeze."""
+    if how == "freeze" and not stalling.can_freeze(url):
+        pytest.skip("the PostgreSQL backends cannot be frozen from here (another user's)")
+    with stalling.stalled(url, how, tables):
+        yield

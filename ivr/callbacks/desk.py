@@ -28,6 +28,7 @@ from ivr.caps import DAY, HOUR, Cap, Caps
 from ivr.db import Database, to_utc_naive
 from ivr.db import callback_access as access
 from ivr.db import callback_requests as requests
+from ivr.db_limits import CALL_SECONDS, within
 from ivr.line.events import call_hash
 from ivr.line.flow import Asked
 from ivr.line.phonenumbers import callable_number
@@ -93,19 +94,31 @@ class CallbackDesk(Sealing):
     def ask(self, line: str, number: str, now: datetime, *, call_sid: str | None = None) -> Asked:
         """Put `number` on `line`'s list: NEW, or ALREADY when it is waiting there or the call (`call_sid`;
         None outside a call) has put a number on the list before, or FULL when the line's cap this hour is
-        reached. Nothing is kept but a NEW request and the call's one try."""
+        reached. Nothing is kept but a NEW request and the call's one try.
+
+        A caller waits for this: the database gets CALL_SECONDS, else Stalled (an SQLAlchemyError) is raised
+        and the caller hears the line's apology instead of silence.
+        """
         if callable_number(number) != number:
             raise ValueError("not a number the secretariat may ring back")
-        with self._begin() as connection:
-            if call_sid is not None and not self._caps.take(connection, PER_CALL, self._call(call_sid), now):
-                log.info("callbacks: not added, this call has asked once already")
-                return Asked.ALREADY
-            asked = self._insert(connection, line, number, now)
-            if asked is not Asked.NEW or self._caps.take(connection, self.per_hour, line, now):
-                return asked
-            connection.rollback()
-        log.info("callbacks: not added, line %s has %d new requests this hour", line, self.per_hour.limit)
-        return Asked.FULL
+        try:
+            return within(self.database, CALL_SECONDS, lambda on: self._ask(on, line, number, now, call_sid))
+        except _Full:
+            log.info("callbacks: not added, line %s has %d new requests this hour", line, self.per_hour.limit)
+            return Asked.FULL
+
+    def _ask(
+        self, connection: Connection, line: str, number: str, now: datetime, call_sid: str | None
+    ) -> Asked:
+        """The request, its caps and its access-log line, in the transaction given."""
+        if call_sid is not None and not self._caps.take(connection, PER_CALL, self._call(call_sid), now):
+            log.info("callbacks: not added, this call has asked once already")
+            return Asked.ALREADY
+        asked = self._insert(connection, line, number, now)
+        if asked is not Asked.NEW or self._caps.take(connection, self.per_hour, line, now):
+            return asked
+        # Raised, so the transaction is rolled back: the request is not kept, nor the call's one try.
+        raise _Full
 
     def _call(self, call_sid: str) -> str:
         """The call's key in the per-call cap: a keyed hash, never the CallSid."""
@@ -247,3 +260,7 @@ class TrialDesk(Sealing):
         new = (line, number) not in self.asked
         self.asked.add((line, number))
         return Asked.NEW if new else Asked.ALREADY
+
+
+class _Full(Exception):  # noqa: N818  (not an error: the list's answer)
+    """The line's cap of new requests this hour is reached."""

@@ -67,8 +67,8 @@ def healthz() -> ResponseReturnValue:
     status = "ok"
     if not content.loadable:
         status = "error"
-    elif worker["statistics"]["dropped_15min"] or audio["files_missing"]:
-        # Still 200: calls go on while statistics are lost, so the load balancer keeps the node.
+    elif worker["statistics"]["dropped_15min"] or worker["statistics"]["kept"] or audio["files_missing"]:
+        # Still 200: calls go on while statistics are lost or wait, so the load balancer keeps the node.
         status = "degraded"
     report = {
         "status": status,
@@ -87,6 +87,7 @@ def _worker() -> dict[str, Any]:
     statistics = {
         "dropped_15min": health.dropped_15min,
         "queued": health.queued,
+        "kept": health.kept,
         "last_error": None if health.last_error is None else _error(health.last_error),
     }
     return {"pid": os.getpid(), "statistics": statistics}

@@ -15,11 +15,12 @@ import click
 from flask import Flask
 from gunicorn.app.base import BaseApplication
 from gunicorn.glogging import Logger
+from sqlalchemy.engine import make_url
 
 from ivr import migrations, settings
 from ivr.app import create_app
 from ivr.cli_errors import describe, one_line
-from ivr.db import create_engine, sqlite_file
+from ivr.db import create_engine, refusal, sqlite_file
 from ivr.line.content_loader import ContentError
 from ivr.ops import gunicorn_conf, metrics
 from ivr.settings import ConfigError
@@ -118,23 +119,52 @@ def bind_problem(bind: str) -> str | None:
 def schema_problem(url: str) -> str | None:
     """Say why the line cannot use the database's schema (none, behind, newer), or None when it can.
 
-    Only `ivr db upgrade` makes or changes the schema. A database that cannot be reached is only logged:
-    calls go on without their statistics, and the writers try again.
+    Only `ivr db upgrade` makes or changes the schema. A driver that is not installed, or a server that
+    refuses the line (a wrong password, user or database name), is a wrong setting and stops the start. A
+    database that cannot be reached is only logged: calls go on without their statistics, the writers keep
+    what they could not store and try again, and the line is up the moment the database is.
     """
     path = sqlite_file(url)
     if path is not None and not path.is_file():
         return f"the database {path} is not there: run `ivr db upgrade` first"
-    engine = create_engine(url)
+    try:
+        engine = create_engine(url)
+    except ImportError as error:
+        return describe(error)
     try:
         with engine.connect() as connection:
             migrations.require_current(connection)
     except migrations.SchemaError as error:
         return str(error)
     except Exception as error:
+        if refusal(error) is not None:
+            return _refused(error)
         logging.getLogger(__name__).error("database: cannot be opened: %s", describe(error))
     finally:
         engine.dispose()
     return None
+
+
+def connection_problem(url: str) -> str | None:
+    """Say why the line cannot connect to a database server at all: its driver is not installed, or the
+    server refuses the line (a wrong password, say); None when it connects, or may once the server is up."""
+    if make_url(url).get_backend_name() == "sqlite":
+        return None
+    try:
+        engine = create_engine(url)
+    except ImportError as error:
+        return describe(error)
+    try:
+        with engine.connect():
+            return None
+    except Exception as error:
+        return None if refusal(error) is None else _refused(error)
+    finally:
+        engine.dispose()
+
+
+def _refused(error: BaseException) -> str:
+    return f"the database cannot be used: {refusal(error)}; is IVR_DATABASE_URL right?"
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
@@ -164,6 +194,8 @@ def _serve(bind: str | None) -> None:
         problem = bind_problem(bind or configured["BIND"])
         if problem is None and configured["METRICS_BIND"]:
             problem = bind_problem(configured["METRICS_BIND"])
+        if problem is None and configured["DATABASE_URL"]:
+            problem = connection_problem(str(configured["DATABASE_URL"]))
         if problem is None:
             app = create_app(overrides)
     except (ConfigError, ContentError) as error:

@@ -15,12 +15,13 @@ from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, Engine, Table, delete, func, select
+from sqlalchemy import Connection, Table, delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 
 from ivr.caps import Cap, Caps, NowAndThen
 from ivr.db import Database, sms_calls, sms_numbers, to_utc_naive
+from ivr.db_limits import CALL_SECONDS, within
 
 log = logging.getLogger(__name__)
 # At most this many messages to one number on one (Danish) day.
@@ -29,6 +30,8 @@ PER_NUMBER_PER_DAY = 3
 KEEP = timedelta(days=2)
 # Old rows are looked for at most this often per ledger, not on every claim.
 PRUNE_EVERY = timedelta(minutes=10)
+# The prune runs after a claim, on the caller's time: it gets less than the claim (ivr/db_limits.py).
+PRUNE_SECONDS = CALL_SECONDS / 2
 # The day a number's count belongs to: the hospital's.
 ZONE = ZoneInfo("Europe/Copenhagen")
 
@@ -58,21 +61,30 @@ class SmsLedger:
         """Claim one send to `number` for the call; False when the call had one, the number its three today
         or the line its cap this hour or day.
 
-        Also False (and logged) when the database cannot be asked: no limit is ever skipped.
+        Also False (and logged) when the database cannot be asked, or does not answer within CALL_SECONDS:
+        no limit is ever skipped, and the caller is never kept waiting for it.
         """
+        hashed = number_hash(number, self.key)
+
+        def claim(connection: Connection) -> None:
+            refused = self._claim(connection, call_hash, hashed, now, line)
+            if refused is not None:
+                # Raised, so the transaction is rolled back: a refusal does not use up the call's send.
+                raise _Refused(refused)
+
         try:
-            engine = self.database.engine
-            self._prune_now_and_then(engine, now)
-            with engine.connect() as connection, connection.begin() as transaction:
-                claimed = self._claim(connection, call_hash, number_hash(number, self.key), now, line)
-                if claimed is None:
-                    return True
-                transaction.rollback()
+            within(self.database, CALL_SECONDS, claim)
+            claimed = None
+        except _Refused as refused:
+            claimed = str(refused)
         except SQLAlchemyError as error:
             log.error(
                 "sms: not sent, the ledger could not be read (%s); call %s", type(error).__name__, call_hash
             )
             return False
+        self._prune_now_and_then(now)
+        if claimed is None:
+            return True
         log.info("sms: not sent, %s; call %s", claimed, call_hash)
         return False
 
@@ -102,22 +114,30 @@ class SmsLedger:
 
     def prune(self, now: datetime) -> int:
         """Delete the rows older than KEEP; say how many."""
-        cutoff = now - KEEP
         with self.database.engine.begin() as connection:
-            calls = connection.execute(delete(sms_calls).where(sms_calls.c.at < to_utc_naive(cutoff)))
-            day = cutoff.astimezone(self.zone).date()
-            numbers = connection.execute(delete(sms_numbers).where(sms_numbers.c.day < day))
-            return int(calls.rowcount) + int(numbers.rowcount)
+            return self._delete_old(connection, now)
 
-    def _prune_now_and_then(self, engine: Engine, now: datetime) -> None:
-        """Prune when PRUNE_EVERY has passed since the last time (by the times given); never fail a claim."""
+    def _delete_old(self, connection: Connection, now: datetime) -> int:
+        cutoff = now - KEEP
+        calls = connection.execute(delete(sms_calls).where(sms_calls.c.at < to_utc_naive(cutoff)))
+        day = cutoff.astimezone(self.zone).date()
+        numbers = connection.execute(delete(sms_numbers).where(sms_numbers.c.day < day))
+        return int(calls.rowcount) + int(numbers.rowcount)
+
+    def _prune_now_and_then(self, now: datetime) -> None:
+        """Prune when PRUNE_EVERY has passed since the last time (by the times given); never fail a claim, and
+        keep the caller waiting PRUNE_SECONDS at most."""
         if not self._prune.due(now):
             return
         try:
-            self.prune(now)
+            within(self.database, PRUNE_SECONDS, lambda connection: self._delete_old(connection, now))
         except SQLAlchemyError as error:
             # Two workers pruning the same rows at once may clash; the next prune catches up.
             log.warning("sms: could not delete old ledger rows (%s)", type(error).__name__)
+
+
+class _Refused(Exception):  # noqa: N818  (not an error: the ledger's answer)
+    """No send claimed, and why."""
 
 
 def _insert_new(connection: Connection, table: Table, values: dict[str, object]) -> bool:

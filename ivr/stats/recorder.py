@@ -1,4 +1,9 @@
-"""Records call events without making a call wait: a bounded queue, drained by one writer thread."""
+"""Records call events without making a call wait: a bounded queue, drained by one writer thread.
+
+A batch the database refuses (it is down, stalled, or a deadlock outlasted the store's own retries) is kept
+and tried again, more slowly each time, so an outage loses nothing until the events kept and queued together
+reach the queue's bound; from then on new events are dropped, counted, and logged.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,7 @@ import logging
 import os
 import queue
 import threading
+import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -29,6 +35,10 @@ LINGER_SECONDS = 0.2
 # /healthz counts the events dropped this many minutes back: an incident marks the worker degraded while it
 # lasts and a little after, not for the rest of the worker's life.
 DROP_WINDOW_MINUTES = 15
+# After a failed write, the writer waits this long before trying the kept events again, doubling up to the
+# longest wait; a database that is down is not asked many times a second, and one back soon is used soon.
+RETRY_FIRST_SECONDS = 0.5
+RETRY_LONGEST_SECONDS = 30.0
 Clock = Callable[[], datetime]
 
 
@@ -50,6 +60,8 @@ class WriterHealth:
     dropped_15min: int
     queued: int
     last_error: WriterError | None
+    # Events a failed write kept for the next try (not in `queued`): while any are, the writer is failing.
+    kept: int = 0
 
 
 class DropWindow:
@@ -114,6 +126,12 @@ class Recorder:
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._next_prune: datetime | None = None
+        # Rows a failed write kept for the next try (the writer's own), how many (read by requests), when to
+        # try them again (monotonic), and the wait after the next failure.
+        self._held: list[EventRow] = []
+        self._held_count = 0
+        self._next_try = 0.0
+        self._retry_wait = RETRY_FIRST_SECONDS
         # Set by flush() and close() to cut the writer's gathering short; events themselves never wake it.
         self._wake = threading.Event()
 
@@ -121,7 +139,8 @@ class Recorder:
         """Queue the event for the writer; when the queue is full, count and log it and go on."""
         items = self._writer_queue()
         # A SimpleQueue (far cheaper per event than Queue) bounded here: only this process's requests add.
-        if items.qsize() >= self.queue_size:
+        # The events kept from a failed write count too: together they are what this worker holds in memory.
+        if items.qsize() + self._held_count >= self.queue_size:
             self.dropped += 1
             self._drops.add(self.clock(), 1)
             log.warning("statistics queue full: dropped a %s event (%d so far)", event.event, self.dropped)
@@ -141,14 +160,15 @@ class Recorder:
         if self._pid != os.getpid():
             # No writer in this process yet (a worker before its first event): nothing dropped or waiting.
             return WriterHealth(0, 0, None)
-        return WriterHealth(self._drops.total(self.clock()), self._queue.qsize(), self._last_error)
+        drops = self._drops.total(self.clock())
+        return WriterHealth(drops, self._queue.qsize(), self._last_error, self._held_count)
 
     def queued(self) -> int:
         """Events waiting for this process's writer, without reading the clock (metrics ask during a step)."""
         return self._queue.qsize() if self._pid == os.getpid() else 0
 
     def flush(self, timeout: float = 10.0) -> bool:
-        """Wait until every event queued so far is written (or dropped); tell whether it finished."""
+        """Wait until every event queued so far is written (or kept, or dropped); tell whether it finished."""
         if self._thread is None or self._pid != os.getpid():
             return True
         done = threading.Event()
@@ -199,25 +219,75 @@ class Recorder:
             log.exception("statistics: could not open the database")
             self._failed("opening the database", error)
         while True:
-            batch, markers, closing = _take_batch(items, self._wake)
-            self._write(batch)
+            # With events kept from a failed write, wake when they are due to be tried again.
+            wait = max(0.0, self._next_try - time.monotonic()) if self._held else WAKE_SECONDS
+            batch, markers, closing = _take_batch(items, self._wake, wait=wait)
+            # A flush or close tries the kept events at once; otherwise they wait for their time.
+            self._write(batch, now=bool(markers) or closing)
             for marker in markers:
                 marker.set()
             if closing:
+                self._lose_held("at exit")
                 self.store.dispose()
                 return
             self._prune_when_due()
 
-    def _write(self, batch: list[EventRow]) -> None:
-        """Insert one batch; on any storage error log it and drop the batch, never raise."""
-        if not batch:
+    def _write(self, batch: list[EventRow], *, now: bool = False) -> None:
+        """Store the kept events, then the batch, BATCH_SIZE at a time; keep whatever fails, never raise."""
+        if self._held and not now and time.monotonic() < self._next_try:
+            # The database failed a moment ago: add to the kept events rather than ask it again so soon.
+            self._keep(self._held + batch)
             return
-        try:
-            self.store.add(batch)
-        except Exception as error:
-            log.exception("statistics: could not store %d call events; they are dropped", len(batch))
-            self._failed("storing call events", error)
-            self._drops.add(self.clock(), len(batch))
+        rows = self._held + batch
+        for start in range(0, len(rows), BATCH_SIZE):
+            try:
+                self.store.add(rows[start : start + BATCH_SIZE])
+            except Exception as error:
+                self._write_failed(rows[start:], error)
+                return
+        if self._held:
+            log.info("statistics: stored the %d call events kept from failed writes", len(self._held))
+        self._keep([])
+        self._retry_wait = RETRY_FIRST_SECONDS
+
+    def _write_failed(self, rows: list[EventRow], error: Exception) -> None:
+        """Keep the rows not stored for a later try; log it (the first failure in a row with its trace)."""
+        wait = self._retry_wait
+        if self._held:
+            log.warning(
+                "statistics: still cannot store call events (%s); %d kept, trying again in %g s",
+                _type_name(error),
+                len(rows),
+                wait,
+            )
+        else:
+            log.exception(
+                "statistics: could not store %d call events; kept, trying again in %g s", len(rows), wait
+            )
+        self._failed("storing call events", error)
+        self._next_try = time.monotonic() + wait
+        self._retry_wait = min(RETRY_LONGEST_SECONDS, wait * 2)
+        self._keep(rows)
+
+    def _keep(self, rows: list[EventRow]) -> None:
+        """Keep `rows` for the next try, up to the queue's bound with what is queued; drop and count more."""
+        room = max(0, self.queue_size - self._queue.qsize())
+        if len(rows) > room:
+            lost = len(rows) - room
+            self.dropped += lost
+            self._drops.add(self.clock(), lost)
+            log.error("statistics: %d call events dropped: the queue's bound of %d is reached", lost, room)
+            rows = rows[:room]
+        self._held = rows
+        self._held_count = len(rows)
+
+    def _lose_held(self, when: str) -> None:
+        """Count and log the kept events that were never stored."""
+        if self._held:
+            log.error("statistics: %d call events could not be stored %s; lost", len(self._held), when)
+            self.dropped += len(self._held)
+            self._drops.add(self.clock(), len(self._held))
+            self._keep([])
 
     def _prune_when_due(self) -> None:
         """Once a day, delete events older than the retention period."""
@@ -245,9 +315,12 @@ class Recorder:
 
 
 def _take_batch(
-    items: queue.SimpleQueue[Any], wake: threading.Event, linger: float | None = None
+    items: queue.SimpleQueue[Any],
+    wake: threading.Event,
+    linger: float | None = None,
+    wait: float = WAKE_SECONDS,
 ) -> tuple[list[EventRow], list[threading.Event], bool]:
-    """Wait for one item (or an hour), gather for `linger` seconds (or until woken), then take a batch.
+    """Wait for one item (or `wait` seconds), gather for `linger` seconds (or until woken), then take a batch.
 
     A busy line's many small writes become a few transactions per second per worker, and the writer wakes
     once per batch rather than once per event: each wake-up and commit takes CPU that the calls share.
@@ -255,7 +328,7 @@ def _take_batch(
     batch: list[EventRow] = []
     markers: list[threading.Event] = []
     try:
-        item = items.get(timeout=WAKE_SECONDS)
+        item = items.get(timeout=wait)
     except queue.Empty:
         return batch, markers, False
     if items.qsize() < BATCH_SIZE:

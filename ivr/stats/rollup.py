@@ -73,9 +73,11 @@ def add(connection: Connection, hours: Table, last: Table, rows: Sequence[Any]) 
     # each length of list is a statement of its own in SQLAlchemy's compiled cache, which grew a worker by
     # megabytes (docs/performance.md, memory).
     insert = _insert_for(connection)
+    # Rows in key order: the writers of several workers and nodes then lock the rows they share in the same
+    # order, so one waits for the other instead of deadlocking (in arrival order, two batches could cross).
     hour_rows = [
         {"hour": h, "line": line, "event": e, "menu": m, "n": n, "speech": spoken.get((h, line, e, m), 0)}
-        for (h, line, e, m), n in counted.items()
+        for (h, line, e, m), n in sorted(counted.items())
     ]
     if hour_rows:
         new_hours = insert(hours)
@@ -105,7 +107,7 @@ def add(connection: Connection, hours: Table, last: Table, rows: Sequence[Any]) 
                     "menu": case((later, new_last.excluded.menu), else_=last.c.menu),
                 },
             ),
-            list(ends.values()),
+            [ends[key] for key in sorted(ends)],
         )
 
 

@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
-import contextlib
-import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, delete, func, insert, select
 
 from ivr.db import LINE_LENGTH, Database, call_events, call_hours, call_last, to_utc_naive
+from ivr.db_limits import retried, within
 from ivr.line.events import CallEvent
 from ivr.line.keypad import KEYPAD
 from ivr.stats import rollup
 from ivr.stats.report import Period, Report, Row
 from ivr.stats.report import build as build_report
 
+T = TypeVar("T")
 __all__ = ["EventRow", "Row", "Store", "as_row", "storable_key"]
 
 
@@ -55,15 +55,20 @@ class Store:
         self.database.open()
 
     def add(self, rows: Sequence[EventRow]) -> None:
-        """Insert event rows in one transaction."""
+        """Insert event rows in one transaction, tried again after a deadlock or serialization failure."""
         if not rows:
             return
         engine = self.engine
         if self._insert is None or self._insert[0] is not engine:
             self._insert = (engine, _Insert(engine))
-        with engine.begin() as connection:
-            self._insert[1](connection, rows)
-            rollup.add(connection, call_hours, call_last, rows)
+        insert_rows = self._insert[1]
+
+        def write() -> None:
+            with engine.begin() as connection:
+                insert_rows(connection, rows)
+                rollup.add(connection, call_hours, call_last, rows)
+
+        retried(write)
 
     def rows(
         self,
@@ -75,8 +80,8 @@ class Store:
     ) -> list[Row]:
         """Return the events with since <= at < until (aware datetimes), oldest first; of one line if given.
 
-        With `seconds`, the database stops the query after that long (SQLAlchemy's OperationalError), so a
-        staff page can never hold a worker for long.
+        With `seconds`, the database stops the query after that long (SQLAlchemy's OperationalError), and the
+        caller waits no longer (Stalled), so a staff page can never hold a worker for long.
         """
         query = select(call_events).order_by(call_events.c.at, call_events.c.id)
         if line is not None:
@@ -85,8 +90,9 @@ class Store:
             query = query.where(call_events.c.at >= to_utc_naive(since))
         if until is not None:
             query = query.where(call_events.c.at < to_utc_naive(until))
-        with self.engine.begin() as connection, _time_limit(connection, seconds):
-            return [_row(mapping) for mapping in connection.execute(query).mappings()]
+        return self._read(
+            seconds, lambda connection: [_row(mapping) for mapping in connection.execute(query).mappings()]
+        )
 
     def count(self) -> int:
         """Return how many events are kept."""
@@ -108,8 +114,12 @@ class Store:
 
         `line` None counts every line together; a line id only that line's calls.
         """
-        with self.engine.begin() as connection, _time_limit(connection, seconds):
-            return rollup.build(connection, call_events, call_hours, call_last, period, line=line)
+        return self._read(
+            seconds,
+            lambda connection: rollup.build(
+                connection, call_events, call_hours, call_last, period, line=line
+            ),
+        )
 
     def report(self, period: Period, seconds: float | None = None, *, line: str | None = None) -> Report:
         """The period's report, of all lines or one: from the counts kept, else (odd zones) from the rows."""
@@ -120,8 +130,14 @@ class Store:
 
     def lines(self, seconds: float | None = None) -> list[str]:
         """Return the ids of the lines the statistics hold, in order ("" for events from before lines)."""
-        with self.engine.begin() as connection, _time_limit(connection, seconds):
-            return rollup.lines(connection, call_hours)
+        return self._read(seconds, lambda connection: rollup.lines(connection, call_hours))
+
+    def _read(self, seconds: float | None, work: Callable[[Connection], T]) -> T:
+        """Run a read in one transaction: limited to `seconds` by the database and by the wait (db_limits)."""
+        if seconds is None:
+            with self.engine.begin() as connection:
+                return work(connection)
+        return within(self.database, seconds, work)
 
     def dispose(self) -> None:
         """Close this process's connections."""
@@ -176,26 +192,6 @@ def _time_converter(convert: Callable[[Any], Any] | None) -> Callable[[datetime]
 
 def _iso_text(at: datetime) -> str:
     return at.isoformat(" ", "microseconds")
-
-
-@contextlib.contextmanager
-def _time_limit(connection: Connection, seconds: float | None) -> Iterator[None]:
-    """Stop the statements after `seconds`: PostgreSQL's statement_timeout, SQLite's interrupt."""
-    if seconds is None:
-        yield
-        return
-    if connection.dialect.name == "postgresql":
-        connection.exec_driver_sql(f"SET LOCAL statement_timeout = {int(seconds * 1000)}")
-        yield
-        return
-    raw = connection.connection.driver_connection
-    deadline = time.monotonic() + seconds
-    # SQLite calls this every so many steps of its virtual machine; a true answer interrupts the statement.
-    raw.set_progress_handler(lambda: time.monotonic() > deadline, 10_000)  # type: ignore[union-attr]
-    try:
-        yield
-    finally:
-        raw.set_progress_handler(None, 0)  # type: ignore[union-attr]
 
 
 def _row(mapping: Any) -> Row:

@@ -84,7 +84,8 @@ def stats_page() -> Response:
 def _unreadable() -> Response:
     """Log why the statistics cannot be read, and tell staff politely to try again."""
     log.exception("statistics: could not read the call events")
-    return Response("Statistikken kan ikke læses lige nu. Prøv igen senere.\n", 503, headers=SECURITY_HEADERS)
+    headers = {**SECURITY_HEADERS, "Retry-After": "60"}
+    return Response("Statistikken kan ikke læses lige nu. Prøv igen senere.\n", 503, headers=headers)
 
 
 # What the page shows when the address names no period: the last 30 days, today included.

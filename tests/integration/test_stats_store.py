@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import random
 import sqlite3
 import subprocess
 import sys
@@ -14,16 +15,17 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy import func, select
 from sqlalchemy.dialects import sqlite
 
-from ivr import db
+from ivr import db, migrations
 from ivr.db import Database
 from ivr.line.events import CallEvent
 from ivr.stats import store as store_module
 from ivr.stats.recorder import Recorder
 from ivr.stats.report import Period
 from ivr.stats.store import Store, as_row
-from tests.support import call_event
+from tests.support import call_event, fresh_postgres
 
 T0 = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
 CPH = ZoneInfo("Europe/Copenhagen")
@@ -98,6 +100,55 @@ def test_several_processes_write_at_once_and_nothing_is_lost(store: Store) -> No
     rows = store.rows()
     assert len(rows) == PROCESSES * EVENTS_EACH
     assert len({row.call for row in rows}) == PROCESSES * EVENTS_EACH
+
+
+# Writers that meet on the same roll-up rows, in orders of their own: 24 hours x 5 events x 5 menus.
+CROWD = 6
+CROWD_EVENTS = 3000
+CROWD_KEYS = [
+    (hour, event, menu)
+    for hour in range(24)
+    for event in ("welcome", "section", "repeat", "main_menu", "invalid")
+    for menu in ("main", "1", "2", "3", "4")
+]
+
+
+def _crowd(url: str, worker: int) -> None:
+    """Queue CROWD_EVENTS events on shared roll-up rows, in random order, then write them all and stop."""
+    rng = random.Random(worker)
+    recorder = Recorder(Store(Database(url)), queue_size=CROWD_EVENTS)
+    for i in range(CROWD_EVENTS):
+        hour, event, menu = rng.choice(CROWD_KEYS)
+        at = T0 + timedelta(hours=hour, seconds=rng.randrange(3600))
+        recorder(call_event(f"w{worker}-{i % 500}", at, event, menu=menu, line="rodblokade"))
+    assert recorder.flush(120)
+    recorder.close(120)
+    # Exit code: how many events this process lost.
+    sys.exit(min(recorder.dropped, 100))
+
+
+@pytest.mark.slow
+def test_writers_meeting_on_the_same_counts_lose_nothing_on_postgresql() -> None:
+    url = fresh_postgres()
+    migrations.upgrade(url)
+    context = multiprocessing.get_context("fork")
+    workers = [context.Process(target=_crowd, args=(url, n)) for n in range(CROWD)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(180)
+    assert [worker.exitcode for worker in workers] == [0] * CROWD, "a writer lost events"
+    database = Database(url)
+    try:
+        with database.engine.connect() as connection:
+            events = connection.execute(select(func.count()).select_from(db.call_events)).scalar_one()
+            counted = connection.execute(select(func.sum(db.call_hours.c.n))).scalar_one()
+            calls = connection.execute(select(func.count()).select_from(db.call_last)).scalar_one()
+    finally:
+        database.dispose()
+    assert events == counted == CROWD * CROWD_EVENTS
+    assert calls == CROWD * 500
+    fresh_postgres()
 
 
 def test_a_forked_worker_starts_a_writer_of_its_own(tmp_path: object) -> None:

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import socket
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
+from sqlalchemy.engine import make_url
 
 from ivr.cli import main
-from tests.support import TOKEN, free_port
+from ivr.ops.server import schema_problem
+from tests.support import TOKEN, free_port, postgres_url
 
 COMMANDS = [
     ["check"],
@@ -94,6 +97,37 @@ def test_version() -> None:
 def test_serve_stops_at_start_on_a_database_url_it_cannot_use(tmp_path: Path) -> None:
     result = run(["serve"], tmp_path, TWILIO_AUTH_TOKEN=TOKEN, IVR_DATABASE_URL="nonsense://")
     assert_one_line(result, "ivr serve: cannot start:", "IVR_DATABASE_URL")
+
+
+def _postgres(**parts: str) -> str:
+    """The test PostgreSQL URL with some of its parts changed (skipped without one)."""
+    return make_url(postgres_url()).set(**parts).render_as_string(hide_password=False)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("url", "said"),
+    [
+        (lambda: "postgresql+psycopg2://line:secret@127.0.0.1/ivr", "needs the Python module psycopg2"),
+        (lambda: _postgres(password="not-the-password"), "password authentication failed"),
+        (lambda: _postgres(database="no_such_database"), 'database "no_such_database" does not exist'),
+        (lambda: _postgres(host="no-such-host.invalid"), "no-such-host.invalid"),
+    ],
+    ids=["driver not installed", "wrong password", "no such database", "no such host"],
+)
+def test_serve_stops_at_start_on_a_database_that_refuses_the_line(
+    tmp_path: Path, url: Callable[[], str], said: str
+) -> None:
+    result = run(["serve"], tmp_path, TWILIO_AUTH_TOKEN=TOKEN, IVR_DATABASE_URL=url())
+    assert_one_line(result, "ivr serve: cannot start:", said)
+    assert result.exit_code == 2
+    assert "not-the-password" not in result.output
+
+
+def test_a_database_that_is_down_at_start_does_not_stop_the_line(caplog: pytest.LogCaptureFixture) -> None:
+    # Down, or not up yet: calls are answered meanwhile, and the writers store their events once it is up.
+    url = "postgresql+psycopg://line:secret@127.0.0.1:1/ivr"
+    assert schema_problem(url) is None
+    assert "database: cannot be opened" in caplog.text
 
 
 @pytest.mark.parametrize(("make", "said"), [("nothing", "is not there"), ("folder", "is a folder")])

@@ -1,4 +1,5 @@
-"""Recording never makes a call wait or fail: queued writes, dropped on storage errors, old events pruned."""
+"""Recording never makes a call wait or fail: queued writes, kept and tried again on storage errors (dropped
+only beyond the queue's bound), old events pruned."""
 
 from __future__ import annotations
 
@@ -54,20 +55,61 @@ def test_a_slow_database_does_not_hold_up_the_call(slow: SlowStore) -> None:
     recorder.close()
 
 
-def test_a_storage_error_is_logged_and_recording_goes_on(
-    slow: SlowStore, caplog: pytest.LogCaptureFixture
+def test_a_failed_write_is_kept_and_stored_once_the_database_is_back(
+    slow: SlowStore, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    recorder = Recorder(slow)
+    monkeypatch.setattr(recorder_module, "RETRY_FIRST_SECONDS", 0.05)
+    recorder = Recorder(slow, clock=lambda: T0)
     slow.failing = True
     slow.gate.set()
-    recorder(call_event("lost", T0, "welcome"))
+    recorder(call_event("first", T0, "welcome"))
     assert recorder.flush()
-    assert "could not store 1 call events" in caplog.text
+    assert "could not store 1 call events; kept" in caplog.text
+    assert (recorder.health().kept, recorder.health().queued) == (1, 0)
     slow.failing = False
-    recorder(call_event("kept", T0, "welcome"))
+    # No new event and no flush: the writer tries the kept event again by itself.
+    deadline = time.monotonic() + 5
+    while slow.count() == 0 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    recorder(call_event("second", T0, "welcome"))
     assert recorder.flush()
-    assert [row.call for row in slow.rows()] == ["kept"]
+    assert [row.call for row in slow.rows()] == ["first", "second"]
+    assert recorder.health() == WriterHealth(0, 0, recorder.health().last_error, kept=0)
     recorder.close()
+
+
+def test_kept_events_are_dropped_and_counted_only_beyond_the_queues_bound(
+    slow: SlowStore, caplog: pytest.LogCaptureFixture
+) -> None:
+    recorder = Recorder(slow, queue_size=5, clock=lambda: T0)
+    slow.failing = True
+    slow.gate.set()
+    for i in range(3):
+        recorder(call_event(f"a{i}", T0, "welcome"))
+    assert recorder.flush()
+    for i in range(3):
+        recorder(call_event(f"b{i}", T0, "welcome"))
+    assert recorder.flush()
+    # Five kept (the bound); the sixth had no room, whether refused at the queue or after its write failed.
+    health = recorder.health()
+    assert (health.kept, health.dropped_15min, recorder.dropped) == (5, 1, 1)
+    slow.failing = False
+    assert recorder.flush()
+    assert sorted(row.call for row in slow.rows()) == ["a0", "a1", "a2", "b0", "b1"]
+    recorder.close()
+
+
+def test_events_still_kept_at_exit_are_counted_as_lost(
+    slow: SlowStore, caplog: pytest.LogCaptureFixture
+) -> None:
+    recorder = Recorder(slow, clock=lambda: T0)
+    slow.failing = True
+    slow.gate.set()
+    recorder(call_event("c1", T0, "welcome"))
+    assert recorder.flush()
+    recorder.close()
+    assert recorder.dropped == 1
+    assert "1 call events could not be stored at exit; lost" in caplog.text
 
 
 def test_a_full_queue_drops_events_with_a_warning(slow: SlowStore, caplog: pytest.LogCaptureFixture) -> None:
@@ -172,14 +214,14 @@ def test_a_database_that_cannot_be_opened_is_logged_at_start(
         recorder.start()
         assert recorder.flush()
         assert "could not open the database" in caplog.text
-        # The call path is untouched: events are still taken, and dropped with a log line when written.
+        # The call path is untouched: events are still taken, and kept with a log line when not written.
         recorder(call_event("c1", T0, "welcome"))
         assert recorder.flush()
     assert "could not store 1 call events" in caplog.text
     recorder.close()
 
 
-def test_health_counts_a_lost_batch_and_keeps_only_the_errors_type(slow: SlowStore) -> None:
+def test_health_counts_a_kept_batch_and_keeps_only_the_errors_type(slow: SlowStore) -> None:
     recorder = Recorder(slow, clock=lambda: T0)
     slow.failing = True
     slow.gate.set()
@@ -187,7 +229,7 @@ def test_health_counts_a_lost_batch_and_keeps_only_the_errors_type(slow: SlowSto
         recorder(call_event(call, T0, "welcome"))
     assert recorder.flush()
     health = recorder.health()
-    assert (health.dropped_15min, health.queued) == (3, 0)
+    assert (health.dropped_15min, health.queued, health.kept) == (0, 0, 3)
     assert health.last_error == WriterError("storing call events", "OSError", None, T0)
     recorder.close()
 
@@ -206,7 +248,7 @@ def test_health_names_the_drivers_error_type_behind_sqlalchemys(tmp_path: Path) 
         "sqlalchemy.exc.OperationalError",
         "sqlite3.OperationalError",
     )
-    assert recorder.health().dropped_15min == 1
+    assert (recorder.health().dropped_15min, recorder.health().kept) == (0, 1)
     recorder.close()
 
 

@@ -1,0 +1,77 @@
+"""A database that stalls, for bench/stalls.py and the tests (tests/support.py): its lock held, or its
+PostgreSQL backends frozen, as a hung server or network would behave."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import psycopg
+from sqlalchemy.engine import make_url
+
+from ivr.db import sqlite_file
+
+
+def libpq_url(url: str) -> str:
+    """The SQLAlchemy PostgreSQL URL as libpq (psycopg itself) reads it."""
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+def can_freeze(url: str) -> bool:
+    """Tell whether this process may stop the PostgreSQL backends serving the database (the same user)."""
+    with psycopg.connect(libpq_url(url), autocommit=True) as asker:
+        try:
+            for pid in _backends(asker):
+                os.kill(pid, 0)
+        except PermissionError:
+            return False
+    return True
+
+
+def _backends(connection: psycopg.Connection[tuple[int]]) -> list[int]:
+    """The client backends serving the database, but the one asking."""
+    found = connection.execute(
+        "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
+        " AND pid <> pg_backend_pid() AND backend_type = 'client backend'"
+    )
+    return [row[0] for row in found]
+
+
+@contextmanager
+def stalled(url: str, how: str, tables: tuple[str, ...]) -> Iterator[None]:
+    """Make the database stall while inside.
+
+    "lock" holds `tables` (SQLite: its write lock) in another connection's open transaction; "freeze"
+    SIGSTOPs every PostgreSQL backend serving the database (the test's connections, pooled and idle), as a
+    frozen server or network would behave, and SIGCONTs them after.
+    """
+    path = sqlite_file(url)
+    if path is not None:
+        assert how == "lock", "a SQLite file can only be locked"
+        writer = sqlite3.connect(path, isolation_level=None)
+        writer.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        finally:
+            writer.rollback()
+            writer.close()
+        return
+    with psycopg.connect(libpq_url(url), autocommit=how == "freeze") as holder:
+        if how == "lock":
+            holder.execute(f"LOCK TABLE {', '.join(tables)} IN ACCESS EXCLUSIVE MODE")
+            yield
+            holder.rollback()
+            return
+        backends = _backends(holder)
+        stopped = []
+        try:
+            for pid in backends:
+                os.kill(pid, signal.SIGSTOP)  # PermissionError where they are another user's
+                stopped.append(pid)
+            yield
+        finally:
+            for pid in stopped:
+                os.kill(pid, signal.SIGCONT)
