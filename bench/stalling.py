@@ -8,6 +8,7 @@ import signal
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import psycopg
 from sqlalchemy.engine import make_url
@@ -40,6 +41,15 @@ def _backends(connection: psycopg.Connection[tuple[int]]) -> list[int]:
     return [row[0] for row in found]
 
 
+def _parent(pid: int | None) -> list[int]:
+    """The backend's parent (the postmaster), where /proc tells it."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text(encoding="ascii") if pid else ""
+    except OSError:
+        return []
+    return [int(line.split()[1]) for line in status.splitlines() if line.startswith("PPid:")]
+
+
 @contextmanager
 def stalled(url: str, how: str, tables: tuple[str, ...]) -> Iterator[None]:
     """Make the database stall while inside.
@@ -65,7 +75,10 @@ def stalled(url: str, how: str, tables: tuple[str, ...]) -> Iterator[None]:
             yield
             holder.rollback()
             return
-        backends = _backends(holder)
+        # The server's postmaster too, so a new connection hangs as well (a frozen server accepts none):
+        # else a request that finds the pool's connections taken opens one to a backend that runs.
+        own = holder.execute("SELECT pg_backend_pid()").fetchone()
+        backends = [*_backends(holder), *_parent(own[0] if own else None)]
         stopped = []
         try:
             for pid in backends:

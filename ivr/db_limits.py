@@ -112,7 +112,12 @@ def _limited(database: Database, deadline: float, work: Callable[[Connection], T
             # nothing is written that the caller was told did not happen.
             raise Stalled("the database answered too late")
         with time_limit(connection, left):
-            return work(connection)
+            result = work(connection)
+        if time.monotonic() > deadline:
+            # The work got through after all, but late (a statement that swallowed its own lock timeout, the
+            # lock gone since): rolled back, as the caller has had the fallback by now.
+            raise Stalled("the database answered too late")
+        return result
 
 
 @contextlib.contextmanager
