@@ -1,0 +1,87 @@
+"""How well `ivr import` reads leaflets: the corpus in tests/leaflets, the tuning half and the held-out half.
+
+    python -m bench.imports [--half tuning|heldout] [--verbose]
+
+For each leaflet: the sections found against those a careful reader finds, the leaflet's words the draft
+says, the advice sentences said (never skipped), the secretariat's number and hours read, the line's name.
+The held-out half was never run while the importer was tuned: its figures are the honest ones.
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+from pathlib import Path
+
+from ivr.importer.draft import Draft, build_draft
+from ivr.line.coverage import leaflet_text, sentences, uncovered, words
+from ivr.line.leaflet import read_leaflet
+from tests.leaflets.corpus import HALVES, Case, cases
+
+
+def measure(case: Case) -> dict[str, float]:
+    """Import one leaflet and score the draft against what the corpus says it holds."""
+    started = time.perf_counter()
+    leaflet = read_leaflet(case.path)
+    draft = build_draft(leaflet, line_id=case.path.stem, name=None, numbers=(), leaflet_ref=case.path.name)
+    seconds = time.perf_counter() - started
+    spoken = [text for section in draft.sections for text in (section.title, section.text)]
+    titles = {section.title.casefold() for section in draft.sections}
+    found = sum(title.casefold() in titles for title in case.sections)
+    return {
+        "sections_expected": len(case.sections),
+        "sections_found": found,
+        "sections_extra": len(draft.sections) - found,
+        "words": _words(leaflet.text),
+        "words_kept": _words(leaflet.text) - _words(" ".join(uncovered(leaflet.text, spoken))),
+        "advice": len(case.advice),
+        "advice_said": sum(not uncovered(advice, spoken) for advice in case.advice),
+        "contact": int(_contact(draft, case)),
+        "name": int(draft.name == case.name),
+        "seconds": seconds,
+    }
+
+
+def _words(text: str) -> int:
+    """How many words a text has, as the coverage check counts them."""
+    return sum(len(words(sentence)) for line in leaflet_text(text).splitlines() for sentence in sentences(line))
+
+
+def _contact(draft: Draft, case: Case) -> bool:
+    """Whether the draft read the secretariat's number and its days and hours right."""
+    hours = (draft.hours.opens, draft.hours.closes)
+    return draft.secretariat == case.secretariat and draft.hours.days == case.days and hours == case.hours
+
+
+def main() -> None:
+    """Import every leaflet of the chosen halves and print a line per leaflet and the totals."""
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--half", choices=HALVES, action="append", help="default: both")
+    parser.add_argument("--verbose", action="store_true", help="print each draft's section titles")
+    args = parser.parse_args()
+    for half in args.half or HALVES:
+        with tempfile.TemporaryDirectory() as folder:
+            rows = [(case, measure(case)) for case in cases(half, Path(folder))]
+        print(f"{half}: {len(rows)} leaflets")
+        print(f"  {'leaflet':<16} sections  extra  words kept   advice said  contact  name  seconds")
+        for case, row in rows:
+            print(
+                f"  {case.path.name:<16} {row['sections_found']:>3.0f}/{row['sections_expected']:<3.0f}"
+                f"  {row['sections_extra']:>5.0f}  {row['words_kept']:>4.0f}/{row['words']:<4.0f}"
+                f"  {row['advice_said']:>5.0f}/{row['advice']:<5.0f}  {'ok' if row['contact'] else 'WRONG':>7}"
+                f"  {'ok' if row['name'] else 'WRONG':>4}  {row['seconds']:7.2f}"
+            )
+        total = {key: sum(row[key] for _, row in rows) for key in rows[0][1]}
+        print(
+            f"  total: sections {total['sections_found']:.0f}/{total['sections_expected']:.0f} "
+            f"({total['sections_extra']:.0f} extra), words kept {total['words_kept'] / total['words']:.1%}, "
+            f"advice said {total['advice_said']:.0f}/{total['advice']:.0f}, "
+            f"contact read {total['contact']:.0f}/{len(rows)}, name {total['name']:.0f}/{len(rows)}"
+        )
+
+
+if __name__ == "__main__":
+    main()
