@@ -2,8 +2,10 @@
 
     python -m bench.imports [--half tuning|heldout] [--verbose]
 
-For each leaflet: the sections found against those a careful reader finds, the leaflet's words the draft
-says, the advice sentences said (never skipped), the secretariat's number and hours read, the line's name.
+For each leaflet: the sections found against those a careful reader finds (and any extra), the leaflet's
+words the draft says (the rest is the contact details, said by the line as {phone} and {hours}), the words
+neither said nor left out as contact details ("lost", which `ivr check` would name), the advice sentences
+said, the skipped lines holding advice (must be 0), the secretariat's number and hours read, the line's name.
 The held-out half was never run while the importer was tuned: its figures are the honest ones.
 """
 
@@ -15,7 +17,8 @@ import time
 from pathlib import Path
 
 from ivr.importer.draft import Draft, build_draft
-from ivr.line.coverage import leaflet_text, sentences, uncovered, words
+from ivr.line.advice import holds_advice
+from ivr.line.coverage import leaflet_text, sentences, skipped, uncovered, words
 from ivr.line.leaflet import read_leaflet
 from tests.leaflets.corpus import HALVES, Case, cases
 
@@ -34,7 +37,9 @@ def measure(case: Case) -> dict[str, float]:
         "sections_found": found,
         "sections_extra": len(draft.sections) - found,
         "words": _words(leaflet.text),
-        "words_kept": _words(leaflet.text) - _words(" ".join(uncovered(leaflet.text, spoken))),
+        "words_kept": _words(leaflet.text) - _words("\n".join(uncovered(leaflet.text, spoken))),
+        "words_lost": _words("\n".join(draft.uncovered)),
+        "advice_skipped": sum(holds_advice(line) for line, _ in skipped(leaflet.text, draft.leaflet_skip)),
         "advice": len(case.advice),
         "advice_said": sum(not uncovered(advice, spoken) for advice in case.advice),
         "contact": int(_contact(draft, case)),
@@ -45,7 +50,9 @@ def measure(case: Case) -> dict[str, float]:
 
 def _words(text: str) -> int:
     """How many words a text has, as the coverage check counts them."""
-    return sum(len(words(sentence)) for line in leaflet_text(text).splitlines() for sentence in sentences(line))
+    return sum(
+        len(words(sentence)) for line in leaflet_text(text).splitlines() for sentence in sentences(line)
+    )
 
 
 def _contact(draft: Draft, case: Case) -> bool:
@@ -54,31 +61,40 @@ def _contact(draft: Draft, case: Case) -> bool:
     return draft.secretariat == case.secretariat and draft.hours.days == case.days and hours == case.hours
 
 
+_HEADING = "sections  extra  words said  lost  advice said  skipped  contact  name  seconds"
+
+
+def _row(row: dict[str, float]) -> str:
+    """One leaflet's figures, under the table's heading."""
+    contact, name = ("ok" if row[key] else "WRONG" for key in ("contact", "name"))
+    return (
+        f"{row['sections_found']:>3.0f}/{row['sections_expected']:<3.0f}  {row['sections_extra']:>5.0f}"
+        f"  {row['words_kept']:>4.0f}/{row['words']:<4.0f}  {row['words_lost']:>5.0f}"
+        f"  {row['advice_said']:>5.0f}/{row['advice']:<5.0f}  {row['advice_skipped']:>7.0f}  {contact:>7}"
+        f"  {name:>4}  {row['seconds']:7.2f}"
+    )
+
+
 def main() -> None:
     """Import every leaflet of the chosen halves and print a line per leaflet and the totals."""
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--half", choices=HALVES, action="append", help="default: both")
-    parser.add_argument("--verbose", action="store_true", help="print each draft's section titles")
     args = parser.parse_args()
     for half in args.half or HALVES:
         with tempfile.TemporaryDirectory() as folder:
             rows = [(case, measure(case)) for case in cases(half, Path(folder))]
         print(f"{half}: {len(rows)} leaflets")
-        print(f"  {'leaflet':<16} sections  extra  words kept   advice said  contact  name  seconds")
+        print(f"  {'leaflet':<16} {_HEADING}")
         for case, row in rows:
-            print(
-                f"  {case.path.name:<16} {row['sections_found']:>3.0f}/{row['sections_expected']:<3.0f}"
-                f"  {row['sections_extra']:>5.0f}  {row['words_kept']:>4.0f}/{row['words']:<4.0f}"
-                f"  {row['advice_said']:>5.0f}/{row['advice']:<5.0f}  {'ok' if row['contact'] else 'WRONG':>7}"
-                f"  {'ok' if row['name'] else 'WRONG':>4}  {row['seconds']:7.2f}"
-            )
+            print(f"  {case.path.name:<16} {_row(row)}")
         total = {key: sum(row[key] for _, row in rows) for key in rows[0][1]}
         print(
             f"  total: sections {total['sections_found']:.0f}/{total['sections_expected']:.0f} "
-            f"({total['sections_extra']:.0f} extra), words kept {total['words_kept'] / total['words']:.1%}, "
-            f"advice said {total['advice_said']:.0f}/{total['advice']:.0f}, "
+            f"({total['sections_extra']:.0f} extra), words said {total['words_kept'] / total['words']:.1%}, "
+            f"lost {total['words_lost']:.0f}, advice said {total['advice_said']:.0f}/{total['advice']:.0f}, "
+            f"skipped lines with advice {total['advice_skipped']:.0f}, "
             f"contact read {total['contact']:.0f}/{len(rows)}, name {total['name']:.0f}/{len(rows)}"
         )
 

@@ -1,4 +1,4 @@
-"""A minimal PDF with a text layer, written without a PDF library: leaflets for the importer's tests and bench."""
+"""A minimal PDF with a text layer, written without a PDF library: leaflets for the importer's tests."""
 
 from __future__ import annotations
 

@@ -55,7 +55,7 @@ def import_command(  # noqa: PLR0917  (click passes every option as an argument)
         leaflet_path,
         out,
         line_id=line_id,
-        name=name or line_id.replace("-", " ").capitalize(),
+        name=name,
         numbers=tuple(twilio_number(number) for number in numbers),
         title=title,
     )

@@ -16,19 +16,23 @@ PHONE = re.compile(r"(?<![\d,.])(?:(?:\+|00)\s*45\s*)?(\d{2}\s?\d{2}\s?\d{2}\s?\
 _EMERGENCY = re.compile(r"(?<![\d,.-])(?:112|1813|1-1-2|1-8-1-3)(?![\d,-])")
 # Words that mark advice wherever they stand: a symptom, a danger sign, medicine, driving, another doctor.
 _ADVICE = re.compile(
-    r"(?<![a-zæøå])(?:feber|blød\w*|smert\w*|ondt|hæv\w*|rød|varm|betændelse|infektion|medicin\w*|piller|"
-    r"bil|køre|kør|alkohol|læge\w*|vagtlæge\w*|lægevagt\w*|skadestue\w*|akut\w*|straks|hurtigst|"
+    r"(?<![a-zæøå])(?:feber|blød\w*|smert\w*|ondt|hæv\w*|rød|varm|betændelse|infektion|"
+    r"medicin(?:en|er|erne)?|piller|bil|køre|kør|alkohol|læge\w*|vagtlæge\w*|lægevagt\w*|skadestue\w*|akut\w*|straks|hurtigst|"
     r"vejret|åndenød|kvalme|opkast\w*|hvis|ved)(?![a-zæøå])",
     re.IGNORECASE,
 )
 # What contact details are made of, once numbers, times, addresses and web addresses are taken out.
 _CONTACT_WORDS = frozenset(
-    "kontakt os tlf tel telefon telefonnummer nr nummer ring ringe på til fra kl klokken og eller samt "
-    "hverdage hverdag mandag tirsdag onsdag torsdag fredag lørdag søndag man tirs tir ons tors tor fre lør søn "
-    "åben åbent åbningstid åbningstider telefontid telefontider adresse indgang etage afsnit afdeling "
-    "ambulatorium klinik klinikken sekretariat sekretariatet e-mail email mail www web hjemmeside "
-    "læs mere på se også".split()
-)
+    {
+        "kontakt", "os", "tlf", "tel", "telefon", "telefonnummer", "nr", "nummer", "ring", "ringe", "på",
+        "til", "fra", "kl", "klokken", "og", "eller", "samt", "hverdage", "hverdag", "mandag", "tirsdag",
+        "onsdag", "torsdag", "fredag", "lørdag", "søndag", "man", "tirs", "tir", "ons", "tors", "tor", "fre",
+        "lør", "søn", "åben", "åbent", "åbningstid", "åbningstider", "telefontid", "telefontider", "adresse",
+        "indgang", "etage", "afsnit", "afdeling", "ambulatorium", "klinik", "klinikken", "sekretariat",
+        "sekretariatet", "e-mail", "email", "mail", "www", "web", "hjemmeside", "læs", "mere", "se",
+        "også",
+    }
+)  # fmt: skip
 _DETAILS = re.compile(
     r"\S+@\S+|(?:https?://|www\.)\S+|\S+\.(?:dk|com|org|net|eu)(?:/\S*)?|\d+(?:[.:]\d+)?|[-–,.:;()/]"
 )

@@ -30,7 +30,7 @@ class Case:
 
 
 def cases(half: str, folder: Path) -> list[Case]:
-    """The half's leaflets written into `folder` (a ".lines" leaflet as a two-page PDF), with their answers."""
+    """The half's leaflets written into `folder` (a ".lines" one as a two-page PDF), with their answers."""
     source = HERE / half
     expected = tomllib.loads((source / "expected.toml").read_text(encoding="utf-8"))
     found = []

@@ -302,7 +302,14 @@ def test_a_pdf_with_the_contact_block_at_the_top(tmp_path: Path) -> None:
         "Efter operationen",
     ]
     assert draft["line"]["leaflet"] == "graa-staer.pdf"
-    assert draft["line"]["leaflet_skip"] == ["KONTAKT"]
+    # The whole title block is left out, a line each, so the clinician sees what callers will not hear.
+    assert draft["line"]["leaflet_skip"] == [
+        "KONTAKT",
+        "Øjenafdelingens Sekretariat",
+        "Telefon 78 45 12 00",
+        "Man-tors kl. 9-12",
+    ]
+    assert draft["line"]["name"] == "Grå stær"  # the PDF's title: the title block names only the department
     assert draft["secretariat"]["number"] == "+4578451200"
     assert draft["hours"]["days"] == ["mandag", "tirsdag", "onsdag", "torsdag"]
     assert (draft["hours"]["opens"], draft["hours"]["closes"]) == ("09:00", "12:00")
