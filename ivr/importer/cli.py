@@ -33,7 +33,7 @@ _DANISH_DIGITS = 8
     "--out", "out", required=True, type=click.Path(path_type=Path, dir_okay=False), help="The draft to write."
 )
 @click.option("--title", help="The first section's title when the leaflet starts without a heading.")
-@click.option("--name", help="The line's name on staff screens (default: from --id).")
+@click.option("--name", help="The line's name on staff screens and in the welcome (default: the leaflet's title).")
 @click.option("--force", is_flag=True, help="Overwrite --out if it exists.")
 def import_command(  # noqa: PLR0917  (click passes every option as an argument)
     leaflet_path: Path,
