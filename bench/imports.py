@@ -5,7 +5,8 @@
 For each leaflet: the sections found against those a careful reader finds (and any extra), the leaflet's
 words the draft says (the rest is the contact details, said by the line as {phone} and {hours}), the words
 neither said nor left out as contact details ("lost", which `ivr check` would name), the advice sentences
-said, the skipped lines holding advice (must be 0), the secretariat's number and hours read, the line's name.
+said, the skipped lines holding advice (must be 0), the secretariat's number and hours read, the line's name,
+and whether `ivr check` accepts the draft as written.
 The held-out half was never run while the importer was tuned: its figures are the honest ones.
 """
 
@@ -14,10 +15,13 @@ from __future__ import annotations
 import argparse
 import tempfile
 import time
+from datetime import date
 from pathlib import Path
 
 from ivr.importer.draft import Draft, build_draft
+from ivr.importer.writing import render
 from ivr.line.advice import holds_advice
+from ivr.line.content_loader import ContentError, load_content
 from ivr.line.coverage import leaflet_text, sentences, skipped, uncovered, words
 from ivr.line.leaflet import read_leaflet
 from tests.leaflets.corpus import HALVES, Case, cases
@@ -44,8 +48,21 @@ def measure(case: Case) -> dict[str, float]:
         "advice_said": sum(not uncovered(advice, spoken) for advice in case.advice),
         "contact": int(_contact(draft, case)),
         "name": int(draft.name == case.name),
+        "check": int(_checks(draft, case)),
         "seconds": seconds,
     }
+
+
+def _checks(draft: Draft, case: Case) -> bool:
+    """Whether `ivr check` accepts the draft as written, leaflet coverage and skipped advice included."""
+    out = case.path.with_suffix(".toml")
+    out.write_text(render(draft, case.path.name, date(2026, 1, 1)), encoding="utf-8")
+    try:
+        load_content(out, leaflet=True)
+    except ContentError as error:
+        print(f"  {case.path.name}: {error}")
+        return False
+    return True
 
 
 def _words(text: str) -> int:
@@ -61,17 +78,17 @@ def _contact(draft: Draft, case: Case) -> bool:
     return draft.secretariat == case.secretariat and draft.hours.days == case.days and hours == case.hours
 
 
-_HEADING = "sections  extra  words said  lost  advice said  skipped  contact  name  seconds"
+_HEADING = "sections  extra  words said  lost  advice said  skipped  contact  name  check  seconds"
 
 
 def _row(row: dict[str, float]) -> str:
     """One leaflet's figures, under the table's heading."""
-    contact, name = ("ok" if row[key] else "WRONG" for key in ("contact", "name"))
+    contact, name, checked = ("ok" if row[key] else "WRONG" for key in ("contact", "name", "check"))
     return (
         f"{row['sections_found']:>3.0f}/{row['sections_expected']:<3.0f}  {row['sections_extra']:>5.0f}"
         f"  {row['words_kept']:>4.0f}/{row['words']:<4.0f}  {row['words_lost']:>5.0f}"
         f"  {row['advice_said']:>5.0f}/{row['advice']:<5.0f}  {row['advice_skipped']:>7.0f}  {contact:>7}"
-        f"  {name:>4}  {row['seconds']:7.2f}"
+        f"  {name:>4}  {checked:>5}  {row['seconds']:7.2f}"
     )
 
 
@@ -95,7 +112,8 @@ def main() -> None:
             f"({total['sections_extra']:.0f} extra), words said {total['words_kept'] / total['words']:.1%}, "
             f"lost {total['words_lost']:.0f}, advice said {total['advice_said']:.0f}/{total['advice']:.0f}, "
             f"skipped lines with advice {total['advice_skipped']:.0f}, "
-            f"contact read {total['contact']:.0f}/{len(rows)}, name {total['name']:.0f}/{len(rows)}"
+            f"contact read {total['contact']:.0f}/{len(rows)}, name {total['name']:.0f}/{len(rows)}, "
+            f"ivr check ok {total['check']:.0f}/{len(rows)}"
         )
 
 

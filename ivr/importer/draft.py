@@ -127,6 +127,8 @@ def masthead(blocks: list[str]) -> tuple[list[str], list[str]]:
 
 def _top_line(block: str, following: str) -> bool:
     """Whether a block at the top belongs to the title block rather than to the leaflet's text."""
+    if holds_advice(block):
+        return False  # "Ved feber": never left unspoken with the title
     if is_contact_details(block) and not holds_advice(block) and not is_label(block):
         return True  # a phone number, the hours, an address
     return (is_heading(block) or is_label(block)) and _heading_like(following)

@@ -1,5 +1,5 @@
-"""Imports safe to go live (issue 30): nothing a patient needs skipped, the title block read as such, loops and
-impossible secretariat numbers refused. Run on the corpus's tuning half only (tests/leaflets/tuning)."""
+"""Imports safe to go live (issue 30): nothing a patient needs skipped, the title block read as such,
+loops and impossible secretariat numbers refused. Run on the corpus's tuning half only."""
 
 from __future__ import annotations
 
