@@ -4,7 +4,7 @@ key that does nothing, the closed notice stays short, and the sections say the w
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 
 from ivr.line import advice, spoken
 from ivr.line.content import E164, TEMPLATES, Keys, LineInfo, Prompt, Section
@@ -78,10 +78,13 @@ def closed_words(hours: OpeningHours, templates: Mapping[str, str]) -> list[Prob
 
 
 def leaflet_coverage(
-    line: LineInfo, sections: Sequence[Section], secretariat: str | None = None
+    line: LineInfo, sections: Sequence[Section], secretariat: Collection[object] = ()
 ) -> list[Problem]:
     """Name each sentence of the line's leaflet the sections do not say, and each line `leaflet_skip` leaves
-    out that gives advice or a phone number other than the secretariat's (only contact details may go)."""
+    out that gives advice or a phone number other than the secretariat's (only contact details may go).
+
+    `secretariat`: its numbers, the file's and any IVR_SECRETARIAT_NUMBER (which may differ on a test
+    system)."""
     # Only files that name a leaflet need these (pypdf is slow to import).
     from ivr.line import coverage  # noqa: PLC0415
     from ivr.line.leaflet import LeafletError, read_leaflet  # noqa: PLC0415
@@ -97,7 +100,7 @@ def leaflet_coverage(
         for sentence in coverage.uncovered(raw, said, line.leaflet_skip)
     ]
     for passage, entry in coverage.skipped(raw, line.leaflet_skip):
-        others = [number for number in advice.phone_numbers(passage) if number != secretariat]
+        others = [number for number in advice.phone_numbers(passage) if number not in secretariat]
         if advice.holds_advice(passage) or others:
             problems.append(
                 (

@@ -173,7 +173,7 @@ class _Parser:
         if hours is not None and not self.problems:
             self.problems += content_checks.closed_words(hours, templates)
         if leaflet and line is not None and line.leaflet is not None and not self.problems:
-            self.problems += content_checks.leaflet_coverage(line, sections, number)
+            self.problems += content_checks.leaflet_coverage(line, sections, self.secretariat_numbers)
         if self.problems or line is None or number is None or hours is None or keys is None:
             raise ContentError(self.source, self.problems)
         return Content(self.source, line, number, hours, keys, sections, prompts, templates, actions)
@@ -279,12 +279,12 @@ class _Parser:
         return LineInfo(line_id, _spaced(name), tuple(numbers), default, path, tuple(skip), url)
 
     def number(self, override: str | None, line_numbers: Sequence[str]) -> str | None:
-        value = override if override is not None else self.table("secretariat").get("number")
-        key = "IVR_SECRETARIAT_NUMBER" if override is not None else "secretariat.number"
+        written = self.table("secretariat").get("number")
+        self.secretariat_numbers = {override, written}  # the leaflet gives the file's, whatever the override
+        value = override if override is not None else written
         if problem := content_checks.secretariat_number(value, line_numbers):
-            self.fail(key, problem)
-            return None
-        return value if isinstance(value, str) else None
+            self.fail("IVR_SECRETARIAT_NUMBER" if override is not None else "secretariat.number", problem)
+        return None if problem or not isinstance(value, str) else value
 
     def hours(self) -> OpeningHours | None:
         table = self.table("hours")

@@ -144,6 +144,8 @@ def test_check_refuses_a_skipped_phone_number_other_than_the_secretariats(tmp_pa
 def test_check_accepts_the_contact_details_skipped(tmp_path: Path) -> None:
     out = with_draft(tmp_path, "galdesten", {})
     assert load_content(out, leaflet=True).line.leaflet_skip[-1] == "KONTAKT"
+    # A test system's IVR_SECRETARIAT_NUMBER does not make the leaflet's own number "another number".
+    assert load_content(out, "+4512345678", leaflet=True).number == "+4512345678"
 
 
 @pytest.mark.parametrize(
