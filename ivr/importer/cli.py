@@ -63,7 +63,7 @@ def import_command(  # noqa: PLR0917  (click passes every option as an argument)
     for todo in draft.todos:
         click.echo(f"Mangler: {todo}")
     for skipped in draft.leaflet_skip:
-        click.echo(f"Udelades som kontaktoplysninger: {skipped}")
+        click.echo(f"Udelades (titel eller kontaktoplysninger): {skipped}")
     for sentence in draft.uncovered:
         click.echo(f"Læses ikke op: {sentence}")
 

@@ -105,9 +105,9 @@ def leaflet_coverage(
             problems.append(
                 (
                     "line.leaflet_skip",
-                    f'"{entry}" udelader noget, opkalderne skal høre: "{passage}". Kun kontaktoplysninger'
-                    " (sekretariatets nummer, åbningstid, adresse, hjemmeside) må udelades;"
-                    " læg resten i et afsnit",
+                    f'"{entry}" udelader noget, opkalderne skal høre; kun kontaktoplysninger (sekretariatets'
+                    " nummer, åbningstid, adresse, hjemmeside) må udelades, læg resten i et afsnit:"
+                    f' "{passage}"',
                 )
             )
     return problems

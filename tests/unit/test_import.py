@@ -222,7 +222,7 @@ def test_the_rodblokade_leaflet(tmp_path: Path) -> None:
     assert titles == [section["title"] for section in CONTENT["sections"]]
     assert result.output.splitlines() == [
         f"Skrev kladden {tmp_path / 'draft.toml'}: 5 afsnit. En kliniker skal læse den igennem.",
-        "Udelades som kontaktoplysninger: KONTAKT OG MERE VIDEN",
+        "Udelades (titel eller kontaktoplysninger): KONTAKT OG MERE VIDEN",
     ]
 
 

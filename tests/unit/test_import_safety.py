@@ -130,7 +130,7 @@ def test_check_refuses_a_skipped_passage_with_advice(tmp_path: Path, skip: list[
     assert all(problem.startswith(f'"{named}" udelader noget') for problem in problems)
     code, output = check(out)
     assert code == 1
-    assert "udelader noget, opkalderne skal høre" in output
+    assert "udelader noget, opkalderne skal høre; kun kontaktoplysninger" in output
 
 
 def test_check_refuses_a_skipped_phone_number_other_than_the_secretariats(tmp_path: Path) -> None:
