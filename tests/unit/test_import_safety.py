@@ -13,8 +13,9 @@ from click.testing import CliRunner
 
 from ivr.cli import main
 from ivr.importer.cli import import_command
+from ivr.line.advice import holds_advice, is_contact_details
 from ivr.line.content_loader import ContentError, load_content
-from ivr.line.coverage import uncovered
+from ivr.line.coverage import skipped, uncovered
 from tests.leaflets.corpus import Case, cases
 
 
@@ -186,3 +187,33 @@ def test_check_refuses_a_secretariat_at_another_lines_number(tmp_path: Path) -> 
     assert code == 1
     assert "mave.toml: secretariat.number" in output
     assert "+4570101012 er nummeret til hofte.toml (hofte)" in output
+
+
+@pytest.mark.parametrize(
+    ("passage", "contact_only", "gives_advice"),
+    [
+        ("Tlf. 78 45 12 00", True, False),
+        ("Mandag - torsdag kl. 9.00 - 12.00", True, False),
+        ("Strandvejen 14, 3300 Nordkysten", True, False),
+        ("www.sygehusnordkysten.dk", True, False),
+        ("Medicinsk Ambulatorium", True, False),
+        ("Har du spørgsmål til indgrebet, er du velkommen til at kontakte os.", False, False),
+        ("Uden for åbningstiden skal du ringe til lægevagten på 1813.", False, True),
+        ("Ved kraftig blødning skal du ringe 1-1-2.", False, True),
+        ("Får du feber, så ring til os.", False, True),
+        ("Du må ikke køre bil i to døgn.", False, True),
+        ("Tag din medicin som aftalt.", False, True),
+    ],
+)
+def test_contact_details_and_advice_told_apart(passage: str, contact_only: bool, gives_advice: bool) -> None:
+    assert (is_contact_details(passage), holds_advice(passage)) == (contact_only, gives_advice)
+
+
+def test_a_skip_entry_that_is_not_a_heading_leaves_out_only_its_line() -> None:
+    leaflet = (
+        "Grå stær\nØjenklinikken\nTlf. 12 34 56 78\nDu må spise.\nFØR\nTag dråberne.\nKONTAKT\nRing 112.\n"
+    )
+    skip = ["Grå stær", "Øjenklinikken", "Tlf. 12 34 56 78", "KONTAKT"]
+    assert [line for line, _ in skipped(leaflet, skip)] == [*skip, "Ring 112."]
+    assert uncovered(leaflet, ["Du må spise", "Før. Tag dråberne."], skip) == []
+    assert uncovered(leaflet, ["Før. Tag dråberne."], skip) == ["Du må spise."]
