@@ -33,7 +33,7 @@ _DANISH_DIGITS = 8
     "--out", "out", required=True, type=click.Path(path_type=Path, dir_okay=False), help="The draft to write."
 )
 @click.option("--title", help="The first section's title when the leaflet starts without a heading.")
-@click.option("--name", help="The line's name on staff screens (default: from --id).")
+@click.option("--name", help="The line's name (default: the leaflet's title).")
 @click.option("--force", is_flag=True, help="Overwrite --out if it exists.")
 def import_command(  # noqa: PLR0917  (click passes every option as an argument)
     leaflet_path: Path,
@@ -55,19 +55,27 @@ def import_command(  # noqa: PLR0917  (click passes every option as an argument)
         leaflet_path,
         out,
         line_id=line_id,
-        name=name or line_id.replace("-", " ").capitalize(),
+        name=name,
         numbers=tuple(twilio_number(number) for number in numbers),
         title=title,
     )
     click.echo(f"Skrev kladden {out}: {len(draft.sections)} afsnit. En kliniker skal læse den igennem.")
     for todo in draft.todos:
         click.echo(f"Mangler: {todo}")
+    for skipped in draft.leaflet_skip:
+        click.echo(f"Udelades (titel eller kontaktoplysninger): {skipped}")
     for sentence in draft.uncovered:
         click.echo(f"Læses ikke op: {sentence}")
 
 
 def import_leaflet(
-    leaflet_path: Path, out: Path, *, line_id: str, name: str, numbers: tuple[str, ...], title: str | None
+    leaflet_path: Path,
+    out: Path,
+    *,
+    line_id: str,
+    name: str | None,
+    numbers: tuple[str, ...],
+    title: str | None,
 ) -> Draft:
     """Read the leaflet, build its draft and write it to `out`; any problem is one Danish line."""
     reference = Path(os.path.relpath(leaflet_path.resolve(), out.parent.resolve())).as_posix()

@@ -7,12 +7,18 @@ from dataclasses import dataclass, field
 
 from ivr.importer import contact
 from ivr.importer.ear import lower_first, sentence_case, spoken_block
+from ivr.line.advice import holds_advice, is_contact_details
 from ivr.line.coverage import is_heading, is_label, leaflet_text, sentences, uncovered
 from ivr.line.leaflet import Leaflet, LeafletError
 
 MAX_SECTIONS = 9  # keys 1-9
 _WRAP = 100
 _SMALL_CONTACT_PART = 30  # words: a part this short that gives a phone number is the contact block
+_MAX_TOP = 8  # blocks: a title block is never longer (a title, a department, an address, a number, hours)
+_DEPARTMENT = re.compile(
+    r"klinik|afdeling|ambulatori|afsnit|hospital|sygehus|center|centret|sekretariat|patientinformation",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
@@ -64,29 +70,36 @@ def build_draft(
     leaflet: Leaflet,
     *,
     line_id: str,
-    name: str,
+    name: str | None,
     numbers: tuple[str, ...],
     leaflet_ref: str,
-    title: str | None,
+    title: str | None = None,
 ) -> Draft:
-    """Turn a leaflet's text into a draft: sections, menus, the secretariat's number and its hours."""
+    """Turn a leaflet's text into a draft: sections, menus, the secretariat's number and its hours.
+
+    `name`: the line's name, else the leaflet's title; `title`: the first section's, when the leaflet starts
+    without a heading.
+    """
     text = leaflet_text(leaflet.text)
-    parts = _parts(text.splitlines())
-    if not parts:
+    top, body = masthead(text.splitlines())
+    parts = _parts(body)
+    if not parts and not top:
         raise LeafletError(f"Folderen {leaflet.path} indeholder ingen tekst, kun sidetal.")
     _mark_contact(parts)
-    contact_blocks = [block for part in parts if part.contact for block in part.blocks]
-    contact_text = " ".join(contact_blocks)
-    leaflet_title, parts = _leaflet_title(parts, title)
-    skip = tuple(part.heading for part in parts if part.contact and part.heading)
+    contact_blocks = [
+        *top,
+        *(block for part in parts if part.contact or _named_contact(part) for block in part.blocks),
+    ]
+    skip = (*top, *(part.heading for part in parts if part.contact and part.heading))
     parts = _fold_empty([part for part in parts if not part.contact])
     if not parts:
         raise LeafletError(f"Folderen {leaflet.path} har ingen tekst at læse op, kun kontaktoplysninger.")
-    first_title = title or leaflet_title or leaflet.title or f"Om {name.lower()}"
+    name = name or _title(top) or leaflet.title or line_id.replace("-", " ").capitalize()
+    first_title = title or f"Om {lower_first(name)}"
     titled = [(sentence_case(part.heading) if part.heading else first_title, part.blocks) for part in parts]
     titled, notes = _at_most_nine(titled)
     sections = tuple(_section(str(key), heading, blocks) for key, (heading, blocks) in enumerate(titled, 1))
-    secretariat, hours = _contact(contact_text, text)
+    secretariat, hours = _contact(" ".join(contact_blocks), text)
     spoken = [part for section in sections for part in (section.title, section.text)]
     return Draft(
         line_id=line_id,
@@ -103,6 +116,40 @@ def build_draft(
     )
 
 
+def masthead(blocks: list[str]) -> tuple[list[str], list[str]]:
+    """The leaflet's top (its title, department and contact lines) and the rest, which starts at the first
+    real heading: a heading or label with running text under it (or at the first running text)."""
+    top = 0
+    while top < min(len(blocks), _MAX_TOP) and _top_line(blocks[top], "".join(blocks[top + 1 : top + 2])):
+        top += 1
+    return blocks[:top], blocks[top:]
+
+
+def _top_line(block: str, following: str) -> bool:
+    """Whether a block at the top belongs to the title block rather than to the leaflet's text."""
+    if holds_advice(block):
+        return False  # "Ved feber": never left unspoken with the title
+    if is_contact_details(block) and not holds_advice(block) and not is_label(block):
+        return True  # a phone number, the hours, an address
+    return (is_heading(block) or is_label(block)) and _heading_like(following)
+
+
+def _heading_like(block: str) -> bool:
+    """Whether a block is a heading, a label or a contact line: not running text."""
+    if not block:
+        return False  # the leaflet's end: a heading there is the text's, not the title block's
+    return is_heading(block) or is_label(block) or (is_contact_details(block) and not holds_advice(block))
+
+
+def _title(top: list[str]) -> str | None:
+    """The leaflet's title: the first heading or label at the top that does not name a department."""
+    return next(
+        (sentence_case(block) for block in top if (is_heading(block) or is_label(block))
+         and not _DEPARTMENT.search(block) and "kontakt" not in block.casefold()),
+        None,
+    )  # fmt: skip
+
+
 def _contact(contact_text: str, text: str) -> tuple[str, contact.Hours]:
     """The secretariat's number and hours, from the contact block if it gives them, else the whole leaflet."""
     hours = contact.opening_hours(contact_text)
@@ -117,7 +164,8 @@ def _parts(blocks: list[str]) -> list[_Part]:
     upper = any(is_heading(block) for block in blocks)
     parts = [_Part(None)]
     for block in blocks:
-        if is_heading(block) if upper else is_label(block):
+        # A department's name ("Ortopædkirurgisk Afsnit") under "Kontakt" is part of it, not a heading.
+        if is_heading(block) if upper else is_label(block) and not _DEPARTMENT.search(block):
             parts.append(_Part(block))
         else:
             parts[-1].blocks.append(block)
@@ -125,27 +173,21 @@ def _parts(blocks: list[str]) -> list[_Part]:
 
 
 def _mark_contact(parts: list[_Part]) -> None:
-    """Mark the contact block: a part headed "Kontakt ...", or a short one giving a phone number, and the
-    empty headings just above it."""
+    """Mark the contact block, left unspoken: a part headed "Kontakt ...", or a short one giving a phone
+    number, and the empty headings just above it; never a part that gives advice (fever, 1813, ...)."""
     for part in parts:
-        named = part.heading is not None and "kontakt" in part.heading.casefold()
         number = contact.phone_number(" ".join(part.blocks))
         short_with_number = part.words() <= _SMALL_CONTACT_PART and number is not None
-        part.contact = part.heading is not None and (named or short_with_number)
+        advice = any(holds_advice(block) for block in [part.heading or "", *part.blocks])
+        part.contact = part.heading is not None and (_named_contact(part) or short_with_number) and not advice
     for index in range(len(parts) - 2, -1, -1):
         if not parts[index].blocks and parts[index + 1].contact:
             parts[index].contact = True
 
 
-def _leaflet_title(parts: list[_Part], title: str | None) -> tuple[str | None, list[_Part]]:
-    """The leaflet's own title: a label opening text without a heading names the first section (unless
-    --title does); a heading with no text of its own over the first section is not read aloud."""
-    top = parts[0]
-    if top.heading is None and len(top.blocks) > 1 and is_label(top.blocks[0]) and not title:
-        return top.blocks[0], [_Part(None, top.blocks[1:]), *parts[1:]]
-    if len(parts) > 1 and top.heading and not top.blocks and not top.contact:
-        top.contact = True  # left out like the contact block, so it goes to leaflet_skip
-    return None, parts
+def _named_contact(part: _Part) -> bool:
+    """Whether a part's heading says it is the contact block."""
+    return part.heading is not None and "kontakt" in part.heading.casefold()
 
 
 def _fold_empty(parts: list[_Part]) -> list[_Part]:
@@ -205,10 +247,11 @@ def _prompts(name: str, sections: tuple[DraftSection, ...], contact_blocks: list
     last = sections[-1].key
     choose = f"eller {last} for emnet" if last == "1" else f"eller 1 til {last} for et andet emne"
     questions = next((s for b in contact_blocks for s in sentences(b) if "spørgsmål" in s.lower()), "")
-    department = next((b for b in contact_blocks if is_label(b) and "kontakt" not in b.casefold()), None)
+    department = next((b for b in contact_blocks if is_label(b) and _DEPARTMENT.search(b)), None)
     return {
         "welcome": (
-            f"Velkommen{f' til {department}' if department else ''}. Her kan du høre om {name.lower()}.\n"
+            f"Velkommen{f' til {department}' if department else ''}. "
+            f"Her kan du høre om {lower_first(name)}.\n"
             "Hvis det haster, så læg på og ring 1-1-2."
         ),
         "main_menu": "\n".join(

@@ -37,7 +37,9 @@ def render(draft: Draft, source: str, today: date) -> str:
     ]
     if draft.leaflet_skip:
         lines += [
-            "# Dele af folderen der ikke læses op (kontaktoplysningerne siges med {phone} og {hours}).",
+            "# Linjer og afsnit i folderen, der ikke læses op: kun kontaktoplysninger (nummer, åbningstid,",
+            "# adresse, hjemmeside), for linjen siger selv sekretariatets nummer og åbningstid.",
+            "# Står der råd her (feber, blødning, 112, 1813, medicin, bilkørsel), afviser `ivr check` filen.",
             f"leaflet_skip = {array(draft.leaflet_skip)}",
         ]
     lines += ["", "[secretariat]", f"number = {string(draft.secretariat)}", "", "[hours]"]
@@ -48,7 +50,9 @@ def render(draft: Draft, source: str, today: date) -> str:
         f"days = {array(draft.hours.days)}",
         f"opens = {string(draft.hours.opens)}",
         f"closes = {string(draft.hours.closes)}",
-        '# Lukkedage ud over helligdagene: "MM-DD", "YYYY-MM-DD", "A..B" (med reason: se ivr/content.toml).',
+        '# Klinikkens egne lukkedage ud over helligdagene: "12-31" hvert år, "2027-06-04" én gang, eller en',
+        '# periode "2027-07-05..2027-07-30". Med en grund, som opkalderne hører på dagen:',
+        '# { days = "2027-07-05..2027-07-30", reason = "sommerferie" }. Se docs/staff.md.',
         "extra_closed_days = []",
         "",
         "[keys]",

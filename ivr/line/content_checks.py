@@ -7,11 +7,11 @@ from __future__ import annotations
 import re
 import tomllib
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from xml.sax.saxutils import escape as xml_escape
 
-from ivr.line import spoken
-from ivr.line.content import OPTIONAL_TEMPLATES, TEMPLATES, Keys, LineInfo, Prompt, Section
+from ivr.line import advice, spoken
+from ivr.line.content import E164, OPTIONAL_TEMPLATES, TEMPLATES, Keys, LineInfo, Prompt, Section
 from ivr.line.schedule import OpeningHours
 
 # A problem as the content file's reader names it: (the key, what is wrong with it).
@@ -22,6 +22,9 @@ CLOSED_WORDS = 12
 # How keys are said in the texts: "Tryk 1", "tryk stjerne", "firkant for menuen".
 KEY_WORDS = {"stjerne": "*", "firkant": "#", **{digit: digit for digit in "0123456789"}}
 _KEY = r"(\d|stjerne|firkant)"
+# A Danish number has eight digits after +45; those starting 90 cost the caller extra (premium rate).
+DANISH_DIGITS = 8
+PREMIUM = "90"
 # "Tryk 1", "Tryk 1 til 5", "tryk stjerne"; a key offered in a list: ", firkant for menuen", "eller 0 for".
 _PROMISES = (
     re.compile(rf"\btryk\s+{_KEY}(?:\s+til\s+{_KEY})?\b"),
@@ -81,8 +84,14 @@ def closed_words(hours: OpeningHours, templates: Mapping[str, str]) -> list[Prob
     return problems
 
 
-def leaflet_coverage(line: LineInfo, sections: Sequence[Section]) -> list[Problem]:
-    """Name each sentence of the line's leaflet the sections do not say."""
+def leaflet_coverage(
+    line: LineInfo, sections: Sequence[Section], secretariat: Collection[object] = ()
+) -> list[Problem]:
+    """Name each sentence of the line's leaflet the sections do not say, and each line `leaflet_skip` leaves
+    out that gives advice or a phone number other than the secretariat's (only contact details may go).
+
+    `secretariat`: its numbers, the file's and any IVR_SECRETARIAT_NUMBER (which may differ on a test
+    system)."""
     # Only files that name a leaflet need these (pypdf is slow to import).
     from ivr.line import coverage  # noqa: PLC0415
     from ivr.line.leaflet import LeafletError, read_leaflet  # noqa: PLC0415
@@ -93,10 +102,39 @@ def leaflet_coverage(line: LineInfo, sections: Sequence[Section]) -> list[Proble
     except LeafletError as error:
         return [("line.leaflet", f"cannot be read: {error}")]
     said = [text for section in sections for text in (section.title, section.prompt.text)]
-    return [
+    problems = [
         ("sections", f'do not say this sentence of the leaflet: "{sentence}"')
         for sentence in coverage.uncovered(raw, said, line.leaflet_skip)
     ]
+    for passage, entry in coverage.skipped(raw, line.leaflet_skip):
+        others = [number for number in advice.phone_numbers(passage) if number not in secretariat]
+        if advice.holds_advice(passage) or others:
+            problems.append(
+                (
+                    "line.leaflet_skip",
+                    f'"{entry}" udelader noget, opkalderne skal høre; kun kontaktoplysninger (sekretariatets'
+                    " nummer, åbningstid, adresse, hjemmeside) må udelades, læg resten i et afsnit:"
+                    f' "{passage}"',
+                )
+            )
+    return problems
+
+
+def secretariat_number(value: object, line_numbers: Sequence[str]) -> str | None:
+    """What is wrong with the secretariat's number, if anything: not a number, the line's own (a call put
+    through to itself), a short number or a premium-rate one (90xx), neither of which a call can be put to."""
+    if not isinstance(value, str) or not E164.match(value):
+        return f'must be a phone number like "+4597662400", not {value!r}'
+    if value in line_numbers:
+        return (
+            f"{value} er linjens eget nummer (line.numbers): opkaldet ville blive stillet om til linjen selv"
+        )
+    danish = value.removeprefix("+45")
+    if value.startswith("+45") and len(danish) != DANISH_DIGITS:
+        return f"{value} er et kort nummer; sekretariatets nummer skal have {DANISH_DIGITS} cifre efter +45"
+    if value.startswith("+45") and danish.startswith(PREMIUM):
+        return f"{value} er et betalingsnummer ({PREMIUM}xx); brug sekretariatets almindelige nummer"
+    return None
 
 
 def promised_keys(text: str) -> set[str]:

@@ -7,7 +7,7 @@ import difflib
 import re
 import string
 import tomllib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, time
 from importlib import resources
 from pathlib import Path
@@ -122,7 +122,7 @@ class _Parser:
         self.todos(self.data, "")
         self.problems += content_checks.characters(self.data)
         line = self.line()
-        number = self.number(number_override)
+        number = self.number(number_override, line.numbers if line is not None else ())
         hours = self.hours()
         keys = self.keys()
         fills = {"hours": "", "phone": ""}
@@ -146,7 +146,7 @@ class _Parser:
         if hours is not None and not self.problems:
             self.problems += content_checks.closed_words(hours, templates)
         if leaflet and line is not None and line.leaflet is not None and not self.problems:
-            self.problems += content_checks.leaflet_coverage(line, sections)
+            self.problems += content_checks.leaflet_coverage(line, sections, self.secretariat_numbers)
         if self.problems or line is None or number is None or hours is None or keys is None:
             raise ContentError(self.source, self.problems)
         return Content(self.source, line, number, hours, keys, sections, prompts, templates, actions, *heard)
@@ -251,13 +251,13 @@ class _Parser:
         path = (self.source.parent / leaflet) if leaflet else None
         return LineInfo(line_id, _spaced(name), tuple(numbers), default, path, tuple(skip), url)
 
-    def number(self, override: str | None) -> str | None:
-        value = override if override is not None else self.table("secretariat").get("number")
-        key = "IVR_SECRETARIAT_NUMBER" if override is not None else "secretariat.number"
-        if not isinstance(value, str) or not E164.match(value):
-            self.fail(key, f'must be a phone number like "+4597662400", not {value!r}')
-            return None
-        return value
+    def number(self, override: str | None, line_numbers: Sequence[str]) -> str | None:
+        written = self.table("secretariat").get("number")
+        self.secretariat_numbers = {override, written}  # the leaflet gives the file's, whatever the override
+        value = override if override is not None else written
+        if problem := content_checks.secretariat_number(value, line_numbers):
+            self.fail("IVR_SECRETARIAT_NUMBER" if override is not None else "secretariat.number", problem)
+        return None if problem or not isinstance(value, str) else value
 
     def hours(self) -> OpeningHours | None:
         table = self.table("hours")

@@ -10,7 +10,9 @@ abbreviations spelt out ("ca." -> "cirka").
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+
+from ivr.line.advice import holds_advice, is_contact_details
 
 # Typographic characters a leaflet (often a PDF's text layer) holds, and what the text means by them.
 _TYPOGRAPHY = str.maketrans(
@@ -84,22 +86,42 @@ def leaflet_text(raw: str) -> str:
 def uncovered(leaflet: str, spoken: Sequence[str], skip: Sequence[str] = ()) -> list[str]:
     """The leaflet's sentences whose words the spoken texts do not carry, in leaflet order.
 
-    `skip`: headings (as written in the leaflet, matched case-insensitively) whose part, up to the next
-    heading, is not read aloud (e.g. "KONTAKT OG MERE VIDEN", the contact block).
-    `leaflet` may be the leaflet as read or as `leaflet_text` gives it: the result is the same.
+    `skip`: what is not read aloud (see `skipped`). `leaflet` may be the leaflet as read or as `leaflet_text`
+    gives it: the result is the same.
     """
     vocabulary = _Vocabulary(spoken)
-    skipped = {" ".join(heading.translate(_TYPOGRAPHY).split()).casefold() for heading in skip}
+    return [
+        sentence
+        for line, skipped_by in _walk(leaflet, skip)
+        if skipped_by is None
+        for sentence in sentences(line)
+        if not vocabulary.covers(sentence)
+    ]
+
+
+def skipped(leaflet: str, skip: Sequence[str]) -> list[tuple[str, str]]:
+    """Each line `skip` leaves unspoken, with the entry that leaves it out.
+
+    An entry is a heading (as written in the leaflet, matched case-insensitively) whose part, up to the next
+    heading, is not read aloud (e.g. "KONTAKT OG MERE VIDEN"), or any other line of the leaflet, left out
+    alone (a contact line under the title). Headings are upper-case lines, or, in a leaflet without any
+    below its top (the lines `skip` names before the first line read aloud: the title block), labels.
+    """
+    return [(line, skipped_by) for line, skipped_by in _walk(leaflet, skip) if skipped_by is not None]
+
+
+def _walk(leaflet: str, skip: Sequence[str]) -> Iterator[tuple[str, str | None]]:
+    """The leaflet's lines, each with the `skip` entry that leaves it unspoken (None if it is read)."""
+    entries = {" ".join(entry.translate(_TYPOGRAPHY).split()).casefold(): entry for entry in skip}
     lines = leaflet_text(leaflet).splitlines()
-    upper = any(is_heading(line) for line in lines)
-    missing: list[str] = []
-    skipping = False
+    top = next((index for index, line in enumerate(lines) if line.casefold() not in entries), len(lines))
+    upper = any(is_heading(line) for line in lines[top:])
+    part: str | None = None
     for line in lines:
-        if line.casefold() in skipped or (is_heading(line) if upper else is_label(line)):
-            skipping = line.casefold() in skipped
-        if not skipping:
-            missing += [sentence for sentence in sentences(line) if not vocabulary.covers(sentence)]
-    return missing
+        entry = entries.get(line.casefold())
+        if is_heading(line) if upper else is_label(line):
+            part = entry
+        yield line, entry or part
 
 
 def is_heading(line: str) -> bool:
@@ -210,9 +232,18 @@ def _starts_block(line: str, previous: str, following: str) -> bool:
         return False
     if is_label(previous) and previous[-1:] not in _TERMINAL and line[:1].isupper():
         return True
+    if line[:1].isupper() and (_contact_line(line) or _contact_line(previous)):
+        return (
+            True  # "Tlf. 78 45 12 00", "Mandag - torsdag kl. 9-12": a line each, though without a full stop
+        )
     after_sentence = previous[-1:] in ".!?:" or bool(LIST_MARKER.match(previous))
     wrapped = following[:1].islower() and not LIST_MARKER.match(following)
     return after_sentence and is_label(line) and not wrapped
+
+
+def _contact_line(line: str) -> bool:
+    """Whether a line is a phone number or opening hours, and nothing else."""
+    return any(char.isdigit() for char in line) and is_contact_details(line) and not holds_advice(line)
 
 
 def _join(block: str, line: str) -> str:

@@ -56,7 +56,8 @@ def load_folder(folder: Path, *, leaflet: bool = False) -> tuple[Content, ...]:
 
 
 def conflicts(contents: Sequence[Content]) -> list[tuple[str, str]]:
-    """Name what lines may not share: an id, a number, being the default."""
+    """Name what lines may not share: an id, a number, being the default; and a secretariat reached at a
+    line's number."""
     problems = []
     seen_ids: dict[str, Content] = {}
     claimed: dict[str, Content] = {}
@@ -76,6 +77,15 @@ def conflicts(contents: Sequence[Content]) -> list[tuple[str, str]]:
                     )
                 )
             claimed.setdefault(number, content)
+    problems += [
+        (
+            f"{content.source.name}: secretariat.number",
+            f"{content.number} er nummeret til {_name(claimed[content.number])}: opkaldet ville blive "
+            "stillet om til en linje, ikke til sekretariatet",
+        )
+        for content in contents
+        if content.number in claimed
+    ]
     defaults = [content for content in contents if content.line.default]
     if len(defaults) > 1:
         problems.append(("line.default", f"several lines are the default: {', '.join(map(_name, defaults))}"))

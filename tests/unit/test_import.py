@@ -25,6 +25,7 @@ from ivr.line.content_loader import load_content
 from ivr.line.coverage import leaflet_text, uncovered
 from ivr.line.leaflet import Leaflet, LeafletError
 from ivr.line.spoken import WEEKDAYS
+from tests.pdf import make_pdf
 
 # Lines odd leaflets are made of, for the property test: headings, labels, items, contact lines, debris.
 LINES = [
@@ -132,46 +133,6 @@ Ring til klinikken efter aftale.
 """
 
 
-def make_pdf(pages: list[list[str]], title: str | None = None) -> bytes:
-    """A minimal PDF: each string a line of Helvetica text, WinAnsiEncoding so that æøå survive."""
-
-    def literal(line: str) -> bytes:
-        raw = line.encode("cp1252")
-        return b"(" + raw.replace(b"\\", b"\\\\").replace(b"(", b"\\(").replace(b")", b"\\)") + b")"
-
-    objects = {
-        1: b"<< /Type /Catalog /Pages 2 0 R >>",
-        3: b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
-    }
-    kids = []
-    number = 4
-    for lines in pages:
-        stream = b"BT /F1 11 Tf 14 TL 56 780 Td " + b" ".join(literal(line) + b" Tj T*" for line in lines)
-        stream += b" ET" if lines else b"0 0 m 100 100 l S"
-        objects[number] = (
-            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] "
-            b"/Resources << /Font << /F1 3 0 R >> >> /Contents %d 0 R >>" % (number + 1)
-        )
-        objects[number + 1] = b"<< /Length %d >>\nstream\n%s\nendstream" % (len(stream), stream)
-        kids.append(b"%d 0 R" % number)
-        number += 2
-    objects[2] = b"<< /Type /Pages /Kids [%s] /Count %d >>" % (b" ".join(kids), len(kids))
-    info = b""
-    if title:
-        objects[number] = b"<< /Title %s >>" % literal(title)
-        info = b" /Info %d 0 R" % number
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = {}
-    for key in sorted(objects):
-        offsets[key] = len(out)
-        out += b"%d 0 obj\n%s\nendobj\n" % (key, objects[key])
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offsets[key] for key in sorted(objects))
-    out += b"trailer\n<< /Size %d /Root 1 0 R%s >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, info, xref)
-    return bytes(out)
-
-
 def run_import(leaflet: Path, out: Path, *options: str) -> Result:
     """Run `ivr import LEAFLET --out OUT` with these options (an --id and a --number unless given)."""
     args = [str(leaflet), "--out", str(out), *options]
@@ -263,7 +224,8 @@ def test_the_rodblokade_leaflet(tmp_path: Path) -> None:
     titles = [section["title"] for section in draft["sections"]]
     assert titles == [section["title"] for section in CONTENT["sections"]]
     assert result.output.splitlines() == [
-        f"Skrev kladden {tmp_path / 'draft.toml'}: 5 afsnit. En kliniker skal læse den igennem."
+        f"Skrev kladden {tmp_path / 'draft.toml'}: 5 afsnit. En kliniker skal læse den igennem.",
+        "Udelades (titel eller kontaktoplysninger): KONTAKT OG MERE VIDEN",
     ]
 
 
@@ -344,7 +306,14 @@ def test_a_pdf_with_the_contact_block_at_the_top(tmp_path: Path) -> None:
         "Efter operationen",
     ]
     assert draft["line"]["leaflet"] == "graa-staer.pdf"
-    assert draft["line"]["leaflet_skip"] == ["KONTAKT"]
+    # The whole title block is left out, a line each, so the clinician sees what callers will not hear.
+    assert draft["line"]["leaflet_skip"] == [
+        "KONTAKT",
+        "Øjenafdelingens Sekretariat",
+        "Telefon 78 45 12 00",
+        "Man-tors kl. 9-12",
+    ]
+    assert draft["line"]["name"] == "Grå stær"  # the PDF's title: the title block names only the department
     assert draft["secretariat"]["number"] == "+4578451200"
     assert draft["hours"]["days"] == ["mandag", "tirsdag", "onsdag", "torsdag"]
     assert (draft["hours"]["opens"], draft["hours"]["closes"]) == ("09:00", "12:00")
