@@ -46,7 +46,7 @@ def test_each_tuning_leaflet_imports_as_a_careful_reader_would(tmp_path: Path, s
     code, output = check(out)
     assert code == 0, output
     assert re.search(
-        rf": ok \(line {stem}: \d+ prompts, {len(draft['sections'])} sections\)$", output.strip()
+        rf": i orden \(linje {stem}: \d+ tekster, {len(draft['sections'])} afsnit\)$", output.strip()
     )
     assert [section["title"] for section in draft["sections"]] == list(case.sections)
     assert draft["line"]["name"] == case.name
