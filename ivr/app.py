@@ -15,6 +15,7 @@ from ivr.audio import web as audio_web
 from ivr.audio.library import Library
 from ivr.audio.web import AudioFiles
 from ivr.callbacks.web import CallbackPages
+from ivr.caps import CapWatch
 from ivr.closures.book import ClosureBook
 from ivr.closures.live import LiveClosures, Reader
 from ivr.closures.web import ClosurePages
@@ -95,9 +96,11 @@ def create_app(
     app.extensions[CLOCK] = clock
     hash_key = events.hash_key(token)
     database = Database(app.config["DATABASE_URL"] or default_url(app.instance_path))
+    # Who is told when a cap on SMS or callbacks fills or refuses: the metrics, added once they are built.
+    cap_watches: list[CapWatch] = []
     # The callback list, where the deployment has a key to encrypt its numbers with.
-    desk, staff_list = _desk(app.config, database, hash_key, trial)
-    sms = _sms(app.config, database, hash_key, trial)
+    desk, staff_list = _desk(app.config, database, hash_key, trial, cap_watches)
+    sms = _sms(app.config, database, hash_key, trial, cap_watches)
     if contents is None:
         contents = configured_contents(app.config)
     # Staff's closures, read by every line from memory and again every few seconds (ivr/closures/live.py).
@@ -134,6 +137,7 @@ def create_app(
     metrics = None if trial else Metrics(recorder)
     if metrics is not None:
         components.append(metrics)
+        cap_watches.append(metrics)
     if isinstance(sms, Component):
         # A real sender: its worker finishes the SMS promised to callers before it stops (gunicorn_conf).
         components.append(sms)
@@ -190,7 +194,11 @@ def _closure_reader(closures: ClosureBook, trial: Trial | None) -> Reader:
 
 
 def _desk(
-    config: Mapping[str, Any], database: Database, hash_key: bytes, trial: Trial | None
+    config: Mapping[str, Any],
+    database: Database,
+    hash_key: bytes,
+    trial: Trial | None,
+    watches: Sequence[CapWatch],
 ) -> tuple[CallbackDesk | TrialDesk | None, CallbackDesk | None]:
     """The callback list the calls use and the one staff see, where the deployment has a key for it
     (imported only then: `cryptography` weighs about 8 MiB)."""
@@ -202,12 +210,18 @@ def _desk(
     # A trial call (the preview, an in-process `ivr call`) never reaches the secretariat's real list.
     if trial is not None:
         return TrialDesk(), None
-    desk = CallbackDesk(database, key, hash_key, config["CALLBACK_DAYS"], config["CALLBACKS_PER_HOUR"])
+    desk = CallbackDesk(
+        database, key, hash_key, config["CALLBACK_DAYS"], config["CALLBACKS_PER_HOUR"], watches=watches
+    )
     return desk, desk
 
 
 def _sms(
-    config: Mapping[str, Any], database: Database, hash_key: bytes, trial: Trial | None
+    config: Mapping[str, Any],
+    database: Database,
+    hash_key: bytes,
+    trial: Trial | None,
+    watches: Sequence[CapWatch],
 ) -> LeafletSms | TrialSms | None:
     """The leaflet by SMS, where the deployment can send (the account, its token and a sender number)."""
     from ivr.sms.service import LeafletSms, TrialSms  # noqa: PLC0415  (only where SMS may be sent)
@@ -228,7 +242,7 @@ def _sms(
 
     caps = (Cap("sms_per_hour", config["SMS_PER_HOUR"], HOUR), Cap("sms_per_day", config["SMS_PER_DAY"], DAY))
     return LeafletSms(
-        SmsLedger(database, hash_key, caps=caps),
+        SmsLedger(database, hash_key, caps=caps, watches=watches),
         SmsSender(account, token, sender, api_url=config["TWILIO_API_URL"]),
         hash_key,
     )

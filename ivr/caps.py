@@ -3,15 +3,18 @@
 Each cap counts in the line's database (ivr/db.py's `cap_counts`), one row per cap, key and window, so every
 worker and every host on one database share it. A unit is taken with one upsert that adds one only while the
 count is below the limit: the database, not this process, decides who wins a race. The caller runs it in its
-own transaction, so a send refused by a later cap gives back what the earlier ones took.
+own transaction, so a send refused by a later cap gives back what the earlier ones took. Whoever watches the
+caps (the metrics) is told of each cap filled and each unit refused, by the cap's name only.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from sqlalchemy import Connection, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -61,10 +64,20 @@ class NowAndThen:
             return True
 
 
+class CapWatch(Protocol):
+    """Told when a cap fills (once per window across every node) and each time one refuses (on this node)."""
+
+    def cap_reached(self, name: str) -> None: ...
+
+    def cap_refused(self, name: str) -> None: ...
+
+
 class Caps:
     """Takes units of caps inside a caller's transaction, and deletes old windows now and then."""
 
-    def __init__(self) -> None:
+    def __init__(self, watches: Sequence[CapWatch] = ()) -> None:
+        # The app's own list, not a copy: a watch added after the parts are built (the metrics) is told too.
+        self.watches = watches
         self._prune = NowAndThen(PRUNE_EVERY)
 
     def take(self, connection: Connection, cap: Cap, key: str, now: datetime) -> bool:
@@ -76,8 +89,10 @@ class Caps:
         window = cap.window(now)
         count = _add_one(connection, cap, key, window)
         if count is None:
+            self._tell(cap.name, reached=False)
             return False
         if count == cap.limit:
+            self._tell(cap.name, reached=True)
             log.warning(
                 "cap reached: %s (%d per %s) for %s; more are refused until %s UTC",
                 cap.name,
@@ -87,6 +102,17 @@ class Caps:
                 (window + cap.period).isoformat(timespec="minutes"),
             )
         return True
+
+    def _tell(self, name: str, *, reached: bool) -> None:
+        """Tell every watch; a watch that fails is logged and never costs the caller the take."""
+        for watch in self.watches:
+            try:
+                if reached:
+                    watch.cap_reached(name)
+                else:
+                    watch.cap_refused(name)
+            except Exception:  # a metric must never break an SMS or a callback
+                log.exception("caps: a watch failed on %s", name)
 
     def used(self, connection: Connection, cap: Cap, key: str, now: datetime) -> int:
         """How many were taken for `key` in the current window."""

@@ -15,6 +15,7 @@ import hashlib
 import hmac
 import logging
 import statistics
+from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -24,7 +25,7 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
-from ivr.caps import DAY, HOUR, Cap, Caps
+from ivr.caps import DAY, HOUR, Cap, Caps, CapWatch
 from ivr.db import Database, to_utc_naive
 from ivr.db import callback_access as access
 from ivr.db import callback_requests as requests
@@ -81,7 +82,16 @@ class Sealing:
 class CallbackDesk(Sealing):
     """The callback list in the line's database."""
 
-    def __init__(self, database: Database, key: str, hash_key: bytes, days: int, per_hour: int = 30) -> None:
+    def __init__(
+        self,
+        database: Database,
+        key: str,
+        hash_key: bytes,
+        days: int,
+        per_hour: int = 30,
+        *,
+        watches: Sequence[CapWatch] = (),
+    ) -> None:
         # The settings have checked the key's form (a bad one stops the start naming IVR_CALLBACK_KEY).
         self.fernet = Fernet(key.encode("ascii"))
         self.database = database
@@ -89,7 +99,7 @@ class CallbackDesk(Sealing):
         self.call_key = hash_key
         self.days = days
         self.per_hour = Cap("callbacks_per_hour", per_hour, HOUR)
-        self._caps = Caps()
+        self._caps = Caps(watches)
 
     def ask(self, line: str, number: str, now: datetime, *, call_sid: str | None = None) -> Asked:
         """Put `number` on `line`'s list: NEW, or ALREADY when it is waiting there or the call (`call_sid`;

@@ -80,6 +80,18 @@ class Metrics(Component):
             "Call events lost (queue full).",
             registry=registry,
         )
+        self.caps_reached = Counter(
+            "ivr_caps_reached",
+            "Caps on SMS or callback requests filled (one per window, on the node that filled it), by cap.",
+            ["cap"],
+            registry=registry,
+        )
+        self.caps_refused = Counter(
+            "ivr_caps_refused",
+            "SMS and callback requests refused because a cap was full, by cap.",
+            ["cap"],
+            registry=registry,
+        )
         self._seen_dropped = 0
         self._next_sample = 0.0
         self._lock = threading.Lock()
@@ -102,6 +114,14 @@ class Metrics(Component):
             if event.event == WELCOME:
                 self.calls.labels(event.line).inc()
         self._sample()
+
+    def cap_reached(self, name: str) -> None:
+        """Count a cap filled (a CapWatch: ivr/caps.py tells this)."""
+        self.caps_reached.labels(name).inc()
+
+    def cap_refused(self, name: str) -> None:
+        """Count a unit a full cap refused."""
+        self.caps_refused.labels(name).inc()
 
     def _sample(self) -> None:
         """Read this worker's statistics queue and its drops, at most once a second."""

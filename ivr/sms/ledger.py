@@ -19,7 +19,7 @@ from sqlalchemy import Connection, Table, delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 
-from ivr.caps import Cap, Caps, NowAndThen
+from ivr.caps import Cap, Caps, CapWatch, NowAndThen
 from ivr.db import Database, sms_calls, sms_numbers, to_utc_naive
 from ivr.db_limits import CALL_SECONDS, within
 
@@ -47,12 +47,18 @@ class SmsLedger:
     """The sends claimed so far, in the line's database."""
 
     def __init__(
-        self, database: Database, key: bytes, *, zone: ZoneInfo = ZONE, caps: Sequence[Cap] = ()
+        self,
+        database: Database,
+        key: bytes,
+        *,
+        zone: ZoneInfo = ZONE,
+        caps: Sequence[Cap] = (),
+        watches: Sequence[CapWatch] = (),
     ) -> None:
         self.database = database
         # Per line, shared by every node: what pumping SMS from spoofed numbers can cost at most.
         self.caps = tuple(caps)
-        self._caps = Caps()
+        self._caps = Caps(watches)
         self.key = key
         self.zone = zone
         self._prune = NowAndThen(PRUNE_EVERY)

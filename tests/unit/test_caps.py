@@ -81,6 +81,33 @@ def test_reaching_a_cap_logs_one_warning_naming_the_cap_and_no_number(
     assert not any(a_number(n)[3:] in caplog.text for n in range(8))
 
 
+class Watch:
+    """Notes what the caps tell it; fails on the first fill when `broken`."""
+
+    def __init__(self, *, broken: bool = False) -> None:
+        self.told: list[tuple[str, str]] = []
+        self.broken = broken
+
+    def cap_reached(self, name: str) -> None:
+        self.told.append(("reached", name))
+        if self.broken:
+            raise RuntimeError("the metrics are gone")
+
+    def cap_refused(self, name: str) -> None:
+        self.told.append(("refused", name))
+
+
+def test_a_watch_is_told_each_fill_and_refusal_and_its_faults_never_cost_a_send(store: Store) -> None:
+    broken, watch = Watch(broken=True), Watch()
+    ledger = SmsLedger(store.database, KEY, caps=(PER_HOUR, PER_DAY), watches=[broken, watch])
+    sent = [ledger.reserve(a_call(n), a_number(n), T0, "rodblokade") for n in range(5)]
+    # The broken watch raised on the third send (the one that filled the cap): that send still went out.
+    assert sent == [True, True, True, False, False]
+    refused = ("refused", "sms_per_hour")
+    assert watch.told == [("reached", "sms_per_hour"), refused, refused]
+    assert broken.told == watch.told
+
+
 def test_workers_at_once_never_send_past_the_cap(store: Store) -> None:
     claims = [(a_call(n), a_number(n)) for n in range(10)]
     results = claims_at_once(store.url, KEY, claims, T0, caps=(PER_HOUR, PER_DAY), line="rodblokade")

@@ -14,12 +14,15 @@ from flask import Flask
 from prometheus_client import values
 from prometheus_client.parser import text_string_to_metric_families
 
+from ivr.callbacks.desk import new_key
+from ivr.callbacks.web import CallbackPages
 from ivr.cli import main
+from ivr.line.flow import Asked
 from ivr.ops.metrics import FOLDER_VARIABLE, Metrics
 from ivr.stats.web import Statistics
 from ivr.tryout.trial import Trial
 from ivr.webhook.endpoint import Webhook
-from tests.support import CALL, TwilioClient, assert_worked
+from tests.support import CALL, FixedClock, TwilioClient, assert_worked
 
 USER, PASSWORD = "personale", "en-lang-hemmelighed"
 
@@ -99,6 +102,20 @@ def test_lost_statistics_are_counted(staff_app: Flask) -> None:
     # The queue is read at most once a second: the first step's loss at least is counted.
     assert 1 <= samples[("ivr_statistics_events_dropped_total", ())] <= 3
     assert samples[("ivr_statistics_events_queued", ())] == 0
+
+
+def test_a_full_cap_is_counted_by_its_name(make_app: Callable[..., Flask], clock: FixedClock) -> None:
+    app = make_app(
+        {"STAFF_USER": USER, "STAFF_PASSWORD": PASSWORD, "CALLBACK_KEY": new_key(), "CALLBACKS_PER_HOUR": 2}
+    )
+    desk = CallbackPages.of(app).desk
+    assert desk is not None
+    asked = [desk.ask("rodblokade", f"+452030405{n}", clock()) for n in range(4)]
+    assert asked == [Asked.NEW, Asked.NEW, Asked.FULL, Asked.FULL]
+    samples = scrape(app)
+    # Filled once (by the second request), then each request past it refused; no number in any label.
+    assert samples[("ivr_caps_reached_total", (("cap", "callbacks_per_hour"),))] == 1
+    assert samples[("ivr_caps_refused_total", (("cap", "callbacks_per_hour"),))] == 2
 
 
 def test_trial_calls_are_not_counted(make_app: Callable[..., Flask]) -> None:
