@@ -9,6 +9,7 @@ import string
 from collections.abc import Callable, Mapping, MutableMapping
 from dataclasses import dataclass
 from functools import lru_cache
+from importlib import resources
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -163,6 +164,7 @@ def guessable(password: str, user: str | None = None) -> str | None:
     passwords, keyboard walks, repeats and dates), else None."""
     from zxcvbn import zxcvbn  # noqa: PLC0415  (only where a password is set)
 
+    _know_danish_words()
     estimate = zxcvbn(password, user_inputs=[*PASSWORD_WORDS, *([user] if user else [])])
     if estimate["score"] >= MIN_PASSWORD_SCORE:
         return None
@@ -171,6 +173,17 @@ def guessable(password: str, user: str | None = None) -> str | None:
         f"is too easy to guess (strength {estimate['score']} of 4, at least {MIN_PASSWORD_SCORE} needed"
         f"{': ' + warning.rstrip('.') if warning else ''}); use four or five unrelated words"
     )
+
+
+@lru_cache(maxsize=1)
+def _know_danish_words() -> None:
+    """Teach zxcvbn the Danish words passwords are made of (ivr/passwords/danish.txt; its own lists are English).
+    Added to zxcvbn's dictionaries once per process, as its `add_frequency_lists` is meant to be used."""
+    from zxcvbn import matching  # noqa: PLC0415
+
+    text = resources.files("ivr.passwords").joinpath("danish.txt").read_text(encoding="utf-8")
+    words = [line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")]
+    matching.add_frequency_lists({"danish": words})
 
 
 def _password_hash(value: object) -> str | None:
