@@ -3,9 +3,10 @@
     python -m bench.understanding [--rounds 200]
 
 Builds the rodblokade line's `Understanding` (its phrases and word lists) and prints, for the tuned sets of
-`bench/phrasings.py` and for the fresh set of `bench/fresh_phrasings.py` (written for issue 26 and never tuned
-against), the shares right at once, asked back about the right choice, missed (nothing where a choice was
-meant) and wrong (another choice acted on or asked about), and the share of the utterances meaning nothing
+`bench/phrasings.py`, for the fresh set of `bench/fresh_phrasings.py` (written for issue 26 and never tuned
+against) and for the callers' set apart (`CALLERS_HELD_OUT` in `bench/caller_phrasings.py`, never tuned
+against either), the shares right at once, asked back about the right choice, missed (nothing where a choice
+was meant) and wrong (another choice acted on or asked about), and the share of the utterances meaning nothing
 that were understood as nothing. The issue's targets, on phrasings nobody tuned against: right at once at
 least 75 %, right at once or after one question at least 90 %, wrong at most 1 %. Then times
 `understand` over every utterance, `--rounds` times, and prints the mean per utterance.
@@ -16,6 +17,7 @@ from __future__ import annotations
 import argparse
 import time
 
+from bench.caller_phrasings import CALLERS_HELD_OUT
 from bench.fresh_phrasings import FRESH
 from bench.phrasings import ALL, DEVELOPMENT, HELD_OUT, RODBLOKADE_LISTS, RODBLOKADE_PHRASES, tally
 from ivr.line.understanding import Understanding
@@ -32,7 +34,13 @@ def main() -> None:
     line = Understanding(RODBLOKADE_PHRASES, lists=RODBLOKADE_LISTS)
     built = time.perf_counter() - started
     print(f"{'set':<12} {'count':>5} {'right':>7} {'asked':>7} {'missed':>7} {'wrong':>7} {'nothing ok':>11}")
-    sets = (("fresh", FRESH), ("all tuned", ALL), ("held-out", HELD_OUT), ("development", DEVELOPMENT))
+    sets = (
+        ("fresh", FRESH),
+        ("callers out", CALLERS_HELD_OUT),
+        ("all tuned", ALL),
+        ("held-out", HELD_OUT),
+        ("development", DEVELOPMENT),
+    )
     for name, utterances in sets:
         shares = tally(line, utterances)
         print(

@@ -15,6 +15,14 @@ a word may be a near miss of a known one ("sekretæriatet"), and a compound coun
 rapidfuzz computes it in C and stops early below the cut-off, while difflib's pure-Python `SequenceMatcher`
 is two orders of magnitude slower and would spend the whole time budget of an utterance on one word.
 A near miss counts with its similarity, so "sekretæriatet" scores a little under "sekretariatet".
+Up to three pieces are joined ("kom pli kationer"); a compound also counts as its known first part, lower
+("røntgenbilledet"). A stem shorter than five letters counts only for its own inflections or a known word,
+since the stemmer cuts unrelated words to one short stem ("virkelig" and "virker" are both "virk").
+
+A word several choices share ("lægen", "blokaden") beside a word the line does not know is the question's
+context, not the question: nothing is guessed from it, since a wrong choice acted on is worse than a question
+the caller has to say again. The word lists skip intensifiers and pronouns ("kan han slet ikke gå" is "kan
+ikke gå"), and a long listed word stands for the compounds it starts ("svømme": "svømmehallen").
 
 Outcomes: a clear best key is "matched"; a best key that scores only partly, two keys that score close, or
 a recogniser that was unsure (`Confidence` below the threshold) give "ask" with the best key, never a guess;
@@ -57,9 +65,22 @@ AMBIGUOUS_SHARE = 0.75
 # must match exactly.
 NEAR_MISS_CUTOFF = 85.0
 NEAR_MISS_MIN_LENGTH = 4
-# A word ending in a known stem this long is a compound of it ("lokalbedøvelse"), counted at this similarity.
+# A word ending in a known stem this long is a compound of it ("lokalbedøvelse"), counted at this similarity;
+# a word starting with a longer one is a compound it qualifies ("røntgenbilledet"), counted lower.
 COMPOUND_HEAD_MIN_LENGTH = 5
+# A compound's first part has at least this many letters: "bestille" is no compound of "stille".
+COMPOUND_PART = 3
 COMPOUND_SIMILARITY = 0.9
+COMPOUND_MODIFIER_MIN_LENGTH = 6
+COMPOUND_MODIFIER_SIMILARITY = 0.8
+# The stemmer cuts some words to a short stem another word shares ("virkelig" and "virker" are "virk", "lægge"
+# and "lægen" "læg", "farlig" "far"): a stem shorter than this counts only for a word that is the stem with an
+# inflection's ending, or a near miss of a known word.
+SHORT_STEM = 5
+_INFLECTIONS = "e en et er ere erne ene es s t te ede ende r n ne ens ets rne"
+INFLECTIONS = frozenset(_INFLECTIONS.split())
+# Up to this many neighbouring words are tried joined ("kom pli kationer").
+JOIN_AT_MOST = 3
 # A phrase of several words heard whole is stronger evidence than its words one by one ("før indgrebet").
 WHOLE_PHRASE_BONUS = 0.5
 # Twilio's Confidence below this is asked back.
@@ -73,12 +94,29 @@ _FILLERS = """
     jeg du man vi i mig dig os min mit mine din dit dine han hun den det der de dem
     vil ville gerne godt kan kunne skal skulle må måtte have har havde er var være været bliver blive blev
     får få fik gør gøre gjorde kommer komme kom
-    hvad hva hvordan hvilken hvilket hvilke hvem hvor hvis når
+    hvad hva hvordan hvilken hvilket hvilke hvem hvor hvis når hvornår
     fortælle fortæl høre hør vide ved sige sig spørge spørgsmål angående vedrørende omkring
     med om til for på af fra ud op ind at og eller men så som da nu her lige bare lidt mere også ikke
     en et noget nogen nogle andre anden andet selve egentlig sådan ligesom vel nok mon meget helt
+    sagde siger sagt kommet betyder forklar forklare ske sker skete gå går gik gået
     """
-FILLER_WORDS = frozenset(_FILLERS.split())
+# Intensifiers: they change no topic and may stand inside a listed phrase ("kan slet ikke gå").
+_INTENSIFIERS = """
+    virkelig rigtig rigtigt slet overhovedet simpelthen næsten temmelig ret hel helt meget alt
+    """
+INTENSIFIERS = frozenset(_INTENSIFIERS.split())
+# Pronouns move in a Danish question ("finder jeg vej", "kan han ikke gå"): the word lists skip them.
+_PRONOUNS = "jeg du man vi han hun de den det der"
+LIST_SKIPPED = frozenset(_PRONOUNS.split())
+# A listed word at least this long also matches the words it starts.
+LIST_PREFIX_MIN_LENGTH = 5
+# How callers say fillers aloud and recognisers write them ("ka jeg", "sku jeg ha", "ik").
+_SPOKEN_FILLERS = "ka ku sku ska ha ik ikk æ å te mæ hva nåe sgu"
+FILLER_WORDS = frozenset(_FILLERS.split()) | INTENSIFIERS | frozenset(_SPOKEN_FILLERS.split())
+# Said around anything without changing it: a one-word phrase made of filler words ("hvad", "hallo") is heard
+# only when nothing but these surround it ("undskyld hvad", not "hvad kan jeg høre om").
+_NOISE = "øh øhm øhh æh æhm ehm hm hmm mm mmm altså nå nåh jamen ja jo nej tak hej hallo halløj undskyld"
+NOISE_WORDS = frozenset(_NOISE.split())
 
 # Keys said by name: "tryk to", "nummer fem", "stjerne" (the last two are in the phrases as well).
 NUMBER_WORDS: Mapping[str, str] = {
@@ -166,7 +204,8 @@ class Understanding:
         # Each listed phrase as its words, every word counted ("kan ikke gå" is not "gå"), not stemmed: the
         # lists name each form ("bløder" is urgent, while "kan det bløde" asks about complications).
         self._lists = {
-            outcome: [tuple(words_of(text)) for text in (lists or {}).get(outcome, ())] for outcome in LISTS
+            outcome: [_for_lists(words_of(text)) for text in (lists or {}).get(outcome, ())]
+            for outcome in LISTS
         }
         self._keys = tuple(phrases)
         self._phrases = _parse(phrases)
@@ -177,7 +216,8 @@ class Understanding:
         self._by_initial: dict[str, list[str]] = {}
         for form in sorted(self._forms):
             self._by_initial.setdefault(form[0], []).append(form)
-        self._heads = [known for known in self._points if len(known) >= COMPOUND_HEAD_MIN_LENGTH]
+        self._heads = [form for form in self._forms if len(form) >= COMPOUND_HEAD_MIN_LENGTH]
+        self._modifiers = [known for known in self._points if len(known) >= COMPOUND_MODIFIER_MIN_LENGTH]
         self._whole = [phrase for phrase in self._phrases if not phrase.stems]
         self._multiword = {
             key: [p.stems for p in self._phrases if p.key == key and len(p.stems) > 1] for key in self._keys
@@ -189,7 +229,11 @@ class Understanding:
         listed = self._listed(words)
         if listed is not None:
             return Understood(listed, None, 1.0)
-        scores = self._scores(words)
+        found, unknown = self._heard_stems(words)
+        heard: dict[str, float] = {}
+        for known, similarity in found:
+            heard[known] = max(heard.get(known, 0.0), similarity)
+        scores = {} if unknown and self._context_only(heard) else self._scores(heard)
         if not scores:
             scores = self._whole_phrase_scores(words)
         named = self._named_key(words)
@@ -225,19 +269,27 @@ class Understanding:
 
     def _listed(self, words: Sequence[str]) -> Outcome | None:
         """The first word list one of whose phrases the utterance holds, word after word."""
-        said = tuple(words)
+        said = _for_lists(words)
         for outcome, phrases in self._lists.items():
             for phrase in phrases:
                 size = len(phrase)
                 if phrase and any(said[at : at + size] == phrase for at in range(len(said) - size + 1)):
                     return outcome
+                # A listed word this long stands for the compounds it starts ("svømme": "svømmehallen").
+                long_word = size == 1 and len(phrase[0]) >= LIST_PREFIX_MIN_LENGTH
+                if long_word and any(word.startswith(phrase[0]) for word in said):
+                    return outcome
         return None
 
-    def _scores(self, words: Sequence[str]) -> dict[str, float]:
-        """Each key's points for the content words heard."""
-        heard: dict[str, float] = {}
-        for known, similarity in self._heard_stems(words):
-            heard[known] = max(heard.get(known, 0.0), similarity)
+    def _context_only(self, heard: Mapping[str, float]) -> bool:
+        """Tell whether only words several choices share were heard ("lægen", "blokaden"). Beside a word the
+        line does not know, the shared word is the question's context and the question itself ("hvad gør
+        lægen når jeg ligger der") was not understood: guessing from the context is how a caller gets another
+        choice than the one asked for."""
+        return bool(heard) and all(len(self._points[known]) > 1 for known in heard)
+
+    def _scores(self, heard: Mapping[str, float]) -> dict[str, float]:
+        """Each key's points for the known stems heard."""
         scores: dict[str, float] = {}
         for known, similarity in heard.items():
             for key, points in self._points[known].items():
@@ -247,35 +299,40 @@ class Understanding:
                 scores[key] += WHOLE_PHRASE_BONUS
         return scores
 
-    def _heard_stems(self, words: Sequence[str]) -> list[tuple[str, float]]:
-        """The known stems the words stand for, each with its similarity (1.0 for an exact match)."""
+    def _heard_stems(self, words: Sequence[str]) -> tuple[list[tuple[str, float]], bool]:
+        """The known stems the words stand for, each with its similarity (1.0 for an exact match), and
+        whether a word carries meaning the line does not know (no filler, key name or known word)."""
         found: list[tuple[str, float]] = []
+        unknown = False
+        singles = [self._nearest(word) for word in words]
         index = 0
         while index < len(words):
-            single = self._nearest(words[index])
-            if index + 1 < len(words):
-                joined = self._nearest(words[index] + words[index + 1], filler_too=True)
-                following = self._nearest(words[index + 1])
-                alone = max(_similarity(single), _similarity(following))
+            # The longest run of words that, joined, is a known word at least as near as each alone.
+            for size in range(min(JOIN_AT_MOST, len(words) - index), 1, -1):
+                joined = self._nearest("".join(words[index : index + size]), joined=True)
+                alone = max(_similarity(single) for single in singles[index : index + size])
                 if joined is not None and joined[1] >= alone:
                     found.append(joined)
-                    index += 2
-                    continue
-            if single is not None:
-                found.append(single)
-            index += 1
-        return found
+                    index += size
+                    break
+            else:
+                single = singles[index]
+                if single is not None:
+                    found.append(single)
+                unknown = unknown or (single is None and _carries_meaning(words[index]))
+                index += 1
+        return found, unknown
 
-    def _nearest(self, word: str, *, filler_too: bool = False) -> tuple[str, float] | None:
+    def _nearest(self, word: str, *, joined: bool = False) -> tuple[str, float] | None:
         """The known stem nearest a word, if near enough; filler words stand for nothing."""
-        if word in FILLER_WORDS and not filler_too:
+        if word in FILLER_WORDS and not joined:
             return None
         stemmed = stem(word)
-        if stemmed in self._points:
-            return stemmed, 1.0
         if word in self._forms:
             return self._forms[word], 1.0
-        if len(stemmed) < NEAR_MISS_MIN_LENGTH:
+        if stemmed in self._points and (len(stemmed) >= SHORT_STEM or word[len(stemmed) :] in INFLECTIONS):
+            return stemmed, 1.0
+        if len(stemmed) < NEAR_MISS_MIN_LENGTH and len(word) < SHORT_STEM + 1:
             return None
         # A near miss keeps the word's first letter: recognition errors keep its first sound, while a changed
         # start is most often another word ("bestille" is not "stille").
@@ -287,20 +344,32 @@ class Understanding:
         found = [(self._forms[form], score / 100.0) for form, score, _ in filter(None, nearest)]
         if found:
             return max(found, key=lambda match: match[1])
-        heads = [known for known in self._heads if stemmed.endswith(known)]
-        return (max(heads, key=len), COMPOUND_SIMILARITY) if heads else None
+        # Words run together are a word the recogniser split, not a compound ("gerne bestille").
+        return None if joined else self._compound(word, stemmed)
+
+    def _compound(self, word: str, stemmed: str) -> tuple[str, float] | None:
+        """The known stem a compound stands for: its known last part, else its known first part."""
+        heads = [
+            form
+            for form in self._heads
+            if (word.endswith(form) or stemmed.endswith(form)) and len(word) - len(form) >= COMPOUND_PART
+        ]
+        if heads:
+            return self._forms[max(heads, key=len)], COMPOUND_SIMILARITY
+        modifiers = [known for known in self._modifiers if word.startswith(known)]
+        return (max(modifiers, key=len), COMPOUND_MODIFIER_SIMILARITY) if modifiers else None
 
     def _whole_phrase_scores(self, words: Sequence[str]) -> dict[str, float]:
         """Keys whose filler-only phrases ("hvad er det") the words hold word for word; only the longest held
         count, so "hvad skal jeg have på" is not also "hvad" (say it again)."""
         said = f" {' '.join(words)} "
-        # A one-word phrase ("hvad", "hallo") only when nothing but fillers was said ("hvad er klokken" is
-        # a question, not "say it again").
-        only_fillers = all(word in FILLER_WORDS for word in words)
+        # A one-word phrase ("hvad", "hallo") only when nothing but noise surrounds it ("hvad er klokken" and
+        # "hvad kan jeg høre om" are questions, not "say it again").
         held = [
             phrase
             for phrase in self._whole
-            if f" {' '.join(phrase.words)} " in said and (len(phrase.words) > 1 or only_fillers)
+            if f" {' '.join(phrase.words)} " in said
+            and (len(phrase.words) > 1 or all(w in NOISE_WORDS or w == phrase.words[0] for w in words))
         ]
         longest = max((len(phrase.words) for phrase in held), default=0)
         return {phrase.key: 1.0 for phrase in held if len(phrase.words) == longest}
@@ -350,14 +419,29 @@ def _points(phrases: Sequence[_Phrase]) -> dict[str, dict[str, float]]:
 
 
 def _forms(phrases: Sequence[_Phrase]) -> dict[str, str]:
-    """Every content stem and every content word of the phrases, each with the stem it stands for."""
+    """Every content word of the phrases and every stem long enough to stand alone, each with its stem."""
     forms: dict[str, str] = {}
     for phrase in phrases:
         for word in phrase.words:
             if word not in FILLER_WORDS:
-                forms.setdefault(stem(word), stem(word))
+                # A short stem alone is often another word ("far" is the stem of "farligt").
+                if len(stem(word)) >= SHORT_STEM:
+                    forms.setdefault(stem(word), stem(word))
                 forms.setdefault(word, stem(word))
     return forms
+
+
+def _carries_meaning(word: str) -> bool:
+    """Tell whether a word may carry meaning: neither a filler nor a key's name or number."""
+    named = word in NUMBER_WORDS or word in ORDINALS or word in KEY_NAMING_WORDS
+    return not named and word not in FILLER_WORDS
+
+
+def _for_lists(words: Sequence[str]) -> tuple[str, ...]:
+    """The words but intensifiers and pronouns, for the word lists: "kan slet ikke gå", "kan han ikke gå" and
+    "kan ikke gå" are one phrase; all the words if nothing is left."""
+    kept = tuple(word for word in words if word not in INTENSIFIERS and word not in LIST_SKIPPED)
+    return kept or tuple(words)
 
 
 def _round_robin(phrases: Sequence[_Phrase], keys: Sequence[str]) -> list[_Phrase]:
