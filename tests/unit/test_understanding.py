@@ -277,6 +277,14 @@ SMALL = Understanding(
         ("hvad kan jeg høre om", "nothing", None),
         # Spoken forms of fillers are fillers.
         ("ka jeg få komplikationer", "matched", "3"),
+        # A number inside a sentence is no key; said last, or after a word that names a key, it is.
+        ("jeg har to spørgsmål", "nothing", None),
+        ("to tak", "matched", "2"),
+        # Beside a word only one choice has, a shared word counts for that choice ("virker blokaden").
+        ("virker blokaden", "matched", "2"),
+        ("komplikationer før blokaden", "ask", "3"),
+        # A phrase of fillers beside a word the line does not know is asked back, not acted on.
+        ("hvad er det for et stof", "ask", "1"),
     ],
 )
 def test_general_rules(said: str, outcome: str, key: str | None) -> None:
