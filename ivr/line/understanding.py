@@ -197,7 +197,9 @@ class Understanding:
         # inflections of one word apart ("valgmuligheder": "valgmu", "valgmulighederne": "valgmulighed").
         self._forms = _forms(self._phrases)
         self._by_initial: dict[str, list[str]] = {}
-        for form in sorted(self._forms):
+        # Near misses are of words as long as NEAR_MISS_MIN_LENGTH, both the heard and the known ("karen" is
+        # no near miss of "klar").
+        for form in sorted(f for f in self._forms if len(f) >= NEAR_MISS_MIN_LENGTH):
             self._by_initial.setdefault(form[0], []).append(form)
         self._heads = [form for form in self._forms if len(form) >= COMPOUND_HEAD_MIN_LENGTH]
         self._shared = frozenset(known for known, per_key in self._points.items() if _is_shared(per_key))
