@@ -4,9 +4,11 @@
 
 Builds the rodblokade line's `Understanding` (its phrases and word lists) and prints, for the tuned sets of
 `bench/phrasings.py`, for the fresh set of `bench/fresh_phrasings.py` (written for issue 26 and never tuned
-against) and for the second fresh set of `bench/fresh_phrasings_2.py` ("held-out 2", never tuned against
-either), the shares right at once, asked back about the right choice, missed (nothing where a choice was
-meant) and wrong (another choice acted on or asked about), and the share of the utterances meaning nothing
+against), for the second fresh set of `bench/fresh_phrasings_2.py` ("held-out 2", written by someone who
+never saw the understanding's code or phrases, never tuned against) and for the callers' set apart
+(`CALLERS_HELD_OUT` in `bench/caller_phrasings.py`, never tuned against either), the shares right at once,
+asked back about the right choice, missed (nothing where a choice was meant) and wrong (another choice acted on
+or asked about), and the share of the utterances meaning nothing
 that were understood as nothing. The issue's targets, on phrasings nobody tuned against: right at once at
 least 75 %, right at once or after one question at least 90 %, wrong at most 1 %. Then times
 `understand` over every utterance, `--rounds` times, and prints the mean per utterance.
@@ -17,6 +19,7 @@ from __future__ import annotations
 import argparse
 import time
 
+from bench.caller_phrasings import CALLERS_HELD_OUT
 from bench.fresh_phrasings import FRESH
 from bench.fresh_phrasings_2 import FRESH_2
 from bench.phrasings import ALL, DEVELOPMENT, HELD_OUT, RODBLOKADE_LISTS, RODBLOKADE_PHRASES, tally
@@ -37,6 +40,7 @@ def main() -> None:
     sets = (
         ("fresh", FRESH),
         ("held-out 2", FRESH_2),
+        ("callers out", CALLERS_HELD_OUT),
         ("all tuned", ALL),
         ("held-out", HELD_OUT),
         ("development", DEVELOPMENT),

@@ -8,13 +8,18 @@ words matched to the nearest known word, and a key scores the sum of its best po
 plus a bonus when one of its phrases of several words is heard whole. A word the context puts in many
 questions ("rodblokaden", "indgrebet") thus counts fully only where it is the question itself.
 
-Recognition errors are forgiven three ways: two neighbouring words are also tried joined ("kom plikationer"),
-a word may be a near miss of a known one ("sekretæriatet"), and a compound counts as its known last part
-("lokalbedøvelse"). Near misses use rapidfuzz (`fuzz.ratio`, normalised Indel similarity, through
-`process.extractOne` with a cut-off), not the standard library's difflib: the measure is the same, but
-rapidfuzz computes it in C and stops early below the cut-off, while difflib's pure-Python `SequenceMatcher`
-is two orders of magnitude slower and would spend the whole time budget of an utterance on one word.
-A near miss counts with its similarity, so "sekretæriatet" scores a little under "sekretariatet".
+Recognition errors are forgiven three ways: up to three neighbouring words are also tried joined, exactly
+("kom pli kationer"), a word may be a near miss of a known one ("sekretæriatet"), and a compound counts as
+its known last part ("lokalbedøvelse") or, lower, its first ("røntgenbilledet"). Near misses use rapidfuzz
+(`fuzz.ratio` through `process.extractOne` with a cut-off), not difflib: the same measure, but in C and
+stopping early below the cut-off, two orders of magnitude faster. A near miss counts with its similarity.
+A stem under five letters counts only for its inflections or a known word: the stemmer cuts unrelated words
+to one short stem ("virkelig" and "virker" are "virk", "farligt" and "far" "far").
+
+A word several choices share ("lægen", "blokaden") is the question's context: beside a word the line does
+not know, nothing is guessed from it (a wrong choice acted on is worse than saying it again), and beside a
+word one choice has it counts less for the others. The word lists skip intensifiers and pronouns ("kan han
+slet ikke gå" is "kan ikke gå"); a long listed word stands for the compounds it starts ("svømmehallen").
 
 Outcomes: a clear best key is "matched"; a best key that scores only partly, two keys that score close, or
 a recogniser that was unsure (`Confidence` below the threshold) give "ask" with the best key, never a guess;
@@ -53,15 +58,34 @@ MATCH_AT = 0.75
 NOTHING_BELOW = 0.45
 # The runner-up scoring at least this share of the best makes the utterance ambiguous.
 AMBIGUOUS_SHARE = 0.75
-# How near a heard word must be to a known one (rapidfuzz ratio, 0-100, same first letter); shorter words
-# must match exactly.
+# How near a heard word must be to a known one (rapidfuzz ratio, 0-100, same first letter); words shorter
+# than NEAR_MISS_MIN_LENGTH must match exactly ("mand" is no near miss of "mad").
 NEAR_MISS_CUTOFF = 85.0
-NEAR_MISS_MIN_LENGTH = 4
-# A word ending in a known stem this long is a compound of it ("lokalbedøvelse"), counted at this similarity.
-COMPOUND_HEAD_MIN_LENGTH = 5
+NEAR_MISS_MIN_LENGTH = 5
+# A word ending in a known stem this long is a compound of it ("lokalbedøvelse"), counted at this similarity;
+# a word starting with a longer one is a compound it qualifies ("røntgenbilledet"), counted lower.
+COMPOUND_HEAD_MIN_LENGTH = 6
+# A compound's first part has at least this many letters: "bestille" is no compound of "stille".
+COMPOUND_PART = 3
 COMPOUND_SIMILARITY = 0.9
+COMPOUND_MODIFIER_MIN_LENGTH = 6
+COMPOUND_MODIFIER_SIMILARITY = 0.8
+# The stemmer cuts some words to a short stem another word shares ("virkelig" and "virker" are "virk", "lægge"
+# and "lægen" "læg", "farlig" "far"): a stem shorter than this counts only for a word that is the stem with an
+# inflection's ending, or a near miss of a known word.
+SHORT_STEM = 5
+_INFLECTIONS = "e en et er ere erne ene es s t te ede ende r n ne ens ets rne"
+INFLECTIONS = frozenset(_INFLECTIONS.split())
+# Up to this many neighbouring words are tried joined ("kom pli kationer").
+JOIN_AT_MOST = 3
 # A phrase of several words heard whole is stronger evidence than its words one by one ("før indgrebet").
 WHOLE_PHRASE_BONUS = 0.5
+# A stem in the phrases of this many keys is one they share.
+SHARED_BY_KEYS = 2
+# What a word several choices share counts beside a word only one choice has.
+SHARED_BESIDE_SPECIFIC = 0.25
+# A score that is asked back, not acted on.
+ASK_AT = 0.5
 # Twilio's Confidence below this is asked back.
 DEFAULT_CONFIDENCE_THRESHOLD = 0.5
 
@@ -73,47 +97,44 @@ _FILLERS = """
     jeg du man vi i mig dig os min mit mine din dit dine han hun den det der de dem
     vil ville gerne godt kan kunne skal skulle må måtte have har havde er var være været bliver blive blev
     får få fik gør gøre gjorde kommer komme kom
-    hvad hva hvordan hvilken hvilket hvilke hvem hvor hvis når
+    hvad hva hvordan hvilken hvilket hvilke hvem hvor hvis når hvornår
     fortælle fortæl høre hør vide ved sige sig spørge spørgsmål angående vedrørende omkring
     med om til for på af fra ud op ind at og eller men så som da nu her lige bare lidt mere også ikke
     en et noget nogen nogle andre anden andet selve egentlig sådan ligesom vel nok mon meget helt
+    sagde siger sagt kommet betyder forklar forklare ske sker skete gå går gik gået
+    ring ringe ringer ringet ringede
+    igen
     """
-FILLER_WORDS = frozenset(_FILLERS.split())
+# Intensifiers: they change no topic and may stand inside a listed phrase ("kan slet ikke gå").
+_INTENSIFIERS = """
+    virkelig rigtig rigtigt slet overhovedet simpelthen næsten temmelig ret hel helt meget alt
+    """
+INTENSIFIERS = frozenset(_INTENSIFIERS.split())
+# Pronouns move in a Danish question ("finder jeg vej", "kan han ikke gå"): the word lists skip them.
+_PRONOUNS = "jeg du man vi han hun de den det der"
+LIST_SKIPPED = frozenset(_PRONOUNS.split())
+# A listed word at least this long also matches the words it starts.
+LIST_PREFIX_MIN_LENGTH = 6
+# How callers say fillers aloud and recognisers write them ("ka jeg", "sku jeg ha", "ik").
+_SPOKEN_FILLERS = "ka ku sku ska ha ik ikk æ å te mæ hva nåe sgu"
+FILLER_WORDS = frozenset(_FILLERS.split()) | INTENSIFIERS | frozenset(_SPOKEN_FILLERS.split())
+# Said around anything without changing it: a one-word phrase made of filler words ("hvad", "hallo") is heard
+# only when nothing but these surround it ("undskyld hvad", not "hvad kan jeg høre om").
+_NOISE = "øh øhm øhh æh æhm ehm hm hmm mm mmm altså nå nåh jamen ja jo nej tak hej hallo halløj undskyld"
+NOISE_WORDS = frozenset(_NOISE.split())
 
 # Keys said by name: "tryk to", "nummer fem", "stjerne" (the last two are in the phrases as well).
+_NUMBERS = "nul en et én ét to tre fire fem seks syv otte ni"
 NUMBER_WORDS: Mapping[str, str] = {
-    "nul": "0",
-    "en": "1",
-    "et": "1",
-    "én": "1",
-    "ét": "1",
-    "to": "2",
-    "tre": "3",
-    "fire": "4",
-    "fem": "5",
-    "seks": "6",
-    "syv": "7",
-    "otte": "8",
-    "ni": "9",
+    **dict(zip(_NUMBERS.split(), "0111123456789", strict=True)),
     **{digit: digit for digit in "0123456789"},
 }
 KEY_NAMING_WORDS = frozenset({"tryk", "trykke", "tast", "taste", "nummer", "punkt", "menupunkt", "valg"})
-# "en" and "et" are articles far more often than keys ("jeg har et spørgsmål"): a key only said last (alone,
-# "ja tak en") or right after a word that names a key ("tryk en", "nummer et").
-ARTICLES = frozenset({"en", "et"})
+# A number is a key only said last (alone, "ja tak en") or right after a word that names a key ("tryk en",
+# "nummer et"): "en" and "et" are articles far more often ("jeg har et spørgsmål"), "to" a count ("to uger").
 # "Den anden", "den femte": a menu's choice by its place.
-ORDINALS: Mapping[str, str] = {
-    "første": "1",
-    "anden": "2",
-    "andet": "2",
-    "tredje": "3",
-    "fjerde": "4",
-    "femte": "5",
-    "sjette": "6",
-    "syvende": "7",
-    "ottende": "8",
-    "niende": "9",
-}
+_ORDINALS = "første anden andet tredje fjerde femte sjette syvende ottende niende"
+ORDINALS: Mapping[str, str] = dict(zip(_ORDINALS.split(), "1223456789", strict=True))
 
 _WORD = re.compile(r"[0-9a-zæøåéüöä]+")
 _STEMMER = snowballstemmer.stemmer("danish")
@@ -166,7 +187,8 @@ class Understanding:
         # Each listed phrase as its words, every word counted ("kan ikke gå" is not "gå"), not stemmed: the
         # lists name each form ("bløder" is urgent, while "kan det bløde" asks about complications).
         self._lists = {
-            outcome: [tuple(words_of(text)) for text in (lists or {}).get(outcome, ())] for outcome in LISTS
+            outcome: [_for_lists(words_of(text)) for text in (lists or {}).get(outcome, ())]
+            for outcome in LISTS
         }
         self._keys = tuple(phrases)
         self._phrases = _parse(phrases)
@@ -175,9 +197,13 @@ class Understanding:
         # inflections of one word apart ("valgmuligheder": "valgmu", "valgmulighederne": "valgmulighed").
         self._forms = _forms(self._phrases)
         self._by_initial: dict[str, list[str]] = {}
-        for form in sorted(self._forms):
+        # Near misses are of words as long as NEAR_MISS_MIN_LENGTH, both the heard and the known ("karen" is
+        # no near miss of "klar").
+        for form in sorted(f for f in self._forms if len(f) >= NEAR_MISS_MIN_LENGTH):
             self._by_initial.setdefault(form[0], []).append(form)
-        self._heads = [known for known in self._points if len(known) >= COMPOUND_HEAD_MIN_LENGTH]
+        self._heads = [form for form in self._forms if len(form) >= COMPOUND_HEAD_MIN_LENGTH]
+        self._shared = frozenset(known for known, per_key in self._points.items() if _is_shared(per_key))
+        self._modifiers = [form for form in self._forms if len(form) >= COMPOUND_MODIFIER_MIN_LENGTH]
         self._whole = [phrase for phrase in self._phrases if not phrase.stems]
         self._multiword = {
             key: [p.stems for p in self._phrases if p.key == key and len(p.stems) > 1] for key in self._keys
@@ -189,9 +215,16 @@ class Understanding:
         listed = self._listed(words)
         if listed is not None:
             return Understood(listed, None, 1.0)
-        scores = self._scores(words)
+        found, unknown = self._heard_stems(words)
+        heard: dict[str, float] = {}
+        for known, similarity in found:
+            heard[known] = max(heard.get(known, 0.0), similarity)
+        scores = {} if unknown and self._context_only(heard) else self._scores(heard)
         if not scores:
-            scores = self._whole_phrase_scores(words)
+            # A phrase of fillers ("hvad er det", "kan ikke komme") beside a word the line does not know is
+            # asked back, not acted on ("hvad er det for et stof").
+            most = ASK_AT if unknown else 1.0
+            scores = {key: min(most, held) for key, held in self._whole_phrase_scores(words).items()}
         named = self._named_key(words)
         if named is not None:
             scores = {named: max(scores.get(named, 0.0), 1.0)}
@@ -225,57 +258,84 @@ class Understanding:
 
     def _listed(self, words: Sequence[str]) -> Outcome | None:
         """The first word list one of whose phrases the utterance holds, word after word."""
-        said = tuple(words)
+        said = _for_lists(words)
         for outcome, phrases in self._lists.items():
             for phrase in phrases:
                 size = len(phrase)
                 if phrase and any(said[at : at + size] == phrase for at in range(len(said) - size + 1)):
                     return outcome
+                # A listed word this long stands for the compounds it starts ("svømme": "svømmehallen").
+                long_word = size == 1 and len(phrase[0]) >= LIST_PREFIX_MIN_LENGTH
+                if long_word and any(word.startswith(phrase[0]) for word in said):
+                    return outcome
         return None
 
-    def _scores(self, words: Sequence[str]) -> dict[str, float]:
-        """Each key's points for the content words heard."""
-        heard: dict[str, float] = {}
-        for known, similarity in self._heard_stems(words):
-            heard[known] = max(heard.get(known, 0.0), similarity)
+    def _context_only(self, heard: Mapping[str, float]) -> bool:
+        """Tell whether only words several choices share were heard ("lægen", "blokaden"). Beside a word the
+        line does not know, the shared word is the question's context and the question itself ("hvad gør
+        lægen når jeg ligger der") was not understood: guessing from the context is how a caller gets another
+        choice than the one asked for."""
+        return bool(heard) and all(known in self._shared for known in heard)
+
+    def _scores(self, heard: Mapping[str, float]) -> dict[str, float]:
+        """Each key's points for the known stems heard."""
+        # Beside a word only one choice has, a word several share is the question's context ("infektion
+        # af blokaden"): it counts less for the choices the specific words do not name, in the words and in
+        # a phrase heard whole; for a choice they name it counts fully ("hvor lang tid").
+        named = {key for known in heard if known not in self._shared for key in self._points[known]}
+
+        def weight(known: str, key: str) -> float:
+            return SHARED_BESIDE_SPECIFIC if named and known in self._shared and key not in named else 1.0
+
         scores: dict[str, float] = {}
         for known, similarity in heard.items():
             for key, points in self._points[known].items():
-                scores[key] = scores.get(key, 0.0) + points * similarity
+                scores[key] = scores.get(key, 0.0) + points * similarity * weight(known, key)
         for key in scores:
-            if any(all(s in heard for s in stems) for stems in self._multiword[key]):
-                scores[key] += WHOLE_PHRASE_BONUS
+            whole = [stems for stems in self._multiword[key] if all(s in heard for s in stems)]
+            if whole:
+                share = max(sum(weight(s, key) for s in stems) / len(stems) for stems in whole)
+                scores[key] += WHOLE_PHRASE_BONUS * share
         return scores
 
-    def _heard_stems(self, words: Sequence[str]) -> list[tuple[str, float]]:
-        """The known stems the words stand for, each with its similarity (1.0 for an exact match)."""
+    def _heard_stems(self, words: Sequence[str]) -> tuple[list[tuple[str, float]], bool]:
+        """The known stems the words stand for, each with its similarity (1.0 for an exact match), and
+        whether a word carries meaning the line does not know (no filler, key name or known word)."""
         found: list[tuple[str, float]] = []
+        unknown = False
+        singles = [self._nearest(word) for word in words]
         index = 0
         while index < len(words):
-            single = self._nearest(words[index])
-            if index + 1 < len(words):
-                joined = self._nearest(words[index] + words[index + 1], filler_too=True)
-                following = self._nearest(words[index + 1])
-                alone = max(_similarity(single), _similarity(following))
+            # The longest run of words that, joined, is a known word at least as near as each alone.
+            for size in range(min(JOIN_AT_MOST, len(words) - index), 1, -1):
+                if all(word in FILLER_WORDS for word in words[index : index + size]):
+                    continue  # "man der" is two words, not a near miss of "maden"
+                joined = self._nearest("".join(words[index : index + size]), joined=True)
+                alone = max(_similarity(single) for single in singles[index : index + size])
                 if joined is not None and joined[1] >= alone:
                     found.append(joined)
-                    index += 2
-                    continue
-            if single is not None:
-                found.append(single)
-            index += 1
-        return found
+                    index += size
+                    break
+            else:
+                single = singles[index]
+                if single is not None:
+                    found.append(single)
+                unknown = unknown or (single is None and _carries_meaning(words[index]))
+                index += 1
+        return found, unknown
 
-    def _nearest(self, word: str, *, filler_too: bool = False) -> tuple[str, float] | None:
+    def _nearest(self, word: str, *, joined: bool = False) -> tuple[str, float] | None:
         """The known stem nearest a word, if near enough; filler words stand for nothing."""
-        if word in FILLER_WORDS and not filler_too:
+        if word in FILLER_WORDS and not joined:
             return None
         stemmed = stem(word)
-        if stemmed in self._points:
-            return stemmed, 1.0
         if word in self._forms:
             return self._forms[word], 1.0
-        if len(stemmed) < NEAR_MISS_MIN_LENGTH:
+        if stemmed in self._points and (len(stemmed) >= SHORT_STEM or word[len(stemmed) :] in INFLECTIONS):
+            return stemmed, 1.0
+        # Words run together must make a known word exactly: "man der" is no near miss of "maden", nor
+        # "gerne bestille" a compound of "stille".
+        if joined or len(word) < NEAR_MISS_MIN_LENGTH:
             return None
         # A near miss keeps the word's first letter: recognition errors keep its first sound, while a changed
         # start is most often another word ("bestille" is not "stille").
@@ -287,31 +347,45 @@ class Understanding:
         found = [(self._forms[form], score / 100.0) for form, score, _ in filter(None, nearest)]
         if found:
             return max(found, key=lambda match: match[1])
-        heads = [known for known in self._heads if stemmed.endswith(known)]
-        return (max(heads, key=len), COMPOUND_SIMILARITY) if heads else None
+        return self._compound(word, stemmed)
+
+    def _compound(self, word: str, stemmed: str) -> tuple[str, float] | None:
+        """The known stem a compound stands for: its known last part, else its known first part."""
+        heads = [
+            form
+            for form in self._heads
+            if (word.endswith(form) or stemmed.endswith(form)) and len(word) - len(form) >= COMPOUND_PART
+        ]
+        if heads:
+            return self._forms[max(heads, key=len)], COMPOUND_SIMILARITY
+        modifiers = [form for form in self._modifiers if word.startswith(form) and len(word) > len(form)]
+        return (self._forms[max(modifiers, key=len)], COMPOUND_MODIFIER_SIMILARITY) if modifiers else None
 
     def _whole_phrase_scores(self, words: Sequence[str]) -> dict[str, float]:
         """Keys whose filler-only phrases ("hvad er det") the words hold word for word; only the longest held
         count, so "hvad skal jeg have på" is not also "hvad" (say it again)."""
         said = f" {' '.join(words)} "
-        # A one-word phrase ("hvad", "hallo") only when nothing but fillers was said ("hvad er klokken" is
-        # a question, not "say it again").
-        only_fillers = all(word in FILLER_WORDS for word in words)
+        # A one-word phrase ("hvad", "hallo") only when nothing but noise surrounds it ("hvad er klokken" and
+        # "hvad kan jeg høre om" are questions, not "say it again").
         held = [
             phrase
             for phrase in self._whole
-            if f" {' '.join(phrase.words)} " in said and (len(phrase.words) > 1 or only_fillers)
+            if f" {' '.join(phrase.words)} " in said
+            and (len(phrase.words) > 1 or all(w in NOISE_WORDS or w == phrase.words[0] for w in words))
         ]
         longest = max((len(phrase.words) for phrase in held), default=0)
         return {phrase.key: 1.0 for phrase in held if len(phrase.words) == longest}
 
     def _named_key(self, words: Sequence[str]) -> str | None:
         """The key an utterance names by its number or place alone ("tre", "nummer fem", "den anden")."""
+        # "jeg har to spørgsmål" and "for to uger siden" name no key; "to tak" does.
         last = len(words) - 1
+        while last > 0 and words[last] in NOISE_WORDS:
+            last -= 1
         named = [
             word
             for at, word in enumerate(words)
-            if word not in ARTICLES or at == last or (at > 0 and words[at - 1] in KEY_NAMING_WORDS)
+            if word not in NUMBER_WORDS or at == last or (at > 0 and words[at - 1] in KEY_NAMING_WORDS)
         ]
         left = [w for w in named if w in NUMBER_WORDS or w not in FILLER_WORDS | KEY_NAMING_WORDS]
         if not left:
@@ -350,14 +424,34 @@ def _points(phrases: Sequence[_Phrase]) -> dict[str, dict[str, float]]:
 
 
 def _forms(phrases: Sequence[_Phrase]) -> dict[str, str]:
-    """Every content stem and every content word of the phrases, each with the stem it stands for."""
+    """Every content word of the phrases and every stem long enough to stand alone, each with its stem."""
     forms: dict[str, str] = {}
     for phrase in phrases:
         for word in phrase.words:
             if word not in FILLER_WORDS:
-                forms.setdefault(stem(word), stem(word))
+                # A short stem alone is often another word ("far" is the stem of "farligt").
+                if len(stem(word)) >= SHORT_STEM:
+                    forms.setdefault(stem(word), stem(word))
                 forms.setdefault(word, stem(word))
     return forms
+
+
+def _is_shared(per_key: Mapping[str, float]) -> bool:
+    """Tell whether a stem's points make it a word several choices share ("blokaden", "lægen")."""
+    return len(per_key) >= SHARED_BY_KEYS
+
+
+def _carries_meaning(word: str) -> bool:
+    """Tell whether a word may carry meaning: neither a filler nor a key's name or number."""
+    named = word in NUMBER_WORDS or word in ORDINALS or word in KEY_NAMING_WORDS
+    return not named and word not in FILLER_WORDS
+
+
+def _for_lists(words: Sequence[str]) -> tuple[str, ...]:
+    """The words but intensifiers and pronouns, for the word lists: "kan slet ikke gå", "kan han ikke gå" and
+    "kan ikke gå" are one phrase; all the words if nothing is left."""
+    kept = tuple(word for word in words if word not in INTENSIFIERS and word not in LIST_SKIPPED)
+    return kept or tuple(words)
 
 
 def _round_robin(phrases: Sequence[_Phrase], keys: Sequence[str]) -> list[_Phrase]:
