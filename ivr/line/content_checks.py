@@ -10,8 +10,8 @@ import unicodedata
 from collections.abc import Collection, Mapping, Sequence
 from xml.sax.saxutils import escape as xml_escape
 
-from ivr.line import advice, spoken
-from ivr.line.content import E164, OPTIONAL_TEMPLATES, TEMPLATES, Keys, LineInfo, Prompt, Section
+from ivr.line import advice, phonenumbers, spoken
+from ivr.line.content import OPTIONAL_TEMPLATES, TEMPLATES, Keys, LineInfo, Prompt, Section
 from ivr.line.schedule import OpeningHours
 
 # A problem as the content file's reader names it: (the key, what is wrong with it).
@@ -22,9 +22,6 @@ CLOSED_WORDS = 12
 # How keys are said in the texts: "Tryk 1", "tryk stjerne", "firkant for menuen".
 KEY_WORDS = {"stjerne": "*", "firkant": "#", **{digit: digit for digit in "0123456789"}}
 _KEY = r"(\d|stjerne|firkant)"
-# A Danish number has eight digits after +45; those starting 90 cost the caller extra (premium rate).
-DANISH_DIGITS = 8
-PREMIUM = "90"
 # "Tryk 1", "Tryk 1 til 5", "tryk stjerne"; a key offered in a list: ", firkant for menuen", "eller 0 for".
 _PROMISES = (
     re.compile(rf"\btryk\s+{_KEY}(?:\s+til\s+{_KEY})?\b"),
@@ -107,7 +104,7 @@ def leaflet_coverage(
         for sentence in coverage.uncovered(raw, said, line.leaflet_skip)
     ]
     for passage, entry in coverage.skipped(raw, line.leaflet_skip):
-        others = [number for number in advice.phone_numbers(passage) if number not in secretariat]
+        others = [number for number in phonenumbers.written_numbers(passage) if number not in secretariat]
         if advice.holds_advice(passage) or others:
             problems.append(
                 (
@@ -123,17 +120,19 @@ def leaflet_coverage(
 def secretariat_number(value: object, line_numbers: Sequence[str]) -> str | None:
     """What is wrong with the secretariat's number, if anything: not a number, the line's own (a call put
     through to itself), a short number or a premium-rate one (90xx), neither of which a call can be put to."""
-    if not isinstance(value, str) or not E164.match(value):
+    if not isinstance(value, str) or not phonenumbers.E164.match(value):
         return f'must be a phone number like "+4597662400", not {value!r}'
     if value in line_numbers:
         return (
             f"{value} er linjens eget nummer (line.numbers): opkaldet ville blive stillet om til linjen selv"
         )
-    danish = value.removeprefix("+45")
-    if value.startswith("+45") and len(danish) != DANISH_DIGITS:
-        return f"{value} er et kort nummer; sekretariatets nummer skal have {DANISH_DIGITS} cifre efter +45"
-    if value.startswith("+45") and danish.startswith(PREMIUM):
-        return f"{value} er et betalingsnummer ({PREMIUM}xx); brug sekretariatets almindelige nummer"
+    found = phonenumbers.kind(value)
+    if found is phonenumbers.Kind.SHORT:
+        digits = phonenumbers.DANISH_DIGITS
+        return f"{value} er et kort nummer; sekretariatets nummer skal have {digits} cifre efter +45"
+    if found is phonenumbers.Kind.PREMIUM:
+        premium = phonenumbers.PREMIUM
+        return f"{value} er et betalingsnummer ({premium}xx); brug sekretariatets almindelige nummer"
     return None
 
 

@@ -14,12 +14,11 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from ivr.line import content_checks, content_listening, spoken
+from ivr.line import content_checks, content_listening, phonenumbers, spoken
 from ivr.line.content import (
     ACTIONS,
     CALLBACK_PROMPTS,
     CALLBACK_TEMPLATES,
-    E164,
     LINE_ID,
     OPTIONAL_TEMPLATES,
     SLOWER_PROMPTS,
@@ -227,7 +226,8 @@ class _Parser:
         if not isinstance(name, str) or not name.strip():
             self.fail("line.name", "must be a non-empty text")
         numbers = table.get("numbers", [])
-        if not isinstance(numbers, list) or not all(isinstance(n, str) and E164.match(n) for n in numbers):
+        e164 = phonenumbers.E164
+        if not isinstance(numbers, list) or not all(isinstance(n, str) and e164.match(n) for n in numbers):
             self.fail("line.numbers", 'must be a list of phone numbers like ["+4578787878"]')
             numbers = []
         elif len(set(numbers)) < len(numbers):
