@@ -1,10 +1,13 @@
-"""Every `ivr` command ends in one line, never a traceback: what went wrong, in words one can act on."""
+"""Every `ivr` command ends in one line, never a traceback: what went wrong, in Danish words one can act on.
+
+click's own words around a refusal ("Error:", "Missing option", "Invalid value for") are English; the `ivr`
+group says them in Danish, as staff run these commands (docs/architecture.md, "One language per audience")."""
 
 from __future__ import annotations
 
 import traceback
 from importlib import import_module
-from typing import Any
+from typing import IO, Any
 
 import click
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
@@ -16,10 +19,39 @@ from ivr.settings import ConfigError
 INPUT_ERROR = 2
 
 
-class Stop(click.ClickException):
+# What stands before a command's refusal, in place of click's "Error:".
+REFUSED = "Fejl"
+
+
+class Refusal(click.ClickException):
+    """A command stops with its problems (exit 1), after "Fejl:" rather than click's "Error:"."""
+
+    def show(self, file: IO[Any] | None = None) -> None:
+        """Write the refusal to stderr."""
+        click.echo(f"{REFUSED}: {self.format_message()}", file=file, err=file is None)
+
+
+class Stop(Refusal):
     """A command stops with one line and exit 2."""
 
     exit_code = INPUT_ERROR
+
+
+def usage_words(error: click.UsageError) -> str:
+    """click's refusal of the command line in Danish: a missing or unknown option, a bad value."""
+    context = error.ctx
+    hint = f" ({context.command_path} {context.help_option_names[0]} viser hjælpen)" if context else ""
+    if isinstance(error, click.MissingParameter | click.BadParameter):
+        param = error.param
+        named = error.param_hint or (param.get_error_hint(context) if param and context else None)
+        named = " / ".join(named) if isinstance(named, list | tuple) else named or "en værdi"
+        if isinstance(error, click.MissingParameter):
+            return f"{named} mangler{hint}"
+        return f"ugyldig værdi for {named}: {error.message}"
+    if isinstance(error, click.NoSuchOption):
+        near = f"; mente du {' eller '.join(error.possibilities)}?" if error.possibilities else ""
+        return f"ukendt tilvalg {error.option_name}{near}{hint}"
+    return f"{error.message}{hint}"
 
 
 def one_line(error: BaseException) -> str:
@@ -29,7 +61,9 @@ def one_line(error: BaseException) -> str:
 
 
 def describe(error: BaseException) -> str:
-    """Say in one line what went wrong, for the errors a command can meet outside its own checks."""
+    """Say in one line what went wrong, for the errors a command can meet outside its own checks.
+
+    In English: these are IT's (the settings, the database, a fault in the code) and go to the logs too."""
     if isinstance(error, ConfigError | ContentError):
         return one_line(error)
     if isinstance(error, ImportError) and error.name:
@@ -77,6 +111,8 @@ class Commands(click.Group):
         """Run the command; turn anything it raises, other than click's own endings, into one line."""
         try:
             return super().invoke(ctx)
+        except click.UsageError as error:
+            raise Stop(usage_words(error)) from None
         except (click.ClickException, click.exceptions.Exit, click.Abort, SystemExit, KeyboardInterrupt):
             raise
         except Exception as error:
