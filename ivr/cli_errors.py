@@ -5,6 +5,7 @@ group says them in Danish, as staff run these commands (docs/architecture.md, "O
 
 from __future__ import annotations
 
+import re
 import traceback
 from importlib import import_module
 from typing import IO, Any
@@ -37,6 +38,23 @@ class Stop(Refusal):
     exit_code = INPUT_ERROR
 
 
+# click's refusals of a value by its own types (int, IntRange, Choice), in Danish.
+_CLICK_WORDS = (
+    (re.compile(r"(?P<value>.+?) is not a valid integer\.?"), "{value} er ikke et helt tal"),
+    (re.compile(r"(?P<value>.+?) is not in the range (?P<range>.+?)\.?"), "{value} ligger ikke i {range}"),
+    (re.compile(r"(?P<value>.+?) is not one of (?P<choices>.+?)\.?"), "{value} er ikke én af {choices}"),
+    (re.compile(r"(?P<value>.+?) is not a valid boolean\.?"), "{value} er hverken ja eller nej"),
+)
+
+
+def _danish_value(message: str) -> str:
+    """click's own refusal of a value in Danish; a message of ours as it is."""
+    for pattern, words in _CLICK_WORDS:
+        if found := pattern.fullmatch(message):
+            return words.format(**found.groupdict())
+    return message
+
+
 def usage_words(error: click.UsageError) -> str:
     """click's refusal of the command line in Danish: a missing or unknown option, a bad value."""
     context = error.ctx
@@ -47,7 +65,7 @@ def usage_words(error: click.UsageError) -> str:
         named = " / ".join(named) if isinstance(named, list | tuple) else named or "en værdi"
         if isinstance(error, click.MissingParameter):
             return f"{named} mangler{hint}"
-        return f"ugyldig værdi for {named}: {error.message}"
+        return f"ugyldig værdi for {named}: {_danish_value(error.message)}"
     if isinstance(error, click.NoSuchOption):
         near = f"; mente du {' eller '.join(error.possibilities)}?" if error.possibilities else ""
         return f"ukendt tilvalg {error.option_name}{near}{hint}"

@@ -190,7 +190,7 @@ class _Parser:
     def unknown(self, where: str, name: str, known: Iterable[str]) -> None:
         near = difflib.get_close_matches(str(name), list(known), n=1, cutoff=0.6)
         kind = "tabel" if "." not in where else "nøgle"
-        hint = f"mente du {near[0]!r}?" if near else f"kendte: {', '.join(known)}"
+        hint = f"mente du {near[0]!r}?" if near else f"kendte: {', '.join(map(repr, known))}"
         self.fail(where, f"ukendt {kind} {str(name)!r}; {hint}")
 
     def todos(self, value: object, where: str) -> None:
