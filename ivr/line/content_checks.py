@@ -256,6 +256,17 @@ _SYNTAX_WORDS = (
         "Invalid initial character for a key",
         "en linje begynder med noget, ingen nøgle eller [tabel] kan begynde med",
     ),
+    ("Expected ']' at the end of a table", "en [tabel]-overskrift er ikke afsluttet med ]"),
+    ("Expected ']]' at the end of an array", "en [[tabel]]-overskrift er ikke afsluttet med ]]"),
+    ("Cannot mutate immutable namespace", "en tabel, der er skrevet i { }, kan ikke udvides senere"),
+    ("Cannot redefine namespace", "den samme tabel står to gange"),
+    ("Duplicate inline table key", "den samme nøgle står to gange i en { }-tabel"),
+    ("Escaped character is not a Unicode", "en \\u-kode i en tekst er ikke et tegn"),
+    ("Invalid hex value", "en \\u-kode i en tekst er ikke gyldig"),
+    ("Found invalid character", "et tegn, der ikke kan stå der"),
+    ("Invalid date or datetime", "en dato eller et klokkeslæt er ikke gyldigt"),
+    ("Unescaped '\\'", "en \\ i en tekst skal skrives \\\\"),
+    ("Expected", "der mangler et tegn her (et komma, en ] eller en })"),
 )
 
 

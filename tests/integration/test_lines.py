@@ -111,8 +111,8 @@ def test_check_says_ok_for_every_line(folder: Path) -> None:
 def test_an_empty_or_missing_folder_is_one_line(tmp_path: Path) -> None:
     (tmp_path / "empty").mkdir()
     for folder, words in [
-        (tmp_path / "empty", "holds no content files"),
-        (tmp_path / "nowhere", "not found"),
+        (tmp_path / "empty", "indeholder ingen indholdsfiler"),
+        (tmp_path / "nowhere", "findes ikke"),
     ]:
         result = CliRunner().invoke(main, ["hours", "--content", str(folder)])
         assert result.exit_code == 2
@@ -267,7 +267,7 @@ def test_without_a_default_commands_ask_for_a_line(tmp_path: Path, monkeypatch: 
     monkeypatch.setenv("IVR_CONTENT_DIR", str(lines_folder(tmp_path / "lines", default=False)))
     result = CliRunner().invoke(main, ["hours"])
     assert result.exit_code == 2
-    assert "choose one with --line (knae, rodblokade)" in result.output
+    assert "vælg én med --line (knae, rodblokade)" in result.output
 
 
 def test_the_preview_calls_the_chosen_line(make_app: Callable[..., Flask], folder: Path) -> None:
@@ -431,4 +431,4 @@ def test_serve_refuses_lines_that_conflict_in_one_line(folder: Path) -> None:
     assert result.exit_code == 2
     [line] = result.output.strip().splitlines()
     assert line.startswith("ivr serve: cannot start: ")
-    assert f"{RODBLOKADE_NUMBER} is claimed by knae.toml (knae) too" in line
+    assert f"{RODBLOKADE_NUMBER} bruges også af knae.toml (knae)" in line

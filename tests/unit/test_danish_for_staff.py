@@ -184,6 +184,8 @@ CHECKED: list[tuple[str, Callable[[Path], Path]]] = [
         folder, lambda text: text.replace('"+4597662400"', '"+4511223"'))),
     ("a premium secretariat number", lambda folder: shipped_copy(
         folder, lambda text: text.replace('"+4597662400"', '"+4590123456"'))),
+    *[(f"TOML: {text!r}", lambda folder, text=text: write(folder / "line.toml", text))
+      for text in ("[line\nid = 1", "[[sections]\n", 'a = "C:\\q"', "a = {b = 1}\na.c = 2", "a = [1 2]")],
     *[(f"pathological: {name}", lambda folder, text=text: write(folder / "line.toml", text))
       for name, text, _ in PATHOLOGICAL],
 ]  # fmt: skip
