@@ -112,6 +112,15 @@ def written_numbers(text: str) -> list[str]:
     return [from_written(match.group(1)) for match in IN_TEXT.finditer(text)]
 
 
+def digit_pairs(number: str) -> list[str]:
+    """The number's digits in pairs as Danes say and dial them, after +45 for a Danish number:
+    "+4597662400" -> ["97", "66", "24", "00"]."""
+    digits = "".join(char for char in number if char.isdigit())
+    if number.startswith(COUNTRY) and len(digits) == len(COUNTRY) - 1 + DANISH_DIGITS:
+        digits = digits[len(COUNTRY) - 1 :]
+    return [digits[index : index + 2] for index in range(0, len(digits), 2)]
+
+
 def typed_number(written: str) -> str | None:
     """A number as staff type it, in E.164: "+45 78 78 78 78", "78787878" and "0045 7878-7878" become
     "+4578787878"; None when it is no phone number."""

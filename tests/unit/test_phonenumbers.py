@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ivr.line.phonenumbers import Kind, kind, typed_number, written_numbers
+from ivr.line.phonenumbers import Kind, digit_pairs, kind, typed_number, written_numbers
 
 
 @pytest.mark.parametrize(
@@ -46,3 +46,15 @@ def test_numbers_as_a_leaflet_writes_them() -> None:
 )
 def test_numbers_as_staff_type_them(typed: str, expected: str | None) -> None:
     assert typed_number(typed) == expected
+
+
+@pytest.mark.parametrize(
+    ("number", "pairs"),
+    [
+        ("+4597662400", ["97", "66", "24", "00"]),
+        ("+4520304050", ["20", "30", "40", "50"]),
+        ("+46701234567", ["46", "70", "12", "34", "56", "7"]),  # foreign: every digit, country code too
+    ],
+)
+def test_numbers_in_pairs_as_danes_say_them(number: str, pairs: list[str]) -> None:
+    assert digit_pairs(number) == pairs
