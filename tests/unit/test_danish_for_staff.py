@@ -20,12 +20,13 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+import responses
 from click.testing import CliRunner
 from flask import Flask
 
 from ivr.cli import main
 from ivr.line.content_loader import default_path
-from tests.support import BROKEN, PATHOLOGICAL, ROOT, Edit, lines_folder
+from tests.support import BROKEN, PATHOLOGICAL, ROOT, URL, Edit, lines_folder
 
 # Common English words that are no Danish words ("to", "is", "and", "at", "have", "set", "list", "time",
 # "folder", "invalid" and "it" are left out: Danish has them too, or they name Danish things).
@@ -119,6 +120,16 @@ def test_commands_answer_staff_in_danish(
     assert CliRunner().invoke(main, ["db", "upgrade"]).exit_code == 0
     result = CliRunner().invoke(main, args)
     assert result.output.strip()
+    assert english(result.output) == [], result.output
+
+
+@pytest.mark.parametrize("status", [403, 503])
+def test_a_failed_audio_build_is_told_in_danish(tmp_path: Path, status: int) -> None:
+    with responses.RequestsMock() as google:
+        google.post(URL, status=status)
+        result = CliRunner().invoke(main, ["build-audio", "--out", str(tmp_path), "--only", "goodbye"])
+    assert result.exit_code == 1, result.output
+    assert "fejlede goodbye" in result.output
     assert english(result.output) == [], result.output
 
 
