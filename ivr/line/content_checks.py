@@ -218,6 +218,13 @@ def document_sizes(
     return problems
 
 
+def unreadable(error: OSError) -> str:
+    """Why a file or folder cannot be read, in Danish (the system's own words are English)."""
+    if isinstance(error, PermissionError):
+        return "kan ikke læses: der er ikke adgang til den"
+    return f"kan ikke læses (fejl {error.errno})" if error.errno else "kan ikke læses"
+
+
 def shown(text: str) -> str:
     """A key or problem as a terminal may print it: every control character escaped (\\x1b, \\u202e)."""
     if text.isprintable():

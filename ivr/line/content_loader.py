@@ -98,7 +98,7 @@ def load_content(path: Path | None = None, number: str | None = None, *, leaflet
     except UnicodeDecodeError:
         raise ContentError(source, [(FILE, "er ikke gemt som UTF-8-tekst")]) from None
     except OSError as error:
-        raise ContentError(source, [(FILE, unreadable(error))]) from None
+        raise ContentError(source, [(FILE, content_checks.unreadable(error))]) from None
     except tomllib.TOMLDecodeError as error:
         raise ContentError(source, [content_checks.syntax_problem(error)]) from None
     except (RecursionError, MemoryError):
@@ -107,13 +107,6 @@ def load_content(path: Path | None = None, number: str | None = None, *, leaflet
             source, [(FILE, "har for mange lag inden i hinanden eller er for stor til at kunne læses")]
         ) from None
     return _Parser(source, data).content(number, leaflet)
-
-
-def unreadable(error: OSError) -> str:
-    """Why a file or folder cannot be read, in Danish (the system's own words are English)."""
-    if isinstance(error, PermissionError):
-        return "kan ikke læses: der er ikke adgang til den"
-    return f"kan ikke læses (fejl {error.errno})" if error.errno else "kan ikke læses"
 
 
 def _spaced(text: str) -> str:

@@ -14,7 +14,8 @@ from typing import Any
 
 from ivr.line.callstate import LINE
 from ivr.line.content import Content
-from ivr.line.content_loader import ContentError, load_content, unreadable
+from ivr.line.content_checks import unreadable
+from ivr.line.content_loader import ContentError, load_content
 from ivr.line.running import Line
 
 # More files than any hospital has leaflets: a folder holding more is a mistake, refused before reading.
