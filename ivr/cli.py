@@ -118,11 +118,14 @@ def hours(
 
     closed, unread = line_closures(content.line.id, datetime.now(UTC))
     if unread is not None:
-        click.echo(f"warning: staff's closures (ivr closed) cannot be read, so not shown: {unread}", err=True)
+        click.echo(
+            f"advarsel: personalets lukninger (ivr closed) kan ikke læses og vises derfor ikke: {unread}",
+            err=True,
+        )
     schedule = Schedule(content.hours, closed)
     if year is not None:
         if at_text is not None:
-            raise click.UsageError("--year and --at ask different questions: give one of them.")
+            raise click.UsageError("--year og --at spørger om hver sit: giv kun den ene.")
         closed_days(schedule, year, as_json)
         return
     zone = content.hours.timezone

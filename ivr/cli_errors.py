@@ -1,10 +1,14 @@
-"""Every `ivr` command ends in one line, never a traceback: what went wrong, in words one can act on."""
+"""Every `ivr` command ends in one line, never a traceback: what went wrong, in Danish words one can act on.
+
+click's own words around a refusal ("Error:", "Missing option", "Invalid value for") are English; the `ivr`
+group says them in Danish, as staff run these commands (docs/architecture.md, "One language per audience")."""
 
 from __future__ import annotations
 
+import re
 import traceback
 from importlib import import_module
-from typing import Any
+from typing import IO, Any
 
 import click
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
@@ -16,10 +20,56 @@ from ivr.settings import ConfigError
 INPUT_ERROR = 2
 
 
-class Stop(click.ClickException):
+# What stands before a command's refusal, in place of click's "Error:".
+REFUSED = "Fejl"
+
+
+class Refusal(click.ClickException):
+    """A command stops with its problems (exit 1), after "Fejl:" rather than click's "Error:"."""
+
+    def show(self, file: IO[Any] | None = None) -> None:
+        """Write the refusal to stderr."""
+        click.echo(f"{REFUSED}: {self.format_message()}", file=file, err=file is None)
+
+
+class Stop(Refusal):
     """A command stops with one line and exit 2."""
 
     exit_code = INPUT_ERROR
+
+
+# click's refusals of a value by its own types (int, IntRange, Choice), in Danish.
+_CLICK_WORDS = (
+    (re.compile(r"(?P<value>.+?) is not a valid integer\.?"), "{value} er ikke et helt tal"),
+    (re.compile(r"(?P<value>.+?) is not in the range (?P<range>.+?)\.?"), "{value} ligger ikke i {range}"),
+    (re.compile(r"(?P<value>.+?) is not one of (?P<choices>.+?)\.?"), "{value} er ikke én af {choices}"),
+    (re.compile(r"(?P<value>.+?) is not a valid boolean\.?"), "{value} er hverken ja eller nej"),
+)
+
+
+def _danish_value(message: str) -> str:
+    """click's own refusal of a value in Danish; a message of ours as it is."""
+    for pattern, words in _CLICK_WORDS:
+        if found := pattern.fullmatch(message):
+            return words.format(**found.groupdict())
+    return message
+
+
+def usage_words(error: click.UsageError) -> str:
+    """click's refusal of the command line in Danish: a missing or unknown option, a bad value."""
+    context = error.ctx
+    hint = f" ({context.command_path} {context.help_option_names[0]} viser hjælpen)" if context else ""
+    if isinstance(error, click.MissingParameter | click.BadParameter):
+        param = error.param
+        named = error.param_hint or (param.get_error_hint(context) if param and context else None)
+        named = " / ".join(named) if isinstance(named, list | tuple) else named or "en værdi"
+        if isinstance(error, click.MissingParameter):
+            return f"{named} mangler{hint}"
+        return f"ugyldig værdi for {named}: {_danish_value(error.message)}"
+    if isinstance(error, click.NoSuchOption):
+        near = f"; mente du {' eller '.join(error.possibilities)}?" if error.possibilities else ""
+        return f"ukendt tilvalg {error.option_name}{near}{hint}"
+    return f"{error.message}{hint}"
 
 
 def one_line(error: BaseException) -> str:
@@ -29,7 +79,9 @@ def one_line(error: BaseException) -> str:
 
 
 def describe(error: BaseException) -> str:
-    """Say in one line what went wrong, for the errors a command can meet outside its own checks."""
+    """Say in one line what went wrong, for the errors a command can meet outside its own checks.
+
+    In English: these are IT's (the settings, the database, a fault in the code) and go to the logs too."""
     if isinstance(error, ConfigError | ContentError):
         return one_line(error)
     if isinstance(error, ImportError) and error.name:
@@ -77,6 +129,8 @@ class Commands(click.Group):
         """Run the command; turn anything it raises, other than click's own endings, into one line."""
         try:
             return super().invoke(ctx)
+        except click.UsageError as error:
+            raise Stop(usage_words(error)) from None
         except (click.ClickException, click.exceptions.Exit, click.Abort, SystemExit, KeyboardInterrupt):
             raise
         except Exception as error:

@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from ivr import settings
-from ivr.cli_errors import Stop, one_line
+from ivr.cli_errors import Refusal, Stop, one_line
 from ivr.line.content import Content
 from ivr.line.content_loader import ContentError
 from ivr.line.lines import configured_contents
@@ -57,7 +57,7 @@ def configured_lines(content_path: Path | None, *, every_problem: bool = False) 
         return configured_contents(config, leaflet=every_problem)
     except ContentError as error:
         if every_problem:
-            raise click.ClickException(str(error)) from None
+            raise Refusal(str(error)) from None
         raise Stop(one_line(error)) from None
 
 
@@ -68,13 +68,13 @@ def configured_content(content_path: Path | None, line_id: str | None = None) ->
     if line_id is not None:
         found = next((content for content in contents if content.line.id == line_id), None)
         if found is None:
-            raise Stop(f"--line {line_id}: no such line (the lines: {ids})")
+            raise Stop(f"--line {line_id}: der er ingen sådan linje (linjerne: {ids})")
         return found
     if len(contents) == 1:
         return contents[0]
     default = next((content for content in contents if content.line.default), None)
     if default is None:
-        raise Stop(f"there are several lines and none is the default: choose one with --line ({ids})")
+        raise Stop(f"der er flere linjer, og ingen er standard (default): vælg én med --line ({ids})")
     return default
 
 

@@ -119,8 +119,7 @@ def build(
 def _check_ids(prompts: Sequence[Prompt], only: Collection[str] | None) -> None:
     unknown = sorted(set(only or ()) - {prompt.id for prompt in prompts})
     if unknown:
-        known = ", ".join(prompt.id for prompt in prompts)
-        raise ValueError(f"unknown prompt id {', '.join(unknown)} (known: {known})")
+        raise ValueError(f"ukendt tekst-id {', '.join(unknown)}; `ivr prompts` viser dem, der findes")
 
 
 def _known_entries(folder: Path, prompts: Sequence[Prompt], keep_others: bool) -> dict[str, Entry]:

@@ -32,6 +32,12 @@ from ivr.line.content import Content, Prompt
 # How staff read each outcome and voice (their screens are in Danish).
 OUTCOMES: dict[Outcome, str] = {"built": "bygget", "unchanged": "uændret", "failed": "fejlede"}
 AUDIO_WORDS = {"fresh": "aktuel", "stale": "forældet", "missing": "mangler"}
+# Why a prompt failed, as staff read it, by the error the build met (its own words, English, go to the log).
+FAILURES = (
+    ("UnreachableError", "stemmen kan ikke nås (ingen forbindelse)"),
+    ("TransientError", "stemmen svarede ikke i tide; prøv igen senere"),
+)
+FAILED_OTHERWISE = "lyden kunne ikke laves (loggen siger hvorfor)"
 
 
 def source(engine: str | None) -> str:
@@ -39,6 +45,11 @@ def source(engine: str | None) -> str:
     if engine is None:
         return "ingen lyd"
     return "optaget af et menneske" if engine == RECORDED else f"syntetisk ({engine})"
+
+
+def failure_words(reason: str) -> str:
+    """Why a prompt failed, in Danish, from the build's reason ("UnreachableError: gTTS: ...")."""
+    return next((words for kind, words in FAILURES if reason.startswith(kind)), FAILED_OTHERWISE)
 
 
 def line_folder(audio_dir: Path | None, content: Content, per_line: bool) -> Path:
@@ -73,7 +84,7 @@ def progress_line(done: Done) -> str:
     if done.outcome == "built":
         return f"{line}  {source(done.engine)}, {done.seconds:.2f} s".replace(".", ",")
     if done.outcome == "failed":
-        return f"{line}  {done.reason}"
+        return f"{line}  {failure_words(done.reason)}"
     return f"{line}  {source(done.engine)}"
 
 
@@ -193,7 +204,7 @@ def _unreachable(stopped: BuildStoppedError, engine: str) -> str:
     """Say in one line that the engine cannot be reached, what was kept, and the offline way."""
     kept = len(stopped.report.built)
     said = (
-        f"{engine} kan ikke nås ({stopped.reason}): bygningen stoppede efter {UNREACHABLE_IN_A_ROW} forsøg "
+        f"{engine} kan ikke nås: bygningen stoppede efter {UNREACHABLE_IN_A_ROW} forsøg "
         f"i træk uden svar; {kept} lydfil(er) nåede at blive bygget og er gemt."
     )
     if engine == Engine.GTTS:
@@ -204,7 +215,8 @@ def _unreachable(stopped: BuildStoppedError, engine: str) -> str:
 def _explain_failures(console: Console, report: BuildReport, engine: str) -> None:
     """Name each failed prompt and what to do; their previous files are still in place."""
     for prompt_id, reason in sorted(report.failed.items()):
-        console.print(f"[red]{OUTCOMES['failed']}[/red] {prompt_id}: {reason}", markup=True, highlight=False)
+        said = f"[red]{OUTCOMES['failed']}[/red] {prompt_id}: {failure_words(reason)}"
+        console.print(said, markup=True, highlight=False)
     hint = "Patienterne hører disse tekster med Twilios stemme (eller deres tidligere lyd), til en bygning"
     hint += " lykkes."
     if engine == Engine.GTTS:

@@ -24,7 +24,8 @@ def callbacks(as_json: bool) -> None:
     key = config["CALLBACK_KEY"]
     if not key:
         raise Stop(
-            "IVR_CALLBACK_KEY is not set: the line takes no callback requests (ivr callback-key makes one)"
+            "IVR_CALLBACK_KEY er ikke sat: linjen tager ikke imod ønsker om at blive ringet op "
+            "(ivr callback-key laver en nøgle)"
         )
     database = current_database(database_url(None))
     try:

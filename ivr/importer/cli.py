@@ -13,10 +13,9 @@ from ivr.cli_errors import Stop
 from ivr.importer.draft import Draft, build_draft
 from ivr.importer.writing import render
 from ivr.line.leaflet import LeafletError, read_leaflet
+from ivr.line.phonenumbers import typed_number
 
 _SLUG = re.compile(r"[a-z0-9-]+")
-_E164 = re.compile(r"\+[1-9]\d{7,14}")
-_DANISH_DIGITS = 8
 
 
 @click.command("import")
@@ -95,11 +94,7 @@ def import_leaflet(
 
 def twilio_number(written: str) -> str:
     """A --number in E.164: "+45 78 78 78 78" and "78787878" become "+4578787878"."""
-    number = re.sub(r"[\s-]", "", written)
-    if number.isdigit() and len(number) == _DANISH_DIGITS:
-        number = "+45" + number
-    if number.startswith("00"):
-        number = "+" + number[2:]
-    if not _E164.fullmatch(number):
+    number = typed_number(written)
+    if number is None:
         raise Stop(f"--number skal være et telefonnummer med landekode, fx +4578787878, ikke {written!r}.")
     return number

@@ -5,14 +5,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ivr.line.phonenumbers import WRITTEN, from_written
 from ivr.line.spoken import WEEKDAYS
 
 NUMBER_TODO = "TODO: sekretariatets nummer stod ikke i folderen"
 HOURS_TODO = "TODO: åbningstiden stod ikke i folderen"
 
+# The secretariat's number as a contact block gives it: "Tlf. 78 45 12 00", "ring på +45 7845 1200".
 _PHONE = re.compile(
-    r"(?:tlf|telefon|tel|ring(?:e)?(?:\s+på)?)\.?\s*(?:nr\.?|nummer)?\s*:?\s*(?:(?:\+|00)\s*45\s*)?"
-    r"(\d{2}\s?\d{2}\s?\d{2}\s?\d{2})(?![\d])",
+    rf"(?:tlf|telefon|tel|ring(?:e)?(?:\s+på)?)\.?\s*(?:nr\.?|nummer)?\s*:?\s*{WRITTEN}(?![\d])",
     re.IGNORECASE,
 )
 _DAY = r"(?<![a-zæøå])(?:man|tirs?|ons|tors?|fre|lør|søn)(?:dag|dage)?(?![a-zæøå])\.?"
@@ -45,7 +46,7 @@ class Hours:
 def phone_number(text: str) -> str | None:
     """The first Danish phone number the text gives after "Tlf.", "Telefon" or "ring på", in E.164."""
     match = _PHONE.search(text)
-    return "+45" + re.sub(r"\s", "", match.group(1)) if match else None
+    return from_written(match.group(1)) if match else None
 
 
 def opening_hours(text: str) -> Hours:

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import re
 
-# A Danish phone number as leaflets write it: "78 45 12 00", "+45 7845 1200", "78451200".
-PHONE = re.compile(r"(?<![\d,.])(?:(?:\+|00)\s*45\s*)?(\d{2}\s?\d{2}\s?\d{2}\s?\d{2})(?![\d,])")
+from ivr.line import phonenumbers
+
 # The emergency and out-of-hours numbers, as written and as said ("1-1-2").
 _EMERGENCY = re.compile(r"(?<![\d,.-])(?:112|1813|1-1-2|1-8-1-3)(?![\d,-])")
 # Words that mark advice wherever they stand: a symptom, a danger sign, medicine, driving, another doctor.
@@ -46,10 +46,5 @@ def holds_advice(text: str) -> bool:
 def is_contact_details(text: str) -> bool:
     """Whether a passage is only contact details: numbers, days and hours, an address, a web address, and
     names (a department, a street, a town: words with a capital first)."""
-    rest = _DETAILS.sub(" ", PHONE.sub(" ", text))
+    rest = _DETAILS.sub(" ", phonenumbers.IN_TEXT.sub(" ", text))
     return all(word.lower() in _CONTACT_WORDS or word[:1].isupper() for word in rest.split())
-
-
-def phone_numbers(text: str) -> list[str]:
-    """The Danish phone numbers a passage gives, in E.164."""
-    return ["+45" + re.sub(r"\s", "", match.group(1)) for match in PHONE.finditer(text)]

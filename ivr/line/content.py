@@ -83,7 +83,6 @@ CALLBACK_TEMPLATES = {
 }
 # The SMS itself, with the leaflet's link: not spoken.
 SMS_TEMPLATES = {"sms_text": {"url"}}
-E164 = re.compile(r"^\+[1-9][0-9]{6,14}$")
 LINE_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
 # The id suffix of a prompt's slow variant: "welcome_slow".
 SLOW = "_slow"

@@ -10,8 +10,8 @@ import unicodedata
 from collections.abc import Collection, Mapping, Sequence
 from xml.sax.saxutils import escape as xml_escape
 
-from ivr.line import advice, spoken
-from ivr.line.content import E164, OPTIONAL_TEMPLATES, TEMPLATES, Keys, LineInfo, Prompt, Section
+from ivr.line import advice, phonenumbers, spoken
+from ivr.line.content import OPTIONAL_TEMPLATES, TEMPLATES, Keys, LineInfo, Prompt, Section
 from ivr.line.schedule import OpeningHours
 
 # A problem as the content file's reader names it: (the key, what is wrong with it).
@@ -22,9 +22,6 @@ CLOSED_WORDS = 12
 # How keys are said in the texts: "Tryk 1", "tryk stjerne", "firkant for menuen".
 KEY_WORDS = {"stjerne": "*", "firkant": "#", **{digit: digit for digit in "0123456789"}}
 _KEY = r"(\d|stjerne|firkant)"
-# A Danish number has eight digits after +45; those starting 90 cost the caller extra (premium rate).
-DANISH_DIGITS = 8
-PREMIUM = "90"
 # "Tryk 1", "Tryk 1 til 5", "tryk stjerne"; a key offered in a list: ", firkant for menuen", "eller 0 for".
 _PROMISES = (
     re.compile(rf"\btryk\s+{_KEY}(?:\s+til\s+{_KEY})?\b"),
@@ -46,23 +43,26 @@ def menus(keys: Keys, prompts: Mapping[str, Prompt], sections: Sequence[Section]
         for key in sorted(section_keys - offered):
             title = next(section.title for section in sections if section.key == key)
             problems.append(
-                (f"prompts.{prompt_id}", f'does not offer key {key} ("{title}"): callers never hear of it')
+                (
+                    f"prompts.{prompt_id}",
+                    f'tilbyder ikke tast {key} ("{title}"): opkalderne hører aldrig om den',
+                )
             )
         if keys.transfer in offered:
             problems.append(
                 (
                     f"prompts.{prompt_id}",
-                    f"offers key {keys.transfer} for the secretariat; leave that to prompts.transfer_offer, "
-                    "which is said only while the secretariat is open",
+                    f"tilbyder tast {keys.transfer} til sekretariatet; det gør prompts.transfer_offer, "
+                    "som kun siges, mens sekretariatet har åbent",
                 )
             )
     if keys.transfer not in promised_keys(prompts["transfer_offer"].text):
-        problems.append(("prompts.transfer_offer", f"must offer key {keys.transfer} (keys.transfer)"))
+        problems.append(("prompts.transfer_offer", f"skal tilbyde tast {keys.transfer} (keys.transfer)"))
     texts = [(f"prompts.{p.id}", p.text) for p in prompts.values()]
-    texts += [(f"section {s.key}", s.prompt.text) for s in sections]
+    texts += _section_texts(sections)
     for where, text in texts:
         problems += (
-            (where, f"offers key {_said(key)}, which does nothing in this line")
+            (where, f"tilbyder tast {_said(key)}, som ikke gør noget på denne linje")
             for key in sorted(promised_keys(text) - working)
         )
     return problems
@@ -79,7 +79,7 @@ def closed_words(hours: OpeningHours, templates: Mapping[str, str]) -> list[Prob
         template = templates.get(name, "")
         for sentence in re.split(r"(?<=[.!?])\s+", template.format(when=when, reason=reason)):
             if len(words := sentence.split()) > CLOSED_WORDS:
-                said = f'says "{sentence}" ({len(words)} words); keep each sentence to {CLOSED_WORDS} words'
+                said = f'siger "{sentence}" ({len(words)} ord); hold hver sætning på højst {CLOSED_WORDS} ord'
                 problems.append((f"templates.{name}", said))
     return problems
 
@@ -100,14 +100,14 @@ def leaflet_coverage(
     try:
         raw = read_leaflet(line.leaflet).text
     except LeafletError as error:
-        return [("line.leaflet", f"cannot be read: {error}")]
+        return [("line.leaflet", f"kan ikke læses: {error}")]
     said = [text for section in sections for text in (section.title, section.prompt.text)]
     problems = [
-        ("sections", f'do not say this sentence of the leaflet: "{sentence}"')
+        ("sections", f'siger ikke denne sætning fra folderen: "{sentence}"')
         for sentence in coverage.uncovered(raw, said, line.leaflet_skip)
     ]
     for passage, entry in coverage.skipped(raw, line.leaflet_skip):
-        others = [number for number in advice.phone_numbers(passage) if number not in secretariat]
+        others = [number for number in phonenumbers.written_numbers(passage) if number not in secretariat]
         if advice.holds_advice(passage) or others:
             problems.append(
                 (
@@ -123,17 +123,19 @@ def leaflet_coverage(
 def secretariat_number(value: object, line_numbers: Sequence[str]) -> str | None:
     """What is wrong with the secretariat's number, if anything: not a number, the line's own (a call put
     through to itself), a short number or a premium-rate one (90xx), neither of which a call can be put to."""
-    if not isinstance(value, str) or not E164.match(value):
-        return f'must be a phone number like "+4597662400", not {value!r}'
+    if not isinstance(value, str) or not phonenumbers.E164.match(value):
+        return f'skal være et telefonnummer som "+4597662400", ikke {value!r}'
     if value in line_numbers:
         return (
             f"{value} er linjens eget nummer (line.numbers): opkaldet ville blive stillet om til linjen selv"
         )
-    danish = value.removeprefix("+45")
-    if value.startswith("+45") and len(danish) != DANISH_DIGITS:
-        return f"{value} er et kort nummer; sekretariatets nummer skal have {DANISH_DIGITS} cifre efter +45"
-    if value.startswith("+45") and danish.startswith(PREMIUM):
-        return f"{value} er et betalingsnummer ({PREMIUM}xx); brug sekretariatets almindelige nummer"
+    found = phonenumbers.kind(value)
+    if found is phonenumbers.Kind.SHORT:
+        digits = phonenumbers.DANISH_DIGITS
+        return f"{value} er et kort nummer; sekretariatets nummer skal have {digits} cifre efter +45"
+    if found is phonenumbers.Kind.PREMIUM:
+        premium = phonenumbers.PREMIUM
+        return f"{value} er et betalingsnummer ({premium}xx); brug sekretariatets almindelige nummer"
     return None
 
 
@@ -149,6 +151,11 @@ def promised_keys(text: str) -> set[str]:
             else:
                 found |= {start, *([KEY_WORDS[last]] if last else [])}
     return found
+
+
+def _section_texts(sections: Sequence[Section]) -> list[tuple[str, str]]:
+    """Each section's text with its key path in the file (the checks run only on a file read whole)."""
+    return [(f"sections[{index}].text", section.prompt.text) for index, section in enumerate(sections)]
 
 
 def _said(key: str) -> str:
@@ -178,12 +185,12 @@ def characters(data: Mapping[str, object]) -> list[Problem]:
             for key, item in value.items():
                 path = f"{where}.{key}" if where else str(key)
                 if _hostile(str(key)) is not None:
-                    problems.append((path, "has a control character in its name"))
+                    problems.append((path, "har et kontroltegn i sit navn"))
                 stack.append((path, item))
         elif isinstance(value, list):
             stack.extend((f"{where}[{index}]", item) for index, item in enumerate(value))
         elif isinstance(value, str) and (found := _hostile(value)) is not None:
-            problems.append((where, f"has the control character U+{ord(found):04X}; write plain text only"))
+            problems.append((where, f"har kontroltegnet U+{ord(found):04X}; skriv kun almindelig tekst"))
     return sorted(problems)
 
 
@@ -195,7 +202,7 @@ def document_sizes(
     tail = sum(_xml_bytes(prompts[name].text) for name in TAIL if name in prompts)
     texts = [(f"prompts.{p.id}", p.text) for p in prompts.values()]
     texts += [(f"templates.{name}", text) for name, text in templates.items()]
-    texts += [(f"section {s.key}", s.prompt.text) for s in sections]
+    texts += _section_texts(sections)
     problems = []
     for where, text in texts:
         size = _xml_bytes(text) + tail + MARKUP_BYTES
@@ -203,11 +210,19 @@ def document_sizes(
             problems.append(
                 (
                     where,
-                    f"is too long: a call's TwiML document would be about {size // 1000} kB, and Twilio "
-                    f"takes at most {MAX_TWIML_BYTES // 1000} kB; shorten it or split it into sections",
+                    f"er for lang: et opkalds TwiML-dokument ville fylde omkring {size // 1000} kB, og "
+                    f"Twilio tager højst {MAX_TWIML_BYTES // 1000} kB; gør teksten kortere, eller del den i "
+                    "flere afsnit",
                 )
             )
     return problems
+
+
+def unreadable(error: OSError) -> str:
+    """Why a file or folder cannot be read, in Danish (the system's own words are English)."""
+    if isinstance(error, PermissionError):
+        return "kan ikke læses: der er ikke adgang til den"
+    return f"kan ikke læses (fejl {error.errno})" if error.errno else "kan ikke læses"
 
 
 def shown(text: str) -> str:
@@ -232,29 +247,51 @@ def _xml_bytes(text: str) -> int:
     return len(xml_escape(text, {'"': "&quot;"}).encode("utf-8"))
 
 
-# tomllib's messages, in plain words for someone who edits texts, not TOML.
+# tomllib's (English) messages, in plain Danish words for someone who edits texts, not TOML.
 _SYNTAX_WORDS = (
-    ("Unterminated string", 'a text is not closed: a " or """ is missing at its end'),
-    ("Illegal character", "a character that cannot stand there (a line break inside a one-line text?)"),
-    ("Cannot overwrite a value", "the same key is given twice"),
-    ("Cannot declare", "the same table is given twice"),
-    ("Expected '=' after a key", 'a key needs = and a value after it, e.g. closes = "14:00"'),
-    ("Invalid value", "a value must be a text in quotes, a number, true/false, or a list in [ ]"),
-    ("Unclosed array", "a list is not closed with ]"),
-    ("Unclosed inline table", "a { } table is not closed with }"),
-    ("Expected newline or end of document", "something follows a value on the same line"),
-    ("Invalid statement", "a line is neither key = value nor a [table] heading"),
-    ("Invalid initial character for a key", "a line begins with something no key or [table] can begin with"),
+    ("Unterminated string", 'en tekst er ikke afsluttet: der mangler " eller """ til sidst'),
+    ("Illegal character", "et tegn, der ikke kan stå der (et linjeskift inde i en tekst på én linje?)"),
+    ("Cannot overwrite a value", "den samme nøgle står to gange"),
+    ("Cannot declare", "den samme tabel står to gange"),
+    ("Expected '=' after a key", 'en nøgle skal have = og en værdi efter sig, fx closes = "14:00"'),
+    ("Invalid value", "en værdi skal være en tekst i anførselstegn, et tal, true/false eller en liste i [ ]"),
+    ("Unclosed array", "en liste er ikke afsluttet med ]"),
+    ("Unclosed inline table", "en { }-tabel er ikke afsluttet med }"),
+    ("Expected newline or end of document", "der står noget efter en værdi på samme linje"),
+    ("Invalid statement", "en linje er hverken nøgle = værdi eller en [tabel]-overskrift"),
+    (
+        "Invalid initial character for a key",
+        "en linje begynder med noget, ingen nøgle eller [tabel] kan begynde med",
+    ),
+    ("Expected ']' at the end of a table", "en [tabel]-overskrift er ikke afsluttet med ]"),
+    ("Expected ']]' at the end of an array", "en [[tabel]]-overskrift er ikke afsluttet med ]]"),
+    ("Cannot mutate immutable namespace", "en tabel, der er skrevet i { }, kan ikke udvides senere"),
+    ("Cannot redefine namespace", "den samme tabel står to gange"),
+    ("Duplicate inline table key", "den samme nøgle står to gange i en { }-tabel"),
+    ("Escaped character is not a Unicode", "en \\u-kode i en tekst er ikke et tegn"),
+    ("Invalid hex value", "en \\u-kode i en tekst er ikke gyldig"),
+    ("Found invalid character", "et tegn, der ikke kan stå der"),
+    ("Invalid date or datetime", "en dato eller et klokkeslæt er ikke gyldigt"),
+    ("Unescaped '\\'", "en \\ i en tekst skal skrives \\\\"),
+    ("Expected", "der mangler et tegn her (et komma, en ] eller en })"),
 )
 
 
 def syntax_problem(error: tomllib.TOMLDecodeError) -> tuple[str, str]:
-    """Name where and what is wrong: ("line 12, column 9", "is not valid TOML: a text is not closed ...")."""
+    """Name where and what is wrong: ("linje 12, kolonne 9", "er ikke gyldig TOML: en tekst er ikke ...")."""
     message = str(error)
     where = re.search(r"\s*\(at (?:line (\d+), column (\d+)|end of document)\)", message)
     place = (
-        "(file)" if where is None else f"line {where[1]}, column {where[2]}" if where[1] else "end of file"
+        "(filen)"
+        if where is None
+        else f"linje {where[1]}, kolonne {where[2]}"
+        if where[1]
+        else "filens slutning"
     )
     detail = message[: where.start()] if where else message
     plain = next((words for start, words in _SYNTAX_WORDS if detail.startswith(start)), None)
-    return place, f"is not valid TOML: {plain} ({detail})" if plain else f"is not valid TOML: {detail}"
+    # A message with no Danish words here is quoted as tomllib gives it, marked as its words.
+    return (
+        place,
+        f"er ikke gyldig TOML: {plain}" if plain else f"er ikke gyldig TOML (TOML-læseren skriver: {detail})",
+    )

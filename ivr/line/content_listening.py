@@ -43,9 +43,9 @@ def read(
     phrases = _table(data, "phrases")
     lists = {name: phrase_list(f"phrases.{name}", phrases[name]) for name in LISTS if name in phrases}
     if keys is not None and keys.number is None and "number" in phrases:
-        fail("phrases.number", "is never heard: keys.number is not set")
+        fail("phrases.number", "høres aldrig: keys.number er ikke sat")
     if speech and not lists.get("urgent"):
-        fail("phrases.urgent", 'must list the urgent words, e.g. ["akut", "ambulance", "feber"]')
+        fail("phrases.urgent", 'skal nævne de akutte ord, fx ["akut", "ambulance", "feber"]')
     questions: dict[str, str] = {}
     for index, section in enumerate(data.get("sections") or ()):
         if isinstance(section, dict) and "question" in section:
@@ -55,7 +55,7 @@ def read(
     for action, value in _table(data, "questions").items():
         key = getattr(keys, action, None) if action in QUESTIONS else None
         if key is None:
-            fail(f"questions.{action}", "is never asked: the line has no such action")
+            fail(f"questions.{action}", "stilles aldrig: linjen har ingen sådan handling")
             continue
         asked = _question(f"questions.{action}", value, fail)
         if asked is not None:
@@ -66,7 +66,7 @@ def read(
 def _question(where: str, value: object, fail: Fail) -> str | None:
     """A question back as written: one short question a caller answers with yes or no."""
     if not isinstance(value, str) or not value.strip().endswith("?") or len(value.split()) > 10:
-        fail(where, 'must be one short question of at most 10 words, e.g. "Vil du høre om komplikationer?"')
+        fail(where, 'skal være ét kort spørgsmål på højst 10 ord, fx "Vil du høre om komplikationer?"')
         return None
     return " ".join(value.split())
 

@@ -14,12 +14,11 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from ivr.line import content_checks, content_listening, spoken
+from ivr.line import content_checks, content_listening, phonenumbers, spoken
 from ivr.line.content import (
     ACTIONS,
     CALLBACK_PROMPTS,
     CALLBACK_TEMPLATES,
-    E164,
     LINE_ID,
     OPTIONAL_TEMPLATES,
     SLOWER_PROMPTS,
@@ -55,6 +54,9 @@ SCHEMA: dict[str, tuple[str, ...]] = {
     "sections": ("key", "title", "text", "phrases", "question"),
 }
 CLOSED_DAY_KEYS = ("days", "reason")
+# Where a problem of the whole file is named, in place of a key.
+FILE = "(filen)"
+NON_EMPTY = "skal være en tekst, der ikke er tom"
 # A value `ivr import` could not fill in starts with this, and stays a problem until someone does.
 TODO = "TODO"
 # The shipped file is about 6 KB. Anything beyond this is a mistake (or a hostile file): refused before it is
@@ -86,18 +88,24 @@ def load_content(path: Path | None = None, number: str | None = None, *, leaflet
     source = path or default_path()
     try:
         if (size := source.stat().st_size) > MAX_CONTENT_BYTES:
-            too_large = f"is too large ({size} bytes; at most {MAX_CONTENT_BYTES})"
-            raise ContentError(source, [("(file)", too_large)])
+            too_large = f"er for stor ({size} bytes; højst {MAX_CONTENT_BYTES})"
+            raise ContentError(source, [(FILE, too_large)])
         data = tomllib.loads(source.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise ContentError(source, [("(file)", "not found")]) from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise ContentError(source, [("(file)", f"cannot be read: {error}")]) from None
+        raise ContentError(source, [(FILE, "findes ikke")]) from None
+    except IsADirectoryError:
+        raise ContentError(source, [(FILE, "er en mappe, ikke en indholdsfil")]) from None
+    except UnicodeDecodeError:
+        raise ContentError(source, [(FILE, "er ikke gemt som UTF-8-tekst")]) from None
+    except OSError as error:
+        raise ContentError(source, [(FILE, content_checks.unreadable(error))]) from None
     except tomllib.TOMLDecodeError as error:
         raise ContentError(source, [content_checks.syntax_problem(error)]) from None
     except (RecursionError, MemoryError):
         # tomllib parses nested arrays and tables recursively: deep nesting exhausts the stack, not the file.
-        raise ContentError(source, [("(file)", "is nested too deeply or too large to read")]) from None
+        raise ContentError(
+            source, [(FILE, "har for mange lag inden i hinanden eller er for stor til at kunne læses")]
+        ) from None
     return _Parser(source, data).content(number, leaflet)
 
 
@@ -135,7 +143,7 @@ class _Parser:
         slower = keys is not None and keys.slower is not None
         sms = keys is not None and keys.sms is not None
         if sms and (line is None or line.leaflet_url is None):
-            self.fail("keys.sms", "needs line.leaflet_url: the link the SMS sends")
+            self.fail("keys.sms", "kræver line.leaflet_url: linket, som SMS'en sender")
         prompts = self.prompts(fills, speech, slower, sms)
         templates = self.templates(speech, "callback_offer" in prompts, sms)
         actions = self.action_phrases(speech, slower, sms)
@@ -174,14 +182,14 @@ class _Parser:
 
     def unknown(self, where: str, name: str, known: Iterable[str]) -> None:
         near = difflib.get_close_matches(str(name), list(known), n=1, cutoff=0.6)
-        kind = "table" if "." not in where else "key"
-        hint = f"did you mean {near[0]}?" if near else f"known: {', '.join(known)}"
-        self.fail(where, f"unknown {kind}; {hint}")
+        kind = "tabel" if "." not in where else "nøgle"
+        hint = f"mente du {near[0]!r}?" if near else f"kendte: {', '.join(map(repr, known))}"
+        self.fail(where, f"ukendt {kind} {str(name)!r}; {hint}")
 
     def todos(self, value: object, where: str) -> None:
         """Name every value `ivr import` left for a person to fill in."""
         if isinstance(value, str) and value.lstrip().startswith(TODO):
-            self.fail(where, f"still to be filled in: {_spaced(value)[:80]}")
+            self.fail(where, f"mangler stadig at blive udfyldt: {_spaced(value)[:80]}")
         elif isinstance(value, dict):
             for key, item in value.items():
                 self.todos(item, f"{where}.{key}" if where else str(key))
@@ -194,23 +202,24 @@ class _Parser:
         if value is None and not required:
             return {}
         if not isinstance(value, dict):
-            self.fail(key, "missing table" if value is None else "must be a table")
+            self.fail(key, "tabellen mangler" if value is None else "skal være en tabel")
             return {}
         return value
 
     def text(self, key: str, value: object, fills: Mapping[str, str], allowed: set[str]) -> str:
         if not isinstance(value, str) or not value.strip():
-            self.fail(key, "must be a non-empty text")
+            self.fail(key, NON_EMPTY)
             return ""
         try:
             names = {name for _, name, _, _ in string.Formatter().parse(value) if name is not None}
-        except ValueError as error:
-            self.fail(key, f"has a broken {{placeholder}}: {error}")
+        except ValueError:
+            self.fail(key, "har en { eller } uden sin modpart (en pladsholder skrives {navn})")
             return ""
         unknown = names - allowed
         if unknown:
-            known = ", ".join(sorted("{" + n + "}" for n in allowed)) or "none"
-            self.fail(key, f"unknown placeholder {', '.join(sorted(unknown))} (known: {known})")
+            known = ", ".join(sorted("{" + n + "}" for n in allowed)) or "ingen"
+            named = ", ".join(sorted("{" + n + "}" for n in unknown))
+            self.fail(key, f"ukendt pladsholder {named} (kendte: {known})")
             return ""
         return _spaced(value.format_map(dict(fills)) if fills else value)
 
@@ -221,31 +230,32 @@ class _Parser:
         line_id = table.get("id", self.source.stem)
         if not isinstance(line_id, str) or not LINE_ID.match(line_id):
             self.fail(
-                "line.id", f'must be a short name of a-z, 0-9 and -, like "rodblokade", not {line_id!r}'
+                "line.id", f'skal være et kort navn af a-z, 0-9 og -, fx "rodblokade", ikke {line_id!r}'
             )
         name = table.get("name", line_id)
         if not isinstance(name, str) or not name.strip():
-            self.fail("line.name", "must be a non-empty text")
+            self.fail("line.name", NON_EMPTY)
         numbers = table.get("numbers", [])
-        if not isinstance(numbers, list) or not all(isinstance(n, str) and E164.match(n) for n in numbers):
-            self.fail("line.numbers", 'must be a list of phone numbers like ["+4578787878"]')
+        e164 = phonenumbers.E164
+        if not isinstance(numbers, list) or not all(isinstance(n, str) and e164.match(n) for n in numbers):
+            self.fail("line.numbers", 'skal være en liste af telefonnumre, fx ["+4578787878"]')
             numbers = []
         elif len(set(numbers)) < len(numbers):
-            self.fail("line.numbers", "names a number twice")
+            self.fail("line.numbers", "nævner det samme nummer to gange")
         default = table.get("default", False)
         if not isinstance(default, bool):
-            self.fail("line.default", f"must be true or false, not {default!r}")
+            self.fail("line.default", f"skal være true eller false, ikke {default!r}")
         leaflet = table.get("leaflet")
         if leaflet is not None and (not isinstance(leaflet, str) or not leaflet.strip()):
-            self.fail("line.leaflet", "must be the leaflet's file name, relative to this file")
+            self.fail("line.leaflet", "skal være folderens filnavn, set fra denne fil")
             leaflet = None
         skip = table.get("leaflet_skip", [])
         if not isinstance(skip, list) or not all(isinstance(heading, str) for heading in skip):
-            self.fail("line.leaflet_skip", 'must be a list of the leaflet\'s headings, e.g. ["KONTAKT"]')
+            self.fail("line.leaflet_skip", 'skal være en liste af folderens overskrifter, fx ["KONTAKT"]')
             skip = []
         url = table.get("leaflet_url")
         if url is not None and (not isinstance(url, str) or not re.fullmatch(r"https://\S+", url)):
-            self.fail("line.leaflet_url", f'must be the leaflet\'s web address, "https://...", not {url!r}')
+            self.fail("line.leaflet_url", f'skal være folderens webadresse, "https://...", ikke {url!r}')
         if len(self.problems) > before:
             return None
         path = (self.source.parent / leaflet) if leaflet else None
@@ -267,7 +277,7 @@ class _Parser:
         opens = self.clock("hours.opens", table.get("opens"))
         closes = self.clock("hours.closes", table.get("closes"))
         if opens is not None and closes is not None and not opens < closes:
-            self.fail("hours.closes", f"must be after hours.opens ({opens:%H:%M})")
+            self.fail("hours.closes", f"skal være efter hours.opens ({opens:%H:%M})")
         closed = self.closed_days(table.get("extra_closed_days", []))
         if len(self.problems) > before or zone is None or opens is None or closes is None:
             return None
@@ -277,13 +287,13 @@ class _Parser:
         try:
             return ZoneInfo(str(value))
         except (ZoneInfoNotFoundError, ValueError):
-            self.fail("hours.timezone", f'unknown time zone {value!r} (e.g. "Europe/Copenhagen")')
+            self.fail("hours.timezone", f'ukendt tidszone {value!r} (fx "Europe/Copenhagen")')
             return None
 
     def weekdays(self, value: object) -> frozenset[int]:
         names = spoken.WEEKDAYS
         if not isinstance(value, list) or not value or any(day not in names for day in value):
-            self.fail("hours.days", f"must be a list of Danish weekday names from {', '.join(names)}")
+            self.fail("hours.days", f"skal være en liste af ugedage, skrevet som {', '.join(names)}")
             return frozenset()
         return frozenset(names.index(day) for day in value)
 
@@ -293,12 +303,12 @@ class _Parser:
                 return time.fromisoformat(value)
             except ValueError:
                 pass
-        self.fail(key, f'must be a time like "10:00", not {value!r}')
+        self.fail(key, f'skal være et klokkeslæt som "10:00", ikke {value!r}')
         return None
 
     def closed_days(self, value: object) -> tuple[ClosedDay, ...]:
         if not isinstance(value, list):
-            self.fail("hours.extra_closed_days", f"must be a list: {CLOSED_DAY_FORMS}")
+            self.fail("hours.extra_closed_days", f"skal være en liste: {CLOSED_DAY_FORMS}")
             return ()
         found: list[ClosedDay] = []
         for index, item in enumerate(value):
@@ -307,12 +317,12 @@ class _Parser:
             if isinstance(item, dict):
                 reason, days = item.get("reason"), item.get("days")
                 if reason is not None and (not isinstance(reason, str) or not reason.strip()):
-                    self.fail(f"{where}.reason", 'must be a short text, e.g. "juleaften"')
+                    self.fail(f"{where}.reason", 'skal være en kort tekst, fx "juleaften"')
                     continue
                 where = f"{where}.days"
             day = _closed_day(days, _spaced(reason) if reason else None)
             if isinstance(day, str):
-                self.fail(where, f"{day}, not {days!r} ({CLOSED_DAY_FORMS})")
+                self.fail(where, f"{day}, ikke {days!r} ({CLOSED_DAY_FORMS})")
             else:
                 found.append(day)
         return tuple(found)
@@ -323,7 +333,7 @@ class _Parser:
         for name in ("transfer", "repeat", "main_menu"):
             value = table.get(name)
             if not isinstance(value, str) or value not in KEYPAD:
-                self.fail(f"keys.{name}", f"must be one keypad key (0-9, * or #), not {value!r}")
+                self.fail(f"keys.{name}", f"skal være én tast (0-9, * eller #), ikke {value!r}")
             else:
                 found[name] = value
         for name in ("slower", "sms", "number"):
@@ -331,11 +341,11 @@ class _Parser:
             if value is None:
                 continue
             if not isinstance(value, str) or value not in KEYPAD:
-                self.fail(f"keys.{name}", f"must be one keypad key (0-9, * or #), not {value!r}")
+                self.fail(f"keys.{name}", f"skal være én tast (0-9, * eller #), ikke {value!r}")
             else:
                 found[name] = value
         if len(set(found.values())) < len(found):
-            self.fail("keys", "two actions share one key")
+            self.fail("keys", "to handlinger har samme tast")
         return Keys(**found) if {"transfer", "repeat", "main_menu"} <= set(found) else None
 
     def prompts(self, fills: Mapping[str, str], speech: bool, slower: bool, sms: bool) -> dict[str, Prompt]:
@@ -352,7 +362,7 @@ class _Parser:
         prompts = {}
         for prompt_id in needed:
             if prompt_id not in table:
-                self.fail(f"prompts.{prompt_id}", "missing")
+                self.fail(f"prompts.{prompt_id}", "mangler")
                 continue
             text = self.text(f"prompts.{prompt_id}", table[prompt_id], fills, PLACEHOLDERS)
             prompts[prompt_id] = Prompt(prompt_id, text)
@@ -364,12 +374,12 @@ class _Parser:
         """Name the texts of a feature the line does not offer: they would never be said."""
         for name in names:
             if not offered and name in table:
-                self.fail(f"{where}.{name}", f"is never said: {why}")
+                self.fail(f"{where}.{name}", f"siges aldrig: {why}")
 
     def action_phrases(self, speech: bool, slower: bool, sms: bool) -> dict[str, tuple[str, ...]]:
         table = self.table("phrases", required=False)
         if table and not speech:
-            self.fail("phrases", f"are never heard: {NO_SPEECH}")
+            self.fail("phrases", f"høres aldrig: {NO_SPEECH}")
             return {}
         self.unused(table, "phrases", ("slower",), slower, NO_SLOWER)
         self.unused(table, "phrases", ("sms",), sms, NO_SMS)
@@ -382,7 +392,7 @@ class _Parser:
     def phrase_list(self, where: str, value: object) -> tuple[str, ...]:
         if not isinstance(value, list) or not all(isinstance(item, str) and item.strip() for item in value):
             self.fail(
-                where, 'must be a list of words and phrasings, e.g. ["komplikationer", "er det farligt"]'
+                where, 'skal være en liste af ord og vendinger, fx ["komplikationer", "er det farligt"]'
             )
             return ()
         return tuple(_spaced(item) for item in value)
@@ -402,14 +412,14 @@ class _Parser:
             value = self.text(key, table.get(name), {}, needed)
             names = {n for _, n, _, _ in string.Formatter().parse(value) if n} if value else needed
             if names != needed:
-                self.fail(key, f"must contain {', '.join('{' + n + '}' for n in sorted(needed))}")
+                self.fail(key, f"skal indeholde {', '.join('{' + n + '}' for n in sorted(needed))}")
             templates[name] = value
         return {name: said for name, (_, said) in OPTIONAL_TEMPLATES.items()} | templates
 
     def sections(self, keys: Keys | None, fills: Mapping[str, str]) -> tuple[Section, ...]:
         value = self.data.get("sections")
         if not isinstance(value, list) or not value:
-            self.fail("sections", "must be a list of [[sections]] tables")
+            self.fail("sections", "skal være en liste af [[sections]]-tabeller")
             return ()
         reserved = (
             set() if keys is None else {keys.transfer, keys.repeat, keys.main_menu, keys.slower, keys.sms}
@@ -418,17 +428,17 @@ class _Parser:
         for index, table in enumerate(value):
             where = f"sections[{index}]"
             if not isinstance(table, dict):
-                self.fail(where, "must be a table")
+                self.fail(where, "skal være en tabel")
                 continue
             key, title = table.get("key"), table.get("title")
             if not isinstance(key, str) or key not in SECTION_KEYS or key in reserved:
-                self.fail(f"{where}.key", f"must be one digit 1-9 not used for another action, not {key!r}")
+                self.fail(f"{where}.key", f"skal være ét ciffer 1-9, der ikke bruges til andet, ikke {key!r}")
                 continue
             if any(section.key == key for section in sections):
-                self.fail(f"{where}.key", f"key {key} is used by an earlier section")
+                self.fail(f"{where}.key", f"tasten {key} bruges allerede af et tidligere afsnit")
                 continue
             if not isinstance(title, str) or not title.strip():
-                self.fail(f"{where}.title", "must be a non-empty text")
+                self.fail(f"{where}.title", NON_EMPTY)
                 continue
             text = self.text(f"{where}.text", table.get("text"), fills, PLACEHOLDERS)
             phrases = self.phrase_list(f"{where}.phrases", table["phrases"]) if "phrases" in table else ()
@@ -436,28 +446,30 @@ class _Parser:
         return tuple(sections)
 
 
-NO_SPEECH = "no section has `phrases`, so the line does not listen for speech"
-NO_SLOWER = "keys.slower is not set, so the line offers no slower speech"
-NO_SMS = "keys.sms is not set, so the line sends no SMS"
-NO_CALLBACKS = "prompts.callback_offer is not set, so the line takes no callback requests"
-CLOSED_DAY_FORMS = '"MM-DD" or "YYYY-MM-DD", a range "A..B" of either, or { days = ..., reason = "..." }'
+NO_SPEECH = "intet afsnit har `phrases`, så linjen lytter ikke efter tale"
+NO_SLOWER = "keys.slower er ikke sat, så linjen tilbyder ikke langsommere tale"
+NO_SMS = "keys.sms er ikke sat, så linjen sender ingen SMS"
+NO_CALLBACKS = "prompts.callback_offer er ikke sat, så linjen tager ikke imod ønsker om at blive ringet op"
+CLOSED_DAY_FORMS = (
+    '"MM-DD" eller "ÅÅÅÅ-MM-DD", et interval "A..B" af dem, eller { days = ..., reason = "..." }'
+)
 
 
 def _closed_day(value: object, reason: str | None) -> ClosedDay | str:
     """Parse "MM-DD", "YYYY-MM-DD" or a range "A..B" of either; else say what is wrong."""
     if not isinstance(value, str):
-        return "must be a text"
+        return "skal være en tekst"
     first, separator, last = value.partition("..")
     start, end = _one_day(first.strip()), _one_day(last.strip() if separator else first.strip())
     if start is None or end is None:
-        return "is not a date"
+        return "er ikke en dato"
     if (start[0] is None) != (end[0] is None):
-        return "a range must give the year at both ends or at neither"
+        return "et interval skal have årstallet i begge ender eller i ingen af dem"
     if start[0] is not None and end[0] is not None:
         if date(start[0], *start[1]) > date(end[0], *end[1]):
-            return "the range ends before it starts"
+            return "intervallet slutter, før det begynder"
         if (date(end[0], *end[1]) - date(start[0], *start[1])).days > 366:
-            return "the range is longer than a year"
+            return "intervallet er længere end et år"
     return ClosedDay(start[1], end[1], start[0], end[0], reason)
 
 

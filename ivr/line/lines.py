@@ -14,11 +14,14 @@ from typing import Any
 
 from ivr.line.callstate import LINE
 from ivr.line.content import Content
+from ivr.line.content_checks import unreadable
 from ivr.line.content_loader import ContentError, load_content
 from ivr.line.running import Line
 
 # More files than any hospital has leaflets: a folder holding more is a mistake, refused before reading.
 MAX_LINES = 500
+# Where a problem of the whole folder is named, in place of a file and key.
+FOLDER = "(mappen)"
 
 
 def content_files(folder: Path) -> list[Path]:
@@ -28,15 +31,15 @@ def content_files(folder: Path) -> list[Path]:
             path for path in folder.iterdir() if path.suffix == ".toml" and not path.name.startswith(".")
         )
     except FileNotFoundError:
-        raise ContentError(folder, [("(folder)", "not found")]) from None
+        raise ContentError(folder, [(FOLDER, "findes ikke")]) from None
     except NotADirectoryError:
-        raise ContentError(folder, [("(folder)", "is a file, not a folder of content files")]) from None
+        raise ContentError(folder, [(FOLDER, "er en fil, ikke en mappe med indholdsfiler")]) from None
     except OSError as error:
-        raise ContentError(folder, [("(folder)", f"cannot be read: {error}")]) from None
+        raise ContentError(folder, [(FOLDER, unreadable(error))]) from None
     if not files:
-        raise ContentError(folder, [("(folder)", "holds no content files (*.toml)")])
+        raise ContentError(folder, [(FOLDER, "indeholder ingen indholdsfiler (*.toml)")])
     if len(files) > MAX_LINES:
-        raise ContentError(folder, [("(folder)", f"holds {len(files)} content files; at most {MAX_LINES}")])
+        raise ContentError(folder, [(FOLDER, f"indeholder {len(files)} indholdsfiler; højst {MAX_LINES}")])
     return files
 
 
@@ -65,7 +68,7 @@ def conflicts(contents: Sequence[Content]) -> list[tuple[str, str]]:
         line = content.line
         if line.id in seen_ids:
             problems.append(
-                (f"{content.source.name}: line.id", f"{line.id!r} is also {_name(seen_ids[line.id])}'s id")
+                (f"{content.source.name}: line.id", f"{line.id!r} er også id for {_name(seen_ids[line.id])}")
             )
         seen_ids.setdefault(line.id, content)
         for number in line.numbers:
@@ -73,7 +76,7 @@ def conflicts(contents: Sequence[Content]) -> list[tuple[str, str]]:
                 problems.append(
                     (
                         f"{content.source.name}: line.numbers",
-                        f"{number} is claimed by {_name(claimed[number])} too",
+                        f"{number} bruges også af {_name(claimed[number])}",
                     )
                 )
             claimed.setdefault(number, content)
@@ -88,7 +91,9 @@ def conflicts(contents: Sequence[Content]) -> list[tuple[str, str]]:
     ]
     defaults = [content for content in contents if content.line.default]
     if len(defaults) > 1:
-        problems.append(("line.default", f"several lines are the default: {', '.join(map(_name, defaults))}"))
+        problems.append(
+            ("line.default", f"flere linjer er sat som standard (default): {', '.join(map(_name, defaults))}")
+        )
     return problems
 
 

@@ -1,4 +1,5 @@
-"""Reading the days and moments people type: one reader each, for commands and pages alike."""
+"""Reading the days and moments people type: one reader each, for commands and pages alike (refusals in
+Danish: staff type these)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import click
 # `until` or a year's search for the next opening can never overflow.
 EARLIEST = date(2000, 1, 1)
 LATEST = date(2100, 12, 31)
-ACCEPTED = f"between {EARLIEST} and {LATEST}"
+ACCEPTED = f"mellem {EARLIEST} og {LATEST}"
 DAY_FORM = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 # ISO 8601 as people write it: a day, T, hours and minutes; seconds and an offset (or Z) if they like.
 MOMENT_FORM = re.compile(
@@ -23,7 +24,7 @@ MOMENT_FORM = re.compile(
 def check_day(day: date) -> date:
     """Return `day` if it lies between EARLIEST and LATEST, else raise ValueError saying so."""
     if not EARLIEST <= day <= LATEST:
-        raise ValueError(f"{day} is outside the days the line accepts, {ACCEPTED}")
+        raise ValueError(f"{day} ligger uden for de dage, linjen regner med: {ACCEPTED}")
     return day
 
 
@@ -34,7 +35,7 @@ def read_day(text: str) -> date:
             return check_day(date.fromisoformat(text))
     except ValueError:
         pass
-    raise ValueError(f"{text!r} is not a day written YYYY-MM-DD {ACCEPTED}, e.g. 2026-11-25")
+    raise ValueError(f"{text!r} er ikke en dag skrevet ÅÅÅÅ-MM-DD {ACCEPTED}, fx 2026-11-25")
 
 
 def read_moment(text: str, zone: ZoneInfo) -> datetime:
@@ -48,7 +49,7 @@ def read_moment(text: str, zone: ZoneInfo) -> datetime:
             return at if at.tzinfo else at.replace(tzinfo=zone)
     except ValueError:
         pass
-    raise ValueError(f"{text!r} is not an ISO date-time like 2026-11-25T11:00 {ACCEPTED}")
+    raise ValueError(f"{text!r} er ikke et tidspunkt skrevet som 2026-11-25T11:00 (ISO 8601) {ACCEPTED}")
 
 
 class DayType(click.ParamType):

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, datetime, time
 
+from ivr.line.phonenumbers import digit_pairs
+
 WEEKDAYS = ("mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag", "søndag")
 MONTHS = (
     "januar", "februar", "marts", "april", "maj", "juni",
@@ -76,9 +78,7 @@ def between(opens: time, closes: time) -> str:
 
 def phone_pairs(e164: str) -> list[str]:
     """A Danish number's pairs as said: ["syvoghalvfems", "seksogtreds", "fireogtyve", "nul nul"]."""
-    digits = "".join(ch for ch in e164 if ch.isdigit())
-    national = digits[2:] if e164.startswith("+45") and len(digits) == 10 else digits
-    return [_pair(national[i : i + 2]) for i in range(0, len(national), 2)]
+    return [_pair(pair) for pair in digit_pairs(e164)]
 
 
 def phone_number(e164: str) -> str:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from ivr.component import Component
 from ivr.line.events import call_hash
-from ivr.sms.numbers import is_danish_mobile
+from ivr.line.phonenumbers import is_danish_mobile
 
 if TYPE_CHECKING:
     from ivr.sms.ledger import SmsLedger

@@ -21,7 +21,9 @@ from ivr.stats.store import Store
 def line_option(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
     """Accept a line id as content files name lines (a-z, 0-9 and -, at most 40), or stop the command."""
     if value is not None and not LINE_ID.fullmatch(value):
-        raise click.BadParameter(f"{value!r} is not a line id: a-z, 0-9 and -, at most 40, like rodblokade")
+        raise click.BadParameter(
+            f"{value!r} er ikke et linje-id: a-z, 0-9 og -, højst 40 tegn (fx rodblokade)"
+        )
     return value
 
 
@@ -65,7 +67,7 @@ def stats(
             deleted = store.prune(datetime.now(UTC) - timedelta(days=prune_days))
         finally:
             store.dispose()
-        click.echo(f"deleted {deleted} call events older than {prune_days} days")
+        click.echo(f"slettede {deleted} opkaldshændelser ældre end {prune_days} dage")
         return
     # What was asked first (the content, the period), then the database.
     # The line's own content names its sections; a line no longer served is shown with the default's.

@@ -91,7 +91,7 @@ class Period:
             if day is not None:
                 moments.check_day(day)
         if self.since and self.until and self.since > self.until:
-            raise ValueError(f"the period starts ({self.since}) after it ends ({self.until})")
+            raise ValueError(f"perioden begynder ({self.since}), efter den slutter ({self.until})")
 
     def bounds(self) -> tuple[datetime | None, datetime | None]:
         """Return [start, end) as aware datetimes: midnight at `since`, midnight after `until`."""

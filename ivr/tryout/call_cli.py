@@ -23,10 +23,11 @@ from ivr.audio.library import Library, default_folder
 from ivr.audio.web import AudioFiles
 from ivr.cli_options import LINE_OPTION, configured_content, configured_lines
 from ivr.line.clock import FixedClock
-from ivr.line.content import E164, Content
+from ivr.line.content import Content
 from ivr.line.content_loader import ContentError
 from ivr.line.lines import configured_contents
 from ivr.line.moments import option_moment
+from ivr.line.phonenumbers import E164
 from ivr.tryout.caller import (
     DIAL_RESULTS,
     LOCAL_BASE,

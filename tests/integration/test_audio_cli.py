@@ -57,7 +57,7 @@ def test_an_unknown_prompt_id_is_a_usage_error(tmp_path: Path) -> None:
         main, ["build-audio", "--engine", "espeak", "--out", str(tmp_path), "--only", "nope"]
     )
     assert result.exit_code == 2
-    assert "unknown prompt id nope" in result.output
+    assert "ukendt tekst-id nope" in result.output
 
 
 def test_prompts_shows_each_prompts_audio_status(tmp_path: Path) -> None:

@@ -80,13 +80,14 @@ def test_a_folder_loads_every_line(folder: Path) -> None:
     ("edit", "key", "problem"),
     [
         (lambda t: t.replace('numbers = ["+4578000002"]', 'numbers = ["+4578000001"]'),
-         "rodblokade.toml: line.numbers", "+4578000001 is claimed by knae.toml (knae) too"),
+         "rodblokade.toml: line.numbers", "+4578000001 bruges også af knae.toml (knae)"),
         (lambda t: t.replace('numbers = ["+4578000002"]', 'numbers = ["+4578000002"]\ndefault = true'),
-         "line.default", "several lines are the default: knae.toml (knae), rodblokade.toml (rodblokade)"),
+         "line.default",
+         "flere linjer er sat som standard (default): knae.toml (knae), rodblokade.toml (rodblokade)"),
         (lambda t: t.replace('id = "knae"', 'id = "rodblokade"'), "rodblokade.toml: line.id",
-         "'rodblokade' is also knae.toml (rodblokade)'s id"),
+         "'rodblokade' er også id for knae.toml (rodblokade)"),
         (lambda t: t.replace("opens = ", "open = "), "knae.toml: hours.open",
-         "unknown key; did you mean opens?"),
+         "ukendt nøgle 'open'; mente du 'opens'?"),
     ],
 )  # fmt: skip
 def test_conflicts_and_mistakes_name_the_file(folder: Path, edit: Any, key: str, problem: str) -> None:
@@ -110,8 +111,8 @@ def test_check_says_ok_for_every_line(folder: Path) -> None:
 def test_an_empty_or_missing_folder_is_one_line(tmp_path: Path) -> None:
     (tmp_path / "empty").mkdir()
     for folder, words in [
-        (tmp_path / "empty", "holds no content files"),
-        (tmp_path / "nowhere", "not found"),
+        (tmp_path / "empty", "indeholder ingen indholdsfiler"),
+        (tmp_path / "nowhere", "findes ikke"),
     ]:
         result = CliRunner().invoke(main, ["hours", "--content", str(folder)])
         assert result.exit_code == 2
@@ -244,7 +245,7 @@ def test_commands_take_a_line(folder: Path, monkeypatch: pytest.MonkeyPatch, tmp
     assert json.loads(default.output)["open"] is False  # the default line, rodblokade
     unknown = runner.invoke(main, ["hours", "--line", "hofte"])
     assert unknown.exit_code == 2
-    assert "no such line (the lines: knae, rodblokade)" in unknown.output
+    assert "der er ingen sådan linje (linjerne: knae, rodblokade)" in unknown.output
     prompts = runner.invoke(main, ["prompts", "--line", "knae", "--json"])
     assert json.loads(prompts.output)[0]["text"] == "Ortopædkirurgisk Klinik. Haster det, så ring 1-1-2."
     graph = runner.invoke(main, ["graph", "--line", "knae", "--format", "dot"])
@@ -266,7 +267,7 @@ def test_without_a_default_commands_ask_for_a_line(tmp_path: Path, monkeypatch: 
     monkeypatch.setenv("IVR_CONTENT_DIR", str(lines_folder(tmp_path / "lines", default=False)))
     result = CliRunner().invoke(main, ["hours"])
     assert result.exit_code == 2
-    assert "choose one with --line (knae, rodblokade)" in result.output
+    assert "vælg én med --line (knae, rodblokade)" in result.output
 
 
 def test_the_preview_calls_the_chosen_line(make_app: Callable[..., Flask], folder: Path) -> None:
@@ -430,4 +431,4 @@ def test_serve_refuses_lines_that_conflict_in_one_line(folder: Path) -> None:
     assert result.exit_code == 2
     [line] = result.output.strip().splitlines()
     assert line.startswith("ivr serve: cannot start: ")
-    assert f"{RODBLOKADE_NUMBER} is claimed by knae.toml (knae) too" in line
+    assert f"{RODBLOKADE_NUMBER} bruges også af knae.toml (knae)" in line

@@ -59,7 +59,7 @@ def test_the_access_log_format_never_shows_a_query_string_or_headers() -> None:
     [
         ({}, "TWILIO_AUTH_TOKEN is not set"),
         ({"TWILIO_AUTH_TOKEN": TOKEN, "IVR_BIND": "8000"}, "IVR_BIND=8000"),
-        ({"TWILIO_AUTH_TOKEN": TOKEN, "IVR_CONTENT_FILE": "/nonexistent.toml"}, "not found"),
+        ({"TWILIO_AUTH_TOKEN": TOKEN, "IVR_CONTENT_FILE": "/nonexistent.toml"}, "findes ikke"),
     ],
 )
 def test_serve_reports_a_bad_configuration_in_one_line(env: dict[str, str], expected: str) -> None:

@@ -104,7 +104,7 @@ def test_ivr_build_audio_offline_stops_in_one_line_naming_espeak(tmp_path: Path)
     result = CliRunner(mix_stderr=False).invoke(main, ["build-audio", "--out", str(tmp_path)])
     assert time.monotonic() - started < 60
     assert result.exit_code == 2, result.output
-    [line] = [line for line in result.stderr.splitlines() if line.startswith("Error:")]
+    [line] = [line for line in result.stderr.splitlines() if line.startswith("Fejl:")]
     assert "gtts kan ikke nås" in line
     assert line.endswith("ivr build-audio --engine espeak")
     assert "Traceback" not in result.stderr

@@ -90,13 +90,13 @@ def test_at_is_read_in_the_content_s_time_zone(tmp_path: Path, monkeypatch: pyte
 @pytest.mark.parametrize("at", ODD_MOMENTS)
 def test_an_odd_at_is_refused_in_one_line(at: str) -> None:
     line = refused_once(CliRunner().invoke(main, ["call", "--keys", "T", "--at", at]), "--at")
-    assert "between 2000-01-01 and 2100-12-31" in line
+    assert "mellem 2000-01-01 og 2100-12-31" in line
 
 
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--at", "tomorrow"], "not an ISO date-time"),
+        (["--at", "tomorrow"], "er ikke et tidspunkt"),
         (["--keys", "1 x"], "neither a keypad key"),
         (["--url", "http://127.0.0.1:9/voice", "--at", "2026-11-25T11:00"], "--at needs the line in-process"),
         (["--dial-result", "maybe"], "maybe"),

@@ -370,7 +370,7 @@ def test_the_command_lists_the_waiting_as_json(tmp_path: Path, monkeypatch: pyte
     monkeypatch.delenv("IVR_CALLBACK_KEY")
     refused = CliRunner().invoke(main, ["callbacks"])
     assert refused.exit_code == 2
-    assert "IVR_CALLBACK_KEY is not set" in refused.output
+    assert "IVR_CALLBACK_KEY er ikke sat" in refused.output
     assert len(CliRunner().invoke(main, ["callback-key"]).output.strip()) == 44
 
 

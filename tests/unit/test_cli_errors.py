@@ -51,7 +51,7 @@ def assert_one_line(result: Result, *expected: str) -> None:
 def test_a_broken_content_file(tmp_path: Path, args: list[str]) -> None:
     broken = tmp_path / "broken.toml"
     broken.write_text("welcome = [\n", encoding="utf-8")
-    assert_one_line(run(args, tmp_path, IVR_CONTENT_FILE=str(broken)), "broken.toml", "not valid TOML")
+    assert_one_line(run(args, tmp_path, IVR_CONTENT_FILE=str(broken)), "broken.toml", "ikke gyldig TOML")
 
 
 @pytest.mark.parametrize("args", COMMANDS, ids=[args[0] for args in COMMANDS])

@@ -324,7 +324,7 @@ def test_ivr_closed_add_list_remove_and_hours(tmp_path: Path, monkeypatch: pytes
     assert _ivr("closed", "remove", "2")[0] == 0
     assert _ivr("closed", "remove", "2") == (
         2,
-        "Error: Der er ingen lukning 2 (ivr closed list viser dem, der er).\n",
+        "Fejl: Der er ingen lukning 2 (ivr closed list viser dem, der er).\n",
     )
     assert [row["id"] for row in json.loads(_ivr("closed", "list", "--json")[1])] == [1]
 
@@ -349,4 +349,4 @@ def test_a_line_may_word_staff_s_reason_its_own_way(tmp_path: Path) -> None:
     broken.write_text(shipped.replace(marker, marker + 'closed_for = "Vi har lukket. Vi åbner {when}."\n'))
     with pytest.raises(ContentError) as refused:
         load_content(broken)
-    assert "templates.closed_for: must contain {reason}, {when}" in str(refused.value)
+    assert "templates.closed_for: skal indeholde {reason}, {when}" in str(refused.value)

@@ -17,7 +17,7 @@ from ivr.line.content import CALLBACK_PROMPTS, SLOWER_PROMPTS, SPEECH_PROMPTS, S
 from ivr.line.content_checks import promised_keys
 from ivr.line.content_listening import PROMPTS as LISTENING_PROMPTS
 from ivr.line.content_loader import MAX_CONTENT_BYTES, ContentError, default_path, load_content
-from tests.support import PATHOLOGICAL
+from tests.support import BROKEN, PATHOLOGICAL, Edit
 
 LEAFLET = Path(__file__).resolve().parents[2] / "ivr" / "leaflets" / "rodblokade.txt"
 # The leaflet's headings, in order; the text before the first is section 1.
@@ -113,74 +113,6 @@ def test_number_override(content: Content) -> None:
     assert load_content(number="+4511223344").number == "+4511223344"
 
 
-Edit = Callable[[str], str]
-
-SIXTH = """
-[[sections]]
-key = "8"
-title = "Efter blokaden"
-text = "Et nyt afsnit, som menuen ikke nævner."
-"""
-
-BROKEN: list[tuple[str, Edit, str, str]] = [
-    ("missing prompt", lambda t: re.sub(r"\ngoodbye = .*\n", "\n", t), "prompts.goodbye", "missing"),
-    ("bad number", lambda t: t.replace('"+4597662400"', '"97 66 24 00"'), "secretariat.number", "phone number"),
-    ("bad time", lambda t: t.replace('opens = "10:00"', 'opens = "10"'), "hours.opens", "time like"),
-    ("closes first", lambda t: t.replace('closes = "14:00"', 'closes = "09:00"'), "hours.closes", "after"),
-    ("bad day", lambda t: t.replace('"fredag"]', '"friday"]'), "hours.days", "weekday"),
-    ("bad zone", lambda t: t.replace("Europe/Copenhagen", "Europe/Aarhus"), "hours.timezone", "time zone"),
-    ("bad closed day", lambda t: t.replace('"12-31"', '"13-45"'), "hours.extra_closed_days[1].days", "not a date"),
-    ("backwards range", lambda t: t.replace('"12-31"', '"2027-07-30..2027-07-05"'),
-     "hours.extra_closed_days[1].days", "ends before it starts"),
-    ("half a year", lambda t: t.replace('"12-31"', '"2027-07-05..07-30"'),
-     "hours.extra_closed_days[1].days", "at both ends"),
-    ("empty reason", lambda t: t.replace('reason = "juleaften"', 'reason = " "'),
-     "hours.extra_closed_days[0].reason", "short text"),
-    ("placeholder", lambda t: t.replace("{hours}.\n\"\"\"", "{hour}.\n\"\"\"", 1), "prompts.after_problems",
-     "unknown placeholder"),
-    ("empty text", lambda t: t.replace('invalid = "Den tast kender jeg ikke."', 'invalid = " "'),
-     "prompts.invalid", "non-empty"),
-    ("typo prompt", lambda t: t.replace("goodbye = ", "goodby = "), "prompts.goodby",
-     "unknown key; did you mean goodbye?"),
-    ("reserved key", lambda t: t.replace('transfer = "0"', 'transfer = "5"'), "sections[4].key", "digit"),
-    ("twin section", lambda t: t.replace('key = "2"', 'key = "1"'), "sections[1].key", "earlier section"),
-    ("shared key", lambda t: t.replace('repeat = "*"', 'repeat = "#"'), "keys", "share"),
-    ("template", lambda t: t.replace("{when}", "{nar}"), "templates.closed", "unknown placeholder"),
-    ("not toml", lambda t: t + "\n[[[", "line ", "is not valid TOML: a line begins with something"),
-    # Typos the line used to ignore in silence (the first put callers through on 24 December).
-    ("closed days typo", lambda t: t.replace("extra_closed_days =", "extra_closed_day ="),
-     "hours.extra_closed_day", "unknown key; did you mean extra_closed_days?"),
-    ("title typo", lambda t: t.replace('title = "Komplikationer"', 'tittle = "Komplikationer"'),
-     "sections[4].tittle", "did you mean title?"),
-    ("unknown key", lambda t: t.replace('main_menu = "#"', 'main_menu = "#"\nback = "9"'), "keys.back",
-     "unknown key"),
-    ("saturday", lambda t: t.replace('closes = "14:00"', 'closes = "14:00"\nopen_saturday = true'),
-     "hours.open_saturday", "unknown key"),
-    ("stray table", lambda t: t + '\n[secretary]\nnumber = "+4511223344"\n', "secretary",
-     "unknown table; did you mean secretariat?"),
-    ("closed day key", lambda t: t.replace('reason = "juleaften"', 'reson = "juleaften"'),
-     "hours.extra_closed_days[0].reson", "did you mean reason?"),
-    # The menus must match the sections.
-    ("sixth section", lambda t: t + SIXTH, "prompts.main_menu", 'does not offer key 8 ("Efter blokaden")'),
-    ("sixth in section menu", lambda t: t + SIXTH, "prompts.section_menu", "does not offer key 8"),
-    ("promise of nothing", lambda t: t.replace("For komplikationer, tryk 5.", "For komplikationer, tryk 5. For mere, tryk 8."),
-     "prompts.main_menu", "offers key 8, which does nothing"),
-    ("menu offers 0", lambda t: t.replace("For et andet emne, tryk 1", "For sekretariatet, tryk 0. For et andet emne, tryk 1"),
-     "prompts.section_menu", "offers key 0 for the secretariat"),
-    ("long closed notice", lambda t: t.replace("Sekretariatet har lukket og åbner", "Sekretariatet i Neurokirurgisk Ambulatorium har desværre lukket og åbner"),
-     "templates.closed", "keep each sentence to 12 words"),
-    # What callers say beyond a choice (issue 26).
-    ("no urgent words", lambda t: re.sub(r"\nurgent = \[.*\]\n", "\n", t), "phrases.urgent", "must list the urgent words"),
-    ("no advice", lambda t: re.sub(r'\nafter_problems = """.*?"""\n', "\n", t, flags=re.S), "prompts.after_problems", "missing"),
-    ("long question", lambda t: t.replace('question = "Vil du høre om komplikationer?"', 'question = "Nu skal du høre om alle de komplikationer der kan komme."'),
-     "sections[4].question", "one short question"),
-    ("question for nothing", lambda t: t.replace("[questions]\n", '[questions]\nsms = "Vil du have en SMS?"\n'), "questions.sms", "is never asked"),
-    ("number key unsaid", lambda t: re.sub(r"\nsecretariat_number = .*\n", "\n", t), "prompts.secretariat_number", "missing"),
-    ("todo", lambda t: t.replace('number = "+4597662400"', 'number = "TODO: nummeret stod ikke i folderen"'),
-     "secretariat.number", "still to be filled in"),
-]  # fmt: skip
-
-
 @pytest.mark.parametrize(("name", "edit", "key", "problem"), BROKEN, ids=[b[0] for b in BROKEN])
 def test_problems_name_file_key_and_problem(
     tmp_path: Path, name: str, edit: Edit, key: str, problem: str
@@ -215,8 +147,8 @@ def test_a_syntax_error_names_the_line_in_plain_words(tmp_path: Path) -> None:
     with pytest.raises(ContentError) as caught:
         load_content(path)
     [(where, problem)] = caught.value.problems
-    assert where.startswith(f"line {line}, column ")
-    assert "a text is not closed" in problem or "cannot stand there" in problem
+    assert where.startswith(f"linje {line}, kolonne ")
+    assert "en tekst er ikke afsluttet" in problem or "ikke kan stå der" in problem
 
 
 @pytest.mark.parametrize(
@@ -270,7 +202,7 @@ def test_leaflet_coverage_is_checked_when_the_content_names_its_leaflet(tmp_path
     # `ivr check` reads the leaflet; a running line does not need it.
     result = CliRunner().invoke(main, ["check", "--content", str(path)])
     assert result.exit_code == 1
-    assert f'{path}: sections: do not say this sentence of the leaflet: "Du er således' in result.output
+    assert f'{path}: sections: siger ikke denne sætning fra folderen: "Du er således' in result.output
     assert load_content(path).sections
 
 
@@ -279,18 +211,18 @@ def test_check_names_a_leaflet_it_cannot_read(tmp_path: Path) -> None:
     path.write_text(default_path().read_text(encoding="utf-8"), encoding="utf-8")
     result = CliRunner().invoke(main, ["check", "--content", str(path)])
     assert result.exit_code == 1
-    assert f"{path}: line.leaflet: cannot be read: " in result.output
+    assert f"{path}: line.leaflet: kan ikke læses: " in result.output
 
 
 def test_missing_file_is_named(tmp_path: Path) -> None:
-    with pytest.raises(ContentError, match="not found"):
+    with pytest.raises(ContentError, match="findes ikke"):
         load_content(tmp_path / "nowhere.toml")
 
 
 def test_cli_check_passes_on_the_shipped_file() -> None:
     result = CliRunner().invoke(main, ["check"])
     assert result.exit_code == 0, result.output
-    assert "ok" in result.output
+    assert "i orden" in result.output
 
 
 def test_cli_check_exits_1_naming_each_problem(tmp_path: Path) -> None:
@@ -372,7 +304,7 @@ def test_cli_check_reads_the_content_file_setting(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setenv("IVR_CONTENT_FILE", str(tmp_path / "missing.toml"))
     result = CliRunner().invoke(main, ["check"])
     assert result.exit_code == 1
-    assert "missing.toml: (file): not found" in result.output
+    assert "missing.toml: (filen): findes ikke" in result.output
 
 
 @pytest.mark.parametrize(("name", "text", "problem"), PATHOLOGICAL, ids=[p[0] for p in PATHOLOGICAL])
@@ -385,7 +317,7 @@ def test_a_pathological_file_is_refused_quickly_with_a_plain_problem(
     with pytest.raises(ContentError) as caught:
         load_content(path)
     assert time.perf_counter() - started < 1.0, name
-    assert caught.value.problems == [("(file)", problem)]
+    assert caught.value.problems == [("(filen)", problem)]
 
 
 def test_a_file_at_the_size_limit_is_still_read(tmp_path: Path) -> None:
@@ -402,7 +334,10 @@ def test_cli_check_refuses_a_deeply_nested_file_in_one_line(tmp_path: Path) -> N
     result = CliRunner().invoke(main, ["check", "--content", str(path)])
     assert result.exit_code == 1
     assert result.exception is None or isinstance(result.exception, SystemExit)
-    assert f"{path}: (file): is nested too deeply or too large to read" in result.output
+    assert (
+        f"{path}: (filen): har for mange lag inden i hinanden eller er for stor til at kunne læses"
+        in result.output
+    )
     assert "Traceback" not in result.output
 
 
@@ -411,5 +346,5 @@ def test_the_line_does_not_start_on_a_pathological_file(
 ) -> None:
     path = tmp_path / "content.toml"
     path.write_text("a = " + "[" * 100_000, encoding="utf-8")
-    with pytest.raises(ContentError, match="nested too deeply"):
+    with pytest.raises(ContentError, match="for mange lag"):
         make_app({"CONTENT_FILE": path})

@@ -134,7 +134,7 @@ def test_other_commands_leave_a_database_behind_the_code_as_it_is(
     make(database)
     before = schema_and_rows(database)
     said = one_line(ivr(*args, database=database, IVR_CALLBACK_KEY=new_key(), TWILIO_AUTH_TOKEN=TOKEN))
-    assert said.startswith("Error: the database is ")
+    assert said.startswith("Fejl: the database is ")
     assert said.endswith("run `ivr db upgrade`")
     assert schema_and_rows(database) == before
 
@@ -152,7 +152,7 @@ def test_a_database_that_cannot_be_used_is_one_line(
 ) -> None:
     result = CliRunner().invoke(main, ["db", command], env={"IVR_DATABASE_URL": url})
     line = one_line(result)
-    assert line.startswith("ivr db: ") or line.startswith("Error:"), line
+    assert line.startswith("ivr db: ") or line.startswith("Fejl:"), line
     assert said in line
 
 

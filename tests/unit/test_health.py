@@ -63,14 +63,14 @@ def test_healthz_fails_when_the_content_file_breaks(watched: FlaskClient, conten
     assert response.status_code == 503
     report = response.get_json()
     assert report["status"] == "error"
-    assert "not valid TOML" in report["content"]["problem"]
+    assert "ikke gyldig TOML" in report["content"]["problem"]
 
 
 def test_healthz_fails_when_the_content_file_is_gone(watched: FlaskClient, content_file: Path) -> None:
     content_file.unlink()
     response = watched.get("/healthz")
     assert response.status_code == 503
-    assert "not found" in response.get_json()["content"]["problem"]
+    assert "findes ikke" in response.get_json()["content"]["problem"]
 
 
 def test_healthz_recovers_and_says_a_restart_would_load_the_change(

@@ -42,7 +42,7 @@ def test_a_control_character_in_a_prompt_is_refused(tmp_path: Path, escaped: str
     assert WELCOME in SHIPPED
     path = written(tmp_path, SHIPPED.replace(WELCOME, WELCOME + escaped, 1))
     output = checked(path)
-    assert f"{path}: prompts.welcome: has the control character {code}" in output
+    assert f"{path}: prompts.welcome: har kontroltegnet {code}" in output
     with pytest.raises(ContentError):
         load_content(path)
 
@@ -51,7 +51,7 @@ def test_a_terminal_escape_in_a_key_name_is_printed_escaped(tmp_path: Path) -> N
     path = written(tmp_path, SHIPPED.replace(WELCOME, '"\\u001b[31mwelcome" = "Hej"\n' + WELCOME, 1))
     output = checked(path)
     assert "\x1b" not in output
-    assert "prompts.\\x1b[31mwelcome: has a control character in its name" in output
+    assert "prompts.\\x1b[31mwelcome: har et kontroltegn i sit navn" in output
 
 
 def test_a_section_too_long_for_one_twiml_document_is_refused(tmp_path: Path) -> None:
@@ -59,8 +59,8 @@ def test_a_section_too_long_for_one_twiml_document_is_refused(tmp_path: Path) ->
     long = "Nerverødder udspringer parvist på hvert niveau. " * 3600  # about 171 KB
     path = written(tmp_path, SHIPPED.replace(FIRST_SECTION, FIRST_SECTION + long, 1))
     output = checked(path)
-    assert f"{path}: section 1: is too long: a call's TwiML document would be about" in output
-    assert "Twilio takes at most 64 kB" in output
+    assert f"{path}: sections[0].text: er for lang: et opkalds TwiML-dokument ville fylde omkring" in output
+    assert "Twilio tager højst 64 kB" in output
 
 
 def test_the_longest_section_allowed_still_makes_a_document_twilio_takes(

@@ -155,7 +155,7 @@ def test_check_accepts_the_contact_details_skipped(tmp_path: Path) -> None:
         ("+4570101010", "er linjens eget nummer"),
         ("+4511223", "er et kort nummer"),
         ("+4590123456", "er et betalingsnummer"),
-        ("1813", "must be a phone number"),
+        ("1813", "skal være et telefonnummer"),
     ],
 )
 def test_check_refuses_a_secretariat_number_no_call_can_be_put_to(

@@ -37,7 +37,7 @@ def test_a_day_is_read(text: str, expected: date) -> None:
 
 @pytest.mark.parametrize("text", ODD_DAYS)
 def test_an_odd_day_is_refused_naming_the_form_and_the_years(text: str) -> None:
-    with pytest.raises(ValueError, match="YYYY-MM-DD between 2000-01-01 and 2100-12-31") as refused:
+    with pytest.raises(ValueError, match="ÅÅÅÅ-MM-DD mellem 2000-01-01 og 2100-12-31") as refused:
         moments.read_day(text)
     assert repr(text) in str(refused.value)
 
@@ -68,7 +68,7 @@ def test_a_moment_without_offset_is_the_given_zone_s_time() -> None:
 
 @pytest.mark.parametrize("text", ODD_MOMENTS)
 def test_an_odd_moment_is_refused_naming_the_form_and_the_years(text: str) -> None:
-    with pytest.raises(ValueError, match=r"ISO date-time like .* between 2000-01-01 and 2100-12-31"):
+    with pytest.raises(ValueError, match=r"tidspunkt skrevet som .* mellem 2000-01-01 og 2100-12-31"):
         moments.read_moment(text, CPH)
 
 
@@ -81,14 +81,14 @@ def test_the_schedule_answers_at_the_edges_of_the_years(text: str) -> None:
 
 @pytest.mark.parametrize("day", [date(1999, 12, 31), date(2101, 1, 1), date.min, date.max])
 def test_a_period_outside_the_years_is_refused(day: date) -> None:
-    with pytest.raises(ValueError, match="between 2000-01-01 and 2100-12-31"):
+    with pytest.raises(ValueError, match="mellem 2000-01-01 og 2100-12-31"):
         Period(day, None, CPH)
-    with pytest.raises(ValueError, match="between 2000-01-01 and 2100-12-31"):
+    with pytest.raises(ValueError, match="mellem 2000-01-01 og 2100-12-31"):
         Period(None, day, CPH)
 
 
 def test_a_reversed_period_is_refused() -> None:
-    with pytest.raises(ValueError, match=r"starts \(2026-11-30\) after it ends \(2026-11-01\)"):
+    with pytest.raises(ValueError, match=r"begynder \(2026-11-30\), efter den slutter \(2026-11-01\)"):
         Period(date(2026, 11, 30), date(2026, 11, 1), CPH)
 
 
@@ -106,13 +106,13 @@ def test_the_day_option_type_reads_days_and_refuses_with_exit_2() -> None:
 
     assert CliRunner().invoke(show, ["--day", "2026-11-25"]).output == "datetime.date(2026, 11, 25)\n"
     line = refused_once(CliRunner().invoke(show, ["--day", "9999-12-31"]), "--day")
-    assert "between 2000-01-01 and 2100-12-31" in line
+    assert "mellem 2000-01-01 og 2100-12-31" in line
 
 
 @pytest.mark.parametrize("text", ODD_MOMENTS)
 def test_hours_refuses_an_odd_moment_in_one_line(text: str) -> None:
     line = refused_once(CliRunner().invoke(main, ["hours", "--at", text]), "--at")
-    assert "between 2000-01-01 and 2100-12-31" in line
+    assert "mellem 2000-01-01 og 2100-12-31" in line
 
 
 @pytest.mark.parametrize(

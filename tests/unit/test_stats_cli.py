@@ -77,7 +77,7 @@ def test_the_database_url_comes_from_the_environment(seeded: Store, monkeypatch:
 
 def test_prune_deletes_events_older_than_the_days_given(seeded: Store) -> None:
     days = (datetime.now(UTC) - WEDNESDAY).days + 10
-    assert run("--database", seeded.url, "--prune", str(days)).startswith("deleted 1 call events")
+    assert run("--database", seeded.url, "--prune", str(days)).startswith("slettede 1 opkaldshændelser")
     assert sorted({row.call for row in seeded.rows()}) == ["a", "b", "c"]
 
 
@@ -87,14 +87,14 @@ def test_an_odd_day_is_refused_in_one_line(tmp_path: Path, option: str, day: str
     url = f"sqlite:///{tmp_path / 'stats.sqlite'}"
     result = CliRunner().invoke(main, ["stats", "--database", url, option, day])
     line = refused_once(result, option)
-    assert "YYYY-MM-DD between 2000-01-01 and 2100-12-31" in line
+    assert "ÅÅÅÅ-MM-DD mellem 2000-01-01 og 2100-12-31" in line
 
 
 def test_a_reversed_period_is_refused_in_one_line(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'stats.sqlite'}"
     args = ["stats", "--database", url, "--since", "2026-11-30", "--until", "2026-11-01"]
     line = refused_once(CliRunner().invoke(main, args), "'--since' / '--until'")
-    assert "starts (2026-11-30) after it ends (2026-11-01)" in line
+    assert "begynder (2026-11-30), efter den slutter (2026-11-01)" in line
 
 
 def test_the_edges_of_the_years_are_reported(seeded: Store) -> None:
@@ -148,7 +148,7 @@ def test_the_text_report_says_which_line(two_lines: Store) -> None:
 def test_a_malformed_line_is_refused_in_one_line(tmp_path: Path, line: str) -> None:
     url = f"sqlite:///{tmp_path / 'stats.sqlite'}"
     result = CliRunner().invoke(main, ["stats", "--database", url, "--line", line])
-    assert "is not a line id" in refused_once(result, "'--line'")
+    assert "er ikke et linje-id" in refused_once(result, "'--line'")
 
 
 @pytest.fixture
