@@ -171,6 +171,8 @@ class Content:
     lists: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     # How the line asks back about a choice, by key, where the file words it (`question`, `[questions]`).
     questions: Mapping[str, str] = field(default_factory=dict)
+    # A clinic's own words for the leaflet's (`[synonyms]`: "narkose" -> "bedøvelse"), for asking the leaflet.
+    synonyms: Mapping[str, str] = field(default_factory=dict)
     _by_key: Mapping[str, Section] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
