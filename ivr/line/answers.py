@@ -139,6 +139,7 @@ class Answers:
             # token that no question has, so the sentences keep their places.
             self._index.index([doc or ["\x00"] for doc in self._docs], show_progress=False)
         self.section_keys = frozenset(section.key for section in content.sections)
+        self._titles = {section.key: set(self.terms(section.title)) for section in content.sections}
         self._offers = {
             section.key: Prompt(
                 f"answer_offer_{section.key}", OFFER.format(key=section.key, title=section.title)
@@ -185,6 +186,9 @@ class Answers:
         best = ranked[0].sentence
         held = query & set(self._docs[self.sentences.index(best)])
         if not self._covers(query, held) or (_negated(said) and not _negated(best.prompt.text)):
+            return None
+        if query <= self._titles[best.section.key]:
+            # The section's own topic ("hvordan foregår det", "hvad med komplikationer"): the whole section.
             return None
         said_with = _said_with(best, self.sentences)
         # A close runner-up in another section makes it unsure; in the same one, the best is said.
