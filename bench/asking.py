@@ -7,9 +7,9 @@ clinic would), reads the labelled questions of `bench/questions/` and answers ea
 (`answers.answering`: urgent words and the listed unanswered questions first, a named action done, else the
 sentence): "right" when the sentences said include one the label names and, with the offer of the
 section, are at most 45 words; "wrong" when a sentence is said that the label does not name (or the leaflet
-does not answer it); "none" when no sentence is said (the section, a question back or "det står der ikke noget om"). Right is a share of the
-questions the leaflet answers; wrong of all. The issue's targets, on the held-out questions: right at least
-70 %, wrong at most 1 %.
+does not answer it); "none" when no sentence is said (the section, a question back or "det står der ikke
+noget om"). Right is a share of the questions the leaflet answers; wrong of all. The issue's targets, on
+the held-out questions: right at least 70 %, wrong at most 1 %.
 
 Then, on a deployment of `--lines` lines (the shipped line under as many ids, each with its own index),
 times the answer of every question on a line picked in turn, `--rounds` times: the time a turn with speech

@@ -177,26 +177,11 @@ class Answers:
 
     def answer(self, said: str) -> Answer | None:
         """The sentences that answer a question, or None when it is not a question, or unsure."""
-        if not _is_question(words_of(said)):
-            return None
-        ranked = self.ranked(said)
-        query = set(self.terms(said))
-        if not ranked:
+        ranked = self.ranked(said) if _is_question(words_of(said)) else []
+        if not ranked or not self._sure(said, ranked):
             return None
         best = ranked[0].sentence
-        held = query & set(self._docs[self.sentences.index(best)])
-        if not self._covers(query, held) or (_negated(said) and not _negated(best.prompt.text)):
-            return None
-        if query <= self._titles[best.section.key]:
-            # The section's own topic ("hvordan foregår det", "hvad med komplikationer"): the whole section.
-            return None
         said_with = _said_with(best, self.sentences)
-        # A close runner-up in another section makes it unsure; in the same one, the best is said.
-        for other in ranked[1:]:
-            if other.score < RUNNER_UP_SHARE * ranked[0].score:
-                break
-            if other.sentence.section != best.section:
-                return None
         offer = self._offers[best.section.key]
         # The offer is said before the line waits, too.
         room = MOST_WORDS - len(offer.text.split())
@@ -205,6 +190,20 @@ class Answers:
                 return None
             said_with = (best,)
         return Answer(best.section, said_with, ranked[0].score, offer)
+
+    def _sure(self, said: str, ranked: Sequence[Scored]) -> bool:
+        """Tell whether the best sentence surely answers the question, not another one."""
+        query = set(self.terms(said))
+        best = ranked[0].sentence
+        held = query & set(self._docs[self.sentences.index(best)])
+        if not self._covers(query, held) or (_negated(said) and not _negated(best.prompt.text)):
+            return False
+        if query <= self._titles[best.section.key]:
+            # The section's own topic ("hvordan foregår det", "hvad med komplikationer"): the whole section.
+            return False
+        # A close runner-up in another section makes it unsure; in the same one, the best is said.
+        close = (other for other in ranked[1:] if other.score >= RUNNER_UP_SHARE * ranked[0].score)
+        return all(other.sentence.section == best.section for other in close)
 
     def _covers(self, query: set[str], held: set[str]) -> bool:
         """Tell whether the best sentence holds enough of the question: most of its weight among the words

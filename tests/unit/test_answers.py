@@ -3,9 +3,12 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import logging
+import re
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -226,3 +229,19 @@ def test_the_words_are_never_logged_or_stored_and_the_answer_is_counted_by_secti
             assert word not in written, word
     report = statistics.store.report(Period(date(2026, 1, 1), date(2026, 12, 31), CPH))
     assert report.answers == {"3": 1}
+
+
+def test_the_statistics_page_shows_the_questions_answered_per_section(
+    make_app: Callable[..., Flask],
+) -> None:
+    staff_app = make_app({"STAFF_USER": "personale", "STAFF_PASSWORD": "rigtig-hemmelig"})
+    ask_line(TwilioClient(staff_app.test_client()), QUESTION)
+    Statistics.of(staff_app).recorder.flush()
+    login = base64.b64encode(b"personale:rigtig-hemmelig").decode()
+    page = staff_app.test_client().get("/staff/stats", headers={"Authorization": f"Basic {login}"})
+    assert page.status_code == 200
+    answers = re.search(r'<div id="answers">(.*?)</div>', page.text, re.DOTALL)
+    assert answers is not None
+    assert 'aria-label="Spørgsmål besvaret med en sætning"' in answers.group(1)
+    assert "3. Sådan forbereder du dig" in answers.group(1)
+    assert QUESTION not in page.text
