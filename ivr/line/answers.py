@@ -15,7 +15,6 @@ What was said is never logged, stored or cached here.
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -36,8 +35,6 @@ SPECIFIC_IN = 2
 RUNNER_UP_SHARE = 0.8
 # BM25's usual parameters; sentences are short, so length matters less than in documents (b).
 K1, B = 1.2, 0.5
-# The offer after the answer, with the section's own key and title.
-OFFER = "Tryk {key} for hele afsnittet: {title}."
 
 # Danish words that carry no question's topic: pronouns, auxiliaries, prepositions, conjunctions and question
 # words (snowballstemmer has no stop words; this short list is ours, from the common Danish lists).
@@ -71,7 +68,6 @@ NEGATIONS = frozenset({"ikke", "aldrig", "ingen", "intet"})
 COMPOUND_PART = 4
 _LEANS_BACK = "denne dette disse den det de tværtimod derfor således hvorimod"
 LEANS_BACK = frozenset(_LEANS_BACK.split())
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 
 
 @dataclass(frozen=True)
@@ -128,7 +124,12 @@ class Answers:
             words: tuple(stem(w) for w in words_of(meant) if w not in STOP_WORDS)
             for words, meant in sorted(phrases.items(), key=lambda item: -len(item[0]))
         }
-        self.sentences = tuple(sentence for section in content.sections for sentence in _sentences(section))
+        # The content's own sentences, each a prompt with built audio (Content.audio_prompts).
+        self.sentences = tuple(
+            Sentence(section, at, prompt)
+            for section in content.sections
+            for at, prompt in enumerate(content.sentences(section))
+        )
         docs = [self.terms(sentence.prompt.text, synonyms=False) for sentence in self.sentences]
         self._docs = _with_compound_parts(docs)
         self._in = {term: sum(term in doc for doc in self._docs) for doc in self._docs for term in doc}
@@ -140,12 +141,7 @@ class Answers:
             self._index.index([doc or ["\x00"] for doc in self._docs], show_progress=False)
         self.section_keys = frozenset(section.key for section in content.sections)
         self._titles = {section.key: set(self.terms(section.title)) for section in content.sections}
-        self._offers = {
-            section.key: Prompt(
-                f"answer_offer_{section.key}", OFFER.format(key=section.key, title=section.title)
-            )
-            for section in content.sections
-        }
+        self._offers = {section.key: content.answer_offer(section) for section in content.sections}
 
     def terms(self, text: str, *, synonyms: bool = True) -> list[str]:
         """The stems a text is ranked by: stop words dropped, a synonym put in the leaflet's words."""
@@ -249,17 +245,6 @@ def _neighbour(sentence: Sentence, sentences: Sequence[Sentence], step: int) -> 
     """The sentence before (-1) or after (1) in the same section, if any."""
     at = sentence.index + step
     return next((s for s in sentences if s.section == sentence.section and s.index == at), None)
-
-
-def _sentences(section: Section) -> list[Sentence]:
-    """A section's sentences as the line says them, without its heading (the title said first)."""
-    texts = [" ".join(part.split()) for part in _SENTENCE_END.split(section.prompt.text.strip())]
-    title = words_of(section.title)
-    texts = [text for text in texts if text and words_of(text) != title]
-    return [
-        Sentence(section, index, Prompt(f"answer_{section.key}_{index + 1}", text))
-        for index, text in enumerate(texts)
-    ]
 
 
 def _with_compound_parts(docs: list[list[str]]) -> list[list[str]]:

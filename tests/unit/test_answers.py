@@ -25,7 +25,7 @@ from ivr.line.content_loader import ContentError, default_path, load_content
 from ivr.stats.report import Period
 from ivr.stats.web import Statistics
 from ivr.webhook import requestlog
-from tests.support import CPH, TwilioClient, spoken, text
+from tests.support import CPH, TwilioClient, fake_built_audio, spoken, text
 
 QUESTION = "må jeg spise inden"
 # The sentence of section 3 that answers it, word for word as the content says it.
@@ -245,3 +245,28 @@ def test_the_statistics_page_shows_the_questions_answered_per_section(
     assert 'aria-label="Spørgsmål besvaret med en sætning"' in answers.group(1)
     assert "3. Sådan forbereder du dig" in answers.group(1)
     assert QUESTION not in page.text
+
+
+def test_the_sentences_have_built_audio_of_their_own(content: Content) -> None:
+    # `ivr build-audio` builds what audio_prompts lists: every sentence and offer, in one voice with the rest.
+    built = {prompt.id: prompt.text for prompt in content.audio_prompts()}
+    answer = Answers(content).answer(QUESTION)
+    assert answer is not None
+    for prompt in answer.prompts:
+        assert built[prompt.id] == prompt.text
+        assert built[prompt.id + "_slow"] == prompt.text
+
+
+def test_a_built_line_plays_the_sentence_in_its_own_voice(
+    make_app: Callable[..., Flask], tmp_path: Path
+) -> None:
+    content = load_content()
+    entries = fake_built_audio(tmp_path / "audio", content)
+    root = ask_line(TwilioClient(make_app().test_client()), QUESTION)
+    gather = root.find("Gather")
+    assert gather is not None
+    played = [play.text or "" for play in gather.iter("Play")]
+    # The sentence and the offer are the built files, not Twilio's voice.
+    assert played[0].endswith("/audio/" + entries["answer_3_1"].file)
+    assert played[1].endswith("/audio/" + entries["answer_offer_3"].file)
+    assert SPIS not in spoken(root)
