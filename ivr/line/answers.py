@@ -5,9 +5,11 @@ Each section's text (as the content words it for the ear) is cut into sentences;
 stemmed with the Danish stemmer of `understanding`, Danish stop words dropped and the clinic's `[synonyms]`
 put in the leaflet's own words ("narkose" is "bedøvelse"). The sentences of a line are ranked by BM25
 (`bm25s`, sparse and numpy-only; the index is built once per line at start). A question is answered only
-when the best sentence holds enough of its words and no sentence of another place scores close: an unsure
-question falls through to the choices of `understanding`, since a sentence that answers another question
-is worse than none (the flow then offers the section or says the leaflet does not answer it).
+when the best sentence holds most of its words (weighted by how rare they are in the line) with a specific
+one among them, the question has no word the sections never use, says no only where the sentence does,
+is not just the section's title, and no sentence of another section scores close. An unsure question falls
+through to the choices of `understanding`, since a sentence that answers another question is worse than
+none (the flow then reads the section, asks back or says the leaflet does not answer it).
 
 What was said is never logged, stored or cached here.
 """
@@ -56,16 +58,16 @@ SAME_AS = {"inden": "før", "bagefter": "efter"}
 STOP_WORDS = frozenset(_STOP.split())
 # Words that make an utterance a question rather than a topic ("komplikationer", "selve indgrebet" choose
 # the section): a question word anywhere, a verb first ("må jeg spise", "er jeg vågen"), or three words.
-_QUESTION_WORDS = "hvad hvor hvordan hvornår hvorfor hvem hvilken hvilket hvilke hvis hvor mon"
+_QUESTION_WORDS = "hvad hvor hvordan hvornår hvorfor hvem hvilken hvilket hvilke hvis mon"
 QUESTION_WORDS = frozenset(_QUESTION_WORDS.split())
 _QUESTION_VERBS = "må skal kan er bliver får gør vil har kommer tager varer virker sover går bruger ringer"
 QUESTION_VERBS = frozenset(_QUESTION_VERBS.split())
-# A sentence starting with one of these leans on the one before ("Denne forsvinder igen"): said with it.
 QUESTION_LENGTH = 3
 # A question that says no is answered only by a sentence that does too.
 NEGATIONS = frozenset({"ikke", "aldrig", "ingen", "intet"})
 # A compound counts as its known part too ("lokalbedøvelse" is about "bedøvelse"), a part this long.
 COMPOUND_PART = 4
+# A sentence starting with one of these leans on the one before ("Denne forsvinder igen"): said with it.
 _LEANS_BACK = "denne dette disse den det de tværtimod derfor således hvorimod"
 LEANS_BACK = frozenset(_LEANS_BACK.split())
 
