@@ -73,6 +73,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.memory --lines 50
 	$(BIN)/python -m bench.lines
 	$(BIN)/python -m bench.imports
+	$(BIN)/python -m bench.asking
 	$(BIN)/python -m bench.prompts
 	$(BIN)/python -m bench.listening
 	$(BIN)/python -m bench.understanding

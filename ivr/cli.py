@@ -26,6 +26,7 @@ from ivr.line.schedule import Schedule
 
 # The commands kept in their own modules, imported only when run.
 LAZY = {
+    "ask": "ivr.tryout.ask_cli:ask",
     "build-audio": "ivr.audio.cli:build_audio",
     "callback-key": "ivr.callbacks.cli:callback_key",
     "callbacks": "ivr.callbacks.cli:callbacks",

@@ -84,6 +84,9 @@ CALLBACK_TEMPLATES = {
 # The SMS itself, with the leaflet's link: not spoken.
 SMS_TEMPLATES = {"sms_text": {"url"}}
 LINE_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
+# After a question answered by a section's sentences, the offer of the whole section (ivr/line/answers.py).
+ANSWER_OFFER = "Tryk {key} for hele afsnittet: {title}."
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 # The id suffix of a prompt's slow variant: "welcome_slow".
 SLOW = "_slow"
 # The id prefix of a fragment's prompt: "fragment_i_morgen".
@@ -170,6 +173,8 @@ class Content:
     lists: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     # How the line asks back about a choice, by key, where the file words it (`question`, `[questions]`).
     questions: Mapping[str, str] = field(default_factory=dict)
+    # A clinic's own words for the leaflet's (`[synonyms]`: "narkose" -> "bedøvelse"), for asking the leaflet.
+    synonyms: Mapping[str, str] = field(default_factory=dict)
     _by_key: Mapping[str, Section] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -242,6 +247,27 @@ class Content:
         """Return every static prompt: the system prompts, then the sections in leaflet order."""
         return [*self.prompts.values(), *(section.prompt for section in self.sections)]
 
+    def sentences(self, section: Section) -> tuple[Prompt, ...]:
+        """A section's sentences, each a prompt of its own ("answer_3_1"), without its heading (the title)."""
+        texts = (" ".join(part.split()) for part in _SENTENCE_END.split(section.prompt.text.strip()))
+        kept = [text for text in texts if text and text.rstrip(".!?").lower() != section.title.lower()]
+        return tuple(Prompt(f"answer_{section.key}_{at}", text) for at, text in enumerate(kept, 1))
+
+    def answer_offer(self, section: Section) -> Prompt:
+        """The offer of a whole section after its sentences answered a question."""
+        text = ANSWER_OFFER.format(key=section.key, title=section.title)
+        return Prompt(f"answer_offer_{section.key}", text)
+
+    def answer_prompts(self) -> list[Prompt]:
+        """Sentences a question may be answered with, and each section's offer, where the line listens."""
+        if not self.understands_speech:
+            return []
+        return [
+            prompt
+            for section in self.sections
+            for prompt in (*self.sentences(section), self.answer_offer(section))
+        ]
+
     def closed(self, when: Sequence[str], reason: str | None = None, closed_for: str | None = None) -> Prompt:
         """Say that the secretariat is closed, why (a closed opening day, or staff closed it), when it opens.
 
@@ -256,7 +282,8 @@ class Content:
         return self._sentence("closed_today", {"reason": (reason or closed_for or "",), "when": when})
 
     def audio_prompts(self) -> list[Prompt]:
-        """Every prompt with audio of its own: the static prompts, then every fragment (see `fragments`)."""
+        """Every prompt with audio of its own: the static prompts, the sentences a question is answered with,
+        then every fragment (see `fragments`)."""
         return list(self._audio_prompts)
 
     @cached_property
@@ -265,7 +292,8 @@ class Content:
         from ivr.line.schedule import holiday_names  # noqa: PLC0415  (imports the holidays package)
 
         this_year = date.today().year
-        prompts = [*self.all_prompts(), *self.fragments(holiday_names(range(this_year, this_year + 2)))]
+        holidays = holiday_names(range(this_year, this_year + 2))
+        prompts = [*self.all_prompts(), *self.answer_prompts(), *self.fragments(holidays)]
         if self.keys.slower is None:
             return tuple(prompts)
         # A line offering slower speech has every prompt and fragment built slowly too, each right after its

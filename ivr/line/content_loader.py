@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from ivr.line import content_checks, content_listening, phonenumbers, spoken
+from ivr.line import content_checks, content_listening, content_synonyms, phonenumbers, spoken
 from ivr.line.content import (
     ACTIONS,
     CALLBACK_PROMPTS,
@@ -52,6 +52,8 @@ SCHEMA: dict[str, tuple[str, ...]] = {
     "phrases": ACTIONS + content_listening.LISTS,
     "questions": content_listening.QUESTION_NAMES,
     "sections": ("key", "title", "text", "phrases", "question"),
+    # A clinic's own words for the leaflet's: any word may be a key (content_synonyms checks them).
+    "synonyms": (),
 }
 CLOSED_DAY_KEYS = ("days", "reason")
 # Where a problem of the whole file is named, in place of a key.
@@ -148,6 +150,8 @@ class _Parser:
         templates = self.templates(speech, "callback_offer" in prompts, sms)
         actions = self.action_phrases(speech, slower, sms)
         heard = content_listening.read(self.data, speech, keys, self.phrase_list, self.fail)
+        texts = (section.prompt.text for section in sections)
+        synonyms = content_synonyms.read(self.data, texts, self.fail)
         if keys is not None and not self.problems:
             self.problems += content_checks.menus(keys, prompts, sections)
             self.problems += content_checks.document_sizes(prompts, templates, sections)
@@ -157,7 +161,8 @@ class _Parser:
             self.problems += content_checks.leaflet_coverage(line, sections, self.secretariat_numbers)
         if self.problems or line is None or number is None or hours is None or keys is None:
             raise ContentError(self.source, self.problems)
-        return Content(self.source, line, number, hours, keys, sections, prompts, templates, actions, *heard)
+        parts = (self.source, line, number, hours, keys, sections, prompts, templates, actions, *heard)
+        return Content(*parts, synonyms=synonyms)
 
     def unknown_keys(self) -> None:
         """Name every table and key the line does not know, with the nearest known name."""
@@ -166,6 +171,7 @@ class _Parser:
                 self.unknown(name, name, SCHEMA)
                 continue
             tables = value if name == "sections" and isinstance(value, list) else [value]
+            tables = [] if name == "synonyms" else tables
             for index, table in enumerate(tables):
                 if not isinstance(table, dict):
                     continue

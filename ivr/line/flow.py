@@ -10,6 +10,7 @@ from functools import lru_cache
 from typing import Literal, Protocol
 
 from ivr.line import spoken
+from ivr.line.answers import Answer, Answers, answering
 from ivr.line.callstate import MAIN, START, Caller, CallState
 from ivr.line.content import Content, Prompt
 from ivr.line.phonenumbers import DANISH_DIGITS, callable_number
@@ -57,6 +58,7 @@ class Event(StrEnum):
     NOT_IN_LEAFLET = "not_in_leaflet"
     CONFIRM_NO = "confirm_no"
     SECRETARIAT_NUMBER = "secretariat_number"
+    ANSWERED = "answered"
 
 
 # A failed turn's event, and the event when it was one too many.
@@ -172,6 +174,8 @@ class CallFlow:
         keys = content.keys
         actions = (keys.transfer, keys.repeat, keys.main_menu, keys.slower, keys.sms, keys.number)
         self.keys_known = self.menus - {MAIN} | {key for key in actions if key is not None}
+        # The sentences a question may be answered with, ranked once per line (where the line listens).
+        self.answers = Answers(content) if content.understands_speech else None
         # One prompt per next opening and reason, so a closed line's replies hit the renderer's cache without
         # formatting and hashing a new text each time.
         self._closed = lru_cache(maxsize=16)(content.closed)
@@ -194,11 +198,7 @@ class CallFlow:
         # The welcome (with its 1-1-2 sentence) is said whole; a closed line's notice comes after the menu, so
         # a caller hears "tryk 1" as soon on a holiday evening as at noon.
         reply = self._menu(START, moment, (self.content.prompt("welcome"),), Event.WELCOME)
-        closed = (
-            ()
-            if moment.open
-            else (self._closed(moment.next_opening, moment.closed_today, moment.closed_for),)
-        )
+        closed = self._closed_notice(moment)
         names = ("speech_offer", "slower_offer", *(("sms_offer",) if sms else ()))
         offers = [self.content.prompts[name] for name in names if name in self.content.prompts]
         return replace(reply, prompts=(*reply.prompts, *closed, *offers), uninterrupted=1)
@@ -221,11 +221,13 @@ class CallFlow:
         *,
         yes: bool = False,
         no: bool = False,
+        said: str = "",
     ) -> Reply:
         """Answer what the caller said: an urgent word at once, the choice it matched, a question back when
         unsure, a word that the leaflet does not say it, or a failed turn.
 
         After a question back, a spoken yes (`yes`) chooses what was asked about, and a no (`no`) goes back.
+        A question (`said`) that a sentence of the content surely answers is answered by it (`answers.py`).
         """
         if state.confirm is not None and (yes or no) and state.confirm in self.keys_known:
             return self._offering_sms(self._key(state, YES_KEY if yes else NO_KEY, moment, caller), caller)
@@ -236,17 +238,15 @@ class CallFlow:
         if state.confirm is not None and understood.key == repeat and understood.outcome == "matched":
             # "Hvad?" after a question back: the question again, not the menu.
             understood = Understood("ask", state.confirm, understood.score)
+        answer = answering(self.answers, said, understood) if state.menu not in CALLBACK_MENUS else None
         if understood.outcome == "urgent":
             reply = self._urgent(state, moment)
+        elif answer is not None:
+            reply = self._answered(answer, state, moment)
         elif understood.outcome == "unanswered":
             # "... Det kan sekretariatet svare på": and when it opens, while it is closed.
-            closed = (
-                ()
-                if moment.open
-                else (self._closed(moment.next_opening, moment.closed_today, moment.closed_for),)
-            )
-            said = (self.content.prompt("not_in_leaflet"), *closed)
-            reply = self._menu(state.into(self._back_to(state)), moment, said, Event.NOT_IN_LEAFLET)
+            lead = (self.content.prompt("not_in_leaflet"), *self._closed_notice(moment))
+            reply = self._menu(state.into(self._back_to(state)), moment, lead, Event.NOT_IN_LEAFLET)
         elif understood.outcome == "matched" and understood.key is not None:
             reply = self._key(replace(state, confirm=None), understood.key, moment, caller)
         elif understood.outcome == "ask" and understood.key in self.keys_known:
@@ -256,7 +256,9 @@ class CallFlow:
         else:
             where = state if state.menu in self.menus else state.into(MAIN, state.tries)
             reply = self._failed(where, moment, Event.INVALID, said="not_understood")
-        spoken_key = understood.key if understood.outcome == "matched" else None
+        spoken_key = (
+            answer.section.key if answer else understood.key if understood.outcome == "matched" else None
+        )
         return self._offering_sms(replace(reply, spoken_key=spoken_key), caller)
 
     def dial_result(
@@ -324,6 +326,10 @@ class CallFlow:
         if digits in actions:
             return actions[digits]()
         return self._failed(state, moment, Event.INVALID)
+
+    def _answered(self, answer: Answer, state: CallState, moment: Moment) -> Reply:
+        """The sentences that answer, the offer of their whole section, then that section's menu."""
+        return self._menu(state.into(answer.section.key), moment, answer.prompts, Event.ANSWERED)
 
     def _urgent(self, state: CallState, moment: Moment) -> Reply:
         """An urgent word: the 1-1-2 sentence said whole, then the clinic's advice, then the menu again."""

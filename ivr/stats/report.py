@@ -46,12 +46,13 @@ EVENT_LABELS: dict[str, str] = {
     Event.NOT_IN_LEAFLET: "spurgte om noget, folderen ikke svarer på",
     Event.CONFIRM_NO: "svarede nej, da linjen spurgte igen",
     Event.SECRETARIAT_NUMBER: "hørte sekretariatets telefonnummer",
+    Event.ANSWERED: "stillede et spørgsmål og fik svar med folderens egen sætning",
 }
 TRANSFER_EVENTS = (Event.TRANSFER_OPEN, Event.TRANSFER_CLOSED, Event.TRANSFER_LOOP)
 DIAL_EVENTS = (Event.DIAL_COMPLETED, *DIAL_FAILURES.values())
 LINE_HANGUPS = (Event.INVALID_GOODBYE, Event.SILENCE_GOODBYE, Event.DIAL_COMPLETED)
 # Events whose menu says where they happened, for "where calls end".
-IN_A_MENU = frozenset({Event.SECTION, Event.REPEAT, Event.INVALID, Event.SILENCE})
+IN_A_MENU = frozenset({Event.SECTION, Event.REPEAT, Event.INVALID, Event.SILENCE, Event.ANSWERED})
 # The events that are a caller's choice, said or pressed, for "choices by speech and by key". Only the key
 # route makes them (the welcome, dial and fallback routes never do), so those not by speech were pressed.
 # Failed turns are left out: speech that was not understood is counted on the key route, as no key.
@@ -67,6 +68,7 @@ CHOICE_EVENTS = (
     Event.CALLBACK_REQUESTED,
     Event.CALLBACK_ALREADY,
     Event.CALLBACK_FULL,
+    Event.ANSWERED,
 )
 
 
@@ -117,6 +119,7 @@ class Report:
     counts: dict[str, int]  # every event name -> count
     endings: dict[str, int] = field(default_factory=dict)  # "event menu" of each call's last step
     speech: dict[str, int] = field(default_factory=dict)  # event name -> how many came by speech
+    answers: dict[str, int] = field(default_factory=dict)  # section key -> questions answered by a sentence
 
     @property
     def choices(self) -> dict[str, tuple[int, int]]:
@@ -160,6 +163,7 @@ class Report:
             "choices": self._choices_json(),
             "events_by_name": self.counts,
             "events_by_speech": self.speech,
+            "answers": self.answers,
         }
 
     def _choices_json(self) -> dict[str, Any]:
@@ -192,6 +196,7 @@ def build(rows: Iterable[Row], period: Period) -> Report:
         counts=dict(sorted(counts.items())),
         endings=_endings(rows),
         speech=dict(sorted(speech.items())),
+        answers=_by_menu(rows, Event.ANSWERED),
     )
 
 

@@ -205,7 +205,11 @@ def build(
         query = query.where(hours.c.line == line)
     counts: Counter[str] = Counter()
     speech: Counter[str] = Counter()
-    menus: dict[str, Counter[str]] = {Event.SECTION: Counter(), Event.REPEAT: Counter()}
+    menus: dict[str, Counter[str]] = {
+        Event.SECTION: Counter(),
+        Event.REPEAT: Counter(),
+        Event.ANSWERED: Counter(),
+    }
     per_day: Counter[Any] = Counter()
     heat = [[0] * 24 for _ in WEEKDAYS]
     for hour, event, menu, n, said in connection.execute(query):
@@ -233,6 +237,7 @@ def build(
         counts=dict(sorted((name, n) for name, n in counts.items() if n)),
         endings=_endings(connection, events, last, (since, until), line),
         speech=dict(sorted((name, n) for name, n in speech.items() if n)),
+        answers=dict(sorted(menus[Event.ANSWERED].items())),
     )
 
 

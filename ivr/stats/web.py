@@ -190,6 +190,7 @@ def _render(result: report.Report, line: Line, known: list[str], chosen: str | N
     """Lay out the report's plots and render the page."""
     titles = report.section_titles(line.content.sections)
     sections = [(f"{s.key}. {s.title}", result.sections.get(s.key, 0)) for s in line.content.sections]
+    answers = [(f"{s.key}. {s.title}", result.answers.get(s.key, 0)) for s in line.content.sections]
     return render_template(
         "stats/page.html",
         report=result,
@@ -199,6 +200,7 @@ def _render(result: report.Report, line: Line, known: list[str], chosen: str | N
         heat=charts.heat_map(result.heatmap, line.content.hours),
         days=charts.bar_chart([(day.isoformat(), n) for day, n in result.calls_per_day.items()]),
         sections=charts.bar_chart(sections),
+        answers=charts.bar_chart(answers),
         transfers=charts.bar_chart([(report.label(name), n) for name, n in result.transfers.items()]),
         dials=charts.bar_chart([(report.label(name), n) for name, n in result.dials.items()]),
         endings=[(report.ending_words(name, titles), n) for name, n in result.endings.items()],

@@ -85,7 +85,7 @@ def key_step(line: Line, args: Mapping[str, str], form: Mapping[str, str], now: 
         understood = line.understanding.understand(said, _confidence(form.get("Confidence")))
         asked = state.confirm is not None
         return line.flow.heard(
-            state, understood, moment, caller, yes=asked and is_yes(said), no=asked and is_no(said)
+            state, understood, moment, caller, yes=asked and is_yes(said), no=asked and is_no(said), said=said
         )
     return line.flow.key(state, digits, moment, caller)
 

@@ -168,13 +168,11 @@ def test_a_caller_who_speaks_and_asks_for_slower_speech(page: tuple[Page, str], 
     transcript = tab.locator("#transcript")
     expect(transcript).to_contain_text(content.prompt("speech_offer").text)
     count = transcript.locator("li").count()
-    tab.fill("#said", "øh hvad er komplikationerne")
+    tab.fill("#said", "øh komplikationerne")
     tab.click("#say")
     expect(transcript.locator("li")).not_to_have_count(count)
     waiting(tab)
-    expect(transcript.locator('li[data-kind="speech"]')).to_have_text(
-        ['Du siger:"øh hvad er komplikationerne"']
-    )
+    expect(transcript.locator('li[data-kind="speech"]')).to_have_text(['Du siger:"øh komplikationerne"'])
     section = content.section("5")
     assert section is not None
     expect(transcript).to_contain_text(section.prompt.text)

@@ -128,6 +128,9 @@ def every_reply(flow: CallFlow) -> list[Reply]:
     ]:
         understood = Understood(outcome, key, 0.5)  # type: ignore[arg-type]
         replies.append(flow.heard(CallState(), understood, OPEN, CALLER))
+    # A question a sentence of the content answers.
+    asked = Understood("nothing", None, 0.0)
+    replies.append(flow.heard(CallState(), asked, OPEN, CALLER, said="må jeg spise inden"))
     return replies
 
 

@@ -87,6 +87,8 @@ def test_the_picture_follows_the_content_file(tmp_path: Path) -> None:
     # Keep only the first three sections (and menus that offer just those): keys 4, 5 and 8 become unknown.
     text = text[: text.index('[[sections]]\nkey = "4"')]
     text = re.sub(r"For [^.]*, tryk [45]\.", "", text).replace("1 til 5", "1 til 3")
+    # The clinic's synonyms name words of the sections left out.
+    text = re.sub(r"\[synonyms\]\n.*?\n\n", "", text, flags=re.DOTALL)
     changed = tmp_path / "content.toml"
     changed.write_text(text, encoding="utf-8")
     labels = edge_labels(load_content(changed), max_tries=2)

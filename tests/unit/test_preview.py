@@ -206,11 +206,19 @@ def test_malformed_or_deeply_nested_json_is_refused(staff: FlaskClient, raw: byt
 
 
 def test_words_in_braces_are_said_to_the_line(staff: FlaskClient, content: Content) -> None:
-    steps = run(staff, ["{hvad er komplikationerne}"])["steps"]
-    assert {"kind": "speech", "text": "hvad er komplikationerne"} in steps
+    steps = run(staff, ["{komplikationerne}"])["steps"]
+    assert {"kind": "speech", "text": "komplikationerne"} in steps
     section = content.section("5")
     assert section is not None
     assert any(step.get("text") == section.prompt.text for step in steps)
+
+
+def test_a_question_in_braces_is_answered_by_its_sentence(staff: FlaskClient, content: Content) -> None:
+    # The preview's text box goes through the same flow as a call: the sentence, then the section's offer.
+    steps = run(staff, ["{må jeg spise inden}"])["steps"]
+    texts = [step.get("text") for step in steps]
+    assert "Spis og drik gerne før indgrebet." in texts
+    assert "Tryk 3 for hele afsnittet: Sådan forbereder du dig." in texts
 
 
 @pytest.mark.parametrize("at", [*ODD_MOMENTS, 20261125, ["2026-11-25T11:00"]])

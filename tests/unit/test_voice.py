@@ -107,10 +107,10 @@ def say(twilio: TwilioClient, menu: str, words: str, confidence: str = "0.92", q
 @pytest.mark.parametrize(
     ("words", "key"),
     [
-        ("hvad er komplikationerne", "5"),
-        ("øh skal jeg faste før", "3"),
+        ("komplikationerne", "5"),
+        ("øh forberedelse", "3"),
         ("hvordan foregår det", "2"),
-        ("hvornår bliver jeg ringet op", "4"),
+        ("opfølgning", "4"),
     ],
 )
 def test_a_section_said_is_read_as_if_its_key_were_pressed(

@@ -1,0 +1,272 @@
+"""Asking the leaflet: a spoken question answered by the content's own sentence (ivr/line/answers.py), the
+`[synonyms]` that teach the line a clinic's words, `ivr ask`, and that the words are never kept."""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import re
+import xml.etree.ElementTree as ET
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from flask import Flask
+
+from ivr.cli import main
+from ivr.line.answers import MOST_WORDS, Answers
+from ivr.line.content import Content
+from ivr.line.content_loader import ContentError, default_path, load_content
+from ivr.stats.report import Period
+from ivr.stats.web import Statistics
+from ivr.webhook import requestlog
+from tests.support import CPH, TwilioClient, fake_built_audio, spoken, text
+
+QUESTION = "må jeg spise inden"
+# The sentence of section 3 that answers it, word for word as the content says it.
+SPIS = "Spis og drik gerne før indgrebet."
+
+
+def ask_line(twilio: TwilioClient, words: str, menu: str = "main") -> ET.Element:
+    """Say `words` in `menu`, as Twilio posts a <Gather input="speech"> result."""
+    return twilio.twiml(f"/voice/key?menu={menu}&tries=0", {"SpeechResult": words, "Confidence": "0.9"})
+
+
+def gathered(root: ET.Element) -> str:
+    """The menu the <Gather>'s action goes on in."""
+    gather = root.find("Gather")
+    assert gather is not None
+    return gather.get("action", "").split("menu=")[1].split("&")[0]
+
+
+def with_synonyms(tmp_path: Path, table: str) -> Path:
+    """The shipped content with `table` as its [synonyms]."""
+    shipped = default_path().read_text(encoding="utf-8")
+    start = shipped.index("[synonyms]")
+    end = shipped.index("\n\n", start)
+    path = tmp_path / "content.toml"
+    path.write_text(shipped[:start] + "[synonyms]\n" + table + shipped[end:], encoding="utf-8")
+    return path
+
+
+def test_a_question_hears_its_sentence_then_the_offer_of_the_section_and_its_menu(
+    twilio: TwilioClient, content: Content
+) -> None:
+    root = ask_line(twilio, QUESTION)
+    said = spoken(root)
+    section = content.section("3")
+    assert section is not None
+    # The content's own sentence (never generated text), then the offer with the section's title.
+    assert said[0] == SPIS
+    assert SPIS in section.prompt.text
+    assert said[1] == "Tryk 3 for hele afsnittet: Sådan forbereder du dig."
+    assert said[2:] == [text(content, "section_menu"), text(content, "transfer_offer")]
+    assert len(" ".join(said[:2]).split()) <= MOST_WORDS
+    # Everything is said inside the <Gather>, so a key cuts it short; 3 then reads the whole section.
+    assert [child.tag for child in root] == ["Gather", "Redirect"]
+    assert gathered(root) == "3"
+    whole = twilio.twiml("/voice/key?menu=3&tries=0", {"Digits": "3"})
+    assert spoken(whole)[0] == section.prompt.text
+
+
+def test_an_urgent_word_comes_before_any_sentence(twilio: TwilioClient, content: Content) -> None:
+    said = spoken(ask_line(twilio, f"jeg har feber {QUESTION}"))
+    assert said[0] == text(content, "urgent")
+    assert SPIS not in said
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "må jeg køre bil hjem",  # listed as a question the leaflet does not answer
+        "må jeg drikke alkohol inden",  # the leaflet's drinking sentence answers another question
+        "må jeg tage mine blodfortyndende piller",
+    ],
+)
+def test_a_question_the_content_does_not_answer_gets_no_sentence(
+    twilio: TwilioClient, content: Content, question: str
+) -> None:
+    said = spoken(ask_line(twilio, question))
+    assert said[0] == text(content, "not_in_leaflet")
+    sentences = {sentence.prompt.text for sentence in Answers(content).sentences}
+    assert not sentences & set(said)
+
+
+@pytest.mark.parametrize(
+    "unsure",
+    ["hvad sker der hvis blokaden ikke virker", "skal jeg have tøj med til at skifte", "komplikationer"],
+)
+def test_no_sentence_is_said_when_unsure_or_a_topic_is_named(content: Content, unsure: str) -> None:
+    assert Answers(content).answer(unsure) is None
+
+
+def test_a_named_action_is_done_not_answered(twilio: TwilioClient, content: Content) -> None:
+    root = ask_line(twilio, "kan du sige det igen", menu="3")
+    section = content.section("3")
+    assert section is not None
+    assert spoken(root)[0] == section.prompt.text
+
+
+def test_a_sentence_leaning_on_the_one_before_is_said_with_it(content: Content) -> None:
+    answer = Answers(content).answer("går kraftnedsættelsen i benet over igen")
+    assert answer is not None
+    assert [s.prompt.text.split()[0] for s in answer.sentences] == ["Der", "Denne"]
+    assert answer.words <= MOST_WORDS
+
+
+def test_synonyms_teach_the_line_a_clinic_s_words(content: Content) -> None:
+    question = "bliver jeg lagt i narkose"
+    without = Answers(replace(content, synonyms={}))
+    assert without.answer(question) is None
+    taught = Answers(replace(content, synonyms={"narkose": "lokalbedøvelse"})).answer(question)
+    assert taught is not None
+    assert taught.sentences[0].prompt.text == "Blokadeanlæggelsen foregår under lokalbedøvelse i huden."
+    # A phrase as well as a word: "hvor lang tid" is the leaflet's minutes.
+    timed = Answers(replace(content, synonyms={"lang tid": "minutter"})).answer("hvor lang tid tager det")
+    assert timed is not None
+    assert "cirka 15 minutter" in timed.sentences[0].prompt.text
+
+
+def test_the_shipped_synonyms_load(tmp_path: Path) -> None:
+    content = load_content(with_synonyms(tmp_path, '"narkose" = "lokalbedøvelse"\n"lang tid" = "minutter"\n'))
+    assert content.synonyms == {"narkose": "lokalbedøvelse", "lang tid": "minutter"}
+
+
+@pytest.mark.parametrize(
+    ("table", "where", "problem"),
+    [
+        ('"narkose" = "sovemedicin"\n', "synonyms.narkose", "sovemedicin står ikke i afsnittene"),
+        ('"narkose" = ""\n', "synonyms.narkose", "er tom"),
+        ('"narkose" = 3\n', "synonyms.narkose", "er tom"),
+        ('"blokade" = "rodblokader"\n"rodblokader" = "blokade"\n', "synonyms.blokade", "danner en løkke"),
+        ('"Narkose!" = "bedøvelsen"\n', "synonyms.Narkose!", "små bogstaver"),
+    ],
+)
+def test_ivr_check_names_a_bad_synonym_in_danish(
+    tmp_path: Path, table: str, where: str, problem: str
+) -> None:
+    with pytest.raises(ContentError) as raised:
+        load_content(with_synonyms(tmp_path, table))
+    assert any(key == where and problem in said for key, said in raised.value.problems), raised.value.problems
+
+
+def test_synonyms_must_be_a_table(tmp_path: Path) -> None:
+    path = with_synonyms(tmp_path, "")
+    # A top-level key, before the file's first table.
+    written = path.read_text(encoding="utf-8").replace("[synonyms]\n", "")
+    path.write_text("synonyms = 3\n" + written, encoding="utf-8")
+    with pytest.raises(ContentError) as raised:
+        load_content(path)
+    assert ("synonyms", 'skal være en tabel af ord, f.eks. narkose = "bedøvelse"') in raised.value.problems
+
+
+def ivr_ask(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(main, ["ask", *args])
+    return result.exit_code, result.output
+
+
+def test_ivr_ask_prints_the_sentence_its_section_and_the_scores() -> None:
+    code, output = ivr_ask(QUESTION)
+    assert code == 0
+    lines = output.splitlines()
+    assert lines[0].startswith("Svar fra afsnit 3 (Sådan forbereder du dig)")
+    assert lines[1] == f"  {SPIS}"
+    assert "Tryk 3 for hele afsnittet" in lines[2]
+    assert any(line.strip().endswith(f"3: {SPIS}") for line in lines[3:])
+
+
+def test_ivr_ask_json_and_exit_1_when_no_sentence_answers() -> None:
+    code, output = ivr_ask("må jeg køre bil hjem", "--json")
+    assert code == 1
+    found: dict[str, Any] = json.loads(output)
+    assert found["answered"] is False
+    assert found["line"] == "rodblokade"
+    assert "folderen ikke svarer på" in found["instead"]
+    code, output = ivr_ask(QUESTION, "--json")
+    assert (code, json.loads(output)["sentences"]) == (0, [SPIS])
+
+
+@pytest.mark.parametrize(
+    ("args", "message"), [(["  ?"], "Skriv et spørgsmål"), ([QUESTION, "--line", "x"], "x")]
+)
+def test_ivr_ask_refuses_bad_input_in_one_line(args: list[str], message: str) -> None:
+    code, output = ivr_ask(*args)
+    assert code == 2
+    assert message in output
+    assert "Traceback" not in output
+
+
+def test_ivr_call_say_answers_the_same_way() -> None:
+    result = CliRunner().invoke(main, ["call", "--say", QUESTION, "--at", "2026-11-25T11:00"])
+    assert result.exit_code == 0, result.output
+    assert f"said: {SPIS}" in result.output
+
+
+def test_the_words_are_never_logged_or_stored_and_the_answer_is_counted_by_section(
+    app: Flask, twilio: TwilioClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    question = "må jeg spise morgenmad inden Kvistgaard"
+    ask_line(twilio, QUESTION)
+    ask_line(twilio, question)
+    statistics = Statistics.of(app)
+    statistics.recorder.flush()
+    rows = statistics.store.rows()
+    assert [(row.route, row.event, row.menu, row.key) for row in rows][:1] == [
+        ("voice.speech", "answered", "3", "3")
+    ]
+    written = " ".join(repr(row) for row in rows)
+    formatter = requestlog.JsonFormatter()
+    for record in caplog.records:
+        written += formatter.format(record) + logging.Formatter().format(record) + repr(record.__dict__)
+    for word in (*QUESTION.split(), *question.split()):
+        if len(word) > 3:
+            assert word not in written, word
+    report = statistics.store.report(Period(date(2026, 1, 1), date(2026, 12, 31), CPH))
+    assert report.answers == {"3": 1}
+
+
+def test_the_statistics_page_shows_the_questions_answered_per_section(
+    make_app: Callable[..., Flask],
+) -> None:
+    staff_app = make_app({"STAFF_USER": "personale", "STAFF_PASSWORD": "rigtig-hemmelig"})
+    ask_line(TwilioClient(staff_app.test_client()), QUESTION)
+    Statistics.of(staff_app).recorder.flush()
+    login = base64.b64encode(b"personale:rigtig-hemmelig").decode()
+    page = staff_app.test_client().get("/staff/stats", headers={"Authorization": f"Basic {login}"})
+    assert page.status_code == 200
+    answers = re.search(r'<div id="answers">(.*?)</div>', page.text, re.DOTALL)
+    assert answers is not None
+    assert 'aria-label="Spørgsmål besvaret med en sætning"' in answers.group(1)
+    assert "3. Sådan forbereder du dig" in answers.group(1)
+    assert QUESTION not in page.text
+
+
+def test_the_sentences_have_built_audio_of_their_own(content: Content) -> None:
+    # `ivr build-audio` builds what audio_prompts lists: every sentence and offer, in one voice with the rest.
+    built = {prompt.id: prompt.text for prompt in content.audio_prompts()}
+    answer = Answers(content).answer(QUESTION)
+    assert answer is not None
+    for prompt in answer.prompts:
+        assert built[prompt.id] == prompt.text
+        assert built[prompt.id + "_slow"] == prompt.text
+
+
+def test_a_built_line_plays_the_sentence_in_its_own_voice(
+    make_app: Callable[..., Flask], tmp_path: Path
+) -> None:
+    content = load_content()
+    entries = fake_built_audio(tmp_path / "audio", content)
+    root = ask_line(TwilioClient(make_app().test_client()), QUESTION)
+    gather = root.find("Gather")
+    assert gather is not None
+    played = [play.text or "" for play in gather.iter("Play")]
+    # The sentence and the offer are the built files, not Twilio's voice.
+    assert played[0].endswith("/audio/" + entries["answer_3_1"].file)
+    assert played[1].endswith("/audio/" + entries["answer_offer_3"].file)
+    assert SPIS not in spoken(root)
