@@ -7,10 +7,10 @@ Builds the rodblokade line's `Understanding` (its phrases and word lists) and pr
 against), for the second fresh set of `bench/fresh_phrasings_2.py` ("held-out 2", written by someone who
 never saw the understanding's code or phrases, never tuned against) and for the callers' set apart
 (`CALLERS_HELD_OUT` in `bench/caller_phrasings.py`, never tuned against either), the shares right at once,
-asked back about the right choice, missed (nothing where a choice was meant) and wrong (another choice acted on
-or asked about), and the share of the utterances meaning nothing
-that were understood as nothing. The issue's targets, on phrasings nobody tuned against: right at once at
-least 75 %, right at once or after one question at least 90 %, wrong at most 1 %. Then times
+asked back about the right choice, missed (nothing where a choice was meant) and wrong (another choice
+acted on or asked about), and the share of the utterances meaning nothing that were understood as nothing.
+The issue's targets, on phrasings nobody tuned against: right at once at least 75 %, right at once or after
+one question at least 90 %, wrong at most 1 %. Then times
 `understand` over every utterance, `--rounds` times, and prints the mean per utterance.
 """
 
