@@ -27,7 +27,7 @@ from ivr.line.events import Observer
 from ivr.line.lines import Lines, configured_contents
 from ivr.line.running import DOCUMENTS, Line
 from ivr.login_failures import LoginFailures
-from ivr.ops import health
+from ivr.ops import gunicorn_conf, health
 from ivr.ops.contentwatch import ContentWatch
 from ivr.ops.metrics import Metrics
 from ivr.ops.readiness import DatabaseProbe, Readiness
@@ -117,7 +117,13 @@ def create_app(
         watch,
         Statistics(store, recorder, lines, clock),
         # Staff pages take a slot first, so they can never hold the workers the calls need.
-        StaffGate.for_line(database.url, app.config["STAFF_PAGES_AT_ONCE"]),
+        StaffGate.for_line(
+            database.url,
+            app.config["STAFF_PAGES_AT_ONCE"],
+            wait=app.config["STAFF_WAIT_SECONDS"],
+            # A worker keeps a thread for calls whatever staff do.
+            seats=gunicorn_conf.threads - 1,
+        ),
         staff.StaffLogin(
             staff.Login.from_config(app.config, LoginFailures(database), StaffAccounts(database)),
             hash_key,
