@@ -3,11 +3,11 @@
     python -m bench.staffqueue [--calls-per-day 1000] [--days 365] [--rounds 3] [--postgres URL]
 
 Fills a temporary database with a year of calls (bench.stats' `fill`, through the line's own writer), starts
-a real `ivr serve` (its default workers and threads, the staff login set) and, `--rounds` times, lets eight staff
-ask for `/staff/stats?period=alt` at the same moment while a signed call step is made every 0.1 s. Prints, for
-IVR_STAFF_WAIT_SECONDS=0 (the old gate: refused at once) and the default (wait for a turn, 10 s), each round's
-answers and slowest staff page, and the call steps' median and slowest answer. Targets (issue 29): with the
-default, all eight answered (200) within 15 s; every call step within 1 s.
+a real `ivr serve` (its default workers and threads, the staff login set) and, `--rounds` times, lets eight
+staff ask for `/staff/stats?period=alt` at the same moment while a signed call step is made every 0.1 s.
+Prints, for IVR_STAFF_WAIT_SECONDS=0 (the old gate: refused at once) and the default (wait for a turn, 10 s),
+each round's answers and slowest staff page, and the call steps' median and slowest answer. Targets (issue
+29): with the default, all eight answered (200) within 15 s; every call step within 1 s.
 """
 
 from __future__ import annotations
