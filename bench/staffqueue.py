@@ -12,7 +12,6 @@ each round's answers and slowest staff page, and the call steps' median and slow
 
 from __future__ import annotations
 
-import argparse
 import json
 import statistics
 import subprocess
@@ -25,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.servers import ROOT, TOKEN, free_port
-from bench.stats import IVR, emptied, fill, get, step
+from bench.stats import IVR, fill, get, on_each_database, step, year_options
 from ivr import migrations
 
 STAFF = {"IVR_STAFF_USER": "personale", "IVR_STAFF_PASSWORD": "en-lang-hemmelighed"}
@@ -110,22 +109,12 @@ def run(url: str, calls_per_day: int, days: int, rounds: int) -> dict[str, Any]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--calls-per-day", type=int, default=1000)
-    parser.add_argument("--days", type=int, default=365)
+    parser = year_options(__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument(
-        "--postgres", metavar="URL", help="also measure this PostgreSQL database (emptied first)"
-    )
     args = parser.parse_args()
-    results = {}
-    with tempfile.TemporaryDirectory(prefix="ivr-bench-staffqueue-") as folder:
-        url = f"sqlite:///{folder}/stats.sqlite"
-        results["sqlite"] = run(url, args.calls_per_day, args.days, args.rounds)
-    if args.postgres:
-        emptied(args.postgres)
-        results["postgresql"] = run(args.postgres, args.calls_per_day, args.days, args.rounds)
-        emptied(args.postgres)
+    results = on_each_database(
+        args.postgres, lambda url: run(url, args.calls_per_day, args.days, args.rounds)
+    )
     print(json.dumps(results, indent=2, ensure_ascii=False))
 
 
