@@ -73,8 +73,9 @@ class CallbackPages(Component):
         def forget() -> None:
             try:
                 desk.forget_done(clock())
-            except SQLAlchemyError:
-                log.warning("callbacks: numbers marked done not deleted now; the next look deletes them")
+            except (SQLAlchemyError, OSError) as error:
+                # Nothing is lost: the next look at the list or request deletes them.
+                log.warning("callbacks: numbers marked done not deleted now (%s)", type(error).__name__)
 
         timer = threading.Timer(UNDO_SECONDS + 1, forget)
         timer.daemon = True

@@ -57,7 +57,11 @@ class StaffGate(Component):
         if not self._seats.acquire(blocking=False):
             return _busy("every staff seat of this worker taken")
         started = time.monotonic()
-        handle = self.enter(self.wait)
+        try:
+            handle = self.enter(self.wait)
+        except BaseException:  # the lock folder cannot be used: the seat is given back all the same
+            self._seats.release()
+            raise
         if handle is None:
             self._seats.release()
             return _busy(f"no slot within {self.wait:g} s")

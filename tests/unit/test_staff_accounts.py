@@ -14,6 +14,7 @@ from flask import Flask
 from ivr.callbacks.desk import new_key
 from ivr.callbacks.web import CallbackPages
 from ivr.cli import main
+from ivr.closures.web import ClosurePages
 from ivr.db import Database
 from ivr.staff_accounts import AccountError, StaffAccounts, account_name
 from tests.support import FixedClock
@@ -129,3 +130,19 @@ def test_account_names_are_read_alike(database_url: str, clock: FixedClock) -> N
     with pytest.raises(AccountError):
         accounts.add("anne-marie", "hash", "test", clock())
     assert [account.name for account in accounts.all()] == ["anne-marie"]
+
+
+def test_the_closures_log_names_the_account_that_closed_the_line(
+    make_app: Callable[..., Flask], database_url: str
+) -> None:
+    assert ivr(database_url, "staff", "add", "Mette", password=METTE_PASSWORD).exit_code == 0
+    app = make_app({"DEVELOPMENT": False})
+    client = app.test_client()
+    login = basic("Mette", METTE_PASSWORD)
+    page = client.get("/staff/closed", headers=login).get_data(as_text=True)
+    token = page.split('name="token" value="', 1)[1].split('"', 1)[0]
+    sudden = {"token": token, "from_now": "1", "to_time": "13:00", "until": "2026-11-25", "reason": "sygdom"}
+    assert client.post("/staff/closed/add", data=sudden, headers=login).status_code == 303
+    [(_, who, action, _, _, _)] = ClosurePages.of(app).book.log(10)
+    assert (who, action) == ("mette", "added")
+    assert "mette lukkede nr. 1" in client.get("/staff/closed", headers=login).get_data(as_text=True)
