@@ -121,8 +121,8 @@ def create_app(
             database.url,
             app.config["STAFF_PAGES_AT_ONCE"],
             wait=app.config["STAFF_WAIT_SECONDS"],
-            # A worker keeps a thread for calls whatever staff do.
-            seats=gunicorn_conf.threads - 1,
+            # Every thread but one per worker: some worker always has a thread for a call.
+            seats=(app.config["WORKERS"] or gunicorn_conf.workers) * (gunicorn_conf.threads - 1),
         ),
         staff.StaffLogin(
             staff.Login.from_config(app.config, LoginFailures(database), StaffAccounts(database)),

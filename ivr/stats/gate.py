@@ -5,9 +5,10 @@ part of a second of CPU; eight of them at once would hold every worker while Twi
 step. The gate lets at most `slots` staff requests run at once across all the workers of a line (one lock file
 per slot, taken with a non-blocking `flock`, which the kernel releases even if a worker dies); the others wait
 for a slot up to `wait` seconds (IVR_STAFF_WAIT_SECONDS), asking again every POLL_SECONDS, then get 503 with
-Retry-After. A waiting request holds one of its worker's threads (ivr/ops/gunicorn_conf.py), never a slot, and
-each worker lets at most `seats` staff requests in at once, so it always keeps threads for calls; a worker
-with every thread busy takes no new connection, which another worker then answers. Calls never pass the gate.
+Retry-After. A waiting request holds one of its worker's threads (ivr/ops/gunicorn_conf.py), never a slot. A
+worker with every thread busy takes no new connection, which another worker then answers; so that some worker
+always has a thread for a call, at most `seats` staff requests (a lock file each, as the slots) are let in at
+once across the workers, waiting or running, and any more are told "busy" at once. Calls never pass the gate.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ import hashlib
 import logging
 import os
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -36,12 +36,12 @@ class StaffGate(Component):
 
     extension = "ivr.staff_gate"
 
-    def __init__(self, folder: Path, slots: int, *, wait: float = 0.0, seats: int = 1) -> None:
+    def __init__(self, folder: Path, slots: int, *, wait: float = 0.0, seats: int | None = None) -> None:
         self.folder = folder
         self.slots = slots
         self.wait = wait
-        # Staff requests this worker lets in at once (waiting or running); more are told "busy" at once.
-        self._seats = threading.BoundedSemaphore(max(1, seats))
+        # Staff requests let in at once across the workers, waiting or running (default: the slots alone).
+        self.seats = max(seats or slots, slots)
 
     def init_app(self, app: Flask) -> None:
         super().init_app(app)
@@ -50,36 +50,40 @@ class StaffGate(Component):
         app.teardown_request(self.release)
 
     def take_slot(self) -> Response | None:
-        """Before a staff request: take a slot, or answer 503 at once when every slot is busy."""
+        """Before a staff request: take a seat and then a slot, waiting up to `wait` s for the slot; 503 with
+        Retry-After when no seat is free (at once) or no slot came free in time."""
         # A page's own script and stylesheet are files, fetched alongside it: never made to wait.
         if not request.path.startswith(GATED) or (request.endpoint or "").endswith(".static"):
             return None
-        if not self._seats.acquire(blocking=False):
-            return _busy("every staff seat of this worker taken")
+        seat = self._locked("seat", self.seats)
+        if seat is None:
+            return _busy(f"all {self.seats} staff seats taken")
         started = time.monotonic()
         try:
             handle = self.enter(self.wait)
         except BaseException:  # the lock folder cannot be used: the seat is given back all the same
-            self._seats.release()
+            self.leave(seat)
             raise
         if handle is None:
-            self._seats.release()
+            self.leave(seat)
             return _busy(f"no slot within {self.wait:g} s")
         waited = time.monotonic() - started
         if waited >= 1:
             log.info("staff pages: %s waited %.1f s for a slot", request.path, waited)
-        g.ivr_staff_slot = handle
+        g.ivr_staff_slot, g.ivr_staff_seat = handle, seat
         return None
 
     def release(self, error: BaseException | None = None) -> None:
         """After a staff request, whatever happened: give its slot back."""
-        handle = g.pop("ivr_staff_slot", None)
-        if handle is not None:
-            self.leave(handle)
-            self._seats.release()
+        for held in ("ivr_staff_slot", "ivr_staff_seat"):
+            handle = g.pop(held, None)
+            if handle is not None:
+                self.leave(handle)
 
     @classmethod
-    def for_line(cls, database_url: str, slots: int, *, wait: float = 0.0, seats: int = 1) -> StaffGate:
+    def for_line(
+        cls, database_url: str, slots: int, *, wait: float = 0.0, seats: int | None = None
+    ) -> StaffGate:
         """The gate every worker of one line shares: named after the line's statistics database."""
         name = hashlib.sha256(database_url.encode("utf-8")).hexdigest()[:16]
         base = Path("/dev/shm") if Path("/dev/shm").is_dir() else Path(tempfile.gettempdir())
@@ -88,7 +92,7 @@ class StaffGate(Component):
     def enter(self, wait: float = 0.0) -> int | None:
         """Take a free slot and return its file descriptor, or None when none came free within `wait` s."""
         deadline = time.monotonic() + wait
-        while (handle := self._free_slot()) is None:
+        while (handle := self._locked("slot", self.slots)) is None:
             left = deadline - time.monotonic()
             if left <= 0:
                 return None
@@ -96,11 +100,12 @@ class StaffGate(Component):
             time.sleep(min(POLL_SECONDS, left))
         return handle
 
-    def _free_slot(self) -> int | None:
-        """Take a free slot now, or None when every slot is taken."""
+    def _locked(self, kind: str, count: int) -> int | None:
+        """Lock a free one of the `count` lock files of `kind` now and return its descriptor; None when all
+        are locked."""
         self.folder.mkdir(mode=0o700, exist_ok=True)
-        for slot in range(self.slots):
-            handle = os.open(self.folder / f"slot-{slot}.lock", os.O_RDWR | os.O_CREAT, 0o600)
+        for slot in range(count):
+            handle = os.open(self.folder / f"{kind}-{slot}.lock", os.O_RDWR | os.O_CREAT, 0o600)
             try:
                 fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:

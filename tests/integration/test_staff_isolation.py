@@ -116,7 +116,9 @@ def test_a_staff_page_waits_no_longer_than_the_setting_then_is_told_busy(
         StaffGate.leave(held)
 
 
-def test_a_worker_keeps_threads_for_calls_whatever_staff_wait_for(tmp_path: Path) -> None:
+def test_staff_requests_past_the_seats_are_busy_at_once_so_threads_are_left_for_calls(
+    tmp_path: Path,
+) -> None:
     gate = StaffGate(tmp_path / "gate", 1, wait=5, seats=2)
     app = Flask(__name__)
     gate.init_app(app)
