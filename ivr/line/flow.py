@@ -430,9 +430,8 @@ class CallFlow:
         already), then the main menu."""
         assert self.callbacks is not None  # the callback menus exist only where there is a list
         # A step without a CallSid (Twilio always sends one) shares one call's single request with all such.
-        keyed = state.keyed is not None
         asked = self.callbacks.ask(
-            self.content.line.id, number, caller.at, call_sid=caller.call_sid or "", keyed=keyed
+            self.content.line.id, number, caller.at, call_sid=caller.call_sid or "", keyed=bool(state.keyed)
         )
         window = spoken.between(self.content.hours.opens, self.content.hours.closes)
         # In opening hours (after a busy secretariat) the list is worked through the same day.
