@@ -78,4 +78,5 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.listening
 	$(BIN)/python -m bench.understanding
 	$(BIN)/python -m bench.stats
+	$(BIN)/python -m bench.staffqueue
 	$(BIN)/python -m bench.metrics

@@ -21,6 +21,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -192,21 +193,32 @@ def emptied(url: str) -> None:
     engine.dispose()
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def year_options(description: str) -> argparse.ArgumentParser:
+    """The options of a benchmark on a year of calls: how many, and a PostgreSQL database to measure too."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--calls-per-day", type=int, default=1000)
     parser.add_argument("--days", type=int, default=365)
     parser.add_argument(
         "--postgres", metavar="URL", help="also measure this PostgreSQL database (emptied first)"
     )
-    args = parser.parse_args()
+    return parser
+
+
+def on_each_database(postgres: str | None, measure: Callable[[str], dict[str, Any]]) -> dict[str, Any]:
+    """Measure a temporary SQLite file, then the PostgreSQL database when given (emptied before and after)."""
     results = {}
     with tempfile.TemporaryDirectory(prefix="ivr-bench-stats-") as folder:
-        results["sqlite"] = run(f"sqlite:///{folder}/stats.sqlite", args.calls_per_day, args.days)
-    if args.postgres:
-        emptied(args.postgres)
-        results["postgresql"] = run(args.postgres, args.calls_per_day, args.days)
-        emptied(args.postgres)
+        results["sqlite"] = measure(f"sqlite:///{folder}/stats.sqlite")
+    if postgres:
+        emptied(postgres)
+        results["postgresql"] = measure(postgres)
+        emptied(postgres)
+    return results
+
+
+def main() -> None:
+    args = year_options(__doc__.splitlines()[0]).parse_args()
+    results = on_each_database(args.postgres, lambda url: run(url, args.calls_per_day, args.days))
     print(json.dumps(results, indent=2))
 
 

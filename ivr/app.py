@@ -28,10 +28,11 @@ from ivr.line.events import Observer
 from ivr.line.lines import Lines, configured_contents
 from ivr.line.running import DOCUMENTS, Line
 from ivr.login_failures import LoginFailures
-from ivr.ops import health
+from ivr.ops import gunicorn_conf, health
 from ivr.ops.contentwatch import ContentWatch
 from ivr.ops.metrics import Metrics
 from ivr.ops.readiness import DatabaseProbe, Readiness
+from ivr.staff_accounts import StaffAccounts
 from ivr.stats.gate import StaffGate
 from ivr.stats.recorder import Recorder
 from ivr.stats.store import Store
@@ -119,9 +120,15 @@ def create_app(
         watch,
         Statistics(store, recorder, lines, clock),
         # Staff pages take a slot first, so they can never hold the workers the calls need.
-        StaffGate.for_line(database.url, app.config["STAFF_PAGES_AT_ONCE"]),
+        StaffGate.for_line(
+            database.url,
+            app.config["STAFF_PAGES_AT_ONCE"],
+            wait=app.config["STAFF_WAIT_SECONDS"],
+            # Every thread but one per worker: some worker always has a thread for a call.
+            seats=(app.config["WORKERS"] or gunicorn_conf.workers) * (gunicorn_conf.threads - 1),
+        ),
         staff.StaffLogin(
-            staff.Login.from_config(app.config, LoginFailures(database)),
+            staff.Login.from_config(app.config, LoginFailures(database), StaffAccounts(database)),
             hash_key,
             clock,
             # Once a token is set the line is a real one: development mode opens no staff page without login.
@@ -146,9 +153,9 @@ def create_app(
 
     # The rest of the web app: the health check, Danish error pages, one log line per request.
     app.register_blueprint(health.bp)
-    if (app.config["DEVELOPMENT"] and token is None) or app.config["STAFF_USER"]:
-        # Only where staff pages can be seen at all: elsewhere `/` is a plain 404, whatever the method.
-        app.register_blueprint(startpage.bp)
+    # Behind the staff login (a named account may be added at any time): where staff pages cannot be seen at
+    # all, the login answers 404.
+    app.register_blueprint(startpage.bp)
     pages.init_app(app)
     requestlog.init_app(app)
     # The call routes are answered by the webhook, in front of Flask.

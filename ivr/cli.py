@@ -36,6 +36,7 @@ LAZY = {
     "graph": "ivr.tryout.graph:graph_command",
     "import": "ivr.importer.cli:import_command",
     "serve": "ivr.ops.server:serve",
+    "staff": "ivr.staff_cli:staff",
     "staff-password": "ivr.staff:staff_password",
     "stats": "ivr.stats.cli:stats",
 }

@@ -26,6 +26,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Column,
     Connection,
     Date,
@@ -64,6 +65,8 @@ LINE_LENGTH = 40
 SERIAL = BigInteger().with_variant(Integer, "sqlite")
 # The longest reason a closure may give callers (a few words, said mid-sentence).
 REASON_LENGTH = 60
+# The longest staff account name (ivr/staff_accounts.py): it is what the access logs say of who did what.
+STAFF_NAME_LENGTH = 40
 
 metadata = MetaData()
 
@@ -166,6 +169,14 @@ callback_requests = Table(
     Column("asked_at", DateTime(), nullable=False),
     Column("attempts", Integer(), nullable=False, default=0),
     Column("last_attempt_at", DateTime()),
+    # Who of the staff last rang without reaching the caller.
+    Column("last_attempt_by", String(64)),
+    # Whether the caller keyed the number in (else it is the number they rang from); None: asked before
+    # revision 0006, not known.
+    Column("keyed", Boolean()),
+    # "Ringet op": who and when. The row (and the number) is kept UNDO_SECONDS for an undo, then deleted.
+    Column("done_at", DateTime()),
+    Column("done_by", String(64)),
     UniqueConstraint("line", "number_hash", name="callback_requests_one_per_number"),
 )
 callback_access = Table(
@@ -175,7 +186,8 @@ callback_access = Table(
     Column("at", DateTime(), nullable=False),
     # The staff user, or "caller" / "system": never a number.
     Column("who", String(64), nullable=False),
-    # "asked" (a caller), "viewed", "done", "not_reached", "deleted" (expired)
+    # "asked" (a caller), "viewed", "done", "undone" (within a minute of "done"), "not_reached", "deleted"
+    # (expired, or a minute after "done")
     Column("action", String(16), nullable=False),
     Column("request", BigInteger()),
     Column("line", String(LINE_LENGTH)),
@@ -212,6 +224,17 @@ closure_log = Table(
     Column("closure", BigInteger(), nullable=False),
     Column("line", String(LINE_LENGTH), nullable=False),
     Column("what", String(200), nullable=False),
+)
+
+# The named staff accounts of the staff pages (ivr/staff_accounts.py; `ivr staff add`): a werkzeug password
+# hash each, never a password.
+staff_users = Table(
+    "staff_users",
+    metadata,
+    Column("name", String(STAFF_NAME_LENGTH), primary_key=True),
+    Column("password_hash", String(255), nullable=False),
+    Column("added_at", DateTime(), nullable=False),
+    Column("added_by", String(64), nullable=False),
 )
 
 

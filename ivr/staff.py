@@ -1,4 +1,5 @@
-"""The staff login of the staff pages: HTTP Basic, a password hash, a throttle all workers share."""
+"""The staff login of the staff pages: HTTP Basic, the configured login or a named account (a password hash
+each), a throttle all workers share."""
 
 from __future__ import annotations
 
@@ -7,13 +8,14 @@ import hmac
 import ipaddress
 import logging
 import math
+import secrets
 from collections.abc import Callable, Mapping
 from datetime import timedelta
-from functools import wraps
+from functools import cache, wraps
 from typing import Any, TypeVar
 
 import click
-from flask import Response, abort, request
+from flask import Response, abort, g, request
 from itsdangerous import BadSignature, TimestampSigner
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -23,6 +25,7 @@ from ivr.component import Component
 from ivr.line.clock import Clock
 from ivr.login_failures import LoginFailures
 from ivr.settings import weak_password
+from ivr.staff_accounts import StaffAccounts, account_name
 
 View = TypeVar("View", bound=Callable[..., object])
 log = logging.getLogger(__name__)
@@ -34,27 +37,54 @@ WINDOW = timedelta(minutes=10)
 
 
 class Login:
-    """Checks a staff member's user name and password against the configured ones; counts failed tries."""
+    """Checks a staff member's user name and password: the configured single login (IVR_STAFF_USER), else the
+    named accounts (`ivr staff add`); counts failed tries."""
 
-    def __init__(self, user: str, password_hash: str, failures: LoginFailures) -> None:
+    def __init__(
+        self,
+        user: str | None,
+        password_hash: str | None,
+        failures: LoginFailures,
+        accounts: StaffAccounts | None = None,
+    ) -> None:
         self.user = user
         self.password_hash = password_hash
         self.failures = failures
+        self.accounts = accounts
 
     @classmethod
-    def from_config(cls, config: Mapping[str, Any], failures: LoginFailures) -> Login | None:
-        """The configured login, or None when staff pages have none (off, or open in development mode)."""
+    def from_config(
+        cls, config: Mapping[str, Any], failures: LoginFailures, accounts: StaffAccounts | None = None
+    ) -> Login | None:
+        """The configured login and the named accounts, or None when staff pages have neither (off, or open
+        in development mode)."""
         user, password, hashed = config["STAFF_USER"], config["STAFF_PASSWORD"], config["STAFF_PASSWORD_HASH"]
         if not (user and (password or hashed)):
-            return None
+            return None if accounts is None else cls(None, None, failures, accounts)
         # A plain password is hashed once here, so both ways are checked alike, in constant time.
-        return cls(str(user), str(hashed) if hashed else generate_password_hash(str(password)), failures)
+        return cls(
+            str(user), str(hashed) if hashed else generate_password_hash(str(password)), failures, accounts
+        )
 
-    def accepts(self, user: str, password: str) -> bool:
-        """Tell whether the user name and password are right; both are always checked."""
-        right_user = hmac.compare_digest(user.encode("utf-8"), self.user.encode("utf-8"))
-        right_password = check_password_hash(self.password_hash, password)
-        return right_user and right_password
+    def possible(self) -> bool:
+        """Tell whether anyone can log in: a configured login, or at least one named account."""
+        return self.user is not None or (self.accounts is not None and self.accounts.exist())
+
+    def accepts(self, user: str, password: str) -> str | None:
+        """The name of the staff member whose user name and password these are, else None; a password is
+        always checked, against a decoy hash when the name is nobody's."""
+        single = self.user is not None and self.password_hash is not None
+        if single and hmac.compare_digest(user.encode("utf-8"), str(self.user).encode("utf-8")):
+            return self.user if check_password_hash(str(self.password_hash), password) else None
+        hashed = self.accounts.password_hash(user) if self.accounts is not None and user else None
+        right = check_password_hash(hashed or _decoy(), password)
+        return account_name(user) if right and hashed is not None else None
+
+
+@cache
+def _decoy() -> str:
+    """A hash no password matches, checked for a name that is nobody's, so a wrong name takes as long."""
+    return generate_password_hash(secrets.token_hex(16))
 
 
 def client_address(peer: str | None, forwarded: str | None, hops: int) -> str | None:
@@ -103,12 +133,12 @@ class StaffLogin(Component):
 
     def required(self, headers: Mapping[str, str] | None = None) -> Response | None:
         """Answer 404 when staff pages are off, 401 or 429 without the right login, None when allowed."""
-        if self.login is None:
-            if not self.development:
-                abort(404)
-            return None
-        client = client_hash(self._address(), self.hash_key)
         try:
+            if self.login is None or not self.login.possible():
+                if not self.development:
+                    abort(404)
+                return None
+            client = client_hash(self._address(), self.hash_key)
             return self._check(self.login, client, headers or {})
         except (SQLAlchemyError, OSError):
             # The throttle cannot be read (the database is down, its folder cannot be made): fail closed, a
@@ -140,7 +170,9 @@ class StaffLogin(Component):
         basic = auth is not None and auth.type == "basic"
         user = (auth.username or "") if auth and basic else ""
         password = (auth.password or "") if auth and basic else ""
-        if login.accepts(user, password):
+        if (name := login.accepts(user, password)) is not None:
+            # Who did what on the pages: the access logs name this staff member (user()).
+            g.ivr_staff_user = name
             if failures:
                 # Forgotten, so a staff member's own typos never add up to a lock-out later; a guesser gains
                 # nothing, as only the right password clears them (a write only after failures, never per
@@ -174,6 +206,8 @@ def login_required(headers: Mapping[str, str] | None = None) -> Response | None:
 
 def user() -> str:
     """The staff user of this request, as logs name them (the development machine's has none)."""
+    if (name := g.get("ivr_staff_user")) is not None:
+        return str(name)[:64]
     auth = request.authorization
     return (auth.username or "?")[:64] if auth is not None and auth.username else "udvikling"
 
@@ -219,6 +253,16 @@ def staff_only(view: View) -> View:
 @click.command("staff-password", context_settings={"help_option_names": ["-h", "--help"]})
 def staff_password() -> None:
     """Ask for a staff password twice and print its hash, for IVR_STAFF_PASSWORD_HASH."""
+    click.echo(new_password_hash())
+    click.echo(
+        "Sæt den som IVR_STAFF_PASSWORD_HASH i linjens miljø (i stedet for IVR_STAFF_PASSWORD), "
+        "og genstart linjen.",
+        err=True,
+    )
+
+
+def new_password_hash(user: str | None = None) -> str:
+    """Ask for a new staff password twice (on stderr) and return its hash; Stop when weak or not given."""
     try:
         # The prompts on stderr, so that stdout holds the hash alone (`ivr staff-password > hash.txt`).
         password: str = click.prompt(
@@ -226,12 +270,7 @@ def staff_password() -> None:
         )
     except click.Abort:
         raise Stop("no password given") from None
-    weak = weak_password(password)
+    weak = weak_password(password, user)
     if weak is not None:
         raise Stop(f"the password {weak}")
-    click.echo(generate_password_hash(password))
-    click.echo(
-        "Sæt den som IVR_STAFF_PASSWORD_HASH i linjens miljø (i stedet for IVR_STAFF_PASSWORD), "
-        "og genstart linjen.",
-        err=True,
-    )
+    return generate_password_hash(password)

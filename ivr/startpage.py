@@ -44,6 +44,15 @@ def _share_the_page_list(setup: BlueprintSetupState) -> None:
 bp.before_request(staff.login_required)
 
 
+@bp.before_app_request
+def _login_before_a_wrong_method() -> Response | None:
+    """`/` asked with another method than GET: the login first, so where the staff pages are off it is a
+    plain 404 too, not a 405 that tells the page exists."""
+    if request.path == "/" and request.routing_exception is not None:
+        return staff.login_required()
+    return None
+
+
 @bp.get("/")
 def start() -> str:
     """Link to every staff page, in Danish, below whether each line's secretariat is open now and why not."""

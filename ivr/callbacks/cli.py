@@ -20,6 +20,7 @@ from ivr.settings import TOKEN_VARIABLE
 @click.option("--json", "as_json", is_flag=True, help="Print the waiting requests as a JSON list.")
 def callbacks(as_json: bool) -> None:
     """List the waiting callback requests, oldest first (the look is written to the access log)."""
+    own = {True: "tastet ind", False: "eget nummer", None: "?"}
     config = configured_settings()
     key = config["CALLBACK_KEY"]
     if not key:
@@ -41,15 +42,21 @@ def callbacks(as_json: bool) -> None:
             "number": item.number,
             "asked_at": item.asked_at.isoformat(timespec="seconds"),
             "attempts": item.attempts,
+            # Keyed in by the caller (true), the number they rang from (false), or not known (null).
+            "keyed": item.keyed,
         }
         for item in pending
+        if item.done_at is None  # marked "Ringet op" a moment ago: waiting only for an undo
     ]
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
     click.echo(f"{len(rows)} venter på at blive ringet op")
     for row in rows:
-        click.echo(f"  {row['asked_at']}  {row['line']:<16} {row['number']}  forsøg: {row['attempts']}")
+        source = own[row["keyed"]]  # type: ignore[index]
+        click.echo(
+            f"  {row['asked_at']}  {row['line']:<16} {row['number']} ({source})  forsøg: {row['attempts']}"
+        )
 
 
 @click.command("callback-key")

@@ -2,8 +2,10 @@
 
 A callback number of a neurosurgery line is health data. It is stored only as a Fernet token (`cryptography`,
 AES-128-CBC with HMAC-SHA256, keyed by IVR_CALLBACK_KEY) beside a keyed hash that lets one pending request per
-number and line be enforced without decrypting; it is deleted when staff mark the call made, and after
-IVR_CALLBACK_DAYS in any case. The access log holds who did what and when, never the number. The tables
+number and line be enforced without decrypting; it is deleted a minute (UNDO_SECONDS, for an undo) after
+staff mark the call made (at the next look at the list or request, or by a timer on the page's worker,
+whichever comes first), and after IVR_CALLBACK_DAYS in any case. The access log holds who did what and when,
+never the number. The tables
 (ivr/db.py's `callback_requests` and `callback_access`) live in the line's database, so every worker and host
 shares one list, and the caps on it: one request per call, and at most IVR_CALLBACKS_PER_HOUR new requests
 per line (ivr/caps.py), so nobody can fill the secretariat's day with numbers.
@@ -19,9 +21,10 @@ from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import ColumnElement, Row, delete, insert, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
@@ -39,6 +42,8 @@ log = logging.getLogger(__name__)
 PER_CALL = Cap("callbacks_per_call", 1, DAY)
 # A keyed-in number travels in the call's URL as a Fernet token for this long, no longer.
 SEAL_SECONDS = 15 * 60
+# How long after "Ringet op" the request (and its number) is kept so a slip can be undone.
+UNDO_SECONDS = 60
 
 
 @dataclass(frozen=True)
@@ -50,6 +55,13 @@ class Pending:
     number: str
     asked_at: datetime
     attempts: int
+    # Keyed in by the caller (True), the number they rang from (False), or not known (asked before 0006).
+    keyed: bool | None = None
+    # Who of the staff last rang without reaching them.
+    last_attempt_by: str | None = None
+    # "Ringet op" by whom and when: the request then waits only for an undo (UNDO_SECONDS).
+    done_at: datetime | None = None
+    done_by: str | None = None
 
 
 @dataclass(frozen=True)
@@ -101,10 +113,13 @@ class CallbackDesk(Sealing):
         self.per_hour = Cap("callbacks_per_hour", per_hour, HOUR)
         self._caps = Caps(watches)
 
-    def ask(self, line: str, number: str, now: datetime, *, call_sid: str | None = None) -> Asked:
-        """Put `number` on `line`'s list: NEW, or ALREADY when it is waiting there or the call (`call_sid`;
-        None outside a call) has put a number on the list before, or FULL when the line's cap this hour is
-        reached. Nothing is kept but a NEW request and the call's one try.
+    def ask(
+        self, line: str, number: str, now: datetime, *, call_sid: str | None = None, keyed: bool = False
+    ) -> Asked:
+        """Put `number` on `line`'s list (`keyed`: keyed in, not the number the caller rang from): NEW, or
+        ALREADY when it is waiting there or the call (`call_sid`; None outside a call) has put a number on
+        the list before, or FULL when the line's cap this hour is reached. Nothing is kept but a NEW request
+        and the call's one try.
 
         A caller waits for this: the database gets CALL_SECONDS, else Stalled (an SQLAlchemyError) is raised
         and the caller hears the line's apology instead of silence.
@@ -112,19 +127,21 @@ class CallbackDesk(Sealing):
         if callable_number(number) != number:
             raise ValueError("not a number the secretariat may ring back")
         try:
-            return within(self.database, CALL_SECONDS, lambda on: self._ask(on, line, number, now, call_sid))
+            return within(
+                self.database, CALL_SECONDS, lambda on: self._ask(on, line, number, now, call_sid, keyed)
+            )
         except _Full:
             log.info("callbacks: not added, line %s has %d new requests this hour", line, self.per_hour.limit)
             return Asked.FULL
 
-    def _ask(
-        self, connection: Connection, line: str, number: str, now: datetime, call_sid: str | None
+    def _ask(  # noqa: PLR0917 (the request's parts, handed on from ask)
+        self, connection: Connection, line: str, number: str, now: datetime, call_sid: str | None, keyed: bool
     ) -> Asked:
         """The request, its caps and its access-log line, in the transaction given."""
         if call_sid is not None and not self._caps.take(connection, PER_CALL, self._call(call_sid), now):
             log.info("callbacks: not added, this call has asked once already")
             return Asked.ALREADY
-        asked = self._insert(connection, line, number, now)
+        asked = self._insert(connection, line, number, now, keyed)
         if asked is not Asked.NEW or self._caps.take(connection, self.per_hour, line, now):
             return asked
         # Raised, so the transaction is rolled back: the request is not kept, nor the call's one try.
@@ -134,7 +151,7 @@ class CallbackDesk(Sealing):
         """The call's key in the per-call cap: a keyed hash, never the CallSid."""
         return call_hash(call_sid, self.call_key)
 
-    def _insert(self, connection: Connection, line: str, number: str, now: datetime) -> Asked:
+    def _insert(self, connection: Connection, line: str, number: str, now: datetime, keyed: bool) -> Asked:
         """Insert the request and its access-log line; ALREADY when the number is waiting on the line."""
         at = to_utc_naive(now)
         self._prune(connection, at)
@@ -147,6 +164,7 @@ class CallbackDesk(Sealing):
                         number_hash=self._hash(number),
                         asked_at=at,
                         attempts=0,
+                        keyed=keyed,
                     )
                 )
         except IntegrityError:
@@ -159,7 +177,8 @@ class CallbackDesk(Sealing):
         return Asked.NEW
 
     def pending(self, who: str, now: datetime) -> list[Pending]:
-        """Every waiting request, oldest first, decrypted; the look itself is logged."""
+        """Every waiting request, oldest first, decrypted, and those marked done that can still be undone;
+        the look itself is logged."""
         at = to_utc_naive(now)
         with self._begin() as connection:
             self._prune(connection, at)
@@ -172,17 +191,18 @@ class CallbackDesk(Sealing):
             except InvalidToken:
                 # Encrypted with another key (it was changed): unreadable, so useless; it expires by itself.
                 number = "(ulæseligt: krypteret med en anden nøgle)"
-            found.append(Pending(row.id, row.line, number, row.asked_at.replace(tzinfo=UTC), row.attempts))
+            found.append(_pending(row, number))
         return found
 
     def done(self, request_id: int, who: str, now: datetime) -> bool:
-        """The secretariat rang back: delete the request (and with it the number); False if it was gone."""
+        """The secretariat rang back: mark it so, keeping the number UNDO_SECONDS for an undo (then it is
+        deleted); False if it was gone or marked already."""
         at = to_utc_naive(now)
         with self._begin() as connection:
-            row = connection.execute(select(requests).where(requests.c.id == request_id)).first()
+            row = connection.execute(select(requests).where(_waiting(request_id))).first()
             if row is None:
                 return False
-            connection.execute(delete(requests).where(requests.c.id == request_id))
+            connection.execute(update(requests).where(_waiting(request_id)).values(done_at=at, done_by=who))
             hours = (at - row.asked_at).total_seconds() / 3600
             connection.execute(
                 insert(access).values(
@@ -191,14 +211,30 @@ class CallbackDesk(Sealing):
             )
         return True
 
+    def undo(self, request_id: int, who: str, now: datetime) -> bool:
+        """Take back a "Ringet op" of at most UNDO_SECONDS ago (it waits again); False when too late."""
+        at = to_utc_naive(now)
+        recent = (
+            (requests.c.id == request_id)
+            & requests.c.done_at.is_not(None)
+            & (requests.c.done_at >= at - timedelta(seconds=UNDO_SECONDS))
+        )
+        with self._begin() as connection:
+            changed = connection.execute(
+                update(requests).where(recent).values(done_at=None, done_by=None)
+            ).rowcount
+            if changed:
+                connection.execute(insert(access).values(at=at, who=who, action="undone", request=request_id))
+        return bool(changed)
+
     def not_reached(self, request_id: int, who: str, now: datetime) -> bool:
-        """The secretariat rang and nobody answered: keep the request, counting the attempt."""
+        """The secretariat rang and nobody answered: keep the request, counting the attempt and who rang."""
         at = to_utc_naive(now)
         with self._begin() as connection:
             changed = connection.execute(
                 update(requests)
-                .where(requests.c.id == request_id)
-                .values(attempts=requests.c.attempts + 1, last_attempt_at=at)
+                .where(_waiting(request_id))
+                .values(attempts=requests.c.attempts + 1, last_attempt_at=at, last_attempt_by=who)
             ).rowcount
             if changed:
                 connection.execute(
@@ -206,15 +242,20 @@ class CallbackDesk(Sealing):
                 )
         return bool(changed)
 
+    def forget_done(self, now: datetime) -> None:
+        """Delete the requests marked done more than UNDO_SECONDS ago (and expired ones)."""
+        with self._begin() as connection:
+            self._prune(connection, to_utc_naive(now))
+
     def counts(self, since: datetime | None = None) -> Counts:
         """How many asked and were rung back (since `since`), how many wait, and the median time to call."""
         with self._begin() as connection:
-            query = select(access.c.action, access.c.hours)
+            query = select(access.c.action, access.c.hours, access.c.request)
             if since is not None:
                 query = query.where(access.c.at >= to_utc_naive(since))
-            rows = connection.execute(query).all()
-            waiting = len(connection.execute(select(requests.c.id)).all())
-        hours = [row.hours for row in rows if row.action == "done" and row.hours is not None]
+            rows = connection.execute(query.order_by(access.c.id)).all()
+            waiting = len(connection.execute(select(requests.c.id).where(requests.c.done_at.is_(None))).all())
+        hours = _done_hours(rows)
         asked = sum(row.action == "asked" for row in rows)
         return Counts(asked, len(hours), waiting, statistics.median(hours) if hours else None)
 
@@ -225,10 +266,14 @@ class CallbackDesk(Sealing):
         return [(row.at.replace(tzinfo=UTC), row.who, row.action, row.request) for row in rows]
 
     def _prune(self, connection: Connection, at: datetime) -> None:
-        """Delete requests older than the retention, logging each deletion (never the number)."""
+        """Delete requests older than the retention, and those marked done more than UNDO_SECONDS ago,
+        logging each deletion (never the number)."""
         before = at - timedelta(days=self.days)
+        done_before = at - timedelta(seconds=UNDO_SECONDS)
         old = connection.execute(
-            select(requests.c.id, requests.c.line).where(requests.c.asked_at < before)
+            select(requests.c.id, requests.c.line).where(
+                (requests.c.asked_at < before) | (requests.c.done_at < done_before)
+            )
         ).all()
         if not old:
             return
@@ -240,7 +285,7 @@ class CallbackDesk(Sealing):
                 for row in old
             ],
         )
-        log.info("callbacks: %d request(s) older than %d days deleted", len(old), self.days)
+        log.info("callbacks: %d request(s) done or older than %d days deleted", len(old), self.days)
 
     def _hash(self, number: str) -> str:
         return hmac.new(self.hash_key, number.encode(), hashlib.sha256).hexdigest()
@@ -248,6 +293,31 @@ class CallbackDesk(Sealing):
     def _begin(self) -> AbstractContextManager[Connection]:
         """A transaction on the line's database."""
         return self.database.engine.begin()
+
+
+def _waiting(request_id: int) -> ColumnElement[bool]:
+    """The request `request_id`, while not marked done."""
+    return (requests.c.id == request_id) & requests.c.done_at.is_(None)
+
+
+def _pending(row: Row[Any], number: str) -> Pending:
+    """A request's row as staff see it, with its number decrypted."""
+    done_at = row.done_at.replace(tzinfo=UTC) if row.done_at is not None else None
+    asked_at = row.asked_at.replace(tzinfo=UTC)
+    return Pending(
+        row.id, row.line, number, asked_at, row.attempts, row.keyed, row.last_attempt_by, done_at, row.done_by
+    )
+
+
+def _done_hours(rows: Sequence[Row[Any, Any, Any]]) -> list[float]:
+    """The hours to each call back in the access log (oldest first), leaving out a "done" taken back."""
+    hours: dict[int | None, list[float]] = {}
+    for row in rows:
+        if row.action == "done" and row.hours is not None:
+            hours.setdefault(row.request, []).append(row.hours)
+        elif row.action == "undone" and hours.get(row.request):
+            hours[row.request].pop()
+    return [value for values in hours.values() for value in values]
 
 
 def new_key() -> str:
@@ -265,7 +335,9 @@ class TrialDesk(Sealing):
         self.fernet = Fernet(Fernet.generate_key())
         self.asked: set[tuple[str, str]] = set()
 
-    def ask(self, line: str, number: str, now: datetime, *, call_sid: str | None = None) -> Asked:
+    def ask(
+        self, line: str, number: str, now: datetime, *, call_sid: str | None = None, keyed: bool = False
+    ) -> Asked:
         """Remember the request for this process only; ALREADY when it was asked already."""
         new = (line, number) not in self.asked
         self.asked.add((line, number))

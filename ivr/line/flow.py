@@ -86,7 +86,9 @@ class Asked(StrEnum):
 class CallbackList(Protocol):
     """The callback list as the flow uses it (`ivr.callbacks.desk.CallbackDesk`)."""
 
-    def ask(self, line: str, number: str, now: datetime, *, call_sid: str | None = None) -> Asked: ...
+    def ask(
+        self, line: str, number: str, now: datetime, *, call_sid: str | None = None, keyed: bool = False
+    ) -> Asked: ...
 
     def seal(self, number: str) -> str: ...
 
@@ -434,7 +436,9 @@ class CallFlow:
         already), then the main menu."""
         assert self.callbacks is not None  # the callback menus exist only where there is a list
         # A step without a CallSid (Twilio always sends one) shares one call's single request with all such.
-        asked = self.callbacks.ask(self.content.line.id, number, caller.at, call_sid=caller.call_sid or "")
+        asked = self.callbacks.ask(
+            self.content.line.id, number, caller.at, call_sid=caller.call_sid or "", keyed=bool(state.keyed)
+        )
         window = spoken.between(self.content.hours.opens, self.content.hours.closes)
         # In opening hours (after a busy secretariat) the list is worked through the same day.
         when = (spoken.AS_SOON_AS_IT_CAN,) if moment.open else (*moment.next_opening[:-1], window)

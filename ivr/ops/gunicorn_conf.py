@@ -1,8 +1,10 @@
 """Gunicorn settings for the line, applied by `ivr serve` and by `gunicorn -c python:ivr.ops.gunicorn_conf`.
 
-Twilio waits 15 s for an answer, so no request may take longer; every answer is CPU-bound and fast, so plain
-synchronous workers (one per process, two per core plus one) carry the load best. Put a TLS-terminating,
-buffering reverse proxy (nginx, a cloud load balancer) in front: it shields sync workers from slow clients.
+Twilio waits 15 s for an answer, so no request may take longer; every call's answer is CPU-bound and fast.
+Workers are processes (two per core plus one), each with a few threads: a staff page waiting its turn at the
+staff gate (ivr/stats/gate.py) holds a thread, never a worker, and each worker takes a connection only when it
+has a thread free for it, so a call is answered by a worker that can answer it now. Put a TLS-terminating,
+buffering reverse proxy (nginx, a cloud load balancer) in front: it shields the workers from slow clients.
 """
 
 import gc
@@ -17,12 +19,18 @@ from ivr.stats.web import Statistics as _Statistics
 # Where to listen: `ivr serve` sets this from IVR_BIND or --bind; loopback unless told otherwise.
 bind = ["127.0.0.1:8000"]
 workers = multiprocessing.cpu_count() * 2 + 1
-worker_class = "sync"
-# Kill a worker stuck for longer than Twilio would wait (15 s), so one fault cannot hold a caller's line.
+worker_class = "gthread"
+# A worker's threads: one always kept for calls (the staff gate lets threads - 1 staff pages in at once).
+threads = 8
+# A connection only when a thread is free for it: else it waits in the listen queue for another worker,
+# rather than behind staff pages in this one. So no idle connection is kept open (keepalive 0, as sync had).
+worker_connections = threads
+# Restart a worker whose main loop stops for longer than Twilio would wait (15 s). A request's own thread is
+# not watched this way: each request is kept short by its own limits (the database's, ivr/db_limits.py).
 timeout = 20
 # On SIGTERM (a deploy), workers finish the requests in hand for up to this long before exiting.
 graceful_timeout = 20
-keepalive = 5
+keepalive = 0
 # Requests are a few kilobytes; refuse oversized request lines and headers before the app sees them.
 limit_request_line = 4094
 limit_request_fields = 100

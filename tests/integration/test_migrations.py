@@ -75,11 +75,24 @@ def test_a_database_made_by_the_code_of_before_the_revisions_keeps_every_row(emp
     before, after = migrations.upgrade(empty_database_url)
     assert (before.revision, before.tables) == (None, True)
     assert after.revision == db.head()
-    assert table_rows(empty_database_url, list(kept)) == kept
+    assert kept_columns(table_rows(empty_database_url, list(kept)), kept) == kept
     assert differences(empty_database_url) == []
     # A second upgrade (another node, the next deploy) finds nothing to do.
     assert migrations.upgrade(empty_database_url)[0].revision == db.head()
-    assert table_rows(empty_database_url, list(kept)) == kept
+    assert kept_columns(table_rows(empty_database_url, list(kept)), kept) == kept
+    # Revision 0006's columns of the callback list: not known for a request asked before it.
+    [request] = table_rows(empty_database_url, ["callback_requests"])["callback_requests"]
+    assert request[len(kept["callback_requests"][0]) :] == (None, None, None, None)
+
+
+def kept_columns(
+    rows: dict[str, list[tuple[object, ...]]], old: dict[str, list[tuple[object, ...]]]
+) -> dict[str, list[tuple[object, ...]]]:
+    """Each table's rows cut to the columns it had before (a revision's new columns come last)."""
+    return {
+        name: [row[: len(old[name][0])] if old[name] else row for row in found]
+        for name, found in rows.items()
+    }
 
 
 def two_lines() -> list[CallEvent]:

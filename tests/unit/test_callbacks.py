@@ -63,21 +63,45 @@ def test_one_request_per_number_and_line_encrypted_at_rest(desk: CallbackDesk, s
 
 def test_done_deletes_not_reached_counts_and_everything_is_in_the_access_log(desk: CallbackDesk) -> None:
     desk.ask("rodblokade", "+4520304050", NOW)
-    desk.ask("rodblokade", "+4540506070", NOW + timedelta(minutes=5))
+    desk.ask("rodblokade", "+4540506070", NOW + timedelta(minutes=5), keyed=True)
     first, second = desk.pending("anna", NOW)
+    assert (first.keyed, second.keyed) == (False, True)
     assert desk.not_reached(first.id, "anna", NOW + timedelta(hours=19))
     assert desk.done(second.id, "bo", NOW + timedelta(hours=20))
-    assert not desk.done(second.id, "bo", NOW + timedelta(hours=20))  # gone already
-    [left] = desk.pending("anna", NOW + timedelta(hours=21))
-    assert (left.number, left.attempts) == ("+4520304050", 1)
+    assert not desk.done(second.id, "bo", NOW + timedelta(hours=20))  # marked already
+    assert not desk.not_reached(second.id, "anna", NOW + timedelta(hours=20))
+    # Within the minute it is kept, marked, for an undo; after it, deleted for good.
+    _, marked = desk.pending("anna", NOW + timedelta(hours=20, seconds=30))
+    assert (marked.done_by, marked.number) == ("bo", "+4540506070")
+    [left] = desk.pending("anna", NOW + timedelta(hours=20, seconds=61))
+    assert (left.number, left.attempts, left.last_attempt_by) == ("+4520304050", 1, "anna")
+    assert not desk.undo(second.id, "bo", NOW + timedelta(hours=20, seconds=62))
     log = [(who, what) for _, who, what, _ in desk.access_log()]
     assert log == [
         ("caller", "asked"), ("caller", "asked"), ("anna", "viewed"), ("anna", "not_reached"),
-        ("bo", "done"), ("anna", "viewed"),
+        ("bo", "done"), ("anna", "viewed"), ("system", "deleted"), ("anna", "viewed"),
     ]  # fmt: skip
     counts = desk.counts()
     assert (counts.asked, counts.done, counts.pending) == (2, 1, 1)
     assert counts.median_hours == pytest.approx(20 - 5 / 60)
+
+
+def test_a_done_can_be_undone_for_a_minute_and_then_counts_no_more(desk: CallbackDesk) -> None:
+    desk.ask("rodblokade", "+4520304050", NOW)
+    [asked] = desk.pending("anna", NOW)
+    assert desk.done(asked.id, "bo", NOW + timedelta(hours=2))
+    assert desk.counts().pending == 0
+    assert desk.undo(asked.id, "bo", NOW + timedelta(hours=2, seconds=59))
+    [again] = desk.pending("anna", NOW + timedelta(hours=3))
+    assert (again.id, again.number, again.done_at) == (asked.id, "+4520304050", None)
+    counts = desk.counts()
+    assert (counts.asked, counts.done, counts.pending, counts.median_hours) == (1, 0, 1, None)
+    # Done again, later: that one counts.
+    assert desk.done(asked.id, "anna", NOW + timedelta(hours=4))
+    assert desk.counts().median_hours == pytest.approx(4)
+    # The timer's sweep deletes it once the minute is over, without a look at the list.
+    desk.forget_done(NOW + timedelta(hours=4, seconds=61))
+    assert [what for _, _, what, _ in desk.access_log()][-3:] == ["viewed", "done", "deleted"]
 
 
 def test_requests_are_deleted_after_the_retention_in_any_case(desk: CallbackDesk) -> None:
@@ -277,7 +301,7 @@ def login() -> Headers:
     return headers
 
 
-def test_staff_see_the_list_and_mark_calls(staff_app: Flask) -> None:
+def test_staff_see_the_list_and_mark_calls(staff_app: Flask, clock: FixedClock) -> None:
     desk = CallbackPages.of(staff_app).desk
     assert desk is not None
     now = clock_of(staff_app)()
@@ -297,12 +321,38 @@ def test_staff_see_the_list_and_mark_calls(staff_app: Flask) -> None:
         client.post(f"/staff/callbacks/{first}/done", data={"token": "x" * 64}, headers=login()).status_code
         == 400
     )
+    # "Ringet op" asks once, on a page of its own; nothing changes until it is answered.
+    asking = client.get(f"/staff/callbacks/{first}/done", headers=login()).get_data(as_text=True)
+    assert "Har du ringet op?" in asking
+    assert "20 30 40 50" in asking
+    assert all(item.done_at is None for item in desk.pending("test", now))
     answer = client.post(f"/staff/callbacks/{first}/done", data={"token": token}, headers=login())
     assert answer.status_code == 303
-    assert "20 30 40 50" not in client.get("/staff/callbacks", headers=login()).get_data(as_text=True)
+    listed = client.get("/staff/callbacks?note=done", headers=login()).get_data(as_text=True)
+    waiting, recent = listed.split("Ringet op for lidt siden", 1)
+    assert "20 30 40 50" not in waiting
+    assert "20 30 40 50" in recent
+    assert "af sekretaer" in recent
+    # Undone within the minute: it waits again.
+    undo = client.post(f"/staff/callbacks/{first}/undone", data={"token": token}, headers=login())
+    assert undo.status_code == 303
+    assert "Ringet op for lidt siden" not in client.get("/staff/callbacks", headers=login()).get_data(
+        as_text=True
+    )
     log = [(who, what) for _, who, what, _ in desk.access_log()]
     assert ("sekretaer", "viewed") in log
     assert ("sekretaer", "done") in log
+    assert ("sekretaer", "undone") in log
+    # A minute after "Ringet op" it is too late: the number is gone.
+    assert (
+        client.post(f"/staff/callbacks/{first}/done", data={"token": token}, headers=login()).status_code
+        == 303
+    )
+    clock.at = now + timedelta(seconds=61)
+    late = client.post(f"/staff/callbacks/{first}/undone", data={"token": token}, headers=login())
+    assert late.status_code == 404
+    assert "kan ikke længere fortrydes" in late.get_data(as_text=True)
+    assert client.get(f"/staff/callbacks/{first}/done", headers=login()).status_code == 404
 
 
 def _page_token(client: FlaskClient, headers: Headers) -> str:
@@ -352,7 +402,7 @@ def test_a_form_token_works_for_a_working_day_and_for_its_own_user_only(
         client.post(f"/staff/callbacks/{third}/done", data={"token": token}, headers=login()).status_code
         == 400
     )
-    assert [item.id for item in desk.pending("test", clock())] == [second, third]
+    assert [item.id for item in desk.pending("test", clock()) if item.done_at is None] == [second, third]
 
 
 def test_the_command_lists_the_waiting_as_json(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -366,7 +416,13 @@ def test_the_command_lists_the_waiting_as_json(tmp_path: Path, monkeypatch: pyte
     result = CliRunner().invoke(main, ["callbacks", "--json"])
     assert result.exit_code == 0, result.output
     [row] = json.loads(result.output)
-    assert (row["line"], row["number"], row["attempts"]) == ("rodblokade", "+4520304050", 0)
+    assert (row["line"], row["number"], row["attempts"], row["keyed"]) == (
+        "rodblokade",
+        "+4520304050",
+        0,
+        False,
+    )
+    assert "(eget nummer)" in CliRunner().invoke(main, ["callbacks"]).output
     monkeypatch.delenv("IVR_CALLBACK_KEY")
     refused = CliRunner().invoke(main, ["callbacks"])
     assert refused.exit_code == 2
@@ -402,19 +458,22 @@ def test_in_a_browser_the_secretariat_works_the_list(make_app: Callable[..., Fla
             page.get_by_role("button", name="Ikke truffet: 20 30 40 50").click()
             page.wait_for_selector(".note")
             assert "Markeret som ikke truffet." in page.locator(".note").inner_text()
-            assert page.locator("tbody tr").nth(0).locator("td").nth(3).inner_text() == "1"
+            assert page.locator("tbody tr").nth(0).locator("td").nth(4).inner_text() == "1 (sidst sekretaer)"
             page.get_by_role("button", name="Ringet op: 40 50 60 70").click()
-            page.wait_for_selector(".note")
-            assert "nummeret er slettet" in page.locator(".note").inner_text()
-            assert page.locator("tbody tr").count() == 1
-            assert "40 50 60 70" not in page.content()
+            page.get_by_role("button", name="Ja, ringet op").click()
+            page.wait_for_url("**note=done")
+            assert "kan det fortrydes" in page.locator(".note").inner_text()
+            page.get_by_role("button", name="Fortryd ringet op: 40 50 60 70").click()
+            page.wait_for_url("**note=undone")
+            assert "venter igen" in page.locator(".note").inner_text()
+            assert page.locator("tbody tr").count() == 2
             context.close()
     finally:
         httpd.shutdown()
         thread.join(5)
         httpd.server_close()
     actions = [what for _, who, what, _ in desk.access_log() if who == STAFF["STAFF_USER"]]
-    assert actions == ["viewed", "not_reached", "viewed", "done", "viewed"]
+    assert actions == ["viewed", "not_reached", "viewed", "viewed", "done", "viewed", "undone", "viewed"]
 
 
 def test_the_preview_takes_a_callback_without_touching_the_list(make_app: Callable[..., Flask]) -> None:

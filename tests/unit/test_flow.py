@@ -39,13 +39,18 @@ class Desk:
 
     def __init__(self, *, full: bool = False) -> None:
         self.asked: list[tuple[str, str, datetime]] = []
+        # Whether each request's number was keyed in (else the caller's own).
+        self.keyed: list[bool] = []
         self.full = full
 
-    def ask(self, line: str, number: str, now: datetime, *, call_sid: str | None = None) -> Asked:
+    def ask(
+        self, line: str, number: str, now: datetime, *, call_sid: str | None = None, keyed: bool = False
+    ) -> Asked:
         if self.full:
             return Asked.FULL
         new = all(number != seen for _, seen, _ in self.asked)
         self.asked.append((line, number, now))
+        self.keyed.append(keyed)
         return Asked.NEW if new else Asked.ALREADY
 
     def seal(self, number: str) -> str:
@@ -237,6 +242,7 @@ def test_a_callback_is_put_on_the_list_by_the_flow_itself_in_one_step() -> None:
     assert (read_back.event, read_back.state.menu) == (Event.CALLBACK_NUMBER, "callback_confirm")
     done = flow.key(read_back.state, "1", CLOSED, CALLER)
     assert desk.asked == [(SMS_CONTENT.line.id, MOBILE, AT)]
+    assert desk.keyed == [False]  # the number the caller rang from
     assert (done.event, done.state) == (Event.CALLBACK_REQUESTED, CallState())
     again = flow.key(read_back.state, "1", CLOSED, CALLER)
     assert again.event == Event.CALLBACK_ALREADY
@@ -254,6 +260,7 @@ def test_a_number_keyed_in_travels_sealed_and_is_the_one_put_on_the_list() -> No
     assert arrived == read_back.state
     flow.key(arrived, "1", CLOSED, CALLER)
     assert [number for _, number, _ in desk.asked] == ["+4587654321"]
+    assert desk.keyed == [True]
 
 
 def test_a_full_list_says_so_and_when_to_call_instead() -> None:

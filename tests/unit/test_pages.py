@@ -42,11 +42,16 @@ def assert_protected(response: TestResponse) -> None:
 
 
 def get_routes(app: Flask) -> list[str]:
-    """Return a URL for every GET route of the app, with 'x' for each variable part."""
+    """Return a URL for every GET route of the app, with 'x' (or 1, for a number) for each variable part."""
     urls = []
     for rule in app.url_map.iter_rules():
         if "GET" in (rule.methods or ()):
-            urls.append(rule.build(dict.fromkeys(rule.arguments, "x"), append_unknown=False)[1])
+            try:
+                built = rule.build(dict.fromkeys(rule.arguments, "x"), append_unknown=False)
+            except ValueError:  # an <int:...> part
+                built = rule.build(dict.fromkeys(rule.arguments, 1), append_unknown=False)
+            assert built is not None
+            urls.append(built[1])
     return urls
 
 
