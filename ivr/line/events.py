@@ -7,8 +7,56 @@ import hmac
 import logging
 from collections.abc import Callable
 from datetime import datetime
+from enum import StrEnum
 from functools import lru_cache
 from typing import NamedTuple
+
+
+class Event(StrEnum):
+    """What one step of a call did: the one name the logs, the statistics and the staff pages count by."""
+
+    WELCOME = "welcome"
+    SECTION = "section"
+    REPEAT = "repeat"
+    MAIN_MENU = "main_menu"
+    TRANSFER_OPEN = "transfer_open"
+    TRANSFER_CLOSED = "transfer_closed"
+    TRANSFER_LOOP = "transfer_loop"
+    INVALID = "invalid"
+    SILENCE = "silence"
+    INVALID_GOODBYE = "invalid_goodbye"
+    SILENCE_GOODBYE = "silence_goodbye"
+    DIAL_COMPLETED = "dial_completed"
+    DIAL_BUSY = "dial_busy"
+    DIAL_NO_ANSWER = "dial_no_answer"
+    DIAL_FAILED = "dial_failed"
+    DIAL_CANCELED = "dial_canceled"
+    SLOWER = "slower"
+    SPEECH_ASK = "speech_ask"
+    CALLBACK_NUMBER = "callback_number"
+    CALLBACK_REQUESTED = "callback_requested"
+    CALLBACK_ALREADY = "callback_already"
+    CALLBACK_FULL = "callback_full"
+    SMS_SENT = "sms_sent"
+    SMS_NOT_SENT = "sms_not_sent"
+    ERROR = "error"
+    URGENT = "urgent"
+    NOT_IN_LEAFLET = "not_in_leaflet"
+    CONFIRM_NO = "confirm_no"
+    SECRETARIAT_NUMBER = "secretariat_number"
+    ANSWERED = "answered"
+
+
+# A failed turn's event, and the event when it was one too many.
+GOODBYE = {Event.INVALID: Event.INVALID_GOODBYE, Event.SILENCE: Event.SILENCE_GOODBYE}
+# Twilio's DialCallStatus of a transfer that did not reach the secretariat; anything else counts as failed.
+DIAL_FAILURES = {
+    "busy": Event.DIAL_BUSY,
+    "no-answer": Event.DIAL_NO_ANSWER,
+    "failed": Event.DIAL_FAILED,
+    "canceled": Event.DIAL_CANCELED,
+}
+
 
 log = logging.getLogger(__name__)
 # The route name of a step whose choice came by speech, in the logs and statistics (a key press: "voice.key").

@@ -13,10 +13,11 @@ from ivr.line import spoken
 from ivr.line.answers import Answer, Answers, answering
 from ivr.line.callstate import MAIN, START, Caller, CallState
 from ivr.line.content import Content, Prompt
+from ivr.line.events import DIAL_FAILURES, GOODBYE, Event
 from ivr.line.phonenumbers import DANISH_DIGITS, callable_number
 from ivr.line.understanding import Understood
 
-__all__ = ["MAIN", "Asked", "CallFlow", "CallbackList", "Event", "LeafletSender", "Moment", "Reply"]
+__all__ = ["MAIN", "Asked", "CallFlow", "CallbackList", "LeafletSender", "Moment", "Reply"]
 # The menus of a callback request: the offer after the closed notice, the number read back, keying one in.
 CALLBACK, CALLBACK_CONFIRM, CALLBACK_NUMBER = "callback", "callback_confirm", "callback_number"
 CALLBACK_MENUS = frozenset({CALLBACK, CALLBACK_CONFIRM, CALLBACK_NUMBER})
@@ -24,52 +25,6 @@ CALLBACK_MENUS = frozenset({CALLBACK, CALLBACK_CONFIRM, CALLBACK_NUMBER})
 YES_KEY, NO_KEY = "1", "2"
 # Statuses Twilio reports for <Dial> that mean the secretariat talked to the caller.
 CONNECTED = frozenset({"completed", "answered"})
-
-
-class Event(StrEnum):
-    """What one step of a call did: the one name the logs, the statistics and the staff pages count by."""
-
-    WELCOME = "welcome"
-    SECTION = "section"
-    REPEAT = "repeat"
-    MAIN_MENU = "main_menu"
-    TRANSFER_OPEN = "transfer_open"
-    TRANSFER_CLOSED = "transfer_closed"
-    TRANSFER_LOOP = "transfer_loop"
-    INVALID = "invalid"
-    SILENCE = "silence"
-    INVALID_GOODBYE = "invalid_goodbye"
-    SILENCE_GOODBYE = "silence_goodbye"
-    DIAL_COMPLETED = "dial_completed"
-    DIAL_BUSY = "dial_busy"
-    DIAL_NO_ANSWER = "dial_no_answer"
-    DIAL_FAILED = "dial_failed"
-    DIAL_CANCELED = "dial_canceled"
-    SLOWER = "slower"
-    SPEECH_ASK = "speech_ask"
-    CALLBACK_NUMBER = "callback_number"
-    CALLBACK_REQUESTED = "callback_requested"
-    CALLBACK_ALREADY = "callback_already"
-    CALLBACK_FULL = "callback_full"
-    SMS_SENT = "sms_sent"
-    SMS_NOT_SENT = "sms_not_sent"
-    ERROR = "error"
-    URGENT = "urgent"
-    NOT_IN_LEAFLET = "not_in_leaflet"
-    CONFIRM_NO = "confirm_no"
-    SECRETARIAT_NUMBER = "secretariat_number"
-    ANSWERED = "answered"
-
-
-# A failed turn's event, and the event when it was one too many.
-GOODBYE = {Event.INVALID: Event.INVALID_GOODBYE, Event.SILENCE: Event.SILENCE_GOODBYE}
-# Twilio's DialCallStatus of a transfer that did not reach the secretariat; anything else counts as failed.
-DIAL_FAILURES = {
-    "busy": Event.DIAL_BUSY,
-    "no-answer": Event.DIAL_NO_ANSWER,
-    "failed": Event.DIAL_FAILED,
-    "canceled": Event.DIAL_CANCELED,
-}
 
 
 class Asked(StrEnum):

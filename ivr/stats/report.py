@@ -11,8 +11,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from ivr.line import moments
-from ivr.line.events import SPEECH_ROUTE, CallEvent
-from ivr.line.flow import DIAL_FAILURES, MAIN, Event
+from ivr.line.events import DIAL_FAILURES, SPEECH_ROUTE, CallEvent, Event
+from ivr.line.flow import MAIN
 from ivr.line.spoken import WEEKDAYS
 
 # How staff read each event; a test checks that every event the flow can produce has its words here.

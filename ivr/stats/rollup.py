@@ -38,8 +38,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 
-from ivr.line.events import SPEECH_ROUTE
-from ivr.line.flow import Event
+from ivr.line.events import SPEECH_ROUTE, Event
 from ivr.line.spoken import WEEKDAYS
 from ivr.stats.report import DIAL_EVENTS, TRANSFER_EVENTS, Period, Report, ending_label
 

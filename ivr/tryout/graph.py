@@ -16,7 +16,8 @@ from ivr.cli_options import CONTENT_OPTION, LINE_OPTION, configured_content
 from ivr.line import spoken
 from ivr.line.callstate import MAIN, START, Caller, CallState
 from ivr.line.content import Content, Prompt
-from ivr.line.flow import CallFlow, Event, Moment, Reply
+from ivr.line.events import Event
+from ivr.line.flow import CallFlow, Moment, Reply
 from ivr.line.keypad import KEYPAD
 from ivr.line.understanding import Understood
 from ivr.tryout.caller import DIAL_RESULTS

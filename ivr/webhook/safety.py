@@ -6,7 +6,8 @@ import logging
 import traceback
 
 from ivr.line.content import Prompt
-from ivr.line.flow import Event, Moment, Reply
+from ivr.line.events import Event
+from ivr.line.flow import Moment, Reply
 from ivr.line.running import Line
 
 log = logging.getLogger(__name__)

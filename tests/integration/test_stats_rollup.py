@@ -14,8 +14,7 @@ from sqlalchemy import Connection, delete
 
 from ivr import migrations
 from ivr.db import Database, call_hours, call_last
-from ivr.line.events import SPEECH_ROUTE, CallEvent
-from ivr.line.flow import Event
+from ivr.line.events import SPEECH_ROUTE, CallEvent, Event
 from ivr.stats import report
 from ivr.stats.store import Store, as_row
 

@@ -13,7 +13,8 @@ import pytest
 from ivr.line.callstate import Caller, CallState
 from ivr.line.content import Content
 from ivr.line.content_loader import default_path, load_content
-from ivr.line.flow import CALLBACK_MENUS, DIAL_FAILURES, Asked, CallFlow, Event, Moment, Reply
+from ivr.line.events import DIAL_FAILURES, Event
+from ivr.line.flow import CALLBACK_MENUS, Asked, CallFlow, Moment, Reply
 from ivr.line.keypad import KEYPAD
 from ivr.line.understanding import Understood
 from ivr.stats.report import EVENT_LABELS
