@@ -24,7 +24,7 @@ from ivr.cli_errors import Stop
 from ivr.component import Component
 from ivr.line.clock import Clock
 from ivr.login_failures import LoginFailures
-from ivr.settings import weak_password
+from ivr.settings import MIN_PASSWORD_LENGTH, MIN_PASSWORD_SCORE, password_strength
 from ivr.staff_accounts import StaffAccounts, account_name
 
 View = TypeVar("View", bound=Callable[..., object])
@@ -269,8 +269,14 @@ def new_password_hash(user: str | None = None) -> str:
             "Ny adgangskode", hide_input=True, confirmation_prompt="Gentag adgangskoden", err=True
         )
     except click.Abort:
-        raise Stop("no password given") from None
-    weak = weak_password(password, user)
-    if weak is not None:
-        raise Stop(f"the password {weak}")
+        raise Stop("der blev ikke skrevet nogen adgangskode") from None
+    # Said in Danish: staff type this (`ivr staff add`), as IT does (`ivr staff-password`).
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise Stop(f"adgangskoden skal have mindst {MIN_PASSWORD_LENGTH} tegn, ikke {len(password)}")
+    strength = password_strength(password, user)
+    if strength < MIN_PASSWORD_SCORE:
+        raise Stop(
+            f"adgangskoden er for let at gætte (styrke {strength} af 4, mindst {MIN_PASSWORD_SCORE}); "
+            "brug fire eller fem ord, der ikke hænger sammen"
+        )
     return generate_password_hash(password)

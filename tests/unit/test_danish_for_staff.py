@@ -278,6 +278,7 @@ STAFF_MODULES = [
     "ivr/line/lines.py", "ivr/line/leaflet.py", "ivr/line/moments.py", "ivr/cli.py", "ivr/cli_options.py",
     "ivr/importer/cli.py", "ivr/importer/draft.py", "ivr/importer/writing.py", "ivr/closures/cli.py",
     "ivr/closures/spans.py", "ivr/audio/cli.py", "ivr/stats/cli.py", "ivr/callbacks/cli.py",
+    "ivr/line/content_synonyms.py", "ivr/tryout/ask_cli.py", "ivr/staff_cli.py", "ivr/staff_accounts.py",
 ]  # fmt: skip
 # Calls that hand a text to staff: a problem, a refusal, a line printed.
 SAYING = {

@@ -102,8 +102,8 @@ def test_the_single_login_and_named_accounts_work_side_by_side(
     [
         (["add", "jens"], METTE_PASSWORD, "der er allerede en bruger, der hedder jens"),
         (["add", "ny:bruger"], METTE_PASSWORD, "kan ikke bruges"),
-        (["add", "anne"], "kort", "at least 12"),
-        (["add", "anne"], "anne-anne-anne-anne", "too easy to guess"),
+        (["add", "anne"], "kort", "mindst 12 tegn"),
+        (["add", "anne"], "anne-anne-anne-anne", "for let at gætte"),
         (["remove", "ingen"], None, "der er ingen bruger, der hedder ingen"),
     ],
 )
