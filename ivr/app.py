@@ -13,7 +13,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from ivr import pages, settings, staff, startpage
 from ivr.audio import web as audio_web
 from ivr.audio.library import Library
-from ivr.audio.web import AudioFiles
+from ivr.audio.web import AudioFiles, AudioSpeaker
 from ivr.callbacks.web import CallbackPages
 from ivr.closures.book import ClosureBook
 from ivr.closures.live import LiveClosures, Reader
@@ -37,6 +37,10 @@ from ivr.stats.store import Store
 from ivr.stats.web import Statistics
 from ivr.tryout import preview
 from ivr.tryout.trial import Trial
+from ivr.versions.drafts import number_override
+from ivr.versions.live import Builder, LiveContent
+from ivr.versions.live import Reader as VersionsReader
+from ivr.versions.store import ContentVersions
 from ivr.webhook import requestlog
 from ivr.webhook.endpoint import Webhook
 from ivr.webhook.signature import Signatures, Validator
@@ -103,7 +107,8 @@ def create_app(
     # Staff's closures, read by every line from memory and again every few seconds (ivr/closures/live.py).
     closures = ClosureBook(database)
     live = LiveClosures(_closure_reader(closures, trial))
-    lines, libraries = _lines(app.config, contents, clock, desk, sms, closures=live)
+    lines, libraries, build = _lines(app.config, contents, clock, desk, sms, closures=live)
+    _follow_published(app.config, lines, build, database, trial)
     store = Store(database)
     recorder = Recorder(store, retention_days=app.config["STATS_RETENTION_DAYS"], clock=clock)
     # A trial call (staff trying the line) never counts in the statistics, nor writes request log lines.
@@ -189,6 +194,26 @@ def _closure_reader(closures: ClosureBook, trial: Trial | None) -> Reader:
     return closures.periods
 
 
+def _follow_published(
+    config: Mapping[str, Any], lines: Lines, build: Builder, database: Database, trial: Trial | None
+) -> None:
+    """Run each line's newest published version (`ivr publish`) instead of its file, now and as published;
+    a trial of staff's drafts runs the drafts only."""
+    if trial is not None and trial.draft:
+        return
+    published = LiveContent(lines, _versions_reader(database, trial), build, number=number_override(config))
+    lines.follow = published.follow
+    published.follow()
+
+
+def _versions_reader(database: Database, trial: Trial | None) -> VersionsReader:
+    """How the lines read the published versions: from the database, but a trial call never makes its file."""
+    path = sqlite_file(database.url)
+    if trial is not None and path is not None and not path.exists():
+        return dict
+    return ContentVersions(database).newest
+
+
 def _desk(
     config: Mapping[str, Any], database: Database, hash_key: bytes, trial: Trial | None
 ) -> tuple[CallbackDesk | TrialDesk | None, CallbackDesk | None]:
@@ -242,33 +267,36 @@ def _lines(
     sms: LeafletSms | TrialSms | None,
     *,
     closures: LiveClosures,
-) -> tuple[Lines, dict[str, Library]]:
-    """Build every configured line with its audio: the running lines, and each one's library by line id."""
+) -> tuple[Lines, dict[str, Library], Builder]:
+    """Build every configured line with its audio: the running lines, each one's library by line id, and how
+    to build a line again for new content (a published version)."""
     # A folder of lines keeps each line's audio in its own sub-folder and names the line in its action URLs.
     per_line = bool(config["CONTENT_DIR"])
     libraries: dict[str, Library] = {}
-    running = []
-    # No line ever rings back or texts a number any line answers or puts callers through to.
-    never = frozenset(number for content in contents for number in (content.number, *content.line.numbers))
+    speakers: dict[str, AudioSpeaker] = {}
     for content in contents:
         line_id = content.line.id
-        audio, speaker = audio_web.load(config, line_id if per_line else None)
+        libraries[line_id], speakers[line_id] = audio_web.load(config, line_id if per_line else None)
+    share = max(16, DOCUMENTS // len(contents))
+
+    def build(content: Content, never: frozenset[str]) -> Line:
+        line_id = content.line.id
         urls = ActionUrls(config["PUBLIC_URL"], line_id if per_line else None, desk.seal if desk else None)
-        share = max(16, DOCUMENTS // len(contents))
-        running.append(
-            Line.from_config(
-                config,
-                urls,
-                speaker,
-                content,
-                cache_size=share,
-                callbacks=desk,
-                sms=sms,
-                clock=clock,
-                never=never,
-                closures=closures,
-            )
+        line = Line.from_config(
+            config,
+            urls,
+            speakers[line_id],
+            content,
+            cache_size=share,
+            callbacks=desk,
+            sms=sms,
+            clock=clock,
+            never=never,
+            closures=closures,
         )
-        audio.log_status(content.audio_prompts())
-        libraries[line_id] = audio
-    return Lines(running), libraries
+        libraries[line_id].log_status(content.audio_prompts())
+        return line
+
+    # No line ever rings back or texts a number any line answers or puts callers through to.
+    never = frozenset(number for content in contents for number in (content.number, *content.line.numbers))
+    return Lines(build(content, never) for content in contents), libraries, build

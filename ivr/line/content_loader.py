@@ -88,11 +88,20 @@ def load_content(path: Path | None = None, number: str | None = None, *, leaflet
         if (size := source.stat().st_size) > MAX_CONTENT_BYTES:
             too_large = f"is too large ({size} bytes; at most {MAX_CONTENT_BYTES})"
             raise ContentError(source, [("(file)", too_large)])
-        data = tomllib.loads(source.read_text(encoding="utf-8"))
+        text = source.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ContentError(source, [("(file)", "not found")]) from None
     except (OSError, UnicodeDecodeError) as error:
         raise ContentError(source, [("(file)", f"cannot be read: {error}")]) from None
+    return load_text(text, source, number, leaflet=leaflet)
+
+
+def load_text(text: str, source: Path, number: str | None = None, *, leaflet: bool = False) -> Content:
+    """Load and validate content from its TOML text (a published version), named as the file `source`."""
+    if len(text.encode("utf-8")) > MAX_CONTENT_BYTES:
+        raise ContentError(source, [("(file)", f"is too large (at most {MAX_CONTENT_BYTES} bytes)")])
+    try:
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise ContentError(source, [content_checks.syntax_problem(error)]) from None
     except (RecursionError, MemoryError):
