@@ -4,7 +4,8 @@ with `init_app` (ivr/component.py), then the web app around them."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+import time
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from flask import Flask
@@ -40,7 +41,7 @@ from ivr.tryout.trial import Trial
 from ivr.versions.drafts import number_override
 from ivr.versions.live import Builder, LiveContent
 from ivr.versions.live import Reader as VersionsReader
-from ivr.versions.store import ContentVersions
+from ivr.versions.store import ContentVersions, Version
 from ivr.webhook import requestlog
 from ivr.webhook.endpoint import Webhook
 from ivr.webhook.signature import Signatures, Validator
@@ -63,12 +64,14 @@ def create_app(
     clock: Clock | None = None,
     contents: Sequence[Content] | None = None,
     trial: Trial | None = None,
+    monotonic: Callable[[], float] = time.monotonic,
 ) -> Flask:
     """Create the line's Flask app: defaults, then IVR_* environment, then test overrides.
 
     `clock` is the one time every part reads (a test's or the preview's; else the system's), `contents` the
     lines to run instead of the configured files (the preview runs what the line loaded), and `trial` makes
-    the app one for trial calls: counted nowhere, its callbacks and SMS never real.
+    the app one for trial calls: counted nowhere, its callbacks and SMS never real. `monotonic` is the
+    seconds in which published content is read again (a test's, to step past the time to live).
     """
     # The instance folder (the default statistics file) is the working directory's, as the audio folder is,
     # never a place Flask infers from where the package is installed.
@@ -108,7 +111,7 @@ def create_app(
     closures = ClosureBook(database)
     live = LiveClosures(_closure_reader(closures, trial))
     lines, libraries, build = _lines(app.config, contents, clock, desk, sms, closures=live)
-    _follow_published(app.config, lines, build, database, trial)
+    _follow_published(app.config, lines, build, database, trial, monotonic)
     store = Store(database)
     recorder = Recorder(store, retention_days=app.config["STATS_RETENTION_DAYS"], clock=clock)
     # A trial call (staff trying the line) never counts in the statistics, nor writes request log lines.
@@ -194,24 +197,34 @@ def _closure_reader(closures: ClosureBook, trial: Trial | None) -> Reader:
     return closures.periods
 
 
-def _follow_published(
-    config: Mapping[str, Any], lines: Lines, build: Builder, database: Database, trial: Trial | None
+def _follow_published(  # noqa: PLR0917 (what the factory hands on)
+    config: Mapping[str, Any],
+    lines: Lines,
+    build: Builder,
+    database: Database,
+    trial: Trial | None,
+    monotonic: Callable[[], float],
 ) -> None:
     """Run each line's newest published version (`ivr publish`) instead of its file, now and as published;
     a trial of staff's drafts runs the drafts only."""
     if trial is not None and trial.draft:
         return
-    published = LiveContent(lines, _versions_reader(database, trial), build, number=number_override(config))
+    reader = _versions_reader(database)
+    published = LiveContent(lines, reader, build, number=number_override(config), monotonic=monotonic)
     lines.follow = published.follow
     published.follow()
 
 
-def _versions_reader(database: Database, trial: Trial | None) -> VersionsReader:
-    """How the lines read the published versions: from the database, but a trial call never makes its file."""
+def _versions_reader(database: Database) -> VersionsReader:
+    """How the lines read the published versions: from the database, where it is there (a SQLite file not
+    made yet holds none, and a read never makes it: only `ivr db upgrade` does)."""
     path = sqlite_file(database.url)
-    if trial is not None and path is not None and not path.exists():
-        return dict
-    return ContentVersions(database).newest
+    versions = ContentVersions(database)
+
+    def newest() -> Mapping[str, Version]:
+        return {} if path is not None and not path.exists() else versions.newest()
+
+    return newest
 
 
 def _desk(

@@ -7,19 +7,27 @@ from __future__ import annotations
 
 import getpass
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import click
 from sqlalchemy.exc import SQLAlchemyError
 
 from ivr.cli_errors import Stop, one_line
-from ivr.cli_options import CONTENT_OPTION, LINE_OPTION, configured_content, configured_settings
+from ivr.cli_options import (
+    CONTENT_OPTION,
+    LINE_OPTION,
+    configured_content,
+    configured_lines,
+    configured_settings,
+)
 from ivr.db import sqlite_file
 from ivr.line.content import Content
 from ivr.line.content_loader import ContentError, load_text
+from ivr.line.lines import conflicts
 from ivr.migrations.cli import DATABASE_OPTION, current_database, database_url
 from ivr.versions import drafts
 from ivr.versions.live import TTL_SECONDS
@@ -58,6 +66,15 @@ def published_contents(contents: Sequence[Content], url: str | None = None) -> t
         why = error.format_message() if isinstance(error, click.ClickException) else one_line(error)
         click.echo(f"advarsel: de udgivne versioner kan ikke læses, så filerne bruges: {why}", err=True)
         return tuple(contents)
+
+
+def _check_with_the_others(config: Mapping[str, Any], content_path: Path | None, mine: Content) -> None:
+    """Refuse a draft that clashes with the other lines as they run (a number, the default): ContentError."""
+    others = published_contents(configured_lines(content_path))
+    together = [mine if content.line.id == mine.line.id else content for content in others]
+    problems = conflicts(together)
+    if problems:
+        raise ContentError(mine.source, problems)
 
 
 def _who(command: str) -> str:
@@ -117,7 +134,7 @@ def publish(content_path: Path | None, line_id: str | None, url: str | None, res
                     f"Der er ingen kladde til linjen {line} ({path}): lav en med ivr draft --line {line}."
                 )
             try:
-                drafts.drafted(config, [content])
+                _check_with_the_others(config, content_path, drafts.load_draft(config, line))
                 text = path.read_text(encoding="utf-8")
             except ContentError as error:
                 raise Stop(f"Kladden kan ikke udgives: {one_line(error)}") from None
