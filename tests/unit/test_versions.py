@@ -261,3 +261,30 @@ def test_a_published_sentence_without_audio_is_said_and_keeps_the_node_ready(
     assert any(NEW in said for said in spoken(root))
     assert list(root.iter("Play"))
     assert Readiness.of(app).problems() == []
+
+
+def test_versions_are_numbered_per_line_and_the_newest_is_read(database_url: str) -> None:
+    database = Database(database_url)
+    try:
+        versions = ContentVersions(database)
+        assert versions.newest() == {}
+        versions.publish(LINE, "a = 1", "anne", OPEN_TIME)
+        versions.publish("knae", "b = 1", "bo", OPEN_TIME)
+        versions.publish(LINE, "a = 2", "bo", OPEN_TIME)
+        restored = versions.publish(LINE, "a = 1", "anne", OPEN_TIME, restored_from=1)
+        assert (restored.number, restored.restored_from) == (3, 1)
+        newest = versions.newest()
+        assert {line: (version.number, version.text) for line, version in newest.items()} == {
+            LINE: (3, "a = 1"),
+            "knae": (1, "b = 1"),
+        }
+        assert [(version.number, version.who) for version in versions.history(LINE)] == [
+            (1, "anne"),
+            (2, "bo"),
+            (3, "anne"),
+        ]
+        assert versions.get(LINE, 2) is not None
+        assert versions.get(LINE, 4) is None
+        assert newest[LINE].at == OPEN_TIME
+    finally:
+        database.dispose()
