@@ -42,6 +42,7 @@ from ivr.versions.drafts import number_override
 from ivr.versions.live import Builder, LiveContent
 from ivr.versions.live import Reader as VersionsReader
 from ivr.versions.store import ContentVersions, Version
+from ivr.versions.web import ContentPages
 from ivr.webhook import requestlog
 from ivr.webhook.endpoint import Webhook
 from ivr.webhook.signature import Signatures, Validator
@@ -111,7 +112,7 @@ def create_app(
     closures = ClosureBook(database)
     live = LiveClosures(_closure_reader(closures, trial))
     lines, libraries, build = _lines(app.config, contents, clock, desk, sms, closures=live)
-    _follow_published(app.config, lines, build, database, trial, monotonic)
+    published = _follow_published(app.config, lines, build, database, trial, monotonic)
     store = Store(database)
     recorder = Recorder(store, retention_days=app.config["STATS_RETENTION_DAYS"], clock=clock)
     # A trial call (staff trying the line) never counts in the statistics, nor writes request log lines.
@@ -135,6 +136,7 @@ def create_app(
         ),
         CallbackPages(staff_list, lines, clock, hash_key),
         ClosurePages(closures, live, lines, clock, hash_key),
+        ContentPages(ContentVersions(database), published, lines, app.config, clock, hash_key),
         preview.Preview(app.config, lines, watch, clock, factory=create_app),
         Readiness(DatabaseProbe(database), watch, lines, libraries),
     ]
@@ -204,15 +206,16 @@ def _follow_published(  # noqa: PLR0917 (what the factory hands on)
     database: Database,
     trial: Trial | None,
     monotonic: Callable[[], float],
-) -> None:
+) -> LiveContent | None:
     """Run each line's newest published version (`ivr publish`) instead of its file, now and as published;
     a trial of staff's drafts runs the drafts only."""
     if trial is not None and trial.draft:
-        return
+        return None
     reader = _versions_reader(database)
     published = LiveContent(lines, reader, build, number=number_override(config), monotonic=monotonic)
     lines.follow = published.follow
     published.follow()
+    return published
 
 
 def _versions_reader(database: Database) -> VersionsReader:

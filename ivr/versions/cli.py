@@ -7,11 +7,10 @@ from __future__ import annotations
 
 import getpass
 import json
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import click
 from sqlalchemy.exc import SQLAlchemyError
@@ -27,9 +26,8 @@ from ivr.cli_options import (
 from ivr.db import sqlite_file
 from ivr.line.content import Content
 from ivr.line.content_loader import ContentError, load_text
-from ivr.line.lines import conflicts
 from ivr.migrations.cli import DATABASE_OPTION, current_database, database_url
-from ivr.versions import drafts
+from ivr.versions import drafts, publishing
 from ivr.versions.live import TTL_SECONDS
 from ivr.versions.store import ContentVersions, Version
 
@@ -68,15 +66,6 @@ def published_contents(contents: Sequence[Content], url: str | None = None) -> t
         return tuple(contents)
 
 
-def _check_with_the_others(config: Mapping[str, Any], content_path: Path | None, mine: Content) -> None:
-    """Refuse a draft that clashes with the other lines as they run (a number, the default): ContentError."""
-    others = published_contents(configured_lines(content_path))
-    together = [mine if content.line.id == mine.line.id else content for content in others]
-    problems = conflicts(together)
-    if problems:
-        raise ContentError(mine.source, problems)
-
-
 def _who(command: str) -> str:
     return f"ivr {command} ({getpass.getuser()})"[:64]
 
@@ -98,6 +87,7 @@ def draft(content_path: Path | None, line_id: str | None, url: str | None) -> No
     text = newest.text if newest is not None else content.source.read_text(encoding="utf-8")
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(text, encoding="utf-8")
+    drafts.copy_leaflet(content, target)
     what = f"version {newest.number}" if newest is not None else f"filen {content.source}"
     click.echo(f"Kladde til linjen {content.line.id} lavet fra {what}: {target}")
     click.echo(
@@ -115,34 +105,22 @@ def publish(content_path: Path | None, line_id: str | None, url: str | None, res
     content = configured_content(content_path, line_id)
     config = configured_settings()
     line = content.line.id
+    running = published_contents(configured_lines(content_path))
+    mine = next(each for each in running if each.line.id == line)
+    now = datetime.now(UTC)
     with _versions(url) as versions:
-        if restore is not None:
-            chosen = versions.get(line, restore)
-            if chosen is None:
-                raise Stop(
-                    f"Linjen {line} har ingen version {restore} (ivr versions --line {line} viser dem)."
+        try:
+            if restore is not None:
+                made, new = publishing.restore(versions, config, mine, restore, who=_who("publish"), now=now)
+            else:
+                made, new = publishing.publish_draft(
+                    versions, config, running, line, who=_who("publish"), now=now
                 )
-            text = chosen.text
-            try:
-                load_text(text, content.source, drafts.number_override(config))
-            except ContentError as error:
-                raise Stop(f"Version {restore} kan ikke udgives igen: {one_line(error)}") from None
-        else:
-            path = drafts.draft_file(config, line)
-            if not path.is_file():
-                raise Stop(
-                    f"Der er ingen kladde til linjen {line} ({path}): lav en med ivr draft --line {line}."
-                )
-            try:
-                _check_with_the_others(config, content_path, drafts.load_draft(config, line))
-                text = path.read_text(encoding="utf-8")
-            except ContentError as error:
-                raise Stop(f"Kladden kan ikke udgives: {one_line(error)}") from None
-        newest = versions.newest().get(line)
-        if newest is not None and newest.text == text:
-            click.echo(f"Linjen {line} kører allerede den tekst (version {newest.number}); intet udgivet.")
-            return
-        made = versions.publish(line, text, _who("publish"), datetime.now(UTC), restored_from=restore)
+        except publishing.RefusedError as refused:
+            raise Stop(str(refused)) from None
+    if not new:
+        click.echo(f"Linjen {line} kører allerede den tekst (version {made.number}); intet udgivet.")
+        return
     again = f" (teksten fra version {restore})" if restore is not None else ""
     click.echo(
         f"Version {made.number} af linjen {line} er udgivet{again}; alle noder bruger den inden for "

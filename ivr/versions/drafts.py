@@ -38,16 +38,30 @@ def number_override(config: Mapping[str, Any]) -> str | None:
     return None if config["CONTENT_DIR"] else config["SECRETARIAT_NUMBER"]
 
 
-def load_draft(config: Mapping[str, Any], line_id: str, path: Path | None = None) -> Content:
-    """Load line `line_id`'s draft (or the file `path`), refusing one that names another line."""
-    source = path or draft_file(config, line_id)
-    content = load_content(source, number_override(config))
+def load_draft(config: Mapping[str, Any], line_id: str, *, leaflet: bool = False) -> Content:
+    """Load line `line_id`'s draft, refusing one that names another line; `leaflet`: check it says the whole
+    leaflet too, as `ivr check` does (the leaflet `ivr draft` copied beside it)."""
+    source = draft_file(config, line_id)
+    content = load_content(source, number_override(config), leaflet=leaflet)
     if content.line.id != line_id:
         problem = (
             f"er linjen {content.line.id!r}, ikke {line_id!r}: ret [line] id, eller vælg linjen med --line"
         )
         raise ContentError(source, [("line.id", problem)])
     return content
+
+
+def copy_leaflet(content: Content, target: Path) -> None:
+    """Copy the leaflet `content` names beside its draft `target`, where the draft will look for it."""
+    leaflet = content.line.leaflet
+    if leaflet is None or not leaflet.is_file():
+        return
+    relative = leaflet.relative_to(content.source.parent)
+    copy = target.parent / relative
+    # Only beside the draft or below it, never out of the drafts folder.
+    if ".." not in relative.parts and not copy.exists():
+        copy.parent.mkdir(parents=True, exist_ok=True)
+        copy.write_bytes(leaflet.read_bytes())
 
 
 def drafted(config: Mapping[str, Any], running: Sequence[Content]) -> tuple[tuple[Content, ...], list[str]]:

@@ -32,8 +32,10 @@ from tests.support import (
 from tests.unit.test_preview import AUTH, STAFF
 
 OLD = "Spis og drik gerne før indgrebet."
-NEW = "Spis og drik, som du plejer, før indgrebet."
+NEW = "Spis og drik gerne før indgrebet, helt som du plejer."
 LINE = "rodblokade"
+# A second edit of the same sentence, still saying the leaflet's.
+SECOND = "Spis og drik gerne før indgrebet, gerne et let måltid."
 
 
 def changed_text() -> str:
@@ -134,6 +136,11 @@ def test_publish_refuses_broken_content_in_one_line(shell: Path) -> None:
     assert said.startswith("Error: Kladden kan ikke udgives: ")
     assert len(said.strip().splitlines()) == 1
     assert "Traceback" not in said
+    # As `ivr check`: the line must still say every sentence of its leaflet (copied beside the draft).
+    (shell / f"{LINE}.toml").write_text(changed_text().replace(NEW, "Spis let."), encoding="utf-8")
+    code, said = _ivr("publish")
+    assert code == 2
+    assert "Spis og drik gerne før indgrebet" in said
     code, listed = _ivr("versions", "--json")
     assert json.loads(listed) == []
 
@@ -143,7 +150,7 @@ def test_every_version_is_kept_and_one_is_restored_in_one_command(shell: Path) -
     draft = shell / f"{LINE}.toml"
     draft.write_text(changed_text(), encoding="utf-8")
     assert _ivr("publish")[0] == 0
-    draft.write_text(changed_text().replace(NEW, "Spis let før indgrebet."), encoding="utf-8")
+    draft.write_text(changed_text().replace(NEW, SECOND), encoding="utf-8")
     assert _ivr("publish")[0] == 0
     code, said = _ivr("publish", "--restore", "1")
     assert code == 0, said
@@ -183,10 +190,8 @@ def test_the_preview_plays_the_draft_while_a_live_call_hears_the_old_text(
     assert OLD in preview(False)[1]
     assert OLD in section_3(app)
     # An edit saved while trying is heard at the next call; a broken one is refused in Danish.
-    (folder / f"{LINE}.toml").write_text(
-        changed_text().replace(NEW, "Spis let før indgrebet."), encoding="utf-8"
-    )
-    assert "Spis let før indgrebet." in preview(True)[1]
+    (folder / f"{LINE}.toml").write_text(changed_text().replace(NEW, SECOND), encoding="utf-8")
+    assert SECOND in preview(True)[1]
     (folder / f"{LINE}.toml").write_text("[line\n", encoding="utf-8")
     answer = staff.post("/preview/call", json={"keys": [], "draft": True}, headers=AUTH)
     assert answer.status_code == 400
@@ -288,3 +293,54 @@ def test_versions_are_numbered_per_line_and_the_newest_is_read(database_url: str
         assert newest[LINE].at == OPEN_TIME
     finally:
         database.dispose()
+
+
+def test_staff_publish_and_restore_from_the_page_and_callers_hear_it(
+    make_app: Callable[..., Flask], tmp_path: Path
+) -> None:
+    folder = tmp_path / "drafts"
+    app = make_app({**STAFF, "DRAFT_DIR": folder})
+    staff = app.test_client()
+
+    def page() -> str:
+        answer = staff.get("/staff/content", headers=AUTH)
+        assert answer.status_code == 200
+        return answer.get_data(as_text=True)
+
+    def post(path: str, **form: str) -> Any:
+        token = page().split('name="token" value="', 1)[1].split('"', 1)[0]
+        return staff.post(path, data={"token": token, **form}, headers=AUTH)
+
+    assert "indholdsfilen (intet udgivet endnu)" in page()
+    assert "Udgiv kladden" not in page()
+    folder.mkdir()
+    leaflet = default_path().with_name("rodblokade.txt")
+    (folder / leaflet.name).write_bytes(leaflet.read_bytes())
+    (folder / f"{LINE}.toml").write_text(changed_text(), encoding="utf-8")
+    assert "Udgiv kladden" in page()
+    assert post("/staff/content/publish", line=LINE).status_code == 303
+    # This worker reads the versions again at once; the other workers within the time to live.
+    assert NEW in section_3(app)
+    shown = page()
+    assert "version 1" in shown
+    assert "personale" in shown
+    (folder / f"{LINE}.toml").write_text(changed_text().replace(NEW, SECOND), encoding="utf-8")
+    assert post("/staff/content/publish", line=LINE).status_code == 303
+    assert SECOND in section_3(app)
+    assert post("/staff/content/restore", line=LINE, version="1").status_code == 303
+    assert NEW in section_3(app)
+    assert "(teksten fra version 1)" in page()
+    forged = staff.post(
+        "/staff/content/restore", data={"token": "x", "line": LINE, "version": "2"}, headers=AUTH
+    )
+    assert forged.status_code == 400
+    assert post("/staff/content/restore", line="nowhere", version="1").status_code == 400
+    (folder / f"{LINE}.toml").write_text("[line\n", encoding="utf-8")
+    broken = post("/staff/content/publish", line=LINE)
+    assert broken.status_code == 400
+    assert "Kladden kan ikke udgives" in broken.get_data(as_text=True)
+    assert NEW in section_3(app)
+    (folder / f"{LINE}.toml").unlink()
+    refused = post("/staff/content/publish", line=LINE)
+    assert refused.status_code == 400
+    assert "Der er ingen kladde til linjen rodblokade" in refused.get_data(as_text=True)
