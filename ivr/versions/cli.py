@@ -26,7 +26,7 @@ from ivr.cli_options import (
 from ivr.db import sqlite_file
 from ivr.line.content import Content
 from ivr.line.content_loader import ContentError, load_text
-from ivr.migrations.cli import DATABASE_OPTION, current_database, database_url
+from ivr.migrations.cli import DATABASE_OPTION, database_url, opened_database
 from ivr.versions import drafts, publishing
 from ivr.versions.live import TTL_SECONDS
 from ivr.versions.store import ContentVersions, Version
@@ -37,11 +37,8 @@ LIVE_WITHIN = f"{TTL_SECONDS + 2:.0f}"
 
 @contextmanager
 def _versions(url: str | None) -> Iterator[ContentVersions]:
-    database = current_database(database_url(url))
-    try:
+    with opened_database(url) as database:
         yield ContentVersions(database)
-    finally:
-        database.dispose()
 
 
 def published_contents(contents: Sequence[Content], url: str | None = None) -> tuple[Content, ...]:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from flask import Blueprint, Flask, Response, abort, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -54,9 +54,7 @@ class ContentPages(Component):
     # What the forms' tokens are signed with.
     key: bytes
 
-    def init_app(self, app: Flask) -> None:
-        super().init_app(app)
-        app.register_blueprint(bp)
+    blueprint = bp
 
 
 bp.before_request(staff.login_required)
@@ -72,9 +70,7 @@ def content_page() -> ResponseReturnValue:
 def publish() -> ResponseReturnValue:
     """Publish a line's draft; back to the page."""
     pages = ContentPages.current()
-    if not _signer().valid(request.form.get("token", ""), TOKEN_SECONDS):
-        return _page(refusal=_OLD, status=400)
-    line_id = _line_id(pages, request.form.get("line"))
+    line_id = _form_line(pages)
     running = [line.content for line in pages.lines]
     return _done(
         lambda: publishing.publish_draft(
@@ -88,9 +84,7 @@ def publish() -> ResponseReturnValue:
 def restore() -> ResponseReturnValue:
     """Publish an earlier version's text again; back to the page."""
     pages = ContentPages.current()
-    if not _signer().valid(request.form.get("token", ""), TOKEN_SECONDS):
-        return _page(refusal=_OLD, status=400)
-    line_id = _line_id(pages, request.form.get("line"))
+    line_id = _form_line(pages)
     number = request.form.get("version", "")
     if not number.isdigit() or len(number) > 9:
         abort(400)
@@ -162,8 +156,12 @@ def _page(*, note: str | None = None, refusal: str | None = None, status: int = 
     return Response(body, status, mimetype="text/html")
 
 
-def _line_id(pages: ContentPages, line_id: str | None) -> str:
-    """The line a form names (the first when there is one line); 400 for one that is not there."""
+def _form_line(pages: ContentPages) -> str:
+    """The line a form names (the first when there is one line); 400 for a page too old (its token) or a line
+    that is not there."""
+    if not _signer().valid(request.form.get("token", ""), TOKEN_SECONDS):
+        abort(_page(refusal=_OLD, status=400))
+    line_id = request.form.get("line")
     if not line_id:
         return pages.lines.first.content.line.id
     if line_id not in pages.lines.by_id:

@@ -167,11 +167,16 @@ def test_every_version_is_kept_and_one_is_restored_in_one_command(shell: Path) -
     assert "Linjen rodblokade har ingen version 9" in said
 
 
+@pytest.fixture
+def staff_app(make_app: Callable[..., Flask], tmp_path: Path) -> Flask:
+    """An app behind the staff login, its drafts in the test's drafts/ folder."""
+    return make_app({**STAFF, "DRAFT_DIR": tmp_path / "drafts"})
+
+
 def test_the_preview_plays_the_draft_while_a_live_call_hears_the_old_text(
-    make_app: Callable[..., Flask], tmp_path: Path
+    staff_app: Flask, tmp_path: Path
 ) -> None:
-    folder = tmp_path / "drafts"
-    app = make_app({**STAFF, "DRAFT_DIR": folder})
+    folder, app = tmp_path / "drafts", staff_app
     staff = app.test_client()
 
     def preview(draft: bool) -> tuple[int, str]:
@@ -296,10 +301,9 @@ def test_versions_are_numbered_per_line_and_the_newest_is_read(database_url: str
 
 
 def test_staff_publish_and_restore_from_the_page_and_callers_hear_it(
-    make_app: Callable[..., Flask], tmp_path: Path
+    staff_app: Flask, tmp_path: Path
 ) -> None:
-    folder = tmp_path / "drafts"
-    app = make_app({**STAFF, "DRAFT_DIR": folder})
+    folder, app = tmp_path / "drafts", staff_app
     staff = app.test_client()
 
     def page() -> str:
