@@ -4,7 +4,8 @@ with `init_app` (ivr/component.py), then the web app around them."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+import time
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from flask import Flask
@@ -13,7 +14,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from ivr import pages, settings, staff, startpage
 from ivr.audio import web as audio_web
 from ivr.audio.library import Library
-from ivr.audio.web import AudioFiles
+from ivr.audio.web import AudioFiles, AudioSpeaker
 from ivr.callbacks.web import CallbackPages
 from ivr.caps import CapWatch
 from ivr.closures.book import ClosureBook
@@ -39,6 +40,11 @@ from ivr.stats.store import Store
 from ivr.stats.web import Statistics
 from ivr.tryout import preview
 from ivr.tryout.trial import Trial
+from ivr.versions.drafts import number_override
+from ivr.versions.live import Builder, LiveContent
+from ivr.versions.live import Reader as VersionsReader
+from ivr.versions.store import ContentVersions, Version
+from ivr.versions.web import ContentPages
 from ivr.webhook import requestlog
 from ivr.webhook.endpoint import Webhook
 from ivr.webhook.signature import Signatures, Validator
@@ -61,12 +67,14 @@ def create_app(
     clock: Clock | None = None,
     contents: Sequence[Content] | None = None,
     trial: Trial | None = None,
+    monotonic: Callable[[], float] = time.monotonic,
 ) -> Flask:
     """Create the line's Flask app: defaults, then IVR_* environment, then test overrides.
 
     `clock` is the one time every part reads (a test's or the preview's; else the system's), `contents` the
     lines to run instead of the configured files (the preview runs what the line loaded), and `trial` makes
-    the app one for trial calls: counted nowhere, its callbacks and SMS never real.
+    the app one for trial calls: counted nowhere, its callbacks and SMS never real. `monotonic` is the
+    seconds in which published content is read again (a test's, to step past the time to live).
     """
     # The instance folder (the default statistics file) is the working directory's, as the audio folder is,
     # never a place Flask infers from where the package is installed.
@@ -107,7 +115,8 @@ def create_app(
     # Staff's closures, read by every line from memory and again every few seconds (ivr/closures/live.py).
     closures = ClosureBook(database)
     live = LiveClosures(_closure_reader(closures, trial))
-    lines, libraries = _lines(app.config, contents, clock, desk, sms, closures=live)
+    lines, libraries, build = _lines(app.config, contents, clock, desk, sms, closures=live)
+    published = _follow_published(app.config, lines, build, database, trial, monotonic)
     store = Store(database)
     recorder = Recorder(store, retention_days=app.config["STATS_RETENTION_DAYS"], clock=clock)
     # A trial call (staff trying the line) never counts in the statistics, nor writes request log lines.
@@ -137,6 +146,7 @@ def create_app(
         ),
         CallbackPages(staff_list, lines, clock, hash_key),
         ClosurePages(closures, live, lines, clock, hash_key),
+        ContentPages(ContentVersions(database), published, lines, app.config, clock, hash_key),
         preview.Preview(app.config, lines, watch, clock, factory=create_app),
         Readiness(DatabaseProbe(database), watch, lines, libraries),
     ]
@@ -198,6 +208,37 @@ def _closure_reader(closures: ClosureBook, trial: Trial | None) -> Reader:
     if trial is not None and path is not None and not path.exists():
         return lambda _now: {}
     return closures.periods
+
+
+def _follow_published(  # noqa: PLR0917 (what the factory hands on)
+    config: Mapping[str, Any],
+    lines: Lines,
+    build: Builder,
+    database: Database,
+    trial: Trial | None,
+    monotonic: Callable[[], float],
+) -> LiveContent | None:
+    """Run each line's newest published version (`ivr publish`) instead of its file, now and as published;
+    a trial of staff's drafts runs the drafts only."""
+    if trial is not None and trial.draft:
+        return None
+    reader = _versions_reader(database)
+    published = LiveContent(lines, reader, build, number=number_override(config), monotonic=monotonic)
+    lines.follow = published.follow
+    published.follow()
+    return published
+
+
+def _versions_reader(database: Database) -> VersionsReader:
+    """How the lines read the published versions: from the database, where it is there (a SQLite file not
+    made yet holds none, and a read never makes it: only `ivr db upgrade` does)."""
+    path = sqlite_file(database.url)
+    versions = ContentVersions(database)
+
+    def newest() -> Mapping[str, Version]:
+        return {} if path is not None and not path.exists() else versions.newest()
+
+    return newest
 
 
 def _desk(
@@ -263,33 +304,36 @@ def _lines(
     sms: LeafletSms | TrialSms | None,
     *,
     closures: LiveClosures,
-) -> tuple[Lines, dict[str, Library]]:
-    """Build every configured line with its audio: the running lines, and each one's library by line id."""
+) -> tuple[Lines, dict[str, Library], Builder]:
+    """Build every configured line with its audio: the running lines, each one's library by line id, and how
+    to build a line again for new content (a published version)."""
     # A folder of lines keeps each line's audio in its own sub-folder and names the line in its action URLs.
     per_line = bool(config["CONTENT_DIR"])
     libraries: dict[str, Library] = {}
-    running = []
-    # No line ever rings back or texts a number any line answers or puts callers through to.
-    never = frozenset(number for content in contents for number in (content.number, *content.line.numbers))
+    speakers: dict[str, AudioSpeaker] = {}
     for content in contents:
         line_id = content.line.id
-        audio, speaker = audio_web.load(config, line_id if per_line else None)
+        libraries[line_id], speakers[line_id] = audio_web.load(config, line_id if per_line else None)
+    share = max(16, DOCUMENTS // len(contents))
+
+    def build(content: Content, never: frozenset[str]) -> Line:
+        line_id = content.line.id
         urls = ActionUrls(config["PUBLIC_URL"], line_id if per_line else None, desk.seal if desk else None)
-        share = max(16, DOCUMENTS // len(contents))
-        running.append(
-            Line.from_config(
-                config,
-                urls,
-                speaker,
-                content,
-                cache_size=share,
-                callbacks=desk,
-                sms=sms,
-                clock=clock,
-                never=never,
-                closures=closures,
-            )
+        line = Line.from_config(
+            config,
+            urls,
+            speakers[line_id],
+            content,
+            cache_size=share,
+            callbacks=desk,
+            sms=sms,
+            clock=clock,
+            never=never,
+            closures=closures,
         )
-        audio.log_status(content.audio_prompts())
-        libraries[line_id] = audio
-    return Lines(running), libraries
+        libraries[line_id].log_status(content.audio_prompts())
+        return line
+
+    # No line ever rings back or texts a number any line answers or puts callers through to.
+    never = frozenset(number for content in contents for number in (content.number, *content.line.numbers))
+    return Lines(build(content, never) for content in contents), libraries, build

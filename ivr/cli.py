@@ -33,12 +33,15 @@ LAZY = {
     "closed": "ivr.closures.cli:closed",
     "call": "ivr.tryout.call_cli:call",
     "db": "ivr.migrations.cli:db",
+    "draft": "ivr.versions.cli:draft",
     "graph": "ivr.tryout.graph:graph_command",
     "import": "ivr.importer.cli:import_command",
+    "publish": "ivr.versions.cli:publish",
     "serve": "ivr.ops.server:serve",
     "staff": "ivr.staff_cli:staff",
     "staff-password": "ivr.staff:staff_password",
     "stats": "ivr.stats.cli:stats",
+    "versions": "ivr.versions.cli:versions_command",
 }
 
 

@@ -1,7 +1,8 @@
 """The line's one database: every table, and the engine with its time limits, in SQLite or PostgreSQL.
 
 The statistics (ivr/stats/), the callback list (ivr/callbacks/), the SMS ledger (ivr/sms/), staff's
-closures (ivr/closures/) and the staff login's throttle (ivr/login_failures.py) keep their tables here, in one
+closures (ivr/closures/), the published content (ivr/versions/) and the staff login's throttle
+(ivr/login_failures.py) keep their tables here, in one
 MetaData, so that one chain of Alembic revisions (ivr/migrations/) versions them all. Those modules read and
 write; only `ivr db upgrade` changes the schema, and only a new SQLite file is made here, at the schema's
 head, as the revisions would make it.
@@ -39,6 +40,7 @@ from sqlalchemy import (
     SmallInteger,
     String,
     Table,
+    Text,
     UniqueConstraint,
     event,
 )
@@ -224,6 +226,22 @@ closure_log = Table(
     Column("closure", BigInteger(), nullable=False),
     Column("line", String(LINE_LENGTH), nullable=False),
     Column("what", String(200), nullable=False),
+)
+# Each line's published content (`ivr publish`): every version kept, the newest one live on every node.
+content_versions = Table(
+    "content_versions",
+    metadata,
+    Column("id", SERIAL, primary_key=True, autoincrement=True),
+    Column("line", String(LINE_LENGTH), nullable=False),
+    Column("version", Integer(), nullable=False),
+    # The content file's TOML, as it was checked when published.
+    Column("text", Text(), nullable=False),
+    Column("who", String(64), nullable=False),
+    Column("at", DateTime(), nullable=False),
+    # The version whose text this one brought back (`ivr publish --restore N`), else NULL.
+    Column("restored_from", Integer()),
+    # Two nodes publishing at once cannot both take the same number: one is refused and tries again.
+    UniqueConstraint("line", "version", name="content_versions_line_version"),
 )
 
 # The named staff accounts of the staff pages (ivr/staff_accounts.py; `ivr staff add`): a werkzeug password

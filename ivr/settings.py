@@ -235,6 +235,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("PUBLIC_URL", None, "The base URL Twilio calls (https://...), used to check signatures behind a proxy.", _public_url),
     Setting("TRUSTED_PROXIES", 0, "How many reverse proxies' X-Forwarded-* headers to trust when IVR_PUBLIC_URL is unset.", _whole(0, 5)),
     Setting("AUDIO_DIR", None, "Folder of built audio prompts and their manifest (ivr build-audio). Default: audio/ in the working directory.", _path),
+    Setting("DRAFT_DIR", None, "Folder of the drafts staff try before publishing (ivr draft, ivr publish), a content file per line and their audio. Default: drafts/ in the working directory.", _path),
     Setting("CALLBACK_KEY", None, "The key callback numbers are encrypted with (from `ivr callback-key`); set, callers can ask the secretariat to ring them back. Only from the environment.", _fernet_key, secret=True),
     Setting("CALLBACK_DAYS", 7, "Days a callback request is kept at most, done or not; then it is deleted.", _whole(1, 90)),
     Setting("CALLBACKS_PER_HOUR", 30, "New callback requests a line takes at most in an hour, across every worker and host; callers past it hear that the list is full and when to call.", _whole(1, 100000)),

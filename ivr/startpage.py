@@ -29,6 +29,11 @@ PAGES = (
         "Lukninger",
         "Luk sekretariatet en eftermiddag, en dag, en uge, eller fra nu.",
     ),
+    (
+        "staff_content.content_page",
+        "Indhold",
+        "Prøv en ændret tekst, udgiv den, eller hent en tidligere frem.",
+    ),
     ("start.menu_picture", "Menuen som tegning", "Hver tast, og hvor den fører hen."),
     ("health.healthz", "Driftsstatus", "Linjens tilstand som JSON, som overvågningen ser den."),
 )

@@ -25,9 +25,19 @@ from ivr.audio.build import (
 from ivr.audio.engines import Engine, make_engine
 from ivr.audio.library import Library, default_folder
 from ivr.audio.processing import Output
-from ivr.cli_errors import Stop
-from ivr.cli_options import CONTENT_OPTION, LINE_OPTION, configured_content, configured_lines, per_line
+from ivr.cli_errors import Stop, one_line
+from ivr.cli_options import (
+    CONTENT_OPTION,
+    LINE_OPTION,
+    configured_content,
+    configured_lines,
+    configured_settings,
+    per_line,
+)
 from ivr.line.content import Content, Prompt
+from ivr.line.content_loader import ContentError
+from ivr.versions import drafts
+from ivr.versions.cli import published_contents
 
 # How staff read each outcome and voice (their screens are in Danish).
 OUTCOMES: dict[Outcome, str] = {"built": "bygget", "unchanged": "uændret", "failed": "fejlede"}
@@ -106,6 +116,11 @@ def progress_line(done: Done) -> str:
 @click.option("--only", "only", multiple=True, metavar="ID", help="Build only this prompt (repeatable).")
 @click.option("--format", "file_format", type=click.Choice(["wav", "mp3"]), default="wav", show_default=True,
               help="wav: 8 kHz µ-law, what the phone network carries. mp3: smaller files.")  # fmt: skip
+@click.option(
+    "--draft",
+    is_flag=True,
+    help="Build the drafts' audio (ivr draft) in the drafts folder, apart from the live.",
+)
 @CONTENT_OPTION
 @LINE_OPTION
 def build_audio(  # noqa: PLR0917 (click passes every option as an argument)
@@ -116,6 +131,7 @@ def build_audio(  # noqa: PLR0917 (click passes every option as an argument)
     file_format: str,
     content_path: Path | None,
     line_id: str | None,
+    draft: bool,
 ) -> None:
     """Build every prompt's audio file and the manifest, for every line (or --line); skip unchanged ones.
 
@@ -126,10 +142,20 @@ def build_audio(  # noqa: PLR0917 (click passes every option as an argument)
     if line_id is not None:
         lines = (configured_content(content_path, line_id),)
     folders = per_line(content_path)
+    # What callers hear: a published line's newest version, not its file; or, with --draft, staff's drafts.
+    lines = published_contents(lines)
+    live = out or default_folder()
+    config = configured_settings()
+    if draft:
+        lines = _drafts(config, lines)
+        out = drafts.audio_folder(config)
     tts = make_engine(Engine(engine))
     output = Output(format="mp3" if file_format == "mp3" else "wav")
     console = Console(stderr=True)  # progress and problems; the summary table goes to stdout
-    reuse = built_elsewhere(out or default_folder()) if folders else {}
+    # A text built for a draft, or for the live line, is copied, never synthesized again.
+    elsewhere = drafts.audio_folder(config) if not draft else live
+    reuse = built_in(elsewhere) | built_elsewhere(elsewhere)
+    reuse |= built_elsewhere(out or default_folder()) if folders else {}
     failed = False
     for content in lines:
         prompts = content.audio_prompts()
@@ -164,6 +190,17 @@ def build_audio(  # noqa: PLR0917 (click passes every option as an argument)
             failed = True
     if failed:
         sys.exit(1)
+
+
+def _drafts(config: dict[str, Any], lines: Sequence[Content]) -> tuple[Content, ...]:
+    """The drafted lines' drafts, or stop naming a draft that cannot be loaded (or that there are none)."""
+    try:
+        contents, ids = drafts.drafted(config, lines)
+    except ContentError as error:
+        raise Stop(f"Kladden kan ikke indlæses: {one_line(error)}") from None
+    if not ids:
+        raise Stop(f"Der er ingen kladder i {drafts.folder(config)}: lav en med ivr draft.")
+    return tuple(content for content in contents if content.line.id in ids)
 
 
 def built_elsewhere(base: Path) -> dict[str, Path]:

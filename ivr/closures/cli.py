@@ -21,7 +21,7 @@ from ivr.closures.book import ClosureBook, StaffClosure
 from ivr.closures.spans import RefusedError, span
 from ivr.db import sqlite_file
 from ivr.line.schedule import ClosedPeriod
-from ivr.migrations.cli import DATABASE_OPTION, current_database, database_url
+from ivr.migrations.cli import DATABASE_OPTION, database_url, opened_database
 
 
 @click.group("closed", context_settings={"help_option_names": ["-h", "--help"]})
@@ -123,11 +123,8 @@ def line_closures(line_id: str, at: datetime) -> tuple[tuple[ClosedPeriod, ...],
 
 @contextmanager
 def _book(url: str | None) -> Iterator[ClosureBook]:
-    database = current_database(database_url(url))
-    try:
+    with opened_database(url) as database:
         yield ClosureBook(database)
-    finally:
-        database.dispose()
 
 
 def _who() -> str:

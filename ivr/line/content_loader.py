@@ -8,7 +8,7 @@ import re
 import string
 import tomllib
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import date, time
+from datetime import time
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -35,7 +35,7 @@ from ivr.line.content import (
     Section,
 )
 from ivr.line.keypad import KEYPAD
-from ivr.line.schedule import ClosedDay, OpeningHours
+from ivr.line.schedule import ClosedDay, OpeningHours, closed_day
 
 LISTENING = content_listening.PROMPTS
 PLACEHOLDERS = {"hours", "phone"}
@@ -92,7 +92,7 @@ def load_content(path: Path | None = None, number: str | None = None, *, leaflet
         if (size := source.stat().st_size) > MAX_CONTENT_BYTES:
             too_large = f"er for stor ({size} bytes; højst {MAX_CONTENT_BYTES})"
             raise ContentError(source, [(FILE, too_large)])
-        data = tomllib.loads(source.read_text(encoding="utf-8"))
+        text = source.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ContentError(source, [(FILE, "findes ikke")]) from None
     except IsADirectoryError:
@@ -101,6 +101,15 @@ def load_content(path: Path | None = None, number: str | None = None, *, leaflet
         raise ContentError(source, [(FILE, "er ikke gemt som UTF-8-tekst")]) from None
     except OSError as error:
         raise ContentError(source, [(FILE, content_checks.unreadable(error))]) from None
+    return load_text(text, source, number, leaflet=leaflet)
+
+
+def load_text(text: str, source: Path, number: str | None = None, *, leaflet: bool = False) -> Content:
+    """Load and validate content from its TOML text (a published version), named as the file `source`."""
+    if len(text.encode("utf-8")) > MAX_CONTENT_BYTES:
+        raise ContentError(source, [(FILE, f"er for stor (højst {MAX_CONTENT_BYTES} bytes)")])
+    try:
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise ContentError(source, [content_checks.syntax_problem(error)]) from None
     except (RecursionError, MemoryError):
@@ -326,7 +335,7 @@ class _Parser:
                     self.fail(f"{where}.reason", 'skal være en kort tekst, fx "juleaften"')
                     continue
                 where = f"{where}.days"
-            day = _closed_day(days, _spaced(reason) if reason else None)
+            day = closed_day(days, _spaced(reason) if reason else None)
             if isinstance(day, str):
                 self.fail(where, f"{day}, ikke {days!r} ({CLOSED_DAY_FORMS})")
             else:
@@ -459,35 +468,3 @@ NO_CALLBACKS = "prompts.callback_offer er ikke sat, så linjen tager ikke imod �
 CLOSED_DAY_FORMS = (
     '"MM-DD" eller "ÅÅÅÅ-MM-DD", et interval "A..B" af dem, eller { days = ..., reason = "..." }'
 )
-
-
-def _closed_day(value: object, reason: str | None) -> ClosedDay | str:
-    """Parse "MM-DD", "YYYY-MM-DD" or a range "A..B" of either; else say what is wrong."""
-    if not isinstance(value, str):
-        return "skal være en tekst"
-    first, separator, last = value.partition("..")
-    start, end = _one_day(first.strip()), _one_day(last.strip() if separator else first.strip())
-    if start is None or end is None:
-        return "er ikke en dato"
-    if (start[0] is None) != (end[0] is None):
-        return "et interval skal have årstallet i begge ender eller i ingen af dem"
-    if start[0] is not None and end[0] is not None:
-        if date(start[0], *start[1]) > date(end[0], *end[1]):
-            return "intervallet slutter, før det begynder"
-        if (date(end[0], *end[1]) - date(start[0], *start[1])).days > 366:
-            return "intervallet er længere end et år"
-    return ClosedDay(start[1], end[1], start[0], end[0], reason)
-
-
-def _one_day(value: str) -> tuple[int | None, tuple[int, int]] | None:
-    match = re.fullmatch(r"(?:(\d{4})-)?(\d{2})-(\d{2})", value)
-    if match is None:
-        return None
-    year = int(match[1]) if match[1] else None
-    month, day = int(match[2]), int(match[3])
-    try:
-        # 2000 is a leap year, so "02-29" is accepted as a yearly day.
-        date(year or 2000, month, day)
-    except ValueError:
-        return None
-    return year, (month, day)

@@ -8,7 +8,7 @@ action URLs (`line=ID`), so any worker and any host answers every step of a call
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -109,15 +109,44 @@ def configured_contents(config: Mapping[str, Any], *, leaflet: bool = False) -> 
 
 
 class Lines:
-    """The running lines of one deployment, and which one a call reached."""
+    """The running lines of one deployment, and which one a call reached.
 
-    def __init__(self, lines: Iterable[Line]) -> None:
-        self.all = tuple(lines)
-        self.by_id = {line.content.line.id: line for line in self.all}
-        self.by_number = {number: line for line in self.all for number in line.content.line.numbers}
-        defaults = [line for line in self.all if line.content.line.default]
-        # A single line answers every number: there is nothing else a call could have meant.
-        self.default = defaults[0] if defaults else (self.all[0] if len(self.all) == 1 else None)
+    A line's published content (ivr/versions/) may replace it while the app runs: `replace` swaps the whole
+    set in one assignment, so a request sees the lines before or after, never half of each; `follow`, where
+    set, is asked before each call is routed whether a newer version is due (it never waits long).
+    """
+
+    def __init__(self, lines: Iterable[Line], *, follow: Callable[[], None] | None = None) -> None:
+        self._set = _LineSet(tuple(lines), {})
+        self.follow = follow
+
+    @property
+    def all(self) -> tuple[Line, ...]:
+        """Every running line."""
+        return self._set.all
+
+    @property
+    def by_id(self) -> Mapping[str, Line]:
+        """The running lines by their ids."""
+        return self._set.by_id
+
+    @property
+    def by_number(self) -> Mapping[str, Line]:
+        """The running lines by the numbers that reach them."""
+        return self._set.by_number
+
+    @property
+    def default(self) -> Line | None:
+        """The line a number no line claims reaches."""
+        return self._set.default
+
+    def version(self, line_id: str) -> int | None:
+        """The published version `line_id` runs, or None when it runs its content file."""
+        return self._set.versions.get(line_id)
+
+    def replace(self, lines: Iterable[Line], versions: Mapping[str, int]) -> None:
+        """Run `lines` from now on, each published one's version named in `versions`."""
+        self._set = _LineSet(tuple(lines), dict(versions))
 
     def __iter__(self) -> Iterator[Line]:
         return iter(self.all)
@@ -132,12 +161,30 @@ class Lines:
 
     def route(self, args: Mapping[str, str], form: Mapping[str, str]) -> Line | None:
         """The line for one request: the one its action URL names, else the one its number reaches."""
-        named = self.by_id.get(args.get(LINE, ""))
+        if self.follow is not None:
+            self.follow()
+        lines = self._set
+        named = lines.by_id.get(args.get(LINE, ""))
         if named is not None:
             return named
-        return self.by_number.get(form.get("To", ""), self.default)
+        return lines.by_number.get(form.get("To", ""), lines.default)
 
     def refresh(self) -> None:
-        """Let every line take up a rebuilt audio folder."""
+        """Take up newly published content, and let every line take up a rebuilt audio folder."""
+        if self.follow is not None:
+            self.follow()
         for line in self.all:
             line.refresh()
+
+
+class _LineSet:
+    """One set of running lines, indexed; replaced whole, never changed."""
+
+    def __init__(self, lines: tuple[Line, ...], versions: dict[str, int]) -> None:
+        self.all = lines
+        self.versions = versions
+        self.by_id = {line.content.line.id: line for line in lines}
+        self.by_number = {number: line for line in lines for number in line.content.line.numbers}
+        defaults = [line for line in lines if line.content.line.default]
+        # A single line answers every number: there is nothing else a call could have meant.
+        self.default = defaults[0] if defaults else (lines[0] if len(lines) == 1 else None)

@@ -3,6 +3,7 @@ staff close it for (`ivr closed`, kept in the database and handed in here as pla
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
@@ -239,3 +240,35 @@ def holiday_words(name: str) -> str:
     if name.startswith(_PROPER):
         return name
     return name[:1].lower() + name[1:]
+
+
+def closed_day(value: object, reason: str | None) -> ClosedDay | str:
+    """A closed day as a content file writes it: "MM-DD", "YYYY-MM-DD" or a range "A..B" of either; else say what is wrong."""
+    if not isinstance(value, str):
+        return "skal være en tekst"
+    first, separator, last = value.partition("..")
+    start, end = _one_day(first.strip()), _one_day(last.strip() if separator else first.strip())
+    if start is None or end is None:
+        return "er ikke en dato"
+    if (start[0] is None) != (end[0] is None):
+        return "et interval skal have årstallet i begge ender eller i ingen af dem"
+    if start[0] is not None and end[0] is not None:
+        if date(start[0], *start[1]) > date(end[0], *end[1]):
+            return "intervallet slutter, før det begynder"
+        if (date(end[0], *end[1]) - date(start[0], *start[1])).days > 366:
+            return "intervallet er længere end et år"
+    return ClosedDay(start[1], end[1], start[0], end[0], reason)
+
+
+def _one_day(value: str) -> tuple[int | None, tuple[int, int]] | None:
+    match = re.fullmatch(r"(?:(\d{4})-)?(\d{2})-(\d{2})", value)
+    if match is None:
+        return None
+    year = int(match[1]) if match[1] else None
+    month, day = int(match[2]), int(match[3])
+    try:
+        # 2000 is a leap year, so "02-29" is accepted as a yearly day.
+        date(year or 2000, month, day)
+    except ValueError:
+        return None
+    return year, (month, day)

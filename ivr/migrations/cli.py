@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import click
 
 from ivr import migrations, settings
@@ -44,6 +47,16 @@ def current_database(url: str) -> Database:
         database.dispose()
         raise Stop(str(error)) from None
     return database
+
+
+@contextmanager
+def opened_database(url: str | None) -> Iterator[Database]:
+    """The database --database (else IVR_DATABASE_URL) names, at this code's schema; closed afterwards."""
+    database = current_database(database_url(url))
+    try:
+        yield database
+    finally:
+        database.dispose()
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

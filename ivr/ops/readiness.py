@@ -96,22 +96,29 @@ class Readiness(Component):
         self.lines.refresh()
         for line in self.lines:
             line_id = line.content.line.id
-            problems += audio_problems(line_id, self.libraries[line_id], line.content.audio_prompts())
+            # A newly published sentence is said with <Say> until its audio is built on this node (logged when
+            # it went live): no reason to take every node out of the load balancer at once.
+            published = self.lines.version(line_id) is not None
+            prompts = line.content.audio_prompts()
+            problems += audio_problems(line_id, self.libraries[line_id], prompts, stale=not published)
         return problems
 
 
-def audio_problems(line_id: str, library: Library, prompts: Sequence[Prompt]) -> list[str]:
+def audio_problems(
+    line_id: str, library: Library, prompts: Sequence[Prompt], *, stale: bool = True
+) -> list[str]:
     """Say which of a line's prompts have no fresh built file, where its folder has a manifest at all.
 
     A folder with no manifest is a line that speaks every prompt with <Say> by design (nothing was built,
-    as on a developer's machine); a manifest means audio was built, so any gap is a fault to fix.
+    as on a developer's machine); a manifest means audio was built, so any gap is a fault to fix. `stale`
+    False leaves prompts without fresh audio out (only files gone from the disk are a fault then).
     """
     if not library.built:
         return []
     statuses = library.statuses(prompts)
     unfresh = sorted(key for key, status in statuses.items() if status != "fresh")
     problems = []
-    if unfresh:
+    if stale and unfresh:
         shown = ", ".join(unfresh[:5]) + (f" and {len(unfresh) - 5} more" if len(unfresh) > 5 else "")
         problems.append(f"line {line_id}: {len(unfresh)} prompt(s) without fresh audio: {shown}")
     missing = library.missing_files()

@@ -16,11 +16,13 @@ from urllib.parse import urlencode, urlsplit
 from zoneinfo import ZoneInfo
 
 import click
+from flask import Flask
 
 from ivr import settings
 from ivr.app import create_app
 from ivr.audio.library import Library, default_folder
 from ivr.audio.web import AudioFiles
+from ivr.cli_errors import Stop, one_line
 from ivr.cli_options import LINE_OPTION, configured_content, configured_lines
 from ivr.line.clock import FixedClock
 from ivr.line.content import Content
@@ -45,6 +47,7 @@ from ivr.tryout.caller import (
     parse_script,
 )
 from ivr.tryout.trial import Trial
+from ivr.versions import drafts
 from ivr.webhook.endpoint import Webhook
 
 # Players tried in turn for <Play> in a terminal; each plays a file and exits.
@@ -81,6 +84,8 @@ def in_process_caller(  # noqa: PLR0917 (each is one of `ivr call`'s options)
     to: str | None = None,
     caller: str | None = None,
     sms_result: str = "sent",
+    *,
+    draft: bool = False,
 ) -> Caller:
     """Build the app here (at a fixed moment when given) and a caller that signs with its token.
 
@@ -90,11 +95,12 @@ def in_process_caller(  # noqa: PLR0917 (each is one of `ivr call`'s options)
     # Without the real token, a throwaway one still makes the app check every signature.
     token = os.environ.get(settings.TOKEN_VARIABLE) or "local-" + secrets.token_hex(16)
     # A trial call is never a real one: it counts in no statistics and writes no request log lines.
+    clock = FixedClock(at) if at is not None else None
     app = create_app(
-        {settings.TOKEN_VARIABLE: token},
-        clock=FixedClock(at) if at is not None else None,
-        trial=Trial(sms_sent=sms_result == "sent"),
+        {settings.TOKEN_VARIABLE: token}, clock=clock, trial=Trial(sms_sent=sms_result == "sent")
     )
+    if draft:
+        app = _draft_app(app, token, clock, sms_result)
     lines = Webhook.of(app).lines
     params = CallParameters(called=to or CallParameters.called, caller=caller or CallParameters.caller)
     query = {"line": line_id} if line_id else {}
@@ -104,6 +110,24 @@ def in_process_caller(  # noqa: PLR0917 (each is one of `ivr call`'s options)
     transport = FlaskTransport(app.test_client())
     names = PromptNames(line.content, AudioFiles.of(app).libraries[line.content.line.id].spoken())
     return Caller(transport, url, token, dial_result, names, params)
+
+
+def _draft_app(live: Flask, token: str, clock: FixedClock | None, sms_result: str) -> Flask:
+    """An app for trial calls to staff's drafts: each drafted line's draft in place of what callers hear,
+    with the drafts' own audio; or stop (exit 2) naming a draft that cannot be loaded."""
+    running = [line.content for line in Webhook.of(live).lines]
+    try:
+        contents, ids = drafts.drafted(live.config, running)
+    except ContentError as error:
+        raise Stop(f"Kladden kan ikke indlæses: {one_line(error)}") from None
+    if not ids:
+        raise Stop(f"Der er ingen kladder i {drafts.folder(live.config)}: lav en med ivr draft.")
+    return create_app(
+        {settings.TOKEN_VARIABLE: token, "AUDIO_DIR": drafts.audio_folder(live.config)},
+        clock=clock,
+        contents=contents,
+        trial=Trial(sms_sent=sms_result == "sent", draft=True),
+    )
 
 
 def http_caller(url: str, dial_result: str, caller: str = CallParameters.caller) -> Caller:
@@ -224,6 +248,7 @@ class AudioPlayer:
     show_default=True,
     help="What happens when the line sends the leaflet by SMS (nothing is ever sent from a trial call).",
 )
+@click.option("--draft", is_flag=True, help="Call the drafts (ivr draft) instead of what callers hear now.")
 def call(  # noqa: PLR0912, PLR0917 (click passes every option as an argument; each is checked here)
     script: str | None,
     as_json: bool,
@@ -236,8 +261,11 @@ def call(  # noqa: PLR0912, PLR0917 (click passes every option as an argument; e
     to: str | None,
     caller: str,
     sms_result: str,
+    draft: bool,
 ) -> None:
     """Call the line as Twilio would: by hand in a terminal, or scripted with --keys."""
+    if url is not None and draft:
+        raise click.UsageError("--draft runs the drafts in-process: a running server runs what is live.")
     if url is not None and at_text is not None:
         raise click.UsageError(
             "--at needs the line in-process: a running server keeps its own clock. Leave out --url."
@@ -263,7 +291,8 @@ def call(  # noqa: PLR0912, PLR0917 (click passes every option as an argument; e
             click.echo(f"{settings.TOKEN_VARIABLE} is not set: requests go unsigned.", err=True)
     else:
         content = configured_content(None, line_id) if to is None else _reached(to)
-        phone = in_process_caller(_moment(at_text, content), dial_result, line_id, to, caller, sms_result)
+        moment = _moment(at_text, content)
+        phone = in_process_caller(moment, dial_result, line_id, to, caller, sms_result, draft=draft)
     phone.confidence = confidence
     keypad: Keypad = ScriptedKeypad(tokens) if tokens is not None else TerminalKeypad()
     player = AudioPlayer(phone.transport) if tokens is None else None

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import secrets
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import datetime
+from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import urlencode
 
@@ -16,9 +17,11 @@ from flask.typing import ResponseReturnValue
 
 from ivr import settings, staff
 from ivr.audio.web import AudioFiles
+from ivr.cli_errors import one_line
 from ivr.component import Component
 from ivr.line.clock import Clock
 from ivr.line.content import Content
+from ivr.line.content_loader import ContentError
 from ivr.line.keypad import KEYPAD
 from ivr.line.lines import Lines
 from ivr.line.moments import read_moment
@@ -38,6 +41,7 @@ from ivr.tryout.caller import (
     walk,
 )
 from ivr.tryout.trial import Trial
+from ivr.versions import drafts
 from ivr.webhook.endpoint import Webhook
 
 
@@ -83,6 +87,8 @@ class Preview(Component):
         self.watch = watch
         self.clock = clock
         self.trial_app: Flask | None = None
+        # The app for staff's drafts, with the running content and drafts' stamps it was built for.
+        self._draft_app: tuple[object, Flask] | None = None
         self._lock = threading.Lock()
 
     def trial(self) -> Flask:
@@ -95,12 +101,40 @@ class Preview(Component):
                 self.trial_app = self._build()
             return self.trial_app
 
+    def draft_trial(self) -> Flask:
+        """The app preview calls to staff's drafts go through, built again whenever a draft or the running
+        content changed; ContentError when a draft cannot be loaded, LookupError when there is none."""
+        running = tuple(line.content for line in self.lines)
+        stamp = (
+            tuple(map(id, running)),
+            _stamps(drafts.draft_file(self.settings, content.line.id) for content in running),
+        )
+        with self._lock:
+            built = self._draft_app
+            if built is not None and built[0] == stamp:
+                return built[1]
+            contents, ids = drafts.drafted(self.settings, running)
+            if not ids:
+                raise LookupError(drafts.folder(self.settings))
+            app = self.factory(
+                self._trial_settings() | {"AUDIO_DIR": drafts.audio_folder(self.settings)},
+                clock=_simulated_clock(self.clock),
+                contents=contents,
+                trial=Trial(draft=True),
+            )
+            self._draft_app = (stamp, app)
+            return app
+
+    def _trial_settings(self) -> dict[str, Any]:
+        """The line's settings for a trial app: a development line's gets a throwaway token, so every
+        signature is checked."""
+        token = self.settings[settings.TOKEN_VARIABLE] or "preview-" + secrets.token_hex(16)
+        return self.settings | {settings.TOKEN_VARIABLE: token}
+
     def _build(self) -> Flask:
         """The same line from the same settings, at the moment a preview call chooses, as a trial."""
-        # A development line has no token; the trial app gets a throwaway one so every signature is checked.
-        token = self.settings[settings.TOKEN_VARIABLE] or "preview-" + secrets.token_hex(16)
         return self.factory(
-            self.settings | {settings.TOKEN_VARIABLE: token},
+            self._trial_settings(),
             clock=_simulated_clock(self.clock),
             # The content the line runs with, not the file as it may read now: what callers hear.
             contents=tuple(line.content for line in self.lines),
@@ -116,6 +150,19 @@ def check_settings(config: Mapping[str, Any]) -> None:
             f"{settings.PREFIX}STAFF_PASSWORD (or {settings.PREFIX}STAFF_PASSWORD_HASH) for the staff pages, "
             "or neither"
         )
+
+
+def _stamps(paths: Iterable[Path]) -> tuple[tuple[int, int] | None, ...]:
+    """Each file's modification time and size, None where it is not there: a saved edit changes one."""
+    found: list[tuple[int, int] | None] = []
+    for path in paths:
+        try:
+            info = path.stat()
+        except OSError:
+            found.append(None)
+            continue
+        found.append((info.st_mtime_ns, info.st_size))
+    return tuple(found)
 
 
 def _simulated_clock(real: Clock) -> Clock:
@@ -153,6 +200,11 @@ def page() -> str:
         line_id=line.content.line.id,
         name=line.content.line.name,
         content_changed=preview.watch.state().changed,
+        drafted=[
+            running.content.line.id
+            for running in preview.lines
+            if drafts.draft_file(preview.settings, running.content.line.id).is_file()
+        ],
         now=now.strftime("%Y-%m-%dT%H:%M"),
         dial_results=DIAL_RESULTS,
         sections=line.content.sections,
@@ -187,21 +239,29 @@ def call() -> ResponseReturnValue:
         abort(
             400, "Tidspunktet skal være en dato og et klokkeslæt som 2026-11-25T11:00 mellem år 2000 og 2100."
         )
-    return jsonify(run_preview(keys, at, dial, line))
+    draft = data.get("draft", False)
+    if not isinstance(draft, bool):
+        abort(400, "draft must be true or false")
+    return jsonify(run_preview(keys, at, dial, line, draft=draft))
 
 
-def run_preview(keys: list[str], at: datetime | None, dial: str, line: Line | None = None) -> dict[str, Any]:
-    """Walk the call to `line` (else the default) through the trial app; say whether it waits for a key."""
+def run_preview(
+    keys: list[str], at: datetime | None, dial: str, line: Line | None = None, *, draft: bool = False
+) -> dict[str, Any]:
+    """Walk the call to `line` (else the default) through the trial app (or the drafts' one); say whether it
+    waits for a key."""
     preview = Preview.current()
     line = line or preview.lines.first
     line_id = line.content.line.id
-    trial = preview.trial()
+    trial = _draft_trial(preview) if draft else preview.trial()
     base = trial.config["PUBLIC_URL"] or LOCAL_BASE
     token = trial.config[settings.TOKEN_VARIABLE]
     transport = FlaskTransport(trial.test_client())
     # What the trial app played, named by what its files say: exactly what a caller hears.
     trial_lines = Webhook.of(trial).lines
     trial_lines.refresh()
+    # The line as the trial app runs it: the draft, where staff try one.
+    line = trial_lines.by_id.get(line_id, line)
     names = PromptNames(line.content, AudioFiles.of(trial).libraries[line_id].spoken())
     # The line chosen, as a Twilio number's webhook URL can name it.
     url = base + "/voice" + (f"?{urlencode({'line': line_id})}" if len(trial_lines) > 1 else "")
@@ -225,6 +285,16 @@ def run_preview(keys: list[str], at: datetime | None, dial: str, line: Line | No
         "at": status.at.astimezone(line.content.hours.timezone).isoformat(timespec="minutes"),
         "content_changed": preview.watch.state().changed,
     }
+
+
+def _draft_trial(preview: Preview) -> Flask:
+    """The drafts' trial app, or 400 saying in Danish why there is none."""
+    try:
+        return preview.draft_trial()
+    except ContentError as error:
+        abort(400, f"Kladden kan ikke indlæses: {one_line(error)}")
+    except LookupError as nothing:
+        abort(400, f"Der er ingen kladder i {nothing.args[0]}: lav en med ivr draft.")
 
 
 def _is_token(key: object) -> bool:

@@ -12,3 +12,5 @@ class Trial:
 
     # What the line is told a request for the leaflet by SMS did (`ivr call --sms`).
     sms_sent: bool = True
+    # The lines run staff's drafts (ivr/versions/drafts.py), not what is published: nothing is read again.
+    draft: bool = False

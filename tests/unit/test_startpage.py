@@ -42,6 +42,7 @@ def test_in_development_the_start_page_links_to_every_staff_page(dev_app: Flask)
         "/staff/stats",
         "/staff/callbacks",
         "/staff/closed",
+        "/staff/content",
         "/staff/menu.svg",
         "/healthz",
     ]
@@ -67,7 +68,7 @@ def test_the_menu_picture_is_the_line_drawn(dev_app: Flask) -> None:
     assert "Hovedmenu" in response.get_data(as_text=True) or "hovedmenu" in response.get_data(as_text=True)
 
 
-@pytest.mark.parametrize("page", ["/preview/", "/staff/stats", "/staff/callbacks"])
+@pytest.mark.parametrize("page", ["/preview/", "/staff/stats", "/staff/callbacks", "/staff/content"])
 def test_each_staff_page_links_to_the_others(dev_app: Flask, page: str) -> None:
     html = dev_app.test_client().get(page).get_data(as_text=True)
     nav = html[html.index('<nav class="staff-nav"') : html.index("</nav>")]
@@ -77,6 +78,7 @@ def test_each_staff_page_links_to_the_others(dev_app: Flask, page: str) -> None:
         "/staff/stats",
         "/staff/callbacks",
         "/staff/closed",
+        "/staff/content",
         "/staff/menu.svg",
         "/healthz",
     ]

@@ -86,6 +86,7 @@
     $("at").disabled = on;
     $("dial").disabled = on;
     if ($("line")) $("line").disabled = on;
+    if ($("draft")) $("draft").disabled = on;
   }
 
   async function send() {
@@ -94,7 +95,7 @@
       const response = await fetch(callUrl, {
         method: "POST",
         headers: { "Content-Type": "application/json" },
-        body: JSON.stringify({ keys: call.keys, at: call.at, dial: call.dial, line: call.line }),
+        body: JSON.stringify({ keys: call.keys, at: call.at, dial: call.dial, line: call.line, draft: call.draft }),
       });
       if (!response.ok) throw new Error(`HTTP ${response.status}`);
       const answer = await response.json();
@@ -129,7 +130,8 @@
     list.replaceChildren();
     nowText.textContent = "";
     again = false;
-    call = { keys: [], at: $("at").value, dial: $("dial").value, line: $("line") ? $("line").value : null, shown: 0 };
+    call = { keys: [], at: $("at").value, dial: $("dial").value, line: $("line") ? $("line").value : null,
+             draft: $("draft") ? $("draft").checked : false, shown: 0 };
     setCalling(true);
     status.textContent = "Ringer op …";
     send();
