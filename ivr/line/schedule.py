@@ -243,7 +243,8 @@ def holiday_words(name: str) -> str:
 
 
 def closed_day(value: object, reason: str | None) -> ClosedDay | str:
-    """A closed day as a content file writes it: "MM-DD", "YYYY-MM-DD" or a range "A..B" of either; else say what is wrong."""
+    """A closed day as a content file writes it: "MM-DD", "YYYY-MM-DD" or a range "A..B" of either; else
+    say (in Danish, for `ivr check`) what is wrong."""
     if not isinstance(value, str):
         return "skal være en tekst"
     first, separator, last = value.partition("..")

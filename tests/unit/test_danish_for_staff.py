@@ -279,6 +279,7 @@ STAFF_MODULES = [
     "ivr/importer/cli.py", "ivr/importer/draft.py", "ivr/importer/writing.py", "ivr/closures/cli.py",
     "ivr/closures/spans.py", "ivr/audio/cli.py", "ivr/stats/cli.py", "ivr/callbacks/cli.py",
     "ivr/line/content_synonyms.py", "ivr/tryout/ask_cli.py", "ivr/staff_cli.py", "ivr/staff_accounts.py",
+    "ivr/line/schedule.py", "ivr/versions/cli.py", "ivr/versions/publishing.py", "ivr/versions/drafts.py",
 ]  # fmt: skip
 # Calls that hand a text to staff: a problem, a refusal, a line printed.
 SAYING = {
