@@ -133,7 +133,7 @@ def test_publish_refuses_broken_content_in_one_line(shell: Path) -> None:
     (shell / f"{LINE}.toml").write_text(changed_text().replace("[hours]", "[hours\n"), encoding="utf-8")
     code, said = _ivr("publish")
     assert code == 2
-    assert said.startswith("Error: Kladden kan ikke udgives: ")
+    assert said.startswith("Fejl: Kladden kan ikke udgives: ")
     assert len(said.strip().splitlines()) == 1
     assert "Traceback" not in said
     # As `ivr check`: the line must still say every sentence of its leaflet (copied beside the draft).
@@ -214,7 +214,7 @@ def test_on_a_folder_of_lines_one_line_is_published_and_a_clash_with_another_is_
     draft.write_text(knee.replace(KNEE_NUMBER, RODBLOKADE_NUMBER), encoding="utf-8")
     code, said = _ivr("publish", "--line", "knae")
     assert code == 2
-    assert said.startswith("Error: Kladden kan ikke udgives: ")
+    assert said.startswith("Fejl: Kladden kan ikke udgives: ")
     assert RODBLOKADE_NUMBER in said
     draft.write_text(knee.replace("Du er bedøvet imens.", "Du får en lokalbedøvelse."), encoding="utf-8")
     assert _ivr("publish", "--line", "knae")[0] == 0
