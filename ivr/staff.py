@@ -212,6 +212,10 @@ def user() -> str:
     return (auth.username or "?")[:64] if auth is not None and auth.username else "udvikling"
 
 
+# How long a staff page's form token is good for: a page left open through a working day, not for ever.
+FORM_TOKEN_SECONDS = 12 * 3600
+
+
 class ClockSigner(TimestampSigner):
     """itsdangerous' timestamped signer on the app's clock, so a form's token ages with the app's time.
 
@@ -230,7 +234,11 @@ class ClockSigner(TimestampSigner):
         """The form token of this request's staff user, signed now."""
         return self.sign(user()).decode("ascii")
 
-    def valid(self, token: str, max_age: int) -> bool:
+    def posted(self) -> bool:
+        """Whether the form carries this user's token, signed at most FORM_TOKEN_SECONDS ago."""
+        return self.valid(request.form.get("token", ""))
+
+    def valid(self, token: str, max_age: int = FORM_TOKEN_SECONDS) -> bool:
         """Tell whether a posted token is this user's, signed at most `max_age` seconds ago (never ahead)."""
         try:
             signed = self.unsign(token, max_age=max_age)

@@ -3,8 +3,8 @@
 Behind the staff login, like the statistics. "Ringet op" asks once (a page of its own, no script needed), and
 can be undone for a minute; then the number is deleted for good. Every look at the list and every change is
 written to the access log (who, when, what; never the number). The buttons are POST forms with a token signed
-for the staff user, timestamped by the app's clock and good for TOKEN_SECONDS (itsdangerous), so another site
-cannot make a logged-in browser mark calls done.
+for the staff user, timestamped by the app's clock and good for a working day (staff.FORM_TOKEN_SECONDS;
+itsdangerous), so another site cannot make a logged-in browser mark calls done.
 """
 
 from __future__ import annotations
@@ -30,9 +30,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 bp = Blueprint("staff_callbacks", __name__, template_folder="templates")
-# How long a loaded list's buttons work: a working day, so a list left open in the morning still works in the
-# afternoon, and a token copied from a page does not work for ever.
-TOKEN_SECONDS = 12 * 3600
 SALT = "ivr.staff-callbacks"
 # What staff are told after a button.
 _DONE = {
@@ -130,7 +127,7 @@ def mark(request_id: int, action: str) -> ResponseReturnValue:
     desk = pages.desk
     if desk is None:
         abort(404)
-    if not _valid(request.form.get("token", "")):
+    if not _signer().posted():
         return Response(
             "Siden er for gammel: hent listen igen, og prøv så igen.\n", 400, mimetype="text/plain"
         )
@@ -179,11 +176,6 @@ def _signer() -> staff.ClockSigner:
 def _token() -> str:
     """The form token of this staff user, signed now."""
     return _signer().token()
-
-
-def _valid(token: str) -> bool:
-    """Tell whether a posted token is this user's, signed here at most TOKEN_SECONDS ago (never ahead)."""
-    return _signer().valid(token, TOKEN_SECONDS)
 
 
 def _grouped(number: str) -> str:

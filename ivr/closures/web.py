@@ -25,8 +25,6 @@ from ivr.line.lines import Lines
 from ivr.line.running import Line
 
 bp = Blueprint("staff_closed", __name__, template_folder="templates")
-# How long a loaded page's forms work: a working day, as the callback list's.
-TOKEN_SECONDS = 12 * 3600
 SALT = "ivr.staff-closed"
 # The changes the page shows below the closures.
 RECENT_CHANGES = 20
@@ -71,7 +69,7 @@ def closed_page() -> ResponseReturnValue:
 def add() -> ResponseReturnValue:
     """Close a line from a day (or now) up to a day and time, for a reason; back to the page."""
     pages = ClosurePages.current()
-    if not _signer().valid(request.form.get("token", ""), TOKEN_SECONDS):
+    if not _signer().posted():
         return _page(refusal="Siden er for gammel: hent den igen, og prøv så igen.", status=400)
     line = _line(pages, request.form.get("line"))
     form = request.form
@@ -103,7 +101,7 @@ def add() -> ResponseReturnValue:
 def remove(closure_id: int) -> ResponseReturnValue:
     """Remove a closure (kept in the log, marked with who removed it); back to the page."""
     pages = ClosurePages.current()
-    if not _signer().valid(request.form.get("token", ""), TOKEN_SECONDS):
+    if not _signer().posted():
         return _page(refusal="Siden er for gammel: hent den igen, og prøv så igen.", status=400)
     zone = pages.lines.first.content.hours.timezone
     if pages.book.remove(closure_id, staff.user(), pages.clock(), zone) is None:

@@ -24,8 +24,6 @@ from ivr.versions.live import LiveContent
 from ivr.versions.store import ContentVersions
 
 bp = Blueprint("staff_content", __name__, template_folder="templates")
-# How long a loaded page's forms work: a working day, as the other staff pages'.
-TOKEN_SECONDS = 12 * 3600
 SALT = "ivr.staff-content"
 # The versions the page lists, newest first.
 RECENT_VERSIONS = 20
@@ -159,7 +157,7 @@ def _page(*, note: str | None = None, refusal: str | None = None, status: int = 
 def _form_line(pages: ContentPages) -> str:
     """The line a form names (the first when there is one line); 400 for a page too old (its token) or a line
     that is not there."""
-    if not _signer().valid(request.form.get("token", ""), TOKEN_SECONDS):
+    if not _signer().posted():
         abort(_page(refusal=_OLD, status=400))
     line_id = request.form.get("line")
     if not line_id:

@@ -20,13 +20,13 @@ from werkzeug.datastructures import Headers
 
 from ivr.app import clock_of
 from ivr.callbacks.desk import CallbackDesk, new_key
-from ivr.callbacks.web import SALT, TOKEN_SECONDS, CallbackPages
+from ivr.callbacks.web import SALT, CallbackPages
 from ivr.cli import main
 from ivr.db import Database
 from ivr.line.clock import system_clock
 from ivr.line.events import CallEvent
 from ivr.line.flow import Asked
-from ivr.staff import ClockSigner
+from ivr.staff import FORM_TOKEN_SECONDS, ClockSigner
 from ivr.stats.store import Store
 from ivr.webhook.endpoint import Webhook
 from tests.support import CALL, CLOSED_TIME, TOKEN, FixedClock, TwilioClient, spoken
@@ -392,7 +392,7 @@ def test_a_form_token_works_for_a_working_day_and_for_its_own_user_only(
     start = clock.at
     clock.at = start + timedelta(hours=11)
     assert client.post(mark, data={"token": token}, headers=login()).status_code == 303
-    clock.at = start + timedelta(seconds=TOKEN_SECONDS + 1)
+    clock.at = start + timedelta(seconds=FORM_TOKEN_SECONDS + 1)
     answer = client.post(f"/staff/callbacks/{second}/done", data={"token": token}, headers=login())
     assert answer.status_code == 400
     assert "for gammel" in answer.get_data(as_text=True)
