@@ -10,6 +10,7 @@ import logging
 import math
 import secrets
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import cache, wraps
 from typing import Any, TypeVar
@@ -105,31 +106,22 @@ def client_hash(address: str | None, key: bytes) -> str:
     return hmac.new(key, b"staff-login:" + (address or "?").encode("utf-8"), hashlib.sha256).hexdigest()[:32]
 
 
+@dataclass(eq=False)
 class StaffLogin(Component):
     """The staff pages' door: the login (None when there is none; it counts the failed tries), the key that
     hashes a client's address, and the clock that dates a failure."""
 
     extension = "ivr.staff_login"
 
-    def __init__(
-        self,
-        login: Login | None,
-        hash_key: bytes,
-        clock: Clock,
-        *,
-        development: bool,
-        hops: int = 0,
-        implied: bool = False,
-    ) -> None:
-        self.login = login
-        self.hash_key = hash_key
-        self.clock = clock
-        # Without a login the pages exist only in development mode, on the developer's own machine.
-        self.development = development
-        # The proxies in front whose X-Forwarded-For names the client the throttle counts (0: the peer is).
-        # `implied`: one proxy assumed from IVR_PUBLIC_URL alone, trusted only when it talks from this host.
-        self.hops = hops
-        self.implied = implied
+    login: Login | None
+    hash_key: bytes
+    clock: Clock
+    # Without a login the pages exist only in development mode, on the developer's own machine.
+    development: bool = field(kw_only=True)
+    # The proxies in front whose X-Forwarded-For names the client the throttle counts (0: the peer is).
+    # `implied`: one proxy assumed from IVR_PUBLIC_URL alone, trusted only when it talks from this host.
+    hops: int = field(default=0, kw_only=True)
+    implied: bool = field(default=False, kw_only=True)
 
     def required(self, headers: Mapping[str, str] | None = None) -> Response | None:
         """Answer 404 when staff pages are off, 401 or 429 without the right login, None when allowed."""
