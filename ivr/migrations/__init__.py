@@ -69,6 +69,23 @@ class Status:
             return f"made before the schema had versions, behind this version's {self.head}: {UPGRADE}"
         return f"empty (no tables), this version needs {self.head}: {UPGRADE}"
 
+    def danish(self) -> str:
+        """The same, for staff: the commands they run (`ivr stats`, `ivr closed`, ...) speak Danish."""
+        if self.current:
+            return f"databasen er på revision {self.revision} (den nyeste)"
+        if not self.known:
+            return (
+                f"databasen er på revision {self.revision}, som denne version ikke kender (opgraderet af en "
+                "nyere version?); brug den version, eller læg sikkerhedskopien fra før tilbage"
+            )
+        if self.revision is not None:
+            where = f"databasen er på revision {self.revision}"
+        elif self.tables:
+            where = "databasen er fra før skemaet fik versioner"
+        else:
+            where = "databasen er tom (ingen tabeller)"
+        return f"{where}, og denne version skal bruge {self.head}: kør `ivr db upgrade` (eller bed IT om det)"
+
 
 def status(connection: Connection) -> Status:
     """Read where the database's schema stands, changing nothing."""

@@ -38,14 +38,25 @@ UPGRADE_MAKES = "`ivr db upgrade` makes a new one"
 
 
 def current_database(url: str) -> Database:
-    """Open an existing database whose schema is this code's; refuse any other in one line, never upgrade."""
-    database = Database(existing(url))
+    """Open an existing database whose schema is this code's; refuse any other in one line, never upgrade.
+
+    Staff run the commands that open it this way (`ivr stats`, `ivr closed`, `ivr staff`, ...): in Danish."""
+    path = sqlite_file(url)
+    if path is not None and not path.is_file():
+        what = "er en mappe, ikke en databasefil" if path.is_dir() else "findes ikke"
+        raise Stop(
+            f"databasen {path} {what}; tjek --database eller IVR_DATABASE_URL (`ivr db upgrade` laver en ny)"
+        )
+    database = Database(url)
     try:
         with database.engine.connect() as connection:
-            migrations.require_current(connection)
-    except migrations.SchemaError as error:
+            found = migrations.status(connection)
+    except BaseException:
         database.dispose()
-        raise Stop(str(error)) from None
+        raise
+    if not found.current:
+        database.dispose()
+        raise Stop(found.danish())
     return database
 
 

@@ -130,7 +130,7 @@ def test_a_database_that_is_down_at_start_does_not_stop_the_line(caplog: pytest.
     assert "database: cannot be opened" in caplog.text
 
 
-@pytest.mark.parametrize(("make", "said"), [("nothing", "is not there"), ("folder", "is a folder")])
+@pytest.mark.parametrize(("make", "said"), [("nothing", "findes ikke"), ("folder", "er en mappe")])
 def test_stats_never_makes_an_empty_database_where_none_is(tmp_path: Path, make: str, said: str) -> None:
     target = tmp_path / "elsewhere.sqlite"
     if make == "folder":

@@ -134,8 +134,8 @@ def test_other_commands_leave_a_database_behind_the_code_as_it_is(
     make(database)
     before = schema_and_rows(database)
     said = one_line(ivr(*args, database=database, IVR_CALLBACK_KEY=new_key(), TWILIO_AUTH_TOKEN=TOKEN))
-    assert said.startswith("Fejl: the database is ")
-    assert said.endswith("run `ivr db upgrade`")
+    assert said.startswith("Fejl: databasen er ")
+    assert said.endswith("kør `ivr db upgrade` (eller bed IT om det)")
     assert schema_and_rows(database) == before
 
 
