@@ -291,7 +291,7 @@ RULES_LEAFLET = {
         "Efter undersøgelsen",
         "Du kan have lidt ondt i halsen det første døgn. Dette går over af sig selv. "
         "Du må spise almindelig mad, når bedøvelsen i halsen er væk. "
-        "Lægen ringer dig op efter 2 uger med svaret.",
+        "Lægen ringer dig op efter 2 uger med svaret. Infektion i halsen er sjælden.",
     ),
 }
 
@@ -335,16 +335,16 @@ def test_a_question_word_only_ranks_sentences_that_give_what_it_asks(rules: Answ
 
 
 def test_a_lay_word_finds_the_leaflet_s_word(rules: Answers, content: Content) -> None:
-    # "morgenmad" is in lay_words.toml for "faste"; this leaflet says "faste", so the word finds it.
-    assert said(rules, "må jeg få morgenmad før undersøgelsen") == "Du skal faste fra klokken 22 aftenen før."
+    # "betændelse" is in lay_words.toml for "infektion"; this leaflet says "infektion", so the word finds it.
+    assert said(rules, "kan jeg få betændelse") == "Infektion i halsen er sjælden."
     # A lay word the sentences use themselves stays itself: "vand" is the leaflet's own word.
     assert said(rules, "må jeg drikke vand") == "Du må drikke vand indtil to timer før undersøgelsen."
 
 
 def test_a_clinic_s_synonym_wins_over_a_lay_word(rules: Answers, content: Content) -> None:
-    sections = rules.sentences[0].section, rules.sentences[3].section, rules.sentences[6].section
-    clinic = Answers(replace(content, sections=sections, synonyms={"morgenmad": "spise"}))
-    assert said(clinic, "må jeg få morgenmad") == "Du må spise almindelig mad, når bedøvelsen i halsen er væk."
+    sections = tuple(dict.fromkeys(sentence.section for sentence in rules.sentences))
+    clinic = Answers(replace(content, sections=sections, synonyms={"betændelse": "ondt"}))
+    assert said(clinic, "kan jeg få betændelse") == "Du kan have lidt ondt i halsen det første døgn."
 
 
 def test_a_word_s_other_form_or_compound_finds_the_leaflet_s_word(rules: Answers) -> None:
