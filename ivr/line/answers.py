@@ -61,7 +61,7 @@ _STOP = """
 """
 # Words for before and after are kept, since they tell questions apart ("må jeg spise inden" is answered,
 # "må jeg spise bagefter" is not), each said one way.
-SAME_AS = {"inden": "før", "forud": "før", "bagefter": "efter"}
+SAME_AS = {"inden": "før", "forud": "før", "bagefter": "efter", "igen": "efter"}
 STOP_WORDS = frozenset(_STOP.split())
 # Words that make an utterance a question rather than a topic ("komplikationer", "selve indgrebet" choose
 # the section): a question word anywhere, a verb first ("må jeg spise", "er jeg vågen"), or three words.
@@ -74,6 +74,9 @@ QUESTION_LENGTH = 3
 NEGATIONS = frozenset({"ikke", "aldrig", "ingen", "intet"})
 # A compound counts as its known part too ("lokalbedøvelse" is about "bedøvelse"), a part this long.
 COMPOUND_PART = 4
+# A question's word the line lacks is a form of a line's word it begins ("bløder": "blødning"), or a compound
+# of one this long it begins with ("operationsbordet": "operation"); a shorter head says too little.
+FORM_HEAD = 6
 # A sentence starting with one of these leans on the one before ("Denne forsvinder igen"): said with it.
 _LEANS_BACK = "denne dette disse den det de tværtimod derfor således hvorimod"
 LEANS_BACK = frozenset(_LEANS_BACK.split())
@@ -235,16 +238,15 @@ class Answers:
         return list(dict.fromkeys(units + cues))
 
     def _forms(self, unit: tuple[str, ...]) -> tuple[str, ...]:
-        """The line's terms a word it lacks is a form of ("bløder": "blødning") or a compound of
-        ("operationsbordet": "operation"), if any; else the word."""
+        """The line's terms a word it lacks is a form of or a compound of (FORM_HEAD), if any; else the
+        word."""
         forms = tuple(
             sorted(
                 known
                 for term in unit
                 for known in self._in
-                if len(term) >= COMPOUND_PART
-                and len(known) >= COMPOUND_PART
-                and (known.startswith(term) or term.startswith(known) or term.endswith(known))
+                if (len(term) >= COMPOUND_PART and known.startswith(term))
+                or (len(known) >= FORM_HEAD and term.startswith(known))
             )
         )
         return forms or unit
