@@ -99,7 +99,9 @@ _MOMENT_SAID = re.compile(
 TIMING = frozenset(stem(word) for word in SAME_AS.values())
 # Words for the procedure itself ("hvor længe tager indgrebet" asks what "hvor længe tager det" does): they
 # rank, but a sentence need not hold them to answer.
-_PROCEDURE = "indgreb indgrebet operation operationen procedure proceduren behandling behandlingen blokade blokaden"
+_PROCEDURE = (
+    "indgreb indgrebet operation operationen procedure proceduren behandling behandlingen blokade blokaden"
+)
 PROCEDURE = frozenset(stem(word) for word in _PROCEDURE.split())
 # Words patients use for what leaflets write (lay_words.toml): a line uses each for the words of it that its
 # own sentences have, unless the clinic's [synonyms] say otherwise or the line uses the word itself.
@@ -176,9 +178,7 @@ class Answers:
         # The lay words the sentences can use, where the clinic's own synonyms do not say otherwise.
         lay, lay_phrases = _lay_stems(self._docs)
         self.synonyms = {**lay, **self.synonyms}
-        self._phrases = dict(
-            sorted({**lay_phrases, **self._phrases}.items(), key=lambda item: -len(item[0]))
-        )
+        self._phrases = dict(sorted({**lay_phrases, **self._phrases}.items(), key=lambda item: -len(item[0])))
         titles = {section.key: self.terms(section.title, synonyms=False) for section in content.sections}
         # What each sentence is about: its terms, and its section's title's ("Du må spise almindelig mad"
         # under "Efter operationen" answers "må jeg spise efter operationen"); ranked by its terms only.
@@ -288,6 +288,17 @@ class Answers:
                 return None
         best = ranked[0].sentence
         said_with = _said_with(best, self.sentences)
+        # A close second in the same section may be the answer as well: both are said, in the leaflet's
+        # order, when they fit (else the best alone).
+        second = ranked[1] if len(ranked) > 1 else None
+        if (
+            second is not None
+            and second.sentence.section == best.section
+            and second.sentence not in said_with
+            and second.score >= RUNNER_UP_SHARE * ranked[0].score
+            and len(said_with) == 1
+        ):
+            said_with = tuple(sorted((best, second.sentence), key=lambda sentence: sentence.index))
         offer = self._offers[best.section.key]
         # The offer is said before the line waits, too.
         room = MOST_WORDS - len(offer.text.split())

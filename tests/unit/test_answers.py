@@ -300,7 +300,9 @@ RULES_LEAFLET = {
 def rules(content: Content) -> Answers:
     """Answers for RULES_LEAFLET: the shipped content's frame with these sections and no synonyms."""
     sections = tuple(
-        replace(content.sections[0], key=key, title=title, prompt=replace(content.sections[0].prompt, text=body))
+        replace(
+            content.sections[0], key=key, title=title, prompt=replace(content.sections[0].prompt, text=body)
+        )
         for key, (title, body) in RULES_LEAFLET.items()
     )
     return Answers(replace(content, sections=sections, synonyms={}))
@@ -361,6 +363,24 @@ def test_a_sentence_leaning_back_answers_with_the_one_before(rules: Answers) -> 
         "Du kan have lidt ondt i halsen det første døgn.",
         "Dette går over af sig selv.",
     ]
+
+
+def test_two_close_sentences_of_one_section_are_said_together(content: Content) -> None:
+    night = replace(
+        content.sections[0],
+        title="Om natten",
+        prompt=replace(
+            content.sections[0].prompt,
+            text="Du må gerne ligge på siden. Du må også ligge på ryggen. Sov med hovedet højt.",
+        ),
+    )
+    answer = Answers(replace(content, sections=(night,), synonyms={})).answer("hvordan må jeg ligge")
+    assert answer is not None
+    assert [s.prompt.text for s in answer.sentences] == [
+        "Du må gerne ligge på siden.",
+        "Du må også ligge på ryggen.",
+    ]
+    assert answer.words <= MOST_WORDS
 
 
 def test_the_section_title_is_what_its_sentences_are_about(rules: Answers) -> None:
