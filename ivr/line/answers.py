@@ -80,9 +80,10 @@ FORM_HEAD = 6
 # A sentence starting with one of these leans on the one before ("Denne forsvinder igen"): said with it.
 _LEANS_BACK = "denne dette disse den det de tværtimod derfor således hvorimod"
 LEANS_BACK = frozenset(_LEANS_BACK.split())
-# What a question asks for, beyond its words: "hvor lang tid", "hvor længe" ask for a duration, "hvornår" for a
-# moment. A sentence that gives one holds the cue as a term of its own, so "hvor lang tid tager det" finds
-# "tager omkring en time" in a leaflet no one has taught "lang tid". (Not a word: no caller says it.)
+# What a question asks for, beyond its words: "hvor lang tid", "hvor længe" ask for a duration, "hvornår"
+# for a moment, "hvorfor" for a reason. A sentence that gives one holds the cue as a term of its own, so
+# "hvor lang tid tager det" finds "tager omkring en time" in a leaflet no one has taught "lang tid". (Not a
+# word: no caller says it.)
 DURATION, MOMENT, REASON = "\x01varighed", "\x01tidspunkt", "\x01grund"
 CUES = (DURATION, MOMENT, REASON)
 _DURATION_ASKED = ("hvor lang tid", "hvor længe", "hvor mange minutter", "hvor mange timer", "lang tid")
@@ -94,7 +95,8 @@ _COUNT = r"(?:\d+|en|et|to|tre|fire|fem|seks|syv|otte|ni|ti|par|få|nogle|først
 # A count and a unit is a duration, unless it says when ("efter 4 uger", "to timer før").
 _DURATION_SAID = re.compile(rf"\b(?<!efter )(?<!om ){_COUNT} {_UNIT}\b(?! før| efter| inden)|\bkort tid\b")
 _MOMENT_SAID = re.compile(
-    r"\b(?:efter|før|inden|indtil|når|hvis|øjeblikligt|umiddelbart|midnat|morgenen|aftenen|i løbet af|dagen)\b"
+    r"\b(?:efter|før|inden|indtil|når|hvis|øjeblikligt|umiddelbart|midnat|morgenen|aftenen|i løbet af"
+    r"|dagen)\b"
 )
 TIMING = frozenset(stem(word) for word in SAME_AS.values())
 # Words for the procedure itself ("hvor længe tager indgrebet" asks what "hvor længe tager det" does): they
@@ -233,7 +235,7 @@ class Answers:
     def asked(self, said: str) -> list[tuple[str, ...]]:
         """A question's units (a word the line lacks as the line's words it is a form or compound of), and
         what it asks for (a duration, a moment, a reason) if some sentence gives it."""
-        cues = [(cue,) for cue in _cues_asked(said) if cue in self._in]
+        cues: list[tuple[str, ...]] = [(cue,) for cue in _cues_asked(said) if cue in self._in]
         units = [unit if any(t in self._in for t in unit) else self._forms(unit) for unit in self.units(said)]
         return list(dict.fromkeys(units + cues))
 
@@ -360,7 +362,8 @@ class Answers:
 
 
 def _cues_given(text: str) -> list[str]:
-    """What a sentence gives beyond its words: a duration ("cirka 15 minutter"), a moment ("før indgrebet")."""
+    """What a sentence gives beyond its words: a duration ("cirka 15 minutter"), a moment ("før
+    indgrebet"), a reason ("fordi")."""
     lower = " ".join(words_of(text))
     duration = bool(_DURATION_SAID.search(lower))
     moment = duration or bool(_MOMENT_SAID.search(lower))
