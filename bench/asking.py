@@ -1,6 +1,6 @@
 """Asking the leaflet: the shares of questions answered by the right sentence, and the time it adds.
 
-    python -m bench.asking [--rounds 20] [--lines 50]
+    python -m bench.asking [--rounds 20] [--lines 50] [--tuning-only [--misses]]
 
 For the shipped line and for a line imported from `tests/leaflets/tuning/galdesten.txt` (`ivr import`, as a
 clinic would), reads the labelled questions of `bench/questions/` and answers each as a call's turn does
@@ -37,6 +37,8 @@ HERE = Path(__file__).resolve().parent
 QUESTIONS = HERE / "questions"
 IMPORTED = HERE.parent / "tests" / "leaflets" / "tuning" / "galdesten.txt"
 NOTHING = Understood("nothing", None, 0.0)
+# The sets of questions: tuned on; held out by the first round; held out by the second (h28b).
+HALVES = ("tuning", "heldout", "heldout2")
 
 
 @dataclass(frozen=True)
@@ -113,20 +115,32 @@ def imported_line(folder: Path) -> Content:
     return load_content(out)
 
 
-def print_shares(lines: dict[str, Asker]) -> None:
+def print_shares(lines: dict[str, Asker], halves: tuple[str, ...]) -> None:
     """The shares for every line and half."""
     print(
-        f"{'line':<11} {'half':<8} {'count':>5} {'answerable':>10} {'right':>7} {'wrong':>6} {'quiet ok':>9}"
+        f"{'line':<11} {'half':<9} {'count':>5} {'answerable':>10} {'right':>7} {'wrong':>6} {'quiet ok':>9}"
     )
     for name, asker in lines.items():
-        for half in ("tuning", "heldout"):
+        for half in halves:
             done = tally(asker, read_questions(QUESTIONS / f"{name}.{half}.txt"))
             unanswerable = done.count - done.answerable
             print(
-                f"{name:<11} {half:<8} {done.count:>5} {done.answerable:>10}"
+                f"{name:<11} {half:<9} {done.count:>5} {done.answerable:>10}"
                 f" {done.right / done.answerable:>7.1%} {done.wrong / done.count:>6.1%}"
                 f" {done.kept_quiet}/{unanswerable:>2}"
             )
+
+
+def print_misses(lines: dict[str, Asker]) -> None:
+    """Each tuning question not answered right, and what it got (never the held-out ones)."""
+    for name, asker in lines.items():
+        for question in read_questions(QUESTIONS / f"{name}.tuning.txt"):
+            answer = asker.answer(question.said)
+            verdict = judged(answer, question)
+            if verdict == "right" or (verdict == "none" and not question.answers):
+                continue
+            said = " / ".join(s.prompt.text for s in answer.sentences) if answer else ""
+            print(f"{name:<11} {verdict:<5} {question.said} -> {said}")
 
 
 def time_deployment(count: int, rounds: int) -> None:
@@ -160,10 +174,18 @@ def main() -> None:
     )
     parser.add_argument("--rounds", type=int, default=20)
     parser.add_argument("--lines", type=int, default=50)
+    parser.add_argument(
+        "--tuning-only", action="store_true", help="only the tuning questions, as while tuning"
+    )
+    parser.add_argument("--misses", action="store_true", help="with --tuning-only: each tuning miss")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="ivr-asking-") as name:
         lines = {"rodblokade": Asker(load_content()), "galdesten": Asker(imported_line(Path(name)))}
-    print_shares(lines)
+    print_shares(lines, ("tuning",) if args.tuning_only else HALVES)
+    if args.tuning_only:
+        if args.misses:
+            print_misses(lines)
+        return
     time_deployment(args.lines, args.rounds)
 
 

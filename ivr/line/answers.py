@@ -17,8 +17,13 @@ What was said is never logged, stored or cached here.
 from __future__ import annotations
 
 import math
+import re
+import tomllib
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
 
 import bm25s  # type: ignore[import-untyped]  # no stubs
 import numpy as np
@@ -51,10 +56,12 @@ _STOP = """
     ja nej øh altså hej tak undskyld gerne godt
     tage tager tag komme kommer går gå bruge bruger bruges finde finder samme mange sker ske
     hurtigt hurtig varer vare høre hører giver give sat sætte lagt lægge igen længe lang tid
+    selve selv ting møde mærke mærker begynde begynder starte starter føle føles sidde sidder ramme rammer
+    passe sørge
 """
 # Words for before and after are kept, since they tell questions apart ("må jeg spise inden" is answered,
 # "må jeg spise bagefter" is not), each said one way.
-SAME_AS = {"inden": "før", "bagefter": "efter"}
+SAME_AS = {"inden": "før", "forud": "før", "bagefter": "efter", "igen": "efter"}
 STOP_WORDS = frozenset(_STOP.split())
 # Words that make an utterance a question rather than a topic ("komplikationer", "selve indgrebet" choose
 # the section): a question word anywhere, a verb first ("må jeg spise", "er jeg vågen"), or three words.
@@ -67,9 +74,40 @@ QUESTION_LENGTH = 3
 NEGATIONS = frozenset({"ikke", "aldrig", "ingen", "intet"})
 # A compound counts as its known part too ("lokalbedøvelse" is about "bedøvelse"), a part this long.
 COMPOUND_PART = 4
+# A question's word the line lacks is a form of a line's word it begins ("bløder": "blødning"), or a compound
+# of one this long it begins with ("operationsbordet": "operation"); a shorter head says too little.
+FORM_HEAD = 6
 # A sentence starting with one of these leans on the one before ("Denne forsvinder igen"): said with it.
 _LEANS_BACK = "denne dette disse den det de tværtimod derfor således hvorimod"
 LEANS_BACK = frozenset(_LEANS_BACK.split())
+# What a question asks for, beyond its words: "hvor lang tid", "hvor længe" ask for a duration, "hvornår"
+# for a moment, "hvorfor" for a reason. A sentence that gives one holds the cue as a term of its own, so
+# "hvor lang tid tager det" finds "tager omkring en time" in a leaflet no one has taught "lang tid". (Not a
+# word: no caller says it.)
+DURATION, MOMENT, REASON = "\x01varighed", "\x01tidspunkt", "\x01grund"
+CUES = (DURATION, MOMENT, REASON)
+_DURATION_ASKED = ("hvor lang tid", "hvor længe", "hvor mange minutter", "hvor mange timer", "lang tid")
+_MOMENT_ASKED = ("hvornår",)
+_REASON_ASKED = ("hvorfor",)
+_REASON_SAID = re.compile(r"\b(?:for at|fordi|grund|grunde|skyldes|derfor|formål|formålet|på grund af)\b")
+_UNIT = r"(?:minut|minutter|time|timer|døgn|døgnet|dag|dage|uge|uger|måned|måneder)"
+_COUNT = r"(?:\d+|en|et|to|tre|fire|fem|seks|syv|otte|ni|ti|par|få|nogle|første|halv)"
+# A count and a unit is a duration, unless it says when ("efter 4 uger", "to timer før").
+_DURATION_SAID = re.compile(rf"\b(?<!efter )(?<!om ){_COUNT} {_UNIT}\b(?! før| efter| inden)|\bkort tid\b")
+_MOMENT_SAID = re.compile(
+    r"\b(?:efter|før|inden|indtil|når|hvis|øjeblikligt|umiddelbart|midnat|morgenen|aftenen|i løbet af"
+    r"|dagen)\b"
+)
+TIMING = frozenset(stem(word) for word in SAME_AS.values())
+# Words for the procedure itself ("hvor længe tager indgrebet" asks what "hvor længe tager det" does): they
+# rank, but a sentence need not hold them to answer.
+_PROCEDURE = (
+    "indgreb indgrebet operation operationen procedure proceduren behandling behandlingen blokade blokaden"
+)
+PROCEDURE = frozenset(stem(word) for word in _PROCEDURE.split())
+# Words patients use for what leaflets write (lay_words.toml): a line uses each for the words of it that its
+# own sentences have, unless the clinic's [synonyms] say otherwise or the line uses the word itself.
+LAY_WORDS = Path(__file__).with_name("lay_words.toml")
 
 
 @dataclass(frozen=True)
@@ -133,8 +171,33 @@ class Answers:
             for at, prompt in enumerate(content.sentences(section))
         )
         docs = [self.terms(sentence.prompt.text, synonyms=False) for sentence in self.sentences]
-        self._docs = _with_compound_parts(docs)
-        self._in = {term: sum(term in doc for doc in self._docs) for doc in self._docs for term in doc}
+        self._docs = [
+            doc + _cues_given(sentence.prompt.text)
+            for doc, sentence in zip(
+                _with_leaned_on(_with_compound_parts(docs), self.sentences), self.sentences, strict=True
+            )
+        ]
+        # The lay words the sentences can use, where the clinic's own synonyms do not say otherwise.
+        lay, lay_phrases = _lay_stems(self._docs)
+        self.synonyms = {**lay, **self.synonyms}
+        self._phrases = dict(sorted({**lay_phrases, **self._phrases}.items(), key=lambda item: -len(item[0])))
+        titles = {section.key: self.terms(section.title, synonyms=False) for section in content.sections}
+        # What each sentence is about: its terms, and its section's title's ("Du må spise almindelig mad"
+        # under "Efter operationen" answers "må jeg spise efter operationen"); ranked by its terms only.
+        self._about = [
+            frozenset(doc) | frozenset(titles[sentence.section.key])
+            for doc, sentence in zip(self._docs, self.sentences, strict=True)
+        ]
+        self._in = Counter(term for about in self._about for term in about)
+        # In how many sentences' own words: a word is specific by these (a title's word is everywhere in its
+        # section, so specific nowhere).
+        self._in_text = Counter(term for doc in self._docs for term in set(doc))
+        # The same, counted in each section (the section a caller's words chose).
+        self._in_section = Counter(
+            (sentence.section.key, term)
+            for sentence, doc in zip(self.sentences, self._docs, strict=True)
+            for term in set(doc)
+        )
         self._index: bm25s.BM25 | None = None
         if any(self._docs):
             self._index = bm25s.BM25(k1=K1, b=B)
@@ -145,41 +208,99 @@ class Answers:
         self._titles = {section.key: set(self.terms(section.title)) for section in content.sections}
         self._offers = {section.key: content.answer_offer(section) for section in content.sections}
 
-    def terms(self, text: str, *, synonyms: bool = True) -> list[str]:
-        """The stems a text is ranked by: stop words dropped, a synonym put in the leaflet's words."""
+    def units(self, text: str, *, synonyms: bool = True) -> list[tuple[str, ...]]:
+        """What a text says, word by word: each word's stem, or the stems of the leaflet words a synonym
+        stands for (any one of which is that word), stop words dropped."""
         words = words_of(text)
-        terms: list[str] = []
+        units: list[tuple[str, ...]] = []
         at = 0
         while at < len(words):
             phrases = self._phrases if synonyms else {}
             phrase = next((p for p in phrases if tuple(words[at : at + len(p)]) == p), None)
             if phrase is not None:
-                terms += self._phrases[phrase]
+                units.append(self._phrases[phrase])
                 at += len(phrase)
                 continue
             word = SAME_AS.get(words[at], words[at])
             at += 1
             if word not in STOP_WORDS:
                 stemmed = stem(word)
-                terms += self.synonyms.get(stemmed, (stemmed,)) if synonyms else (stemmed,)
-        return terms
+                units.append(self.synonyms.get(stemmed, (stemmed,)) if synonyms else (stemmed,))
+        return [unit for unit in dict.fromkeys(units) if unit]
 
-    def ranked(self, said: str) -> list[Scored]:
-        """Every sentence with a score above 0, best first."""
-        query = list(dict.fromkeys(self.terms(said)))
+    def terms(self, text: str, *, synonyms: bool = True) -> list[str]:
+        """The stems a text is ranked by: stop words dropped, a synonym put in the leaflet's words."""
+        return [term for unit in self.units(text, synonyms=synonyms) for term in unit]
+
+    def asked(self, said: str) -> list[tuple[str, ...]]:
+        """A question's units (a word the line lacks as the line's words it is a form or compound of), and
+        what it asks for (a duration, a moment, a reason) if some sentence gives it."""
+        cues: list[tuple[str, ...]] = [(cue,) for cue in _cues_asked(said) if cue in self._in]
+        units = [unit if any(t in self._in for t in unit) else self._forms(unit) for unit in self.units(said)]
+        return list(dict.fromkeys(units + cues))
+
+    def _forms(self, unit: tuple[str, ...]) -> tuple[str, ...]:
+        """The line's terms a word it lacks is a form of or a compound of (FORM_HEAD), if any; else the
+        word."""
+        forms = tuple(
+            sorted(
+                known
+                for term in unit
+                for known in self._in
+                if (len(term) >= COMPOUND_PART and known.startswith(term))
+                or (len(known) >= FORM_HEAD and term.startswith(known))
+            )
+        )
+        return forms or unit
+
+    def query(self, said: str) -> list[str]:
+        """The terms a question is ranked by."""
+        return list(dict.fromkeys(term for unit in self.asked(said) for term in unit))
+
+    def ranked(self, said: str, section: str | None = None) -> list[Scored]:
+        """Every sentence (of `section`, if given) with a score above 0, best first: the one holding most of
+        the question's words (by weight), then by BM25 score. A question asking for a duration, a moment or a
+        reason ranks only the sentences that give one."""
+        asked = self.asked(said)
+        query = list(dict.fromkeys(term for unit in asked for term in unit))
         if self._index is None or not query:
             return []
         scores = np.asarray(self._index.get_scores(query), dtype=float)
-        order = sorted(range(len(scores)), key=lambda at: (-scores[at], at))
-        return [Scored(self.sentences[at], float(scores[at])) for at in order if scores[at] > 0]
+        held = [self._held(asked, about) for about in self._about]
+        order = sorted(range(len(scores)), key=lambda at: (-round(held[at], 6), -scores[at], at))
+        cues = [term for term in query if term in CUES]
+        return [
+            Scored(self.sentences[at], float(scores[at]))
+            for at in order
+            if scores[at] > 0
+            and all(cue in self._docs[at] for cue in cues)
+            and section in (None, self.sentences[at].section.key)
+        ]
 
-    def answer(self, said: str) -> Answer | None:
-        """The sentences that answer a question, or None when it is not a question, or unsure."""
-        ranked = self.ranked(said) if _is_question(words_of(said)) else []
-        if not ranked or not self._sure(said, ranked):
+    def answer(self, said: str, section: str | None = None) -> Answer | None:
+        """The sentences that answer a question, or None when it is not a question, or unsure. `section`: the
+        section the caller's words chose, if any (a close sentence elsewhere then does not make it unsure)."""
+        if not _is_question(words_of(said)):
             return None
+        # The chosen section's sentences first, a word specific within it; then all of the line's.
+        ranked = self.ranked(said, section) if section in self.section_keys else []
+        if not ranked or not self._sure(said, ranked, section):
+            ranked = self.ranked(said)
+            if not ranked or not self._sure(said, ranked, None):
+                return None
         best = ranked[0].sentence
         said_with = _said_with(best, self.sentences)
+        # A close second in the same section may be the answer as well: both are said, in the leaflet's
+        # order, when they fit (else the best alone).
+        second = ranked[1] if len(ranked) > 1 else None
+        if (
+            second is not None
+            and second.sentence.section == best.section
+            and second.sentence not in said_with
+            and second.score >= RUNNER_UP_SHARE * ranked[0].score
+            and len(said_with) == 1
+        ):
+            said_with = tuple(sorted((best, second.sentence), key=lambda sentence: sentence.index))
         offer = self._offers[best.section.key]
         # The offer is said before the line waits, too.
         room = MOST_WORDS - len(offer.text.split())
@@ -189,31 +310,97 @@ class Answers:
             said_with = (best,)
         return Answer(best.section, said_with, ranked[0].score, offer)
 
-    def _sure(self, said: str, ranked: Sequence[Scored]) -> bool:
+    def _sure(self, said: str, ranked: Sequence[Scored], section: str | None) -> bool:
         """Tell whether the best sentence surely answers the question, not another one."""
-        query = set(self.terms(said))
+        asked = self.asked(said)
         best = ranked[0].sentence
-        held = query & set(self._docs[self.sentences.index(best)])
-        if not self._covers(query, held) or (_negated(said) and not _negated(best.prompt.text)):
+        if not self._covers(asked, self._about[self.sentences.index(best)], section):
             return False
-        if query <= self._titles[best.section.key]:
+        if _negated(said) and not _negated(best.prompt.text):
+            return False
+        if {term for unit in asked for term in unit} <= self._titles[best.section.key]:
             # The section's own topic ("hvordan foregår det", "hvad med komplikationer"): the whole section.
             return False
-        # A close runner-up in another section makes it unsure; in the same one, the best is said.
+        # A close runner-up in another section makes it unsure, unless the words chose the best's section; in
+        # the same one, the best is said.
+        if section == best.section.key:
+            return True
         close = (other for other in ranked[1:] if other.score >= RUNNER_UP_SHARE * ranked[0].score)
         return all(other.sentence.section == best.section for other in close)
 
-    def _covers(self, query: set[str], held: set[str]) -> bool:
+    def _covers(self, asked: Sequence[tuple[str, ...]], doc: frozenset[str], section: str | None) -> bool:
         """Tell whether the best sentence holds enough of the question: most of its weight among the words
-        the leaflet has (a word in fewer sentences weighs more), a specific word among them, and no word the
-        leaflet lacks ("må jeg drikke alkohol": the sentence on drinking answers another question)."""
-        known = {term for term in query if term in self._in}
-        if not held or min(self._in[term] for term in held) > SPECIFIC_IN:
+        the leaflet has (a word in fewer sentences weighs more; a word for the procedure itself, "indgrebet",
+        weighs nothing beside others), a specific word among them, and no word the leaflet lacks ("må jeg
+        drikke alkohol": the sentence on drinking answers another question)."""
+        if any(not any(term in self._in for term in unit) for unit in asked):
             return False
-        if known != query:
+        if any(set(unit) <= TIMING and not doc & set(unit) for unit in asked):
+            # Before and after tell questions apart: "må jeg tage bad efter operationen" is not answered by
+            # the bath before it.
             return False
-        weight = {term: math.log(1 + len(self._docs) / self._in[term]) for term in known}
-        return sum(weight[term] for term in held) >= COVERAGE * sum(weight.values())
+        held = [term for unit in asked for term in unit if term in doc]
+        count = self._in_text if section is None else {t: self._in_section[section, t] for t in held}
+        if not held or min(count[term] or len(self._docs) for term in held) > SPECIFIC_IN:
+            return False
+        return self._held(asked, doc) >= COVERAGE
+
+    def _held(self, asked: Sequence[tuple[str, ...]], doc: frozenset[str]) -> float:
+        """The share of a question's weight a sentence holds (the words for the procedure only when the
+        question has no others)."""
+        topical = [unit for unit in asked if not set(unit) <= PROCEDURE] or list(asked)
+        weight = {
+            unit: max((self._weight(term) for term in unit if term in self._in), default=0.0)
+            for unit in topical
+        }
+        total = sum(weight.values())
+        return sum(w for unit, w in weight.items() if doc & set(unit)) / total if total else 0.0
+
+    def _weight(self, term: str) -> float:
+        """How much a term says: more, the fewer of the line's sentences have it."""
+        return math.log(1 + len(self._docs) / self._in[term])
+
+
+def _cues_given(text: str) -> list[str]:
+    """What a sentence gives beyond its words: a duration ("cirka 15 minutter"), a moment ("før
+    indgrebet"), a reason ("fordi")."""
+    lower = " ".join(words_of(text))
+    duration = bool(_DURATION_SAID.search(lower))
+    moment = duration or bool(_MOMENT_SAID.search(lower))
+    return [DURATION] * duration + [MOMENT] * moment + [REASON] * bool(_REASON_SAID.search(lower))
+
+
+def _cues_asked(said: str) -> list[str]:
+    """What a question asks for beyond its words: a duration, a moment, a reason."""
+    lower = f" {' '.join(words_of(said))} "
+    asked = [(DURATION, _DURATION_ASKED), (MOMENT, _MOMENT_ASKED), (REASON, _REASON_ASKED)]
+    return [cue for cue, phrases in asked if any(f" {phrase} " in lower for phrase in phrases)]
+
+
+@cache
+def lay_words() -> dict[str, tuple[str, ...]]:
+    """Patients' words and the leaflet words each may stand for, from lay_words.toml."""
+    table = tomllib.loads(LAY_WORDS.read_text(encoding="utf-8"))["words"]
+    return {word: tuple(meant) for word, meant in table.items()}
+
+
+def _lay_stems(
+    docs: Sequence[Sequence[str]],
+) -> tuple[dict[str, tuple[str, ...]], dict[tuple[str, ...], tuple[str, ...]]]:
+    """The lay words a line's sentences can use, by stem (and phrases word for word), each with the stems of
+    its leaflet words the sentences have; a word the sentences use themselves is kept as it is."""
+    have = {term for doc in docs for term in doc}
+    words: dict[str, tuple[str, ...]] = {}
+    phrases: dict[tuple[str, ...], tuple[str, ...]] = {}
+    for said, meant in lay_words().items():
+        stems = tuple(dict.fromkeys(stem(w) for w in meant if stem(w) in have))
+        if not stems:
+            continue
+        if " " in said:
+            phrases[tuple(words_of(said))] = stems
+        elif stem(said) not in have:
+            words[stem(said)] = stems
+    return words, phrases
 
 
 def _negated(text: str) -> bool:
@@ -264,6 +451,16 @@ def _with_compound_parts(docs: list[list[str]]) -> list[list[str]]:
     ]
 
 
+def _with_leaned_on(docs: list[list[str]], sentences: Sequence[Sentence]) -> list[list[str]]:
+    """Each sentence's terms, with those of the one before it when it leans on it ("Denne forsvinder igen"
+    is about the weakness the sentence before names; the two are said together)."""
+    leaned = list(docs)
+    for at, sentence in enumerate(sentences):
+        if at and _leans_back(sentence) and sentences[at - 1].section == sentence.section:
+            leaned[at] = docs[at] + [term for term in docs[at - 1] if term not in docs[at]]
+    return leaned
+
+
 def _synonym_stems(synonyms: Mapping[str, str]) -> dict[str, tuple[str, ...]]:
     """Each synonym's stem, with the stems of the leaflet's words it stands for."""
     return {
@@ -280,4 +477,4 @@ def answering(answers: Answers | None, said: str, understood: Understood) -> Ans
         return None
     if understood.outcome == "matched" and understood.key not in answers.section_keys:
         return None
-    return answers.answer(said)
+    return answers.answer(said, understood.key if understood.outcome == "matched" else None)
