@@ -104,12 +104,25 @@ _FILLERS = """
     sagde siger sagt kommet betyder forklar forklare ske sker skete gå går gik gået
     ring ringe ringer ringet ringede
     igen
+    lave laver lavet lavede
     """
 # Intensifiers: they change no topic and may stand inside a listed phrase ("kan slet ikke gå").
 _INTENSIFIERS = """
     virkelig rigtig rigtigt slet overhovedet simpelthen næsten temmelig ret hel helt meget alt
     """
 INTENSIFIERS = frozenset(_INTENSIFIERS.split())
+# Words that say when, or where in the body, and so stand in questions about every topic ("må jeg ryge
+# inden", "jeg har smerter der stråler ned i benet"): like a word several choices share, they are the question's
+# context, and beside a word the line does not know nothing is guessed from them.
+_CONTEXT = """
+    før inden efter bagefter efterfølgende dagen samme morgen morgenen aften aftenen nat natten uger
+    ben benet benene ryg ryggen lænd lænden ondt smerte smerter smerterne
+    """
+CONTEXT_WORDS = frozenset(_CONTEXT.split())
+# A question for permission ("må jeg ...") about something the line does not know: the leaflet gives its few
+# permissions (to eat, to drink, to go home) in the phrases, so anything else is a question it does not answer.
+_PERMISSION = "må"
+_ASKERS = frozenset({"jeg", "man", "vi", "han", "hun", "min", "mit"})
 # Pronouns move in a Danish question ("finder jeg vej", "kan han ikke gå"): the word lists skip them.
 _PRONOUNS = "jeg du man vi han hun de den det der"
 LIST_SKIPPED = frozenset(_PRONOUNS.split())
@@ -202,9 +215,13 @@ class Understanding:
         for form in sorted(f for f in self._forms if len(f) >= NEAR_MISS_MIN_LENGTH):
             self._by_initial.setdefault(form[0], []).append(form)
         self._heads = [form for form in self._forms if len(form) >= COMPOUND_HEAD_MIN_LENGTH]
-        self._shared = frozenset(known for known, per_key in self._points.items() if _is_shared(per_key))
+        context = {stem(word) for word in CONTEXT_WORDS} | CONTEXT_WORDS
+        self._shared = frozenset(
+            known for known, per_key in self._points.items() if _is_shared(per_key) or known in context
+        )
         self._modifiers = [form for form in self._forms if len(form) >= COMPOUND_MODIFIER_MIN_LENGTH]
         self._whole = [phrase for phrase in self._phrases if not phrase.stems]
+        self._multiword_phrases = [phrase for phrase in self._phrases if len(phrase.words) > 1]
         self._multiword = {
             key: [p.stems for p in self._phrases if p.key == key and len(p.stems) > 1] for key in self._keys
         }
@@ -219,6 +236,8 @@ class Understanding:
         heard: dict[str, float] = {}
         for known, similarity in found:
             heard[known] = max(heard.get(known, 0.0), similarity)
+        if unknown and self._context_only(heard) and _asks_permission(words):
+            return Understood("unanswered", None, 1.0)
         scores = {} if unknown and self._context_only(heard) else self._scores(heard)
         if not scores:
             # A phrase of fillers ("hvad er det", "kan ikke komme") beside a word the line does not know is
@@ -236,6 +255,14 @@ class Understanding:
             return Understood("nothing", None, best)
         runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
         unsure = confidence is not None and confidence < self._threshold
+        if runner_up >= AMBIGUOUS_SHARE * best and self._context_only(heard) and named is None:
+            # Only words several choices share, scoring close: asking about one of them is a guess, unless
+            # the caller said one choice's phrase word for word ("jeg kan ikke følge med").
+            whole = self._said_whole(words)
+            if len(whole) != 1:
+                return Understood("nothing", None, best)
+            key = whole.pop()
+            return Understood("ask" if unsure else "matched", key, scores.get(key, best))
         if unsure or best < MATCH_AT or runner_up >= AMBIGUOUS_SHARE * best:
             return Understood("ask", key, best)
         return Understood("matched", key, best)
@@ -269,6 +296,11 @@ class Understanding:
                 if long_word and any(word.startswith(phrase[0]) for word in said):
                     return outcome
         return None
+
+    def _said_whole(self, words: Sequence[str]) -> set[str]:
+        """The keys one of whose phrases of several words the words hold, word for word."""
+        said = f" {' '.join(words)} "
+        return {p.key for p in self._multiword_phrases if f" {' '.join(p.words)} " in said}
 
     def _context_only(self, heard: Mapping[str, float]) -> bool:
         """Tell whether only words several choices share were heard ("lægen", "blokaden"). Beside a word the
@@ -445,6 +477,12 @@ def _carries_meaning(word: str) -> bool:
     """Tell whether a word may carry meaning: neither a filler nor a key's name or number."""
     named = word in NUMBER_WORDS or word in ORDINALS or word in KEY_NAMING_WORDS
     return not named and word not in FILLER_WORDS
+
+
+def _asks_permission(words: Sequence[str]) -> bool:
+    """Tell whether an utterance asks for permission: "må jeg", "må man", "hvornår må jeg", "jeg må"."""
+    pairs = zip(words, words[1:], strict=False)
+    return any((a == _PERMISSION and b in _ASKERS) or (a in _ASKERS and b == _PERMISSION) for a, b in pairs)
 
 
 def _for_lists(words: Sequence[str]) -> tuple[str, ...]:
