@@ -329,8 +329,8 @@ CALLERS_2_HELD_OUT: list[Utterance] = [
     ("må jeg løbe dagen efter", "unanswered"),
 ]
 
-# More of the same kinds, written before tuning too, after the first 284 turned out to hold phrasings the earlier
-# sets already had word for word (those were taken out).
+# More of the same kinds, written before tuning too, after the first 284 turned out to hold phrasings the
+# earlier sets already had word for word (those were taken out).
 CALLERS_2 += [
     ("jeg har lidt svært ved at forstå hvad en rodblokade skal bruges til", "1"),
     ("hvad er pointen med blokaden", "1"),
