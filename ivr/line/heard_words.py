@@ -33,10 +33,12 @@ _INTENSIFIERS = """
 INTENSIFIERS = frozenset(_INTENSIFIERS.split())
 # Words that say when, or where in the body, and so stand in questions about every topic ("må jeg ryge
 # inden", "jeg har smerter der stråler ned i benet"): like a word several choices share, they are the
-# question's context, and beside a word the line does not know nothing is guessed from them.
+# question's context, and beside a word the line does not know nothing is guessed from them; nor are they
+# themselves a word the line does not know ("hvad er en blokade i lænden"). Pain ("ondt") is a question's
+# subject, not its context.
 _CONTEXT = """
     før inden efter bagefter efterfølgende dagen samme morgen morgenen aften aftenen nat natten uger
-    ben benet benene ryg ryggen lænd lænden ondt smerte smerter smerterne
+    ben benet benene ryg ryggen lænd lænden
     """
 CONTEXT_WORDS = frozenset(_CONTEXT.split())
 # Asking leave ("må jeg ...") for something the line does not know: the leaflet gives its few permissions

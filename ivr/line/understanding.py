@@ -451,7 +451,7 @@ def _is_shared(per_key: Mapping[str, float]) -> bool:
 def _carries_meaning(word: str) -> bool:
     """Tell whether a word may carry meaning: neither a filler nor a key's name or number."""
     named = word in NUMBER_WORDS or word in ORDINALS or word in KEY_NAMING_WORDS
-    return not named and word not in FILLER_WORDS
+    return not named and word not in FILLER_WORDS and word not in CONTEXT_WORDS
 
 
 def _asks_permission(words: Sequence[str]) -> bool:
