@@ -12,7 +12,7 @@ from collections.abc import Mapping
 # Words that carry no choice: hesitations, politeness, pronouns, auxiliaries and question words that every
 # topic shares ("hvordan" starts questions about the procedure and the preparation alike).
 _FILLERS = """
-    øh øhm øhh æh æhm ehm hm hmm mm mmm altså nå nåh jamen ja jo nej tak mange hej hallo halløj goddag davs
+    øh øhm øhh æh æhm ehm hm hmm mhm mm mmm altså nå nåh jamen ja jo nej tak mange hej hallo halløj goddag davs
     undskyld okay ok please
     jeg du man vi i mig dig os min mit mine din dit dine han hun den det der de dem
     vil ville gerne godt kan kunne skal skulle må måtte have har havde er var være været bliver blive blev
@@ -39,6 +39,7 @@ INTENSIFIERS = frozenset(_INTENSIFIERS.split())
 _CONTEXT = """
     før inden efter bagefter efterfølgende dagen samme morgen morgenen aften aftenen nat natten uger
     ben benet benene ryg ryggen lænd lænden
+    gang gange
     """
 CONTEXT_WORDS = frozenset(_CONTEXT.split())
 # Asking leave ("må jeg ...") for something the line does not know: the leaflet gives its few permissions
@@ -53,7 +54,7 @@ _SPOKEN_FILLERS = "ka ku sku ska ha ik ikk æ å te mæ hva nåe sgu"
 FILLER_WORDS = frozenset(_FILLERS.split()) | INTENSIFIERS | frozenset(_SPOKEN_FILLERS.split())
 # Said around anything without changing it: a one-word phrase made of filler words ("hvad", "hallo") is heard
 # only when nothing but these surround it ("undskyld hvad", not "hvad kan jeg høre om").
-_NOISE = "øh øhm øhh æh æhm ehm hm hmm mm mmm altså nå nåh jamen ja jo nej tak hej hallo halløj undskyld"
+_NOISE = "øh øhm øhh æh æhm ehm hm hmm mhm mm mmm altså nå nåh jamen ja jo nej tak hej hallo halløj undskyld"
 NOISE_WORDS = frozenset(_NOISE.split())
 
 # Keys said by name: "tryk to", "nummer fem", "stjerne" (the last two are in the phrases as well).

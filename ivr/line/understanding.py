@@ -230,6 +230,9 @@ class Understanding:
         if best < NOTHING_BELOW:
             return Understood("nothing", None, best)
         runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
+        if shared_only and best < MATCH_AT:
+            # A part of a phrase, and only of words several choices share ("før"): no question back either.
+            return Understood("nothing", None, best)
         if runner_up >= AMBIGUOUS_SHARE * best and shared_only:
             # Only words several choices share, scoring close: asking about one of them is a guess, unless
             # the caller said one choice's phrase word for word ("jeg kan ikke følge med").
