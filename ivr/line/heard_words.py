@@ -12,8 +12,8 @@ from collections.abc import Mapping
 # Words that carry no choice: hesitations, politeness, pronouns, auxiliaries and question words that every
 # topic shares ("hvordan" starts questions about the procedure and the preparation alike).
 _FILLERS = """
-    øh øhm øhh æh æhm ehm hm hmm mhm mm mmm altså nå nåh jamen ja jo nej tak mange hej hallo halløj goddag davs
-    undskyld okay ok please
+    øh øhm øhh æh æhm ehm hm hmm mhm mm mmm altså nå nåh jamen ja jo nej tak mange hej hallo halløj goddag
+    davs undskyld okay ok please
     jeg du man vi i mig dig os min mit mine din dit dine han hun den det der de dem
     vil ville gerne godt kan kunne skal skulle må måtte have har havde er var være været bliver blive blev
     får få fik gør gøre gjorde kommer komme kom
