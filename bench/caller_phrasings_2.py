@@ -4,9 +4,10 @@ before any tuning of that round and without seeing either fresh set.
 Older callers and callers in pain, hesitant and rambling, dialect as a recogniser writes it ("ka", "sku",
 "æ", "mæ", "te"), questions, errands, "what?", questions the leaflet does not answer, urgent situations
 described without the obvious words, and a topic's words in a sentence about another ("tid", "efter",
-"lægen", "benet", "ondt"). `CALLERS_2` is tuned on (it joins `CALLERS` and so the development set);
+"lægen", "benet", "ondt"). `CALLERS_2` is tuned on (it joins the development set in `bench/phrasings.py`);
 `CALLERS_2_HELD_OUT` was set apart when written (about one in five of each kind) and is never tuned against:
-`bench/understanding.py` reports it on its own as "callers out 2".
+`bench/understanding.py` reports it on its own as "callers out 2". Two later batches of `CALLERS_2` were each
+written before a round of tuning and first tried untuned (docs/performance.md has those first figures).
 """
 
 from __future__ import annotations
@@ -469,4 +470,65 @@ CALLERS_2 += [
     ("hvornår må jeg dyrke motion", "unanswered"),
     ("skal jeg have min pas med", "unanswered"),
     ("kan jeg tage mine vanlige piller", "unanswered"),
+]
+
+# A fourth batch, written after the second round of tuning and before the third, weighted to what went wrong:
+# a topic's words in a sentence about another, small talk, closings and questions the leaflet does not answer.
+CALLERS_2 += [
+    ("jeg har læst om blokaden i folderen men hvad er det", "1"),
+    ("hvorfor skal nerven bedøves", "1"),
+    ("er det den samme blokade som i tænderne", "1"),
+    ("hvad er forskellen på en rodblokade og en epidural", "1"),
+    ("skal jeg have tøj af når lægen stikker", "3"),
+    ("ligger jeg på ryggen når de lægger nålen", "2"),
+    ("hvor længe skal jeg blive liggende efter stikket", "2"),
+    ("er der nogen der holder mig i hånden", "2"),
+    ("får jeg noget at spise bagefter på afdelingen", "unanswered"),
+    ("må jeg spise når jeg er kommet hjem", "unanswered"),
+    ("kan jeg tage hjem med bus efter", "unanswered"),
+    ("skal jeg have noget varmt tøj med til bagefter", "3"),
+    ("hvornår virker kortisonen", "4"),
+    ("mit ben føles som om det sover", "4"),
+    ("jeg kan mærke en prikken i benet efter blokaden", "4"),
+    ("hvornår ringer i med svar på blokaden", "4"),
+    ("hvor længe varer effekten", "unanswered"),
+    ("kan blokaden holde i et halvt år", "unanswered"),
+    ("hvad hvis jeg får feber om nogle dage", "urgent"),
+    ("kan man få betændelse efter nogle dage", "5"),
+    ("hvad skal jeg gøre hvis stikstedet bliver rødt", "5"),
+    ("er det normalt at have ondt ved stikket", "5"),
+    ("kan man blive allergisk over for medicinen", "unanswered"),
+    ("jeg kan ikke finde min indkaldelse", "0"),
+    ("jeg vil gerne bytte min tid", "0"),
+    ("kan min kone ringe og flytte tiden for mig", "0"),
+    ("jeg vil gerne have at en ringer mig op", "0"),
+    ("må jeg snakke med den læge der skal stikke", "0"),
+    ("hvem kan jeg spørge om min medicin", "unanswered"),
+    ("jeg skal lige have nummeret en gang til", "6"),
+    ("sig nummeret en gang mere", "6"),
+    ("kan du gentage nummeret langsomt", "6"),
+    ("øjeblik jeg skal lige finde en blyant", None),
+    ("tak skal du have", None),
+    ("godt så ved jeg det", None),
+    ("det var det jeg ville vide", None),
+    ("farvel og tak", None),
+    ("jeg har ikke flere spørgsmål", None),
+    ("jeg er lidt nervøs", None),
+    ("jeg er blevet bedre nu", None),
+    ("hvad koster parkering ved hospitalet", "unanswered"),
+    ("hvad hedder lægen", "unanswered"),
+    ("hvilken læge skal jeg have", "unanswered"),
+    ("må jeg have min hund med", "unanswered"),
+    ("er der en kantine", "unanswered"),
+    ("kan jeg få en kop kaffe på afdelingen", "unanswered"),
+    ("hvor lang tid er der ventetid på en blokade", "unanswered"),
+    ("hvordan får jeg svar på om det virkede", "4"),
+    ("hvornår hører jeg om en operation", "4"),
+    ("jeg er blevet dårlig efter blokaden og har ondt i hovedet og kaster op", "urgent"),
+    ("jeg har så ondt at jeg ikke kan holde det ud", "urgent"),
+    ("jeg faldt da jeg kom hjem og kan ikke rejse mig igen", "urgent"),
+    ("benet giver efter når jeg går", "4"),
+    ("det stikker og brænder ned i foden", "1"),
+    ("er det farligt at køre bil bagefter", "unanswered"),
+    ("hvad er risikoen hvis jeg ikke får blokaden", "unanswered"),
 ]
