@@ -12,7 +12,7 @@ written before a round of tuning and first tried untuned (docs/performance.md ha
 
 from __future__ import annotations
 
-Utterance = tuple[str, str | None]
+from bench.caller_phrasings import Utterance
 
 CALLERS_2: list[Utterance] = [
     # 1: what a root block is, and why

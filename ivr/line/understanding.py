@@ -200,7 +200,9 @@ class Understanding:
         heard: dict[str, float] = {}
         for known, similarity in found:
             heard[known] = max(heard.get(known, 0.0), similarity)
-        if unknown and self._context_only(heard) and _asks_permission(words):
+        # Only a line that lists unanswered questions has the sentence to say so (`not_in_leaflet`).
+        answers_unanswered = bool(self._lists["unanswered"])
+        if answers_unanswered and unknown and self._context_only(heard) and _asks_permission(words):
             return Understood("unanswered", None, 1.0)
         scores = {} if unknown and self._context_only(heard) else self._scores(heard)
         if not scores:

@@ -359,3 +359,9 @@ CONTEXT = Understanding(
 def test_context_rules(said: str, outcome: str, key: str | None) -> None:
     understood = CONTEXT.understand(said, 0.9)
     assert (understood.outcome, understood.key) == (outcome, key)
+
+
+def test_asking_leave_is_unanswered_only_where_the_line_lists_unanswered_questions() -> None:
+    """A line without an unanswered list has no sentence for it: asking leave is then not understood."""
+    unlisted = Understanding({"1": ["før blokaden"], "2": ["efter blokaden"]}, lists={"urgent": ["akut"]})
+    assert unlisted.understand("må jeg ryge før blokaden", 0.9).outcome == "nothing"
