@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bench.caller_phrasings import CALLERS
+from bench.caller_phrasings_2 import CALLERS_2
 from ivr.line.content_loader import load_content
 from ivr.line.understanding import LISTS, Understanding, Understood
 
@@ -249,6 +250,8 @@ DEVELOPMENT += [
 
 # Written for issue 26's understanding targets (`bench/caller_phrasings.py`): tuned on.
 DEVELOPMENT += CALLERS
+# The second round's batch (`bench/caller_phrasings_2.py`): tuned on.
+DEVELOPMENT += CALLERS_2
 
 ALL: list[Utterance] = [*DEVELOPMENT, *HELD_OUT]
 

@@ -21,6 +21,12 @@ not know, nothing is guessed from it (a wrong choice acted on is worse than sayi
 word one choice has it counts less for the others. The word lists skip intensifiers and pronouns ("kan han
 slet ikke gå" is "kan ikke gå"); a long listed word stands for the compounds it starts ("svømmehallen").
 
+Words that say when ("inden", "bagefter") or where in the body ("benet", "ryggen") are context too, whatever
+the phrases say (`ivr/line/heard_words.py` holds these and the other Danish words read specially). Asking
+leave ("må jeg ...") for something the line does not know, beside nothing but context, is a question the
+leaflet does not answer ("må jeg ryge inden"); and when only shared words were heard and two choices score
+close, nothing is guessed (not even asked back) unless one choice's phrase was said word for word.
+
 Outcomes: a clear best key is "matched"; a best key that scores only partly, two keys that score close, or
 a recogniser that was unsure (`Confidence` below the threshold) give "ask" with the best key, never a guess;
 words that match no key are "nothing". Phrases made only of filler words ("hvad er det", "hvad skal jeg
@@ -31,6 +37,7 @@ What was said is never logged, stored or cached here.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -39,6 +46,20 @@ from typing import Literal
 import snowballstemmer  # type: ignore[import-untyped]  # no stubs; pyproject's mypy overrides should list it
 from rapidfuzz import fuzz, process
 
+from ivr.line.heard_words import (
+    ASKERS,
+    CONTEXT_WORDS,
+    FILLER_WORDS,
+    INTENSIFIERS,
+    KEY_NAMING_WORDS,
+    LIST_SKIPPED,
+    NO_WORDS,
+    NOISE_WORDS,
+    NUMBER_WORDS,
+    ORDINALS,
+    PERMISSION,
+    YES_WORDS,
+)
 from ivr.line.keypad import KEYPAD
 
 # "urgent": an urgent word was heard ("feber", "kan ikke gå"), whatever else was said; "unanswered": a
@@ -89,52 +110,8 @@ ASK_AT = 0.5
 # Twilio's Confidence below this is asked back.
 DEFAULT_CONFIDENCE_THRESHOLD = 0.5
 
-# Words that carry no choice: hesitations, politeness, pronouns, auxiliaries and question words that every
-# topic shares ("hvordan" starts questions about the procedure and the preparation alike).
-_FILLERS = """
-    øh øhm øhh æh æhm ehm hm hmm mm mmm altså nå nåh jamen ja jo nej tak mange hej hallo halløj goddag davs
-    undskyld okay ok please
-    jeg du man vi i mig dig os min mit mine din dit dine han hun den det der de dem
-    vil ville gerne godt kan kunne skal skulle må måtte have har havde er var være været bliver blive blev
-    får få fik gør gøre gjorde kommer komme kom
-    hvad hva hvordan hvilken hvilket hvilke hvem hvor hvis når hvornår
-    fortælle fortæl høre hør vide ved sige sig spørge spørgsmål angående vedrørende omkring
-    med om til for på af fra ud op ind at og eller men så som da nu her lige bare lidt mere også ikke
-    en et noget nogen nogle andre anden andet selve egentlig sådan ligesom vel nok mon meget helt
-    sagde siger sagt kommet betyder forklar forklare ske sker skete gå går gik gået
-    ring ringe ringer ringet ringede
-    igen
-    """
-# Intensifiers: they change no topic and may stand inside a listed phrase ("kan slet ikke gå").
-_INTENSIFIERS = """
-    virkelig rigtig rigtigt slet overhovedet simpelthen næsten temmelig ret hel helt meget alt
-    """
-INTENSIFIERS = frozenset(_INTENSIFIERS.split())
-# Pronouns move in a Danish question ("finder jeg vej", "kan han ikke gå"): the word lists skip them.
-_PRONOUNS = "jeg du man vi han hun de den det der"
-LIST_SKIPPED = frozenset(_PRONOUNS.split())
 # A listed word at least this long also matches the words it starts.
 LIST_PREFIX_MIN_LENGTH = 6
-# How callers say fillers aloud and recognisers write them ("ka jeg", "sku jeg ha", "ik").
-_SPOKEN_FILLERS = "ka ku sku ska ha ik ikk æ å te mæ hva nåe sgu"
-FILLER_WORDS = frozenset(_FILLERS.split()) | INTENSIFIERS | frozenset(_SPOKEN_FILLERS.split())
-# Said around anything without changing it: a one-word phrase made of filler words ("hvad", "hallo") is heard
-# only when nothing but these surround it ("undskyld hvad", not "hvad kan jeg høre om").
-_NOISE = "øh øhm øhh æh æhm ehm hm hmm mm mmm altså nå nåh jamen ja jo nej tak hej hallo halløj undskyld"
-NOISE_WORDS = frozenset(_NOISE.split())
-
-# Keys said by name: "tryk to", "nummer fem", "stjerne" (the last two are in the phrases as well).
-_NUMBERS = "nul en et én ét to tre fire fem seks syv otte ni"
-NUMBER_WORDS: Mapping[str, str] = {
-    **dict(zip(_NUMBERS.split(), "0111123456789", strict=True)),
-    **{digit: digit for digit in "0123456789"},
-}
-KEY_NAMING_WORDS = frozenset({"tryk", "trykke", "tast", "taste", "nummer", "punkt", "menupunkt", "valg"})
-# A number is a key only said last (alone, "ja tak en") or right after a word that names a key ("tryk en",
-# "nummer et"): "en" and "et" are articles far more often ("jeg har et spørgsmål"), "to" a count ("to uger").
-# "Den anden", "den femte": a menu's choice by its place.
-_ORDINALS = "første anden andet tredje fjerde femte sjette syvende ottende niende"
-ORDINALS: Mapping[str, str] = dict(zip(_ORDINALS.split(), "1223456789", strict=True))
 
 _WORD = re.compile(r"[0-9a-zæøåéüöä]+")
 _STEMMER = snowballstemmer.stemmer("danish")
@@ -202,9 +179,13 @@ class Understanding:
         for form in sorted(f for f in self._forms if len(f) >= NEAR_MISS_MIN_LENGTH):
             self._by_initial.setdefault(form[0], []).append(form)
         self._heads = [form for form in self._forms if len(form) >= COMPOUND_HEAD_MIN_LENGTH]
-        self._shared = frozenset(known for known, per_key in self._points.items() if _is_shared(per_key))
+        context = {stem(word) for word in CONTEXT_WORDS} | CONTEXT_WORDS
+        self._shared = frozenset(
+            known for known, per_key in self._points.items() if _is_shared(per_key) or known in context
+        )
         self._modifiers = [form for form in self._forms if len(form) >= COMPOUND_MODIFIER_MIN_LENGTH]
         self._whole = [phrase for phrase in self._phrases if not phrase.stems]
+        self._multiword_phrases = [phrase for phrase in self._phrases if len(phrase.words) > 1]
         self._multiword = {
             key: [p.stems for p in self._phrases if p.key == key and len(p.stems) > 1] for key in self._keys
         }
@@ -219,6 +200,10 @@ class Understanding:
         heard: dict[str, float] = {}
         for known, similarity in found:
             heard[known] = max(heard.get(known, 0.0), similarity)
+        # Only a line that lists unanswered questions has the sentence to say so (`not_in_leaflet`).
+        answers_unanswered = bool(self._lists["unanswered"])
+        if answers_unanswered and unknown and self._context_only(heard) and _asks_permission(words):
+            return Understood("unanswered", None, 1.0)
         scores = {} if unknown and self._context_only(heard) else self._scores(heard)
         if not scores:
             # A phrase of fillers ("hvad er det", "kan ikke komme") beside a word the line does not know is
@@ -230,12 +215,34 @@ class Understanding:
             scores = {named: max(scores.get(named, 0.0), 1.0)}
         if not scores:
             return Understood("nothing", None, 0.0)
+        shared_only = self._context_only(heard) and named is None
+        return self._decide(
+            scores,
+            unsure=confidence is not None and confidence < self._threshold,
+            shared_only=shared_only,
+            words=words,
+        )
+
+    def _decide(
+        self, scores: Mapping[str, float], *, unsure: bool, shared_only: bool, words: Sequence[str]
+    ) -> Understood:
+        """Matched, asked back or nothing, from the keys' scores."""
         ranked = sorted(scores.items(), key=lambda item: (-item[1], self._keys.index(item[0])))
         key, best = ranked[0]
         if best < NOTHING_BELOW:
             return Understood("nothing", None, best)
         runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
-        unsure = confidence is not None and confidence < self._threshold
+        if shared_only and best < MATCH_AT:
+            # A part of a phrase, and only of words several choices share ("før"): no question back either.
+            return Understood("nothing", None, best)
+        if runner_up >= AMBIGUOUS_SHARE * best and shared_only:
+            # Only words several choices share, scoring close: asking about one of them is a guess, unless
+            # the caller said one choice's phrase word for word ("jeg kan ikke følge med").
+            whole = self._said_whole(words)
+            if len(whole) != 1:
+                return Understood("nothing", None, best)
+            key = whole.pop()
+            return Understood("ask" if unsure else "matched", key, scores.get(key, best))
         if unsure or best < MATCH_AT or runner_up >= AMBIGUOUS_SHARE * best:
             return Understood("ask", key, best)
         return Understood("matched", key, best)
@@ -269,6 +276,11 @@ class Understanding:
                 if long_word and any(word.startswith(phrase[0]) for word in said):
                     return outcome
         return None
+
+    def _said_whole(self, words: Sequence[str]) -> set[str]:
+        """The keys one of whose phrases of several words the words hold, word for word."""
+        said = f" {' '.join(words)} "
+        return {p.key for p in self._multiword_phrases if f" {' '.join(p.words)} " in said}
 
     def _context_only(self, heard: Mapping[str, float]) -> bool:
         """Tell whether only words several choices share were heard ("lægen", "blokaden"). Beside a word the
@@ -444,7 +456,13 @@ def _is_shared(per_key: Mapping[str, float]) -> bool:
 def _carries_meaning(word: str) -> bool:
     """Tell whether a word may carry meaning: neither a filler nor a key's name or number."""
     named = word in NUMBER_WORDS or word in ORDINALS or word in KEY_NAMING_WORDS
-    return not named and word not in FILLER_WORDS
+    return not named and word not in FILLER_WORDS and word not in CONTEXT_WORDS
+
+
+def _asks_permission(words: Sequence[str]) -> bool:
+    """Tell whether an utterance asks for permission: "må jeg", "må man", "hvornår må jeg", "jeg må"."""
+    pairs = itertools.pairwise(words)
+    return any((a == PERMISSION and b in ASKERS) or (a in ASKERS and b == PERMISSION) for a, b in pairs)
 
 
 def _for_lists(words: Sequence[str]) -> tuple[str, ...]:
@@ -468,19 +486,13 @@ def _similarity(match: tuple[str, float] | None) -> float:
     return 0.0 if match is None else match[1]
 
 
-# What callers say for yes when the line asks back ("Mente du komplikationer? Tryk 1 for ja"); "ja" is a
-# filler word to the matcher, so yes is heard here, on its own.
-_YES = frozenset({"ja", "jo", "jep", "jeps", "korrekt", "rigtigt", "præcis", "netop", "yes"})
-_NO = frozenset({"nej", "ikke", "nope", "forkert", "nix", "næ"})
-
-
 def is_yes(said: str) -> bool:
     """Tell whether an answer to "Mente du ...?" is yes: a yes-word, and no no-word ("ja" but not "nej")."""
     words = words_of(said)
-    return any(word in _YES for word in words) and not any(word in _NO for word in words)
+    return any(word in YES_WORDS for word in words) and not any(word in NO_WORDS for word in words)
 
 
 def is_no(said: str) -> bool:
     """Tell whether an answer to a question back is no: a no-word, and no yes-word."""
     words = words_of(said)
-    return any(word in _NO for word in words) and not any(word in _YES for word in words)
+    return any(word in NO_WORDS for word in words) and not any(word in YES_WORDS for word in words)
