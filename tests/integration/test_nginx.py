@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import configparser
 import http.client
+import math
 import os
 import re
 import selectors
@@ -156,7 +157,7 @@ def test_the_shipped_configuration_says_what_the_line_needs() -> None:
         "listen 443 ssl;",
     ]:
         assert directive in site
-    for location in ("location /staff/ {", "location /preview/ {"):
+    for location in ("location = / {", "location /staff/ {", "location /preview/ {"):
         block = site.split(location, 1)[1].split("}", 1)[0]
         assert "limit_req zone=rodblokade_staff" in block
 
@@ -341,6 +342,37 @@ def staff_get(port: int, source: str, password: str) -> int:
     login = base64.b64encode(f"personale:{password}".encode()).decode()
     try:
         connection.request("GET", "/staff/stats", headers={"Authorization": f"Basic {login}"})
+        answer = connection.getresponse()
+        answer.read()
+        return answer.status
+    finally:
+        connection.close()
+
+
+@needs_nginx
+@pytest.mark.slow
+def test_a_flood_of_the_start_page_is_held_back_by_nginx_before_the_line(tmp_path: Path) -> None:
+    port = free_port()
+    settings = {"IVR_STAFF_USER": "personale", "IVR_STAFF_PASSWORD": "kaffe-kande-regn-ugle"}
+    with live_line(tmp_path, TWILIO_AUTH_TOKEN=TOKEN, IVR_TRUSTED_PROXIES="1", **settings) as line:
+        conf = nginx_conf(tmp_path, site_for_test(line.port, port, None))
+        with nginx(conf, port):
+            started = time.monotonic()
+            answers = [plain_get(port, ATTACKER, "/") for _ in range(40)]
+            elapsed = time.monotonic() - started
+            # nginx lets a burst of 10 through (each asked for the login), then 5 a second; the rest it
+            # answers 429 itself, without asking the line.
+            assert set(answers) == {401, 429}
+            assert answers.count(401) <= 1 + 10 + math.ceil(5 * elapsed)
+            # Another address still reaches the start page's login.
+            assert plain_get(port, TWILIO, "/") == 401
+
+
+def plain_get(port: int, source: str, path: str) -> int:
+    """GET `path` through nginx from `source` without a login; return the status."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=15, source_address=(source, 0))
+    try:
+        connection.request("GET", path)
         answer = connection.getresponse()
         answer.read()
         return answer.status
