@@ -15,7 +15,6 @@ from ivr.cli_options import (
     AUDIO_OPTION,
     CONTENT_OPTION,
     LINE_OPTION,
-    configured_content,
     configured_lines,
     per_line,
 )
@@ -67,7 +66,9 @@ def check(content_path: Path | None) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON list of {id, text, audio, file}.")
 def prompts(content_path: Path | None, line_id: str | None, audio_dir: Path | None, as_json: bool) -> None:
     """Print every prompt and whether its built audio is fresh, stale or missing."""
-    content = configured_content(content_path, line_id)
+    from ivr.versions.cli import published_content  # noqa: PLC0415  (the database, only where asked)
+
+    content = published_content(content_path, line_id)
     from ivr.audio.cli import audio_rows, line_folder  # noqa: PLC0415  (the audio pipeline is slow to import)
 
     rows = audio_rows(content.audio_prompts(), line_folder(audio_dir, content, per_line(content_path)))
@@ -118,7 +119,9 @@ def hours(
     content_path: Path | None, line_id: str | None, at_text: str | None, year: int | None, as_json: bool
 ) -> None:
     """Tell whether a call now (or --at) would be put through, why not, and when it opens next."""
-    content = configured_content(content_path, line_id)
+    from ivr.versions.cli import published_content  # noqa: PLC0415  (the database, only where asked)
+
+    content = published_content(content_path, line_id)
     from ivr.closures.cli import line_closures  # noqa: PLC0415  (the database, only where asked)
 
     closed, unread = line_closures(content.line.id, datetime.now(UTC))

@@ -14,10 +14,11 @@ from typing import Any
 import click
 
 from ivr.cli_errors import Stop
-from ivr.cli_options import CONTENT_OPTION, LINE_OPTION, configured_content
+from ivr.cli_options import CONTENT_OPTION, LINE_OPTION
 from ivr.line.answers import Answer, Answers, answering
 from ivr.line.content import Content
 from ivr.line.understanding import Understanding, Understood, words_of
+from ivr.versions.cli import published_content
 
 # Exit codes: a sentence answers (0), no sentence answers (1); bad input is 2 (`Stop`).
 ANSWERED, NOT_ANSWERED = 0, 1
@@ -42,7 +43,7 @@ def ask(question: str, content_path: Path | None, line_id: str | None, as_json: 
     """Answer QUESTION as the line answers a caller who says it; exit 1 when no sentence answers it."""
     if not words_of(question):
         raise Stop('Skriv et spørgsmål med ord, f.eks. ivr ask "må jeg spise inden".')
-    content = configured_content(content_path, line_id)
+    content = published_content(content_path, line_id)
     found = answer_to(content, question)
     if as_json:
         click.echo(json.dumps(found, ensure_ascii=False, indent=2))

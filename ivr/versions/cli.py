@@ -63,6 +63,11 @@ def published_contents(contents: Sequence[Content], url: str | None = None) -> t
         return tuple(contents)
 
 
+def published_content(content_path: Path | None, line_id: str | None = None) -> Content:
+    """The line --line names (else the default), as callers hear it: its newest published version, if any."""
+    return published_contents((configured_content(content_path, line_id),))[0]
+
+
 def _who(command: str) -> str:
     return f"ivr {command} ({getpass.getuser()})"[:64]
 

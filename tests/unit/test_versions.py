@@ -348,3 +348,28 @@ def test_staff_publish_and_restore_from_the_page_and_callers_hear_it(
     refused = post("/staff/content/publish", line=LINE)
     assert refused.status_code == 400
     assert "Der er ingen kladde til linjen rodblokade" in refused.get_data(as_text=True)
+
+
+def test_what_staff_look_at_follows_the_published_version(shell: Path) -> None:
+    """`ivr prompts`, `ivr hours` and `ivr ask` tell what callers hear: the published text, not the file's."""
+    assert _ivr("draft")[0] == 0
+    draft = shell / f"{LINE}.toml"
+    # The new sentence, and the secretariat open until 15:00 instead of 14:00.
+    text = changed_text()
+    assert text.count('closes = "14:00"') == 1
+    draft.write_text(text.replace('closes = "14:00"', 'closes = "15:00"'), encoding="utf-8")
+    at = ("--at", "2027-03-03T14:30")  # a Wednesday, no holiday
+    code, before = _ivr("hours", *at)
+    assert code == 0, before
+    assert "lukket" in before.splitlines()[0]
+    assert NEW not in _ivr("prompts")[1]
+    assert _ivr("publish")[0] == 0
+    code, said = _ivr("prompts")
+    assert code == 0, said
+    assert NEW in said
+    assert OLD + "\n" not in said
+    code, after = _ivr("hours", *at)
+    assert after.splitlines()[0].endswith("åbent til 15:00: et opkald ville blive stillet om")
+    code, answer = _ivr("ask", "må jeg spise inden", "--json")
+    assert code == 0, answer
+    assert NEW in json.loads(answer)["sentences"]
