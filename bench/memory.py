@@ -1,4 +1,4 @@
-"""Memory: resident size of one gunicorn worker after 1,000 and after 10,000 webhook requests.
+"""Memory: resident size (and PSS) of one gunicorn worker after 1,000 and after 10,000 webhook requests.
 
     python -m bench.memory [--requests 10000]
 
@@ -42,6 +42,16 @@ def worker_rss_kib(master: int) -> int:
         if line.startswith("VmRSS:"):
             return int(line.split()[1])
     raise RuntimeError("no VmRSS")
+
+
+def worker_pss_kib(master: int) -> int:
+    """Return the proportional set size of the master's only worker: each page shared with the master (or
+    another process) counted in part, as RSS does not."""
+    [worker] = Path(f"/proc/{master}/task/{master}/children").read_text().split()
+    for line in Path(f"/proc/{worker}/smaps_rollup").read_text().splitlines():
+        if line.startswith("Pss:"):
+            return int(line.split()[1])
+    raise RuntimeError("no Pss")
 
 
 def drive(server: Server, count: int, source: Iterator[tuple[str, dict[str, str]]]) -> None:
@@ -92,7 +102,11 @@ def measure(args: argparse.Namespace, env: dict[str, str], numbers: list[str] | 
             done, rss = checkpoint, worker_rss_kib(server.process.pid)
             first = first or rss
             growth = (rss - first) / 1024
-            print(f"after {done:>6,} requests: {rss / 1024:.1f} MiB (since 1,000: {growth:+.1f} MiB)")
+            pss = worker_pss_kib(server.process.pid) / 1024
+            print(
+                f"after {done:>6,} requests: {rss / 1024:.1f} MiB (since 1,000: {growth:+.1f} MiB);"
+                f" PSS {pss:.1f} MiB"
+            )
 
 
 if __name__ == "__main__":

@@ -20,11 +20,9 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import (
     BigInteger,
     Boolean,
@@ -46,6 +44,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
+
+if TYPE_CHECKING:
+    from alembic.script import ScriptDirectory
 
 log = logging.getLogger(__name__)
 DEFAULT_FILE = "ivr-stats.sqlite"
@@ -352,6 +353,10 @@ def _sqlite_begin_immediate(connection: Connection) -> None:
 @cache
 def scripts() -> ScriptDirectory:
     """The schema's Alembic revisions (read once per process)."""
+    # Alembic (with Mako and Pygments, about 10 MiB) is imported only where the schema is made or checked: a
+    # worker whose database exists never needs it (docs/performance.md, memory).
+    from alembic.script import ScriptDirectory  # noqa: PLC0415
+
     return ScriptDirectory(str(MIGRATIONS))
 
 
@@ -367,6 +372,8 @@ def create(connection: Connection) -> None:
 
     What the revisions make, made at once: a test checks that both give the same schema.
     """
+    from alembic.runtime.migration import MigrationContext  # noqa: PLC0415  (as in scripts())
+
     metadata.create_all(connection)
     MigrationContext.configure(connection).stamp(scripts(), "head")
 

@@ -17,12 +17,13 @@ from gunicorn.app.base import BaseApplication
 from gunicorn.glogging import Logger
 from sqlalchemy.engine import make_url
 
-from ivr import migrations, settings
+from ivr import settings
 from ivr.app import create_app
 from ivr.cli_errors import describe, one_line
-from ivr.db import create_engine, refusal, sqlite_file
+from ivr.db import create_engine, refusal
 from ivr.line.content_loader import ContentError
 from ivr.ops import gunicorn_conf, metrics
+from ivr.ops.schema_check import refused, schema_problem
 from ivr.settings import ConfigError
 from ivr.stats.web import Statistics
 from ivr.webhook import requestlog
@@ -116,35 +117,6 @@ def bind_problem(bind: str) -> str | None:
     return None
 
 
-def schema_problem(url: str) -> str | None:
-    """Say why the line cannot use the database's schema (none, behind, newer), or None when it can.
-
-    Only `ivr db upgrade` makes or changes the schema. A driver that is not installed, or a server that
-    refuses the line (a wrong password, user or database name), is a wrong setting and stops the start. A
-    database that cannot be reached is only logged: calls go on without their statistics, the writers keep
-    what they could not store and try again, and the line is up the moment the database is.
-    """
-    path = sqlite_file(url)
-    if path is not None and not path.is_file():
-        return f"the database {path} is not there: run `ivr db upgrade` first"
-    try:
-        engine = create_engine(url)
-    except ImportError as error:
-        return describe(error)
-    try:
-        with engine.connect() as connection:
-            migrations.require_current(connection)
-    except migrations.SchemaError as error:
-        return str(error)
-    except Exception as error:
-        if refusal(error) is not None:
-            return _refused(error)
-        logging.getLogger(__name__).error("database: cannot be opened: %s", describe(error))
-    finally:
-        engine.dispose()
-    return None
-
-
 def connection_problem(url: str) -> str | None:
     """Say why the line cannot connect to a database server at all: its driver is not installed, or the
     server refuses the line (a wrong password, say); None when it connects, or may once the server is up."""
@@ -158,13 +130,9 @@ def connection_problem(url: str) -> str | None:
         with engine.connect():
             return None
     except Exception as error:
-        return None if refusal(error) is None else _refused(error)
+        return None if refusal(error) is None else refused(error)
     finally:
         engine.dispose()
-
-
-def _refused(error: BaseException) -> str:
-    return f"the database cannot be used: {refusal(error)}; is IVR_DATABASE_URL right?"
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import socket
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
+from sqlalchemy import create_engine
 from sqlalchemy.engine import make_url
 
 from ivr.cli import main
-from ivr.ops.server import schema_problem
-from tests.support import TOKEN, free_port, postgres_url
+from ivr.ops.schema_check import schema_problem
+from tests.support import TOKEN, clean_env, free_port, postgres_url
 
 COMMANDS = [
     ["check"],
@@ -128,6 +131,46 @@ def test_a_database_that_is_down_at_start_does_not_stop_the_line(caplog: pytest.
     url = "postgresql+psycopg://line:secret@127.0.0.1:1/ivr"
     assert schema_problem(url) is None
     assert "database: cannot be opened" in caplog.text
+
+
+def test_the_schema_is_checked_apart_so_no_worker_carries_alembic(tmp_path: Path) -> None:
+    # `ivr serve` checks the schema, then forks its workers from the same process.
+    url = f"sqlite:///{tmp_path / 'line.sqlite'}"
+    assert run(["db", "upgrade"], tmp_path, IVR_DATABASE_URL=url).exit_code == 0
+    script = (
+        "import sys\n"
+        "from ivr.ops.schema_check import schema_problem\n"
+        f"print(schema_problem({url!r}))\n"
+        f"print(schema_problem({'sqlite:///' + str(tmp_path / 'none.sqlite')!r}))\n"
+        "print('alembic' in sys.modules)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        env=clean_env(),
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == [
+        "None",
+        f"the database {tmp_path / 'none.sqlite'} is not there: run `ivr db upgrade` first",
+        "False",
+    ]
+
+
+def test_a_schema_behind_the_code_is_told_from_the_child(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'line.sqlite'}"
+    assert run(["db", "upgrade"], tmp_path, IVR_DATABASE_URL=url).exit_code == 0
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.exec_driver_sql("UPDATE alembic_version SET version_num = '0001'")
+    engine.dispose()
+    problem = schema_problem(url)
+    assert problem is not None
+    assert "behind" in problem
+    assert "ivr db upgrade" in problem
 
 
 @pytest.mark.parametrize(("make", "said"), [("nothing", "findes ikke"), ("folder", "er en mappe")])
