@@ -6,6 +6,8 @@ from __future__ import annotations
 import os
 import signal
 import sqlite3
+import subprocess
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -80,6 +82,7 @@ def stalled(url: str, how: str, tables: tuple[str, ...]) -> Iterator[None]:
         own = holder.execute("SELECT pg_backend_pid()").fetchone()
         backends = [*_backends(holder), *_parent(own[0] if own else None)]
         stopped = []
+        watchdog = _watchdog(backends)
         try:
             for pid in backends:
                 os.kill(pid, signal.SIGSTOP)  # PermissionError where they are another user's
@@ -88,3 +91,30 @@ def stalled(url: str, how: str, tables: tuple[str, ...]) -> Iterator[None]:
         finally:
             for pid in stopped:
                 os.kill(pid, signal.SIGCONT)
+            watchdog.kill()
+            watchdog.wait()
+
+
+# How long a freeze may last at most: the watchdog resumes the server then, whatever the freezer is doing.
+FREEZE_SECONDS = 120
+# The watchdog, in a process of its own: it resumes the frozen server when the process that froze it is gone
+# (a test run killed, or interrupted twice) or FREEZE_SECONDS have passed; a `finally` cannot run after
+# SIGKILL, and a server left stopped fails every later test and benchmark on it.
+_WATCHDOG = """
+import os, signal, sys, time
+parent, until, pids = int(sys.argv[1]), time.monotonic() + float(sys.argv[2]), [int(p) for p in sys.argv[3:]]
+while os.getppid() == parent and time.monotonic() < until:
+    time.sleep(0.2)
+for pid in pids:
+    try:
+        os.kill(pid, signal.SIGCONT)
+    except OSError:
+        pass
+"""
+
+
+def _watchdog(pids: list[int]) -> subprocess.Popen[bytes]:
+    """Start the watchdog that resumes `pids` if this process dies while they are stopped."""
+    command = [sys.executable, "-I", "-c", _WATCHDOG, str(os.getpid()), str(FREEZE_SECONDS), *map(str, pids)]
+    # Its own session: a Ctrl-C to the test run's process group does not stop it.
+    return subprocess.Popen(command, start_new_session=True)

@@ -7,6 +7,11 @@ limits cannot act and only the line's own wait does.
 
 from __future__ import annotations
 
+import contextlib
+import os
+import signal
+import subprocess
+import sys
 import threading
 import time
 import xml.etree.ElementTree as ET
@@ -14,10 +19,12 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
+from bench import stalling
 from ivr.db import Database, callback_requests, sms_calls
 from ivr.line.content_loader import default_path
 from ivr.sms.service import LeafletSms
@@ -26,9 +33,12 @@ from ivr.webhook.endpoint import Webhook
 from tests.fake_twilio import ACCOUNT, FakeTwilio
 from tests.support import (
     CLOSED_TIME,
+    ROOT,
     TOKEN,
     FixedClock,
     TwilioClient,
+    clean_env,
+    postgres_url,
     spoken,
     stalled,
     text,
@@ -180,3 +190,52 @@ def _action(root: ET.Element) -> str:
     gather = root.find("Gather")
     assert gather is not None
     return gather.attrib["action"]
+
+
+def test_a_freezer_killed_while_the_server_is_frozen_leaves_it_running() -> None:
+    # A test run killed mid-freeze (SIGKILL: no `finally` runs) must not leave PostgreSQL stopped for every
+    # later test: the freeze's watchdog resumes it.
+    url = postgres_url()
+    if not stalling.can_freeze(url):
+        pytest.skip("the PostgreSQL backends cannot be frozen from here (another user's)")
+    script = (
+        "import sys, time\n"
+        "from bench.stalling import stalled\n"
+        "with stalled(sys.argv[1], 'freeze', ()):\n"
+        "    print('frozen', flush=True)\n"
+        "    time.sleep(60)\n"
+    )
+    freezer = subprocess.Popen(
+        [sys.executable, "-c", script, url], cwd=ROOT, stdout=subprocess.PIPE, env=clean_env()
+    )
+    try:
+        assert freezer.stdout is not None
+        assert freezer.stdout.readline() == b"frozen\n"
+        with pytest.raises(psycopg.OperationalError):
+            psycopg.connect(stalling.libpq_url(url), connect_timeout=1).close()
+        freezer.kill()
+        freezer.wait()
+        deadline = time.monotonic() + 5
+        while True:
+            try:
+                with psycopg.connect(stalling.libpq_url(url), connect_timeout=1) as connection:
+                    assert connection.execute("SELECT 1").fetchone() == (1,)
+                break
+            except psycopg.OperationalError:
+                assert time.monotonic() < deadline, "the server was left frozen"
+    finally:
+        freezer.kill()
+        freezer.wait()
+        if freezer.stdout is not None:
+            freezer.stdout.close()
+        _resume_any_stopped_postgres()
+
+
+def _resume_any_stopped_postgres() -> None:
+    """The test's own safety net, should the watchdog fail: resume every stopped PostgreSQL process."""
+    listing = subprocess.run(["ps", "-eo", "pid=,stat=,comm="], capture_output=True, text=True, check=False)
+    for row in listing.stdout.splitlines():
+        pid, stat, command = row.split(None, 2)
+        if stat.startswith("T") and "postgres" in command:
+            with contextlib.suppress(OSError):
+                os.kill(int(pid), signal.SIGCONT)
