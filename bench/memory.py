@@ -35,23 +35,24 @@ def requests(numbers: list[str] | None = None) -> Iterator[tuple[str, dict[str, 
 
 def worker_rss_kib(master: int) -> int:
     """Return the resident size of the master's only worker, from /proc."""
-    children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
-    if len(children) != 1:
-        raise RuntimeError(f"expected one worker, found {len(children)}")
-    for line in Path(f"/proc/{children[0]}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1])
-    raise RuntimeError("no VmRSS")
+    return _worker_kib(master, "status", "VmRSS:")
 
 
 def worker_pss_kib(master: int) -> int:
     """Return the proportional set size of the master's only worker: each page shared with the master (or
     another process) counted in part, as RSS does not."""
-    [worker] = Path(f"/proc/{master}/task/{master}/children").read_text().split()
-    for line in Path(f"/proc/{worker}/smaps_rollup").read_text().splitlines():
-        if line.startswith("Pss:"):
+    return _worker_kib(master, "smaps_rollup", "Pss:")
+
+
+def _worker_kib(master: int, file: str, field: str) -> int:
+    """Read one KiB figure of the master's only worker from its /proc file."""
+    children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
+    if len(children) != 1:
+        raise RuntimeError(f"expected one worker, found {len(children)}")
+    for line in Path(f"/proc/{children[0]}/{file}").read_text().splitlines():
+        if line.startswith(field):
             return int(line.split()[1])
-    raise RuntimeError("no Pss")
+    raise RuntimeError(f"no {field} in {file}")
 
 
 def drive(server: Server, count: int, source: Iterator[tuple[str, dict[str, str]]]) -> None:
