@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 import prometheus_client
-from flask import Blueprint, Flask, Response
+from flask import Blueprint, Response
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, multiprocess, values
 
 from ivr.component import Component
@@ -37,6 +37,7 @@ class Metrics(Component):
     """The line's metrics, told of every call step by the webhook (it is the webhook's `meter`)."""
 
     extension = "ivr.metrics"
+    blueprint = bp
 
     def __init__(self, recorder: Recorder | None = None) -> None:
         # A registry of this app's own: a test or the preview may build several apps in one process.
@@ -85,10 +86,6 @@ class Metrics(Component):
     def _counter(self, name: str, documentation: str, *labels: str) -> Counter:
         """A counter in this app's registry, by the labels named."""
         return Counter(name, documentation, labels, registry=self.registry)
-
-    def init_app(self, app: Flask) -> None:
-        super().init_app(app)
-        app.register_blueprint(bp)
 
     def __call__(
         self, route: str, status: int, seconds: float, event: CallEvent | None, fault: str | None
