@@ -144,9 +144,11 @@ def create_app(
             development=app.config["DEVELOPMENT"] and token is None,
             **_login_proxies(app.config),
         ),
-        CallbackPages(staff_list, lines, clock, hash_key),
-        ClosurePages(closures, live, lines, clock, hash_key),
-        ContentPages(ContentVersions(database), published, lines, app.config, clock, hash_key),
+        CallbackPages(staff_list, lines=lines, clock=clock, key=hash_key),
+        ClosurePages(closures, live, lines=lines, clock=clock, key=hash_key),
+        ContentPages(
+            ContentVersions(database), published, app.config, lines=lines, clock=clock, key=hash_key
+        ),
         preview.Preview(app.config, lines, watch, clock, factory=create_app),
         Readiness(DatabaseProbe(database), watch, lines, libraries),
     ]

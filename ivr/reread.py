@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as WaitedTooLong
+from dataclasses import KW_ONLY, dataclass, field
 from typing import Generic, TypeVar
 
 log = logging.getLogger(__name__)
@@ -24,30 +25,23 @@ A = TypeVar("A")
 T = TypeVar("T")
 
 
+@dataclass(eq=False)
 class Reread(Generic[A, T]):
     """A value `read(arg)` returns, kept in memory and read again when `ttl` seconds old."""
 
-    def __init__(
-        self,
-        read: Callable[[A], T],
-        initial: T,
-        *,
-        what: str,
-        ttl: float,
-        wait: float,
-        monotonic: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self.read = read
-        self.what = what
-        self.ttl = ttl
-        self.wait = wait
-        self.monotonic = monotonic
-        self.value = initial
-        # When the value in memory is due to be read again (monotonic seconds).
-        self._due = float("-inf")
-        # The read under way, and the process it runs in (a forked worker never waits on its parent's).
-        self._reading: tuple[int, Future[None]] | None = None
-        self._lock = threading.Lock()
+    read: Callable[[A], T]
+    # What `get` answers until the first read: the value last read.
+    value: T
+    _: KW_ONLY
+    what: str
+    ttl: float
+    wait: float
+    monotonic: Callable[[], float] = time.monotonic
+    # When the value in memory is due to be read again (monotonic seconds).
+    _due: float = field(init=False, default=float("-inf"))
+    # The read under way, and the process it runs in (a forked worker never waits on its parent's).
+    _reading: tuple[int, Future[None]] | None = field(init=False, default=None)
+    _lock: threading.Lock = field(init=False, default_factory=threading.Lock)
 
     def get(self, arg: A) -> T:
         """The value, read again first when old (waiting at most `wait` seconds)."""

@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import cache, wraps
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 import click
 from flask import Response, abort, g, request
@@ -24,6 +24,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from ivr.cli_errors import Stop
 from ivr.component import Component
 from ivr.line.clock import Clock
+from ivr.line.lines import Lines
 from ivr.login_failures import LoginFailures
 from ivr.settings import MIN_PASSWORD_LENGTH, MIN_PASSWORD_SCORE, password_strength
 from ivr.staff_accounts import StaffAccounts, account_name
@@ -237,6 +238,29 @@ class ClockSigner(TimestampSigner):
         except BadSignature:  # forged, altered, expired (SignatureExpired) or dated ahead of the clock
             return False
         return hmac.compare_digest(signed, user().encode("utf-8"))
+
+
+# Said on a staff page whose form token is stale or missing (the page was open too long, or another site
+# posted it).
+STALE_FORM = "Siden er for gammel: hent den igen, og prøv så igen."
+
+
+@dataclass(eq=False, kw_only=True)
+class StaffPages(Component):
+    """A staff page with forms: the lines it names, the app's clock, and the key its forms' tokens are
+    signed with (under the page's own `salt`)."""
+
+    salt: ClassVar[str]
+
+    lines: Lines
+    clock: Clock
+    key: bytes
+
+    @classmethod
+    def signer(cls) -> ClockSigner:
+        """The form signer of this kind of page in the app answering the current request."""
+        pages = cls.current()
+        return ClockSigner(pages.key, pages.clock, salt=cls.salt)
 
 
 def staff_only(view: View) -> View:

@@ -20,9 +20,6 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy.exc import SQLAlchemyError
 
 from ivr import staff
-from ivr.component import Component
-from ivr.line.clock import Clock
-from ivr.line.lines import Lines
 from ivr.line.spoken import WEEKDAYS
 
 if TYPE_CHECKING:
@@ -30,7 +27,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 bp = Blueprint("staff_callbacks", __name__, template_folder="templates")
-SALT = "ivr.staff-callbacks"
 # What staff are told after a button.
 _DONE = {
     "done": "Markeret som ringet op. Nummeret slettes om et minut; indtil da kan det fortrydes herunder.",
@@ -43,19 +39,15 @@ _TOO_LATE = 'Det kan ikke længere fortrydes: nummeret er slettet (der går et m
 
 
 @dataclass(eq=False)
-class CallbackPages(Component):
+class CallbackPages(staff.StaffPages):
     """The secretariat's callback list as staff see it."""
 
     extension = "ivr.callbacks"
     blueprint = bp
+    salt = "ivr.staff-callbacks"
 
     # None where the deployment has no key for the list.
     desk: CallbackDesk | None
-    # The lines whose names it shows.
-    lines: Lines
-    clock: Clock
-    # What the forms' tokens are signed with.
-    key: bytes
 
     def forget_later(self) -> None:
         """Delete the numbers marked done once their minute for an undo is over, on a timer of this worker
@@ -127,7 +119,7 @@ def mark(request_id: int, action: str) -> ResponseReturnValue:
     desk = pages.desk
     if desk is None:
         abort(404)
-    if not _signer().posted():
+    if not CallbackPages.signer().posted():
         return Response(
             "Siden er for gammel: hent listen igen, og prøv så igen.\n", 400, mimetype="text/plain"
         )
@@ -168,14 +160,9 @@ def _who() -> str:
     return staff.user()
 
 
-def _signer() -> staff.ClockSigner:
-    pages = CallbackPages.current()
-    return staff.ClockSigner(pages.key, pages.clock, salt=SALT)
-
-
 def _token() -> str:
     """The form token of this staff user, signed now."""
-    return _signer().token()
+    return CallbackPages.signer().token()
 
 
 def _grouped(number: str) -> str:

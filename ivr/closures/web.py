@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from flask import Blueprint, Flask, Response, abort, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -19,13 +19,9 @@ from ivr import staff
 from ivr.closures.book import ClosureBook
 from ivr.closures.live import LiveClosures
 from ivr.closures.spans import RefusedError, span
-from ivr.component import Component
-from ivr.line.clock import Clock
-from ivr.line.lines import Lines
 from ivr.line.running import Line
 
 bp = Blueprint("staff_closed", __name__, template_folder="templates")
-SALT = "ivr.staff-closed"
 # The changes the page shows below the closures.
 RECENT_CHANGES = 20
 _NOTES = {
@@ -37,23 +33,16 @@ _DOWN = "Lukningen kunne ikke gemmes lige nu (databasen svarer ikke). Prøv igen
 
 
 @dataclass(eq=False)
-class ClosurePages(Component):
+class ClosurePages(staff.StaffPages):
     """Staff's closures as staff see and change them."""
 
     extension = "ivr.closures"
+    blueprint = bp
+    salt = "ivr.staff-closed"
 
     book: ClosureBook
     # This worker's closures in memory, read again at once after a change here.
     live: LiveClosures
-    # The lines staff may close, by name.
-    lines: Lines
-    clock: Clock
-    # What the forms' tokens are signed with.
-    key: bytes
-
-    def init_app(self, app: Flask) -> None:
-        super().init_app(app)
-        app.register_blueprint(bp)
 
 
 bp.before_request(staff.login_required)
@@ -69,8 +58,8 @@ def closed_page() -> ResponseReturnValue:
 def add() -> ResponseReturnValue:
     """Close a line from a day (or now) up to a day and time, for a reason; back to the page."""
     pages = ClosurePages.current()
-    if not _signer().posted():
-        return _page(refusal="Siden er for gammel: hent den igen, og prøv så igen.", status=400)
+    if not ClosurePages.signer().posted():
+        return _page(refusal=staff.STALE_FORM, status=400)
     line = _line(pages, request.form.get("line"))
     form = request.form
     now = pages.clock()
@@ -101,8 +90,8 @@ def add() -> ResponseReturnValue:
 def remove(closure_id: int) -> ResponseReturnValue:
     """Remove a closure (kept in the log, marked with who removed it); back to the page."""
     pages = ClosurePages.current()
-    if not _signer().posted():
-        return _page(refusal="Siden er for gammel: hent den igen, og prøv så igen.", status=400)
+    if not ClosurePages.signer().posted():
+        return _page(refusal=staff.STALE_FORM, status=400)
     zone = pages.lines.first.content.hours.timezone
     if pages.book.remove(closure_id, staff.user(), pages.clock(), zone) is None:
         return _page(refusal="Den lukning findes ikke længere (allerede fjernet?).", status=404)
@@ -146,7 +135,7 @@ def _page(
         closures=closures,
         changes=changes,
         lines=[(line.content.line.id, line.content.line.name) for line in pages.lines],
-        token=_signer().token(),
+        token=ClosurePages.signer().token(),
         note=note,
         refusal=refusal,
         typed=typed or {},
@@ -164,8 +153,3 @@ def _line(pages: ClosurePages, line_id: str | None) -> Line:
     if line is None:
         abort(400)
     return line
-
-
-def _signer() -> staff.ClockSigner:
-    pages = ClosurePages.current()
-    return staff.ClockSigner(pages.key, pages.clock, salt=SALT)

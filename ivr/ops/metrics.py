@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 import prometheus_client
-from flask import Blueprint, Flask, Response
+from flask import Blueprint, Response
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, multiprocess, values
 
 from ivr.component import Component
@@ -37,30 +37,25 @@ class Metrics(Component):
     """The line's metrics, told of every call step by the webhook (it is the webhook's `meter`)."""
 
     extension = "ivr.metrics"
+    blueprint = bp
 
     def __init__(self, recorder: Recorder | None = None) -> None:
         # A registry of this app's own: a test or the preview may build several apps in one process.
         self.registry = CollectorRegistry(auto_describe=True)
         self.recorder = recorder
         registry = self.registry
-        self.calls = Counter("ivr_calls", "Calls that reached the line.", ["line"], registry=registry)
-        self.events = Counter(
+        self.calls = self._counter("ivr_calls", "Calls that reached the line.", "line")
+        self.events = self._counter(
             "ivr_call_events",
             "Call steps by what happened (sms_sent, callback_requested, transfer_open, ...), by line.",
-            ["line", "event"],
-            registry=registry,
+            "line",
+            "event",
         )
-        self.steps = Counter(
-            "ivr_steps",
-            "Requests to the call routes, by route and HTTP status.",
-            ["route", "status"],
-            registry=registry,
+        self.steps = self._counter(
+            "ivr_steps", "Requests to the call routes, by route and HTTP status.", "route", "status"
         )
-        self.faults = Counter(
-            "ivr_step_faults",
-            "Call steps that failed and were answered with the apology.",
-            ["route"],
-            registry=registry,
+        self.faults = self._counter(
+            "ivr_step_faults", "Call steps that failed and were answered with the apology.", "route"
         )
         self.seconds = Histogram(
             "ivr_step_seconds",
@@ -75,30 +70,22 @@ class Metrics(Component):
             multiprocess_mode="livesum",
             registry=registry,
         )
-        self.dropped = Counter(
-            "ivr_statistics_events_dropped",
-            "Call events lost (queue full).",
-            registry=registry,
-        )
-        self.caps_reached = Counter(
+        self.dropped = self._counter("ivr_statistics_events_dropped", "Call events lost (queue full).")
+        self.caps_reached = self._counter(
             "ivr_caps_reached",
             "Caps on SMS or callback requests filled (one per window, on the node that filled it), by cap.",
-            ["cap"],
-            registry=registry,
+            "cap",
         )
-        self.caps_refused = Counter(
-            "ivr_caps_refused",
-            "SMS and callback requests refused because a cap was full, by cap.",
-            ["cap"],
-            registry=registry,
+        self.caps_refused = self._counter(
+            "ivr_caps_refused", "SMS and callback requests refused because a cap was full, by cap.", "cap"
         )
         self._seen_dropped = 0
         self._next_sample = 0.0
         self._lock = threading.Lock()
 
-    def init_app(self, app: Flask) -> None:
-        super().init_app(app)
-        app.register_blueprint(bp)
+    def _counter(self, name: str, documentation: str, *labels: str) -> Counter:
+        """A counter in this app's registry, by the labels named."""
+        return Counter(name, documentation, labels, registry=self.registry)
 
     def __call__(
         self, route: str, status: int, seconds: float, event: CallEvent | None, fault: str | None

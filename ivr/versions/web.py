@@ -16,15 +16,11 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy.exc import SQLAlchemyError
 
 from ivr import staff
-from ivr.component import Component
-from ivr.line.clock import Clock
-from ivr.line.lines import Lines
 from ivr.versions import drafts, publishing
 from ivr.versions.live import LiveContent
 from ivr.versions.store import ContentVersions
 
 bp = Blueprint("staff_content", __name__, template_folder="templates")
-SALT = "ivr.staff-content"
 # The versions the page lists, newest first.
 RECENT_VERSIONS = 20
 _NOTES = {
@@ -33,26 +29,21 @@ _NOTES = {
     "same": "Linjen kører allerede den tekst; intet er udgivet.",
 }
 _DOWN = "Det kunne ikke gemmes lige nu (databasen svarer ikke). Prøv igen om lidt."
-_OLD = "Siden er for gammel: hent den igen, og prøv så igen."
 
 
 @dataclass(eq=False)
-class ContentPages(Component):
+class ContentPages(staff.StaffPages):
     """Each line's published versions and this server's drafts, as staff see and publish them."""
 
     extension = "ivr.content_pages"
+    blueprint = bp
+    salt = "ivr.staff-content"
 
     versions: ContentVersions
     # What this worker runs; read again at once after a publish here (None in a trial of drafts).
     live: LiveContent | None
-    lines: Lines
     # The settings: where the drafts are, the secretariat's number a single file is given.
     config: dict[str, Any]
-    clock: Clock
-    # What the forms' tokens are signed with.
-    key: bytes
-
-    blueprint = bp
 
 
 bp.before_request(staff.login_required)
@@ -149,7 +140,12 @@ def _page(*, note: str | None = None, refusal: str | None = None, status: int = 
         for version in sorted(history, key=lambda version: version.at, reverse=True)[:RECENT_VERSIONS]
     ]
     body = render_template(
-        "content.html", lines=lines, versions=versions, token=_signer().token(), note=note, refusal=refusal
+        "content.html",
+        lines=lines,
+        versions=versions,
+        token=ContentPages.signer().token(),
+        note=note,
+        refusal=refusal,
     )
     return Response(body, status, mimetype="text/html")
 
@@ -157,16 +153,11 @@ def _page(*, note: str | None = None, refusal: str | None = None, status: int = 
 def _form_line(pages: ContentPages) -> str:
     """The line a form names (the first when there is one line); 400 for a page too old (its token) or a line
     that is not there."""
-    if not _signer().posted():
-        abort(_page(refusal=_OLD, status=400))
+    if not ContentPages.signer().posted():
+        abort(_page(refusal=staff.STALE_FORM, status=400))
     line_id = request.form.get("line")
     if not line_id:
         return pages.lines.first.content.line.id
     if line_id not in pages.lines.by_id:
         abort(400)
     return line_id
-
-
-def _signer() -> staff.ClockSigner:
-    pages = ContentPages.current()
-    return staff.ClockSigner(pages.key, pages.clock, salt=SALT)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from ivr.component import Component
@@ -68,37 +69,29 @@ class StepMeter(Protocol):
     ) -> None: ...
 
 
+@dataclass(eq=False, kw_only=True)
 class Webhook(Component):
     """WSGI middleware in front of Flask that answers every request to a call route: the calls' part of the
     app, owning the running lines and who is told of each step."""
 
     extension = "ivr.webhook"
 
-    def __init__(
-        self,
-        *,
-        lines: Lines,
-        signatures: Signatures,
-        observers: list[Observer],
-        hash_key: bytes,
-        max_body: int,
-        log_requests: bool = True,
-        meter: StepMeter | None = None,
-    ) -> None:
+    lines: Lines
+    signatures: Signatures
+    # The app's own list: observers added later (statistics) are told too.
+    observers: list[Observer]
+    hash_key: bytes
+    max_body: int
+    log_requests: bool = True
+    meter: StepMeter | None = None
+
+    def __post_init__(self) -> None:
         # Every other path goes to the app this is put in front of (init_app).
         self.inner: WSGIApplication = _not_found
-        self.lines = lines
-        self.signatures = signatures
-        # The app's own list: observers added later (statistics) are told too.
-        self.observers = observers
-        self.hash_key = hash_key
-        self.max_body = max_body
-        self.log_requests = log_requests
-        self.meter = meter
         self.refusals = RefusalLog()
-        self.emergency = emergency_document(lines.first)
+        self.emergency = emergency_document(self.lines.first)
         # For a number no line claims on a deployment without a default line.
-        self.unrouted = unrouted_document(lines.first)
+        self.unrouted = unrouted_document(self.lines.first)
 
     def init_app(self, app: Flask) -> None:
         """Answer the call routes in front of `app`, before Flask's request handling."""

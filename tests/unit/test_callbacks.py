@@ -20,7 +20,7 @@ from werkzeug.datastructures import Headers
 
 from ivr.app import clock_of
 from ivr.callbacks.desk import CallbackDesk, new_key
-from ivr.callbacks.web import SALT, CallbackPages
+from ivr.callbacks.web import CallbackPages
 from ivr.cli import main
 from ivr.db import Database
 from ivr.line.clock import system_clock
@@ -376,13 +376,17 @@ def test_a_form_token_works_for_a_working_day_and_for_its_own_user_only(
     # Forged: the right shape with another signature, or signed with another key.
     forged = token.rsplit(".", 1)[0] + ".AAAAAAAAAAAAAAAAAAAAAAAAAAA"
     assert client.post(mark, data={"token": forged}, headers=login()).status_code == 400
-    other_key = ClockSigner(b"another key", clock, SALT).sign("sekretaer").decode()
+    other_key = ClockSigner(b"another key", clock, CallbackPages.salt).sign("sekretaer").decode()
     assert client.post(mark, data={"token": other_key}, headers=login()).status_code == 400
     # Another user's token (signed by this app) is not this user's.
     assert (
         client.post(
             mark,
-            data={"token": ClockSigner(CallbackPages.of(app).key, clock, SALT).sign("udvikling").decode()},
+            data={
+                "token": ClockSigner(CallbackPages.of(app).key, clock, CallbackPages.salt)
+                .sign("udvikling")
+                .decode()
+            },
             headers=login(),
         ).status_code
         == 400

@@ -27,8 +27,6 @@ from ivr.stats import rollup
 
 revision = "0002"
 down_revision: str | None = "0001"
-branch_labels = None
-depends_on = None
 
 log = logging.getLogger(__name__)
 LINE = 40

@@ -15,8 +15,6 @@ from alembic import op
 
 revision = "0003"
 down_revision: str | None = "0002"
-branch_labels = None
-depends_on = None
 
 SERIAL = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 shapes = sa.MetaData()

@@ -14,8 +14,6 @@ from alembic import op
 
 revision = "0006"
 down_revision: str | None = "0005"
-branch_labels = None
-depends_on = None
 
 shapes = sa.MetaData()
 sa.Table(

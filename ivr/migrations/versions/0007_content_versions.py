@@ -11,8 +11,6 @@ from alembic import op
 
 revision = "0007"
 down_revision: str | None = "0006"
-branch_labels = None
-depends_on = None
 
 SERIAL = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 shapes = sa.MetaData()
