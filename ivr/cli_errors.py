@@ -1,8 +1,9 @@
 """Every `ivr` command ends in one line, never a traceback: what went wrong, in Danish words one can act on.
 
-click's own words (its help's headings, "Error:", "Missing option", "Invalid value for") are English; the `ivr`
-group says them in Danish, as staff run these commands (docs/architecture.md, "One language per audience"):
-importing this module binds click to the catalogue in `ivr.cli_words`, before any command's options are made.
+click's own words (its help's headings, "Error:", "Missing option", "Invalid value for") are English; the
+`ivr` group says them in Danish, as staff run these commands (docs/architecture.md, "One language per
+audience"): importing this module binds click to the catalogue in `ivr.cli_words`, before any command's
+options are made.
 """
 
 from __future__ import annotations

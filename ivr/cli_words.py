@@ -1,10 +1,11 @@
 """click's own words ("Usage:", "Options", "Show this message and exit.", its refusals) in Danish.
 
-click asks gettext for every word it prints (`from gettext import gettext as _` in each of its modules), but
-gettext finds a catalogue only through the machine's locale (LANGUAGE, LANG), and the line speaks Danish to staff
-whatever the locale. So the catalogue is this module's table, bound as `_` and `ngettext` in click's modules when
-the `ivr` commands are imported (`ivr.cli_errors` installs it). A word click 8.1 adds or rewords stays English
-until it is added here; `tests/unit/test_danish_for_staff.py` reads every command's help to catch that.
+click asks gettext for every word it prints (`from gettext import gettext as _` in each of its modules),
+but gettext finds a catalogue only through the machine's locale (LANGUAGE, LANG), and the line speaks Danish
+to staff whatever the locale. So the catalogue is this module's table, bound as `_` and `ngettext` in click's
+modules when the `ivr` commands are imported (`ivr.cli_errors` installs it). A word a later click adds or
+rewords stays English until it is added here; `tests/unit/test_danish_for_staff.py` reads every command's
+help and refusals to catch that.
 """
 
 from __future__ import annotations
