@@ -100,7 +100,7 @@ def prompt_audio(row: Mapping[str, Any]) -> str:
 @click.option(
     "--at",
     "at_text",
-    metavar="ISO-DATETIME",
+    metavar="ISO-TIDSPUNKT",
     help="Tidspunktet, der spørges om (år 2000-2100); uden tidszone gælder indholdets (standard: nu).",
 )
 @click.option(
@@ -113,7 +113,7 @@ def prompt_audio(row: Mapping[str, Any]) -> str:
     "--json",
     "as_json",
     is_flag=True,
-    help='Vis som JSON: {"open", "next_opening", "closes" (mens der er åbent), "closed_today" (grunden).',
+    help='Vis som JSON: {"open", "next_opening", "closes" (mens der er åbent), "closed_today" (hvorfor)}.',
 )
 def hours(
     content_path: Path | None, line_id: str | None, at_text: str | None, year: int | None, as_json: bool

@@ -27,6 +27,10 @@ INPUT_ERROR = 2
 
 # What stands before a command's refusal, in place of click's "Error:".
 REFUSED = "Fejl"
+# The placeholders of a usage line ("Brug: ivr closed [TILVALG] KOMMANDO [ARGUMENTER]..."), in place of
+# click's "[OPTIONS]" and "COMMAND [ARGS]...", which are no words gettext is asked for.
+OPTIONS_METAVAR = "[TILVALG]"
+SUBCOMMAND_METAVAR = "KOMMANDO [ARGUMENTER]..."
 
 
 class Refusal(click.ClickException):
@@ -91,6 +95,15 @@ def describe(error: BaseException) -> str:
     return f"internal error {type(error).__name__}{where}; please report it"
 
 
+def danish_usage(command: click.Command) -> None:
+    """Put a command's usage placeholders in Danish, and those of its subcommands."""
+    command.options_metavar = OPTIONS_METAVAR
+    if isinstance(command, click.Group):
+        command.subcommand_metavar = SUBCOMMAND_METAVAR
+        for subcommand in command.commands.values():
+            danish_usage(subcommand)
+
+
 class Commands(click.Group):
     """The `ivr` group: commands imported when used, and any error escaping one becomes one line (exit 2).
 
@@ -99,8 +112,15 @@ class Commands(click.Group):
     """
 
     def __init__(self, *args: Any, lazy: dict[str, str] | None = None, **kwargs: Any) -> None:
+        kwargs.setdefault("options_metavar", OPTIONS_METAVAR)
+        kwargs.setdefault("subcommand_metavar", SUBCOMMAND_METAVAR)
         super().__init__(*args, **kwargs)
         self.lazy = dict(lazy or {})
+
+    def add_command(self, cmd: click.Command, name: str | None = None) -> None:
+        """Add a command, its usage line (and its subcommands') in Danish."""
+        danish_usage(cmd)
+        super().add_command(cmd, name)
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         """Every command, the ones not yet imported too."""

@@ -50,7 +50,7 @@ def closed() -> None:
     "--reason",
     required=True,
     metavar="GRUND",
-    help='Siges midt i en sætning: "på grund af GRUND" (højst 4 ord).',
+    help='Siges til patienterne midt i en sætning: "på grund af GRUND" (højst 4 ord).',
 )
 def add(  # noqa: PLR0917 (click passes every option as an argument)
     content_path: Path | None,

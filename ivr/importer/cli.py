@@ -28,14 +28,14 @@ _SLUG = re.compile(r"[a-z0-9-]+")
     "numbers",
     multiple=True,
     metavar="+45XXXXXXXX",
-    help="Twilio-nummeret, man ringer til linjen på (gentag for flere).",
+    help="Twilio-nummeret, som patienterne ringer til linjen på (gentag for flere).",
 )
 @click.option(
     "--out",
     "out",
     required=True,
     type=click.Path(path_type=Path, dir_okay=False),
-    help="Kladden, der skrives.",
+    help="Filen, kladden skrives til.",
 )
 @click.option("--title", metavar="TITEL", help="Første afsnits titel, når folderen begynder uden overskrift.")
 @click.option("--name", metavar="NAVN", help="Linjens navn (standard: folderens titel).")

@@ -66,7 +66,7 @@ def stats(
     url: str | None,
     content_path: Path | None,
 ) -> None:
-    """Vis, hvad de, der ringede, spurgte om, og hvornår de ringede; eller slet gamle hændelser (--prune)."""
+    """Vis, hvad patienterne spurgte om, og hvornår de ringede; eller slet gamle hændelser (--prune)."""
     if prune_days is not None:
         store = Store(current_database(database_url(url)))
         try:

@@ -39,7 +39,7 @@ INSTEAD = {
 @LINE_OPTION
 @click.option("--json", "as_json", is_flag=True, help="Vis svaret og pointene som JSON.")
 def ask(question: str, content_path: Path | None, line_id: str | None, as_json: bool) -> None:
-    """Svar på SPØRGSMÅL, som linjen svarer den, der ringer og siger det; fejl, når ingen sætning svarer."""
+    """Svar på SPØRGSMÅL, som linjen svarer en patient, der siger det; fejl, hvis ingen sætning svarer."""
     if not words_of(question):
         raise Stop('Skriv et spørgsmål med ord, f.eks. ivr ask "må jeg spise inden".')
     content = configured_content(content_path, line_id)

@@ -250,7 +250,7 @@ class AudioPlayer:
     help="Hvad der sker, når linjen sender folderen som SMS (et prøveopkald sender aldrig noget).",
 )
 @click.option(
-    "--draft", is_flag=True, help="Ring til kladderne (ivr draft) i stedet for det, der ringende hører nu."
+    "--draft", is_flag=True, help="Ring til kladderne (ivr draft) i stedet for det, patienterne hører nu."
 )
 def call(  # noqa: PLR0912, PLR0917 (click passes every option as an argument; each is checked here)
     script: str | None,

@@ -72,7 +72,7 @@ def _who(command: str) -> str:
 @LINE_OPTION
 @DATABASE_OPTION
 def draft(content_path: Path | None, line_id: str | None, url: str | None) -> None:
-    """Start en kladde af linjen: en kopi af det, der ringende hører nu, i kladdemappen, til at rette i."""
+    """Start en kladde af linjen: en kopi af det, patienterne hører nu, i kladdemappen, til at rette i."""
     content = configured_content(content_path, line_id)
     target = drafts.draft_file(configured_settings(), content.line.id)
     if target.exists():
