@@ -28,6 +28,7 @@ WORDS: dict[str, str] = {
     "Commands": "Kommandoer",
     "Show this message and exit.": "Vis denne hjælp.",
     "Show the version and exit.": "Vis versionsnummeret.",
+    "%(prog)s, version %(version)s": "%(prog)s, version %(version)s",
     "Aborted!": "Afbrudt.",
     "(Deprecated) {text}": "(Udgår) {text}",
     "DeprecationWarning: The command {name!r} is deprecated.": "Bemærk: kommandoen {name!r} udgår.",
@@ -72,8 +73,6 @@ WORDS: dict[str, str] = {
     "{name} {filename!r} is not readable.": "{name} {filename!r} kan ikke læses.",
     "{name} {filename!r} is not writable.": "{name} {filename!r} kan ikke skrives.",
     "{name} {filename!r} is not executable.": "{name} {filename!r} kan ikke køres.",
-    "{editor}: Editing failed": "{editor}: redigeringen mislykkedes",
-    "{editor}: Editing failed: {e}": "{editor}: redigeringen mislykkedes: {e}",
 }
 # click's singular text → what staff read for one and for several.
 PLURAL_WORDS: dict[str, tuple[str, str]] = {
