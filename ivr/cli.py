@@ -47,13 +47,13 @@ LAZY = {
 @click.group(cls=Commands, lazy=LAZY, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="rodblokade-linjen", prog_name="ivr")
 def main() -> None:
-    """Rodblokade-linjen: the clinic's telephone information line."""
+    """Rodblokade-linjen: klinikkens telefonlinje med information til patienterne."""
 
 
 @main.command()
 @CONTENT_OPTION
 def check(content_path: Path | None) -> None:
-    """Check the content file (or every line of a folder, together); exit 1 naming every problem."""
+    """Tjek indholdsfilen (eller alle linjer i en mappe, samlet) og nævn hvert problem, der findes."""
     for content in configured_lines(content_path, every_problem=True):
         sizes = f"{len(content.all_prompts())} tekster, {len(content.sections)} afsnit"
         click.echo(f"{content.source}: i orden (linje {content.line.id}: {sizes})")
@@ -63,9 +63,9 @@ def check(content_path: Path | None) -> None:
 @CONTENT_OPTION
 @LINE_OPTION
 @AUDIO_OPTION
-@click.option("--json", "as_json", is_flag=True, help="Print a JSON list of {id, text, audio, file}.")
+@click.option("--json", "as_json", is_flag=True, help="Vis som en JSON-liste med {id, text, audio, file}.")
 def prompts(content_path: Path | None, line_id: str | None, audio_dir: Path | None, as_json: bool) -> None:
-    """Print every prompt and whether its built audio is fresh, stale or missing."""
+    """Vis hver tekst, linjen siger, og om dens lydfil er ny, forældet eller mangler."""
     from ivr.versions.cli import published_content  # noqa: PLC0415  (the database, only where asked)
 
     content = published_content(content_path, line_id)
@@ -101,24 +101,25 @@ def prompt_audio(row: Mapping[str, Any]) -> str:
 @click.option(
     "--at",
     "at_text",
-    metavar="ISO-DATETIME",
-    help="The moment to ask about, 2000-2100; without an offset, the content's time zone (default: now).",
+    metavar="ISO-TIDSPUNKT",
+    help="Tidspunktet, der spørges om (år 2000-2100); uden tidszone gælder indholdets (standard: nu).",
 )
 @click.option(
     "--year",
     type=click.IntRange(2000, 2100),
-    help="List every opening weekday of this year that is closed all day, and why.",
+    metavar="ÅR",
+    help="Vis hver hverdag i dette år, hvor der er lukket hele dagen, og hvorfor.",
 )
 @click.option(
     "--json",
     "as_json",
     is_flag=True,
-    help='Print {"open", "next_opening", "closes" (while open), "closed_today" (the reason, if any)}.',
+    help='Vis som JSON: {"open", "next_opening", "closes" (mens der er åbent), "closed_today" (hvorfor)}.',
 )
 def hours(
     content_path: Path | None, line_id: str | None, at_text: str | None, year: int | None, as_json: bool
 ) -> None:
-    """Tell whether a call now (or --at) would be put through, why not, and when it opens next."""
+    """Fortæl, om et opkald nu (eller --at) ville blive stillet om, hvorfor ikke, og hvornår der åbnes."""
     from ivr.versions.cli import published_content  # noqa: PLC0415  (the database, only where asked)
 
     content = published_content(content_path, line_id)

@@ -1,11 +1,13 @@
 """Every `ivr` command ends in one line, never a traceback: what went wrong, in Danish words one can act on.
 
-click's own words around a refusal ("Error:", "Missing option", "Invalid value for") are English; the `ivr`
-group says them in Danish, as staff run these commands (docs/architecture.md, "One language per audience")."""
+click's own words (its help's headings, "Error:", "Missing option", "Invalid value for") are English; the
+`ivr` group says them in Danish, as staff run these commands (docs/architecture.md, "One language per
+audience"): importing this module binds click to the catalogue in `ivr.cli_words`, before any command's
+options are made.
+"""
 
 from __future__ import annotations
 
-import re
 import traceback
 from importlib import import_module
 from typing import IO, Any
@@ -13,8 +15,11 @@ from typing import IO, Any
 import click
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 
+from ivr import cli_words
 from ivr.line.content_loader import ContentError
 from ivr.settings import ConfigError
+
+cli_words.install()
 
 # Bad input or an environment the command cannot work in: exit 2, as click does for a bad option.
 INPUT_ERROR = 2
@@ -22,6 +27,10 @@ INPUT_ERROR = 2
 
 # What stands before a command's refusal, in place of click's "Error:".
 REFUSED = "Fejl"
+# The placeholders of a usage line ("Brug: ivr closed [TILVALG] KOMMANDO [ARGUMENTER]..."), in place of
+# click's "[OPTIONS]" and "COMMAND [ARGS]...", which are no words gettext is asked for.
+OPTIONS_METAVAR = "[TILVALG]"
+SUBCOMMAND_METAVAR = "KOMMANDO [ARGUMENTER]..."
 
 
 class Refusal(click.ClickException):
@@ -38,23 +47,6 @@ class Stop(Refusal):
     exit_code = INPUT_ERROR
 
 
-# click's refusals of a value by its own types (int, IntRange, Choice), in Danish.
-_CLICK_WORDS = (
-    (re.compile(r"(?P<value>.+?) is not a valid integer\.?"), "{value} er ikke et helt tal"),
-    (re.compile(r"(?P<value>.+?) is not in the range (?P<range>.+?)\.?"), "{value} ligger ikke i {range}"),
-    (re.compile(r"(?P<value>.+?) is not one of (?P<choices>.+?)\.?"), "{value} er ikke én af {choices}"),
-    (re.compile(r"(?P<value>.+?) is not a valid boolean\.?"), "{value} er hverken ja eller nej"),
-)
-
-
-def _danish_value(message: str) -> str:
-    """click's own refusal of a value in Danish; a message of ours as it is."""
-    for pattern, words in _CLICK_WORDS:
-        if found := pattern.fullmatch(message):
-            return words.format(**found.groupdict())
-    return message
-
-
 def usage_words(error: click.UsageError) -> str:
     """click's refusal of the command line in Danish: a missing or unknown option, a bad value."""
     context = error.ctx
@@ -65,7 +57,7 @@ def usage_words(error: click.UsageError) -> str:
         named = " / ".join(named) if isinstance(named, list | tuple) else named or "en værdi"
         if isinstance(error, click.MissingParameter):
             return f"{named} mangler{hint}"
-        return f"ugyldig værdi for {named}: {_danish_value(error.message)}"
+        return f"ugyldig værdi for {named}: {error.message}"
     if isinstance(error, click.NoSuchOption):
         near = f"; mente du {' eller '.join(error.possibilities)}?" if error.possibilities else ""
         return f"ukendt tilvalg {error.option_name}{near}{hint}"
@@ -103,6 +95,15 @@ def describe(error: BaseException) -> str:
     return f"internal error {type(error).__name__}{where}; please report it"
 
 
+def danish_usage(command: click.Command) -> None:
+    """Put a command's usage placeholders in Danish, and those of its subcommands."""
+    command.options_metavar = OPTIONS_METAVAR
+    if isinstance(command, click.Group):
+        command.subcommand_metavar = SUBCOMMAND_METAVAR
+        for subcommand in command.commands.values():
+            danish_usage(subcommand)
+
+
 class Commands(click.Group):
     """The `ivr` group: commands imported when used, and any error escaping one becomes one line (exit 2).
 
@@ -111,8 +112,15 @@ class Commands(click.Group):
     """
 
     def __init__(self, *args: Any, lazy: dict[str, str] | None = None, **kwargs: Any) -> None:
+        kwargs.setdefault("options_metavar", OPTIONS_METAVAR)
+        kwargs.setdefault("subcommand_metavar", SUBCOMMAND_METAVAR)
         super().__init__(*args, **kwargs)
         self.lazy = dict(lazy or {})
+
+    def add_command(self, cmd: click.Command, name: str | None = None) -> None:
+        """Add a command, its usage line (and its subcommands') in Danish."""
+        danish_usage(cmd)
+        super().add_command(cmd, name)
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         """Every command, the ones not yet imported too."""
@@ -124,6 +132,13 @@ class Commands(click.Group):
             module, _, attribute = self.lazy[cmd_name].partition(":")
             self.add_command(getattr(import_module(module), attribute), cmd_name)
         return super().get_command(ctx, cmd_name)
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        """Read the group's own options; a wrong one is one Danish line (exit 2), as a command's is."""
+        try:
+            return super().parse_args(ctx, args)
+        except click.UsageError as error:
+            raise Stop(usage_words(error)) from None
 
     def invoke(self, ctx: click.Context) -> Any:
         """Run the command; turn anything it raises, other than click's own endings, into one line."""

@@ -17,11 +17,14 @@ CONTENT_OPTION = click.option(
     "--content",
     "content_path",
     type=click.Path(path_type=Path),
-    help="A content file, or a folder of them, one line each (default: IVR_CONTENT_DIR or IVR_CONTENT_FILE, "
-    "else the packaged line).",
+    help="En indholdsfil, eller en mappe med én fil for hver linje (standard: IVR_CONTENT_DIR eller "
+    "IVR_CONTENT_FILE, ellers linjen, der følger med).",
 )
 LINE_OPTION = click.option(
-    "--line", "line_id", metavar="ID", help="The line to use, by its [line] id, when there are several."
+    "--line",
+    "line_id",
+    metavar="ID",
+    help="Linjen, der skal bruges, ved dens id fra [line], når der er flere.",
 )
 
 
@@ -83,5 +86,5 @@ AUDIO_OPTION = click.option(
     "audio_dir",
     type=click.Path(file_okay=False, path_type=Path),
     envvar="IVR_AUDIO_DIR",
-    help="Audio folder (default: IVR_AUDIO_DIR, else audio/ in the working directory).",
+    help="Mappen med lydfiler (standard: IVR_AUDIO_DIR, ellers audio/ i den mappe, du står i).",
 )

@@ -276,7 +276,7 @@ def staff_only(view: View) -> View:
 
 @click.command("staff-password", context_settings={"help_option_names": ["-h", "--help"]})
 def staff_password() -> None:
-    """Ask for a staff password twice and print its hash, for IVR_STAFF_PASSWORD_HASH."""
+    """Spørg to gange efter en adgangskode til personalet, og vis dens hash til IVR_STAFF_PASSWORD_HASH."""
     click.echo(new_password_hash())
     click.echo(
         "Sæt den som IVR_STAFF_PASSWORD_HASH i linjens miljø (i stedet for IVR_STAFF_PASSWORD), "

@@ -23,14 +23,14 @@ from ivr.staff_accounts import AccountError, StaffAccounts, account_name
 
 @click.group("staff", context_settings={"help_option_names": ["-h", "--help"]})
 def staff() -> None:
-    """Add, remove and list the named staff accounts of the staff pages."""
+    """Tilføj, fjern og vis personalets navngivne konti til personalesiderne."""
 
 
 @staff.command("add")
 @DATABASE_OPTION
-@click.argument("name")
+@click.argument("name", metavar="NAVN")
 def add(url: str | None, name: str) -> None:
-    """Add the staff account NAME; its password is asked for twice (on stderr)."""
+    """Tilføj kontoen NAVN; du bliver bedt om adgangskoden to gange."""
     try:
         wanted = account_name(name)
     except AccountError as refused:
@@ -49,9 +49,9 @@ def add(url: str | None, name: str) -> None:
 
 @staff.command("remove")
 @DATABASE_OPTION
-@click.argument("name")
+@click.argument("name", metavar="NAVN")
 def remove(url: str | None, name: str) -> None:
-    """Remove the staff account NAME: its next page asks for a login again."""
+    """Fjern kontoen NAVN: den næste side, kontoen åbner, beder om login igen."""
     with _accounts(url) as accounts:
         try:
             accounts.remove(name)
@@ -62,9 +62,9 @@ def remove(url: str | None, name: str) -> None:
 
 @staff.command("list")
 @DATABASE_OPTION
-@click.option("--json", "as_json", is_flag=True, help="Print a JSON list of {name, added_at, added_by}.")
+@click.option("--json", "as_json", is_flag=True, help="Vis som en JSON-liste med {name, added_at, added_by}.")
 def list_accounts(url: str | None, as_json: bool) -> None:
-    """List the named staff accounts (never their passwords)."""
+    """Vis personalets navngivne konti (aldrig deres adgangskoder)."""
     with _accounts(url) as accounts:
         found = accounts.all()
     rows = [

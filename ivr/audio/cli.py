@@ -104,22 +104,28 @@ def progress_line(done: Done) -> str:
     type=click.Choice([engine.value for engine in Engine]),
     default=Engine.GTTS.value,
     show_default=True,
-    help="gtts: Google's Danish voice (needs internet access). espeak: offline Danish voice.",
+    help="gtts: Googles danske stemme (kræver internet). espeak: dansk stemme uden internet.",
 )
 @click.option(
     "--out",
     type=click.Path(file_okay=False, path_type=Path),
     envvar="IVR_AUDIO_DIR",
-    help="Audio folder (default: IVR_AUDIO_DIR, else audio/ in the working directory).",
+    help="Mappen med lydfiler (standard: IVR_AUDIO_DIR, ellers audio/ i den mappe, du står i).",
 )
-@click.option("--force", is_flag=True, help="Rebuild every prompt, even unchanged ones.")
-@click.option("--only", "only", multiple=True, metavar="ID", help="Build only this prompt (repeatable).")
+@click.option("--force", is_flag=True, help="Lav alle lydfiler igen, også dem, hvis tekst ikke er ændret.")
+@click.option(
+    "--only",
+    "only",
+    multiple=True,
+    metavar="ID",
+    help="Lav kun lydfilen til denne tekst (kan gives flere gange).",
+)
 @click.option("--format", "file_format", type=click.Choice(["wav", "mp3"]), default="wav", show_default=True,
-              help="wav: 8 kHz µ-law, what the phone network carries. mp3: smaller files.")  # fmt: skip
+              help="wav: 8 kHz µ-law, som telefonnettet bærer. mp3: mindre filer.")  # fmt: skip
 @click.option(
     "--draft",
     is_flag=True,
-    help="Build the drafts' audio (ivr draft) in the drafts folder, apart from the live.",
+    help="Lav lyden til kladderne (ivr draft) i kladdemappen, adskilt fra den, der bruges nu.",
 )
 @CONTENT_OPTION
 @LINE_OPTION
@@ -133,10 +139,10 @@ def build_audio(  # noqa: PLR0917 (click passes every option as an argument)
     line_id: str | None,
     draft: bool,
 ) -> None:
-    """Build every prompt's audio file and the manifest, for every line (or --line); skip unchanged ones.
+    """Lav lydfilen til hver tekst og listen over dem, for hver linje (eller --line); uændrede springes over.
 
-    On a folder of lines each line gets its own sub-folder, and a text several lines say alike (with the same
-    settings) is synthesized once: the other lines get a copy of its file.
+    I en mappe med flere linjer får hver linje sin egen undermappe, og en tekst, som flere linjer siger ens
+    (med samme indstillinger), laves kun én gang: de andre linjer får en kopi af filen.
     """
     lines = configured_lines(content_path)
     if line_id is not None:

@@ -17,9 +17,9 @@ from ivr.settings import TOKEN_VARIABLE
 
 
 @click.command("callbacks")
-@click.option("--json", "as_json", is_flag=True, help="Print the waiting requests as a JSON list.")
+@click.option("--json", "as_json", is_flag=True, help="Vis de ventende ønsker som en JSON-liste.")
 def callbacks(as_json: bool) -> None:
-    """List the waiting callback requests, oldest first (the look is written to the access log)."""
+    """Vis de ventende ønsker om at blive ringet op, ældste først (at de er set, skrives i loggen)."""
     own = {True: "tastet ind", False: "eget nummer", None: "?"}
     config = configured_settings()
     key = config["CALLBACK_KEY"]
@@ -61,5 +61,5 @@ def callbacks(as_json: bool) -> None:
 
 @click.command("callback-key")
 def callback_key() -> None:
-    """Print a new IVR_CALLBACK_KEY (secret, like the auth token; a new key hides waiting numbers)."""
+    """Lav en ny IVR_CALLBACK_KEY (hemmelig; med en ny nøgle kan de ventende numre ikke længere læses)."""
     click.echo(new_key())

@@ -26,23 +26,31 @@ from ivr.migrations.cli import DATABASE_OPTION, database_url, opened_database
 
 @click.group("closed", context_settings={"help_option_names": ["-h", "--help"]})
 def closed() -> None:
-    """Close a line's secretariat for an afternoon, a day or a week; list and remove closures."""
+    """Luk en linjes sekretariat en eftermiddag, en dag eller en uge; vis og fjern lukninger."""
 
 
 @closed.command("add")
 @CONTENT_OPTION
 @LINE_OPTION
 @DATABASE_OPTION
-@click.argument("day")
+@click.argument("day", metavar="DAG")
 @click.option(
-    "--until", metavar="DAY", help="The last day closed (YYYY-MM-DD or a week YYYY-Www); default: DAY."
-)
-@click.option("--from", "from_time", metavar="HH:MM", help="Closed from this time on DAY (default: all day).")
-@click.option(
-    "--to", "to_time", metavar="HH:MM", help="Closed until this time on the last day (default: all day)."
+    "--until", metavar="DAG", help="Sidste lukkede dag (ÅÅÅÅ-MM-DD eller en uge som 2026-W48); standard: DAG."
 )
 @click.option(
-    "--reason", required=True, help='Said to callers mid-sentence: "på grund af REASON" (at most 4 words).'
+    "--from", "from_time", metavar="HH:MM", help="Lukket fra dette klokkeslæt på DAG (standard: hele dagen)."
+)
+@click.option(
+    "--to",
+    "to_time",
+    metavar="HH:MM",
+    help="Lukket til dette klokkeslæt den sidste dag (standard: hele dagen).",
+)
+@click.option(
+    "--reason",
+    required=True,
+    metavar="GRUND",
+    help='Siges til patienterne midt i en sætning: "på grund af GRUND" (højst 4 ord).',
 )
 def add(  # noqa: PLR0917 (click passes every option as an argument)
     content_path: Path | None,
@@ -54,7 +62,7 @@ def add(  # noqa: PLR0917 (click passes every option as an argument)
     to_time: str | None,
     reason: str,
 ) -> None:
-    """Close the line from DAY (YYYY-MM-DD, a week YYYY-Www, or "nu") for REASON."""
+    """Luk linjen fra DAG (ÅÅÅÅ-MM-DD, en uge som 2026-W48, eller "nu") på grund af GRUND."""
     content = configured_content(content_path, line_id)
     now = datetime.now(UTC)
     with _book(url) as book:
@@ -74,10 +82,13 @@ def add(  # noqa: PLR0917 (click passes every option as an argument)
 @CONTENT_OPTION
 @DATABASE_OPTION
 @click.option(
-    "--json", "as_json", is_flag=True, help="Print a JSON list of {id, line, days, hours, reason, who, when}."
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="Vis som en JSON-liste med {id, line, days, hours, reason, who, when}.",
 )
 def list_closures(content_path: Path | None, url: str | None, as_json: bool) -> None:
-    """List the closures not yet over, earliest first."""
+    """Vis de lukninger, der ikke er forbi endnu, tidligste først."""
     zones = {content.line.id: content.hours.timezone for content in configured_lines(content_path)}
     with _book(url) as book:
         found = book.active(datetime.now(UTC))
@@ -97,7 +108,7 @@ def list_closures(content_path: Path | None, url: str | None, as_json: bool) -> 
 @DATABASE_OPTION
 @click.argument("closure_id", metavar="ID", type=int)
 def remove(content_path: Path | None, url: str | None, closure_id: int) -> None:
-    """Remove closure ID (it stays in the log, marked with who removed it)."""
+    """Fjern lukning ID (den står stadig i loggen, med hvem der fjernede den)."""
     zone = configured_content(content_path).hours.timezone
     with _book(url) as book:
         gone = book.remove(closure_id, _who(), datetime.now(UTC), zone)

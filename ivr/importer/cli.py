@@ -19,21 +19,27 @@ _SLUG = re.compile(r"[a-z0-9-]+")
 
 
 @click.command("import")
-@click.argument("leaflet_path", metavar="LEAFLET", type=click.Path(path_type=Path))
-@click.option("--id", "line_id", required=True, help="The line's id: lower-case letters, digits and hyphens.")
+@click.argument("leaflet_path", metavar="FOLDER", type=click.Path(path_type=Path))
+@click.option(
+    "--id", "line_id", required=True, metavar="ID", help="Linjens id: små bogstaver, tal og bindestreger."
+)
 @click.option(
     "--number",
     "numbers",
     multiple=True,
     metavar="+45XXXXXXXX",
-    help="The Twilio number that reaches this line (repeat for several).",
+    help="Twilio-nummeret, som patienterne ringer til linjen på (gentag for flere).",
 )
 @click.option(
-    "--out", "out", required=True, type=click.Path(path_type=Path, dir_okay=False), help="The draft to write."
+    "--out",
+    "out",
+    required=True,
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Filen, kladden skrives til.",
 )
-@click.option("--title", help="The first section's title when the leaflet starts without a heading.")
-@click.option("--name", help="The line's name (default: the leaflet's title).")
-@click.option("--force", is_flag=True, help="Overwrite --out if it exists.")
+@click.option("--title", metavar="TITEL", help="Første afsnits titel, når folderen begynder uden overskrift.")
+@click.option("--name", metavar="NAVN", help="Linjens navn (standard: folderens titel).")
+@click.option("--force", is_flag=True, help="Skriv over --out, hvis den findes.")
 def import_command(  # noqa: PLR0917  (click passes every option as an argument)
     leaflet_path: Path,
     line_id: str,
@@ -43,7 +49,7 @@ def import_command(  # noqa: PLR0917  (click passes every option as an argument)
     name: str | None,
     force: bool,
 ) -> None:
-    """Read LEAFLET (plain text or a PDF with a text layer) and write a draft content file to --out."""
+    """Læs FOLDER (almindelig tekst eller en PDF med tekst i) og skriv en kladde til indholdsfil i --out."""
     if not _SLUG.fullmatch(line_id):
         raise Stop(f"--id skal bestå af små bogstaver a-z, tal og bindestreger, ikke {line_id!r}.")
     if out.exists() and not force:

@@ -16,7 +16,7 @@ DATABASE_OPTION = click.option(
     "--database",
     "url",
     metavar="URL",
-    help="Database URL (default: IVR_DATABASE_URL, else the instance folder's SQLite file).",
+    help="Databasens URL (standard: IVR_DATABASE_URL, ellers SQLite-filen i mappen instance).",
 )
 
 
@@ -72,13 +72,13 @@ def opened_database(url: str | None) -> Iterator[Database]:
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 def db() -> None:
-    """The database's schema: upgrade it to this version's, or say where it stands."""
+    """Databasens skema: bring det op til denne versions, eller vis hvor det står."""
 
 
 @db.command()
 @DATABASE_OPTION
 def upgrade(url: str | None) -> None:
-    """Make the database, or bring it to this version's schema, keeping every row (run before `ivr serve`)."""
+    """Opret databasen, eller bring den op til denne versions skema uden at miste noget (før `ivr serve`)."""
     target = database_url(url)
     try:
         before, after = migrations.upgrade(target)
@@ -99,7 +99,7 @@ def _was(before: migrations.Status) -> str:
 @db.command()
 @DATABASE_OPTION
 def current(url: str | None) -> None:
-    """Say which revision the database's schema is at, and whether it is behind this version's."""
+    """Vis hvilken revision databasens skema har, og om den er ældre end denne versions."""
     engine = create_engine(existing(database_url(url)))
     try:
         with engine.connect() as connection:

@@ -136,9 +136,11 @@ def connection_problem(url: str) -> str | None:
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--bind", metavar="HOST:PORT", help="Where to listen (default: IVR_BIND, else 127.0.0.1:8000).")
+@click.option(
+    "--bind", metavar="VÆRT:PORT", help="Hvor der lyttes (standard: IVR_BIND, ellers 127.0.0.1:8000)."
+)
 def serve(bind: str | None) -> None:
-    """Run the line under gunicorn, the production server."""
+    """Kør linjen under gunicorn, serveren til drift."""
     requestlog.configure()
     # Before any app is built: every worker's metrics count in files in this folder (ivr/ops/metrics.py),
     # the operator's PROMETHEUS_MULTIPROC_DIR or a private one, removed when the server stops.

@@ -29,24 +29,30 @@ def line_option(_ctx: click.Context, _param: click.Parameter, value: str | None)
 
 @click.command()
 @click.option(
-    "--since", type=DAY, help="First day (YYYY-MM-DD, 2000-2100, the content's time zone), included."
+    "--since",
+    type=DAY,
+    metavar="DAG",
+    help="Første dag (ÅÅÅÅ-MM-DD, 2000-2100, indholdets tidszone), medregnet.",
 )
 @click.option(
-    "--until", type=DAY, help="Last day (YYYY-MM-DD, 2000-2100, the content's time zone), included."
+    "--until",
+    type=DAY,
+    metavar="DAG",
+    help="Sidste dag (ÅÅÅÅ-MM-DD, 2000-2100, indholdets tidszone), medregnet.",
 )
 @click.option(
     "--line",
     metavar="ID",
     callback=line_option,
-    help="Only this line's calls (its content's id, like rodblokade); default: all lines together.",
+    help="Kun denne linjes opkald (indholdets id, fx rodblokade); standard: alle linjer samlet.",
 )
-@click.option("--json", "as_json", is_flag=True, help="Print the statistics as JSON.")
+@click.option("--json", "as_json", is_flag=True, help="Vis statistikken som JSON.")
 @click.option(
     "--prune",
     "prune_days",
     type=click.IntRange(min=0),
-    metavar="DAYS",
-    help="Delete events older than DAYS days instead of reporting.",
+    metavar="DAGE",
+    help="Slet hændelser, der er ældre end DAGE dage, i stedet for at vise statistikken.",
 )
 @DATABASE_OPTION
 @CONTENT_OPTION
@@ -60,7 +66,7 @@ def stats(
     url: str | None,
     content_path: Path | None,
 ) -> None:
-    """Show what callers asked about and when they called; or delete old events with --prune."""
+    """Vis, hvad patienterne spurgte om, og hvornår de ringede; eller slet gamle hændelser (--prune)."""
     if prune_days is not None:
         store = Store(current_database(database_url(url)))
         try:

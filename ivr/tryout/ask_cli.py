@@ -35,12 +35,12 @@ INSTEAD = {
 
 
 @click.command()
-@click.argument("question")
+@click.argument("question", metavar="SPØRGSMÅL")
 @CONTENT_OPTION
 @LINE_OPTION
-@click.option("--json", "as_json", is_flag=True, help="Print the answer and the scores as JSON.")
+@click.option("--json", "as_json", is_flag=True, help="Vis svaret og pointene som JSON.")
 def ask(question: str, content_path: Path | None, line_id: str | None, as_json: bool) -> None:
-    """Answer QUESTION as the line answers a caller who says it; exit 1 when no sentence answers it."""
+    """Svar på SPØRGSMÅL, som linjen svarer en patient, der siger det; fejl, hvis ingen sætning svarer."""
     if not words_of(question):
         raise Stop('Skriv et spørgsmål med ord, f.eks. ivr ask "må jeg spise inden".')
     content = published_content(content_path, line_id)

@@ -196,49 +196,50 @@ class AudioPlayer:
     "--keys",
     "script",
     metavar='"1 * # 0 T"',
-    help='Keys to press, one at each menu ("12" is 1, then 2); T is silence; [97662400] sends keys together.',
+    help='Taster, én ved hver menu ("12" er 1, så 2); T er stilhed; [97662400] sender taster samlet.',
 )
-@click.option("--json", "as_json", is_flag=True, help="Print the transcript as JSON.")
+@click.option("--json", "as_json", is_flag=True, help="Vis samtalen som JSON.")
 @click.option(
     "--at",
     "at_text",
-    metavar="ISO-DATETIME",
-    help="Call at this moment, 2000-2100, content's time zone unless offset given (in-process only).",
+    metavar="ISO-TIDSPUNKT",
+    help="Ring på dette tidspunkt, 2000-2100, i indholdets tidszone, hvis ingen er givet (kun i processen).",
 )
 @click.option(
     "--dial-result",
     type=click.Choice(DIAL_RESULTS),
     default="completed",
     show_default=True,
-    help="What happens when the line transfers the call.",
+    help="Hvad der sker, når linjen stiller opkaldet om.",
 )
 @click.option(
-    "--url", metavar="URL", help="Call a running server's voice URL, e.g. http://127.0.0.1:8000/voice."
+    "--url", metavar="URL", help="Ring til en kørende servers voice-URL, fx http://127.0.0.1:8000/voice."
 )
 @click.option(
     "--say",
     "sayings",
-    metavar="WORDS",
+    metavar="ORD",
     multiple=True,
-    help="Say this at the next menu instead of a key, as Twilio hears speech; may be given again, and is "
-    'said after --keys. In --keys, words in braces are said: --keys "1 {hvad er komplikationerne}".',
+    help="Sig dette ved næste menu i stedet for en tast, som Twilio hører tale; kan gives flere gange og "
+    'siges efter --keys. I --keys siges ord i krøllede parenteser: --keys "1 {hvad er komplikationerne}".',
 )
 @click.option(
     "--confidence",
     type=click.FloatRange(0.0, 1.0),
     default=0.9,
     show_default=True,
-    help="The Confidence Twilio sends with what is said (its recogniser's certainty).",
+    metavar="TAL",
+    help="Den Confidence, Twilio sender med det sagte (hvor sikker talegenkendelsen er).",
 )
 @LINE_OPTION
-@click.option("--to", metavar="NUMBER", help="Call this number (E.164): the line it reaches answers.")
+@click.option("--to", metavar="NUMMER", help="Ring til dette nummer (E.164): linjen, det når, svarer.")
 @click.option(
     "--from",
     "caller",
-    metavar="NUMBER",
+    metavar="NUMMER",
     default="+4520000000",
     show_default=True,
-    help='The caller\'s number as Twilio sends it: a number, or "anonymous" for a withheld one.',
+    help='Nummeret, der ringer fra, som Twilio sender det: et nummer, eller "anonymous" for et skjult.',
 )
 @click.option(
     "--sms",
@@ -246,9 +247,11 @@ class AudioPlayer:
     type=click.Choice(["sent", "not-sent"]),
     default="sent",
     show_default=True,
-    help="What happens when the line sends the leaflet by SMS (nothing is ever sent from a trial call).",
+    help="Hvad der sker, når linjen sender folderen som SMS (et prøveopkald sender aldrig noget).",
 )
-@click.option("--draft", is_flag=True, help="Call the drafts (ivr draft) instead of what callers hear now.")
+@click.option(
+    "--draft", is_flag=True, help="Ring til kladderne (ivr draft) i stedet for det, patienterne hører nu."
+)
 def call(  # noqa: PLR0912, PLR0917 (click passes every option as an argument; each is checked here)
     script: str | None,
     as_json: bool,
@@ -263,7 +266,7 @@ def call(  # noqa: PLR0912, PLR0917 (click passes every option as an argument; e
     sms_result: str,
     draft: bool,
 ) -> None:
-    """Call the line as Twilio would: by hand in a terminal, or scripted with --keys."""
+    """Ring til linjen, som Twilio ville: i hånden i en terminal, eller på forhånd med --keys."""
     if url is not None and draft:
         raise click.UsageError("--draft runs the drafts in-process: a running server runs what is live.")
     if url is not None and at_text is not None:

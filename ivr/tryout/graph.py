@@ -341,24 +341,28 @@ SUFFIXES = {"svg": ".svg", "png": ".png", "dot": ".dot"}
 @click.option(
     "--max-tries",
     type=click.IntRange(1, 10),
+    metavar="ANTAL",
     envvar="IVR_MAX_TRIES",
     default=next(setting.default for setting in settings.SETTINGS if setting.name == "MAX_TRIES"),
     show_default=True,
-    help="Failed turns in a row before goodbye (default: IVR_MAX_TRIES, else the line's default).",
+    help="Mislykkede forsøg i træk før farvel (standard: IVR_MAX_TRIES, ellers linjens standard).",
 )
 @click.option(
     "--format",
     "fmt",
     type=click.Choice(sorted(SUFFIXES)),
-    help="svg, png or dot (default: from the --out file's suffix, else svg).",
+    help="svg, png eller dot (standard: efter endelsen på filen i --out, ellers svg).",
 )
 @click.option(
-    "-o", "--out", type=click.Path(dir_okay=False, path_type=Path), help="Write here, not to stdout."
+    "-o",
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Skriv hertil i stedet for til stdout.",
 )
 def graph_command(
     content_path: Path | None, line_id: str | None, max_tries: int, fmt: str | None, out: Path | None
 ) -> None:
-    """Draw the menu from the content file: every key, section, the transfer and the failure paths."""
+    """Tegn menuen ud fra indholdsfilen: hver tast, hvert afsnit, omstillingen og vejene ved fejl."""
     fmt = fmt or _format_for(out)
     if out is not None and out.suffix.lower() != SUFFIXES[fmt]:
         raise click.BadParameter(

@@ -77,7 +77,7 @@ def _who(command: str) -> str:
 @LINE_OPTION
 @DATABASE_OPTION
 def draft(content_path: Path | None, line_id: str | None, url: str | None) -> None:
-    """Start a draft of the line: a copy of what callers hear now, in the drafts folder, to edit and try."""
+    """Start en kladde af linjen: en kopi af det, patienterne hører nu, i kladdemappen, til at rette i."""
     content = configured_content(content_path, line_id)
     target = drafts.draft_file(configured_settings(), content.line.id)
     if target.exists():
@@ -101,9 +101,11 @@ def draft(content_path: Path | None, line_id: str | None, url: str | None) -> No
 @CONTENT_OPTION
 @LINE_OPTION
 @DATABASE_OPTION
-@click.option("--restore", "restore", type=int, metavar="N", help="Make version N live again (ivr versions).")
+@click.option(
+    "--restore", "restore", type=int, metavar="N", help="Gør version N aktiv igen (se ivr versions)."
+)
 def publish(content_path: Path | None, line_id: str | None, url: str | None, restore: int | None) -> None:
-    """Make the line's draft live on every node (or with --restore N an earlier version), keeping the rest."""
+    """Gør linjens kladde aktiv på alle maskiner (eller med --restore N en tidligere version)."""
     content = configured_content(content_path, line_id)
     config = configured_settings()
     line = content.line.id
@@ -141,10 +143,10 @@ def publish(content_path: Path | None, line_id: str | None, url: str | None, res
     "--json",
     "as_json",
     is_flag=True,
-    help="Print a JSON list of {line, version, who, when, restored_from, live}.",
+    help="Vis som en JSON-liste med {line, version, who, when, restored_from, live}.",
 )
 def versions_command(content_path: Path | None, line_id: str | None, url: str | None, as_json: bool) -> None:
-    """List the line's published versions (every line's without --line), oldest first; the newest is live."""
+    """Vis linjens udgivne versioner (alle linjers uden --line), ældste først; den nyeste er aktiv."""
     line = configured_content(content_path, line_id).line.id if line_id else None
     with _versions(url) as versions:
         found = versions.history(line)

@@ -4,26 +4,31 @@ English is told apart by common English words Danish never uses. What is no sent
 a file, a key path, a placeholder or a setting (`code`, paths, `prompts.welcome`, {when}, `IVR_CONTENT_DIR`,
 `--reason`) and what is quoted from the file or the leaflet ('goodby', "Efter blokaden").
 
-Two ways in: every failure case of `ivr check` and of the commands staff run, run as staff run them; and
-every message written in the modules that speak to staff, read from their source, so that a message no case
-reaches is read too. IT's messages (the IVR_* settings, the database, `ivr serve`, `ivr db`) stay English,
-as the logs do.
+Three ways in: every failure case of `ivr check` and of the commands staff run, run as staff run them; every
+message written in the modules that speak to staff, read from their source, so that a message no case reaches
+is read too; and the help of every command and subcommand (`ivr closed add -h`), click's own words in it
+included, with a wrong option or a mistyped command line, which is one Danish line. IT's messages (the IVR_*
+settings, the database, `ivr serve`, `ivr db`) stay English, as the logs do; their help is Danish too.
 """
 
 from __future__ import annotations
 
 import ast
+import inspect
 import re
 import shutil
 from collections.abc import Callable, Iterator
 from html.parser import HTMLParser
 from pathlib import Path
+from types import ModuleType
 
+import click
 import pytest
 import responses
 from click.testing import CliRunner
 from flask import Flask
 
+from ivr import cli_words
 from ivr.cli import main
 from ivr.line.content_loader import default_path
 from tests.support import BROKEN, PATHOLOGICAL, ROOT, URL, Edit, lines_folder
@@ -319,3 +324,112 @@ def messages(path: Path) -> Iterator[tuple[int, str]]:
 def test_every_message_written_for_staff_is_danish(module: str) -> None:
     found = [(line, text) for line, text in messages(ROOT / module) if english(text)]
     assert found == [], "\n".join(f"{module}:{line}: {text}" for line, text in found)
+
+
+# click's own English words and the words the commands' help was first written in: none may stand in a help
+# or a refusal, outside what is no sentence (names in braces, choices, quotes).
+HELP_ENGLISH = frozenset(
+    [
+    "Usage", "Options", "Commands", "OPTIONS", "COMMAND", "ARGS", "Show", "Print", "List", "Error", "Try",
+    "the", "and", "or", "this", "exit", "default", "required", "TEXT", "PATH", "INTEGER", "FILE", "DIRECTORY",
+    "RANGE", "FLOAT", "Missing", "Invalid", "No", "such",
+    ]
+)  # fmt: skip
+# What is no sentence in a help: names in braces, a list of choices, quotes, options, settings and paths, the
+# command names a group lists and the command's own (`main` where CliRunner runs it).
+NOT_HELP_PROSE = re.compile(
+    r"\{[^}]*\}|\[[\w-]+(?:\|[\w-]+)+\]|\"[^\"]*\"|'[^']*'|`[^`]*`|(?<!\S)--?[\w-]+|\S*[/_]\S*"
+    r"|^  [a-z][\w-]*(?=  )|\b(?:ivr|main)(?: [a-z][\w-]*){1,2}",
+    re.MULTILINE,
+)
+
+
+def english_help(text: str) -> list[str]:
+    """The English words in a help text or a refusal: click's own, and the common ones `english` knows."""
+    prose = NOT_HELP_PROSE.sub(" ", text)
+    return [word for word in re.findall(r"[A-Za-z]+", prose) if word in HELP_ENGLISH] + english(prose)
+
+
+def command_paths(command: click.Command, path: tuple[str, ...] = ()) -> Iterator[tuple[str, ...]]:
+    """The words that run `command` and every command and subcommand under it: (), ("closed",), ..."""
+    yield path
+    if isinstance(command, click.Group):
+        context = click.Context(command)
+        for name in command.list_commands(context):
+            subcommand = command.get_command(context, name)
+            assert subcommand is not None, name
+            yield from command_paths(subcommand, (*path, name))
+
+
+COMMAND_PATHS = list(command_paths(main))
+
+
+def test_the_help_detector_finds_clicks_english() -> None:
+    before = "Usage: ivr check [OPTIONS]\n\n  Check the file.\n\nOptions:\n  -h, --help  Show this message."
+    assert {"Usage", "OPTIONS", "Options", "Show", "the", "this"} <= set(english_help(before))
+    assert english_help('Brug: ivr closed add [TILVALG] DAG\n\n  --json  Vis {"open", "closes"}.') == []
+
+
+def test_every_command_is_walked() -> None:
+    assert len(COMMAND_PATHS) > 20
+    assert {("closed", "add"), ("db", "upgrade"), ("staff", "add"), ("serve",), ()} <= set(COMMAND_PATHS)
+
+
+@pytest.mark.parametrize("path", COMMAND_PATHS, ids=[" ".join(("ivr", *path)) for path in COMMAND_PATHS])
+@pytest.mark.parametrize("flag", ["--help", "-h"])
+def test_every_help_is_danish(path: tuple[str, ...], flag: str) -> None:
+    result = CliRunner().invoke(main, [*path, flag], terminal_width=200)
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("Brug: "), result.output
+    assert "Tilvalg:" in result.output
+    assert english_help(result.output) == [], result.output
+
+
+@pytest.mark.parametrize("path", COMMAND_PATHS, ids=[" ".join(("ivr", *path)) for path in COMMAND_PATHS])
+def test_a_wrong_option_is_one_danish_line(path: tuple[str, ...]) -> None:
+    result = CliRunner().invoke(main, [*path, "--no-such-option"])
+    assert result.exit_code == 2, result.output
+    assert result.output.count("\n") == 1, result.output
+    assert result.output.startswith("Fejl: ukendt tilvalg --no-such-option"), result.output
+    assert english_help(result.output) == [], result.output
+
+
+MISTYPED = [
+    ["--versoin"],
+    ["stat"],
+    ["closed", "ad"],
+    ["closed", "add"],
+    ["closed", "add", "2030-01-06", "--reason"],
+    ["closed", "remove", "7", "8"],
+    ["hours", "--year", "abc"],
+    ["hours", "--year", "1900"],
+    ["build-audio", "--engine", "say"],
+    ["staff", "add"],
+]
+
+
+@pytest.mark.parametrize("args", MISTYPED, ids=[" ".join(args) for args in MISTYPED])
+def test_a_mistyped_command_line_is_one_danish_line(args: list[str]) -> None:
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 2, result.output
+    assert result.output.count("\n") == 1, result.output
+    assert result.output.startswith("Fejl: "), result.output
+    assert english_help(result.output) == [], result.output
+
+
+def asked_of_gettext(module: ModuleType) -> Iterator[str]:
+    """Every text a click module asks gettext for: `_("...")`, and `ngettext("...", ...)`'s singular."""
+    for node in ast.walk(ast.parse(inspect.getsource(module))):
+        called = getattr(node.func, "id", "") if isinstance(node, ast.Call) else ""
+        if called in ("_", "ngettext") and isinstance(first := node.args[0], ast.Constant):
+            yield str(first.value)
+
+
+def test_every_word_click_asks_for_has_danish_and_no_other() -> None:
+    asked = {text for module in cli_words.CLICK_MODULES for text in asked_of_gettext(module)}
+    assert asked == set(cli_words.WORDS) | set(cli_words.PLURAL_WORDS)
+
+
+@pytest.mark.parametrize("text", sorted(cli_words.WORDS))
+def test_clicks_words_keep_their_placeholders(text: str) -> None:
+    assert set(re.findall(r"\{[^}]*\}", cli_words.WORDS[text])) <= set(re.findall(r"\{[^}]*\}", text))
