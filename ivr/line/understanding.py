@@ -105,6 +105,8 @@ WHOLE_PHRASE_BONUS = 0.5
 SHARED_BY_KEYS = 2
 # What a word several choices share counts beside a word only one choice has.
 SHARED_BESIDE_SPECIFIC = 0.25
+# Two choices each named by a word only it has, the second scoring at least this share of the first: torn.
+TORN_SHARE = 0.75
 # A score that is asked back, not acted on.
 ASK_AT = 0.5
 # Twilio's Confidence below this is asked back.
@@ -216,12 +218,26 @@ class Understanding:
         if not scores:
             return Understood("nothing", None, 0.0)
         shared_only = self._context_only(heard) and named is None
+        if named is None and self._torn(heard, scores, words):
+            return Understood("nothing", None, max(scores.values()))
         return self._decide(
             scores,
             unsure=confidence is not None and confidence < self._threshold,
             shared_only=shared_only,
             words=words,
         )
+
+    def _torn(self, heard: Mapping[str, float], scores: Mapping[str, float], words: Sequence[str]) -> bool:
+        """Tell whether words only one choice has point at two choices, the second close enough to the first
+        that either may be the question's topic ("er det farligt for nerverne", "kan jeg mærke når de
+        stikker"): asking about either is a guess, so nothing is, unless one choice's phrase was said whole."""
+        specific = {key for known in heard if known not in self._shared for key in self._points[known]}
+        if len(specific) < 2:
+            return False
+        ranked = sorted((scores.get(key, 0.0) for key in specific), reverse=True)
+        if ranked[1] < TORN_SHARE * ranked[0]:
+            return False
+        return len(self._said_whole(words) & specific) != 1
 
     def _decide(
         self, scores: Mapping[str, float], *, unsure: bool, shared_only: bool, words: Sequence[str]
