@@ -46,6 +46,12 @@ CONTEXT_WORDS = frozenset(_CONTEXT.split())
 # (to eat, to drink, to go home) in the phrases, so anything else is a question it does not answer.
 PERMISSION = "må"
 ASKERS = frozenset({"jeg", "man", "vi", "han", "hun", "min", "mit"})
+# An urgent word in a supposition is a question about risk, not an emergency now: "hvis" ("hvad sker der
+# hvis det bløder"), or "kan jeg blive"/"kan man få" before it ("kan jeg blive lam af det"). "Jeg kan ikke
+# gå" tells, and stays urgent.
+SUPPOSING = frozenset({"risiko", "risikoen"})
+MAY = frozenset({"kan", "kunne", "ka", "risikerer"})
+BECOMING = frozenset({"blive", "få"})
 # Pronouns move in a Danish question ("finder jeg vej", "kan han ikke gå"): the word lists skip them.
 _PRONOUNS = "jeg du man vi han hun de den det der"
 LIST_SKIPPED = frozenset(_PRONOUNS.split())

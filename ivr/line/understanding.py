@@ -48,16 +48,19 @@ from rapidfuzz import fuzz, process
 
 from ivr.line.heard_words import (
     ASKERS,
+    BECOMING,
     CONTEXT_WORDS,
     FILLER_WORDS,
     INTENSIFIERS,
     KEY_NAMING_WORDS,
     LIST_SKIPPED,
+    MAY,
     NO_WORDS,
     NOISE_WORDS,
     NUMBER_WORDS,
     ORDINALS,
     PERMISSION,
+    SUPPOSING,
     YES_WORDS,
 )
 from ivr.line.keypad import KEYPAD
@@ -182,6 +185,7 @@ class Understanding:
             self._by_initial.setdefault(form[0], []).append(form)
         self._heads = [form for form in self._forms if len(form) >= COMPOUND_HEAD_MIN_LENGTH]
         context = {stem(word) for word in CONTEXT_WORDS} | CONTEXT_WORDS
+        self._context = frozenset(context)
         self._shared = frozenset(
             known for known, per_key in self._points.items() if _is_shared(per_key) or known in context
         )
@@ -218,12 +222,16 @@ class Understanding:
         if not scores:
             return Understood("nothing", None, 0.0)
         shared_only = self._context_only(heard) and named is None
+        # Words of the topics several choices share ("rodblokaden"), not only of when or where ("før"), that
+        # point at one choice alone are asked back about it, not missed.
+        one_topic = shared_only and len(scores) == 1 and any(k not in self._context for k in heard)
         if named is None and self._torn(heard, scores, words):
             return Understood("nothing", None, max(scores.values()))
         return self._decide(
             scores,
             unsure=confidence is not None and confidence < self._threshold,
             shared_only=shared_only,
+            one_topic=one_topic,
             words=words,
         )
 
@@ -240,7 +248,13 @@ class Understanding:
         return len(self._said_whole(words) & specific) != 1
 
     def _decide(
-        self, scores: Mapping[str, float], *, unsure: bool, shared_only: bool, words: Sequence[str]
+        self,
+        scores: Mapping[str, float],
+        *,
+        unsure: bool,
+        shared_only: bool,
+        one_topic: bool,
+        words: Sequence[str],
     ) -> Understood:
         """Matched, asked back or nothing, from the keys' scores."""
         ranked = sorted(scores.items(), key=lambda item: (-item[1], self._keys.index(item[0])))
@@ -248,8 +262,9 @@ class Understanding:
         if best < NOTHING_BELOW:
             return Understood("nothing", None, best)
         runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
-        if shared_only and best < MATCH_AT:
-            # A part of a phrase, and only of words several choices share ("før"): no question back either.
+        if shared_only and best < MATCH_AT and not (one_topic and best >= ASK_AT):
+            # A part of a phrase, and only of words several choices share ("før"): no question back either,
+            # unless they point at one choice alone: then that one is asked back.
             return Understood("nothing", None, best)
         if runner_up >= AMBIGUOUS_SHARE * best and shared_only:
             # Only words several choices share, scoring close: asking about one of them is a guess, unless
@@ -283,6 +298,8 @@ class Understanding:
         """The first word list one of whose phrases the utterance holds, word after word."""
         said = _for_lists(words)
         for outcome, phrases in self._lists.items():
+            if outcome == "urgent" and _supposes(words):
+                continue  # "hvad sker der hvis det bløder", "kan jeg blive lam af det": a question of risk
             for phrase in phrases:
                 size = len(phrase)
                 if phrase and any(said[at : at + size] == phrase for at in range(len(said) - size + 1)):
@@ -326,11 +343,11 @@ class Understanding:
                 scores[key] += WHOLE_PHRASE_BONUS * share
         return scores
 
-    def _heard_stems(self, words: Sequence[str]) -> tuple[list[tuple[str, float]], bool]:
+    def _heard_stems(self, words: Sequence[str]) -> tuple[list[tuple[str, float]], int]:
         """The known stems the words stand for, each with its similarity (1.0 for an exact match), and
         whether a word carries meaning the line does not know (no filler, key name or known word)."""
         found: list[tuple[str, float]] = []
-        unknown = False
+        unknown = 0
         singles = [self._nearest(word) for word in words]
         index = 0
         while index < len(words):
@@ -348,7 +365,7 @@ class Understanding:
                 single = singles[index]
                 if single is not None:
                     found.append(single)
-                unknown = unknown or (single is None and _carries_meaning(words[index]))
+                unknown += single is None and _carries_meaning(words[index])
                 index += 1
         return found, unknown
 
@@ -479,6 +496,15 @@ def _asks_permission(words: Sequence[str]) -> bool:
     """Tell whether an utterance asks for permission: "må jeg", "må man", "hvornår må jeg", "jeg må"."""
     pairs = itertools.pairwise(words)
     return any((a == PERMISSION and b in ASKERS) or (a in ASKERS and b == PERMISSION) for a, b in pairs)
+
+
+def _supposes(words: Sequence[str]) -> bool:
+    """Tell whether an utterance supposes rather than tells: "hvis" ("hvad gør jeg hvis det bløder"), or a
+    question of what may become of one ("kan jeg blive lam af det", "kan man få feber")."""
+    if any(word in SUPPOSING for word in words):
+        return True
+    triples = zip(words, words[1:], words[2:], strict=False)
+    return any(a in MAY and b in ASKERS and c in BECOMING for a, b, c in triples)
 
 
 def _for_lists(words: Sequence[str]) -> tuple[str, ...]:
