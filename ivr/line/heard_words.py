@@ -75,6 +75,8 @@ KEY_NAMING_WORDS = frozenset({"tryk", "trykke", "tast", "taste", "nummer", "punk
 # "Den anden", "den femte": a menu's choice by its place.
 _ORDINALS = "første anden andet tredje fjerde femte sjette syvende ottende niende"
 ORDINALS: Mapping[str, str] = dict(zip(_ORDINALS.split(), "1223456789", strict=True))
+# The words before a place that make it a choice's: "den anden", "det første", "nummer fem".
+ORDINAL_NAMING = frozenset({"den", "det", "de"}) | KEY_NAMING_WORDS
 
 # What callers say for yes when the line asks back ("Mente du komplikationer? Tryk 1 for ja"); "ja" is a
 # filler word to the matcher, so yes is heard here, on its own.

@@ -58,6 +58,7 @@ from ivr.line.heard_words import (
     NO_WORDS,
     NOISE_WORDS,
     NUMBER_WORDS,
+    ORDINAL_NAMING,
     ORDINALS,
     PERMISSION,
     SUPPOSING,
@@ -238,7 +239,8 @@ class Understanding:
     def _torn(self, heard: Mapping[str, float], scores: Mapping[str, float], words: Sequence[str]) -> bool:
         """Tell whether words only one choice has point at two choices, the second close enough to the first
         that either may be the question's topic ("er det farligt for nerverne", "kan jeg mærke når de
-        stikker"): asking about either is a guess, so nothing is, unless one choice's phrase was said whole."""
+        stikker"): asking about either is a guess, so nothing is, unless one choice's phrase was said
+        whole."""
         specific = {key for known in heard if known not in self._shared for key in self._points[known]}
         if len(specific) < 2:
             return False
@@ -434,7 +436,14 @@ class Understanding:
         ]
         left = [w for w in named if w in NUMBER_WORDS or w not in FILLER_WORDS | KEY_NAMING_WORDS]
         if not left:
-            left = [w for w in named if w in ORDINALS]
+            # A place names a choice after "den", "det" or a key's name, or said first ("anden tak"); "hvad
+            # andet kan du fortælle om" is no choice.
+            left = [
+                word
+                for at, word in enumerate(words)
+                if word in ORDINALS
+                and (all(w in NOISE_WORDS for w in words[:at]) or words[at - 1] in ORDINAL_NAMING)
+            ]
         if len(left) != 1 or left[0] not in NUMBER_WORDS.keys() | ORDINALS.keys():
             return None
         key = NUMBER_WORDS.get(left[0]) or ORDINALS[left[0]]
