@@ -42,6 +42,11 @@ _CONTEXT = """
     gang gange
     """
 CONTEXT_WORDS = frozenset(_CONTEXT.split())
+# When a question is set: before the procedure or after it. A choice whose phrases name one side only ("før
+# indgrebet", "inden" for preparing) does not answer a question set on the other ("må jeg spise når jeg er
+# kommet hjem"), whatever its topic word.
+BEFORE_WORDS = frozenset({"før", "inden", "forinden", "forud"})
+AFTER_WORDS = frozenset({"efter", "bagefter", "efterfølgende", "hjem", "hjemme", "derefter"})
 # Asking leave ("må jeg ...") for something the line does not know: the leaflet gives its few permissions
 # (to eat, to drink, to go home) in the phrases, so anything else is a question it does not answer.
 PERMISSION = "må"

@@ -39,7 +39,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -47,8 +47,10 @@ import snowballstemmer  # type: ignore[import-untyped]  # no stubs; pyproject's 
 from rapidfuzz import fuzz, process
 
 from ivr.line.heard_words import (
+    AFTER_WORDS,
     ASKERS,
     BECOMING,
+    BEFORE_WORDS,
     CONTEXT_WORDS,
     FILLER_WORDS,
     INTENSIFIERS,
@@ -193,6 +195,8 @@ class Understanding:
         self._modifiers = [form for form in self._forms if len(form) >= COMPOUND_MODIFIER_MIN_LENGTH]
         self._whole = [phrase for phrase in self._phrases if not phrase.stems]
         self._multiword_phrases = [phrase for phrase in self._phrases if len(phrase.words) > 1]
+        # Each key's side of the procedure, where its phrases name one side only (preparing: before).
+        self._sides = {key: _side(p.words for p in self._phrases if p.key == key) for key in self._keys}
         self._multiword = {
             key: [p.stems for p in self._phrases if p.key == key and len(p.stems) > 1] for key in self._keys
         }
@@ -223,10 +227,22 @@ class Understanding:
         if not scores:
             return Understood("nothing", None, 0.0)
         shared_only = self._context_only(heard) and named is None
-        # Words of the topics several choices share ("rodblokaden"), not only of when or where ("før"), that
-        # point at one choice alone are asked back about it, not missed.
+        # A topic word several choices share ("rodblokaden", not only when or where: "før") beside what points
+        # at one choice alone (its phrase of fillers, "hvad er det") is asked back about it, not missed.
         one_topic = shared_only and len(scores) == 1 and any(k not in self._context for k in heard)
-        if named is None and self._torn(heard, scores, words):
+        if named is None and self._other_side(scores, words):
+            # A topic set on the other side of the procedure ("må jeg spise når jeg er kommet hjem"): the
+            # leaflet does not answer it there.
+            outcome: Outcome = "unanswered" if answers_unanswered and _asks_permission(words) else "nothing"
+            return Understood(outcome, None, max(scores.values()))
+        torn = self._torn(heard, scores) if named is None else set()
+        if torn:
+            # Unless one of the choices' phrases was said whole ("er det farligt for nerverne"): that one is
+            # asked back.
+            whole = self._said_whole(words) & torn
+            if len(whole) == 1:
+                key = whole.pop()
+                return Understood("ask", key, scores[key])
             return Understood("nothing", None, max(scores.values()))
         return self._decide(
             scores,
@@ -236,18 +252,23 @@ class Understanding:
             words=words,
         )
 
-    def _torn(self, heard: Mapping[str, float], scores: Mapping[str, float], words: Sequence[str]) -> bool:
-        """Tell whether words only one choice has point at two choices, the second close enough to the first
-        that either may be the question's topic ("er det farligt for nerverne", "kan jeg mærke når de
-        stikker"): asking about either is a guess, so nothing is, unless one choice's phrase was said
-        whole."""
+    def _other_side(self, scores: Mapping[str, float], words: Sequence[str]) -> bool:
+        """Tell whether the best key is about before the procedure and the words set the question after it.
+
+        Only that way round: "før" is also a conjunction in questions about what comes after ("hvor lang
+        tid går der før det virker")."""
+        best = max(scores, key=lambda key: scores[key])
+        return self._sides[best] == "before" and _side([words]) == "after"
+
+    def _torn(self, heard: Mapping[str, float], scores: Mapping[str, float]) -> set[str]:
+        """The choices words only one choice has point at, when there are two or more and the second scores
+        close enough to the first that either may be the question's topic ("kan jeg mærke når de stikker"):
+        acting on or asking about either is a guess. Empty when not torn."""
         specific = {key for known in heard if known not in self._shared for key in self._points[known]}
         if len(specific) < 2:
-            return False
+            return set()
         ranked = sorted((scores.get(key, 0.0) for key in specific), reverse=True)
-        if ranked[1] < TORN_SHARE * ranked[0]:
-            return False
-        return len(self._said_whole(words) & specific) != 1
+        return specific if ranked[1] >= TORN_SHARE * ranked[0] else set()
 
     def _decide(
         self,
@@ -488,6 +509,13 @@ def _forms(phrases: Sequence[_Phrase]) -> dict[str, str]:
                     forms.setdefault(stem(word), stem(word))
                 forms.setdefault(word, stem(word))
     return forms
+
+
+def _side(texts: Iterable[Sequence[str]]) -> str | None:
+    """"before" or "after" when the words name only that side of the procedure, else None."""
+    words = {word for text in texts for word in text}
+    before, after = bool(words & BEFORE_WORDS), bool(words & AFTER_WORDS)
+    return "before" if before and not after else "after" if after and not before else None
 
 
 def _is_shared(per_key: Mapping[str, float]) -> bool:
