@@ -57,6 +57,9 @@ ASKERS = frozenset({"jeg", "man", "vi", "han", "hun", "min", "mit"})
 SUPPOSING = frozenset({"risiko", "risikoen"})
 MAY = frozenset({"kan", "kunne", "ka", "risikerer"})
 BECOMING = frozenset({"blive", "få"})
+# Two topics joined by these are both asked for ("komplikationer og bedøvelse"), not one inside a question
+# about the other ("kan jeg mærke når de stikker").
+JOINING = frozenset({"og", "eller", "samt"})
 # Pronouns move in a Danish question ("finder jeg vej", "kan han ikke gå"): the word lists skip them.
 _PRONOUNS = "jeg du man vi han hun de den det der"
 LIST_SKIPPED = frozenset(_PRONOUNS.split())

@@ -54,6 +54,7 @@ from ivr.line.heard_words import (
     CONTEXT_WORDS,
     FILLER_WORDS,
     INTENSIFIERS,
+    JOINING,
     KEY_NAMING_WORDS,
     LIST_SKIPPED,
     MAY,
@@ -230,20 +231,9 @@ class Understanding:
         # A topic word several choices share ("rodblokaden", not only when or where: "før") beside what points
         # at one choice alone (its phrase of fillers, "hvad er det") is asked back about it, not missed.
         one_topic = shared_only and len(scores) == 1 and any(k not in self._context for k in heard)
-        if named is None and self._other_side(scores, words):
-            # A topic set on the other side of the procedure ("må jeg spise når jeg er kommet hjem"): the
-            # leaflet does not answer it there.
-            outcome: Outcome = "unanswered" if answers_unanswered and _asks_permission(words) else "nothing"
-            return Understood(outcome, None, max(scores.values()))
-        torn = self._torn(heard, scores) if named is None else set()
-        if torn:
-            # Unless one of the choices' phrases was said whole ("er det farligt for nerverne"): that one is
-            # asked back.
-            whole = self._said_whole(words) & torn
-            if len(whole) == 1:
-                key = whole.pop()
-                return Understood("ask", key, scores[key])
-            return Understood("nothing", None, max(scores.values()))
+        doubt = None if named is not None else self._doubt(heard, scores, words, answers_unanswered)
+        if doubt is not None:
+            return doubt
         return self._decide(
             scores,
             unsure=confidence is not None and confidence < self._threshold,
@@ -251,6 +241,27 @@ class Understanding:
             one_topic=one_topic,
             words=words,
         )
+
+    def _doubt(
+        self, heard: Mapping[str, float], scores: Mapping[str, float], words: Sequence[str], unanswered: bool
+    ) -> Understood | None:
+        """What is understood when the best choice's topic word is not the question's: a choice about before
+        the procedure in a question set after it, or two choices pointed at at once; None when neither."""
+        if self._other_side(scores, words):
+            # The leaflet does not answer it there ("må jeg spise når jeg er kommet hjem").
+            outcome: Outcome = "unanswered" if unanswered and _asks_permission(words) else "nothing"
+            return Understood(outcome, None, max(scores.values()))
+        # Two topics joined ("komplikationer og bedøvelse") are both asked for: the best is asked back.
+        torn = set() if any(word in JOINING for word in words) else self._torn(heard, scores)
+        if not torn:
+            return None
+        # Unless one of the choices' phrases was said whole ("er det farligt for nerverne"): that one is
+        # asked back.
+        whole = self._said_whole(words) & torn
+        if len(whole) == 1:
+            key = whole.pop()
+            return Understood("ask", key, scores[key])
+        return Understood("nothing", None, max(scores.values()))
 
     def _other_side(self, scores: Mapping[str, float], words: Sequence[str]) -> bool:
         """Tell whether the best key is about before the procedure and the words set the question after it.
@@ -512,7 +523,7 @@ def _forms(phrases: Sequence[_Phrase]) -> dict[str, str]:
 
 
 def _side(texts: Iterable[Sequence[str]]) -> str | None:
-    """"before" or "after" when the words name only that side of the procedure, else None."""
+    """ "before" or "after" when the words name only that side of the procedure, else None."""
     words = {word for text in texts for word in text}
     before, after = bool(words & BEFORE_WORDS), bool(words & AFTER_WORDS)
     return "before" if before and not after else "after" if after and not before else None
