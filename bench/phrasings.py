@@ -351,7 +351,6 @@ DEVELOPMENT += [
     ("hvad var det du sagde", "*"),
     ("sig det igen tak", "*"),
     ("jeg fik det ikke med", "*"),
-    ("øh hvad", "*"),
     ("undskyld jeg hørte det ikke", "*"),
     ("stjerne tak", "*"),
     # #: the main menu
@@ -375,7 +374,6 @@ DEVELOPMENT += [
     ("det er for hurtigt for mig", "7"),
     ("lidt roligere", "7"),
     ("for stærkt", "7"),
-    ("tryk syv", "7"),
     ("langsommere tale", "7"),
     ("tal langsommere tak", "7"),
     # 6: the secretariat's number
@@ -417,7 +415,6 @@ DEVELOPMENT += [
     # Urgent words said as they happen; the same words supposed are a question about complications.
     ("jeg bløder fra stikket", "urgent"),
     ("jeg har det rigtig dårligt", "urgent"),
-    ("han er besvimet", "urgent"),
     ("hvad gør jeg hvis jeg får feber", "urgent"),
     ("kan man få feber af det", "5"),
 ]
