@@ -27,6 +27,12 @@ leave ("må jeg ...") for something the line does not know, beside nothing but c
 leaflet does not answer ("må jeg ryge inden"); and when only shared words were heard and two choices score
 close, nothing is guessed (not even asked back) unless one choice's phrase was said word for word.
 
+A topic word inside a question about another topic is the commonest wrong choice, so two doubts end in
+nothing rather than a guess: two choices each named by a word only it has, scoring close ("kan jeg mærke når
+de stikker"; joined by "og" both were asked for, and the best is asked back), and a choice about before the
+procedure only (its phrases say "før", "inden", never "efter") in a question set after it ("må jeg spise når
+jeg er kommet hjem"). An urgent word supposed ("kan jeg blive lam af det") is a question about a risk.
+
 Outcomes: a clear best key is "matched"; a best key that scores only partly, two keys that score close, or
 a recogniser that was unsure (`Confidence` below the threshold) give "ask" with the best key, never a guess;
 words that match no key are "nothing". Phrases made only of filler words ("hvad er det", "hvad skal jeg
