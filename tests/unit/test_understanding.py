@@ -387,8 +387,9 @@ ROUND_3 = Understanding(
         # Two choices each named by a word only it has, close in score: neither acted on nor asked about.
         ("kan jeg mærke når de stikker", "nothing", None),
         ("stikker", "matched", "2"),
-        # ... unless one choice's phrase was said whole.
+        # ... unless one choice's phrase was said whole, or the two are joined (both asked for: the first).
         ("er det farligt for nerven", "ask", "5"),
+        ("stikker og farligt", "ask", "2"),
         # An urgent word supposed ("kan jeg blive", "kan man få") asks about a risk; told, it is urgent.
         ("kan jeg blive lam af det", "nothing", None),
         ("kan man få feber af komplikationer", "matched", "5"),
