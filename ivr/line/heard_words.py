@@ -42,10 +42,24 @@ _CONTEXT = """
     gang gange
     """
 CONTEXT_WORDS = frozenset(_CONTEXT.split())
+# When a question is set: before the procedure or after it. A choice whose phrases name one side only ("før
+# indgrebet", "inden" for preparing) does not answer a question set on the other ("må jeg spise når jeg er
+# kommet hjem"), whatever its topic word.
+BEFORE_WORDS = frozenset({"før", "inden", "forinden", "forud"})
+AFTER_WORDS = frozenset({"efter", "bagefter", "efterfølgende", "hjem", "hjemme", "derefter"})
 # Asking leave ("må jeg ...") for something the line does not know: the leaflet gives its few permissions
 # (to eat, to drink, to go home) in the phrases, so anything else is a question it does not answer.
 PERMISSION = "må"
 ASKERS = frozenset({"jeg", "man", "vi", "han", "hun", "min", "mit"})
+# An urgent word in a supposition is a question about risk, not an emergency now: "hvis" ("hvad sker der
+# hvis det bløder"), or "kan jeg blive"/"kan man få" before it ("kan jeg blive lam af det"). "Jeg kan ikke
+# gå" tells, and stays urgent.
+SUPPOSING = frozenset({"risiko", "risikoen"})
+MAY = frozenset({"kan", "kunne", "ka", "risikerer"})
+BECOMING = frozenset({"blive", "få"})
+# Two topics joined by these are both asked for ("komplikationer og bedøvelse"), not one inside a question
+# about the other ("kan jeg mærke når de stikker").
+JOINING = frozenset({"og", "eller", "samt"})
 # Pronouns move in a Danish question ("finder jeg vej", "kan han ikke gå"): the word lists skip them.
 _PRONOUNS = "jeg du man vi han hun de den det der"
 LIST_SKIPPED = frozenset(_PRONOUNS.split())
@@ -69,6 +83,8 @@ KEY_NAMING_WORDS = frozenset({"tryk", "trykke", "tast", "taste", "nummer", "punk
 # "Den anden", "den femte": a menu's choice by its place.
 _ORDINALS = "første anden andet tredje fjerde femte sjette syvende ottende niende"
 ORDINALS: Mapping[str, str] = dict(zip(_ORDINALS.split(), "1223456789", strict=True))
+# The words before a place that make it a choice's: "den anden", "det første", "nummer fem".
+ORDINAL_NAMING = frozenset({"den", "det", "de"}) | KEY_NAMING_WORDS
 
 # What callers say for yes when the line asks back ("Mente du komplikationer? Tryk 1 for ja"); "ja" is a
 # filler word to the matcher, so yes is heard here, on its own.

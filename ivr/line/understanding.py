@@ -27,6 +27,12 @@ leave ("må jeg ...") for something the line does not know, beside nothing but c
 leaflet does not answer ("må jeg ryge inden"); and when only shared words were heard and two choices score
 close, nothing is guessed (not even asked back) unless one choice's phrase was said word for word.
 
+A topic word inside a question about another topic is the commonest wrong choice, so two doubts end in
+nothing rather than a guess: two choices each named by a word only it has, scoring close ("kan jeg mærke når
+de stikker"; joined by "og" both were asked for, and the best is asked back), and a choice about before the
+procedure only (its phrases say "før", "inden", never "efter") in a question set after it ("må jeg spise når
+jeg er kommet hjem"). An urgent word supposed ("kan jeg blive lam af det") is a question about a risk.
+
 Outcomes: a clear best key is "matched"; a best key that scores only partly, two keys that score close, or
 a recogniser that was unsure (`Confidence` below the threshold) give "ask" with the best key, never a guess;
 words that match no key are "nothing". Phrases made only of filler words ("hvad er det", "hvad skal jeg
@@ -39,7 +45,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -47,17 +53,24 @@ import snowballstemmer  # type: ignore[import-untyped]  # no stubs; pyproject's 
 from rapidfuzz import fuzz, process
 
 from ivr.line.heard_words import (
+    AFTER_WORDS,
     ASKERS,
+    BECOMING,
+    BEFORE_WORDS,
     CONTEXT_WORDS,
     FILLER_WORDS,
     INTENSIFIERS,
+    JOINING,
     KEY_NAMING_WORDS,
     LIST_SKIPPED,
+    MAY,
     NO_WORDS,
     NOISE_WORDS,
     NUMBER_WORDS,
+    ORDINAL_NAMING,
     ORDINALS,
     PERMISSION,
+    SUPPOSING,
     YES_WORDS,
 )
 from ivr.line.keypad import KEYPAD
@@ -105,6 +118,8 @@ WHOLE_PHRASE_BONUS = 0.5
 SHARED_BY_KEYS = 2
 # What a word several choices share counts beside a word only one choice has.
 SHARED_BESIDE_SPECIFIC = 0.25
+# Two choices each named by a word only it has, the second scoring at least this share of the first: torn.
+TORN_SHARE = 0.75
 # A score that is asked back, not acted on.
 ASK_AT = 0.5
 # Twilio's Confidence below this is asked back.
@@ -180,12 +195,15 @@ class Understanding:
             self._by_initial.setdefault(form[0], []).append(form)
         self._heads = [form for form in self._forms if len(form) >= COMPOUND_HEAD_MIN_LENGTH]
         context = {stem(word) for word in CONTEXT_WORDS} | CONTEXT_WORDS
+        self._context = frozenset(context)
         self._shared = frozenset(
             known for known, per_key in self._points.items() if _is_shared(per_key) or known in context
         )
         self._modifiers = [form for form in self._forms if len(form) >= COMPOUND_MODIFIER_MIN_LENGTH]
         self._whole = [phrase for phrase in self._phrases if not phrase.stems]
         self._multiword_phrases = [phrase for phrase in self._phrases if len(phrase.words) > 1]
+        # Each key's side of the procedure, where its phrases name one side only (preparing: before).
+        self._sides = {key: _side(p.words for p in self._phrases if p.key == key) for key in self._keys}
         self._multiword = {
             key: [p.stems for p in self._phrases if p.key == key and len(p.stems) > 1] for key in self._keys
         }
@@ -216,15 +234,67 @@ class Understanding:
         if not scores:
             return Understood("nothing", None, 0.0)
         shared_only = self._context_only(heard) and named is None
+        # A topic word several choices share ("rodblokaden", not only when or where: "før") beside what points
+        # at one choice alone (its phrase of fillers, "hvad er det") is asked back about it, not missed.
+        one_topic = shared_only and len(scores) == 1 and any(k not in self._context for k in heard)
+        doubt = None if named is not None else self._doubt(heard, scores, words, answers_unanswered)
+        if doubt is not None:
+            return doubt
         return self._decide(
             scores,
             unsure=confidence is not None and confidence < self._threshold,
             shared_only=shared_only,
+            one_topic=one_topic,
             words=words,
         )
 
+    def _doubt(
+        self, heard: Mapping[str, float], scores: Mapping[str, float], words: Sequence[str], unanswered: bool
+    ) -> Understood | None:
+        """What is understood when the best choice's topic word is not the question's: a choice about before
+        the procedure in a question set after it, or two choices pointed at at once; None when neither."""
+        if self._other_side(scores, words):
+            # The leaflet does not answer it there ("må jeg spise når jeg er kommet hjem").
+            outcome: Outcome = "unanswered" if unanswered and _asks_permission(words) else "nothing"
+            return Understood(outcome, None, max(scores.values()))
+        # Two topics joined ("komplikationer og bedøvelse") are both asked for: the best is asked back.
+        torn = set() if any(word in JOINING for word in words) else self._torn(heard, scores)
+        if not torn:
+            return None
+        # Unless one of the choices' phrases was said whole ("er det farligt for nerverne"): that one is
+        # asked back.
+        whole = self._said_whole(words) & torn
+        if len(whole) == 1:
+            key = whole.pop()
+            return Understood("ask", key, scores[key])
+        return Understood("nothing", None, max(scores.values()))
+
+    def _other_side(self, scores: Mapping[str, float], words: Sequence[str]) -> bool:
+        """Tell whether the best key is about before the procedure and the words set the question after it.
+
+        Only that way round: "før" is also a conjunction in questions about what comes after ("hvor lang
+        tid går der før det virker")."""
+        best = max(scores, key=lambda key: scores[key])
+        return self._sides[best] == "before" and _side([words]) == "after"
+
+    def _torn(self, heard: Mapping[str, float], scores: Mapping[str, float]) -> set[str]:
+        """The choices words only one choice has point at, when there are two or more and the second scores
+        close enough to the first that either may be the question's topic ("kan jeg mærke når de stikker"):
+        acting on or asking about either is a guess. Empty when not torn."""
+        specific = {key for known in heard if known not in self._shared for key in self._points[known]}
+        if len(specific) < 2:
+            return set()
+        ranked = sorted((scores.get(key, 0.0) for key in specific), reverse=True)
+        return specific if ranked[1] >= TORN_SHARE * ranked[0] else set()
+
     def _decide(
-        self, scores: Mapping[str, float], *, unsure: bool, shared_only: bool, words: Sequence[str]
+        self,
+        scores: Mapping[str, float],
+        *,
+        unsure: bool,
+        shared_only: bool,
+        one_topic: bool,
+        words: Sequence[str],
     ) -> Understood:
         """Matched, asked back or nothing, from the keys' scores."""
         ranked = sorted(scores.items(), key=lambda item: (-item[1], self._keys.index(item[0])))
@@ -232,8 +302,9 @@ class Understanding:
         if best < NOTHING_BELOW:
             return Understood("nothing", None, best)
         runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
-        if shared_only and best < MATCH_AT:
-            # A part of a phrase, and only of words several choices share ("før"): no question back either.
+        if shared_only and best < MATCH_AT and not (one_topic and best >= ASK_AT):
+            # A part of a phrase, and only of words several choices share ("før"): no question back either,
+            # unless they point at one choice alone: then that one is asked back.
             return Understood("nothing", None, best)
         if runner_up >= AMBIGUOUS_SHARE * best and shared_only:
             # Only words several choices share, scoring close: asking about one of them is a guess, unless
@@ -267,6 +338,8 @@ class Understanding:
         """The first word list one of whose phrases the utterance holds, word after word."""
         said = _for_lists(words)
         for outcome, phrases in self._lists.items():
+            if outcome == "urgent" and _supposes(words):
+                continue  # "hvad sker der hvis det bløder", "kan jeg blive lam af det": a question of risk
             for phrase in phrases:
                 size = len(phrase)
                 if phrase and any(said[at : at + size] == phrase for at in range(len(said) - size + 1)):
@@ -310,11 +383,11 @@ class Understanding:
                 scores[key] += WHOLE_PHRASE_BONUS * share
         return scores
 
-    def _heard_stems(self, words: Sequence[str]) -> tuple[list[tuple[str, float]], bool]:
+    def _heard_stems(self, words: Sequence[str]) -> tuple[list[tuple[str, float]], int]:
         """The known stems the words stand for, each with its similarity (1.0 for an exact match), and
         whether a word carries meaning the line does not know (no filler, key name or known word)."""
         found: list[tuple[str, float]] = []
-        unknown = False
+        unknown = 0
         singles = [self._nearest(word) for word in words]
         index = 0
         while index < len(words):
@@ -332,7 +405,7 @@ class Understanding:
                 single = singles[index]
                 if single is not None:
                     found.append(single)
-                unknown = unknown or (single is None and _carries_meaning(words[index]))
+                unknown += single is None and _carries_meaning(words[index])
                 index += 1
         return found, unknown
 
@@ -401,7 +474,14 @@ class Understanding:
         ]
         left = [w for w in named if w in NUMBER_WORDS or w not in FILLER_WORDS | KEY_NAMING_WORDS]
         if not left:
-            left = [w for w in named if w in ORDINALS]
+            # A place names a choice after "den", "det" or a key's name, or said first ("anden tak"); "hvad
+            # andet kan du fortælle om" is no choice.
+            left = [
+                word
+                for at, word in enumerate(words)
+                if word in ORDINALS
+                and (all(w in NOISE_WORDS for w in words[:at]) or words[at - 1] in ORDINAL_NAMING)
+            ]
         if len(left) != 1 or left[0] not in NUMBER_WORDS.keys() | ORDINALS.keys():
             return None
         key = NUMBER_WORDS.get(left[0]) or ORDINALS[left[0]]
@@ -448,6 +528,13 @@ def _forms(phrases: Sequence[_Phrase]) -> dict[str, str]:
     return forms
 
 
+def _side(texts: Iterable[Sequence[str]]) -> str | None:
+    """ "before" or "after" when the words name only that side of the procedure, else None."""
+    words = {word for text in texts for word in text}
+    before, after = bool(words & BEFORE_WORDS), bool(words & AFTER_WORDS)
+    return "before" if before and not after else "after" if after and not before else None
+
+
 def _is_shared(per_key: Mapping[str, float]) -> bool:
     """Tell whether a stem's points make it a word several choices share ("blokaden", "lægen")."""
     return len(per_key) >= SHARED_BY_KEYS
@@ -463,6 +550,15 @@ def _asks_permission(words: Sequence[str]) -> bool:
     """Tell whether an utterance asks for permission: "må jeg", "må man", "hvornår må jeg", "jeg må"."""
     pairs = itertools.pairwise(words)
     return any((a == PERMISSION and b in ASKERS) or (a in ASKERS and b == PERMISSION) for a, b in pairs)
+
+
+def _supposes(words: Sequence[str]) -> bool:
+    """Tell whether an utterance supposes rather than tells: "hvis" ("hvad gør jeg hvis det bløder"), or a
+    question of what may become of one ("kan jeg blive lam af det", "kan man få feber")."""
+    if any(word in SUPPOSING for word in words):
+        return True
+    triples = zip(words, words[1:], words[2:], strict=False)
+    return any(a in MAY and b in ASKERS and c in BECOMING for a, b, c in triples)
 
 
 def _for_lists(words: Sequence[str]) -> tuple[str, ...]:

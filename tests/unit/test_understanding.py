@@ -365,3 +365,48 @@ def test_asking_leave_is_unanswered_only_where_the_line_lists_unanswered_questio
     """A line without an unanswered list has no sentence for it: asking leave is then not understood."""
     unlisted = Understanding({"1": ["før blokaden"], "2": ["efter blokaden"]}, lists={"urgent": ["akut"]})
     assert unlisted.understand("må jeg ryge før blokaden", 0.9).outcome == "nothing"
+
+
+# A small line of its own for the third round's rules: two topics at once, suppositions, places, sides.
+ROUND_3 = Understanding(
+    {
+        "1": ["hvad er det", "nerven", "blokade"],
+        "2": ["stikker", "blokade virker", "den anden"],
+        "3": ["spise", "før blokaden", "inden"],
+        "4": ["mærke", "bagefter", "efter blokaden"],
+        "5": ["farligt", "er det farligt", "komplikationer"],
+        "#": ["hvad kan du fortælle om"],
+    },
+    lists={"urgent": ["lam", "feber"], "unanswered": ["bil"]},
+)
+
+
+@pytest.mark.parametrize(
+    ("said", "outcome", "key"),
+    [
+        # Two choices each named by a word only it has, close in score: neither acted on nor asked about.
+        ("kan jeg mærke når de stikker", "nothing", None),
+        ("stikker", "matched", "2"),
+        # ... unless one choice's phrase was said whole, or the two are joined (both asked for: the first).
+        ("er det farligt for nerven", "ask", "5"),
+        ("stikker og farligt", "ask", "2"),
+        # An urgent word supposed ("kan jeg blive", "kan man få") asks about a risk; told, it is urgent.
+        ("kan jeg blive lam af det", "nothing", None),
+        ("kan man få feber af komplikationer", "matched", "5"),
+        ("jeg har feber", "urgent", None),
+        ("jeg kan ikke gå jeg er lam", "urgent", None),
+        # A place names a choice after "den"/"det" or a key's name, or said first; "hvad andet" is none.
+        ("den anden", "matched", "2"),
+        ("anden tak", "matched", "2"),
+        ("hvad andet kan du fortælle om", "nothing", None),
+        # One choice's filler phrase beside a word several choices share is asked back, not missed.
+        ("min læge sagde blokade hvad er det", "ask", "1"),
+        # A choice about before the procedure is not taken for a question set after it.
+        ("må jeg spise når jeg er kommet hjem", "unanswered", None),
+        ("spise bagefter", "nothing", None),
+        ("må jeg spise før blokaden", "matched", "3"),
+    ],
+)
+def test_third_round_rules(said: str, outcome: str, key: str | None) -> None:
+    understood = ROUND_3.understand(said, 0.9)
+    assert (understood.outcome, understood.key) == (outcome, key)
