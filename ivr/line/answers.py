@@ -72,8 +72,11 @@ QUESTION_VERBS = frozenset(_QUESTION_VERBS.split())
 QUESTION_LENGTH = 3
 # A question that says no is answered only by a sentence that does too.
 NEGATIONS = frozenset({"ikke", "aldrig", "ingen", "intet"})
-# A compound counts as its known part too ("lokalbedøvelse" is about "bedøvelse"), a part this long.
+# A compound counts as its known part too ("lokalbedøvelse" is about "bedøvelse"), a part this long ...
 COMPOUND_PART = 4
+# ... or, at its end, a shorter one after a head at least COMPOUND_PART long ("kontaktlæge" is about "læge",
+# whose stem is "læg"): Danish compounds end with the word they are.
+COMPOUND_TAIL = 3
 # A question's word the line lacks is a form of a line's word it begins ("bløder": "blødning"), or a compound
 # of one this long it begins with ("operationsbordet": "operation"); a shorter head says too little.
 FORM_HEAD = 6
@@ -89,7 +92,10 @@ CUES = (DURATION, MOMENT, REASON)
 _DURATION_ASKED = ("hvor lang tid", "hvor længe", "hvor mange minutter", "hvor mange timer", "lang tid")
 _MOMENT_ASKED = ("hvornår",)
 _REASON_ASKED = ("hvorfor",)
-_REASON_SAID = re.compile(r"\b(?:for at|fordi|grund|grunde|skyldes|derfor|formål|formålet|på grund af)\b")
+_REASON_SAID = re.compile(
+    r"\b(?:for at|fordi|grund|grunde|skyldes|derfor|formål|formålet|på grund af|forårsage|forårsager"
+    r"|så vi|så du|så at)\b"
+)
 _UNIT = r"(?:minut|minutter|time|timer|døgn|døgnet|dag|dage|uge|uger|måned|måneder)"
 _COUNT = r"(?:\d+|en|et|to|tre|fire|fem|seks|syv|otte|ni|ti|par|få|nogle|første|halv)"
 # A count and a unit is a duration, unless it says when ("efter 4 uger", "to timer før").
@@ -438,17 +444,24 @@ def _neighbour(sentence: Sentence, sentences: Sequence[Sentence], step: int) -> 
 
 def _with_compound_parts(docs: list[list[str]]) -> list[list[str]]:
     """Each sentence's stems, with the known stems its compounds begin or end with."""
-    known = {term for doc in docs for term in doc if len(term) >= COMPOUND_PART}
+    known = sorted({term for doc in docs for term in doc if len(term) >= COMPOUND_TAIL})
     return [
         doc
         + [
             part
             for term in doc
-            for part in sorted(known)
-            if part != term and (term.endswith(part) or term.startswith(part)) and part not in doc
+            for part in known
+            if part != term and part not in doc and _part_of(part, term)
         ]
         for doc in docs
     ]
+
+
+def _part_of(part: str, term: str) -> bool:
+    """Tell whether a known stem is a part of a compound: its head or its tail (COMPOUND_PART, COMPOUND_TAIL)."""
+    if len(part) >= COMPOUND_PART and (term.startswith(part) or term.endswith(part)):
+        return True
+    return term.endswith(part) and len(term) - len(part) >= COMPOUND_PART
 
 
 def _with_leaned_on(docs: list[list[str]], sentences: Sequence[Sentence]) -> list[list[str]]:
