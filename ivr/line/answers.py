@@ -80,6 +80,10 @@ COMPOUND_TAIL = 3
 # A question's word the line lacks is a form of a line's word it begins ("bløder": "blødning"), or a compound
 # of one this long it begins with ("operationsbordet": "operation"); a shorter head says too little.
 FORM_HEAD = 6
+# "Hvad er X" asks what a word means: said with or without "det for en", an article or a filler.
+_WHAT_IS = re.compile(
+    r"^hvad (?:er|betyder|menes med) (?:det for (?:en |et |noget ))?(?:(?:en|et|egentlig|så|nu) )*(?!der )(?P<named>.+)$"
+)
 # A sentence starting with one of these leans on the one before ("Denne forsvinder igen"): said with it.
 _LEANS_BACK = "denne dette disse den det de tværtimod derfor således hvorimod"
 LEANS_BACK = frozenset(_LEANS_BACK.split())
@@ -288,13 +292,58 @@ class Answers:
         section the caller's words chose, if any (a close sentence elsewhere then does not make it unsure)."""
         if not _is_question(words_of(said)):
             return None
+        named = self._what_is(said)
+        defining = self._defining(named) if named is not None else None
+        if defining is not None:
+            return self._said(defining, [Scored(defining, 0.0)])
         # The chosen section's sentences first, a word specific within it; then all of the line's.
         ranked = self.ranked(said, section) if section in self.section_keys else []
         if not ranked or not self._sure(said, ranked, section):
             ranked = self.ranked(said)
             if not ranked or not self._sure(said, ranked, None):
                 return None
-        best = ranked[0].sentence
+        if named is not None and self._only_as_condition(named, ranked[0].sentence):
+            # "hvad er gulsot" is not answered by "ring, hvis du får gulsot": that names it, says not what it is.
+            return None
+        return self._said(ranked[0].sentence, ranked)
+
+    def _only_as_condition(self, named: tuple[str, ...], sentence: Sentence) -> bool:
+        """Tell whether a sentence names a word only after "hvis" (a condition, not what the word is)."""
+        words = words_of(sentence.prompt.text)
+        at = next(
+            (
+                at
+                for at, word in enumerate(words)
+                if any(stem(word) == term or _part_of(term, stem(word)) for term in named)
+            ),
+            None,
+        )
+        return at is not None and "hvis" in words[:at]
+
+    def _what_is(self, said: str) -> tuple[str, ...] | None:
+        """The one word a "hvad er X" question asks about ("hvad er en rodblokade", "hvad betyder
+        diagnostisk"), as the line's terms; None for any other question."""
+        found = _WHAT_IS.match(" ".join(words_of(said)))
+        if found is None:
+            return None
+        units = self.asked(found["named"])
+        return units[0] if len(units) == 1 and any(term in self._in for term in units[0]) else None
+
+    def _defining(self, named: tuple[str, ...]) -> Sentence | None:
+        """The sentence that says what a word is: the first of the section titled by it alone ("Om
+        rodblokade", "Komplikationer"), else the first sentence it begins ("Nerverødder udspringer ...")."""
+        for key, title in self._titles.items():
+            if title and title <= set(named):
+                return next(sentence for sentence in self.sentences if sentence.section.key == key)
+        for sentence in self.sentences:
+            first = self.terms(sentence.prompt.text, synonyms=False)[:1]
+            if first and any(first[0] == term or _part_of(term, first[0]) for term in named):
+                return sentence
+        return None
+
+    def _said(self, best: Sentence, ranked: Sequence[Scored]) -> Answer | None:
+        """The answer with the best sentence: with the one it leans on, or a close second of its section,
+        when they fit in MOST_WORDS with the offer of the section."""
         said_with = _said_with(best, self.sentences)
         # A close second in the same section may be the answer as well: both are said, in the leaflet's
         # order, when they fit (else the best alone).
