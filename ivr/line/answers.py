@@ -369,7 +369,7 @@ class Answers:
         """Tell whether the best sentence surely answers the question, not another one."""
         asked = self.asked(said)
         best = ranked[0].sentence
-        if not self._covers(asked, self._about[self.sentences.index(best)], section):
+        if not self._covers(asked, self.sentences.index(best), section):
             return False
         if _negated(said) and not _negated(best.prompt.text):
             return False
@@ -383,11 +383,12 @@ class Answers:
         close = (other for other in ranked[1:] if other.score >= RUNNER_UP_SHARE * ranked[0].score)
         return all(other.sentence.section == best.section for other in close)
 
-    def _covers(self, asked: Sequence[tuple[str, ...]], doc: frozenset[str], section: str | None) -> bool:
+    def _covers(self, asked: Sequence[tuple[str, ...]], at: int, section: str | None) -> bool:
         """Tell whether the best sentence holds enough of the question: most of its weight among the words
         the leaflet has (a word in fewer sentences weighs more; a word for the procedure itself, "indgrebet",
         weighs nothing beside others), a specific word among them, and no word the leaflet lacks ("må jeg
         drikke alkohol": the sentence on drinking answers another question)."""
+        doc = self._about[at]
         if any(not any(term in self._in for term in unit) for unit in asked):
             return False
         if any(set(unit) <= TIMING and not doc & set(unit) for unit in asked):
@@ -396,9 +397,25 @@ class Answers:
             return False
         held = [term for unit in asked for term in unit if term in doc]
         count = self._in_text if section is None else {t: self._in_section[section, t] for t in held}
-        if not held or min(count[term] or len(self._docs) for term in held) > SPECIFIC_IN:
+        if not held:
+            return False
+        if min(count[term] or len(self._docs) for term in held) > SPECIFIC_IN and (
+            not set(held) & set(CUES)
+            or not set(held) <= set(self._docs[at])
+            or self._holding(held, section) > SPECIFIC_IN
+        ):
+            # No word is specific alone, nor is what the question asks for together with its words, in the
+            # sentence's own ("hvor lang tid tager operationen": one sentence gives the operation's duration).
             return False
         return self._held(asked, doc) >= COVERAGE
+
+    def _holding(self, terms: Sequence[str], section: str | None) -> int:
+        """How many sentences (of `section`, if given) hold all these terms in their own words."""
+        return sum(
+            1
+            for sentence, doc in zip(self.sentences, self._docs, strict=True)
+            if section in (None, sentence.section.key) and set(terms) <= set(doc)
+        )
 
     def _held(self, asked: Sequence[tuple[str, ...]], doc: frozenset[str]) -> float:
         """The share of a question's weight a sentence holds (the words for the procedure only when the
