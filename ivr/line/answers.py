@@ -91,8 +91,15 @@ LEANS_BACK = frozenset(_LEANS_BACK.split())
 # for a moment, "hvorfor" for a reason. A sentence that gives one holds the cue as a term of its own, so
 # "hvor lang tid tager det" finds "tager omkring en time" in a leaflet no one has taught "lang tid". (Not a
 # word: no caller says it.)
-DURATION, MOMENT, REASON = "\x01varighed", "\x01tidspunkt", "\x01grund"
-CUES = (DURATION, MOMENT, REASON)
+DURATION, MOMENT, REASON, AMOUNT = "\x01varighed", "\x01tidspunkt", "\x01grund", "\x01antal"
+CUES = (DURATION, MOMENT, REASON, AMOUNT)
+# "Hvor mange", "hvor meget" ask for an amount: only a sentence with a number answers ("hvor mange sår får
+# jeg" is not answered by "blødning fra sårene"). A number is in sentences on anything ("af to grunde"), so
+# an amount, unlike the other cues, never makes a sentence specific with the question's words.
+SPECIFIC_CUES = frozenset((DURATION, MOMENT, REASON))
+_AMOUNT_ASKED = ("hvor mange", "hvor meget")
+_NUMBER = r"(?:\d+|to|tre|fire|fem|seks|syv|otte|ni|ti|elleve|tolv|femten|tyve|hundrede)"
+_AMOUNT_SAID = re.compile(rf"\b{_NUMBER} (?!til\b)\w+")
 _DURATION_ASKED = ("hvor lang tid", "hvor længe", "hvor mange minutter", "hvor mange timer", "lang tid")
 _MOMENT_ASKED = ("hvornår",)
 _REASON_ASKED = ("hvorfor",)
@@ -400,7 +407,7 @@ class Answers:
         if not held:
             return False
         if min(count[term] or len(self._docs) for term in held) > SPECIFIC_IN and (
-            not set(held) & set(CUES)
+            not set(held) & SPECIFIC_CUES
             or not set(held) <= set(self._docs[at])
             or self._holding(held, section) > SPECIFIC_IN
         ):
@@ -435,18 +442,26 @@ class Answers:
 
 def _cues_given(text: str) -> list[str]:
     """What a sentence gives beyond its words: a duration ("cirka 15 minutter"), a moment ("før
-    indgrebet"), a reason ("fordi")."""
+    indgrebet"), a reason ("fordi"), an amount ("fem kilo")."""
     lower = " ".join(words_of(text))
     duration = bool(_DURATION_SAID.search(lower))
     moment = duration or bool(_MOMENT_SAID.search(lower))
-    return [DURATION] * duration + [MOMENT] * moment + [REASON] * bool(_REASON_SAID.search(lower))
+    reason, amount = bool(_REASON_SAID.search(lower)), bool(_AMOUNT_SAID.search(lower))
+    return [DURATION] * duration + [MOMENT] * moment + [REASON] * reason + [AMOUNT] * amount
 
 
 def _cues_asked(said: str) -> list[str]:
-    """What a question asks for beyond its words: a duration, a moment, a reason."""
+    """What a question asks for beyond its words: a duration, a moment, a reason, an amount."""
     lower = f" {' '.join(words_of(said))} "
-    asked = [(DURATION, _DURATION_ASKED), (MOMENT, _MOMENT_ASKED), (REASON, _REASON_ASKED)]
-    return [cue for cue, phrases in asked if any(f" {phrase} " in lower for phrase in phrases)]
+    asked = [
+        (DURATION, _DURATION_ASKED),
+        (MOMENT, _MOMENT_ASKED),
+        (REASON, _REASON_ASKED),
+        (AMOUNT, _AMOUNT_ASKED),
+    ]
+    cues = [cue for cue, phrases in asked if any(f" {phrase} " in lower for phrase in phrases)]
+    # "Hvor mange timer" asks for a duration, which "omkring en time" gives without a number.
+    return [cue for cue in cues if not (cue == AMOUNT and DURATION in cues)]
 
 
 @cache
