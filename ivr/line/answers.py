@@ -222,6 +222,7 @@ class Answers:
             # token that no question has, so the sentences keep their places.
             self._index.index([doc or ["\x00"] for doc in self._docs], show_progress=False)
         self.section_keys = frozenset(section.key for section in content.sections)
+        self.transfer_key = content.keys.transfer
         self._titles = {section.key: set(self.terms(section.title)) for section in content.sections}
         self._offers = {section.key: content.answer_offer(section) for section in content.sections}
 
@@ -566,9 +567,15 @@ def _synonym_stems(synonyms: Mapping[str, str]) -> dict[str, tuple[str, ...]]:
 def answering(answers: Answers | None, said: str, understood: Understood) -> Answer | None:
     """The answer a turn gets, in the order a frightened caller needs: an urgent word and a question the
     content lists as unanswered come first (never a sentence instead), and a named action ("gentag",
-    "langsommere") is done rather than answered; else the sentence, when one answers the question surely."""
+    "langsommere") is done rather than answered, a transfer too unless it is a question a sentence surely
+    answers; else the sentence, when one answers the question surely."""
     if answers is None or not said or understood.outcome in ("urgent", "unanswered"):
         return None
     if understood.outcome == "matched" and understood.key not in answers.section_keys:
-        return None
+        # A transfer phrase inside a question for a time or a reason that a sentence surely answers
+        # ("hvornår ringer lægen" holds a word for the doctor) gets the sentence; an errand ("jeg vil tale
+        # med lægen", "hvornår kan jeg tale med lægen": no sentence answers it) is still put through.
+        if understood.key != answers.transfer_key or not _cues_asked(said):
+            return None
+        return answers.answer(said)
     return answers.answer(said, understood.key if understood.outcome == "matched" else None)
