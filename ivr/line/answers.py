@@ -63,6 +63,8 @@ _STOP = """
 # "må jeg spise bagefter" is not), each said one way.
 SAME_AS = {"inden": "før", "forud": "før", "bagefter": "efter", "igen": "efter"}
 STOP_WORDS = frozenset(_STOP.split())
+# Before and after followed by one of these join a clause ("før det virker") rather than name a moment.
+SUBJECTS = frozenset("jeg du han hun den det vi i de man der".split())
 # Words that make an utterance a question rather than a topic ("komplikationer", "selve indgrebet" choose
 # the section): a question word anywhere, a verb first ("må jeg spise", "er jeg vågen"), or three words.
 _QUESTION_WORDS = "hvad hvor hvordan hvornår hvorfor hvem hvilken hvilket hvilke hvis mon"
@@ -241,6 +243,8 @@ class Answers:
                 continue
             word = SAME_AS.get(words[at], words[at])
             at += 1
+            if _joins_clause(word, words[at:]):
+                continue
             if word not in STOP_WORDS:
                 stemmed = stem(word)
                 units.append(self.synonyms.get(stemmed, (stemmed,)) if synonyms else (stemmed,))
@@ -489,6 +493,17 @@ def _lay_stems(
         elif stem(said) not in have:
             words[stem(said)] = stems
     return words, phrases
+
+
+def _joins_clause(word: str, rest: Sequence[str]) -> bool:
+    """Tell whether before or after joins a clause that says something ("før det virker"), rather than name
+    a moment; "før jeg får en tid" says nothing else, so "før" stays the question's word."""
+    return (
+        word in SAME_AS.values()
+        and bool(rest)
+        and rest[0] in SUBJECTS
+        and any(w not in STOP_WORDS for w in rest[1:])
+    )
 
 
 def _negated(text: str) -> bool:
