@@ -40,6 +40,9 @@ COVERAGE = 0.6
 SPECIFIC_IN = 2
 # ... and a sentence elsewhere (not the one said with it) scoring this share of the best makes it unsure.
 RUNNER_UP_SHARE = 0.8
+# ... or holding this share of the weight of the question's words in its own ("må jeg spise morgenmad":
+# eating after the operation, and fasting before it).
+RIVAL_HELD = 0.5
 # BM25's usual parameters; sentences are short, so length matters less than in documents (b).
 K1, B = 1.2, 0.5
 
@@ -392,7 +395,18 @@ class Answers:
         # the same one, the best is said.
         if section == best.section.key:
             return True
-        close = (other for other in ranked[1:] if other.score >= RUNNER_UP_SHARE * ranked[0].score)
+        # The question's words, without what it asks for (many sentences give a duration) and before or
+        # after (their own rule).
+        worded = [unit for unit in asked if not set(unit) & (set(CUES) | TIMING)]
+        close = (
+            other
+            for other in ranked[1:]
+            if other.score >= RUNNER_UP_SHARE * ranked[0].score
+            or (
+                bool(worded)
+                and self._held(worded, frozenset(self._docs[self.sentences.index(other.sentence)])) >= RIVAL_HELD
+            )
+        )
         return all(other.sentence.section == best.section for other in close)
 
     def _covers(self, asked: Sequence[tuple[str, ...]], at: int, section: str | None) -> bool:
