@@ -67,7 +67,8 @@ _STOP = """
 SAME_AS = {"inden": "før", "forud": "før", "bagefter": "efter", "igen": "efter"}
 STOP_WORDS = frozenset(_STOP.split())
 # Before and after followed by one of these join a clause ("før det virker") rather than name a moment.
-SUBJECTS = frozenset("jeg du han hun den det vi i de man der".split())
+_SUBJECTS = "jeg du han hun den det vi i de man der"
+SUBJECTS = frozenset(_SUBJECTS.split())
 # Words that make an utterance a question rather than a topic ("komplikationer", "selve indgrebet" choose
 # the section): a question word anywhere, a verb first ("må jeg spise", "er jeg vågen"), or three words.
 _QUESTION_WORDS = "hvad hvor hvordan hvornår hvorfor hvem hvilken hvilket hvilke hvis mon"
@@ -87,7 +88,8 @@ COMPOUND_TAIL = 3
 FORM_HEAD = 6
 # "Hvad er X" asks what a word means: said with or without "det for en", an article or a filler.
 _WHAT_IS = re.compile(
-    r"^hvad (?:er|betyder|menes med) (?:det for (?:en |et |noget ))?(?:(?:en|et|egentlig|så|nu) )*(?!der )(?P<named>.+)$"
+    r"^hvad (?:er|betyder|menes med) (?:det for (?:en |et |noget ))?(?:(?:en|et|egentlig|så|nu) )*"
+    r"(?!der )(?P<named>.+)$"
 )
 # A sentence starting with one of these leans on the one before ("Denne forsvinder igen"): said with it.
 _LEANS_BACK = "denne dette disse den det de tværtimod derfor således hvorimod"
@@ -318,7 +320,7 @@ class Answers:
             if not ranked or not self._sure(said, ranked, None):
                 return None
         if named is not None and self._only_as_condition(named, ranked[0].sentence):
-            # "hvad er gulsot" is not answered by "ring, hvis du får gulsot": that names it, says not what it is.
+            # "hvad er gulsot" is not answered by "ring, hvis du får gulsot": that names it, not what it is.
             return None
         return self._said(ranked[0].sentence, ranked)
 
@@ -402,10 +404,7 @@ class Answers:
             other
             for other in ranked[1:]
             if other.score >= RUNNER_UP_SHARE * ranked[0].score
-            or (
-                bool(worded)
-                and self._held(worded, frozenset(self._docs[self.sentences.index(other.sentence)])) >= RIVAL_HELD
-            )
+            or (bool(worded) and self._held(worded, self._own(other.sentence)) >= RIVAL_HELD)
         )
         return all(other.sentence.section == best.section for other in close)
 
@@ -434,6 +433,10 @@ class Answers:
             # sentence's own ("hvor lang tid tager operationen": one sentence gives the operation's duration).
             return False
         return self._held(asked, doc) >= COVERAGE
+
+    def _own(self, sentence: Sentence) -> frozenset[str]:
+        """A sentence's terms from its own words (and the one it leans on), not its section's title."""
+        return frozenset(self._docs[self.sentences.index(sentence)])
 
     def _holding(self, terms: Sequence[str], section: str | None) -> int:
         """How many sentences (of `section`, if given) hold all these terms in their own words."""
@@ -569,7 +572,8 @@ def _with_compound_parts(docs: list[list[str]]) -> list[list[str]]:
 
 
 def _part_of(part: str, term: str) -> bool:
-    """Tell whether a known stem is a part of a compound: its head or its tail (COMPOUND_PART, COMPOUND_TAIL)."""
+    """Tell whether a known stem is a part of a compound: its head or its tail (COMPOUND_PART,
+    COMPOUND_TAIL)."""
     if len(part) >= COMPOUND_PART and (term.startswith(part) or term.endswith(part)):
         return True
     return term.endswith(part) and len(term) - len(part) >= COMPOUND_PART
