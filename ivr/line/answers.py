@@ -40,6 +40,9 @@ COVERAGE = 0.6
 SPECIFIC_IN = 2
 # ... and a sentence elsewhere (not the one said with it) scoring this share of the best makes it unsure.
 RUNNER_UP_SHARE = 0.8
+# ... or holding this share of the weight of the question's words in its own ("må jeg spise morgenmad":
+# eating after the operation, and fasting before it).
+RIVAL_HELD = 0.5
 # BM25's usual parameters; sentences are short, so length matters less than in documents (b).
 K1, B = 1.2, 0.5
 
@@ -63,6 +66,9 @@ _STOP = """
 # "må jeg spise bagefter" is not), each said one way.
 SAME_AS = {"inden": "før", "forud": "før", "bagefter": "efter", "igen": "efter"}
 STOP_WORDS = frozenset(_STOP.split())
+# Before and after followed by one of these join a clause ("før det virker") rather than name a moment.
+_SUBJECTS = "jeg du han hun den det vi i de man der"
+SUBJECTS = frozenset(_SUBJECTS.split())
 # Words that make an utterance a question rather than a topic ("komplikationer", "selve indgrebet" choose
 # the section): a question word anywhere, a verb first ("må jeg spise", "er jeg vågen"), or three words.
 _QUESTION_WORDS = "hvad hvor hvordan hvornår hvorfor hvem hvilken hvilket hvilke hvis mon"
@@ -72,11 +78,19 @@ QUESTION_VERBS = frozenset(_QUESTION_VERBS.split())
 QUESTION_LENGTH = 3
 # A question that says no is answered only by a sentence that does too.
 NEGATIONS = frozenset({"ikke", "aldrig", "ingen", "intet"})
-# A compound counts as its known part too ("lokalbedøvelse" is about "bedøvelse"), a part this long.
+# A compound counts as its known part too ("lokalbedøvelse" is about "bedøvelse"), a part this long ...
 COMPOUND_PART = 4
+# ... or, at its end, a shorter one after a head at least COMPOUND_PART long ("kontaktlæge" is about "læge",
+# whose stem is "læg"): Danish compounds end with the word they are.
+COMPOUND_TAIL = 3
 # A question's word the line lacks is a form of a line's word it begins ("bløder": "blødning"), or a compound
 # of one this long it begins with ("operationsbordet": "operation"); a shorter head says too little.
 FORM_HEAD = 6
+# "Hvad er X" asks what a word means: said with or without "det for en", an article or a filler.
+_WHAT_IS = re.compile(
+    r"^hvad (?:er|betyder|menes med) (?:det for (?:en |et |noget ))?(?:(?:en|et|egentlig|så|nu) )*"
+    r"(?!der )(?P<named>.+)$"
+)
 # A sentence starting with one of these leans on the one before ("Denne forsvinder igen"): said with it.
 _LEANS_BACK = "denne dette disse den det de tværtimod derfor således hvorimod"
 LEANS_BACK = frozenset(_LEANS_BACK.split())
@@ -84,12 +98,22 @@ LEANS_BACK = frozenset(_LEANS_BACK.split())
 # for a moment, "hvorfor" for a reason. A sentence that gives one holds the cue as a term of its own, so
 # "hvor lang tid tager det" finds "tager omkring en time" in a leaflet no one has taught "lang tid". (Not a
 # word: no caller says it.)
-DURATION, MOMENT, REASON = "\x01varighed", "\x01tidspunkt", "\x01grund"
-CUES = (DURATION, MOMENT, REASON)
+DURATION, MOMENT, REASON, AMOUNT = "\x01varighed", "\x01tidspunkt", "\x01grund", "\x01antal"
+CUES = (DURATION, MOMENT, REASON, AMOUNT)
+# "Hvor mange", "hvor meget" ask for an amount: only a sentence with a number answers ("hvor mange sår får
+# jeg" is not answered by "blødning fra sårene"). A number is in sentences on anything ("af to grunde"), so
+# an amount, unlike the other cues, never makes a sentence specific with the question's words.
+SPECIFIC_CUES = frozenset((DURATION, MOMENT, REASON))
+_AMOUNT_ASKED = ("hvor mange", "hvor meget")
+_NUMBER = r"(?:\d+|to|tre|fire|fem|seks|syv|otte|ni|ti|elleve|tolv|femten|tyve|hundrede)"
+_AMOUNT_SAID = re.compile(rf"\b{_NUMBER} (?!til\b)\w+")
 _DURATION_ASKED = ("hvor lang tid", "hvor længe", "hvor mange minutter", "hvor mange timer", "lang tid")
 _MOMENT_ASKED = ("hvornår",)
 _REASON_ASKED = ("hvorfor",)
-_REASON_SAID = re.compile(r"\b(?:for at|fordi|grund|grunde|skyldes|derfor|formål|formålet|på grund af)\b")
+_REASON_SAID = re.compile(
+    r"\b(?:for at|fordi|grund|grunde|skyldes|derfor|formål|formålet|på grund af|forårsage|forårsager"
+    r"|så vi|så du|så at)\b"
+)
 _UNIT = r"(?:minut|minutter|time|timer|døgn|døgnet|dag|dage|uge|uger|måned|måneder)"
 _COUNT = r"(?:\d+|en|et|to|tre|fire|fem|seks|syv|otte|ni|ti|par|få|nogle|første|halv)"
 # A count and a unit is a duration, unless it says when ("efter 4 uger", "to timer før").
@@ -205,6 +229,7 @@ class Answers:
             # token that no question has, so the sentences keep their places.
             self._index.index([doc or ["\x00"] for doc in self._docs], show_progress=False)
         self.section_keys = frozenset(section.key for section in content.sections)
+        self.transfer_key = content.keys.transfer
         self._titles = {section.key: set(self.terms(section.title)) for section in content.sections}
         self._offers = {section.key: content.answer_offer(section) for section in content.sections}
 
@@ -223,6 +248,8 @@ class Answers:
                 continue
             word = SAME_AS.get(words[at], words[at])
             at += 1
+            if _joins_clause(word, words[at:]):
+                continue
             if word not in STOP_WORDS:
                 stemmed = stem(word)
                 units.append(self.synonyms.get(stemmed, (stemmed,)) if synonyms else (stemmed,))
@@ -282,13 +309,58 @@ class Answers:
         section the caller's words chose, if any (a close sentence elsewhere then does not make it unsure)."""
         if not _is_question(words_of(said)):
             return None
+        named = self._what_is(said)
+        defining = self._defining(named) if named is not None else None
+        if defining is not None:
+            return self._said(defining, [Scored(defining, 0.0)])
         # The chosen section's sentences first, a word specific within it; then all of the line's.
         ranked = self.ranked(said, section) if section in self.section_keys else []
         if not ranked or not self._sure(said, ranked, section):
             ranked = self.ranked(said)
             if not ranked or not self._sure(said, ranked, None):
                 return None
-        best = ranked[0].sentence
+        if named is not None and self._only_as_condition(named, ranked[0].sentence):
+            # "hvad er gulsot" is not answered by "ring, hvis du får gulsot": that names it, not what it is.
+            return None
+        return self._said(ranked[0].sentence, ranked)
+
+    def _only_as_condition(self, named: tuple[str, ...], sentence: Sentence) -> bool:
+        """Tell whether a sentence names a word only after "hvis" (a condition, not what the word is)."""
+        words = words_of(sentence.prompt.text)
+        at = next(
+            (
+                at
+                for at, word in enumerate(words)
+                if any(stem(word) == term or _part_of(term, stem(word)) for term in named)
+            ),
+            None,
+        )
+        return at is not None and "hvis" in words[:at]
+
+    def _what_is(self, said: str) -> tuple[str, ...] | None:
+        """The one word a "hvad er X" question asks about ("hvad er en rodblokade", "hvad betyder
+        diagnostisk"), as the line's terms; None for any other question."""
+        found = _WHAT_IS.match(" ".join(words_of(said)))
+        if found is None:
+            return None
+        units = self.asked(found["named"])
+        return units[0] if len(units) == 1 and any(term in self._in for term in units[0]) else None
+
+    def _defining(self, named: tuple[str, ...]) -> Sentence | None:
+        """The sentence that says what a word is: the first of the section titled by it alone ("Om
+        rodblokade", "Komplikationer"), else the first sentence it begins ("Nerverødder udspringer ...")."""
+        for key, title in self._titles.items():
+            if title and title <= set(named):
+                return next(sentence for sentence in self.sentences if sentence.section.key == key)
+        for sentence in self.sentences:
+            first = self.terms(sentence.prompt.text, synonyms=False)[:1]
+            if first and any(first[0] == term or _part_of(term, first[0]) for term in named):
+                return sentence
+        return None
+
+    def _said(self, best: Sentence, ranked: Sequence[Scored]) -> Answer | None:
+        """The answer with the best sentence: with the one it leans on, or a close second of its section,
+        when they fit in MOST_WORDS with the offer of the section."""
         said_with = _said_with(best, self.sentences)
         # A close second in the same section may be the answer as well: both are said, in the leaflet's
         # order, when they fit (else the best alone).
@@ -314,7 +386,7 @@ class Answers:
         """Tell whether the best sentence surely answers the question, not another one."""
         asked = self.asked(said)
         best = ranked[0].sentence
-        if not self._covers(asked, self._about[self.sentences.index(best)], section):
+        if not self._covers(asked, self.sentences.index(best), section):
             return False
         if _negated(said) and not _negated(best.prompt.text):
             return False
@@ -325,14 +397,23 @@ class Answers:
         # the same one, the best is said.
         if section == best.section.key:
             return True
-        close = (other for other in ranked[1:] if other.score >= RUNNER_UP_SHARE * ranked[0].score)
+        # The question's words, without what it asks for (many sentences give a duration) and before or
+        # after (their own rule).
+        worded = [unit for unit in asked if not set(unit) & (set(CUES) | TIMING)]
+        close = (
+            other
+            for other in ranked[1:]
+            if other.score >= RUNNER_UP_SHARE * ranked[0].score
+            or (bool(worded) and self._held(worded, self._own(other.sentence)) >= RIVAL_HELD)
+        )
         return all(other.sentence.section == best.section for other in close)
 
-    def _covers(self, asked: Sequence[tuple[str, ...]], doc: frozenset[str], section: str | None) -> bool:
+    def _covers(self, asked: Sequence[tuple[str, ...]], at: int, section: str | None) -> bool:
         """Tell whether the best sentence holds enough of the question: most of its weight among the words
         the leaflet has (a word in fewer sentences weighs more; a word for the procedure itself, "indgrebet",
         weighs nothing beside others), a specific word among them, and no word the leaflet lacks ("må jeg
         drikke alkohol": the sentence on drinking answers another question)."""
+        doc = self._about[at]
         if any(not any(term in self._in for term in unit) for unit in asked):
             return False
         if any(set(unit) <= TIMING and not doc & set(unit) for unit in asked):
@@ -341,9 +422,29 @@ class Answers:
             return False
         held = [term for unit in asked for term in unit if term in doc]
         count = self._in_text if section is None else {t: self._in_section[section, t] for t in held}
-        if not held or min(count[term] or len(self._docs) for term in held) > SPECIFIC_IN:
+        if not held:
+            return False
+        if min(count[term] or len(self._docs) for term in held) > SPECIFIC_IN and (
+            not set(held) & SPECIFIC_CUES
+            or not set(held) <= set(self._docs[at])
+            or self._holding(held, section) > SPECIFIC_IN
+        ):
+            # No word is specific alone, nor is what the question asks for together with its words, in the
+            # sentence's own ("hvor lang tid tager operationen": one sentence gives the operation's duration).
             return False
         return self._held(asked, doc) >= COVERAGE
+
+    def _own(self, sentence: Sentence) -> frozenset[str]:
+        """A sentence's terms from its own words (and the one it leans on), not its section's title."""
+        return frozenset(self._docs[self.sentences.index(sentence)])
+
+    def _holding(self, terms: Sequence[str], section: str | None) -> int:
+        """How many sentences (of `section`, if given) hold all these terms in their own words."""
+        return sum(
+            1
+            for sentence, doc in zip(self.sentences, self._docs, strict=True)
+            if section in (None, sentence.section.key) and set(terms) <= set(doc)
+        )
 
     def _held(self, asked: Sequence[tuple[str, ...]], doc: frozenset[str]) -> float:
         """The share of a question's weight a sentence holds (the words for the procedure only when the
@@ -363,18 +464,26 @@ class Answers:
 
 def _cues_given(text: str) -> list[str]:
     """What a sentence gives beyond its words: a duration ("cirka 15 minutter"), a moment ("før
-    indgrebet"), a reason ("fordi")."""
+    indgrebet"), a reason ("fordi"), an amount ("fem kilo")."""
     lower = " ".join(words_of(text))
     duration = bool(_DURATION_SAID.search(lower))
     moment = duration or bool(_MOMENT_SAID.search(lower))
-    return [DURATION] * duration + [MOMENT] * moment + [REASON] * bool(_REASON_SAID.search(lower))
+    reason, amount = bool(_REASON_SAID.search(lower)), bool(_AMOUNT_SAID.search(lower))
+    return [DURATION] * duration + [MOMENT] * moment + [REASON] * reason + [AMOUNT] * amount
 
 
 def _cues_asked(said: str) -> list[str]:
-    """What a question asks for beyond its words: a duration, a moment, a reason."""
+    """What a question asks for beyond its words: a duration, a moment, a reason, an amount."""
     lower = f" {' '.join(words_of(said))} "
-    asked = [(DURATION, _DURATION_ASKED), (MOMENT, _MOMENT_ASKED), (REASON, _REASON_ASKED)]
-    return [cue for cue, phrases in asked if any(f" {phrase} " in lower for phrase in phrases)]
+    asked = [
+        (DURATION, _DURATION_ASKED),
+        (MOMENT, _MOMENT_ASKED),
+        (REASON, _REASON_ASKED),
+        (AMOUNT, _AMOUNT_ASKED),
+    ]
+    cues = [cue for cue, phrases in asked if any(f" {phrase} " in lower for phrase in phrases)]
+    # "Hvor mange timer" asks for a duration, which "omkring en time" gives without a number.
+    return [cue for cue in cues if not (cue == AMOUNT and DURATION in cues)]
 
 
 @cache
@@ -401,6 +510,17 @@ def _lay_stems(
         elif stem(said) not in have:
             words[stem(said)] = stems
     return words, phrases
+
+
+def _joins_clause(word: str, rest: Sequence[str]) -> bool:
+    """Tell whether before or after joins a clause that says something ("før det virker"), rather than name
+    a moment; "før jeg får en tid" says nothing else, so "før" stays the question's word."""
+    return (
+        word in SAME_AS.values()
+        and bool(rest)
+        and rest[0] in SUBJECTS
+        and any(w not in STOP_WORDS for w in rest[1:])
+    )
 
 
 def _negated(text: str) -> bool:
@@ -438,17 +558,25 @@ def _neighbour(sentence: Sentence, sentences: Sequence[Sentence], step: int) -> 
 
 def _with_compound_parts(docs: list[list[str]]) -> list[list[str]]:
     """Each sentence's stems, with the known stems its compounds begin or end with."""
-    known = {term for doc in docs for term in doc if len(term) >= COMPOUND_PART}
+    known = sorted({term for doc in docs for term in doc if len(term) >= COMPOUND_TAIL})
     return [
         doc
         + [
             part
             for term in doc
-            for part in sorted(known)
-            if part != term and (term.endswith(part) or term.startswith(part)) and part not in doc
+            for part in known
+            if part != term and part not in doc and _part_of(part, term)
         ]
         for doc in docs
     ]
+
+
+def _part_of(part: str, term: str) -> bool:
+    """Tell whether a known stem is a part of a compound: its head or its tail (COMPOUND_PART,
+    COMPOUND_TAIL)."""
+    if len(part) >= COMPOUND_PART and (term.startswith(part) or term.endswith(part)):
+        return True
+    return term.endswith(part) and len(term) - len(part) >= COMPOUND_PART
 
 
 def _with_leaned_on(docs: list[list[str]], sentences: Sequence[Sentence]) -> list[list[str]]:
@@ -472,9 +600,15 @@ def _synonym_stems(synonyms: Mapping[str, str]) -> dict[str, tuple[str, ...]]:
 def answering(answers: Answers | None, said: str, understood: Understood) -> Answer | None:
     """The answer a turn gets, in the order a frightened caller needs: an urgent word and a question the
     content lists as unanswered come first (never a sentence instead), and a named action ("gentag",
-    "langsommere") is done rather than answered; else the sentence, when one answers the question surely."""
+    "langsommere") is done rather than answered, a transfer too unless it is a question a sentence surely
+    answers; else the sentence, when one answers the question surely."""
     if answers is None or not said or understood.outcome in ("urgent", "unanswered"):
         return None
     if understood.outcome == "matched" and understood.key not in answers.section_keys:
-        return None
+        # A transfer phrase inside a question for a time or a reason that a sentence surely answers
+        # ("hvornår ringer lægen" holds a word for the doctor) gets the sentence; an errand ("jeg vil tale
+        # med lægen", "hvornår kan jeg tale med lægen": no sentence answers it) is still put through.
+        if understood.key != answers.transfer_key or not _cues_asked(said):
+            return None
+        return answers.answer(said)
     return answers.answer(said, understood.key if understood.outcome == "matched" else None)

@@ -19,10 +19,10 @@ from click.testing import CliRunner
 from flask import Flask
 
 from ivr.cli import main
-from ivr.line.answers import MOST_WORDS, Answers, lay_words
+from ivr.line.answers import MOST_WORDS, Answers, answering, lay_words
 from ivr.line.content import Content
 from ivr.line.content_loader import ContentError, default_path, load_content
-from ivr.line.understanding import words_of
+from ivr.line.understanding import Understood, words_of
 from ivr.stats.report import Period
 from ivr.stats.web import Statistics
 from ivr.webhook import requestlog
@@ -296,16 +296,22 @@ RULES_LEAFLET = {
 }
 
 
-@pytest.fixture
-def rules(content: Content) -> Answers:
-    """Answers for RULES_LEAFLET: the shipped content's frame with these sections and no synonyms."""
+def answers_for(content: Content, leaflet: dict[str, tuple[str, str]]) -> Answers:
+    """Answers for a leaflet of (title, text) by key: the shipped content's frame with these sections and no
+    synonyms."""
     sections = tuple(
         replace(
             content.sections[0], key=key, title=title, prompt=replace(content.sections[0].prompt, text=body)
         )
-        for key, (title, body) in RULES_LEAFLET.items()
+        for key, (title, body) in leaflet.items()
     )
     return Answers(replace(content, sections=sections, synonyms={}))
+
+
+@pytest.fixture
+def rules(content: Content) -> Answers:
+    """Answers for RULES_LEAFLET."""
+    return answers_for(content, RULES_LEAFLET)
 
 
 def said(answers: Answers, question: str) -> str | None:
@@ -410,3 +416,99 @@ def test_the_lay_words_are_well_formed() -> None:
         assert word == " ".join(words_of(word)), word
         assert meant, word
         assert all(w == " ".join(words_of(w)) for w in meant), word
+
+
+# The third round's rules (issue 28), each on a short leaflet of our own.
+THIRD_LEAFLET = {
+    "1": (
+        "Om gastroskopi",
+        "Du skal have en kikkertundersøgelse af mavesækken. Kanylen er en tynd nål i armen. "
+        "Lægen fører en tynd slange ned, fordi den viser mest. "
+        "Undersøgelsen tager cirka 20 minutter.",
+    ),
+    "2": (
+        "Før undersøgelsen",
+        "Du skal faste fra midnat. Sygeplejersken giver dig en kanyle i armen. Du skal hvile i seks timer. "
+        "Undersøgelsen foregår liggende. Tag løst tøj på, så vi kan komme til armen.",
+    ),
+    "3": (
+        "Efter undersøgelsen",
+        "Du må spise almindelig mad, når du har lyst. Effekten af bedøvelsen kommer i løbet af dagen. "
+        "Ondt i halsen varer to dage. Ring til os, hvis du får feber eller sår i munden. "
+        "Din kontaktlæge ringer til dig efter 4 uger.",
+    ),
+}
+
+
+@pytest.fixture
+def third(content: Content) -> Answers:
+    """Answers for THIRD_LEAFLET."""
+    return answers_for(content, THIRD_LEAFLET)
+
+
+def test_a_compound_s_short_tail_is_its_word(third: Answers) -> None:
+    # "kontaktlæge" ends with the leaflet's "læge", whose stem ("læg") is short: the compound is about the
+    # doctor.
+    assert said(third, "hvornår ringer lægen") == "Din kontaktlæge ringer til dig efter 4 uger."
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence"),
+    [
+        # The section titled by the word alone: its first sentence.
+        ("hvad er gastroskopi", "Du skal have en kikkertundersøgelse af mavesækken."),
+        ("hvad er det for en gastroskopi", "Du skal have en kikkertundersøgelse af mavesækken."),
+        # Else the first sentence the word begins.
+        ("hvad er en kanyle", "Kanylen er en tynd nål i armen."),
+        # A word named only as a condition is not said to be anything.
+        ("hvad er feber", None),
+    ],
+)
+def test_what_is_x_is_answered_by_the_sentence_saying_what_it_is(
+    third: Answers, question: str, sentence: str | None
+) -> None:
+    assert said(third, question) == sentence
+
+
+def test_what_a_question_asks_for_with_its_words_makes_a_sentence_specific(third: Answers) -> None:
+    # Three sentences give a duration, three name the examination; one gives the examination's duration.
+    assert said(third, "hvor lang tid tager undersøgelsen") == "Undersøgelsen tager cirka 20 minutter."
+    # A duration alone is in three sentences: unsure.
+    assert said(third, "hvor lang tid tager det") is None
+
+
+def test_a_purpose_said_is_a_reason(third: Answers) -> None:
+    # "så vi kan komme til" says why, as "fordi" does (a "hvorfor" ranks only sentences giving a reason).
+    assert said(third, "hvorfor skal jeg have løst tøj på") == "Tag løst tøj på, så vi kan komme til armen."
+
+
+def test_an_amount_is_answered_only_by_a_sentence_with_a_number(third: Answers) -> None:
+    # "sår" is in one sentence, which gives no number of them.
+    assert said(third, "hvor mange sår får jeg") is None
+    assert said(third, "hvor mange dage har jeg ondt i halsen") == "Ondt i halsen varer to dage."
+
+
+def test_before_joining_a_clause_is_no_moment_of_the_procedure(third: Answers) -> None:
+    # "før det virker" joins a clause; the sentence need not say "før".
+    assert said(third, "kan der gå en dag før det virker") == (
+        "Effekten af bedøvelsen kommer i løbet af dagen."
+    )
+    # "før jeg kommer" says nothing else: "før" stays the question's, and eating before is not answered
+    # by eating after.
+    assert said(third, "må jeg spise almindelig mad før jeg kommer") is None
+
+
+def test_a_sentence_of_another_section_holding_half_the_question_makes_it_unsure(third: Answers) -> None:
+    # "morgenmad" is eating, and fasting: eating after and fasting before both hold it.
+    assert said(third, "må jeg spise morgenmad") is None
+    assert said(third, "må jeg spise almindelig mad") == "Du må spise almindelig mad, når du har lyst."
+
+
+def test_a_transfer_phrase_in_a_question_a_sentence_answers_gets_the_sentence(third: Answers) -> None:
+    transfer = Understood("matched", third.transfer_key, 1.0)
+    answer = answering(third, "hvornår ringer lægen", transfer)
+    assert answer is not None
+    assert answer.sentences[0].prompt.text == "Din kontaktlæge ringer til dig efter 4 uger."
+    # An errand is put through, a question for a time or not.
+    assert answering(third, "jeg vil tale med lægen", transfer) is None
+    assert answering(third, "hvornår kan jeg tale med lægen", transfer) is None
