@@ -155,6 +155,19 @@ class CallbackDesk(Sealing):
         """Insert the request and its access-log line; ALREADY when the number is waiting on the line."""
         at = to_utc_naive(now)
         self._prune(connection, at)
+        # Rung back within the last minute (kept only for an undo) and asking again: the new request counts,
+        # the old one goes as if its minute were over (an undo would only put the number back on the list).
+        self._delete(
+            connection,
+            at,
+            connection.execute(
+                select(requests.c.id, requests.c.line).where(
+                    (requests.c.line == line)
+                    & (requests.c.number_hash == self._hash(number))
+                    & requests.c.done_at.is_not(None)
+                )
+            ).all(),
+        )
         try:
             with connection.begin_nested():
                 inserted = connection.execute(
@@ -275,8 +288,14 @@ class CallbackDesk(Sealing):
                 (requests.c.asked_at < before) | (requests.c.done_at < done_before)
             )
         ).all()
+        if self._delete(connection, at, old):
+            log.info("callbacks: %d request(s) done or older than %d days deleted", len(old), self.days)
+
+    @staticmethod
+    def _delete(connection: Connection, at: datetime, old: Sequence[Row[Any]]) -> bool:
+        """Delete the requests `old` (id, line), logging each deletion (never the number); False if none."""
         if not old:
-            return
+            return False
         connection.execute(delete(requests).where(requests.c.id.in_([row.id for row in old])))
         connection.execute(
             insert(access),
@@ -285,7 +304,7 @@ class CallbackDesk(Sealing):
                 for row in old
             ],
         )
-        log.info("callbacks: %d request(s) done or older than %d days deleted", len(old), self.days)
+        return True
 
     def _hash(self, number: str) -> str:
         return hmac.new(self.hash_key, number.encode(), hashlib.sha256).hexdigest()

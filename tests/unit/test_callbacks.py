@@ -61,6 +61,21 @@ def test_one_request_per_number_and_line_encrypted_at_rest(desk: CallbackDesk, s
     ]
 
 
+def test_a_caller_rung_back_a_moment_ago_who_asks_again_is_put_on_the_list(desk: CallbackDesk) -> None:
+    # Within the minute kept for an undo, the number is still stored, marked done: the caller asking again
+    # needs a new call, not "you are on the list already".
+    desk.ask("rodblokade", "+4520304050", NOW)
+    [asked] = desk.pending("anna", NOW)
+    assert desk.done(asked.id, "anna", NOW + timedelta(hours=1))
+    assert desk.ask("rodblokade", "+4520304050", NOW + timedelta(hours=1, seconds=20)) is Asked.NEW
+    [again] = desk.pending("anna", NOW + timedelta(hours=1, seconds=30))
+    assert (again.number, again.done_at, again.done_by) == ("+4520304050", None, None)
+    actions = [(who, what) for _, who, what, _ in desk.access_log()]
+    assert actions[-3:] == [("system", "deleted"), ("caller", "asked"), ("anna", "viewed")]
+    counts = desk.counts()
+    assert (counts.asked, counts.done, counts.pending) == (2, 1, 1)
+
+
 def test_done_deletes_not_reached_counts_and_everything_is_in_the_access_log(desk: CallbackDesk) -> None:
     desk.ask("rodblokade", "+4520304050", NOW)
     desk.ask("rodblokade", "+4540506070", NOW + timedelta(minutes=5), keyed=True)
