@@ -292,7 +292,7 @@ class CallbackDesk(Sealing):
             log.info("callbacks: %d request(s) done or older than %d days deleted", len(old), self.days)
 
     @staticmethod
-    def _delete(connection: Connection, at: datetime, old: Sequence[Row[Any]]) -> bool:
+    def _delete(connection: Connection, at: datetime, old: Sequence[Row[Any, Any]]) -> bool:
         """Delete the requests `old` (id, line), logging each deletion (never the number); False if none."""
         if not old:
             return False
