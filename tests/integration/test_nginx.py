@@ -360,8 +360,8 @@ def test_a_flood_of_the_start_page_is_held_back_by_nginx_before_the_line(tmp_pat
         with nginx(conf, port):
             started = time.monotonic()
             # Ten at a time, as a flood comes: one after the other, a busy machine's line answers each in
-            # more than a fifth of a second and the rate alone lets them all through. (Not more than 20 at once,
-            # or nginx's connection limit answers 429 and this would not test the start page's rate.)
+            # more than a fifth of a second and the rate alone lets them all through. (Not more than 20 at
+            # once, or nginx's connection limit answers 429 and this would not test the start page's rate.)
             with ThreadPoolExecutor(max_workers=10) as pool:
                 answers = list(pool.map(lambda _: plain_get(port, ATTACKER, "/"), range(40)))
             elapsed = time.monotonic() - started
