@@ -16,7 +16,7 @@ from functools import cache, wraps
 from typing import Any, ClassVar, TypeVar
 
 import click
-from flask import Response, abort, g, request
+from flask import Blueprint, Response, abort, g, request
 from itsdangerous import BadSignature, TimestampSigner
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -248,9 +248,21 @@ STALE_FORM = "Siden er for gammel: hent den igen, og prøv så igen."
 @dataclass(eq=False, kw_only=True)
 class StaffPages(Component):
     """A staff page with forms: the lines it names, the app's clock, and the key its forms' tokens are
-    signed with (under the page's own `salt`)."""
+    signed with (under the page's own `salt`).
 
+    A page declares its `blueprint`; the blueprint's name, which Flask keeps unique in an app, names the part
+    (`extension`) and its salt, so no page's tokens are good on another's forms.
+    """
+
+    blueprint: ClassVar[Blueprint]
     salt: ClassVar[str]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.extension = f"ivr.{cls.blueprint.name}"
+        # "ivr.staff-closed" for the blueprint staff_closed: the salts as they were before they were derived,
+        # so the forms open when a new version starts still post.
+        cls.salt = f"ivr.{cls.blueprint.name.replace('_', '-')}"
 
     lines: Lines
     clock: Clock

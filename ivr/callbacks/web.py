@@ -42,9 +42,7 @@ _TOO_LATE = 'Det kan ikke længere fortrydes: nummeret er slettet (der går et m
 class CallbackPages(staff.StaffPages):
     """The secretariat's callback list as staff see it."""
 
-    extension = "ivr.callbacks"
     blueprint = bp
-    salt = "ivr.staff-callbacks"
 
     # None where the deployment has no key for the list.
     desk: CallbackDesk | None

@@ -36,9 +36,7 @@ _DOWN = "Lukningen kunne ikke gemmes lige nu (databasen svarer ikke). Prøv igen
 class ClosurePages(staff.StaffPages):
     """Staff's closures as staff see and change them."""
 
-    extension = "ivr.closures"
     blueprint = bp
-    salt = "ivr.staff-closed"
 
     book: ClosureBook
     # This worker's closures in memory, read again at once after a change here.

@@ -12,7 +12,7 @@ import contextlib
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from alembic.config import Config
 from alembic.runtime.environment import EnvironmentContext
@@ -54,37 +54,54 @@ class Status:
         """Tell whether this code knows the revision (a newer version may have upgraded the database)."""
         return self.revision is None or _known(db.scripts(), self.revision)
 
+    @property
+    def standing(self) -> Standing:
+        """Which of the schema's standings this is; what is said of it is in `_SAID`."""
+        if self.current:
+            return "current"
+        if not self.known:
+            return "unknown"
+        if self.revision is not None:
+            return "behind"
+        return "unversioned" if self.tables else "empty"
+
     def describe(self) -> str:
         """Say in one line where the schema stands and, unless current, what to do."""
-        if self.current:
-            return f"at revision {self.revision} (the head: up to date)"
-        if not self.known:
-            return (
-                f"at revision {self.revision}, which this version does not know "
-                f"(a newer version upgraded it?); run that version, or restore the backup made before"
-            )
-        if self.revision is not None:
-            return f"at revision {self.revision}, behind this version's {self.head}: {UPGRADE}"
-        if self.tables:
-            return f"made before the schema had versions, behind this version's {self.head}: {UPGRADE}"
-        return f"empty (no tables), this version needs {self.head}: {UPGRADE}"
+        return _SAID[self.standing][0].format(revision=self.revision, head=self.head)
 
     def danish(self) -> str:
         """The same, for staff: the commands they run (`ivr stats`, `ivr closed`, ...) speak Danish."""
-        if self.current:
-            return f"databasen er på revision {self.revision} (den nyeste)"
-        if not self.known:
-            return (
-                f"databasen er på revision {self.revision}, som denne version ikke kender (opgraderet af en "
-                "nyere version?); brug den version, eller læg sikkerhedskopien fra før tilbage"
-            )
-        if self.revision is not None:
-            where = f"databasen er på revision {self.revision}"
-        elif self.tables:
-            where = "databasen er fra før skemaet fik versioner"
-        else:
-            where = "databasen er tom (ingen tabeller)"
-        return f"{where}, og denne version skal bruge {self.head}: kør `ivr db upgrade` (eller bed IT om det)"
+        return _SAID[self.standing][1].format(revision=self.revision, head=self.head)
+
+
+Standing = Literal["current", "unknown", "behind", "unversioned", "empty"]
+_NEEDS_DA = ", og denne version skal bruge {head}: kør `ivr db upgrade` (eller bed IT om det)"
+# What is said of each standing, in one line: to IT in English (`ivr db current`, a refusal of `ivr serve`),
+# to staff in Danish. Side by side, so the two say the same.
+_SAID: dict[Standing, tuple[str, str]] = {
+    "current": (
+        "at revision {revision} (the head: up to date)",
+        "databasen er på revision {revision} (den nyeste)",
+    ),
+    "unknown": (
+        "at revision {revision}, which this version does not know (a newer version upgraded it?); run that"
+        " version, or restore the backup made before",
+        "databasen er på revision {revision}, som denne version ikke kender (opgraderet af en nyere"
+        " version?); brug den version, eller læg sikkerhedskopien fra før tilbage",
+    ),
+    "behind": (
+        "at revision {revision}, behind this version's {head}: " + UPGRADE,
+        "databasen er på revision {revision}" + _NEEDS_DA,
+    ),
+    "unversioned": (
+        "made before the schema had versions, behind this version's {head}: " + UPGRADE,
+        "databasen er fra før skemaet fik versioner" + _NEEDS_DA,
+    ),
+    "empty": (
+        "empty (no tables), this version needs {head}: " + UPGRADE,
+        "databasen er tom (ingen tabeller)" + _NEEDS_DA,
+    ),
+}
 
 
 def status(connection: Connection) -> Status:

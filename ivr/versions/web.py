@@ -35,9 +35,7 @@ _DOWN = "Det kunne ikke gemmes lige nu (databasen svarer ikke). Prøv igen om li
 class ContentPages(staff.StaffPages):
     """Each line's published versions and this server's drafts, as staff see and publish them."""
 
-    extension = "ivr.content_pages"
     blueprint = bp
-    salt = "ivr.staff-content"
 
     versions: ContentVersions
     # What this worker runs; read again at once after a publish here (None in a trial of drafts).
