@@ -316,20 +316,6 @@ def create_engine(
     return engine
 
 
-def refusal(error: BaseException) -> str | None:
-    """What a PostgreSQL server said when it refused a connection (a wrong password, user or database name, a
-    host name that does not resolve), or None when it could not be reached at all (down, or not yet up)."""
-    text = str(getattr(error, "orig", None) or error)
-    if "FATAL:" in text:
-        # libpq's "connection to server at ... failed: FATAL:  password authentication failed for user ...":
-        # the server's own words, which never hold the password.
-        return " ".join(text.split("FATAL:", 1)[1].split())
-    if "failed to resolve host" in text or "could not translate host name" in text:
-        # psycopg resolves the name itself (the first), libpq otherwise (the second).
-        return " ".join(text.split())
-    return None
-
-
 def _sqlite_pragmas(connection: Any, _record: object) -> None:
     """Let readers and writers of several processes share the file without blocking each other."""
     cursor = connection.cursor()

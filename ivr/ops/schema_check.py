@@ -17,11 +17,25 @@ import subprocess
 import sys
 
 from ivr.cli_errors import describe
-from ivr.db import create_engine, refusal, sqlite_file
+from ivr.db import create_engine, sqlite_file
 
 log = logging.getLogger(__name__)
 # Connecting waits at most ivr.db's CONNECT_SECONDS; the rest is Python starting and reading the revisions.
 CHILD_SECONDS = 30
+
+
+def refusal(error: BaseException) -> str | None:
+    """What a PostgreSQL server said when it refused a connection (a wrong password, user or database name, a
+    host name that does not resolve), or None when it could not be reached at all (down, or not yet up)."""
+    text = str(getattr(error, "orig", None) or error)
+    if "FATAL:" in text:
+        # libpq's "connection to server at ... failed: FATAL:  password authentication failed for user ...":
+        # the server's own words, which never hold the password.
+        return " ".join(text.split("FATAL:", 1)[1].split())
+    if "failed to resolve host" in text or "could not translate host name" in text:
+        # psycopg resolves the name itself (the first), libpq otherwise (the second).
+        return " ".join(text.split())
+    return None
 
 
 def schema_problem(url: str) -> str | None:

@@ -20,10 +20,10 @@ from sqlalchemy.engine import make_url
 from ivr import settings
 from ivr.app import create_app
 from ivr.cli_errors import describe, one_line
-from ivr.db import create_engine, refusal
+from ivr.db import create_engine
 from ivr.line.content_loader import ContentError
 from ivr.ops import gunicorn_conf, metrics
-from ivr.ops.schema_check import refused, schema_problem
+from ivr.ops.schema_check import refusal, refused, schema_problem
 from ivr.settings import ConfigError
 from ivr.stats.web import Statistics
 from ivr.webhook import requestlog
