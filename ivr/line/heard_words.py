@@ -28,7 +28,7 @@ _FILLERS = """
     """
 # Intensifiers: they change no topic and may stand inside a listed phrase ("kan slet ikke gå").
 _INTENSIFIERS = """
-    virkelig rigtig rigtigt slet overhovedet simpelthen næsten temmelig ret hel helt meget alt
+    virkelig rigtig rigtigt slet overhovedet simpelthen næsten temmelig ret hel helt meget alt så
     """
 INTENSIFIERS = frozenset(_INTENSIFIERS.split())
 # Words that say when, or where in the body, and so stand in questions about every topic ("må jeg ryge
@@ -55,11 +55,16 @@ ASKERS = frozenset({"jeg", "man", "vi", "han", "hun", "min", "mit"})
 # hvis det bløder"), or "kan jeg blive"/"kan man få" before it ("kan jeg blive lam af det"). "Jeg kan ikke
 # gå" tells, and stays urgent.
 SUPPOSING = frozenset({"risiko", "risikoen"})
+# The word that names the choice about risk in a line's phrases: a supposed urgent word asks back that choice.
+RISK = "risiko"
 MAY = frozenset({"kan", "kunne", "ka", "risikerer"})
 BECOMING = frozenset({"blive", "få"})
 # Two topics joined by these are both asked for ("komplikationer og bedøvelse"), not one inside a question
 # about the other ("kan jeg mærke når de stikker").
 JOINING = frozenset({"og", "eller", "samt"})
+# The particles of Danish particle verbs ("lægge om", "få fat i", "følge op"): the verb alone means another
+# thing.
+PARTICLES = frozenset({"om", "i", "op", "ud", "ind", "med", "af", "på", "over", "ned"})
 # Pronouns move in a Danish question ("finder jeg vej", "kan han ikke gå"): the word lists skip them.
 _PRONOUNS = "jeg du man vi han hun de den det der"
 LIST_SKIPPED = frozenset(_PRONOUNS.split())
@@ -77,7 +82,8 @@ NUMBER_WORDS: Mapping[str, str] = {
     **dict(zip(_NUMBERS.split(), "0111123456789", strict=True)),
     **{digit: digit for digit in "0123456789"},
 }
-KEY_NAMING_WORDS = frozenset({"tryk", "trykke", "tast", "taste", "nummer", "punkt", "menupunkt", "valg"})
+PRESSING = frozenset({"tryk", "trykke", "tast", "taste"})
+KEY_NAMING_WORDS = PRESSING | frozenset({"nummer", "punkt", "menupunkt", "valg"})
 # A number is a key only said last (alone, "ja tak en") or right after a word that names a key ("tryk en",
 # "nummer et"): "en" and "et" are articles far more often ("jeg har et spørgsmål"), "to" a count ("to uger").
 # "Den anden", "den femte": a menu's choice by its place.

@@ -33,6 +33,13 @@ de stikker"; joined by "og" both were asked for, and the best is asked back), an
 procedure only (its phrases say "før", "inden", never "efter") in a question set after it ("må jeg spise når
 jeg er kommet hjem"). An urgent word supposed ("kan jeg blive lam af det") is a question about a risk.
 
+Where a choice is only weakly pointed at, it is asked back rather than missed, and where a word is
+another's, nothing is taken from it: a particle verb's word without its particle is too weak ("lagt" without
+"om"); pressing a key ("trykke") is no topic; a question set before the procedure with no topic word asks
+back the one choice about before ("er der noget jeg skal huske inden"); an urgent word supposed, or a risk
+torn with another topic ("risiko ved bedøvelsen"), asks back the choice about risk; among close choices of a
+shared word, the one whose phrase was said in another order is asked back ("hvornår ringer min læge").
+
 Outcomes: a clear best key is "matched"; a best key that scores only partly, two keys that score close, or
 a recogniser that was unsure (`Confidence` below the threshold) give "ask" with the best key, never a guess;
 words that match no key are "nothing". Phrases made only of filler words ("hvad er det", "hvad skal jeg
@@ -69,7 +76,10 @@ from ivr.line.heard_words import (
     NUMBER_WORDS,
     ORDINAL_NAMING,
     ORDINALS,
+    PARTICLES,
     PERMISSION,
+    PRESSING,
+    RISK,
     SUPPOSING,
     YES_WORDS,
 )
@@ -122,12 +132,21 @@ SHARED_BESIDE_SPECIFIC = 0.25
 TORN_SHARE = 0.75
 # A score that is asked back, not acted on.
 ASK_AT = 0.5
+# A phrase's one content word followed by a particle ("lagt om", "fat i", "følge op") is a particle verb: the
+# word alone means something else ("hvordan bliver blokaden lagt"), so without its particle after it in the
+# utterance it gives this share of its point, too little to act on or ask about alone.
+PARTICLE_ALONE = 0.4
+# "Før" after this is "until", not "before" ("hvor lang tid går der før det virker").
+QUESTION_OF_TIME = "hvor"
 # Twilio's Confidence below this is asked back.
 DEFAULT_CONFIDENCE_THRESHOLD = 0.5
 
 # A listed word at least this long also matches the words it starts.
 LIST_PREFIX_MIN_LENGTH = 6
 
+# Words no phrase's topic is: fillers, and pressing a key ("hvad kan jeg trykke" is a phrase of fillers, heard
+# word for word, so "jeg har trykket forkert" is not the menu).
+_NOT_CONTENT = FILLER_WORDS | PRESSING
 _WORD = re.compile(r"[0-9a-zæøåéüöä]+")
 _STEMMER = snowballstemmer.stemmer("danish")
 
@@ -149,6 +168,8 @@ class _Phrase:
     text: str
     stems: tuple[str, ...]
     words: tuple[str, ...]
+    # The particle after the phrase's one content word, when it is a particle verb ("om" in "lagt om").
+    particle: str | None = None
 
 
 def words_of(text: str) -> list[str]:
@@ -182,9 +203,20 @@ class Understanding:
             outcome: [_for_lists(words_of(text)) for text in (lists or {}).get(outcome, ())]
             for outcome in LISTS
         }
+        # Each list's phrases by their first word, and its words long enough to start compounds, so an
+        # utterance is compared only with the phrases it could hold.
+        self._lists_by_first: dict[Outcome, dict[str, list[tuple[str, ...]]]] = {}
+        self._list_prefixes: dict[Outcome, list[str]] = {}
+        for outcome, listed in self._lists.items():
+            by_first = self._lists_by_first.setdefault(outcome, {})
+            for phrase in filter(None, listed):
+                by_first.setdefault(phrase[0], []).append(phrase)
+            single = [phrase[0] for phrase in listed if len(phrase) == 1]
+            self._list_prefixes[outcome] = [word for word in single if len(word) >= LIST_PREFIX_MIN_LENGTH]
         self._keys = tuple(phrases)
         self._phrases = _parse(phrases)
         self._points = _points(self._phrases)
+        self._full_points = _points(self._phrases, particles=False)
         # Near misses are sought among the stems and the phrases' own words, since the stemmer cuts some
         # inflections of one word apart ("valgmuligheder": "valgmu", "valgmulighederne": "valgmulighed").
         self._forms = _forms(self._phrases)
@@ -204,6 +236,17 @@ class Understanding:
         self._multiword_phrases = [phrase for phrase in self._phrases if len(phrase.words) > 1]
         # Each key's side of the procedure, where its phrases name one side only (preparing: before).
         self._sides = {key: _side(p.words for p in self._phrases if p.key == key) for key in self._keys}
+        # The one choice about risk, whose phrases name it ("risiko"), if there is one.
+        risky = list(self._points.get(stem(RISK), {}))
+        self._risk = risky[0] if len(risky) == 1 else None
+        # Phrases of one topic word and fillers that are no noise ("ringer lægen", not "om rodblokade").
+        self._one_topic_phrases = [
+            p for p in self._phrases if len(p.stems) == 1 and any(w not in NOISE_WORDS for w in p.words[1:])
+        ]
+        self._side_stems = frozenset(
+            {stem(w) for w in BEFORE_WORDS | AFTER_WORDS} | BEFORE_WORDS | AFTER_WORDS
+        )
+        self._particle_verbs = [p for p in self._phrases if p.particle is not None]
         self._multiword = {
             key: [p.stems for p in self._phrases if p.key == key and len(p.stems) > 1] for key in self._keys
         }
@@ -218,11 +261,31 @@ class Understanding:
         heard: dict[str, float] = {}
         for known, similarity in found:
             heard[known] = max(heard.get(known, 0.0), similarity)
+        understood = self._meaning(words, heard, unknown, confidence)
+        if understood.outcome == "nothing" and self._risk is not None and self._supposed_urgent(words):
+            # An urgent word supposed ("kan jeg blive lam af det") asks what can go wrong: the choice about
+            # risk is asked back.
+            return Understood("ask", self._risk, ASK_AT)
+        side_only = set(heard) <= self._side_stems and unknown <= 1
+        if understood.outcome == "nothing" and self._context_only(heard) and (side_only or not unknown):
+            # Nothing but when it is asked ("hvad skal jeg huske inden"): the one choice about that side of
+            # the procedure is asked back, not missed; not beside a topic word and a word the line does not
+            # know ("ryge før blokaden": what is asked is not known).
+            side = self._side_choice(words)
+            if side is not None:
+                return Understood("ask", side, ASK_AT)
+        return understood
+
+    def _meaning(
+        self, words: Sequence[str], heard: Mapping[str, float], unknown: int, confidence: float | None
+    ) -> Understood:
+        """The choice the words heard mean, a question back, a word list's outcome or nothing."""
         # Only a line that lists unanswered questions has the sentence to say so (`not_in_leaflet`).
         answers_unanswered = bool(self._lists["unanswered"])
         if answers_unanswered and unknown and self._context_only(heard) and _asks_permission(words):
             return Understood("unanswered", None, 1.0)
-        scores = {} if unknown and self._context_only(heard) else self._scores(heard)
+        lifted = self._with_particle(words)
+        scores = {} if unknown and self._context_only(heard) else self._scores(heard, lifted)
         if not scores:
             # A phrase of fillers ("hvad er det", "kan ikke komme") beside a word the line does not know is
             # asked back, not acted on ("hvad er det for et stof").
@@ -254,8 +317,9 @@ class Understanding:
         """What is understood when the best choice's topic word is not the question's: a choice about before
         the procedure in a question set after it, or two choices pointed at at once; None when neither."""
         if self._other_side(scores, words):
-            # The leaflet does not answer it there ("må jeg spise når jeg er kommet hjem").
-            outcome: Outcome = "unanswered" if unanswered and _asks_permission(words) else "nothing"
+            # The leaflet does not answer it there ("må jeg spise når jeg er kommet hjem", "kan jeg spise
+            # bagefter"), asked leave or not.
+            outcome: Outcome = "unanswered" if unanswered else "nothing"
             return Understood(outcome, None, max(scores.values()))
         # Two topics joined ("komplikationer og bedøvelse") are both asked for: the best is asked back.
         torn = set() if any(word in JOINING for word in words) else self._torn(heard, scores)
@@ -267,7 +331,25 @@ class Understanding:
         if len(whole) == 1:
             key = whole.pop()
             return Understood("ask", key, scores[key])
+        if self._risk in torn:
+            # A risk of something another choice is about ("er der nogen risiko ved bedøvelsen", "infektion
+            # af nålen") asks what can go wrong: the choice about risk is asked back.
+            return Understood("ask", self._risk, scores[self._risk])
         return Understood("nothing", None, max(scores.values()))
+
+    def _supposed_urgent(self, words: Sequence[str]) -> bool:
+        """Tell whether the words suppose an urgent word rather than tell it ("kan man få feber af det")."""
+        return _supposes(words) and self._holds("urgent", words)
+
+    def _side_choice(self, words: Sequence[str]) -> str | None:
+        """The one choice about the side of the procedure the words set a question on ("før", "inden"), if one
+        choice alone is about that side; None after "hvor", where "før" says how long ("hvor mange uger går
+        der før i ringer")."""
+        side = _side([words])
+        if side is None or QUESTION_OF_TIME in words:
+            return None
+        keys = [key for key in self._keys if self._sides[key] == side]
+        return keys[0] if len(keys) == 1 else None
 
     def _other_side(self, scores: Mapping[str, float], words: Sequence[str]) -> bool:
         """Tell whether the best key is about before the procedure and the words set the question after it.
@@ -307,16 +389,28 @@ class Understanding:
             # unless they point at one choice alone: then that one is asked back.
             return Understood("nothing", None, best)
         if runner_up >= AMBIGUOUS_SHARE * best and shared_only:
-            # Only words several choices share, scoring close: asking about one of them is a guess, unless
-            # the caller said one choice's phrase word for word ("jeg kan ikke følge med").
-            whole = self._said_whole(words)
-            if len(whole) != 1:
-                return Understood("nothing", None, best)
-            key = whole.pop()
-            return Understood("ask" if unsure else "matched", key, scores.get(key, best))
+            return self._among_shared(scores, best, unsure=unsure, words=words)
         if unsure or best < MATCH_AT or runner_up >= AMBIGUOUS_SHARE * best:
             return Understood("ask", key, best)
         return Understood("matched", key, best)
+
+    def _among_shared(
+        self, scores: Mapping[str, float], best: float, *, unsure: bool, words: Sequence[str]
+    ) -> Understood:
+        """Only words several choices share, scoring close: asking about one of them is a guess, unless the
+        caller said one choice's phrase word for word ("jeg kan ikke følge med")."""
+        whole = self._said_whole(words)
+        if len(whole) == 1:
+            key = whole.pop()
+            return Understood("ask" if unsure else "matched", key, scores.get(key, best))
+        # Or one choice's phrase of one topic word was said, in another order or inflection ("hvornår ringer
+        # min læge"): that one is asked back.
+        close = {k for k, score in scores.items() if score >= AMBIGUOUS_SHARE * best}
+        fitting = self._fitting(words) & close
+        if len(fitting) == 1:
+            key = fitting.pop()
+            return Understood("ask", key, scores[key])
+        return Understood("nothing", None, best)
 
     def hints(self, most: int = HINTS_MAX_ENTRIES) -> str:
         """Twilio's <Gather> `hints`: the phrases, comma-separated, within its limits, most useful first.
@@ -336,19 +430,23 @@ class Understanding:
 
     def _listed(self, words: Sequence[str]) -> Outcome | None:
         """The first word list one of whose phrases the utterance holds, word after word."""
-        said = _for_lists(words)
-        for outcome, phrases in self._lists.items():
+        for outcome in self._lists:
             if outcome == "urgent" and _supposes(words):
                 continue  # "hvad sker der hvis det bløder", "kan jeg blive lam af det": a question of risk
-            for phrase in phrases:
-                size = len(phrase)
-                if phrase and any(said[at : at + size] == phrase for at in range(len(said) - size + 1)):
-                    return outcome
-                # A listed word this long stands for the compounds it starts ("svømme": "svømmehallen").
-                long_word = size == 1 and len(phrase[0]) >= LIST_PREFIX_MIN_LENGTH
-                if long_word and any(word.startswith(phrase[0]) for word in said):
-                    return outcome
+            if self._holds(outcome, words):
+                return outcome
         return None
+
+    def _holds(self, outcome: Outcome, words: Sequence[str]) -> bool:
+        """Tell whether the words hold one of a word list's phrases, word after word."""
+        said = _for_lists(words)
+        for word in set(said):
+            for phrase in self._lists_by_first[outcome].get(word, ()):
+                size = len(phrase)
+                if any(said[at : at + size] == phrase for at in range(len(said) - size + 1)):
+                    return True
+        # A listed word this long stands for the compounds it starts ("svømme": "svømmehallen").
+        return any(word.startswith(long) for long in self._list_prefixes[outcome] for word in said)
 
     def _said_whole(self, words: Sequence[str]) -> set[str]:
         """The keys one of whose phrases of several words the words hold, word for word."""
@@ -362,8 +460,33 @@ class Understanding:
         choice than the one asked for."""
         return bool(heard) and all(known in self._shared for known in heard)
 
-    def _scores(self, heard: Mapping[str, float]) -> dict[str, float]:
-        """Each key's points for the known stems heard."""
+    def _fitting(self, words: Sequence[str]) -> set[str]:
+        """The keys with a phrase of one topic word and fillers whose every word was said, in any order and
+        inflection: "ringer lægen" in "hvornår ringer min læge" fits better than "spørgsmål til lægen"."""
+        return {
+            phrase.key
+            for phrase in self._one_topic_phrases
+            if all(any(_same_word(word, own) for word in words) for own in phrase.words)
+        }
+
+    def _with_particle(self, words: Sequence[str]) -> set[tuple[str, str]]:
+        """The (stem, key) of the particle verbs heard with their particle somewhere after the verb ("kan i
+        lægge min tid om"), which then count fully."""
+        lifted: set[tuple[str, str]] = set()
+        said = set(words)
+        verbs = [phrase for phrase in self._particle_verbs if phrase.particle in said]
+        if not verbs:
+            return lifted
+        stems = [self._forms.get(word) or stem(word) for word in words]
+        for phrase in verbs:
+            verb = phrase.stems[0]
+            at = next((i for i, stemmed in enumerate(stems) if stemmed == verb), None)
+            if at is not None and phrase.particle in words[at + 1 :]:
+                lifted.add((verb, phrase.key))
+        return lifted
+
+    def _scores(self, heard: Mapping[str, float], lifted: set[tuple[str, str]]) -> dict[str, float]:
+        """Each key's points for the known stems heard; `lifted`: particle verbs heard with their particle."""
         # Beside a word only one choice has, a word several share is the question's context ("infektion
         # af blokaden"): it counts less for the choices the specific words do not name, in the words and in
         # a phrase heard whole; for a choice they name it counts fully ("hvor lang tid").
@@ -375,7 +498,8 @@ class Understanding:
         scores: dict[str, float] = {}
         for known, similarity in heard.items():
             for key, points in self._points[known].items():
-                scores[key] = scores.get(key, 0.0) + points * similarity * weight(known, key)
+                full = self._full_points[known][key] if (known, key) in lifted else points
+                scores[key] = scores.get(key, 0.0) + full * similarity * weight(known, key)
         for key in scores:
             whole = [stems for stems in self._multiword[key] if all(s in heard for s in stems)]
             if whole:
@@ -500,19 +624,31 @@ def _parse(phrases: Mapping[str, Sequence[str]]) -> list[_Phrase]:
             words = tuple(words_of(text))
             if not words:
                 raise ValueError(f"phrases for {key!r}: {text!r} has no words")
-            stems = tuple(dict.fromkeys(stem(w) for w in words if w not in FILLER_WORDS))
-            parsed.append(_Phrase(key, text, stems, words))
+            stems = tuple(dict.fromkeys(stem(w) for w in words if w not in _NOT_CONTENT))
+            parsed.append(_Phrase(key, text, stems, words, _particle(words, stems)))
     return parsed
 
 
-def _points(phrases: Sequence[_Phrase]) -> dict[str, dict[str, float]]:
-    """For each content stem, the points it gives each key: the most any of the key's phrases gives it."""
+def _points(phrases: Sequence[_Phrase], *, particles: bool = True) -> dict[str, dict[str, float]]:
+    """For each content stem, the points it gives each key: the most any of the key's phrases gives it;
+    a particle verb's share without its particle, unless `particles` is false."""
     points: dict[str, dict[str, float]] = {}
     for phrase in phrases:
+        share = PARTICLE_ALONE if particles and phrase.particle is not None else 1.0
         for stemmed in phrase.stems:
             per_key = points.setdefault(stemmed, {})
-            per_key[phrase.key] = max(per_key.get(phrase.key, 0.0), 1.0 / len(phrase.stems))
+            per_key[phrase.key] = max(per_key.get(phrase.key, 0.0), share / len(phrase.stems))
     return points
+
+
+def _particle(words: Sequence[str], stems: Sequence[str]) -> str | None:
+    """The particle right after a phrase's one content word ("om" in "lagt om", "i" in "fat i"), if any."""
+    if len(stems) != 1:
+        return None
+    for word, following in itertools.pairwise(words):
+        if word not in FILLER_WORDS and following in PARTICLES:
+            return following
+    return None
 
 
 def _forms(phrases: Sequence[_Phrase]) -> dict[str, str]:
@@ -520,7 +656,7 @@ def _forms(phrases: Sequence[_Phrase]) -> dict[str, str]:
     forms: dict[str, str] = {}
     for phrase in phrases:
         for word in phrase.words:
-            if word not in FILLER_WORDS:
+            if word not in _NOT_CONTENT:
                 # A short stem alone is often another word ("far" is the stem of "farligt").
                 if len(stem(word)) >= SHORT_STEM:
                     forms.setdefault(stem(word), stem(word))
@@ -575,6 +711,15 @@ def _round_robin(phrases: Sequence[_Phrase], keys: Sequence[str]) -> list[_Phras
     for turn in range(max(len(queue) for queue in queues.values())):
         ordered.extend(queue[turn] for queue in queues.values() if turn < len(queue))
     return ordered
+
+
+def _same_word(word: str, other: str) -> bool:
+    """Tell whether two words are one in another inflection: one stem and the letter after it ("læge" and
+    "lægen", not "lægen" and "lægge", both "læg" to the stemmer)."""
+    if word == other:
+        return True
+    stemmed = stem(word)
+    return stemmed == stem(other) and word[: len(stemmed) + 1] == other[: len(stemmed) + 1]
 
 
 def _similarity(match: tuple[str, float] | None) -> float:
