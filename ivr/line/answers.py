@@ -61,6 +61,7 @@ _STOP = """
     hurtigt hurtig varer vare høre hører giver give sat sætte lagt lægge igen længe lang tid
     selve selv ting møde mærke mærker begynde begynder starte starter føle føles sidde sidder ramme rammer
     passe sørge
+    omkring cirka ca mens imens hedder plejer behøver lade derinde
 """
 # Words for before and after are kept, since they tell questions apart ("må jeg spise inden" is answered,
 # "må jeg spise bagefter" is not), each said one way.
@@ -573,10 +574,11 @@ def _with_compound_parts(docs: list[list[str]]) -> list[list[str]]:
 
 def _part_of(part: str, term: str) -> bool:
     """Tell whether a known stem is a part of a compound: its head or its tail (COMPOUND_PART,
-    COMPOUND_TAIL)."""
-    if len(part) >= COMPOUND_PART and (term.startswith(part) or term.endswith(part)):
+    COMPOUND_TAIL), with a word's worth left beside it ("omkring" is no compound of "ring")."""
+    rest = len(term) - len(part)
+    if len(part) >= COMPOUND_PART and rest >= COMPOUND_TAIL and (term.startswith(part) or term.endswith(part)):
         return True
-    return term.endswith(part) and len(term) - len(part) >= COMPOUND_PART
+    return term.endswith(part) and rest >= COMPOUND_PART
 
 
 def _with_leaned_on(docs: list[list[str]], sentences: Sequence[Sentence]) -> list[list[str]]:
