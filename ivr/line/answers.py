@@ -124,6 +124,15 @@ _MOMENT_SAID = re.compile(
     r"|dagen)\b"
 )
 TIMING = frozenset(stem(word) for word in SAME_AS.values())
+# A section titled for the time before or after the procedure ("Forberedelse", "Når du kommer hjem") says
+# when its sentences hold: "skal jeg i bad inden" is answered by "Tag et bad om morgenen" under
+# "Forberedelse", and not by a sentence under "Efter operationen".
+_BEFORE_TITLES = "forberedelse forbereder forberedelsen forberede"
+_AFTER_TITLES = "hjem hjemme hjemkomst"
+TITLE_TIMING = {
+    **{stem(word): stem("før") for word in _BEFORE_TITLES.split()},
+    **{stem(word): stem("efter") for word in _AFTER_TITLES.split()},
+}
 # Words for the procedure itself ("hvor længe tager indgrebet" asks what "hvor længe tager det" does): they
 # rank, but a sentence need not hold them to answer.
 _PROCEDURE = (
@@ -206,7 +215,9 @@ class Answers:
         lay, lay_phrases = _lay_stems(self._docs)
         self.synonyms = {**lay, **self.synonyms}
         self._phrases = dict(sorted({**lay_phrases, **self._phrases}.items(), key=lambda item: -len(item[0])))
-        titles = {section.key: self.terms(section.title, synonyms=False) for section in content.sections}
+        titles = {
+            section.key: _with_timing(self.terms(section.title, synonyms=False)) for section in content.sections
+        }
         # What each sentence is about: its terms, and its section's title's ("Du må spise almindelig mad"
         # under "Efter operationen" answers "må jeg spise efter operationen"); ranked by its terms only.
         self._about = [
@@ -511,6 +522,12 @@ def _lay_stems(
         elif stem(said) not in have:
             words[stem(said)] = stems
     return words, phrases
+
+
+def _with_timing(title: list[str]) -> list[str]:
+    """A title's terms, with before or after when it names the time before or after (TITLE_TIMING)."""
+    timing = [TITLE_TIMING[term] for term in title if term in TITLE_TIMING]
+    return list(dict.fromkeys(title + timing))
 
 
 def _joins_clause(word: str, rest: Sequence[str]) -> bool:
