@@ -100,14 +100,22 @@ LEANS_BACK = frozenset(_LEANS_BACK.split())
 # "hvor lang tid tager det" finds "tager omkring en time" in a leaflet no one has taught "lang tid". (Not a
 # word: no caller says it.)
 DURATION, MOMENT, REASON, AMOUNT = "\x01varighed", "\x01tidspunkt", "\x01grund", "\x01antal"
-CUES = (DURATION, MOMENT, REASON, AMOUNT)
+# "Hvor lang tid tager det" asks how long the procedure itself lasts: a sentence whose duration is what
+# something takes or lasts ("tager omkring en time"), not how long a rule holds ("i to uger").
+LASTING = "\x01forløb"
+CUES = (DURATION, MOMENT, REASON, AMOUNT, LASTING)
+# "Hvor mange kilo" asks for a count of kilos: a sentence with a number of them ("fem kilo"), held as the
+# amount cue and the counted word's stem; a count of something no sentence counts ("hvor mange rodblokader")
+# is not answered by a number of something else ("af to grunde").
+COUNTED = AMOUNT + ":"
 # "Hvor mange", "hvor meget" ask for an amount: only a sentence with a number answers ("hvor mange sår får
 # jeg" is not answered by "blødning fra sårene"). A number is in sentences on anything ("af to grunde"), so
 # an amount, unlike the other cues, never makes a sentence specific with the question's words.
-SPECIFIC_CUES = frozenset((DURATION, MOMENT, REASON))
+SPECIFIC_CUES = frozenset((DURATION, MOMENT, REASON, LASTING))
 _AMOUNT_ASKED = ("hvor mange", "hvor meget")
 _NUMBER = r"(?:\d+|to|tre|fire|fem|seks|syv|otte|ni|ti|elleve|tolv|femten|tyve|hundrede)"
-_AMOUNT_SAID = re.compile(rf"\b{_NUMBER} (?!til\b)\w+")
+_AMOUNT_SAID = re.compile(rf"\b{_NUMBER} (?!til\b)(?P<counted>\w+)")
+_COUNTED_ASKED = re.compile(r"\bhvor mange (?P<counted>\w+)")
 _DURATION_ASKED = ("hvor lang tid", "hvor længe", "hvor mange minutter", "hvor mange timer", "lang tid")
 _MOMENT_ASKED = ("hvornår",)
 _REASON_ASKED = ("hvorfor",)
@@ -119,6 +127,12 @@ _UNIT = r"(?:minut|minutter|time|timer|døgn|døgnet|dag|dage|uge|uger|måned|m�
 _COUNT = r"(?:\d+|en|et|to|tre|fire|fem|seks|syv|otte|ni|ti|par|få|nogle|første|halv)"
 # A count and a unit is a duration, unless it says when ("efter 4 uger", "to timer før").
 _DURATION_SAID = re.compile(rf"\b(?<!efter )(?<!om ){_COUNT} {_UNIT}\b(?! før| efter| inden)|\bkort tid\b")
+# What something takes or lasts: the verb, then the duration within a few words.
+_LASTING_VERBS = r"(?:tager|varer|tog|varede)"
+_LASTING_SAID = re.compile(rf"\b{_LASTING_VERBS}\b(?: \w+){{0,3}} (?:\w+ )?{_COUNT} {_UNIT}\b")
+# Asked: the verb in a question for a duration, unless what lasts is said after it ("hvor lang tid tager det
+# at komme sig" asks about something else).
+_LASTING_ASKED = re.compile(r"\b(?:tager|varer|tage|vare)\b(?! det at\b)")
 _MOMENT_SAID = re.compile(
     r"\b(?:efter|før|inden|indtil|når|hvis|øjeblikligt|umiddelbart|midnat|morgenen|aftenen|i løbet af"
     r"|dagen)\b"
@@ -274,8 +288,14 @@ class Answers:
     def asked(self, said: str) -> list[tuple[str, ...]]:
         """A question's units (a word the line lacks as the line's words it is a form or compound of), and
         what it asks for (a duration, a moment, a reason) if some sentence gives it."""
-        cues: list[tuple[str, ...]] = [(cue,) for cue in _cues_asked(said) if cue in self._in]
+        # A count no sentence gives is kept: the question's word the line lacks, so no sentence answers it.
+        cues: list[tuple[str, ...]] = [
+            (cue,) for cue in _cues_asked(said) if cue in self._in or cue.startswith(COUNTED)
+        ]
         units = [unit if any(t in self._in for t in unit) else self._forms(unit) for unit in self.units(said)]
+        if not all(_of_procedure(unit) for unit in units):
+            # What something else takes ("hvor længe varer kraftnedsættelsen"): its words choose the sentence.
+            cues = [cue for cue in cues if cue != (LASTING,)]
         return list(dict.fromkeys(units + cues))
 
     def _forms(self, unit: tuple[str, ...]) -> tuple[str, ...]:
@@ -411,7 +431,7 @@ class Answers:
             return True
         # The question's words, without what it asks for (many sentences give a duration) and before or
         # after (their own rule).
-        worded = [unit for unit in asked if not set(unit) & (set(CUES) | TIMING)]
+        worded = [unit for unit in asked if not any(_is_cue(term) or term in TIMING for term in unit)]
         close = (
             other
             for other in ranked[1:]
@@ -437,7 +457,7 @@ class Answers:
         if not held:
             return False
         if min(count[term] or len(self._docs) for term in held) > SPECIFIC_IN and (
-            not set(held) & SPECIFIC_CUES
+            not any(term in SPECIFIC_CUES or term.startswith(COUNTED) for term in held)
             or not set(held) <= set(self._docs[at])
             or self._holding(held, section) > SPECIFIC_IN
         ):
@@ -474,6 +494,16 @@ class Answers:
         return math.log(1 + len(self._docs) / self._in[term])
 
 
+def _of_procedure(unit: tuple[str, ...]) -> bool:
+    """Tell whether a question's word names the procedure itself ("indgrebet", "kikkertoperationen")."""
+    return all(any(term == word or term.endswith(word) for word in PROCEDURE) for term in unit)
+
+
+def _is_cue(term: str) -> bool:
+    """Tell whether a term is what a question asks for (a cue), not a word."""
+    return term.startswith("\x01")
+
+
 def _cues_given(text: str) -> list[str]:
     """What a sentence gives beyond its words: a duration ("cirka 15 minutter"), a moment ("før
     indgrebet"), a reason ("fordi"), an amount ("fem kilo")."""
@@ -481,7 +511,16 @@ def _cues_given(text: str) -> list[str]:
     duration = bool(_DURATION_SAID.search(lower))
     moment = duration or bool(_MOMENT_SAID.search(lower))
     reason, amount = bool(_REASON_SAID.search(lower)), bool(_AMOUNT_SAID.search(lower))
-    return [DURATION] * duration + [MOMENT] * moment + [REASON] * reason + [AMOUNT] * amount
+    lasting = bool(_LASTING_SAID.search(lower))
+    counted = [COUNTED + stem(found["counted"]) for found in _AMOUNT_SAID.finditer(lower)]
+    return (
+        [DURATION] * duration
+        + [MOMENT] * moment
+        + [REASON] * reason
+        + [AMOUNT] * amount
+        + [LASTING] * lasting
+        + counted
+    )
 
 
 def _cues_asked(said: str) -> list[str]:
@@ -494,8 +533,15 @@ def _cues_asked(said: str) -> list[str]:
         (AMOUNT, _AMOUNT_ASKED),
     ]
     cues = [cue for cue, phrases in asked if any(f" {phrase} " in lower for phrase in phrases)]
+    if DURATION in cues and _LASTING_ASKED.search(lower):
+        cues.append(LASTING)
     # "Hvor mange timer" asks for a duration, which "omkring en time" gives without a number.
-    return [cue for cue in cues if not (cue == AMOUNT and DURATION in cues)]
+    if DURATION in cues:
+        return [cue for cue in cues if cue != AMOUNT]
+    counted = _COUNTED_ASKED.search(lower)
+    if counted is not None and counted["counted"] not in STOP_WORDS:
+        cues.append(COUNTED + stem(counted["counted"]))
+    return cues
 
 
 @cache
