@@ -61,7 +61,7 @@ _STOP = """
     hurtigt hurtig varer vare høre hører giver give sat sætte lagt lægge igen længe lang tid
     selve selv ting møde mærke mærker begynde begynder starte starter føle føles sidde sidder ramme rammer
     passe sørge
-    omkring cirka ca mens imens hedder plejer behøver lade derinde
+    omkring cirka ca mens imens hedder plejer behøver lade derinde jer normalt normal
 """
 # Words for before and after are kept, since they tell questions apart ("må jeg spise inden" is answered,
 # "må jeg spise bagefter" is not), each said one way.
@@ -213,6 +213,7 @@ class Answers:
             for words, meant in sorted(phrases.items(), key=lambda item: -len(item[0]))
         }
         # The content's own sentences, each a prompt with built audio (Content.audio_prompts).
+        self._in: Counter[str] = Counter()
         self.sentences = tuple(
             Sentence(section, at, prompt)
             for section in content.sections
@@ -278,8 +279,27 @@ class Answers:
                 continue
             if word not in STOP_WORDS:
                 stemmed = stem(word)
-                units.append(self.synonyms.get(stemmed, (stemmed,)) if synonyms else (stemmed,))
+                unit = self.synonyms.get(stemmed, (stemmed,)) if synonyms else (stemmed,)
+                parts = self._parts(word) if synonyms and not self._knows(unit) else None
+                units.extend(parts or [unit])
         return [unit for unit in dict.fromkeys(units) if unit]
+
+    def _knows(self, unit: tuple[str, ...]) -> bool:
+        """Tell whether the line's sentences have one of a unit's terms."""
+        return any(term in self._in for term in unit)
+
+    def _parts(self, word: str) -> list[tuple[str, ...]] | None:
+        """A compound the line lacks as two words it has (or lay words for them), the longest head first,
+        with or without a joining s or e: "skuldersmerterne" is "skulder" and "smerterne"."""
+        for at in range(len(word) - COMPOUND_TAIL, COMPOUND_PART - 1, -1):
+            tail = word[at:]
+            if tail in STOP_WORDS:
+                continue
+            for head in dict.fromkeys((word[:at], word[: at - 1] if word[at - 1] in "se" else word[:at])):
+                units = [self.synonyms.get(stem(part), (stem(part),)) for part in (head, tail)]
+                if len(head) >= COMPOUND_PART and all(self._knows(unit) for unit in units):
+                    return units
+        return None
 
     def terms(self, text: str, *, synonyms: bool = True) -> list[str]:
         """The stems a text is ranked by: stop words dropped, a synonym put in the leaflet's words."""
