@@ -92,6 +92,8 @@ _WHAT_IS = re.compile(
     r"^hvad (?:er|betyder|menes med) (?:det for (?:en |et |noget ))?(?:(?:en|et|egentlig|så|nu) )*"
     r"(?!der )(?P<named>.+)$"
 )
+# ... and asks what a word means, rather than about the thing the leaflet names ("hvad er risikoen").
+_MEANING = re.compile(r"^hvad (?:betyder|menes med|er (?:det for )?(?:en|et) )")
 # A sentence starting with one of these leans on the one before ("Denne forsvinder igen"): said with it.
 _LEANS_BACK = "denne dette disse den det de tværtimod derfor således hvorimod"
 LEANS_BACK = frozenset(_LEANS_BACK.split())
@@ -365,6 +367,10 @@ class Answers:
         defining = self._defining(named) if named is not None else None
         if defining is not None:
             return self._said(defining, [Scored(defining, 0.0)])
+        if named is not None and _asks_meaning(said):
+            # "Hvad er en nerverod", "hvad betyder diagnostisk": a sentence that only uses the word does not
+            # say what it is ("hvad er risikoen" asks about the risk, and is ranked).
+            return None
         # The chosen section's sentences first, a word specific within it; then all of the line's.
         ranked = self.ranked(said, section) if section in self.section_keys else []
         if not ranked or not self._sure(said, ranked, section):
@@ -605,6 +611,12 @@ def _joins_clause(word: str, rest: Sequence[str]) -> bool:
         and rest[0] in SUBJECTS
         and any(w not in STOP_WORDS for w in rest[1:])
     )
+
+
+def _asks_meaning(said: str) -> bool:
+    """Tell whether a "hvad er X" question asks what a word means: X with an indefinite article, or
+    "betyder"."""
+    return bool(_MEANING.match(" ".join(words_of(said))))
 
 
 def _negated(text: str) -> bool:
