@@ -377,23 +377,30 @@ class Answers:
             ranked = self.ranked(said)
             if not ranked or not self._sure(said, ranked, None):
                 return None
-        if named is not None and self._only_as_condition(named, ranked[0].sentence):
-            # "hvad er gulsot" is not answered by "ring, hvis du får gulsot": that names it, not what it is.
+        if (named is not None or REASON in _cues_asked(said)) and self._only_as_condition(
+            self._most_specific(said), ranked[0]
+        ):
+            # "hvad er gulsot" is not answered by "ring, hvis du får gulsot", nor "hvorfor er nerverødderne
+            # klemt" by what they do if they are: the sentence names it as a condition, and says what then.
             return None
         return self._said(ranked[0].sentence, ranked)
 
-    def _only_as_condition(self, named: tuple[str, ...], sentence: Sentence) -> bool:
-        """Tell whether a sentence names a word only after "hvis" (a condition, not what the word is)."""
-        words = words_of(sentence.prompt.text)
-        at = next(
-            (
-                at
-                for at, word in enumerate(words)
-                if any(stem(word) == term or _part_of(term, stem(word)) for term in named)
-            ),
-            None,
-        )
-        return at is not None and "hvis" in words[:at]
+    def _most_specific(self, said: str) -> tuple[str, ...]:
+        """The question's word in the fewest of the line's sentences (none: no word)."""
+        worded = [unit for unit in self.asked(said) if not any(_is_cue(term) for term in unit)]
+        weights = {unit: max((self._weight(t) for t in unit if t in self._in), default=0.0) for unit in worded}
+        return max(worded, key=lambda unit: weights[unit], default=())
+
+    def _only_as_condition(self, unit: tuple[str, ...], best: Scored) -> bool:
+        """Tell whether a sentence names a word only in a clause of "hvis" (to the next comma)."""
+        clauses = [words_of(clause) for clause in re.split(r"[,.;:]", best.sentence.prompt.text)]
+        at = [
+            "hvis" in words[:place]
+            for words in clauses
+            for place, word in enumerate(words)
+            if any(stem(word) == term or _part_of(term, stem(word)) for term in unit)
+        ]
+        return bool(at) and all(at)
 
     def _what_is(self, said: str) -> tuple[str, ...] | None:
         """The one word a "hvad er X" question asks about ("hvad er en rodblokade", "hvad betyder
