@@ -40,6 +40,9 @@ COVERAGE = 0.6
 SPECIFIC_IN = 2
 # ... and a sentence elsewhere (not the one said with it) scoring this share of the best makes it unsure.
 RUNNER_UP_SHARE = 0.8
+# A best sentence lacking some of the question's words must stand further out: a sentence elsewhere scoring
+# this share of it makes it unsure.
+PARTIAL_RUNNER_UP_SHARE = 0.5
 # ... or holding this share of the weight of the question's words in its own ("må jeg spise morgenmad":
 # eating after the operation, and fasting before it).
 RIVAL_HELD = 0.5
@@ -465,10 +468,12 @@ class Answers:
         # The question's words, without what it asks for (many sentences give a duration) and before or
         # after (their own rule).
         worded = [unit for unit in asked if not any(_is_cue(term) or term in TIMING for term in unit)]
+        whole = self._held(asked, self._about[self.sentences.index(best)]) >= 1
+        share = RUNNER_UP_SHARE if whole else PARTIAL_RUNNER_UP_SHARE
         close = (
             other
             for other in ranked[1:]
-            if other.score >= RUNNER_UP_SHARE * ranked[0].score
+            if other.score >= share * ranked[0].score
             or (bool(worded) and self._held(worded, self._own(other.sentence)) >= RIVAL_HELD)
         )
         return all(other.sentence.section == best.section for other in close)
