@@ -70,6 +70,20 @@ _STOP = """
 # "må jeg spise bagefter" is not), each said one way.
 SAME_AS = {"inden": "før", "forud": "før", "bagefter": "efter", "igen": "efter"}
 STOP_WORDS = frozenset(_STOP.split())
+# Past forms of the verbs leaflets on procedures use, which the stemmer leaves apart from the verb ("har du
+# spist" is "spise"); the words of questions and sentences alike are read as the verb.
+_PAST = {
+    "spise": "spiste spist",
+    "drikke": "drak drukket",
+    "sove": "sov sovet",
+    "bære": "bar båret",
+    "løfte": "løftede løftet",
+    "vaske": "vaskede vasket",
+    "bade": "badede badet",
+    "bløde": "blødte blødt",
+    "faste": "fastede fastet",
+}
+PAST_FORMS = {form: verb for verb, forms in _PAST.items() for form in forms.split()}
 # Before and after followed by one of these join a clause ("før det virker") rather than name a moment.
 _SUBJECTS = "jeg du han hun den det vi i de man der"
 SUBJECTS = frozenset(_SUBJECTS.split())
@@ -278,7 +292,7 @@ class Answers:
                 units.append(self._phrases[phrase])
                 at += len(phrase)
                 continue
-            word = SAME_AS.get(words[at], words[at])
+            word = SAME_AS.get(words[at], PAST_FORMS.get(words[at], words[at]))
             at += 1
             if _joins_clause(word, words[at:]):
                 continue
