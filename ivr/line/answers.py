@@ -87,6 +87,8 @@ PAST_FORMS = {form: verb for verb, forms in _PAST.items() for form in forms.spli
 # Before and after followed by one of these join a clause ("før det virker") rather than name a moment.
 _SUBJECTS = "jeg du han hun den det vi i de man der"
 SUBJECTS = frozenset(_SUBJECTS.split())
+# ... and followed by one of these, name a time of day.
+CLOCK = frozenset("midnat klokken kl middag".split())
 # Words that make an utterance a question rather than a topic ("komplikationer", "selve indgrebet" choose
 # the section): a question word anywhere, a verb first ("må jeg spise", "er jeg vågen"), or three words.
 _QUESTION_WORDS = "hvad hvor hvordan hvornår hvorfor hvem hvilken hvilket hvilke hvis mon"
@@ -332,10 +334,20 @@ class Answers:
             (cue,) for cue in _cues_asked(said) if cue in self._in or cue.startswith(COUNTED)
         ]
         units = [unit if any(t in self._in for t in unit) else self._forms(unit) for unit in self.units(said)]
+        if (stem("før"),) in units:
+            # Eating before the procedure is what fasting is ("må jeg spise før operationen": "Du skal faste
+            # fra midnat"), in a leaflet that says "spise" only of the time after.
+            units = [self._before(unit) for unit in units]
         if not all(_of_procedure(unit) for unit in units):
             # What something else takes ("hvor længe varer kraftnedsættelsen"): its words choose the sentence.
             cues = [cue for cue in cues if cue != (LASTING,)]
         return list(dict.fromkeys(units + cues))
+
+    def _before(self, unit: tuple[str, ...]) -> tuple[str, ...]:
+        """A unit of a question about the time before, with the leaflet words it stands for then
+        (lay_words.toml's [before]) that the line has."""
+        more = (stem(w) for term in unit for w in before_words().get(term, ()))
+        return tuple(dict.fromkeys((*unit, *(term for term in more if term in self._in))))
 
     def _forms(self, unit: tuple[str, ...]) -> tuple[str, ...]:
         """The line's terms a word it lacks is a form of or a compound of (FORM_HEAD), if any; else the
@@ -484,11 +496,16 @@ class Answers:
         worded = [unit for unit in asked if not any(_is_cue(term) or term in TIMING for term in unit)]
         whole = self._held(asked, self._about[self.sentences.index(best)]) >= 1
         share = RUNNER_UP_SHARE if whole else PARTIAL_RUNNER_UP_SHARE
+        # A sentence of another time than the question's ("spise" after, asked of before) is no rival.
+        timing = [unit for unit in asked if set(unit) <= TIMING]
         close = (
             other
             for other in ranked[1:]
-            if other.score >= share * ranked[0].score
-            or (bool(worded) and self._held(worded, self._own(other.sentence)) >= RIVAL_HELD)
+            if all(self._about[self.sentences.index(other.sentence)] & set(unit) for unit in timing)
+            and (
+                other.score >= share * ranked[0].score
+                or (bool(worded) and self._held(worded, self._own(other.sentence)) >= RIVAL_HELD)
+            )
         )
         return all(other.sentence.section == best.section for other in close)
 
@@ -603,6 +620,14 @@ def lay_words() -> dict[str, tuple[str, ...]]:
     return {word: tuple(meant) for word, meant in table.items()}
 
 
+@cache
+def before_words() -> dict[str, tuple[str, ...]]:
+    """The stems of patients' words and the leaflet words each stands for when asked of the time before the
+    procedure, from lay_words.toml's [before]."""
+    table = tomllib.loads(LAY_WORDS.read_text(encoding="utf-8")).get("before", {})
+    return {stem(word): tuple(meant) for word, meant in table.items()}
+
+
 def _lay_stems(
     docs: Sequence[Sequence[str]],
 ) -> tuple[dict[str, tuple[str, ...]], dict[tuple[str, ...], tuple[str, ...]]]:
@@ -629,14 +654,15 @@ def _with_timing(title: list[str]) -> list[str]:
 
 
 def _joins_clause(word: str, rest: Sequence[str]) -> bool:
-    """Tell whether before or after joins a clause that says something ("før det virker"), rather than name
-    a moment; "før jeg får en tid" says nothing else, so "før" stays the question's word."""
-    return (
-        word in SAME_AS.values()
-        and bool(rest)
-        and rest[0] in SUBJECTS
-        and any(w not in STOP_WORDS for w in rest[1:])
-    )
+    """Tell whether before or after joins a clause that says something ("før det virker") or names a time
+    of day ("efter midnat"), rather than the time before or after the procedure; "før jeg får en tid" says
+    nothing else, so "før" stays the question's word."""
+    if word not in SAME_AS.values() or not rest:
+        return False
+    if rest[0] in CLOCK:
+        # "efter midnat", "før klokken otte" name a time of day, not before or after the procedure.
+        return True
+    return rest[0] in SUBJECTS and any(w not in STOP_WORDS for w in rest[1:])
 
 
 def _asks_meaning(said: str) -> bool:
