@@ -261,6 +261,8 @@ class Answers:
             for doc, sentence in zip(self._docs, self.sentences, strict=True)
         ]
         self._in = Counter(term for about in self._about for term in about)
+        # The words of the sentences on the time before ("Spis og drik gerne før indgrebet").
+        self._said_before = {term for about in self._about if stem("før") in about for term in about}
         # In how many sentences' own words: a word is specific by these (a title's word is everywhere in its
         # section, so specific nowhere).
         self._in_text = Counter(term for doc in self._docs for term in set(doc))
@@ -345,7 +347,9 @@ class Answers:
 
     def _before(self, unit: tuple[str, ...]) -> tuple[str, ...]:
         """A unit of a question about the time before, with the leaflet words it stands for then
-        (lay_words.toml's [before]) that the line has."""
+        (lay_words.toml's [before]) that the line has, unless the line uses it of the time before itself."""
+        if set(unit) & self._said_before:
+            return unit
         more = (stem(w) for term in unit for w in before_words().get(term, ()))
         return tuple(dict.fromkeys((*unit, *(term for term in more if term in self._in))))
 
@@ -406,19 +410,13 @@ class Answers:
             ranked = self.ranked(said)
             if not ranked or not self._sure(said, ranked, None):
                 return None
-        if (named is not None or REASON in _cues_asked(said)) and self._only_as_condition(
-            self._most_specific(said), ranked[0]
+        if (named is not None or REASON in _cues_asked(said)) and any(
+            self._only_as_condition(unit, ranked[0]) for unit in self.asked(said) if not _is_cue(unit[0])
         ):
             # "hvad er gulsot" is not answered by "ring, hvis du får gulsot", nor "hvorfor er nerverødderne
             # klemt" by what they do if they are: the sentence names it as a condition, and says what then.
             return None
         return self._said(ranked[0].sentence, ranked)
-
-    def _most_specific(self, said: str) -> tuple[str, ...]:
-        """The question's word in the fewest of the line's sentences (none: no word)."""
-        worded = [unit for unit in self.asked(said) if not any(_is_cue(term) for term in unit)]
-        weights = {unit: max((self._weight(t) for t in unit if t in self._in), default=0.0) for unit in worded}
-        return max(worded, key=lambda unit: weights[unit], default=())
 
     def _only_as_condition(self, unit: tuple[str, ...], best: Scored) -> bool:
         """Tell whether a sentence names a word only in a clause of "hvis" (to the next comma)."""
