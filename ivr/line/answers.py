@@ -88,7 +88,7 @@ PAST_FORMS = {form: verb for verb, forms in _PAST.items() for form in forms.spli
 _SUBJECTS = "jeg du han hun den det vi i de man der"
 SUBJECTS = frozenset(_SUBJECTS.split())
 # ... and followed by one of these, name a time of day.
-CLOCK = frozenset("midnat klokken kl middag".split())
+CLOCK = frozenset(["midnat", "klokken", "kl", "middag"])
 # Words that make an utterance a question rather than a topic ("komplikationer", "selve indgrebet" choose
 # the section): a question word anywhere, a verb first ("må jeg spise", "er jeg vågen"), or three words.
 _QUESTION_WORDS = "hvad hvor hvordan hvornår hvorfor hvem hvilken hvilket hvilke hvis mon"
@@ -252,7 +252,8 @@ class Answers:
         self.synonyms = {**lay, **self.synonyms}
         self._phrases = dict(sorted({**lay_phrases, **self._phrases}.items(), key=lambda item: -len(item[0])))
         titles = {
-            section.key: _with_timing(self.terms(section.title, synonyms=False)) for section in content.sections
+            section.key: _with_timing(self.terms(section.title, synonyms=False))
+            for section in content.sections
         }
         # What each sentence is about: its terms, and its section's title's ("Du må spise almindelig mad"
         # under "Efter operationen" answers "må jeg spise efter operationen"); ranked by its terms only.
@@ -721,7 +722,11 @@ def _part_of(part: str, term: str) -> bool:
     """Tell whether a known stem is a part of a compound: its head or its tail (COMPOUND_PART,
     COMPOUND_TAIL), with a word's worth left beside it ("omkring" is no compound of "ring")."""
     rest = len(term) - len(part)
-    if len(part) >= COMPOUND_PART and rest >= COMPOUND_TAIL and (term.startswith(part) or term.endswith(part)):
+    if (
+        len(part) >= COMPOUND_PART
+        and rest >= COMPOUND_TAIL
+        and (term.startswith(part) or term.endswith(part))
+    ):
         return True
     return term.endswith(part) and rest >= COMPOUND_PART
 

@@ -550,7 +550,9 @@ def test_what_the_procedure_takes_is_the_duration_said_with_takes_or_lasts(fourt
     assert said(fourth, "hvor lang tid tager det") == ONE_HOUR
     assert said(fourth, "hvor længe varer kikkertoperationen") == ONE_HOUR
     # What something else lasts is chosen by its words; how long it takes to recover is not said.
-    assert said(fourth, "hvor længe har jeg ondt i skuldrene") == "Du kan have ondt i skuldrene de første dage."
+    assert (
+        said(fourth, "hvor længe har jeg ondt i skuldrene") == "Du kan have ondt i skuldrene de første dage."
+    )
     assert said(fourth, "hvor lang tid tager det at komme sig") is None
 
 
