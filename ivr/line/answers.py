@@ -64,7 +64,7 @@ _STOP = """
     hurtigt hurtig varer vare høre hører giver give sat sætte lagt lægge igen længe lang tid
     selve selv ting møde mærke mærker begynde begynder starte starter føle føles sidde sidder ramme rammer
     passe sørge
-    omkring cirka ca mens imens hedder plejer behøver lade derinde jer normalt normal
+    omkring cirka ca mens imens hedder plejer behøver lade derinde jer normalt normal hele tiden
 """
 # Words for before and after are kept, since they tell questions apart ("må jeg spise inden" is answered,
 # "må jeg spise bagefter" is not), each said one way.
@@ -139,7 +139,8 @@ _AMOUNT_SAID = re.compile(rf"\b{_NUMBER} (?!til\b)(?P<counted>\w+)")
 _COUNTED_ASKED = re.compile(r"\bhvor mange (?P<counted>\w+)")
 _DURATION_ASKED = ("hvor lang tid", "hvor længe", "hvor mange minutter", "hvor mange timer", "lang tid")
 _MOMENT_ASKED = ("hvornår",)
-_REASON_ASKED = ("hvorfor",)
+# "Hvad skal blokaden bruges til" asks what it is for, as "hvorfor" does.
+_REASON_ASKED = ("hvorfor", "bruges til", "bruge til", "godt for", "til hvad")
 _REASON_SAID = re.compile(
     r"\b(?:for at|fordi|grund|grunde|skyldes|derfor|formål|formålet|på grund af|forårsage|forårsager"
     r"|så vi|så du|så at)\b"
