@@ -64,11 +64,14 @@ _STOP = """
     hurtigt hurtig varer vare høre hører giver give sat sætte lagt lægge igen længe lang tid
     selve selv ting møde mærke mærker begynde begynder starte starter føle føles sidde sidder ramme rammer
     passe sørge
-    omkring cirka ca mens imens hedder plejer behøver lade derinde jer normalt normal hele tiden
+    omkring cirka ca mens imens hedder plejer behøver lade derinde jer normalt normal hele tiden gang
 """
 # Words for before and after are kept, since they tell questions apart ("må jeg spise inden" is answered,
 # "må jeg spise bagefter" is not), each said one way.
-SAME_AS = {"inden": "før", "forud": "før", "bagefter": "efter", "igen": "efter"}
+SAME_AS = {"inden": "før", "forud": "før", "bagefter": "efter", "igen": "efter", "sidst": "før", "sidste": "før"}
+# Stopping something asks when to stop before the procedure ("hvornår skal jeg holde op med at spise"):
+# said as before.
+STOPPING = (("holde", "op", "med"), ("holder", "op", "med"), ("stoppe", "med"), ("stopper", "med"))
 STOP_WORDS = frozenset(_STOP.split())
 # Past forms of the verbs leaflets on procedures use, which the stemmer leaves apart from the verb ("har du
 # spist" is "spise"); the words of questions and sentences alike are read as the verb.
@@ -155,8 +158,9 @@ _LASTING_SAID = re.compile(rf"\b{_LASTING_VERBS}\b(?: \w+){{0,3}} (?:\w+ )?{_COU
 # Asked: the verb in a question for a duration, unless what lasts is said after it ("hvor lang tid tager det
 # at komme sig" asks about something else).
 _LASTING_ASKED = re.compile(r"\b(?:tager|varer|tage|vare)\b(?! det at\b)")
+# A sentence opening with "ved" says when ("Ved kraftig blødning ... skal du ringe 112").
 _MOMENT_SAID = re.compile(
-    r"\b(?:efter|før|inden|indtil|når|hvis|øjeblikligt|umiddelbart|midnat|morgenen|aftenen|i løbet af"
+    r"^ved\b|\b(?:efter|før|inden|indtil|når|hvis|øjeblikligt|umiddelbart|midnat|morgenen|aftenen|i løbet af"
     r"|dagen)\b"
 )
 TIMING = frozenset(stem(word) for word in SAME_AS.values())
@@ -297,6 +301,11 @@ class Answers:
             if phrase is not None:
                 units.append(self._phrases[phrase])
                 at += len(phrase)
+                continue
+            stopping = next((p for p in STOPPING if tuple(words[at : at + len(p)]) == p), None)
+            if synonyms and stopping is not None:
+                units.append((stem("før"),))
+                at += len(stopping)
                 continue
             word = SAME_AS.get(words[at], PAST_FORMS.get(words[at], words[at]))
             at += 1
