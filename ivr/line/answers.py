@@ -68,7 +68,14 @@ _STOP = """
 """
 # Words for before and after are kept, since they tell questions apart ("må jeg spise inden" is answered,
 # "må jeg spise bagefter" is not), each said one way.
-SAME_AS = {"inden": "før", "forud": "før", "bagefter": "efter", "igen": "efter", "sidst": "før", "sidste": "før"}
+SAME_AS = {
+    "inden": "før",
+    "forud": "før",
+    "bagefter": "efter",
+    "igen": "efter",
+    "sidst": "før",
+    "sidste": "før",
+}
 # Stopping something asks when to stop before the procedure ("hvornår skal jeg holde op med at spise"):
 # said as before.
 STOPPING = (("holde", "op", "med"), ("holder", "op", "med"), ("stoppe", "med"), ("stopper", "med"))

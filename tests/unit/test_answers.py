@@ -602,3 +602,25 @@ def test_past_forms_are_read_as_the_verb(fourth: Answers) -> None:
 def test_a_best_sentence_lacking_a_word_needs_a_wider_margin(content: Content) -> None:
     # The sentence on the nerve root lacks the doctor, who is in the sentence before and in section 4.
     assert Answers(content).answer("hvordan finder lægen nerven") is None
+
+
+def test_stopping_something_is_asked_of_the_time_before(fourth: Answers) -> None:
+    assert said(fourth, "hvornår skal jeg holde op med at spise") == "Du skal faste fra midnat."
+    assert said(fourth, "hvornår må jeg sidst spise") == "Du skal faste fra midnat."
+
+
+def test_what_something_is_for_is_asked_as_a_reason(fourth: Answers) -> None:
+    assert said(fourth, "hvad skal plaster bruges til") == "Vi bruger plaster af to grunde."
+
+
+def test_a_sentence_opening_with_ved_says_when(content: Content) -> None:
+    answers = answers_for(
+        content,
+        {
+            "1": (
+                "Hvornår skal du ringe",
+                "Ved kraftig blødning skal du ringe 112. Kom til kontrol efter to uger.",
+            )
+        },
+    )
+    assert said(answers, "hvornår skal jeg ringe 112") == "Ved kraftig blødning skal du ringe 112."
