@@ -147,7 +147,14 @@ _AMOUNT_ASKED = ("hvor mange", "hvor meget")
 _NUMBER = r"(?:\d+|to|tre|fire|fem|seks|syv|otte|ni|ti|elleve|tolv|femten|tyve|hundrede)"
 _AMOUNT_SAID = re.compile(rf"\b{_NUMBER} (?!til\b)(?P<counted>\w+)")
 _COUNTED_ASKED = re.compile(r"\bhvor mange (?P<counted>\w+)")
-_DURATION_ASKED = ("hvor lang tid", "hvor længe", "hvor mange minutter", "hvor mange timer", "lang tid")
+_DURATION_ASKED = (
+    "hvor lang tid",
+    "hvor længe",
+    "længe",
+    "hvor mange minutter",
+    "hvor mange timer",
+    "lang tid",
+)
 _MOMENT_ASKED = ("hvornår",)
 # "Hvad skal blokaden bruges til" asks what it is for, as "hvorfor" does.
 _REASON_ASKED = ("hvorfor", "bruges til", "bruge til", "godt for", "til hvad")
@@ -164,6 +171,8 @@ _LASTING_VERBS = r"(?:tager|varer|tog|varede)"
 _LASTING_SAID = re.compile(rf"\b{_LASTING_VERBS}\b(?: \w+){{0,3}} (?:\w+ )?{_COUNT} {_UNIT}\b")
 # Asked: the verb in a question for a duration, unless what lasts is said after it ("hvor lang tid tager det
 # at komme sig" asks about something else).
+# "Hvor lang tid tager det at komme sig": how long something else takes, said after "at".
+_TAKES_TO = re.compile(r"\b(?:tager|varer) det at (?P<what>.+)$")
 _LASTING_ASKED = re.compile(r"\b(?:tager|varer|tage|vare)\b(?! det at\b)")
 # A sentence opening with "ved" says when ("Ved kraftig blødning ... skal du ringe 112").
 _MOMENT_SAID = re.compile(
@@ -414,6 +423,10 @@ class Answers:
         section the caller's words chose, if any (a close sentence elsewhere then does not make it unsure)."""
         if not _is_question(words_of(said)):
             return None
+        takes = _TAKES_TO.search(" ".join(words_of(said)))
+        if takes is not None and all(word in STOP_WORDS for word in takes["what"].split()):
+            # What takes that long is said only in words that name nothing ("komme sig"): unknown.
+            return None
         named = self._what_is(said)
         defining = self._defining(named) if named is not None else None
         if defining is not None:
@@ -566,7 +579,12 @@ class Answers:
     def _held(self, asked: Sequence[tuple[str, ...]], doc: frozenset[str]) -> float:
         """The share of a question's weight a sentence holds (the words for the procedure only when the
         question has no others)."""
-        topical = [unit for unit in asked if not set(unit) <= PROCEDURE] or list(asked)
+        # A question naming only the procedure and asking for a moment ("hvornår skal jeg opereres") keeps
+        # the procedure's words: a sentence giving a moment alone does not answer it. (How long the
+        # procedure lasts is asked of it alone: "hvor længe er indgrebet".)
+        named = [unit for unit in asked if not set(unit) <= PROCEDURE and not _is_cue(unit[0])]
+        lasts = (DURATION,) in asked or (LASTING,) in asked
+        topical = [unit for unit in asked if not set(unit) <= PROCEDURE] if named or lasts else list(asked)
         weight = {
             unit: max((self._weight(term) for term in unit if term in self._in), default=0.0)
             for unit in topical

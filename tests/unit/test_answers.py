@@ -624,3 +624,12 @@ def test_a_sentence_opening_with_ved_says_when(content: Content) -> None:
         },
     )
     assert said(answers, "hvornår skal jeg ringe 112") == "Ved kraftig blødning skal du ringe 112."
+
+
+def test_a_question_naming_only_the_procedure_is_not_answered_by_its_cue_alone(content: Content) -> None:
+    # Section 1's words chose it; its one sentence giving a moment ("hvis de er klemt") names no operation.
+    assert Answers(content).answer("hvornår skal jeg opereres", "1") is None
+
+
+def test_laenge_alone_asks_for_a_duration(fourth: Answers) -> None:
+    assert said(fourth, "varer operationen længe") == ONE_HOUR
