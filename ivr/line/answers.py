@@ -421,11 +421,7 @@ class Answers:
     def answer(self, said: str, section: str | None = None) -> Answer | None:
         """The sentences that answer a question, or None when it is not a question, or unsure. `section`: the
         section the caller's words chose, if any (a close sentence elsewhere then does not make it unsure)."""
-        if not _is_question(words_of(said)):
-            return None
-        takes = _TAKES_TO.search(" ".join(words_of(said)))
-        if takes is not None and all(word in STOP_WORDS for word in takes["what"].split()):
-            # What takes that long is said only in words that name nothing ("komme sig"): unknown.
+        if not _is_question(words_of(said)) or _takes_unknown(said):
             return None
         named = self._what_is(said)
         defining = self._defining(named) if named is not None else None
@@ -697,6 +693,13 @@ def _joins_clause(word: str, rest: Sequence[str]) -> bool:
         # "efter midnat", "før klokken otte" name a time of day, not before or after the procedure.
         return True
     return rest[0] in SUBJECTS and any(w not in STOP_WORDS for w in rest[1:])
+
+
+def _takes_unknown(said: str) -> bool:
+    """Tell whether a question asks how long something takes that it says only in words naming nothing
+    ("hvor lang tid tager det at komme sig")."""
+    takes = _TAKES_TO.search(" ".join(words_of(said)))
+    return takes is not None and all(word in STOP_WORDS for word in takes["what"].split())
 
 
 def _asks_meaning(said: str) -> bool:
