@@ -113,6 +113,8 @@ COMPOUND_PART = 4
 # ... or, at its end, a shorter one after a head at least COMPOUND_PART long ("kontaktlæge" is about "læge",
 # whose stem is "læg"): Danish compounds end with the word they are.
 COMPOUND_TAIL = 3
+# A compound noun the line lacks is a kind of its last word when both parts are this long ("morgenkaffe").
+KIND_PART = 5
 # A question's word the line lacks is a form of a line's word it begins ("bløder": "blødning"), or a compound
 # of one this long it begins with ("operationsbordet": "operation"); a shorter head says too little.
 FORM_HEAD = 6
@@ -349,6 +351,16 @@ class Answers:
                 units = [self.synonyms.get(stem(part), (stem(part),)) for part in (head, tail)]
                 if len(head) >= COMPOUND_PART and all(self._knows(unit) for unit in units):
                     return units
+        # Else a kind of the word it ends with, the longest the line has ("morgenkaffe" is coffee,
+        # "cowboybukser" trousers): a Danish compound noun is its last word. Both parts a word's length; a
+        # participle ("smertestillende", "liggende") is no compound noun.
+        if word.endswith("ende"):
+            return None
+        for at in range(KIND_PART, len(word) - KIND_PART + 1):
+            tail = word[at:]
+            unit = self.synonyms.get(stem(tail), (stem(tail),))
+            if tail not in STOP_WORDS and self._knows(unit):
+                return [unit]
         return None
 
     def terms(self, text: str, *, synonyms: bool = True) -> list[str]:

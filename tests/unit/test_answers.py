@@ -633,3 +633,9 @@ def test_a_question_naming_only_the_procedure_is_not_answered_by_its_cue_alone(c
 
 def test_laenge_alone_asks_for_a_duration(fourth: Answers) -> None:
     assert said(fourth, "varer operationen længe") == ONE_HOUR
+
+
+def test_a_compound_noun_the_line_lacks_is_a_kind_of_its_last_word(fourth: Answers) -> None:
+    assert said(fourth, "hvornår skal jeg ringe til sengeafdelingen") == FOURTH_LEAFLET["4"][1]
+    # A participle is no compound noun ("smertestillende" is not about "stillende").
+    assert said(fourth, "må jeg tage smertestillende") is None
