@@ -160,6 +160,8 @@ _DURATION_ASKED = (
 _MOMENT_ASKED = ("hvornår",)
 # "Hvad skal blokaden bruges til" asks what it is for, as "hvorfor" does.
 _REASON_ASKED = ("hvorfor", "bruges til", "bruge til", "godt for", "til hvad")
+# ... as does "hvad bruger i rodblokader til": "hvad", ending with "til".
+_WHAT_FOR = re.compile(r"^ hvad .* til $")
 _REASON_SAID = re.compile(
     r"\b(?:for at|fordi|grund|grunde|skyldes|derfor|formål|formålet|på grund af|forårsage|forårsager"
     r"|så vi|så du|så at)\b"
@@ -644,6 +646,8 @@ def _cues_asked(said: str) -> list[str]:
         (AMOUNT, _AMOUNT_ASKED),
     ]
     cues = [cue for cue, phrases in asked if any(f" {phrase} " in lower for phrase in phrases)]
+    if REASON not in cues and _WHAT_FOR.search(lower):
+        cues.append(REASON)
     if DURATION in cues and _LASTING_ASKED.search(lower):
         cues.append(LASTING)
     # "Hvor mange timer" asks for a duration, which "omkring en time" gives without a number.

@@ -611,6 +611,7 @@ def test_stopping_something_is_asked_of_the_time_before(fourth: Answers) -> None
 
 def test_what_something_is_for_is_asked_as_a_reason(fourth: Answers) -> None:
     assert said(fourth, "hvad skal plaster bruges til") == "Vi bruger plaster af to grunde."
+    assert said(fourth, "hvad bruger i plaster til") == "Vi bruger plaster af to grunde."
 
 
 def test_a_sentence_opening_with_ved_says_when(content: Content) -> None:
