@@ -559,7 +559,7 @@ def test_what_the_procedure_takes_is_the_duration_said_with_takes_or_lasts(fourt
 def test_a_count_is_answered_only_by_a_number_of_the_word_asked_for(fourth: Answers) -> None:
     assert said(fourth, "hvor mange kilo må jeg løfte") == "Du må ikke løfte mere end fem kilo i to uger."
     # "af to grunde" is a number of reasons, not of plasters.
-    assert said(fourth, "hvor mange plastre får jeg") is None
+    assert said(fourth, "hvor mange plaster får jeg") is None
 
 
 def test_a_section_titled_for_the_time_before_answers_before_only(fourth: Answers) -> None:
