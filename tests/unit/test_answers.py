@@ -532,6 +532,13 @@ FOURTH_LEAFLET = {
     "4": ("Hvornår skal du ringe", "Ring til afdelingen, hvis du får feber eller stærke mavesmerter."),
 }
 ONE_HOUR = "Operationen foregår i fuld bedøvelse og tager omkring en time."
+WHY_PLASTER = "Vi bruger plaster af to grunde."
+CALL_112 = "Ved kraftig blødning skal du ringe 112."
+
+
+def one_section(content: Content, title: str, text: str) -> Answers:
+    """Answers for a leaflet of one section."""
+    return answers_for(content, {"1": (title, text)})
 
 
 @pytest.fixture
@@ -612,29 +619,15 @@ def test_stopping_something_is_asked_of_the_time_before(fourth: Answers) -> None
 def test_what_something_is_for_is_asked_as_a_reason(fourth: Answers, content: Content) -> None:
     assert said(fourth, "hvad skal plaster bruges til") == "Vi bruger plaster af to grunde."
     # "Hvad ... til" asks the same: among three sentences on plasters, the one that gives a reason.
-    plasters = answers_for(
-        content,
-        {
-            "1": (
-                "Sårpleje",
-                "Vi bruger plaster af to grunde. Plaster sidder på maven. Plaster skiftes dagligt.",
-            )
-        },
+    plasters = one_section(
+        content, "Sårpleje", f"{WHY_PLASTER} Plaster sidder på maven. Plaster skiftes dagligt."
     )
-    assert said(plasters, "hvad bruger i plaster til") == "Vi bruger plaster af to grunde."
+    assert said(plasters, "hvad bruger i plaster til") == WHY_PLASTER
 
 
 def test_a_sentence_opening_with_ved_says_when(content: Content) -> None:
-    answers = answers_for(
-        content,
-        {
-            "1": (
-                "Hvornår skal du ringe",
-                "Ved kraftig blødning skal du ringe 112. Kom til kontrol efter to uger.",
-            )
-        },
-    )
-    assert said(answers, "hvornår skal jeg ringe 112") == "Ved kraftig blødning skal du ringe 112."
+    answers = one_section(content, "Hvornår skal du ringe", f"{CALL_112} Kom til kontrol efter to uger.")
+    assert said(answers, "hvornår skal jeg ringe 112") == CALL_112
 
 
 def test_a_question_naming_only_the_procedure_is_not_answered_by_its_cue_alone(content: Content) -> None:
