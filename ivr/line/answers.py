@@ -40,6 +40,9 @@ COVERAGE = 0.6
 SPECIFIC_IN = 2
 # ... and a sentence elsewhere (not the one said with it) scoring this share of the best makes it unsure.
 RUNNER_UP_SHARE = 0.8
+# A best sentence lacking some of the question's words must stand further out: a sentence elsewhere scoring
+# this share of it makes it unsure.
+PARTIAL_RUNNER_UP_SHARE = 0.5
 # ... or holding this share of the weight of the question's words in its own ("må jeg spise morgenmad":
 # eating after the operation, and fasting before it).
 RIVAL_HELD = 0.5
@@ -61,14 +64,41 @@ _STOP = """
     hurtigt hurtig varer vare høre hører giver give sat sætte lagt lægge igen længe lang tid
     selve selv ting møde mærke mærker begynde begynder starte starter føle føles sidde sidder ramme rammer
     passe sørge
+    omkring cirka ca mens imens hedder plejer behøver lade derinde jer normalt normal hele tiden gang
 """
 # Words for before and after are kept, since they tell questions apart ("må jeg spise inden" is answered,
 # "må jeg spise bagefter" is not), each said one way.
-SAME_AS = {"inden": "før", "forud": "før", "bagefter": "efter", "igen": "efter"}
+SAME_AS = {
+    "inden": "før",
+    "forud": "før",
+    "bagefter": "efter",
+    "igen": "efter",
+    "sidst": "før",
+    "sidste": "før",
+}
+# Stopping something asks when to stop before the procedure ("hvornår skal jeg holde op med at spise"):
+# said as before.
+STOPPING = (("holde", "op", "med"), ("holder", "op", "med"), ("stoppe", "med"), ("stopper", "med"))
 STOP_WORDS = frozenset(_STOP.split())
+# Past forms of the verbs leaflets on procedures use, which the stemmer leaves apart from the verb ("har du
+# spist" is "spise"); the words of questions and sentences alike are read as the verb.
+_PAST = {
+    "spise": "spiste spist",
+    "drikke": "drak drukket",
+    "sove": "sov sovet",
+    "bære": "bar båret",
+    "løfte": "løftede løftet",
+    "vaske": "vaskede vasket",
+    "bade": "badede badet",
+    "bløde": "blødte blødt",
+    "faste": "fastede fastet",
+}
+PAST_FORMS = {form: verb for verb, forms in _PAST.items() for form in forms.split()}
 # Before and after followed by one of these join a clause ("før det virker") rather than name a moment.
 _SUBJECTS = "jeg du han hun den det vi i de man der"
 SUBJECTS = frozenset(_SUBJECTS.split())
+# ... and followed by one of these, name a time of day.
+CLOCK = frozenset(["midnat", "klokken", "kl", "middag"])
 # Words that make an utterance a question rather than a topic ("komplikationer", "selve indgrebet" choose
 # the section): a question word anywhere, a verb first ("må jeg spise", "er jeg vågen"), or three words.
 _QUESTION_WORDS = "hvad hvor hvordan hvornår hvorfor hvem hvilken hvilket hvilke hvis mon"
@@ -83,6 +113,8 @@ COMPOUND_PART = 4
 # ... or, at its end, a shorter one after a head at least COMPOUND_PART long ("kontaktlæge" is about "læge",
 # whose stem is "læg"): Danish compounds end with the word they are.
 COMPOUND_TAIL = 3
+# A compound noun the line lacks is a kind of its last word when both parts are this long ("morgenkaffe").
+KIND_PART = 5
 # A question's word the line lacks is a form of a line's word it begins ("bløder": "blødning"), or a compound
 # of one this long it begins with ("operationsbordet": "operation"); a shorter head says too little.
 FORM_HEAD = 6
@@ -91,6 +123,8 @@ _WHAT_IS = re.compile(
     r"^hvad (?:er|betyder|menes med) (?:det for (?:en |et |noget ))?(?:(?:en|et|egentlig|så|nu) )*"
     r"(?!der )(?P<named>.+)$"
 )
+# ... and asks what a word means, rather than about the thing the leaflet names ("hvad er risikoen").
+_MEANING = re.compile(r"^hvad (?:betyder|menes med|er (?:det for )?(?:en|et) )")
 # A sentence starting with one of these leans on the one before ("Denne forsvinder igen"): said with it.
 _LEANS_BACK = "denne dette disse den det de tværtimod derfor således hvorimod"
 LEANS_BACK = frozenset(_LEANS_BACK.split())
@@ -99,17 +133,35 @@ LEANS_BACK = frozenset(_LEANS_BACK.split())
 # "hvor lang tid tager det" finds "tager omkring en time" in a leaflet no one has taught "lang tid". (Not a
 # word: no caller says it.)
 DURATION, MOMENT, REASON, AMOUNT = "\x01varighed", "\x01tidspunkt", "\x01grund", "\x01antal"
-CUES = (DURATION, MOMENT, REASON, AMOUNT)
+# "Hvor lang tid tager det" asks how long the procedure itself lasts: a sentence whose duration is what
+# something takes or lasts ("tager omkring en time"), not how long a rule holds ("i to uger").
+LASTING = "\x01forløb"
+CUES = (DURATION, MOMENT, REASON, AMOUNT, LASTING)
+# "Hvor mange kilo" asks for a count of kilos: a sentence with a number of them ("fem kilo"), held as the
+# amount cue and the counted word's stem; a count of something no sentence counts ("hvor mange rodblokader")
+# is not answered by a number of something else ("af to grunde").
+COUNTED = AMOUNT + ":"
 # "Hvor mange", "hvor meget" ask for an amount: only a sentence with a number answers ("hvor mange sår får
 # jeg" is not answered by "blødning fra sårene"). A number is in sentences on anything ("af to grunde"), so
 # an amount, unlike the other cues, never makes a sentence specific with the question's words.
-SPECIFIC_CUES = frozenset((DURATION, MOMENT, REASON))
+SPECIFIC_CUES = frozenset((DURATION, MOMENT, REASON, LASTING))
 _AMOUNT_ASKED = ("hvor mange", "hvor meget")
 _NUMBER = r"(?:\d+|to|tre|fire|fem|seks|syv|otte|ni|ti|elleve|tolv|femten|tyve|hundrede)"
-_AMOUNT_SAID = re.compile(rf"\b{_NUMBER} (?!til\b)\w+")
-_DURATION_ASKED = ("hvor lang tid", "hvor længe", "hvor mange minutter", "hvor mange timer", "lang tid")
+_AMOUNT_SAID = re.compile(rf"\b{_NUMBER} (?!til\b)(?P<counted>\w+)")
+_COUNTED_ASKED = re.compile(r"\bhvor mange (?P<counted>\w+)")
+_DURATION_ASKED = (
+    "hvor lang tid",
+    "hvor længe",
+    "længe",
+    "hvor mange minutter",
+    "hvor mange timer",
+    "lang tid",
+)
 _MOMENT_ASKED = ("hvornår",)
-_REASON_ASKED = ("hvorfor",)
+# "Hvad skal blokaden bruges til" asks what it is for, as "hvorfor" does.
+_REASON_ASKED = ("hvorfor", "bruges til", "bruge til", "godt for", "til hvad")
+# ... as does "hvad bruger i rodblokader til": "hvad", ending with "til".
+_WHAT_FOR = re.compile(r"^ hvad .* til $")
 _REASON_SAID = re.compile(
     r"\b(?:for at|fordi|grund|grunde|skyldes|derfor|formål|formålet|på grund af|forårsage|forårsager"
     r"|så vi|så du|så at)\b"
@@ -118,11 +170,29 @@ _UNIT = r"(?:minut|minutter|time|timer|døgn|døgnet|dag|dage|uge|uger|måned|m�
 _COUNT = r"(?:\d+|en|et|to|tre|fire|fem|seks|syv|otte|ni|ti|par|få|nogle|første|halv)"
 # A count and a unit is a duration, unless it says when ("efter 4 uger", "to timer før").
 _DURATION_SAID = re.compile(rf"\b(?<!efter )(?<!om ){_COUNT} {_UNIT}\b(?! før| efter| inden)|\bkort tid\b")
+# What something takes or lasts: the verb, then the duration within a few words.
+_LASTING_VERBS = r"(?:tager|varer|tog|varede)"
+_LASTING_SAID = re.compile(rf"\b{_LASTING_VERBS}\b(?: \w+){{0,3}} (?:\w+ )?{_COUNT} {_UNIT}\b")
+# Asked: the verb in a question for a duration, unless what lasts is said after it ("hvor lang tid tager det
+# at komme sig" asks about something else).
+# "Hvor lang tid tager det at komme sig": how long something else takes, said after "at".
+_TAKES_TO = re.compile(r"\b(?:tager|varer) det at (?P<what>.+)$")
+_LASTING_ASKED = re.compile(r"\b(?:tager|varer|tage|vare)\b(?! det at\b)")
+# A sentence opening with "ved" says when ("Ved kraftig blødning ... skal du ringe 112").
 _MOMENT_SAID = re.compile(
-    r"\b(?:efter|før|inden|indtil|når|hvis|øjeblikligt|umiddelbart|midnat|morgenen|aftenen|i løbet af"
+    r"^ved\b|\b(?:efter|før|inden|indtil|når|hvis|øjeblikligt|umiddelbart|midnat|morgenen|aftenen|i løbet af"
     r"|dagen)\b"
 )
 TIMING = frozenset(stem(word) for word in SAME_AS.values())
+# A section titled for the time before or after the procedure ("Forberedelse", "Når du kommer hjem") says
+# when its sentences hold: "skal jeg i bad inden" is answered by "Tag et bad om morgenen" under
+# "Forberedelse", and not by a sentence under "Efter operationen".
+_BEFORE_TITLES = "forberedelse forbereder forberedelsen forberede"
+_AFTER_TITLES = "hjem hjemme hjemkomst"
+TITLE_TIMING = {
+    **{stem(word): stem("før") for word in _BEFORE_TITLES.split()},
+    **{stem(word): stem("efter") for word in _AFTER_TITLES.split()},
+}
 # Words for the procedure itself ("hvor længe tager indgrebet" asks what "hvor længe tager det" does): they
 # rank, but a sentence need not hold them to answer.
 _PROCEDURE = (
@@ -189,6 +259,7 @@ class Answers:
             for words, meant in sorted(phrases.items(), key=lambda item: -len(item[0]))
         }
         # The content's own sentences, each a prompt with built audio (Content.audio_prompts).
+        self._in: Counter[str] = Counter()
         self.sentences = tuple(
             Sentence(section, at, prompt)
             for section in content.sections
@@ -205,7 +276,10 @@ class Answers:
         lay, lay_phrases = _lay_stems(self._docs)
         self.synonyms = {**lay, **self.synonyms}
         self._phrases = dict(sorted({**lay_phrases, **self._phrases}.items(), key=lambda item: -len(item[0])))
-        titles = {section.key: self.terms(section.title, synonyms=False) for section in content.sections}
+        titles = {
+            section.key: _with_timing(self.terms(section.title, synonyms=False))
+            for section in content.sections
+        }
         # What each sentence is about: its terms, and its section's title's ("Du må spise almindelig mad"
         # under "Efter operationen" answers "må jeg spise efter operationen"); ranked by its terms only.
         self._about = [
@@ -213,6 +287,8 @@ class Answers:
             for doc, sentence in zip(self._docs, self.sentences, strict=True)
         ]
         self._in = Counter(term for about in self._about for term in about)
+        # The words of the sentences on the time before ("Spis og drik gerne før indgrebet").
+        self._said_before = {term for about in self._about if stem("før") in about for term in about}
         # In how many sentences' own words: a word is specific by these (a title's word is everywhere in its
         # section, so specific nowhere).
         self._in_text = Counter(term for doc in self._docs for term in set(doc))
@@ -246,14 +322,48 @@ class Answers:
                 units.append(self._phrases[phrase])
                 at += len(phrase)
                 continue
-            word = SAME_AS.get(words[at], words[at])
+            stopping = next((p for p in STOPPING if tuple(words[at : at + len(p)]) == p), None)
+            if synonyms and stopping is not None:
+                units.append((stem("før"),))
+                at += len(stopping)
+                continue
+            word = SAME_AS.get(words[at], PAST_FORMS.get(words[at], words[at]))
             at += 1
             if _joins_clause(word, words[at:]):
                 continue
             if word not in STOP_WORDS:
                 stemmed = stem(word)
-                units.append(self.synonyms.get(stemmed, (stemmed,)) if synonyms else (stemmed,))
+                unit = self.synonyms.get(stemmed, (stemmed,)) if synonyms else (stemmed,)
+                parts = self._parts(word) if synonyms and not self._knows(unit) else None
+                units.extend(parts or [unit])
         return [unit for unit in dict.fromkeys(units) if unit]
+
+    def _knows(self, unit: tuple[str, ...]) -> bool:
+        """Tell whether the line's sentences have one of a unit's terms."""
+        return any(term in self._in for term in unit)
+
+    def _parts(self, word: str) -> list[tuple[str, ...]] | None:
+        """A compound the line lacks as two words it has (or lay words for them), the longest head first,
+        with or without a joining s or e: "skuldersmerterne" is "skulder" and "smerterne"."""
+        for at in range(len(word) - COMPOUND_TAIL, COMPOUND_PART - 1, -1):
+            tail = word[at:]
+            if tail in STOP_WORDS:
+                continue
+            for head in dict.fromkeys((word[:at], word[: at - 1] if word[at - 1] in "se" else word[:at])):
+                units = [self.synonyms.get(stem(part), (stem(part),)) for part in (head, tail)]
+                if len(head) >= COMPOUND_PART and all(self._knows(unit) for unit in units):
+                    return units
+        # Else a kind of the word it ends with, the longest the line has ("morgenkaffe" is coffee,
+        # "cowboybukser" trousers): a Danish compound noun is its last word. Both parts a word's length; a
+        # participle ("smertestillende", "liggende") is no compound noun.
+        if word.endswith("ende"):
+            return None
+        for at in range(KIND_PART, len(word) - KIND_PART + 1):
+            tail = word[at:]
+            unit = self.synonyms.get(stem(tail), (stem(tail),))
+            if tail not in STOP_WORDS and self._knows(unit):
+                return [unit]
+        return None
 
     def terms(self, text: str, *, synonyms: bool = True) -> list[str]:
         """The stems a text is ranked by: stop words dropped, a synonym put in the leaflet's words."""
@@ -262,9 +372,27 @@ class Answers:
     def asked(self, said: str) -> list[tuple[str, ...]]:
         """A question's units (a word the line lacks as the line's words it is a form or compound of), and
         what it asks for (a duration, a moment, a reason) if some sentence gives it."""
-        cues: list[tuple[str, ...]] = [(cue,) for cue in _cues_asked(said) if cue in self._in]
+        # A count no sentence gives is kept: the question's word the line lacks, so no sentence answers it.
+        cues: list[tuple[str, ...]] = [
+            (cue,) for cue in _cues_asked(said) if cue in self._in or cue.startswith(COUNTED)
+        ]
         units = [unit if any(t in self._in for t in unit) else self._forms(unit) for unit in self.units(said)]
+        if (stem("før"),) in units:
+            # Eating before the procedure is what fasting is ("må jeg spise før operationen": "Du skal faste
+            # fra midnat"), in a leaflet that says "spise" only of the time after.
+            units = [self._before(unit) for unit in units]
+        if not all(_of_procedure(unit) for unit in units):
+            # What something else takes ("hvor længe varer kraftnedsættelsen"): its words choose the sentence.
+            cues = [cue for cue in cues if cue != (LASTING,)]
         return list(dict.fromkeys(units + cues))
+
+    def _before(self, unit: tuple[str, ...]) -> tuple[str, ...]:
+        """A unit of a question about the time before, with the leaflet words it stands for then
+        (lay_words.toml's [before]) that the line has, unless the line uses it of the time before itself."""
+        if set(unit) & self._said_before:
+            return unit
+        more = (stem(w) for term in unit for w in before_words().get(term, ()))
+        return tuple(dict.fromkeys((*unit, *(term for term in more if term in self._in))))
 
     def _forms(self, unit: tuple[str, ...]) -> tuple[str, ...]:
         """The line's terms a word it lacks is a form of or a compound of (FORM_HEAD), if any; else the
@@ -307,35 +435,40 @@ class Answers:
     def answer(self, said: str, section: str | None = None) -> Answer | None:
         """The sentences that answer a question, or None when it is not a question, or unsure. `section`: the
         section the caller's words chose, if any (a close sentence elsewhere then does not make it unsure)."""
-        if not _is_question(words_of(said)):
+        if not _is_question(words_of(said)) or _takes_unknown(said):
             return None
         named = self._what_is(said)
         defining = self._defining(named) if named is not None else None
         if defining is not None:
             return self._said(defining, [Scored(defining, 0.0)])
+        if named is not None and _asks_meaning(said):
+            # "Hvad er en nerverod", "hvad betyder diagnostisk": a sentence that only uses the word does not
+            # say what it is ("hvad er risikoen" asks about the risk, and is ranked).
+            return None
         # The chosen section's sentences first, a word specific within it; then all of the line's.
         ranked = self.ranked(said, section) if section in self.section_keys else []
         if not ranked or not self._sure(said, ranked, section):
             ranked = self.ranked(said)
             if not ranked or not self._sure(said, ranked, None):
                 return None
-        if named is not None and self._only_as_condition(named, ranked[0].sentence):
-            # "hvad er gulsot" is not answered by "ring, hvis du får gulsot": that names it, not what it is.
+        if (named is not None or REASON in _cues_asked(said)) and any(
+            self._only_as_condition(unit, ranked[0]) for unit in self.asked(said) if not _is_cue(unit[0])
+        ):
+            # "hvad er gulsot" is not answered by "ring, hvis du får gulsot", nor "hvorfor er nerverødderne
+            # klemt" by what they do if they are: the sentence names it as a condition, and says what then.
             return None
         return self._said(ranked[0].sentence, ranked)
 
-    def _only_as_condition(self, named: tuple[str, ...], sentence: Sentence) -> bool:
-        """Tell whether a sentence names a word only after "hvis" (a condition, not what the word is)."""
-        words = words_of(sentence.prompt.text)
-        at = next(
-            (
-                at
-                for at, word in enumerate(words)
-                if any(stem(word) == term or _part_of(term, stem(word)) for term in named)
-            ),
-            None,
-        )
-        return at is not None and "hvis" in words[:at]
+    def _only_as_condition(self, unit: tuple[str, ...], best: Scored) -> bool:
+        """Tell whether a sentence names a word only in a clause of "hvis" (to the next comma)."""
+        clauses = [words_of(clause) for clause in re.split(r"[,.;:]", best.sentence.prompt.text)]
+        at = [
+            "hvis" in words[:place]
+            for words in clauses
+            for place, word in enumerate(words)
+            if any(stem(word) == term or _part_of(term, stem(word)) for term in unit)
+        ]
+        return bool(at) and all(at)
 
     def _what_is(self, said: str) -> tuple[str, ...] | None:
         """The one word a "hvad er X" question asks about ("hvad er en rodblokade", "hvad betyder
@@ -399,12 +532,19 @@ class Answers:
             return True
         # The question's words, without what it asks for (many sentences give a duration) and before or
         # after (their own rule).
-        worded = [unit for unit in asked if not set(unit) & (set(CUES) | TIMING)]
+        worded = [unit for unit in asked if not any(_is_cue(term) or term in TIMING for term in unit)]
+        whole = self._held(asked, self._about[self.sentences.index(best)]) >= 1
+        share = RUNNER_UP_SHARE if whole else PARTIAL_RUNNER_UP_SHARE
+        # A sentence of another time than the question's ("spise" after, asked of before) is no rival.
+        timing = [unit for unit in asked if set(unit) <= TIMING]
         close = (
             other
             for other in ranked[1:]
-            if other.score >= RUNNER_UP_SHARE * ranked[0].score
-            or (bool(worded) and self._held(worded, self._own(other.sentence)) >= RIVAL_HELD)
+            if all(self._about[self.sentences.index(other.sentence)] & set(unit) for unit in timing)
+            and (
+                other.score >= share * ranked[0].score
+                or (bool(worded) and self._held(worded, self._own(other.sentence)) >= RIVAL_HELD)
+            )
         )
         return all(other.sentence.section == best.section for other in close)
 
@@ -425,7 +565,7 @@ class Answers:
         if not held:
             return False
         if min(count[term] or len(self._docs) for term in held) > SPECIFIC_IN and (
-            not set(held) & SPECIFIC_CUES
+            not any(term in SPECIFIC_CUES or term.startswith(COUNTED) for term in held)
             or not set(held) <= set(self._docs[at])
             or self._holding(held, section) > SPECIFIC_IN
         ):
@@ -449,7 +589,12 @@ class Answers:
     def _held(self, asked: Sequence[tuple[str, ...]], doc: frozenset[str]) -> float:
         """The share of a question's weight a sentence holds (the words for the procedure only when the
         question has no others)."""
-        topical = [unit for unit in asked if not set(unit) <= PROCEDURE] or list(asked)
+        # A question naming only the procedure and asking for a moment ("hvornår skal jeg opereres") keeps
+        # the procedure's words: a sentence giving a moment alone does not answer it. (How long the
+        # procedure lasts is asked of it alone: "hvor længe er indgrebet".)
+        named = [unit for unit in asked if not set(unit) <= PROCEDURE and not _is_cue(unit[0])]
+        lasts = (DURATION,) in asked or (LASTING,) in asked
+        topical = [unit for unit in asked if not set(unit) <= PROCEDURE] if named or lasts else list(asked)
         weight = {
             unit: max((self._weight(term) for term in unit if term in self._in), default=0.0)
             for unit in topical
@@ -462,6 +607,16 @@ class Answers:
         return math.log(1 + len(self._docs) / self._in[term])
 
 
+def _of_procedure(unit: tuple[str, ...]) -> bool:
+    """Tell whether a question's word names the procedure itself ("indgrebet", "kikkertoperationen")."""
+    return all(any(term == word or term.endswith(word) for word in PROCEDURE) for term in unit)
+
+
+def _is_cue(term: str) -> bool:
+    """Tell whether a term is what a question asks for (a cue), not a word."""
+    return term.startswith("\x01")
+
+
 def _cues_given(text: str) -> list[str]:
     """What a sentence gives beyond its words: a duration ("cirka 15 minutter"), a moment ("før
     indgrebet"), a reason ("fordi"), an amount ("fem kilo")."""
@@ -469,7 +624,16 @@ def _cues_given(text: str) -> list[str]:
     duration = bool(_DURATION_SAID.search(lower))
     moment = duration or bool(_MOMENT_SAID.search(lower))
     reason, amount = bool(_REASON_SAID.search(lower)), bool(_AMOUNT_SAID.search(lower))
-    return [DURATION] * duration + [MOMENT] * moment + [REASON] * reason + [AMOUNT] * amount
+    lasting = bool(_LASTING_SAID.search(lower))
+    counted = [COUNTED + stem(found["counted"]) for found in _AMOUNT_SAID.finditer(lower)]
+    return (
+        [DURATION] * duration
+        + [MOMENT] * moment
+        + [REASON] * reason
+        + [AMOUNT] * amount
+        + [LASTING] * lasting
+        + counted
+    )
 
 
 def _cues_asked(said: str) -> list[str]:
@@ -482,8 +646,17 @@ def _cues_asked(said: str) -> list[str]:
         (AMOUNT, _AMOUNT_ASKED),
     ]
     cues = [cue for cue, phrases in asked if any(f" {phrase} " in lower for phrase in phrases)]
+    if REASON not in cues and _WHAT_FOR.search(lower):
+        cues.append(REASON)
+    if DURATION in cues and _LASTING_ASKED.search(lower):
+        cues.append(LASTING)
     # "Hvor mange timer" asks for a duration, which "omkring en time" gives without a number.
-    return [cue for cue in cues if not (cue == AMOUNT and DURATION in cues)]
+    if DURATION in cues:
+        return [cue for cue in cues if cue != AMOUNT]
+    counted = _COUNTED_ASKED.search(lower)
+    if counted is not None and counted["counted"] not in STOP_WORDS:
+        cues.append(COUNTED + stem(counted["counted"]))
+    return cues
 
 
 @cache
@@ -491,6 +664,14 @@ def lay_words() -> dict[str, tuple[str, ...]]:
     """Patients' words and the leaflet words each may stand for, from lay_words.toml."""
     table = tomllib.loads(LAY_WORDS.read_text(encoding="utf-8"))["words"]
     return {word: tuple(meant) for word, meant in table.items()}
+
+
+@cache
+def before_words() -> dict[str, tuple[str, ...]]:
+    """The stems of patients' words and the leaflet words each stands for when asked of the time before the
+    procedure, from lay_words.toml's [before]."""
+    table = tomllib.loads(LAY_WORDS.read_text(encoding="utf-8")).get("before", {})
+    return {stem(word): tuple(meant) for word, meant in table.items()}
 
 
 def _lay_stems(
@@ -512,15 +693,35 @@ def _lay_stems(
     return words, phrases
 
 
+def _with_timing(title: list[str]) -> list[str]:
+    """A title's terms, with before or after when it names the time before or after (TITLE_TIMING)."""
+    timing = [TITLE_TIMING[term] for term in title if term in TITLE_TIMING]
+    return list(dict.fromkeys(title + timing))
+
+
 def _joins_clause(word: str, rest: Sequence[str]) -> bool:
-    """Tell whether before or after joins a clause that says something ("før det virker"), rather than name
-    a moment; "før jeg får en tid" says nothing else, so "før" stays the question's word."""
-    return (
-        word in SAME_AS.values()
-        and bool(rest)
-        and rest[0] in SUBJECTS
-        and any(w not in STOP_WORDS for w in rest[1:])
-    )
+    """Tell whether before or after joins a clause that says something ("før det virker") or names a time
+    of day ("efter midnat"), rather than the time before or after the procedure; "før jeg får en tid" says
+    nothing else, so "før" stays the question's word."""
+    if word not in SAME_AS.values() or not rest:
+        return False
+    if rest[0] in CLOCK:
+        # "efter midnat", "før klokken otte" name a time of day, not before or after the procedure.
+        return True
+    return rest[0] in SUBJECTS and any(w not in STOP_WORDS for w in rest[1:])
+
+
+def _takes_unknown(said: str) -> bool:
+    """Tell whether a question asks how long something takes that it says only in words naming nothing
+    ("hvor lang tid tager det at komme sig")."""
+    takes = _TAKES_TO.search(" ".join(words_of(said)))
+    return takes is not None and all(word in STOP_WORDS for word in takes["what"].split())
+
+
+def _asks_meaning(said: str) -> bool:
+    """Tell whether a "hvad er X" question asks what a word means: X with an indefinite article, or
+    "betyder"."""
+    return bool(_MEANING.match(" ".join(words_of(said))))
 
 
 def _negated(text: str) -> bool:
@@ -573,10 +774,15 @@ def _with_compound_parts(docs: list[list[str]]) -> list[list[str]]:
 
 def _part_of(part: str, term: str) -> bool:
     """Tell whether a known stem is a part of a compound: its head or its tail (COMPOUND_PART,
-    COMPOUND_TAIL)."""
-    if len(part) >= COMPOUND_PART and (term.startswith(part) or term.endswith(part)):
+    COMPOUND_TAIL), with a word's worth left beside it ("omkring" is no compound of "ring")."""
+    rest = len(term) - len(part)
+    if (
+        len(part) >= COMPOUND_PART
+        and rest >= COMPOUND_TAIL
+        and (term.startswith(part) or term.endswith(part))
+    ):
         return True
-    return term.endswith(part) and len(term) - len(part) >= COMPOUND_PART
+    return term.endswith(part) and rest >= COMPOUND_PART
 
 
 def _with_leaned_on(docs: list[list[str]], sentences: Sequence[Sentence]) -> list[list[str]]:

@@ -404,9 +404,10 @@ def test_before_and_after_tell_questions_apart(rules: Answers) -> None:
 
 def test_the_section_the_words_chose_settles_a_close_call(content: Content) -> None:
     answers = Answers(content)
-    # "hvor længe tager indgrebet": durations in two sections; the words chose section 2.
-    assert answers.answer("hvor længe tager indgrebet") is None
-    chosen = answers.answer("hvor længe tager indgrebet", "2")
+    # "hvor længe er indgrebet": durations in two sections (no "tager" says it is what the procedure
+    # takes); the words chose section 2.
+    assert answers.answer("hvor længe er indgrebet") is None
+    chosen = answers.answer("hvor længe er indgrebet", "2")
     assert chosen is not None
     assert "cirka 15 minutter" in chosen.sentences[0].prompt.text
 
@@ -512,3 +513,133 @@ def test_a_transfer_phrase_in_a_question_a_sentence_answers_gets_the_sentence(th
     # An errand is put through, a question for a time or not.
     assert answering(third, "jeg vil tale med lægen", transfer) is None
     assert answering(third, "hvornår kan jeg tale med lægen", transfer) is None
+
+
+# The fourth round's rules (issue 28), on a short leaflet of our own shaped like an imported one.
+FOURTH_LEAFLET = {
+    "1": (
+        "Om operationen",
+        "Du skal have fjernet blindtarmen ved en kikkertoperation. "
+        "Operationen foregår i fuld bedøvelse og tager omkring en time. "
+        "Nerverne kan, hvis de er klemt, forårsage smerter.",
+    ),
+    "2": ("Forberedelse", "Du skal faste fra midnat. Tag et bad om morgenen."),
+    "3": (
+        "Efter operationen",
+        "Du kan have ondt i skuldrene de første dage. Du må spise almindelig mad, når du har lyst. "
+        "Du må ikke løfte mere end fem kilo i to uger. Vi bruger plaster af to grunde.",
+    ),
+    "4": ("Hvornår skal du ringe", "Ring til afdelingen, hvis du får feber eller stærke mavesmerter."),
+}
+ONE_HOUR = "Operationen foregår i fuld bedøvelse og tager omkring en time."
+WHY_PLASTER = "Vi bruger plaster af to grunde."
+CALL_112 = "Ved kraftig blødning skal du ringe 112."
+
+
+def one_section(content: Content, title: str, text: str) -> Answers:
+    """Answers for a leaflet of one section."""
+    return answers_for(content, {"1": (title, text)})
+
+
+@pytest.fixture
+def fourth(content: Content) -> Answers:
+    """Answers for FOURTH_LEAFLET."""
+    return answers_for(content, FOURTH_LEAFLET)
+
+
+def test_a_word_ending_in_a_known_word_is_no_compound_without_a_word_before_it(fourth: Answers) -> None:
+    # "omkring" ends with "ring" (and stems to it): the hour is not a sentence about calling.
+    assert said(fourth, "hvornår skal jeg ringe") == FOURTH_LEAFLET["4"][1]
+
+
+def test_what_the_procedure_takes_is_the_duration_said_with_takes_or_lasts(fourth: Answers) -> None:
+    # Three sentences give a duration; one says what something takes.
+    assert said(fourth, "hvor lang tid tager det") == ONE_HOUR
+    assert said(fourth, "hvor længe varer kikkertoperationen") == ONE_HOUR
+    # What something else lasts is chosen by its words; how long it takes to recover is not said.
+    assert (
+        said(fourth, "hvor længe har jeg ondt i skuldrene") == "Du kan have ondt i skuldrene de første dage."
+    )
+    assert said(fourth, "hvor lang tid tager det at komme sig") is None
+
+
+def test_a_count_is_answered_only_by_a_number_of_the_word_asked_for(fourth: Answers) -> None:
+    assert said(fourth, "hvor mange kilo må jeg løfte") == "Du må ikke løfte mere end fem kilo i to uger."
+    # "af to grunde" is a number of reasons, not of plasters.
+    assert said(fourth, "hvor mange plaster får jeg") is None
+
+
+def test_a_section_titled_for_the_time_before_answers_before_only(fourth: Answers) -> None:
+    assert said(fourth, "skal jeg i bad inden") == "Tag et bad om morgenen."
+    assert said(fourth, "må jeg tage bad bagefter") is None
+
+
+def test_eating_asked_of_the_time_before_is_fasting(fourth: Answers) -> None:
+    # The line says "spise" only of the time after; a sentence of the time after is no rival.
+    assert said(fourth, "må jeg spise før operationen") == "Du skal faste fra midnat."
+    assert said(fourth, "må jeg spise efter operationen") == "Du må spise almindelig mad, når du har lyst."
+    # "efter midnat" is a time of day: not after the operation, and unsure between the two.
+    assert said(fourth, "må jeg spise efter midnat") is None
+
+
+def test_a_compound_the_line_lacks_is_its_two_words(fourth: Answers) -> None:
+    assert said(fourth, "hvor længe har jeg skuldersmerter") == "Du kan have ondt i skuldrene de første dage."
+
+
+def test_a_lay_phrase_finds_the_leaflet_s_compound(fourth: Answers) -> None:
+    assert said(fourth, "hvad gør jeg hvis jeg får ondt i maven") == FOURTH_LEAFLET["4"][1]
+
+
+def test_what_a_word_means_is_not_answered_by_a_sentence_using_it(fourth: Answers) -> None:
+    assert said(fourth, "hvad er en kikkertoperation") is None
+    assert said(fourth, "hvad betyder kikkertoperation") is None
+    # Asked of the thing the leaflet names ("the" bath), it is ranked as any question.
+    assert said(fourth, "hvad er badet") == "Tag et bad om morgenen."
+
+
+def test_a_reason_is_not_answered_by_a_sentence_naming_it_as_a_condition(fourth: Answers) -> None:
+    assert said(fourth, "hvorfor er nerverne klemt") is None
+    assert said(fourth, "hvorfor får jeg smerter") == "Nerverne kan, hvis de er klemt, forårsage smerter."
+
+
+def test_past_forms_are_read_as_the_verb(fourth: Answers) -> None:
+    assert fourth.terms("har du spist og drukket") == fourth.terms("skal du spise og drikke")
+
+
+def test_a_best_sentence_lacking_a_word_needs_a_wider_margin(content: Content) -> None:
+    # The sentence on the nerve root lacks the doctor, who is in the sentence before and in section 4.
+    assert Answers(content).answer("hvordan finder lægen nerven") is None
+
+
+def test_stopping_something_is_asked_of_the_time_before(fourth: Answers) -> None:
+    assert said(fourth, "hvornår skal jeg holde op med at spise") == "Du skal faste fra midnat."
+    assert said(fourth, "hvornår må jeg sidst spise") == "Du skal faste fra midnat."
+
+
+def test_what_something_is_for_is_asked_as_a_reason(fourth: Answers, content: Content) -> None:
+    assert said(fourth, "hvad skal plaster bruges til") == "Vi bruger plaster af to grunde."
+    # "Hvad ... til" asks the same: among three sentences on plasters, the one that gives a reason.
+    plasters = one_section(
+        content, "Sårpleje", f"{WHY_PLASTER} Plaster sidder på maven. Plaster skiftes dagligt."
+    )
+    assert said(plasters, "hvad bruger i plaster til") == WHY_PLASTER
+
+
+def test_a_sentence_opening_with_ved_says_when(content: Content) -> None:
+    answers = one_section(content, "Hvornår skal du ringe", f"{CALL_112} Kom til kontrol efter to uger.")
+    assert said(answers, "hvornår skal jeg ringe 112") == CALL_112
+
+
+def test_a_question_naming_only_the_procedure_is_not_answered_by_its_cue_alone(content: Content) -> None:
+    # Section 1's words chose it; its one sentence giving a moment ("hvis de er klemt") names no operation.
+    assert Answers(content).answer("hvornår skal jeg opereres", "1") is None
+
+
+def test_laenge_alone_asks_for_a_duration(fourth: Answers) -> None:
+    assert said(fourth, "varer operationen længe") == ONE_HOUR
+
+
+def test_a_compound_noun_the_line_lacks_is_a_kind_of_its_last_word(fourth: Answers) -> None:
+    assert said(fourth, "hvornår skal jeg ringe til sengeafdelingen") == FOURTH_LEAFLET["4"][1]
+    # A participle is no compound noun ("smertestillende" is not about "stillende").
+    assert said(fourth, "må jeg tage smertestillende") is None
