@@ -25,6 +25,7 @@ from dataclasses import dataclass
 import bm25s  # type: ignore[import-untyped]  # no stubs
 import numpy as np
 
+from ivr.line.answers_questions import WHAT_IS, asks_meaning, is_question, negated
 from ivr.line.answers_terms import (
     COMPOUND_PART,
     COMPOUND_TAIL,
@@ -66,22 +67,6 @@ RIVAL_HELD = 0.5
 # BM25's usual parameters; sentences are short, so length matters less than in documents (b).
 K1, B = 1.2, 0.5
 
-# Words that make an utterance a question rather than a topic ("komplikationer", "selve indgrebet" choose
-# the section): a question word anywhere, a verb first ("må jeg spise", "er jeg vågen"), or three words.
-_QUESTION_WORDS = "hvad hvor hvordan hvornår hvorfor hvem hvilken hvilket hvilke hvis mon"
-QUESTION_WORDS = frozenset(_QUESTION_WORDS.split())
-_QUESTION_VERBS = "må skal kan er bliver får gør vil har kommer tager varer virker sover går bruger ringer"
-QUESTION_VERBS = frozenset(_QUESTION_VERBS.split())
-QUESTION_LENGTH = 3
-# A question that says no is answered only by a sentence that does too.
-NEGATIONS = frozenset({"ikke", "aldrig", "ingen", "intet"})
-# "Hvad er X" asks what a word means: said with or without "det for en", an article or a filler.
-_WHAT_IS = re.compile(
-    r"^hvad (?:er|betyder|menes med) (?:det for (?:en |et |noget ))?(?:(?:en|et|egentlig|så|nu) )*"
-    r"(?!der )(?P<named>.+)$"
-)
-# ... and asks what a word means, rather than about the thing the leaflet names ("hvad er risikoen").
-_MEANING = re.compile(r"^hvad (?:betyder|menes med|er (?:det for )?(?:en|et) )")
 # A sentence starting with one of these leans on the one before ("Denne forsvinder igen"): said with it.
 _LEANS_BACK = "denne dette disse den det de tværtimod derfor således hvorimod"
 LEANS_BACK = frozenset(_LEANS_BACK.split())
@@ -373,13 +358,13 @@ class Answers:
     def answer(self, said: str, section: str | None = None) -> Answer | None:
         """The sentences that answer a question, or None when it is not a question, or unsure. `section`: the
         section the caller's words chose, if any (a close sentence elsewhere then does not make it unsure)."""
-        if not _is_question(words_of(said)) or _takes_unknown(said):
+        if not is_question(words_of(said)) or _takes_unknown(said):
             return None
         named = self._what_is(said)
         defining = self._defining(named) if named is not None else None
         if defining is not None:
             return self._said(defining, [Scored(defining, 0.0)])
-        if named is not None and _asks_meaning(said):
+        if named is not None and asks_meaning(said):
             # "Hvad er en nerverod", "hvad betyder diagnostisk": a sentence that only uses the word does not
             # say what it is ("hvad er risikoen" asks about the risk, and is ranked).
             return None
@@ -411,7 +396,7 @@ class Answers:
     def _what_is(self, said: str) -> tuple[str, ...] | None:
         """The one word a "hvad er X" question asks about ("hvad er en rodblokade", "hvad betyder
         diagnostisk"), as the line's terms; None for any other question."""
-        found = _WHAT_IS.match(" ".join(words_of(said)))
+        found = WHAT_IS.match(" ".join(words_of(said)))
         if found is None:
             return None
         units = self.asked(found["named"])
@@ -459,7 +444,7 @@ class Answers:
         best = ranked[0].sentence
         if not self._covers(asked, self.sentences.index(best), section):
             return False
-        if _negated(said) and not _negated(best.prompt.text):
+        if negated(said) and not negated(best.prompt.text):
             return False
         if {term for unit in asked for term in unit} <= self._titles[best.section.key]:
             # The section's own topic ("hvordan foregår det", "hvad med komplikationer"): the whole section.
@@ -597,24 +582,6 @@ def _takes_unknown(said: str) -> bool:
     ("hvor lang tid tager det at komme sig")."""
     takes = _TAKES_TO.search(" ".join(words_of(said)))
     return takes is not None and all(word in STOP_WORDS for word in takes["what"].split())
-
-
-def _asks_meaning(said: str) -> bool:
-    """Tell whether a "hvad er X" question asks what a word means: X with an indefinite article, or
-    "betyder"."""
-    return bool(_MEANING.match(" ".join(words_of(said))))
-
-
-def _negated(text: str) -> bool:
-    """Tell whether a text says no ("hvis blokaden ikke virker" is not answered by when it works)."""
-    return any(word in NEGATIONS for word in words_of(text))
-
-
-def _is_question(words: Sequence[str]) -> bool:
-    """Tell whether an utterance asks something, rather than naming a topic ("komplikationer")."""
-    if len(words) >= QUESTION_LENGTH:
-        return True
-    return bool(words) and (words[0] in QUESTION_VERBS or any(word in QUESTION_WORDS for word in words))
 
 
 def _said_with(best: Sentence, sentences: Sequence[Sentence]) -> tuple[Sentence, ...]:
