@@ -25,6 +25,18 @@ from dataclasses import dataclass
 import bm25s  # type: ignore[import-untyped]  # no stubs
 import numpy as np
 
+from ivr.line.answers_cues import (
+    COUNTED,
+    CUES,
+    DURATION,
+    LASTING,
+    REASON,
+    SPECIFIC_CUES,
+    cues_asked,
+    cues_given,
+    is_cue,
+    takes_unknown,
+)
 from ivr.line.answers_questions import WHAT_IS, asks_meaning, is_question, negated
 from ivr.line.answers_terms import (
     COMPOUND_PART,
@@ -70,61 +82,6 @@ K1, B = 1.2, 0.5
 # A sentence starting with one of these leans on the one before ("Denne forsvinder igen"): said with it.
 _LEANS_BACK = "denne dette disse den det de tværtimod derfor således hvorimod"
 LEANS_BACK = frozenset(_LEANS_BACK.split())
-# What a question asks for, beyond its words: "hvor lang tid", "hvor længe" ask for a duration, "hvornår"
-# for a moment, "hvorfor" for a reason. A sentence that gives one holds the cue as a term of its own, so
-# "hvor lang tid tager det" finds "tager omkring en time" in a leaflet no one has taught "lang tid". (Not a
-# word: no caller says it.)
-DURATION, MOMENT, REASON, AMOUNT = "\x01varighed", "\x01tidspunkt", "\x01grund", "\x01antal"
-# "Hvor lang tid tager det" asks how long the procedure itself lasts: a sentence whose duration is what
-# something takes or lasts ("tager omkring en time"), not how long a rule holds ("i to uger").
-LASTING = "\x01forløb"
-CUES = (DURATION, MOMENT, REASON, AMOUNT, LASTING)
-# "Hvor mange kilo" asks for a count of kilos: a sentence with a number of them ("fem kilo"), held as the
-# amount cue and the counted word's stem; a count of something no sentence counts ("hvor mange rodblokader")
-# is not answered by a number of something else ("af to grunde").
-COUNTED = AMOUNT + ":"
-# "Hvor mange", "hvor meget" ask for an amount: only a sentence with a number answers ("hvor mange sår får
-# jeg" is not answered by "blødning fra sårene"). A number is in sentences on anything ("af to grunde"), so
-# an amount, unlike the other cues, never makes a sentence specific with the question's words.
-SPECIFIC_CUES = frozenset((DURATION, MOMENT, REASON, LASTING))
-_AMOUNT_ASKED = ("hvor mange", "hvor meget")
-_NUMBER = r"(?:\d+|to|tre|fire|fem|seks|syv|otte|ni|ti|elleve|tolv|femten|tyve|hundrede)"
-_AMOUNT_SAID = re.compile(rf"\b{_NUMBER} (?!til\b)(?P<counted>\w+)")
-_COUNTED_ASKED = re.compile(r"\bhvor mange (?P<counted>\w+)")
-_DURATION_ASKED = (
-    "hvor lang tid",
-    "hvor længe",
-    "længe",
-    "hvor mange minutter",
-    "hvor mange timer",
-    "lang tid",
-)
-_MOMENT_ASKED = ("hvornår",)
-# "Hvad skal blokaden bruges til" asks what it is for, as "hvorfor" does.
-_REASON_ASKED = ("hvorfor", "bruges til", "bruge til", "godt for", "til hvad")
-# ... as does "hvad bruger i rodblokader til": "hvad", ending with "til".
-_WHAT_FOR = re.compile(r"^ hvad .* til $")
-_REASON_SAID = re.compile(
-    r"\b(?:for at|fordi|grund|grunde|skyldes|derfor|formål|formålet|på grund af|forårsage|forårsager"
-    r"|så vi|så du|så at)\b"
-)
-_UNIT = r"(?:minut|minutter|time|timer|døgn|døgnet|dag|dage|uge|uger|måned|måneder)"
-_COUNT = r"(?:\d+|en|et|to|tre|fire|fem|seks|syv|otte|ni|ti|par|få|nogle|første|halv)"
-# A count and a unit is a duration, unless it says when ("efter 4 uger", "to timer før").
-_DURATION_SAID = re.compile(rf"\b(?<!efter )(?<!om ){_COUNT} {_UNIT}\b(?! før| efter| inden)|\bkort tid\b")
-# What something takes or lasts: the verb, then the duration within a few words.
-_LASTING_VERBS = r"(?:tager|varer|tog|varede)"
-_LASTING_SAID = re.compile(rf"\b{_LASTING_VERBS}\b(?: \w+){{0,3}} (?:\w+ )?{_COUNT} {_UNIT}\b")
-# Asked: the verb in a question for a duration, unless what lasts is said after it ("hvor lang tid tager det
-# at komme sig" asks about something else).
-# "Hvor lang tid tager det at komme sig": how long something else takes, said after "at".
-_TAKES_TO = re.compile(r"\b(?:tager|varer) det at (?P<what>.+)$")
-_LASTING_ASKED = re.compile(r"\b(?:tager|varer|tage|vare)\b(?! det at\b)")
-# A sentence opening with "ved" says when ("Ved kraftig blødning ... skal du ringe 112").
-_MOMENT_SAID = re.compile(
-    r"^ved\b|\b(?:efter|før|inden|indtil|når|hvis|øjeblikligt|umiddelbart|midnat|morgenen|aftenen|i løbet af"
-    r"|dagen)\b"
-)
 
 
 @dataclass(frozen=True)
@@ -190,7 +147,7 @@ class Answers:
         )
         docs = [self.terms(sentence.prompt.text, synonyms=False) for sentence in self.sentences]
         self._docs = [
-            doc + _cues_given(sentence.prompt.text)
+            doc + cues_given(sentence.prompt.text)
             for doc, sentence in zip(
                 _with_leaned_on(with_compound_parts(docs), self.sentences), self.sentences, strict=True
             )
@@ -297,7 +254,7 @@ class Answers:
         what it asks for (a duration, a moment, a reason) if some sentence gives it."""
         # A count no sentence gives is kept: the question's word the line lacks, so no sentence answers it.
         cues: list[tuple[str, ...]] = [
-            (cue,) for cue in _cues_asked(said) if cue in self._in or cue.startswith(COUNTED)
+            (cue,) for cue in cues_asked(said) if cue in self._in or cue.startswith(COUNTED)
         ]
         units = [unit if any(t in self._in for t in unit) else self._forms(unit) for unit in self.units(said)]
         if (stem("før"),) in units:
@@ -358,7 +315,7 @@ class Answers:
     def answer(self, said: str, section: str | None = None) -> Answer | None:
         """The sentences that answer a question, or None when it is not a question, or unsure. `section`: the
         section the caller's words chose, if any (a close sentence elsewhere then does not make it unsure)."""
-        if not is_question(words_of(said)) or _takes_unknown(said):
+        if not is_question(words_of(said)) or takes_unknown(said):
             return None
         named = self._what_is(said)
         defining = self._defining(named) if named is not None else None
@@ -374,8 +331,8 @@ class Answers:
             ranked = self.ranked(said)
             if not ranked or not self._sure(said, ranked, None):
                 return None
-        if (named is not None or REASON in _cues_asked(said)) and any(
-            self._only_as_condition(unit, ranked[0]) for unit in self.asked(said) if not _is_cue(unit[0])
+        if (named is not None or REASON in cues_asked(said)) and any(
+            self._only_as_condition(unit, ranked[0]) for unit in self.asked(said) if not is_cue(unit[0])
         ):
             # "hvad er gulsot" is not answered by "ring, hvis du får gulsot", nor "hvorfor er nerverødderne
             # klemt" by what they do if they are: the sentence names it as a condition, and says what then.
@@ -455,7 +412,7 @@ class Answers:
             return True
         # The question's words, without what it asks for (many sentences give a duration) and before or
         # after (their own rule).
-        worded = [unit for unit in asked if not any(_is_cue(term) or term in TIMING for term in unit)]
+        worded = [unit for unit in asked if not any(is_cue(term) or term in TIMING for term in unit)]
         whole = self._held(asked, self._about[self.sentences.index(best)]) >= 1
         share = RUNNER_UP_SHARE if whole else PARTIAL_RUNNER_UP_SHARE
         # A sentence of another time than the question's ("spise" after, asked of before) is no rival.
@@ -515,7 +472,7 @@ class Answers:
         # A question naming only the procedure and asking for a moment ("hvornår skal jeg opereres") keeps
         # the procedure's words: a sentence giving a moment alone does not answer it. (How long the
         # procedure lasts is asked of it alone: "hvor længe er indgrebet".)
-        named = [unit for unit in asked if not set(unit) <= PROCEDURE and not _is_cue(unit[0])]
+        named = [unit for unit in asked if not set(unit) <= PROCEDURE and not is_cue(unit[0])]
         lasts = (DURATION,) in asked or (LASTING,) in asked
         topical = [unit for unit in asked if not set(unit) <= PROCEDURE] if named or lasts else list(asked)
         weight = {
@@ -528,60 +485,6 @@ class Answers:
     def _weight(self, term: str) -> float:
         """How much a term says: more, the fewer of the line's sentences have it."""
         return math.log(1 + len(self._docs) / self._in[term])
-
-
-def _is_cue(term: str) -> bool:
-    """Tell whether a term is what a question asks for (a cue), not a word."""
-    return term.startswith("\x01")
-
-
-def _cues_given(text: str) -> list[str]:
-    """What a sentence gives beyond its words: a duration ("cirka 15 minutter"), a moment ("før
-    indgrebet"), a reason ("fordi"), an amount ("fem kilo")."""
-    lower = " ".join(words_of(text))
-    duration = bool(_DURATION_SAID.search(lower))
-    moment = duration or bool(_MOMENT_SAID.search(lower))
-    reason, amount = bool(_REASON_SAID.search(lower)), bool(_AMOUNT_SAID.search(lower))
-    lasting = bool(_LASTING_SAID.search(lower))
-    counted = [COUNTED + stem(found["counted"]) for found in _AMOUNT_SAID.finditer(lower)]
-    return (
-        [DURATION] * duration
-        + [MOMENT] * moment
-        + [REASON] * reason
-        + [AMOUNT] * amount
-        + [LASTING] * lasting
-        + counted
-    )
-
-
-def _cues_asked(said: str) -> list[str]:
-    """What a question asks for beyond its words: a duration, a moment, a reason, an amount."""
-    lower = f" {' '.join(words_of(said))} "
-    asked = [
-        (DURATION, _DURATION_ASKED),
-        (MOMENT, _MOMENT_ASKED),
-        (REASON, _REASON_ASKED),
-        (AMOUNT, _AMOUNT_ASKED),
-    ]
-    cues = [cue for cue, phrases in asked if any(f" {phrase} " in lower for phrase in phrases)]
-    if REASON not in cues and _WHAT_FOR.search(lower):
-        cues.append(REASON)
-    if DURATION in cues and _LASTING_ASKED.search(lower):
-        cues.append(LASTING)
-    # "Hvor mange timer" asks for a duration, which "omkring en time" gives without a number.
-    if DURATION in cues:
-        return [cue for cue in cues if cue != AMOUNT]
-    counted = _COUNTED_ASKED.search(lower)
-    if counted is not None and counted["counted"] not in STOP_WORDS:
-        cues.append(COUNTED + stem(counted["counted"]))
-    return cues
-
-
-def _takes_unknown(said: str) -> bool:
-    """Tell whether a question asks how long something takes that it says only in words naming nothing
-    ("hvor lang tid tager det at komme sig")."""
-    takes = _TAKES_TO.search(" ".join(words_of(said)))
-    return takes is not None and all(word in STOP_WORDS for word in takes["what"].split())
 
 
 def _said_with(best: Sentence, sentences: Sequence[Sentence]) -> tuple[Sentence, ...]:
@@ -626,7 +529,7 @@ def answering(answers: Answers | None, said: str, understood: Understood) -> Ans
         # A transfer phrase inside a question for a time or a reason that a sentence surely answers
         # ("hvornår ringer lægen" holds a word for the doctor) gets the sentence; an errand ("jeg vil tale
         # med lægen", "hvornår kan jeg tale med lægen": no sentence answers it) is still put through.
-        if understood.key != answers.transfer_key or not _cues_asked(said):
+        if understood.key != answers.transfer_key or not cues_asked(said):
             return None
         return answers.answer(said)
     return answers.answer(said, understood.key if understood.outcome == "matched" else None)
