@@ -20,7 +20,6 @@ import math
 import re
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import bm25s  # type: ignore[import-untyped]  # no stubs
 import numpy as np
@@ -38,6 +37,7 @@ from ivr.line.answers_cues import (
     takes_unknown,
 )
 from ivr.line.answers_questions import WHAT_IS, asks_meaning, is_question, negated
+from ivr.line.answers_sentences import Answer, Scored, Sentence, said_together, with_leaned_on
 from ivr.line.answers_terms import (
     COMPOUND_PART,
     COMPOUND_TAIL,
@@ -58,7 +58,7 @@ from ivr.line.answers_terms import (
     with_compound_parts,
     with_timing,
 )
-from ivr.line.content import Content, Prompt, Section
+from ivr.line.content import Content
 from ivr.line.understanding import Understood, stem, words_of
 
 # The most words said before the line waits for a key again.
@@ -78,52 +78,6 @@ PARTIAL_RUNNER_UP_SHARE = 0.5
 RIVAL_HELD = 0.5
 # BM25's usual parameters; sentences are short, so length matters less than in documents (b).
 K1, B = 1.2, 0.5
-
-# A sentence starting with one of these leans on the one before ("Denne forsvinder igen"): said with it.
-_LEANS_BACK = "denne dette disse den det de tværtimod derfor således hvorimod"
-LEANS_BACK = frozenset(_LEANS_BACK.split())
-
-
-@dataclass(frozen=True)
-class Sentence:
-    """One sentence of a section, as the line says it."""
-
-    section: Section
-    index: int
-    prompt: Prompt
-
-    @property
-    def words(self) -> int:
-        """How many words it has."""
-        return len(self.prompt.text.split())
-
-
-@dataclass(frozen=True)
-class Scored:
-    """A sentence and its BM25 score for one question."""
-
-    sentence: Sentence
-    score: float
-
-
-@dataclass(frozen=True)
-class Answer:
-    """The sentences that answer a question, in the leaflet's order, and the offer of their section."""
-
-    section: Section
-    sentences: tuple[Sentence, ...]
-    score: float
-    offer: Prompt
-
-    @property
-    def words(self) -> int:
-        """How many words the caller hears before the menu."""
-        return sum(len(prompt.text.split()) for prompt in self.prompts)
-
-    @property
-    def prompts(self) -> tuple[Prompt, ...]:
-        """What the caller hears before the menu: the sentences, then the offer of the whole section."""
-        return (*(sentence.prompt for sentence in self.sentences), self.offer)
 
 
 class Answers:
@@ -149,7 +103,7 @@ class Answers:
         self._docs = [
             doc + cues_given(sentence.prompt.text)
             for doc, sentence in zip(
-                _with_leaned_on(with_compound_parts(docs), self.sentences), self.sentences, strict=True
+                with_leaned_on(with_compound_parts(docs), self.sentences), self.sentences, strict=True
             )
         ]
         # The lay words the sentences can use, where the clinic's own synonyms do not say otherwise.
@@ -374,7 +328,7 @@ class Answers:
     def _said(self, best: Sentence, ranked: Sequence[Scored]) -> Answer | None:
         """The answer with the best sentence: with the one it leans on, or a close second of its section,
         when they fit in MOST_WORDS with the offer of the section."""
-        said_with = _said_with(best, self.sentences)
+        said_with = said_together(best, self.sentences)
         # A close second in the same section may be the answer as well: both are said, in the leaflet's
         # order, when they fit (else the best alone).
         second = ranked[1] if len(ranked) > 1 else None
@@ -485,37 +439,6 @@ class Answers:
     def _weight(self, term: str) -> float:
         """How much a term says: more, the fewer of the line's sentences have it."""
         return math.log(1 + len(self._docs) / self._in[term])
-
-
-def _said_with(best: Sentence, sentences: Sequence[Sentence]) -> tuple[Sentence, ...]:
-    """The best sentence, with the one before it when it leans on it ("Denne forsvinder igen ..."), or the
-    one after when that leans on the best."""
-    before = _neighbour(best, sentences, -1)
-    if _leans_back(best) and before is not None:
-        return (before, best)
-    after = _neighbour(best, sentences, 1)
-    return (best, after) if after is not None and _leans_back(after) else (best,)
-
-
-def _leans_back(sentence: Sentence) -> bool:
-    first = words_of(sentence.prompt.text)[:1]
-    return bool(first) and first[0] in LEANS_BACK
-
-
-def _neighbour(sentence: Sentence, sentences: Sequence[Sentence], step: int) -> Sentence | None:
-    """The sentence before (-1) or after (1) in the same section, if any."""
-    at = sentence.index + step
-    return next((s for s in sentences if s.section == sentence.section and s.index == at), None)
-
-
-def _with_leaned_on(docs: list[list[str]], sentences: Sequence[Sentence]) -> list[list[str]]:
-    """Each sentence's terms, with those of the one before it when it leans on it ("Denne forsvinder igen"
-    is about the weakness the sentence before names; the two are said together)."""
-    leaned = list(docs)
-    for at, sentence in enumerate(sentences):
-        if at and _leans_back(sentence) and sentences[at - 1].section == sentence.section:
-            leaned[at] = docs[at] + [term for term in docs[at - 1] if term not in docs[at]]
-    return leaned
 
 
 def answering(answers: Answers | None, said: str, understood: Understood) -> Answer | None:
