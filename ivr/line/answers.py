@@ -12,6 +12,11 @@ through to the choices of `understanding`, since a sentence that answers another
 none (the flow then reads the section, asks back or says the leaflet does not answer it).
 
 What was said is never logged, stored or cached here.
+
+Its parts, each a module of its own: the words (`answers_terms.py`: stop words, compounds, before and after,
+lay words and synonyms), the cues (`answers_cues.py`: a duration, a moment, a reason, an amount, asked and
+given), the form of a question (`answers_questions.py`) and the sentences (`answers_sentences.py`: the
+records and what is said together). This module holds the index: ranking, and the rules that make it sure.
 """
 
 from __future__ import annotations
