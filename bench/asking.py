@@ -27,7 +27,8 @@ from pathlib import Path
 
 from bench.servers import write_lines
 from ivr.importer.cli import import_leaflet
-from ivr.line.answers import MOST_WORDS, Answer, Answers, answering
+from ivr.line.answers import MOST_WORDS, Answers, answering
+from ivr.line.answers_sentences import Answer
 from ivr.line.content import Content
 from ivr.line.content_loader import load_content
 from ivr.line.lines import load_folder

@@ -12,23 +12,58 @@ through to the choices of `understanding`, since a sentence that answers another
 none (the flow then reads the section, asks back or says the leaflet does not answer it).
 
 What was said is never logged, stored or cached here.
+
+Its parts, each a module of its own: the words (`answers_terms.py`: stop words, compounds, before and after,
+lay words and synonyms), the cues (`answers_cues.py`: a duration, a moment, a reason, an amount, asked and
+given), the form of a question (`answers_questions.py`) and the sentences (`answers_sentences.py`: the
+records and what is said together). This module holds the index: ranking, and the rules that make it sure.
 """
 
 from __future__ import annotations
 
 import math
 import re
-import tomllib
 from collections import Counter
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from functools import cache
-from pathlib import Path
+from collections.abc import Sequence
 
 import bm25s  # type: ignore[import-untyped]  # no stubs
 import numpy as np
 
-from ivr.line.content import Content, Prompt, Section
+from ivr.line.answers_cues import (
+    COUNTED,
+    CUES,
+    DURATION,
+    LASTING,
+    REASON,
+    SPECIFIC_CUES,
+    cues_asked,
+    cues_given,
+    is_cue,
+    takes_unknown,
+)
+from ivr.line.answers_questions import WHAT_IS, asks_meaning, is_question, negated
+from ivr.line.answers_sentences import Answer, Scored, Sentence, said_together, with_leaned_on
+from ivr.line.answers_terms import (
+    COMPOUND_PART,
+    COMPOUND_TAIL,
+    FORM_HEAD,
+    KIND_PART,
+    PAST_FORMS,
+    PROCEDURE,
+    SAME_AS,
+    STOP_WORDS,
+    STOPPING,
+    TIMING,
+    before_words,
+    joins_clause,
+    lay_stems,
+    of_procedure,
+    part_of,
+    synonym_stems,
+    with_compound_parts,
+    with_timing,
+)
+from ivr.line.content import Content
 from ivr.line.understanding import Understood, stem, words_of
 
 # The most words said before the line waits for a key again.
@@ -49,202 +84,6 @@ RIVAL_HELD = 0.5
 # BM25's usual parameters; sentences are short, so length matters less than in documents (b).
 K1, B = 1.2, 0.5
 
-# Danish words that carry no question's topic: pronouns, auxiliaries, prepositions, conjunctions and question
-# words (snowballstemmer has no stop words; this short list is ours, from the common Danish lists).
-_STOP = """
-    jeg du han hun den det vi i de man mig dig ham hende os dem sig min mit mine din dit dine sin sit sine
-    vores jeres deres hans hendes dens dets
-    er var være været bliver blive blev bli har havde have haft kan kunne skal skulle vil ville må måtte
-    får få fik gør gøre gjorde
-    og eller men så som at om til fra på i af med for ved under over hos ind ud op ned
-    en et den det de der her hvor hvad hvem hvilken hvilket hvilke hvordan hvornår hvorfor hvis når
-    ikke også bare lige nu da jo vel nok mon noget nogen nogle meget mere lidt helt sådan egentlig
-    ja nej øh altså hej tak undskyld gerne godt
-    tage tager tag komme kommer går gå bruge bruger bruges finde finder samme mange sker ske
-    hurtigt hurtig varer vare høre hører giver give sat sætte lagt lægge igen længe lang tid
-    selve selv ting møde mærke mærker begynde begynder starte starter føle føles sidde sidder ramme rammer
-    passe sørge
-    omkring cirka ca mens imens hedder plejer behøver lade derinde jer normalt normal hele tiden gang
-"""
-# Words for before and after are kept, since they tell questions apart ("må jeg spise inden" is answered,
-# "må jeg spise bagefter" is not), each said one way.
-SAME_AS = {
-    "inden": "før",
-    "forud": "før",
-    "bagefter": "efter",
-    "igen": "efter",
-    "sidst": "før",
-    "sidste": "før",
-}
-# Stopping something asks when to stop before the procedure ("hvornår skal jeg holde op med at spise"):
-# said as before.
-STOPPING = (("holde", "op", "med"), ("holder", "op", "med"), ("stoppe", "med"), ("stopper", "med"))
-STOP_WORDS = frozenset(_STOP.split())
-# Past forms of the verbs leaflets on procedures use, which the stemmer leaves apart from the verb ("har du
-# spist" is "spise"); the words of questions and sentences alike are read as the verb.
-_PAST = {
-    "spise": "spiste spist",
-    "drikke": "drak drukket",
-    "sove": "sov sovet",
-    "bære": "bar båret",
-    "løfte": "løftede løftet",
-    "vaske": "vaskede vasket",
-    "bade": "badede badet",
-    "bløde": "blødte blødt",
-    "faste": "fastede fastet",
-}
-PAST_FORMS = {form: verb for verb, forms in _PAST.items() for form in forms.split()}
-# Before and after followed by one of these join a clause ("før det virker") rather than name a moment.
-_SUBJECTS = "jeg du han hun den det vi i de man der"
-SUBJECTS = frozenset(_SUBJECTS.split())
-# ... and followed by one of these, name a time of day.
-CLOCK = frozenset(["midnat", "klokken", "kl", "middag"])
-# Words that make an utterance a question rather than a topic ("komplikationer", "selve indgrebet" choose
-# the section): a question word anywhere, a verb first ("må jeg spise", "er jeg vågen"), or three words.
-_QUESTION_WORDS = "hvad hvor hvordan hvornår hvorfor hvem hvilken hvilket hvilke hvis mon"
-QUESTION_WORDS = frozenset(_QUESTION_WORDS.split())
-_QUESTION_VERBS = "må skal kan er bliver får gør vil har kommer tager varer virker sover går bruger ringer"
-QUESTION_VERBS = frozenset(_QUESTION_VERBS.split())
-QUESTION_LENGTH = 3
-# A question that says no is answered only by a sentence that does too.
-NEGATIONS = frozenset({"ikke", "aldrig", "ingen", "intet"})
-# A compound counts as its known part too ("lokalbedøvelse" is about "bedøvelse"), a part this long ...
-COMPOUND_PART = 4
-# ... or, at its end, a shorter one after a head at least COMPOUND_PART long ("kontaktlæge" is about "læge",
-# whose stem is "læg"): Danish compounds end with the word they are.
-COMPOUND_TAIL = 3
-# A compound noun the line lacks is a kind of its last word when both parts are this long ("morgenkaffe").
-KIND_PART = 5
-# A question's word the line lacks is a form of a line's word it begins ("bløder": "blødning"), or a compound
-# of one this long it begins with ("operationsbordet": "operation"); a shorter head says too little.
-FORM_HEAD = 6
-# "Hvad er X" asks what a word means: said with or without "det for en", an article or a filler.
-_WHAT_IS = re.compile(
-    r"^hvad (?:er|betyder|menes med) (?:det for (?:en |et |noget ))?(?:(?:en|et|egentlig|så|nu) )*"
-    r"(?!der )(?P<named>.+)$"
-)
-# ... and asks what a word means, rather than about the thing the leaflet names ("hvad er risikoen").
-_MEANING = re.compile(r"^hvad (?:betyder|menes med|er (?:det for )?(?:en|et) )")
-# A sentence starting with one of these leans on the one before ("Denne forsvinder igen"): said with it.
-_LEANS_BACK = "denne dette disse den det de tværtimod derfor således hvorimod"
-LEANS_BACK = frozenset(_LEANS_BACK.split())
-# What a question asks for, beyond its words: "hvor lang tid", "hvor længe" ask for a duration, "hvornår"
-# for a moment, "hvorfor" for a reason. A sentence that gives one holds the cue as a term of its own, so
-# "hvor lang tid tager det" finds "tager omkring en time" in a leaflet no one has taught "lang tid". (Not a
-# word: no caller says it.)
-DURATION, MOMENT, REASON, AMOUNT = "\x01varighed", "\x01tidspunkt", "\x01grund", "\x01antal"
-# "Hvor lang tid tager det" asks how long the procedure itself lasts: a sentence whose duration is what
-# something takes or lasts ("tager omkring en time"), not how long a rule holds ("i to uger").
-LASTING = "\x01forløb"
-CUES = (DURATION, MOMENT, REASON, AMOUNT, LASTING)
-# "Hvor mange kilo" asks for a count of kilos: a sentence with a number of them ("fem kilo"), held as the
-# amount cue and the counted word's stem; a count of something no sentence counts ("hvor mange rodblokader")
-# is not answered by a number of something else ("af to grunde").
-COUNTED = AMOUNT + ":"
-# "Hvor mange", "hvor meget" ask for an amount: only a sentence with a number answers ("hvor mange sår får
-# jeg" is not answered by "blødning fra sårene"). A number is in sentences on anything ("af to grunde"), so
-# an amount, unlike the other cues, never makes a sentence specific with the question's words.
-SPECIFIC_CUES = frozenset((DURATION, MOMENT, REASON, LASTING))
-_AMOUNT_ASKED = ("hvor mange", "hvor meget")
-_NUMBER = r"(?:\d+|to|tre|fire|fem|seks|syv|otte|ni|ti|elleve|tolv|femten|tyve|hundrede)"
-_AMOUNT_SAID = re.compile(rf"\b{_NUMBER} (?!til\b)(?P<counted>\w+)")
-_COUNTED_ASKED = re.compile(r"\bhvor mange (?P<counted>\w+)")
-_DURATION_ASKED = (
-    "hvor lang tid",
-    "hvor længe",
-    "længe",
-    "hvor mange minutter",
-    "hvor mange timer",
-    "lang tid",
-)
-_MOMENT_ASKED = ("hvornår",)
-# "Hvad skal blokaden bruges til" asks what it is for, as "hvorfor" does.
-_REASON_ASKED = ("hvorfor", "bruges til", "bruge til", "godt for", "til hvad")
-# ... as does "hvad bruger i rodblokader til": "hvad", ending with "til".
-_WHAT_FOR = re.compile(r"^ hvad .* til $")
-_REASON_SAID = re.compile(
-    r"\b(?:for at|fordi|grund|grunde|skyldes|derfor|formål|formålet|på grund af|forårsage|forårsager"
-    r"|så vi|så du|så at)\b"
-)
-_UNIT = r"(?:minut|minutter|time|timer|døgn|døgnet|dag|dage|uge|uger|måned|måneder)"
-_COUNT = r"(?:\d+|en|et|to|tre|fire|fem|seks|syv|otte|ni|ti|par|få|nogle|første|halv)"
-# A count and a unit is a duration, unless it says when ("efter 4 uger", "to timer før").
-_DURATION_SAID = re.compile(rf"\b(?<!efter )(?<!om ){_COUNT} {_UNIT}\b(?! før| efter| inden)|\bkort tid\b")
-# What something takes or lasts: the verb, then the duration within a few words.
-_LASTING_VERBS = r"(?:tager|varer|tog|varede)"
-_LASTING_SAID = re.compile(rf"\b{_LASTING_VERBS}\b(?: \w+){{0,3}} (?:\w+ )?{_COUNT} {_UNIT}\b")
-# Asked: the verb in a question for a duration, unless what lasts is said after it ("hvor lang tid tager det
-# at komme sig" asks about something else).
-# "Hvor lang tid tager det at komme sig": how long something else takes, said after "at".
-_TAKES_TO = re.compile(r"\b(?:tager|varer) det at (?P<what>.+)$")
-_LASTING_ASKED = re.compile(r"\b(?:tager|varer|tage|vare)\b(?! det at\b)")
-# A sentence opening with "ved" says when ("Ved kraftig blødning ... skal du ringe 112").
-_MOMENT_SAID = re.compile(
-    r"^ved\b|\b(?:efter|før|inden|indtil|når|hvis|øjeblikligt|umiddelbart|midnat|morgenen|aftenen|i løbet af"
-    r"|dagen)\b"
-)
-TIMING = frozenset(stem(word) for word in SAME_AS.values())
-# A section titled for the time before or after the procedure ("Forberedelse", "Når du kommer hjem") says
-# when its sentences hold: "skal jeg i bad inden" is answered by "Tag et bad om morgenen" under
-# "Forberedelse", and not by a sentence under "Efter operationen".
-_BEFORE_TITLES = "forberedelse forbereder forberedelsen forberede"
-_AFTER_TITLES = "hjem hjemme hjemkomst"
-TITLE_TIMING = {
-    **{stem(word): stem("før") for word in _BEFORE_TITLES.split()},
-    **{stem(word): stem("efter") for word in _AFTER_TITLES.split()},
-}
-# Words for the procedure itself ("hvor længe tager indgrebet" asks what "hvor længe tager det" does): they
-# rank, but a sentence need not hold them to answer.
-_PROCEDURE = (
-    "indgreb indgrebet operation operationen procedure proceduren behandling behandlingen blokade blokaden"
-)
-PROCEDURE = frozenset(stem(word) for word in _PROCEDURE.split())
-# Words patients use for what leaflets write (lay_words.toml): a line uses each for the words of it that its
-# own sentences have, unless the clinic's [synonyms] say otherwise or the line uses the word itself.
-LAY_WORDS = Path(__file__).with_name("lay_words.toml")
-
-
-@dataclass(frozen=True)
-class Sentence:
-    """One sentence of a section, as the line says it."""
-
-    section: Section
-    index: int
-    prompt: Prompt
-
-    @property
-    def words(self) -> int:
-        """How many words it has."""
-        return len(self.prompt.text.split())
-
-
-@dataclass(frozen=True)
-class Scored:
-    """A sentence and its BM25 score for one question."""
-
-    sentence: Sentence
-    score: float
-
-
-@dataclass(frozen=True)
-class Answer:
-    """The sentences that answer a question, in the leaflet's order, and the offer of their section."""
-
-    section: Section
-    sentences: tuple[Sentence, ...]
-    score: float
-    offer: Prompt
-
-    @property
-    def words(self) -> int:
-        """How many words the caller hears before the menu."""
-        return sum(len(prompt.text.split()) for prompt in self.prompts)
-
-    @property
-    def prompts(self) -> tuple[Prompt, ...]:
-        """What the caller hears before the menu: the sentences, then the offer of the whole section."""
-        return (*(sentence.prompt for sentence in self.sentences), self.offer)
-
 
 class Answers:
     """Finds the sentences of a line's content that answer a question; built once per line."""
@@ -252,7 +91,7 @@ class Answers:
     def __init__(self, content: Content) -> None:
         # One-word synonyms by stem ("narkosen" is "narkose"); phrases ("lang tid") word for word, longest
         # first.
-        self.synonyms = _synonym_stems({w: m for w, m in content.synonyms.items() if " " not in w})
+        self.synonyms = synonym_stems({w: m for w, m in content.synonyms.items() if " " not in w})
         phrases = {tuple(words_of(w)): m for w, m in content.synonyms.items() if " " in w}
         self._phrases = {
             words: tuple(stem(w) for w in words_of(meant) if w not in STOP_WORDS)
@@ -267,17 +106,17 @@ class Answers:
         )
         docs = [self.terms(sentence.prompt.text, synonyms=False) for sentence in self.sentences]
         self._docs = [
-            doc + _cues_given(sentence.prompt.text)
+            doc + cues_given(sentence.prompt.text)
             for doc, sentence in zip(
-                _with_leaned_on(_with_compound_parts(docs), self.sentences), self.sentences, strict=True
+                with_leaned_on(with_compound_parts(docs), self.sentences), self.sentences, strict=True
             )
         ]
         # The lay words the sentences can use, where the clinic's own synonyms do not say otherwise.
-        lay, lay_phrases = _lay_stems(self._docs)
+        lay, lay_phrases = lay_stems(self._docs)
         self.synonyms = {**lay, **self.synonyms}
         self._phrases = dict(sorted({**lay_phrases, **self._phrases}.items(), key=lambda item: -len(item[0])))
         titles = {
-            section.key: _with_timing(self.terms(section.title, synonyms=False))
+            section.key: with_timing(self.terms(section.title, synonyms=False))
             for section in content.sections
         }
         # What each sentence is about: its terms, and its section's title's ("Du må spise almindelig mad"
@@ -329,7 +168,7 @@ class Answers:
                 continue
             word = SAME_AS.get(words[at], PAST_FORMS.get(words[at], words[at]))
             at += 1
-            if _joins_clause(word, words[at:]):
+            if joins_clause(word, words[at:]):
                 continue
             if word not in STOP_WORDS:
                 stemmed = stem(word)
@@ -374,14 +213,14 @@ class Answers:
         what it asks for (a duration, a moment, a reason) if some sentence gives it."""
         # A count no sentence gives is kept: the question's word the line lacks, so no sentence answers it.
         cues: list[tuple[str, ...]] = [
-            (cue,) for cue in _cues_asked(said) if cue in self._in or cue.startswith(COUNTED)
+            (cue,) for cue in cues_asked(said) if cue in self._in or cue.startswith(COUNTED)
         ]
         units = [unit if any(t in self._in for t in unit) else self._forms(unit) for unit in self.units(said)]
         if (stem("før"),) in units:
             # Eating before the procedure is what fasting is ("må jeg spise før operationen": "Du skal faste
             # fra midnat"), in a leaflet that says "spise" only of the time after.
             units = [self._before(unit) for unit in units]
-        if not all(_of_procedure(unit) for unit in units):
+        if not all(of_procedure(unit) for unit in units):
             # What something else takes ("hvor længe varer kraftnedsættelsen"): its words choose the sentence.
             cues = [cue for cue in cues if cue != (LASTING,)]
         return list(dict.fromkeys(units + cues))
@@ -435,13 +274,13 @@ class Answers:
     def answer(self, said: str, section: str | None = None) -> Answer | None:
         """The sentences that answer a question, or None when it is not a question, or unsure. `section`: the
         section the caller's words chose, if any (a close sentence elsewhere then does not make it unsure)."""
-        if not _is_question(words_of(said)) or _takes_unknown(said):
+        if not is_question(words_of(said)) or takes_unknown(said):
             return None
         named = self._what_is(said)
         defining = self._defining(named) if named is not None else None
         if defining is not None:
             return self._said(defining, [Scored(defining, 0.0)])
-        if named is not None and _asks_meaning(said):
+        if named is not None and asks_meaning(said):
             # "Hvad er en nerverod", "hvad betyder diagnostisk": a sentence that only uses the word does not
             # say what it is ("hvad er risikoen" asks about the risk, and is ranked).
             return None
@@ -451,8 +290,8 @@ class Answers:
             ranked = self.ranked(said)
             if not ranked or not self._sure(said, ranked, None):
                 return None
-        if (named is not None or REASON in _cues_asked(said)) and any(
-            self._only_as_condition(unit, ranked[0]) for unit in self.asked(said) if not _is_cue(unit[0])
+        if (named is not None or REASON in cues_asked(said)) and any(
+            self._only_as_condition(unit, ranked[0]) for unit in self.asked(said) if not is_cue(unit[0])
         ):
             # "hvad er gulsot" is not answered by "ring, hvis du får gulsot", nor "hvorfor er nerverødderne
             # klemt" by what they do if they are: the sentence names it as a condition, and says what then.
@@ -466,14 +305,14 @@ class Answers:
             "hvis" in words[:place]
             for words in clauses
             for place, word in enumerate(words)
-            if any(stem(word) == term or _part_of(term, stem(word)) for term in unit)
+            if any(stem(word) == term or part_of(term, stem(word)) for term in unit)
         ]
         return bool(at) and all(at)
 
     def _what_is(self, said: str) -> tuple[str, ...] | None:
         """The one word a "hvad er X" question asks about ("hvad er en rodblokade", "hvad betyder
         diagnostisk"), as the line's terms; None for any other question."""
-        found = _WHAT_IS.match(" ".join(words_of(said)))
+        found = WHAT_IS.match(" ".join(words_of(said)))
         if found is None:
             return None
         units = self.asked(found["named"])
@@ -487,14 +326,14 @@ class Answers:
                 return next(sentence for sentence in self.sentences if sentence.section.key == key)
         for sentence in self.sentences:
             first = self.terms(sentence.prompt.text, synonyms=False)[:1]
-            if first and any(first[0] == term or _part_of(term, first[0]) for term in named):
+            if first and any(first[0] == term or part_of(term, first[0]) for term in named):
                 return sentence
         return None
 
     def _said(self, best: Sentence, ranked: Sequence[Scored]) -> Answer | None:
         """The answer with the best sentence: with the one it leans on, or a close second of its section,
         when they fit in MOST_WORDS with the offer of the section."""
-        said_with = _said_with(best, self.sentences)
+        said_with = said_together(best, self.sentences)
         # A close second in the same section may be the answer as well: both are said, in the leaflet's
         # order, when they fit (else the best alone).
         second = ranked[1] if len(ranked) > 1 else None
@@ -521,7 +360,7 @@ class Answers:
         best = ranked[0].sentence
         if not self._covers(asked, self.sentences.index(best), section):
             return False
-        if _negated(said) and not _negated(best.prompt.text):
+        if negated(said) and not negated(best.prompt.text):
             return False
         if {term for unit in asked for term in unit} <= self._titles[best.section.key]:
             # The section's own topic ("hvordan foregår det", "hvad med komplikationer"): the whole section.
@@ -532,7 +371,7 @@ class Answers:
             return True
         # The question's words, without what it asks for (many sentences give a duration) and before or
         # after (their own rule).
-        worded = [unit for unit in asked if not any(_is_cue(term) or term in TIMING for term in unit)]
+        worded = [unit for unit in asked if not any(is_cue(term) or term in TIMING for term in unit)]
         whole = self._held(asked, self._about[self.sentences.index(best)]) >= 1
         share = RUNNER_UP_SHARE if whole else PARTIAL_RUNNER_UP_SHARE
         # A sentence of another time than the question's ("spise" after, asked of before) is no rival.
@@ -592,7 +431,7 @@ class Answers:
         # A question naming only the procedure and asking for a moment ("hvornår skal jeg opereres") keeps
         # the procedure's words: a sentence giving a moment alone does not answer it. (How long the
         # procedure lasts is asked of it alone: "hvor længe er indgrebet".)
-        named = [unit for unit in asked if not set(unit) <= PROCEDURE and not _is_cue(unit[0])]
+        named = [unit for unit in asked if not set(unit) <= PROCEDURE and not is_cue(unit[0])]
         lasts = (DURATION,) in asked or (LASTING,) in asked
         topical = [unit for unit in asked if not set(unit) <= PROCEDURE] if named or lasts else list(asked)
         weight = {
@@ -607,202 +446,6 @@ class Answers:
         return math.log(1 + len(self._docs) / self._in[term])
 
 
-def _of_procedure(unit: tuple[str, ...]) -> bool:
-    """Tell whether a question's word names the procedure itself ("indgrebet", "kikkertoperationen")."""
-    return all(any(term == word or term.endswith(word) for word in PROCEDURE) for term in unit)
-
-
-def _is_cue(term: str) -> bool:
-    """Tell whether a term is what a question asks for (a cue), not a word."""
-    return term.startswith("\x01")
-
-
-def _cues_given(text: str) -> list[str]:
-    """What a sentence gives beyond its words: a duration ("cirka 15 minutter"), a moment ("før
-    indgrebet"), a reason ("fordi"), an amount ("fem kilo")."""
-    lower = " ".join(words_of(text))
-    duration = bool(_DURATION_SAID.search(lower))
-    moment = duration or bool(_MOMENT_SAID.search(lower))
-    reason, amount = bool(_REASON_SAID.search(lower)), bool(_AMOUNT_SAID.search(lower))
-    lasting = bool(_LASTING_SAID.search(lower))
-    counted = [COUNTED + stem(found["counted"]) for found in _AMOUNT_SAID.finditer(lower)]
-    return (
-        [DURATION] * duration
-        + [MOMENT] * moment
-        + [REASON] * reason
-        + [AMOUNT] * amount
-        + [LASTING] * lasting
-        + counted
-    )
-
-
-def _cues_asked(said: str) -> list[str]:
-    """What a question asks for beyond its words: a duration, a moment, a reason, an amount."""
-    lower = f" {' '.join(words_of(said))} "
-    asked = [
-        (DURATION, _DURATION_ASKED),
-        (MOMENT, _MOMENT_ASKED),
-        (REASON, _REASON_ASKED),
-        (AMOUNT, _AMOUNT_ASKED),
-    ]
-    cues = [cue for cue, phrases in asked if any(f" {phrase} " in lower for phrase in phrases)]
-    if REASON not in cues and _WHAT_FOR.search(lower):
-        cues.append(REASON)
-    if DURATION in cues and _LASTING_ASKED.search(lower):
-        cues.append(LASTING)
-    # "Hvor mange timer" asks for a duration, which "omkring en time" gives without a number.
-    if DURATION in cues:
-        return [cue for cue in cues if cue != AMOUNT]
-    counted = _COUNTED_ASKED.search(lower)
-    if counted is not None and counted["counted"] not in STOP_WORDS:
-        cues.append(COUNTED + stem(counted["counted"]))
-    return cues
-
-
-@cache
-def lay_words() -> dict[str, tuple[str, ...]]:
-    """Patients' words and the leaflet words each may stand for, from lay_words.toml."""
-    table = tomllib.loads(LAY_WORDS.read_text(encoding="utf-8"))["words"]
-    return {word: tuple(meant) for word, meant in table.items()}
-
-
-@cache
-def before_words() -> dict[str, tuple[str, ...]]:
-    """The stems of patients' words and the leaflet words each stands for when asked of the time before the
-    procedure, from lay_words.toml's [before]."""
-    table = tomllib.loads(LAY_WORDS.read_text(encoding="utf-8")).get("before", {})
-    return {stem(word): tuple(meant) for word, meant in table.items()}
-
-
-def _lay_stems(
-    docs: Sequence[Sequence[str]],
-) -> tuple[dict[str, tuple[str, ...]], dict[tuple[str, ...], tuple[str, ...]]]:
-    """The lay words a line's sentences can use, by stem (and phrases word for word), each with the stems of
-    its leaflet words the sentences have; a word the sentences use themselves is kept as it is."""
-    have = {term for doc in docs for term in doc}
-    words: dict[str, tuple[str, ...]] = {}
-    phrases: dict[tuple[str, ...], tuple[str, ...]] = {}
-    for said, meant in lay_words().items():
-        stems = tuple(dict.fromkeys(stem(w) for w in meant if stem(w) in have))
-        if not stems:
-            continue
-        if " " in said:
-            phrases[tuple(words_of(said))] = stems
-        elif stem(said) not in have:
-            words[stem(said)] = stems
-    return words, phrases
-
-
-def _with_timing(title: list[str]) -> list[str]:
-    """A title's terms, with before or after when it names the time before or after (TITLE_TIMING)."""
-    timing = [TITLE_TIMING[term] for term in title if term in TITLE_TIMING]
-    return list(dict.fromkeys(title + timing))
-
-
-def _joins_clause(word: str, rest: Sequence[str]) -> bool:
-    """Tell whether before or after joins a clause that says something ("før det virker") or names a time
-    of day ("efter midnat"), rather than the time before or after the procedure; "før jeg får en tid" says
-    nothing else, so "før" stays the question's word."""
-    if word not in SAME_AS.values() or not rest:
-        return False
-    if rest[0] in CLOCK:
-        # "efter midnat", "før klokken otte" name a time of day, not before or after the procedure.
-        return True
-    return rest[0] in SUBJECTS and any(w not in STOP_WORDS for w in rest[1:])
-
-
-def _takes_unknown(said: str) -> bool:
-    """Tell whether a question asks how long something takes that it says only in words naming nothing
-    ("hvor lang tid tager det at komme sig")."""
-    takes = _TAKES_TO.search(" ".join(words_of(said)))
-    return takes is not None and all(word in STOP_WORDS for word in takes["what"].split())
-
-
-def _asks_meaning(said: str) -> bool:
-    """Tell whether a "hvad er X" question asks what a word means: X with an indefinite article, or
-    "betyder"."""
-    return bool(_MEANING.match(" ".join(words_of(said))))
-
-
-def _negated(text: str) -> bool:
-    """Tell whether a text says no ("hvis blokaden ikke virker" is not answered by when it works)."""
-    return any(word in NEGATIONS for word in words_of(text))
-
-
-def _is_question(words: Sequence[str]) -> bool:
-    """Tell whether an utterance asks something, rather than naming a topic ("komplikationer")."""
-    if len(words) >= QUESTION_LENGTH:
-        return True
-    return bool(words) and (words[0] in QUESTION_VERBS or any(word in QUESTION_WORDS for word in words))
-
-
-def _said_with(best: Sentence, sentences: Sequence[Sentence]) -> tuple[Sentence, ...]:
-    """The best sentence, with the one before it when it leans on it ("Denne forsvinder igen ..."), or the
-    one after when that leans on the best."""
-    before = _neighbour(best, sentences, -1)
-    if _leans_back(best) and before is not None:
-        return (before, best)
-    after = _neighbour(best, sentences, 1)
-    return (best, after) if after is not None and _leans_back(after) else (best,)
-
-
-def _leans_back(sentence: Sentence) -> bool:
-    first = words_of(sentence.prompt.text)[:1]
-    return bool(first) and first[0] in LEANS_BACK
-
-
-def _neighbour(sentence: Sentence, sentences: Sequence[Sentence], step: int) -> Sentence | None:
-    """The sentence before (-1) or after (1) in the same section, if any."""
-    at = sentence.index + step
-    return next((s for s in sentences if s.section == sentence.section and s.index == at), None)
-
-
-def _with_compound_parts(docs: list[list[str]]) -> list[list[str]]:
-    """Each sentence's stems, with the known stems its compounds begin or end with."""
-    known = sorted({term for doc in docs for term in doc if len(term) >= COMPOUND_TAIL})
-    return [
-        doc
-        + [
-            part
-            for term in doc
-            for part in known
-            if part != term and part not in doc and _part_of(part, term)
-        ]
-        for doc in docs
-    ]
-
-
-def _part_of(part: str, term: str) -> bool:
-    """Tell whether a known stem is a part of a compound: its head or its tail (COMPOUND_PART,
-    COMPOUND_TAIL), with a word's worth left beside it ("omkring" is no compound of "ring")."""
-    rest = len(term) - len(part)
-    if (
-        len(part) >= COMPOUND_PART
-        and rest >= COMPOUND_TAIL
-        and (term.startswith(part) or term.endswith(part))
-    ):
-        return True
-    return term.endswith(part) and rest >= COMPOUND_PART
-
-
-def _with_leaned_on(docs: list[list[str]], sentences: Sequence[Sentence]) -> list[list[str]]:
-    """Each sentence's terms, with those of the one before it when it leans on it ("Denne forsvinder igen"
-    is about the weakness the sentence before names; the two are said together)."""
-    leaned = list(docs)
-    for at, sentence in enumerate(sentences):
-        if at and _leans_back(sentence) and sentences[at - 1].section == sentence.section:
-            leaned[at] = docs[at] + [term for term in docs[at - 1] if term not in docs[at]]
-    return leaned
-
-
-def _synonym_stems(synonyms: Mapping[str, str]) -> dict[str, tuple[str, ...]]:
-    """Each synonym's stem, with the stems of the leaflet's words it stands for."""
-    return {
-        stem(word): tuple(stem(w) for w in words_of(meant) if w not in STOP_WORDS)
-        for word, meant in synonyms.items()
-    }
-
-
 def answering(answers: Answers | None, said: str, understood: Understood) -> Answer | None:
     """The answer a turn gets, in the order a frightened caller needs: an urgent word and a question the
     content lists as unanswered come first (never a sentence instead), and a named action ("gentag",
@@ -814,7 +457,7 @@ def answering(answers: Answers | None, said: str, understood: Understood) -> Ans
         # A transfer phrase inside a question for a time or a reason that a sentence surely answers
         # ("hvornår ringer lægen" holds a word for the doctor) gets the sentence; an errand ("jeg vil tale
         # med lægen", "hvornår kan jeg tale med lægen": no sentence answers it) is still put through.
-        if understood.key != answers.transfer_key or not _cues_asked(said):
+        if understood.key != answers.transfer_key or not cues_asked(said):
             return None
         return answers.answer(said)
     return answers.answer(said, understood.key if understood.outcome == "matched" else None)

@@ -1,0 +1,49 @@
+"""The form of a question (`answers.py`): whether an utterance asks something, says no, or asks what a
+word means.
+
+Only a question is answered with a sentence ("komplikationer" names a section; "hvad er komplikationer" asks),
+a question that says no only by a sentence that does too, and "hvad er en X" only by a sentence that says what
+X is. Apart from `answers.py` because these read the whole utterance's shape, not its words as terms.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from ivr.line.understanding import words_of
+
+# Words that make an utterance a question rather than a topic ("komplikationer", "selve indgrebet" choose
+# the section): a question word anywhere, a verb first ("må jeg spise", "er jeg vågen"), or three words.
+_QUESTION_WORDS = "hvad hvor hvordan hvornår hvorfor hvem hvilken hvilket hvilke hvis mon"
+QUESTION_WORDS = frozenset(_QUESTION_WORDS.split())
+_QUESTION_VERBS = "må skal kan er bliver får gør vil har kommer tager varer virker sover går bruger ringer"
+QUESTION_VERBS = frozenset(_QUESTION_VERBS.split())
+QUESTION_LENGTH = 3
+# A question that says no is answered only by a sentence that does too.
+NEGATIONS = frozenset({"ikke", "aldrig", "ingen", "intet"})
+# "Hvad er X" asks what a word means: said with or without "det for en", an article or a filler.
+WHAT_IS = re.compile(
+    r"^hvad (?:er|betyder|menes med) (?:det for (?:en |et |noget ))?(?:(?:en|et|egentlig|så|nu) )*"
+    r"(?!der )(?P<named>.+)$"
+)
+# ... and asks what a word means, rather than about the thing the leaflet names ("hvad er risikoen").
+_MEANING = re.compile(r"^hvad (?:betyder|menes med|er (?:det for )?(?:en|et) )")
+
+
+def asks_meaning(said: str) -> bool:
+    """Tell whether a "hvad er X" question asks what a word means: X with an indefinite article, or
+    "betyder"."""
+    return bool(_MEANING.match(" ".join(words_of(said))))
+
+
+def negated(text: str) -> bool:
+    """Tell whether a text says no ("hvis blokaden ikke virker" is not answered by when it works)."""
+    return any(word in NEGATIONS for word in words_of(text))
+
+
+def is_question(words: Sequence[str]) -> bool:
+    """Tell whether an utterance asks something, rather than naming a topic ("komplikationer")."""
+    if len(words) >= QUESTION_LENGTH:
+        return True
+    return bool(words) and (words[0] in QUESTION_VERBS or any(word in QUESTION_WORDS for word in words))
