@@ -65,7 +65,7 @@ PAST_FORMS = {form: verb for verb, forms in _PAST.items() for form in forms.spli
 _SUBJECTS = "jeg du han hun den det vi i de man der"
 SUBJECTS = frozenset(_SUBJECTS.split())
 # ... and followed by one of these, name a time of day.
-CLOCK = frozenset(["midnat", "klokken", "kl", "middag"])
+TIME_OF_DAY = frozenset(["midnat", "klokken", "kl", "middag"])
 # A compound counts as its known part too ("lokalbedøvelse" is about "bedøvelse"), a part this long ...
 COMPOUND_PART = 4
 # ... or, at its end, a shorter one after a head at least COMPOUND_PART long ("kontaktlæge" is about "læge",
@@ -148,7 +148,7 @@ def joins_clause(word: str, rest: Sequence[str]) -> bool:
     nothing else, so "før" stays the question's word."""
     if word not in SAME_AS.values() or not rest:
         return False
-    if rest[0] in CLOCK:
+    if rest[0] in TIME_OF_DAY:
         # "efter midnat", "før klokken otte" name a time of day, not before or after the procedure.
         return True
     return rest[0] in SUBJECTS and any(w not in STOP_WORDS for w in rest[1:])
