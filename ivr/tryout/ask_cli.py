@@ -17,7 +17,9 @@ from ivr.cli_errors import Stop
 from ivr.cli_options import CONTENT_OPTION, LINE_OPTION
 from ivr.line.answers import Answer, Answers, answering
 from ivr.line.content import Content
-from ivr.line.understanding import Understanding, Understood, words_of
+from ivr.line.understanding import Understanding
+from ivr.line.understood import Understood
+from ivr.line.words import words_of
 from ivr.versions.cli import published_content
 
 # Exit codes: a sentence answers (0), no sentence answers (1); bad input is 2 (`Stop`).
