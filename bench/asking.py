@@ -32,7 +32,8 @@ from ivr.line.answers_sentences import Answer
 from ivr.line.content import Content
 from ivr.line.content_loader import load_content
 from ivr.line.lines import load_folder
-from ivr.line.understanding import Understanding, Understood
+from ivr.line.understanding import Understanding
+from ivr.line.understood import Understood
 
 HERE = Path(__file__).resolve().parent
 QUESTIONS = HERE / "questions"

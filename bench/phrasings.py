@@ -15,7 +15,9 @@ from dataclasses import dataclass
 from bench.caller_phrasings import CALLERS
 from bench.caller_phrasings_2 import CALLERS_2
 from ivr.line.content_loader import load_content
-from ivr.line.understanding import LISTS, Understanding, Understood
+from ivr.line.understanding import Understanding
+from ivr.line.understood import Understood
+from ivr.line.word_lists import LISTS
 
 # The shipped line's phrases, from its content file: what the line itself matches against; and its word lists
 # (urgent words, questions the leaflet does not answer).

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from ivr.line.understanding import stem, words_of
+from ivr.line.words import stem, words_of
 
 Fail = Callable[[str, str], None]
 # A synonym stands for a word or a short phrase of the leaflet.

@@ -16,7 +16,7 @@ from ivr.line.callstate import MAIN, START, Caller, CallState
 from ivr.line.content import Content, Prompt
 from ivr.line.events import DIAL_FAILURES, GOODBYE, Event
 from ivr.line.phonenumbers import DANISH_DIGITS, callable_number
-from ivr.line.understanding import Understood
+from ivr.line.understood import Understood
 
 __all__ = ["MAIN", "Asked", "CallFlow", "CallbackList", "LeafletSender", "Moment", "Reply"]
 # The menus of a callback request: the offer after the closed notice, the number read back, keying one in.

@@ -8,18 +8,16 @@ words matched to the nearest known word, and a key scores the sum of its best po
 plus a bonus when one of its phrases of several words is heard whole. A word the context puts in many
 questions ("rodblokaden", "indgrebet") thus counts fully only where it is the question itself.
 
-Recognition errors are forgiven three ways: up to three neighbouring words are also tried joined, exactly
-("kom pli kationer"), a word may be a near miss of a known one ("sekretæriatet"), and a compound counts as
-its known last part ("lokalbedøvelse") or, lower, its first ("røntgenbilledet"). Near misses use rapidfuzz
-(`fuzz.ratio` through `process.extractOne` with a cut-off), not difflib: the same measure, but in C and
-stopping early below the cut-off, two orders of magnitude faster. A near miss counts with its similarity.
-A stem under five letters counts only for its inflections or a known word: the stemmer cuts unrelated words
-to one short stem ("virkelig" and "virker" are "virk", "farligt" and "far" "far").
+Here are the scores and the decision; the parts they use are modules of their own in `ivr/line/`:
+`words.py` cuts and stems a text, `phrases.py` reads the phrases into stems and points, `known_words.py` finds
+the known word each word of an utterance stands for, recognition errors forgiven (joined words, near misses,
+compounds), `word_lists.py` finds the urgent words and the unanswered questions, `understood.py` is the
+result.
 
 A word several choices share ("lægen", "blokaden") is the question's context: beside a word the line does
 not know, nothing is guessed from it (a wrong choice acted on is worse than saying it again), and beside a
 word one choice has it counts less for the others. The word lists skip intensifiers and pronouns ("kan han
-slet ikke gå" is "kan ikke gå"); a long listed word stands for the compounds it starts ("svømmehallen").
+slet ikke gå" is "kan ikke gå"; `ivr/line/word_lists.py`).
 
 Words that say when ("inden", "bagefter") or where in the body ("benet", "ryggen") are context too, whatever
 the phrases say (`ivr/line/heard_words.py` holds these and the other Danish words read specially). Asking
@@ -51,45 +49,33 @@ What was said is never logged, stored or cached here.
 from __future__ import annotations
 
 import itertools
-import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from typing import Literal
-
-import snowballstemmer  # type: ignore[import-untyped]  # no stubs; pyproject's mypy overrides should list it
-from rapidfuzz import fuzz, process
 
 from ivr.line.heard_words import (
     AFTER_WORDS,
     ASKERS,
-    BECOMING,
     BEFORE_WORDS,
     CONTEXT_WORDS,
     FILLER_WORDS,
-    INTENSIFIERS,
     JOINING,
     KEY_NAMING_WORDS,
-    LIST_SKIPPED,
-    MAY,
-    NO_WORDS,
     NOISE_WORDS,
     NUMBER_WORDS,
     ORDINAL_NAMING,
     ORDINALS,
-    PARTICLES,
     PERMISSION,
-    PRESSING,
     RISK,
-    SUPPOSING,
-    YES_WORDS,
 )
-from ivr.line.keypad import KEYPAD
+from ivr.line.known_words import KnownWords
+from ivr.line.phrases import parse_phrases, points_of, round_robin
+from ivr.line.understood import Outcome
 
-# "urgent": an urgent word was heard ("feber", "kan ikke gå"), whatever else was said; "unanswered": a
-# question the leaflet does not answer ("kan jeg køre bil bagefter"). Both come from the content's word lists.
-Outcome = Literal["matched", "ask", "nothing", "urgent", "unanswered"]
-# The word lists, in the order they are looked for: an urgent word wins over everything.
-LISTS: tuple[Outcome, ...] = ("urgent", "unanswered")
+# Understood, stem and words_of are named again ("as") for ivr/line/answers.py, which imports them from here
+# and was being split when this module was: until its imports name their homes (understood.py, words.py).
+from ivr.line.understood import Understood as Understood  # noqa: PLC0414
+from ivr.line.word_lists import WordLists
+from ivr.line.words import stem as stem  # noqa: PLC0414
+from ivr.line.words import words_of as words_of  # noqa: PLC0414
 
 # Twilio's <Gather hints>: a comma-separated list of at most 500 entries, each at most 100 characters
 # (Twilio error 13330, "Gather: Invalid hints value").
@@ -102,26 +88,6 @@ MATCH_AT = 0.75
 NOTHING_BELOW = 0.45
 # The runner-up scoring at least this share of the best makes the utterance ambiguous.
 AMBIGUOUS_SHARE = 0.75
-# How near a heard word must be to a known one (rapidfuzz ratio, 0-100, same first letter); words shorter
-# than NEAR_MISS_MIN_LENGTH must match exactly ("mand" is no near miss of "mad").
-NEAR_MISS_CUTOFF = 85.0
-NEAR_MISS_MIN_LENGTH = 5
-# A word ending in a known stem this long is a compound of it ("lokalbedøvelse"), counted at this similarity;
-# a word starting with a longer one is a compound it qualifies ("røntgenbilledet"), counted lower.
-COMPOUND_HEAD_MIN_LENGTH = 6
-# A compound's first part has at least this many letters: "bestille" is no compound of "stille".
-COMPOUND_PART = 3
-COMPOUND_SIMILARITY = 0.9
-COMPOUND_MODIFIER_MIN_LENGTH = 6
-COMPOUND_MODIFIER_SIMILARITY = 0.8
-# The stemmer cuts some words to a short stem another word shares ("virkelig" and "virker" are "virk", "lægge"
-# and "lægen" "læg", "farlig" "far"): a stem shorter than this counts only for a word that is the stem with an
-# inflection's ending, or a near miss of a known word.
-SHORT_STEM = 5
-_INFLECTIONS = "e en et er ere erne ene es s t te ede ende r n ne ens ets rne"
-INFLECTIONS = frozenset(_INFLECTIONS.split())
-# Up to this many neighbouring words are tried joined ("kom pli kationer").
-JOIN_AT_MOST = 3
 # A phrase of several words heard whole is stronger evidence than its words one by one ("før indgrebet").
 WHOLE_PHRASE_BONUS = 0.5
 # A stem in the phrases of this many keys is one they share.
@@ -132,54 +98,10 @@ SHARED_BESIDE_SPECIFIC = 0.25
 TORN_SHARE = 0.75
 # A score that is asked back, not acted on.
 ASK_AT = 0.5
-# A phrase's one content word followed by a particle ("lagt om", "fat i", "følge op") is a particle verb: the
-# word alone means something else ("hvordan bliver blokaden lagt"), so without its particle after it in the
-# utterance it gives this share of its point, too little to act on or ask about alone.
-PARTICLE_ALONE = 0.4
 # "Før" after this is "until", not "before" ("hvor lang tid går der før det virker").
 QUESTION_OF_TIME = "hvor"
 # Twilio's Confidence below this is asked back.
 DEFAULT_CONFIDENCE_THRESHOLD = 0.5
-
-# A listed word at least this long also matches the words it starts.
-LIST_PREFIX_MIN_LENGTH = 6
-
-# Words no phrase's topic is: fillers, and pressing a key ("hvad kan jeg trykke" is a phrase of fillers, heard
-# word for word, so "jeg har trykket forkert" is not the menu).
-_NOT_CONTENT = FILLER_WORDS | PRESSING
-_WORD = re.compile(r"[0-9a-zæøåéüöä]+")
-_STEMMER = snowballstemmer.stemmer("danish")
-
-
-@dataclass(frozen=True)
-class Understood:
-    """What an utterance was taken to mean."""
-
-    outcome: Outcome
-    key: str | None
-    score: float
-
-
-@dataclass(frozen=True)
-class _Phrase:
-    """One phrase of a key: its content stems, or its whole words when it has no content words."""
-
-    key: str
-    text: str
-    stems: tuple[str, ...]
-    words: tuple[str, ...]
-    # The particle after the phrase's one content word, when it is a particle verb ("om" in "lagt om").
-    particle: str | None = None
-
-
-def words_of(text: str) -> list[str]:
-    """The lower-case words of a text, punctuation dropped."""
-    return _WORD.findall(text.lower())
-
-
-def stem(word: str) -> str:
-    """The Danish stem of a word."""
-    return str(_STEMMER.stemWord(word))
 
 
 class Understanding:
@@ -197,41 +119,17 @@ class Understanding:
         if not 0.0 <= threshold <= 1.0:
             raise ValueError(f"confidence threshold {threshold} is not between 0 and 1")
         self._threshold = threshold
-        # Each listed phrase as its words, every word counted ("kan ikke gå" is not "gå"), not stemmed: the
-        # lists name each form ("bløder" is urgent, while "kan det bløde" asks about complications).
-        self._lists = {
-            outcome: [_for_lists(words_of(text)) for text in (lists or {}).get(outcome, ())]
-            for outcome in LISTS
-        }
-        # Each list's phrases by their first word, and its words long enough to start compounds, so an
-        # utterance is compared only with the phrases it could hold.
-        self._lists_by_first: dict[Outcome, dict[str, list[tuple[str, ...]]]] = {}
-        self._list_prefixes: dict[Outcome, list[str]] = {}
-        for outcome, listed in self._lists.items():
-            by_first = self._lists_by_first.setdefault(outcome, {})
-            for phrase in filter(None, listed):
-                by_first.setdefault(phrase[0], []).append(phrase)
-            single = [phrase[0] for phrase in listed if len(phrase) == 1]
-            self._list_prefixes[outcome] = [word for word in single if len(word) >= LIST_PREFIX_MIN_LENGTH]
+        self._lists = WordLists(lists)
         self._keys = tuple(phrases)
-        self._phrases = _parse(phrases)
-        self._points = _points(self._phrases)
-        self._full_points = _points(self._phrases, particles=False)
-        # Near misses are sought among the stems and the phrases' own words, since the stemmer cuts some
-        # inflections of one word apart ("valgmuligheder": "valgmu", "valgmulighederne": "valgmulighed").
-        self._forms = _forms(self._phrases)
-        self._by_initial: dict[str, list[str]] = {}
-        # Near misses are of words as long as NEAR_MISS_MIN_LENGTH, both the heard and the known ("karen" is
-        # no near miss of "klar").
-        for form in sorted(f for f in self._forms if len(f) >= NEAR_MISS_MIN_LENGTH):
-            self._by_initial.setdefault(form[0], []).append(form)
-        self._heads = [form for form in self._forms if len(form) >= COMPOUND_HEAD_MIN_LENGTH]
+        self._phrases = parse_phrases(phrases)
+        self._points = points_of(self._phrases)
+        self._full_points = points_of(self._phrases, particles=False)
+        self._known = KnownWords(self._phrases, self._points)
         context = {stem(word) for word in CONTEXT_WORDS} | CONTEXT_WORDS
         self._context = frozenset(context)
         self._shared = frozenset(
             known for known, per_key in self._points.items() if _is_shared(per_key) or known in context
         )
-        self._modifiers = [form for form in self._forms if len(form) >= COMPOUND_MODIFIER_MIN_LENGTH]
         self._whole = [phrase for phrase in self._phrases if not phrase.stems]
         self._multiword_phrases = [phrase for phrase in self._phrases if len(phrase.words) > 1]
         # Each key's side of the procedure, where its phrases name one side only (preparing: before).
@@ -254,15 +152,15 @@ class Understanding:
     def understand(self, said: str, confidence: float | None) -> Understood:
         """The choice an utterance means, a question back about the best choice, or nothing."""
         words = words_of(said)
-        listed = self._listed(words)
+        listed = self._lists.listed(words)
         if listed is not None:
             return Understood(listed, None, 1.0)
-        found, unknown = self._heard_stems(words)
+        found, unknown = self._known.heard_stems(words)
         heard: dict[str, float] = {}
         for known, similarity in found:
             heard[known] = max(heard.get(known, 0.0), similarity)
         understood = self._meaning(words, heard, unknown, confidence)
-        if understood.outcome == "nothing" and self._risk is not None and self._supposed_urgent(words):
+        if understood.outcome == "nothing" and self._risk is not None and self._lists.supposed_urgent(words):
             # An urgent word supposed ("kan jeg blive lam af det") asks what can go wrong: the choice about
             # risk is asked back.
             return Understood("ask", self._risk, ASK_AT)
@@ -281,7 +179,7 @@ class Understanding:
     ) -> Understood:
         """The choice the words heard mean, a question back, a word list's outcome or nothing."""
         # Only a line that lists unanswered questions has the sentence to say so (`not_in_leaflet`).
-        answers_unanswered = bool(self._lists["unanswered"])
+        answers_unanswered = self._lists.has("unanswered")
         if answers_unanswered and unknown and self._context_only(heard) and _asks_permission(words):
             return Understood("unanswered", None, 1.0)
         lifted = self._with_particle(words)
@@ -336,10 +234,6 @@ class Understanding:
             # af nålen") asks what can go wrong: the choice about risk is asked back.
             return Understood("ask", self._risk, scores[self._risk])
         return Understood("nothing", None, max(scores.values()))
-
-    def _supposed_urgent(self, words: Sequence[str]) -> bool:
-        """Tell whether the words suppose an urgent word rather than tell it ("kan man få feber af det")."""
-        return _supposes(words) and self._holds("urgent", words)
 
     def _side_choice(self, words: Sequence[str]) -> str | None:
         """The one choice about the side of the procedure the words set a question on ("før", "inden"), if one
@@ -421,32 +315,12 @@ class Understanding:
         """
         seen: set[str] = set()
         hints: list[str] = []
-        for phrase in _round_robin(self._phrases, self._keys):
+        for phrase in round_robin(self._phrases, self._keys):
             hint = " ".join(words_of(phrase.text))
             if hint and hint not in seen and len(hint) <= HINT_MAX_CHARS:
                 seen.add(hint)
                 hints.append(hint)
         return ", ".join(hints[: min(most, HINTS_MAX_ENTRIES)])
-
-    def _listed(self, words: Sequence[str]) -> Outcome | None:
-        """The first word list one of whose phrases the utterance holds, word after word."""
-        for outcome in self._lists:
-            if outcome == "urgent" and _supposes(words):
-                continue  # "hvad sker der hvis det bløder", "kan jeg blive lam af det": a question of risk
-            if self._holds(outcome, words):
-                return outcome
-        return None
-
-    def _holds(self, outcome: Outcome, words: Sequence[str]) -> bool:
-        """Tell whether the words hold one of a word list's phrases, word after word."""
-        said = _for_lists(words)
-        for word in set(said):
-            for phrase in self._lists_by_first[outcome].get(word, ()):
-                size = len(phrase)
-                if any(said[at : at + size] == phrase for at in range(len(said) - size + 1)):
-                    return True
-        # A listed word this long stands for the compounds it starts ("svømme": "svømmehallen").
-        return any(word.startswith(long) for long in self._list_prefixes[outcome] for word in said)
 
     def _said_whole(self, words: Sequence[str]) -> set[str]:
         """The keys one of whose phrases of several words the words hold, word for word."""
@@ -477,7 +351,7 @@ class Understanding:
         verbs = [phrase for phrase in self._particle_verbs if phrase.particle in said]
         if not verbs:
             return lifted
-        stems = [self._forms.get(word) or stem(word) for word in words]
+        stems = [self._known.forms.get(word) or stem(word) for word in words]
         for phrase in verbs:
             verb = phrase.stems[0]
             at = next((i for i, stemmed in enumerate(stems) if stemmed == verb), None)
@@ -506,69 +380,6 @@ class Understanding:
                 share = max(sum(weight(s, key) for s in stems) / len(stems) for stems in whole)
                 scores[key] += WHOLE_PHRASE_BONUS * share
         return scores
-
-    def _heard_stems(self, words: Sequence[str]) -> tuple[list[tuple[str, float]], int]:
-        """The known stems the words stand for, each with its similarity (1.0 for an exact match), and
-        whether a word carries meaning the line does not know (no filler, key name or known word)."""
-        found: list[tuple[str, float]] = []
-        unknown = 0
-        singles = [self._nearest(word) for word in words]
-        index = 0
-        while index < len(words):
-            # The longest run of words that, joined, is a known word at least as near as each alone.
-            for size in range(min(JOIN_AT_MOST, len(words) - index), 1, -1):
-                if all(word in FILLER_WORDS for word in words[index : index + size]):
-                    continue  # "man der" is two words, not a near miss of "maden"
-                joined = self._nearest("".join(words[index : index + size]), joined=True)
-                alone = max(_similarity(single) for single in singles[index : index + size])
-                if joined is not None and joined[1] >= alone:
-                    found.append(joined)
-                    index += size
-                    break
-            else:
-                single = singles[index]
-                if single is not None:
-                    found.append(single)
-                unknown += single is None and _carries_meaning(words[index])
-                index += 1
-        return found, unknown
-
-    def _nearest(self, word: str, *, joined: bool = False) -> tuple[str, float] | None:
-        """The known stem nearest a word, if near enough; filler words stand for nothing."""
-        if word in FILLER_WORDS and not joined:
-            return None
-        stemmed = stem(word)
-        if word in self._forms:
-            return self._forms[word], 1.0
-        if stemmed in self._points and (len(stemmed) >= SHORT_STEM or word[len(stemmed) :] in INFLECTIONS):
-            return stemmed, 1.0
-        # Words run together must make a known word exactly: "man der" is no near miss of "maden", nor
-        # "gerne bestille" a compound of "stille".
-        if joined or len(word) < NEAR_MISS_MIN_LENGTH:
-            return None
-        # A near miss keeps the word's first letter: recognition errors keep its first sound, while a changed
-        # start is most often another word ("bestille" is not "stille").
-        candidates = self._by_initial.get(word[0], [])
-        nearest = [
-            process.extractOne(query, candidates, scorer=fuzz.ratio, score_cutoff=NEAR_MISS_CUTOFF)
-            for query in (stemmed, word)
-        ]
-        found = [(self._forms[form], score / 100.0) for form, score, _ in filter(None, nearest)]
-        if found:
-            return max(found, key=lambda match: match[1])
-        return self._compound(word, stemmed)
-
-    def _compound(self, word: str, stemmed: str) -> tuple[str, float] | None:
-        """The known stem a compound stands for: its known last part, else its known first part."""
-        heads = [
-            form
-            for form in self._heads
-            if (word.endswith(form) or stemmed.endswith(form)) and len(word) - len(form) >= COMPOUND_PART
-        ]
-        if heads:
-            return self._forms[max(heads, key=len)], COMPOUND_SIMILARITY
-        modifiers = [form for form in self._modifiers if word.startswith(form) and len(word) > len(form)]
-        return (self._forms[max(modifiers, key=len)], COMPOUND_MODIFIER_SIMILARITY) if modifiers else None
 
     def _whole_phrase_scores(self, words: Sequence[str]) -> dict[str, float]:
         """Keys whose filler-only phrases ("hvad er det") the words hold word for word; only the longest held
@@ -612,58 +423,6 @@ class Understanding:
         return key if key in self._keys else None
 
 
-def _parse(phrases: Mapping[str, Sequence[str]]) -> list[_Phrase]:
-    """The phrases cut into words and stems, checked."""
-    parsed: list[_Phrase] = []
-    for key, texts in phrases.items():
-        if key not in KEYPAD:
-            raise ValueError(f"phrases for {key!r}: not a keypad key")
-        if not texts:
-            raise ValueError(f"phrases for {key!r}: no phrases")
-        for text in texts:
-            words = tuple(words_of(text))
-            if not words:
-                raise ValueError(f"phrases for {key!r}: {text!r} has no words")
-            stems = tuple(dict.fromkeys(stem(w) for w in words if w not in _NOT_CONTENT))
-            parsed.append(_Phrase(key, text, stems, words, _particle(words, stems)))
-    return parsed
-
-
-def _points(phrases: Sequence[_Phrase], *, particles: bool = True) -> dict[str, dict[str, float]]:
-    """For each content stem, the points it gives each key: the most any of the key's phrases gives it;
-    a particle verb's share without its particle, unless `particles` is false."""
-    points: dict[str, dict[str, float]] = {}
-    for phrase in phrases:
-        share = PARTICLE_ALONE if particles and phrase.particle is not None else 1.0
-        for stemmed in phrase.stems:
-            per_key = points.setdefault(stemmed, {})
-            per_key[phrase.key] = max(per_key.get(phrase.key, 0.0), share / len(phrase.stems))
-    return points
-
-
-def _particle(words: Sequence[str], stems: Sequence[str]) -> str | None:
-    """The particle right after a phrase's one content word ("om" in "lagt om", "i" in "fat i"), if any."""
-    if len(stems) != 1:
-        return None
-    for word, following in itertools.pairwise(words):
-        if word not in FILLER_WORDS and following in PARTICLES:
-            return following
-    return None
-
-
-def _forms(phrases: Sequence[_Phrase]) -> dict[str, str]:
-    """Every content word of the phrases and every stem long enough to stand alone, each with its stem."""
-    forms: dict[str, str] = {}
-    for phrase in phrases:
-        for word in phrase.words:
-            if word not in _NOT_CONTENT:
-                # A short stem alone is often another word ("far" is the stem of "farligt").
-                if len(stem(word)) >= SHORT_STEM:
-                    forms.setdefault(stem(word), stem(word))
-                forms.setdefault(word, stem(word))
-    return forms
-
-
 def _side(texts: Iterable[Sequence[str]]) -> str | None:
     """ "before" or "after" when the words name only that side of the procedure, else None."""
     words = {word for text in texts for word in text}
@@ -676,41 +435,10 @@ def _is_shared(per_key: Mapping[str, float]) -> bool:
     return len(per_key) >= SHARED_BY_KEYS
 
 
-def _carries_meaning(word: str) -> bool:
-    """Tell whether a word may carry meaning: neither a filler nor a key's name or number."""
-    named = word in NUMBER_WORDS or word in ORDINALS or word in KEY_NAMING_WORDS
-    return not named and word not in FILLER_WORDS and word not in CONTEXT_WORDS
-
-
 def _asks_permission(words: Sequence[str]) -> bool:
     """Tell whether an utterance asks for permission: "må jeg", "må man", "hvornår må jeg", "jeg må"."""
     pairs = itertools.pairwise(words)
     return any((a == PERMISSION and b in ASKERS) or (a in ASKERS and b == PERMISSION) for a, b in pairs)
-
-
-def _supposes(words: Sequence[str]) -> bool:
-    """Tell whether an utterance supposes rather than tells: "hvis" ("hvad gør jeg hvis det bløder"), or a
-    question of what may become of one ("kan jeg blive lam af det", "kan man få feber")."""
-    if any(word in SUPPOSING for word in words):
-        return True
-    triples = zip(words, words[1:], words[2:], strict=False)
-    return any(a in MAY and b in ASKERS and c in BECOMING for a, b, c in triples)
-
-
-def _for_lists(words: Sequence[str]) -> tuple[str, ...]:
-    """The words but intensifiers and pronouns, for the word lists: "kan slet ikke gå", "kan han ikke gå" and
-    "kan ikke gå" are one phrase; all the words if nothing is left."""
-    kept = tuple(word for word in words if word not in INTENSIFIERS and word not in LIST_SKIPPED)
-    return kept or tuple(words)
-
-
-def _round_robin(phrases: Sequence[_Phrase], keys: Sequence[str]) -> list[_Phrase]:
-    """The phrases in turns: every key's first, then every key's second, and so on."""
-    queues = {key: [p for p in phrases if p.key == key] for key in keys}
-    ordered: list[_Phrase] = []
-    for turn in range(max(len(queue) for queue in queues.values())):
-        ordered.extend(queue[turn] for queue in queues.values() if turn < len(queue))
-    return ordered
 
 
 def _same_word(word: str, other: str) -> bool:
@@ -720,20 +448,3 @@ def _same_word(word: str, other: str) -> bool:
         return True
     stemmed = stem(word)
     return stemmed == stem(other) and word[: len(stemmed) + 1] == other[: len(stemmed) + 1]
-
-
-def _similarity(match: tuple[str, float] | None) -> float:
-    """A match's similarity, 0.0 for none."""
-    return 0.0 if match is None else match[1]
-
-
-def is_yes(said: str) -> bool:
-    """Tell whether an answer to "Mente du ...?" is yes: a yes-word, and no no-word ("ja" but not "nej")."""
-    words = words_of(said)
-    return any(word in YES_WORDS for word in words) and not any(word in NO_WORDS for word in words)
-
-
-def is_no(said: str) -> bool:
-    """Tell whether an answer to a question back is no: a no-word, and no yes-word."""
-    words = words_of(said)
-    return any(word in NO_WORDS for word in words) and not any(word in YES_WORDS for word in words)

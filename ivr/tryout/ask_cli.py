@@ -18,7 +18,9 @@ from ivr.cli_options import CONTENT_OPTION, LINE_OPTION
 from ivr.line.answers import Answers, answering
 from ivr.line.answers_sentences import Answer
 from ivr.line.content import Content
-from ivr.line.understanding import Understanding, Understood, words_of
+from ivr.line.understanding import Understanding
+from ivr.line.understood import Understood
+from ivr.line.words import words_of
 from ivr.versions.cli import published_content
 
 # Exit codes: a sentence answers (0), no sentence answers (1); bad input is 2 (`Stop`).

@@ -19,7 +19,7 @@ from ivr.line.content import Content, Prompt
 from ivr.line.events import Event
 from ivr.line.flow import CallFlow, Moment, Reply
 from ivr.line.keypad import KEYPAD
-from ivr.line.understanding import Understood
+from ivr.line.understood import Understood
 from ivr.tryout.caller import DIAL_RESULTS
 
 FONT = "DejaVu Sans,Helvetica,Arial,sans-serif"

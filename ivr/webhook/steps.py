@@ -10,7 +10,7 @@ from ivr.line.callstate import LINE, Caller, CallState
 from ivr.line.events import SPEECH_ROUTE, CallEvent, call_hash
 from ivr.line.flow import Reply
 from ivr.line.running import Line
-from ivr.line.understanding import is_no, is_yes
+from ivr.line.yes_no import is_no, is_yes
 
 TWIML = "text/xml; charset=utf-8"
 

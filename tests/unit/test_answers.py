@@ -23,7 +23,8 @@ from ivr.line.answers import MOST_WORDS, Answers, answering
 from ivr.line.answers_terms import lay_words
 from ivr.line.content import Content
 from ivr.line.content_loader import ContentError, default_path, load_content
-from ivr.line.understanding import Understood, words_of
+from ivr.line.understood import Understood
+from ivr.line.words import words_of
 from ivr.stats.report import Period
 from ivr.stats.web import Statistics
 from ivr.webhook import requestlog

@@ -16,7 +16,7 @@ from ivr.line.content_loader import default_path, load_content
 from ivr.line.events import DIAL_FAILURES, Event
 from ivr.line.flow import CALLBACK_MENUS, Asked, CallFlow, Moment, Reply
 from ivr.line.keypad import KEYPAD
-from ivr.line.understanding import Understood
+from ivr.line.understood import Understood
 from ivr.stats.report import EVENT_LABELS
 from tests.support import with_sms
 
