@@ -2,7 +2,7 @@
 answer it, never by generated text.
 
 Each section's text (as the content words it for the ear) is cut into sentences; each sentence's words are
-stemmed with the Danish stemmer of `understanding`, Danish stop words dropped and the clinic's `[synonyms]`
+stemmed with the Danish stemmer of `words`, Danish stop words dropped and the clinic's `[synonyms]`
 put in the leaflet's own words ("narkose" is "bedøvelse"). The sentences of a line are ranked by BM25
 (`bm25s`, sparse and numpy-only; the index is built once per line at start). A question is answered only
 when the best sentence holds most of its words (weighted by how rare they are in the line) with a specific
@@ -64,7 +64,8 @@ from ivr.line.answers_terms import (
     with_timing,
 )
 from ivr.line.content import Content
-from ivr.line.understanding import Understood, stem, words_of
+from ivr.line.understood import Understood
+from ivr.line.words import stem, words_of
 
 # The most words said before the line waits for a key again.
 MOST_WORDS = 45

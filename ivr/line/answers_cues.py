@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 
 from ivr.line.answers_terms import STOP_WORDS
-from ivr.line.understanding import stem, words_of
+from ivr.line.words import stem, words_of
 
 # What a question asks for, beyond its words: "hvor lang tid", "hvor længe" ask for a duration, "hvornår"
 # for a moment, "hvorfor" for a reason. A sentence that gives one holds the cue as a term of its own, so

@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from functools import cache
 from pathlib import Path
 
-from ivr.line.understanding import stem, words_of
+from ivr.line.words import stem, words_of
 
 # Danish words that carry no question's topic: pronouns, auxiliaries, prepositions, conjunctions and question
 # words (snowballstemmer has no stop words; this short list is ours, from the common Danish lists).

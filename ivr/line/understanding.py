@@ -68,14 +68,9 @@ from ivr.line.heard_words import (
 )
 from ivr.line.known_words import KnownWords
 from ivr.line.phrases import parse_phrases, points_of, round_robin
-from ivr.line.understood import Outcome
-
-# Understood, stem and words_of are named again ("as") for ivr/line/answers.py, which imports them from here
-# and was being split when this module was: until its imports name their homes (understood.py, words.py).
-from ivr.line.understood import Understood as Understood  # noqa: PLC0414
+from ivr.line.understood import Outcome, Understood
 from ivr.line.word_lists import WordLists
-from ivr.line.words import stem as stem  # noqa: PLC0414
-from ivr.line.words import words_of as words_of  # noqa: PLC0414
+from ivr.line.words import stem, words_of
 
 # Twilio's <Gather hints>: a comma-separated list of at most 500 entries, each at most 100 characters
 # (Twilio error 13330, "Gather: Invalid hints value").
