@@ -181,6 +181,10 @@ callback_requests = Table(
     Column("done_at", DateTime()),
     Column("done_by", String(64)),
     UniqueConstraint("line", "number_hash", name="callback_requests_one_per_number"),
+    # Requests are deleted (done, expired): without AUTOINCREMENT SQLite would give the highest deleted id to
+    # the next request, and the access log would name two requests by one id (PostgreSQL's sequence never
+    # reuses one).
+    sqlite_autoincrement=True,
 )
 callback_access = Table(
     "callback_access",

@@ -5,16 +5,19 @@ from __future__ import annotations
 
 import threading
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import create_engine, inspect
+from sqlalchemy import create_engine, inspect, text
 
 from ivr import db, migrations
+from ivr.callbacks.desk import CallbackDesk, new_key
 from ivr.line.events import SPEECH_ROUTE as SPEECH
 from ivr.line.events import CallEvent
+from ivr.line.flow import Asked
 from ivr.stats.report import Period, build
 from ivr.stats.store import Store, as_row
 from tests.support import call_event, old_database, table_rows, todays_database
@@ -83,6 +86,35 @@ def test_a_database_made_by_the_code_of_before_the_revisions_keeps_every_row(emp
     # Revision 0006's columns of the callback list: not known for a request asked before it.
     [request] = table_rows(empty_database_url, ["callback_requests"])["callback_requests"]
     assert request[len(kept["callback_requests"][0]) :] == (None, None, None, None)
+
+
+def test_an_old_sqlite_callback_list_never_gives_a_deleted_requests_id_again(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'old.sqlite'}"
+    made = todays_database(url)
+    newest = max(row[0] for row in made["callback_requests"])
+    # A request deleted before the upgrade: only the access log names it now.
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO callback_access (at, who, action, request)"
+                " VALUES (:at, 'system', 'deleted', :id)"
+            ),
+            {"at": T0.replace(tzinfo=None), "id": newest + 5},
+        )
+    engine.dispose()
+    migrations.upgrade(url)
+    assert differences(url) == []
+    database = db.Database(url)
+    try:
+        desk = CallbackDesk(database, new_key(), b"hash-key", days=7)
+        assert desk.ask("rodblokade", "+4520304050", T0) is Asked.NEW
+        asked = desk.access_log()[-1]
+    finally:
+        database.dispose()
+    assert asked[2] == "asked"
+    assert asked[3] is not None
+    assert asked[3] > newest + 5
 
 
 def kept_columns(

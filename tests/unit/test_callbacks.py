@@ -128,6 +128,22 @@ def test_requests_are_deleted_after_the_retention_in_any_case(desk: CallbackDesk
     assert desk.ask("rodblokade", "+4520304050", NOW + timedelta(days=8)) is Asked.NEW
 
 
+def test_a_deleted_requests_id_is_never_given_to_another(desk: CallbackDesk) -> None:
+    # The access log and the time-to-callback figures name requests by id: after the newest request is rung
+    # back and deleted, the next one must not take its id (SQLite reuses the highest id unless AUTOINCREMENT).
+    desk.ask("rodblokade", "+4520304050", NOW)
+    desk.ask("rodblokade", "+4540506070", NOW + timedelta(minutes=5))
+    first, second = desk.pending("anna", NOW + timedelta(minutes=10))
+    assert desk.done(second.id, "anna", NOW + timedelta(hours=1))
+    desk.forget_done(NOW + timedelta(hours=1, minutes=2))
+    desk.ask("rodblokade", "+4560708090", NOW + timedelta(hours=2))
+    kept, third = desk.pending("anna", NOW + timedelta(hours=2))
+    assert (kept.id, third.number) == (first.id, "+4560708090")
+    assert third.id not in {first.id, second.id}
+    asked = [request for _, _, what, request in desk.access_log() if what == "asked"]
+    assert len(set(asked)) == len(asked) == 3
+
+
 def test_workers_asking_at_once_make_one_request(desk: CallbackDesk, database_url: str) -> None:
     # Each "worker" with its own store and engine, as processes and hosts have.
     others = [CallbackDesk(Database(database_url), KEY, b"hash-key", days=7) for _ in range(6)]
