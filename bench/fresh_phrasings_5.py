@@ -1,16 +1,17 @@
-"""A fifth held-out set: utterances written fresh, as callers talk, blind on 2026-12-06, and never tuned against.
+"""A fifth held-out set: utterances written fresh, as callers talk, blind on 2026-12-06; never tuned against.
 
-Written from the leaflet, the section texts and the prompts callers hear (`ivr prompts`) alone, without reading
-the matcher, its phrase and word lists, the other held-out sets or any result of the line on these utterances.
-Do not add phrases to the content file to make these pass: write new ones into a development set instead, and
-leave this file as it is.
+Written from the leaflet, the section texts and the prompts callers hear (`ivr prompts`) alone, without
+reading the matcher, its phrase and word lists, the other held-out sets or any result of the line on these
+utterances. Do not add phrases to the content file to make these pass: write new ones into a development set
+instead, and leave this file as it is.
 
 The text is written as a speech recogniser hands it over: lower case, mostly without punctuation, with filler,
 half sentences, some Jutlandic or Copenhagen speech, older and anxious callers, and relatives calling for the
-patient. The rodblokade line sends no SMS, so no utterance asks for one. Each utterance is paired with what it
-means, in the format of `bench/fresh_phrasings.py`: a key ("1" to "5" the sections, "6" the secretariat's number,
-"7" slower speech, "0" the secretariat, "*" to hear it again, "#" the menu), "urgent" (an urgent situation: the
-1-1-2 answer), "unanswered" (a question the leaflet does not answer), or None (nothing the line can do).
+patient. The rodblokade line sends no SMS, so no utterance asks for one. Each utterance is paired with what
+it means, in the format of `bench/fresh_phrasings.py`: a key ("1" to "5" the sections, "6" the secretariat's
+number, "7" slower speech, "0" the secretariat, "*" to hear it again, "#" the menu), "urgent" (an urgent
+situation: the 1-1-2 answer), "unanswered" (a question the leaflet does not answer), or None (nothing the
+line can do).
 """
 
 from __future__ import annotations
