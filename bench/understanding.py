@@ -10,11 +10,13 @@ counts as held out); "held-out 2" (`bench/fresh_phrasings_2.py`, written by some
 understanding's code or phrases, never tuned against, its phrasings never read by those who tune); "held-out
 3" (`bench/fresh_phrasings_3.py`, written blind on 2026-12-05 in the same way, measured once after the tuning
 of that day landed); "held-out 4" (`bench/fresh_phrasings_4.py`, written blind the same day, many callers
-relatives, measured once after the fourth round landed); "callers out" and "callers out 2" (`CALLERS_HELD_OUT`
-in `bench/caller_phrasings.py`, `CALLERS_2_HELD_OUT` in `bench/caller_phrasings_2.py`: set apart when written,
-never tuned against); and the tuned sets of `bench/phrasings.py`. The issue's targets, on phrasings nobody
-tuned against: right at once at least 75 %, right at once or after one question at least 90 %, wrong at most 1
-%. Then times `understand` over every utterance, `--rounds` times, and prints the mean per utterance."""
+relatives, measured once after the fourth round landed); "held-out 5" (`bench/fresh_phrasings_5.py`, written
+blind on 2026-12-06, first measured on the code of that day's main before the fifth round); "callers out" and
+"callers out 2" (`CALLERS_HELD_OUT` in `bench/caller_phrasings.py`, `CALLERS_2_HELD_OUT` in
+`bench/caller_phrasings_2.py`: set apart when written, never tuned against); and the tuned sets of
+`bench/phrasings.py`. The issue's targets, on phrasings nobody tuned against: right at once at least 75 %,
+right at once or after one question at least 90 %, wrong at most 1 %. Then times `understand` over every
+utterance, `--rounds` times, and prints the mean per utterance."""
 
 from __future__ import annotations
 
@@ -27,6 +29,7 @@ from bench.fresh_phrasings import FRESH
 from bench.fresh_phrasings_2 import FRESH_2
 from bench.fresh_phrasings_3 import FRESH_3
 from bench.fresh_phrasings_4 import FRESH_4
+from bench.fresh_phrasings_5 import FRESH_5
 from bench.phrasings import ALL, DEVELOPMENT, HELD_OUT, RODBLOKADE_LISTS, RODBLOKADE_PHRASES, tally
 from ivr.line.understanding import Understanding
 
@@ -47,6 +50,7 @@ def main() -> None:
         ("held-out 2", FRESH_2),
         ("held-out 3", FRESH_3),
         ("held-out 4", FRESH_4),
+        ("held-out 5", FRESH_5),
         ("callers out", CALLERS_HELD_OUT),
         ("callers out 2", CALLERS_2_HELD_OUT),
         ("all tuned", ALL),
