@@ -53,7 +53,7 @@ from werkzeug.serving import make_server
 from werkzeug.test import TestResponse
 
 from bench import stalling
-from bench.servers import (  # noqa: F401  (re-exported for the tests)
+from bench.servers import (
     CALL,  # one call's parameters as Twilio sends them, as the benchmarks send them
     LEAFLET_URL,
     with_sms,
@@ -61,7 +61,7 @@ from bench.servers import (  # noqa: F401  (re-exported for the tests)
 from ivr.audio import manifest
 from ivr.audio.engines import EspeakEngine, Sound, SynthesisError, TransientError
 from ivr.audio.manifest import Entry
-from ivr.audio.processing import AudioSegment, Output, process
+from ivr.audio.processing import Output, process
 from ivr.caps import Cap
 from ivr.db import Database, drop_all
 from ivr.line.clock import FixedClock
@@ -71,7 +71,13 @@ from ivr.line.events import CallEvent
 from ivr.sms.ledger import SmsLedger
 from ivr.stats.store import as_row
 
-__all__ = ["FixedClock"]
+# isort: split
+# pydub warns as it imports, so only after ivr.audio.processing: that imports it with the warnings silenced
+# and points it at the bundled ffmpeg, but does not export the class the tests need.
+from pydub import AudioSegment
+
+# Re-exported for the tests.
+__all__ = ["CALL", "LEAFLET_URL", "AudioSegment", "FixedClock", "with_sms"]
 
 # The developer's instance folder, where `make run` keeps its statistics: no test may write there.
 ROOT = Path(__file__).resolve().parent.parent
@@ -553,10 +559,12 @@ URL = "https://translate.google.com/_/TranslateWebserverUi/data/batchexecute"
 
 def batchexecute_body(audio: bytes) -> str:
     """Return a batchexecute answer in the shape gTTS parses: an RPC line holding the base64 MP3."""
-    compact = {"separators": (",", ":")}
-    payload = json.dumps([base64.b64encode(audio).decode("ascii")], **compact)
-    rpc = json.dumps([["wrb.fr", "jQ1olc", payload, None, None, None, "generic"], ["di", 58]], **compact)
-    tail = json.dumps([["e", 4, None, None, len(rpc) + 60]], **compact)
+    compact = (",", ":")
+    payload = json.dumps([base64.b64encode(audio).decode("ascii")], separators=compact)
+    rpc = json.dumps(
+        [["wrb.fr", "jQ1olc", payload, None, None, None, "generic"], ["di", 58]], separators=compact
+    )
+    tail = json.dumps([["e", 4, None, None, len(rpc) + 60]], separators=compact)
     return f")]}}'\n\n{len(rpc)}\n{rpc}\n{len(tail)}\n{tail}\n"
 
 

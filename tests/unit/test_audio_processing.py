@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from ivr.audio.engines import EspeakEngine, Sound, SynthesisError
-from ivr.audio.processing import WAVE_FORMAT_MULAW, AudioSegment, Output, decode_file, process, wav_info
-from tests.support import decoded
+from ivr.audio.processing import WAVE_FORMAT_MULAW, Output, decode_file, process, wav_info
+from tests.support import AudioSegment, decoded
 
 TEXT = "Et øjeblik. Jeg stiller dig om til sekretariatet."
 
