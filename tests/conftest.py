@@ -11,7 +11,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, SupportsIndex
 
 import pytest
 from flask import Flask
@@ -43,8 +43,8 @@ if "faketime" in os.environ.get("LD_PRELOAD", ""):
     # `make test-later`: libfaketime 0.9.10 with the real monotonic clock (FAKETIME_DONT_FAKE_MONOTONIC)
     # shifts time.sleep's absolute deadline and fails it with EINVAL; a wait on an Event that is never set
     # sleeps the same time through the semaphore calls it leaves alone.
-    def _sleep(seconds: float) -> None:
-        threading.Event().wait(seconds)
+    def _sleep(seconds: float | SupportsIndex, /) -> None:
+        threading.Event().wait(float(seconds))
 
     time.sleep = _sleep
 

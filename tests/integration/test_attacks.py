@@ -53,7 +53,8 @@ def post(line: LiveLine, path: str, form: dict[str, str], *headers: bytes, host:
 def signed(line: LiveLine, path: str, form: dict[str, str]) -> bytes:
     """The signature Twilio would send for this step at the line's own address."""
     url = f"http://127.0.0.1:{line.port}{path}"
-    return b"X-Twilio-Signature: " + RequestValidator(TOKEN).compute_signature(url, {**CALL, **form}).encode()
+    signature: str = RequestValidator(TOKEN).compute_signature(url, {**CALL, **form})
+    return b"X-Twilio-Signature: " + signature.encode()
 
 
 def stored_events(line: LiveLine) -> list[tuple[str, str]]:

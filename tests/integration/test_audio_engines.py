@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 import requests
 import responses
@@ -29,7 +31,7 @@ def mp3(speech: Sound) -> bytes:
 
 
 @pytest.fixture
-def google() -> responses.RequestsMock:
+def google() -> Iterator[responses.RequestsMock]:
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
         yield mock
 

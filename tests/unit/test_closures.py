@@ -171,10 +171,12 @@ def test_live_closures_are_read_again_after_their_time_to_live() -> None:
 def test_a_call_never_waits_long_on_a_database_that_hangs_or_fails(caplog: pytest.LogCaptureFixture) -> None:
     release = threading.Event()
     closed = (ClosedPeriod(at(25, 12), at(25, 13), "møde"),)
-    answers: list[Callable[[], dict[str, tuple[ClosedPeriod, ...]]]] = [
-        lambda: {"rodblokade": closed},
-        lambda: release.wait(10) and {},  # hangs until released
-    ]
+
+    def hang() -> dict[str, tuple[ClosedPeriod, ...]]:
+        release.wait(10)  # until released
+        return {}
+
+    answers: list[Callable[[], dict[str, tuple[ClosedPeriod, ...]]]] = [lambda: {"rodblokade": closed}, hang]
 
     def read(_moment: datetime) -> dict[str, tuple[ClosedPeriod, ...]]:
         return answers.pop(0)()

@@ -420,7 +420,9 @@ def test_a_mistyped_command_line_is_one_danish_line(args: list[str]) -> None:
 def asked_of_gettext(module: ModuleType) -> Iterator[str]:
     """Every text a click module asks gettext for: `_("...")`, and `ngettext("...", ...)`'s singular."""
     for node in ast.walk(ast.parse(inspect.getsource(module))):
-        called = getattr(node.func, "id", "") if isinstance(node, ast.Call) else ""
+        if not isinstance(node, ast.Call):
+            continue
+        called = getattr(node.func, "id", "")
         if called in ("_", "ngettext") and isinstance(first := node.args[0], ast.Constant):
             yield str(first.value)
 

@@ -35,7 +35,7 @@ def failing(times: int, error: Exception) -> tuple[Callable[[], str], list[int]]
 
 @pytest.fixture(autouse=True)
 def no_pause(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(db_limits.time, "sleep", lambda _seconds: None)
+    monkeypatch.setattr("ivr.db_limits.time.sleep", lambda _seconds: None)
 
 
 @pytest.mark.parametrize(

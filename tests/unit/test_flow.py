@@ -125,15 +125,14 @@ def every_reply(flow: CallFlow) -> list[Reply]:
     replies += [callbacks.key(CallState(), "8", OPEN, CALLER) for _ in range(2)]
     # No to a question back; the secretariat's number.
     replies += [flow.key(CallState(confirm="5"), "2", OPEN, CALLER), flow.key(CallState(), "6", OPEN, CALLER)]
-    for outcome, key in [
-        ("matched", "5"),
-        ("ask", "5"),
-        ("nothing", None),
-        ("urgent", None),
-        ("unanswered", None),
-    ]:
-        understood = Understood(outcome, key, 0.5)  # type: ignore[arg-type]
-        replies.append(flow.heard(CallState(), understood, OPEN, CALLER))
+    heard = [
+        Understood("matched", "5", 0.5),
+        Understood("ask", "5", 0.5),
+        Understood("nothing", None, 0.5),
+        Understood("urgent", None, 0.5),
+        Understood("unanswered", None, 0.5),
+    ]
+    replies += [flow.heard(CallState(), understood, OPEN, CALLER) for understood in heard]
     # A question a sentence of the content answers.
     asked = Understood("nothing", None, 0.0)
     replies.append(flow.heard(CallState(), asked, OPEN, CALLER, said="må jeg spise inden"))

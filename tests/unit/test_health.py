@@ -13,7 +13,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from ivr.db import Database
-from ivr.line.content_loader import default_path
+from ivr.line.content import Content
+from ivr.line.content_loader import default_path, load_content
 from ivr.ops import contentwatch
 from ivr.stats.recorder import Recorder
 from ivr.stats.store import EventRow, Store
@@ -98,8 +99,12 @@ def test_healthz_rereads_the_file_only_when_its_bytes_change(
     watched: FlaskClient, content_file: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     loads: list[Path] = []
-    real = contentwatch.load_content
-    monkeypatch.setattr(contentwatch, "load_content", lambda *a: loads.append(a[0]) or real(*a))
+
+    def counted(path: Path, number: str | None) -> Content:
+        loads.append(path)
+        return load_content(path, number)
+
+    monkeypatch.setattr(contentwatch, "load_content", counted)
     for _ in range(3):
         watched.get("/healthz")
     touch_later(content_file)

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 
-from ivr.line import publicholidays
 from ivr.line.publicholidays import DanishHolidays, danish_holidays, table, worked_out
 from tests.support import TOKEN, clean_env
 
@@ -29,7 +28,7 @@ def test_the_child_process_works_out_what_the_package_says() -> None:
 def test_a_failing_child_process_is_worked_around_here(
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    monkeypatch.setattr(publicholidays.sys, "executable", "/no/such/python")
+    monkeypatch.setattr("ivr.line.publicholidays.sys.executable", "/no/such/python")
     with caplog.at_level(logging.WARNING):
         assert worked_out(YEARS) == table(YEARS)
     assert "could not be worked out in a child process (FileNotFoundError)" in caplog.text

@@ -55,24 +55,30 @@ def assert_apology(root: ET.Element, content: Content, *, transfer_offered: bool
 @pytest.mark.parametrize(("path", "data"), CALL_ROUTES)
 @pytest.mark.parametrize("at", [OPEN_TIME, CLOSED_TIME])
 def test_a_fault_in_the_flow_is_answered_with_an_apology_and_the_menu(
-    app: Flask, twilio: TwilioClient, clock: FixedClock, path: str, data: dict[str, str], at: datetime
+    app: Flask,
+    twilio: TwilioClient,
+    clock: FixedClock,
+    monkeypatch: pytest.MonkeyPatch,
+    path: str,
+    data: dict[str, str],
+    at: datetime,
 ) -> None:
     clock.at = at
     flow = line(app).flow
     for step in ("welcome", "key", "dial_result"):
-        setattr(flow, step, broken)
+        monkeypatch.setattr(flow, step, broken)
     if path == "/voice/fallback":
         # The fallback itself answers with flow.error; break the clock instead.
-        line(app).clock = broken  # type: ignore[assignment]
+        monkeypatch.setattr(line(app), "clock", broken)
     root = twilio.twiml(path, data)
     open_now = at == OPEN_TIME and path != "/voice/fallback"
     assert_apology(root, line(app).content, transfer_offered=open_now)
 
 
 def test_a_broken_clock_still_gets_the_apology_without_a_transfer_offer(
-    app: Flask, twilio: TwilioClient
+    app: Flask, twilio: TwilioClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    line(app).clock = broken  # type: ignore[assignment]
+    monkeypatch.setattr(line(app), "clock", broken)
     root = twilio.twiml("/voice", {})
     assert_apology(root, line(app).content, transfer_offered=False)
 
@@ -95,9 +101,9 @@ def test_the_emergency_document_is_built_at_start_up(app: Flask) -> None:
 
 
 def test_a_fault_is_logged_with_the_call_hash_and_without_the_message(
-    app: Flask, twilio: TwilioClient, caplog: pytest.LogCaptureFixture
+    app: Flask, twilio: TwilioClient, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    line(app).flow.welcome = broken  # type: ignore[method-assign]
+    monkeypatch.setattr(line(app).flow, "welcome", broken)
     twilio.post("/voice", {})
     faults = [record for record in caplog.records if record.name == "ivr.webhook.endpoint"]
     assert len(faults) == 1

@@ -12,9 +12,10 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
+from ivr.db import sms_calls, sms_numbers
 from ivr.line.events import call_hash, hash_key
 from ivr.line.phonenumbers import is_danish_mobile
-from ivr.sms.ledger import SmsLedger, number_hash, sms_calls, sms_numbers
+from ivr.sms.ledger import SmsLedger, number_hash
 from ivr.sms.sender import SmsSender
 from ivr.stats.store import Store
 from tests.fake_twilio import ACCOUNT, TOKEN, FakeTwilio

@@ -26,8 +26,8 @@ T0 = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
 class SlowStore(Store):
     """A store whose writes wait until the test lets them through, or fail while told to."""
 
-    def __init__(self, url: str) -> None:
-        super().__init__(url)
+    def __init__(self, database: Database) -> None:
+        super().__init__(database)
         self.gate = threading.Event()
         self.failing = False
 

@@ -450,4 +450,6 @@ def test_configured_voice_and_timeouts(twilio: TwilioClient, app: Flask) -> None
 def test_healthz(client: FlaskClient) -> None:
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.json["status"] == "ok"
+    body = response.json
+    assert body is not None
+    assert body["status"] == "ok"

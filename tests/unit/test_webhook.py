@@ -15,7 +15,6 @@ from twilio.request_validator import RequestValidator
 from werkzeug.datastructures import MultiDict
 
 from ivr.line.events import CallEvent
-from ivr.webhook import endpoint
 from ivr.webhook.endpoint import Webhook
 from ivr.webhook.form import MAX_FIELDS, FormError, RepeatedFields, parse_form
 from ivr.webhook.steps import ROUTES
@@ -156,7 +155,7 @@ def test_refusal_lines_are_limited_per_minute(
     app: Flask, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     now = [1000.0 * 60]
-    monkeypatch.setattr(endpoint.time, "monotonic", lambda: now[0])
+    monkeypatch.setattr("ivr.webhook.endpoint.time.monotonic", lambda: now[0])
     caplog.set_level(logging.INFO)
     client = app.test_client()
     for _ in range(50):
