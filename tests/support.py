@@ -286,12 +286,14 @@ class LiveLine:
 
 
 @contextmanager
-def live_line(folder: Path, ivr: Path = IVR, cwd: Path | None = None, **env: str) -> Iterator[LiveLine]:
-    """Run `ivr serve` (this environment's, or `ivr`, in `cwd`) on a free loopback port with its own
-    database in `folder` (made first by that `ivr db upgrade`, as a deploy does); stop it after."""
+def live_line(
+    folder: Path, env: Mapping[str, str], *, ivr: Path = IVR, cwd: Path | None = None
+) -> Iterator[LiveLine]:
+    """Run `ivr serve` (this environment's, or `ivr`, in `cwd`) with `env` on a free loopback port and
+    its own database in `folder` (made first by that `ivr db upgrade`, as a deploy does); stop it after."""
     port = free_port()
     database = folder / "stats.sqlite"
-    settings = {"IVR_BIND": f"127.0.0.1:{port}", "IVR_DATABASE_URL": f"sqlite:///{database}"} | env
+    settings = {"IVR_BIND": f"127.0.0.1:{port}", "IVR_DATABASE_URL": f"sqlite:///{database}", **env}
     subprocess.run(
         [str(ivr), "db", "upgrade"], cwd=cwd, env=clean_env(**settings), capture_output=True, check=True
     )

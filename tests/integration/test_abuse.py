@@ -40,18 +40,18 @@ def line(tmp_path_factory: pytest.TempPathFactory, fake: FakeTwilio) -> Iterator
     folder = tmp_path_factory.mktemp("abuse")
     content = folder / "rodblokade.toml"
     content.write_text(with_sms(default_path().read_text(encoding="utf-8")), encoding="utf-8")
-    with live_line(
-        folder,
-        TWILIO_AUTH_TOKEN=TOKEN,
-        TWILIO_ACCOUNT_SID=ACCOUNT,
-        IVR_SMS_FROM="+4578787878",
-        IVR_TWILIO_API_URL=fake.url,
-        IVR_CONTENT_FILE=str(content),
-        IVR_CALLBACK_KEY=new_key(),
-        IVR_WORKERS="2",
-        IVR_SMS_PER_HOUR=str(SMS_PER_HOUR),
-        IVR_CALLBACKS_PER_HOUR=str(CALLBACKS_PER_HOUR),
-    ) as live:
+    env = {
+        "TWILIO_AUTH_TOKEN": TOKEN,
+        "TWILIO_ACCOUNT_SID": ACCOUNT,
+        "IVR_SMS_FROM": "+4578787878",
+        "IVR_TWILIO_API_URL": fake.url,
+        "IVR_CONTENT_FILE": str(content),
+        "IVR_CALLBACK_KEY": new_key(),
+        "IVR_WORKERS": "2",
+        "IVR_SMS_PER_HOUR": str(SMS_PER_HOUR),
+        "IVR_CALLBACKS_PER_HOUR": str(CALLBACKS_PER_HOUR),
+    }
+    with live_line(folder, env) as live:
         yield live
 
 

@@ -33,7 +33,9 @@ def line(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
     """A real line, answering directly (Host counts) or trusting one proxy (X-Forwarded-Host counts)."""
     proxies = "1" if request.param == "behind-a-proxy" else "0"
     folder = tmp_path_factory.mktemp(request.param)
-    with live_line(folder, TWILIO_AUTH_TOKEN=TOKEN, IVR_WORKERS="2", IVR_TRUSTED_PROXIES=proxies) as live:
+    with live_line(
+        folder, {"TWILIO_AUTH_TOKEN": TOKEN, "IVR_WORKERS": "2", "IVR_TRUSTED_PROXIES": proxies}
+    ) as live:
         yield live
 
 

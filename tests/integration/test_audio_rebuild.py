@@ -72,7 +72,7 @@ def test_a_rebuild_under_a_running_line_never_leaves_a_call_without_its_file(tmp
     content.write_text(default_path().read_text(encoding="utf-8"), encoding="utf-8")
     build_audio(content, audio)
     env = {"TWILIO_AUTH_TOKEN": TOKEN, "IVR_CONTENT_FILE": str(content), "IVR_AUDIO_DIR": str(audio)}
-    with live_line(tmp_path, IVR_WORKERS="2", **env) as line:
+    with live_line(tmp_path, {"IVR_WORKERS": "2", **env}) as line:
         before = [play.text or "" for play in call(line).iter("Play")]
         welcome = next(url for url in before if "/welcome-" in url)
         assert all(status(line.base + url) == 200 for url in before)

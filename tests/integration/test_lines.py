@@ -393,7 +393,9 @@ def signed_post(line: LiveLine, path: str, form: dict[str, str]) -> ET.Element:
 @pytest.mark.slow
 def test_two_lines_side_by_side_in_one_server(tmp_path: Path) -> None:
     folder = lines_folder(tmp_path / "lines")
-    with live_line(tmp_path, TWILIO_AUTH_TOKEN=TOKEN, IVR_CONTENT_DIR=str(folder), IVR_WORKERS="2") as line:
+    with live_line(
+        tmp_path, {"TWILIO_AUTH_TOKEN": TOKEN, "IVR_CONTENT_DIR": str(folder), "IVR_WORKERS": "2"}
+    ) as line:
         for _ in range(3):  # any worker answers any step of either line
             knee = signed_post(line, "/voice", {"To": KNEE_NUMBER})
             assert spoken(knee)[0] == "Ortopædkirurgisk Klinik. Haster det, så ring 1-1-2."

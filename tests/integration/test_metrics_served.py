@@ -45,7 +45,7 @@ def test_every_workers_calls_are_counted_on_the_staff_page_and_the_metrics_bind(
         "IVR_STAFF_PASSWORD": PASSWORD,
         "PROMETHEUS_MULTIPROC_DIR": str(folder),
     }
-    with live_line(tmp_path, **env) as line:
+    with live_line(tmp_path, env) as line:
         caller = load.HttpCaller(line.base, TOKEN)
 
         def ring(seed: int) -> int:

@@ -233,7 +233,9 @@ def slow_client(port: int, stop: threading.Event, body: bool) -> None:
 def test_fifty_slow_clients_never_delay_a_signed_call_through_nginx(tmp_path: Path) -> None:
     port = free_port()
     # Two workers only: without the proxy, two slow sockets would already hold the whole line.
-    with live_line(tmp_path, TWILIO_AUTH_TOKEN=TOKEN, IVR_WORKERS="2", IVR_TRUSTED_PROXIES="1") as line:
+    with live_line(
+        tmp_path, {"TWILIO_AUTH_TOKEN": TOKEN, "IVR_WORKERS": "2", "IVR_TRUSTED_PROXIES": "1"}
+    ) as line:
         conf = nginx_conf(tmp_path, site_for_test(line.port, port, None))
         with nginx(conf, port):
             assert signed_call(port, "/voice", {}) < 1.0
@@ -312,7 +314,9 @@ def test_fifteen_hundred_slow_sockets_from_one_address_never_delay_signed_calls_
     tmp_path: Path,
 ) -> None:
     port = free_port()
-    with live_line(tmp_path, TWILIO_AUTH_TOKEN=TOKEN, IVR_WORKERS="2", IVR_TRUSTED_PROXIES="1") as line:
+    with live_line(
+        tmp_path, {"TWILIO_AUTH_TOKEN": TOKEN, "IVR_WORKERS": "2", "IVR_TRUSTED_PROXIES": "1"}
+    ) as line:
         conf = nginx_conf(tmp_path, site_for_test(line.port, port, None))
         with nginx(conf, port):
             assert signed_call(port, "/voice", {}) < 2.0
@@ -355,7 +359,7 @@ def staff_get(port: int, source: str, password: str) -> int:
 def test_a_flood_of_the_start_page_is_held_back_by_nginx_before_the_line(tmp_path: Path) -> None:
     port = free_port()
     settings = {"IVR_STAFF_USER": "personale", "IVR_STAFF_PASSWORD": "kaffe-kande-regn-ugle"}
-    with live_line(tmp_path, TWILIO_AUTH_TOKEN=TOKEN, IVR_TRUSTED_PROXIES="1", **settings) as line:
+    with live_line(tmp_path, {"TWILIO_AUTH_TOKEN": TOKEN, "IVR_TRUSTED_PROXIES": "1", **settings}) as line:
         conf = nginx_conf(tmp_path, site_for_test(line.port, port, None))
         with nginx(conf, port):
             started = time.monotonic()
@@ -394,7 +398,9 @@ def test_wrong_logins_through_nginx_hold_back_only_the_guesser(tmp_path: Path, p
     proxy = {"IVR_PUBLIC_URL": f"http://127.0.0.1:{port}"} if proxy_setting == "IVR_PUBLIC_URL" else {}
     proxies = "1" if proxy_setting == "IVR_TRUSTED_PROXIES" else "0"
     settings = {"IVR_STAFF_USER": "personale", "IVR_STAFF_PASSWORD": password, **proxy}
-    with live_line(tmp_path, TWILIO_AUTH_TOKEN=TOKEN, IVR_TRUSTED_PROXIES=proxies, **settings) as line:
+    with live_line(
+        tmp_path, {"TWILIO_AUTH_TOKEN": TOKEN, "IVR_TRUSTED_PROXIES": proxies, **settings}
+    ) as line:
         conf = nginx_conf(tmp_path, site_for_test(line.port, port, None))
         with nginx(conf, port):
             guesses = []

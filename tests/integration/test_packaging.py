@@ -70,7 +70,7 @@ def test_the_installed_wheel_serves_every_page_from_a_folder_of_its_own(tmp_path
     audio = "/audio/" + Path(rows[0]["file"]).name
     pages = ["/", "/preview/", "/staff/stats", "/staff/callbacks", "/healthz", audio]
     settings = {"IVR_DEVELOPMENT": "true", "IVR_CALLBACK_KEY": CALLBACK_KEY, "IVR_WORKERS": "1", **STAFF}
-    with live_line(work, ivr=venv / "bin" / "ivr", cwd=work, **settings) as line:
+    with live_line(work, settings, ivr=venv / "bin" / "ivr", cwd=work) as line:
         password = urllib.request.HTTPPasswordMgrWithDefaultRealm()
         password.add_password(None, line.base, STAFF["IVR_STAFF_USER"], STAFF["IVR_STAFF_PASSWORD"])
         opener = urllib.request.build_opener(urllib.request.HTTPBasicAuthHandler(password))

@@ -70,7 +70,7 @@ def test_sighup_takes_up_the_edited_content_and_keeps_it_when_the_edit_is_broken
     edited = shipped.replace('welcome = "Neurokirurgisk', 'welcome = "Goddag. Neurokirurgisk', 1)
     assert edited != shipped
     env = {"TWILIO_AUTH_TOKEN": TOKEN, "IVR_WORKERS": "2", "IVR_CONTENT_FILE": str(content)}
-    with live_line(tmp_path, **env) as line:
+    with live_line(tmp_path, env) as line:
         content.write_text(edited, encoding="utf-8")
         assert readyz(line.base)[0] == 503  # the file on disk is not what runs
         line.process.send_signal(signal.SIGHUP)

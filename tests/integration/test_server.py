@@ -100,7 +100,9 @@ def live_server(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[tuple[str, subprocess.Popen[str], Path]]:
     """Start `ivr serve` on a free loopback port, and stop it with SIGTERM as a deploy would."""
-    with live_line(tmp_path_factory.mktemp("serve"), TWILIO_AUTH_TOKEN=TOKEN, IVR_WORKERS="2") as line:
+    with live_line(
+        tmp_path_factory.mktemp("serve"), {"TWILIO_AUTH_TOKEN": TOKEN, "IVR_WORKERS": "2"}
+    ) as line:
         yield line.base, line.process, line.log
 
 

@@ -223,7 +223,7 @@ def test_calls_are_answered_under_a_second_while_eight_staff_pages_wait_and_load
         "IVR_STAFF_USER": USER,
         "IVR_STAFF_PASSWORD": PASSWORD,
     }
-    with live_line(tmp_path, **env) as line:
+    with live_line(tmp_path, env) as line:
         statuses: list[int] = []
         stop = threading.Event()
 

@@ -289,7 +289,7 @@ def test_the_throttle_holds_across_worker_processes(tmp_path: Path) -> None:
         "IVR_STAFF_USER": USER,
         "IVR_STAFF_PASSWORD": PASSWORD,
     }
-    with live_line(tmp_path, **env) as line:
+    with live_line(tmp_path, env) as line:
 
         def get(password: str) -> tuple[int, str | None]:
             request = urllib.request.Request(line.base + "/staff/stats", headers=basic(USER, password))
