@@ -6,6 +6,7 @@ import base64
 import importlib.util
 import io
 import json
+import logging
 import os
 import re
 import socket
@@ -142,6 +143,12 @@ def verbs(root: ET.Element) -> list[str]:
 def text(content: Content, prompt_id: str) -> str:
     """Return a system prompt's text."""
     return content.prompt(prompt_id).text
+
+
+def logged(record: logging.LogRecord) -> dict[str, object]:
+    """Return the fields of a request log line (ivr/webhook/requestlog.py passes `extra={"ivr": ...}`)."""
+    fields: dict[str, object] = vars(record)["ivr"]
+    return fields
 
 
 Edit = Callable[[str], str]

@@ -304,7 +304,9 @@ def slow_sockets(port: int, count: int, stop: threading.Event, opened: list[int]
                 pass
         stop.wait(1.0)
     for key in list(selector.get_map().values()):
-        key.fileobj.close()  # type: ignore[union-attr]
+        sock = key.fileobj
+        assert isinstance(sock, socket.socket)
+        sock.close()
     selector.close()
 
 

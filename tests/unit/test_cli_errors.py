@@ -102,9 +102,10 @@ def test_serve_stops_at_start_on_a_database_url_it_cannot_use(tmp_path: Path) ->
     assert_one_line(result, "ivr serve: cannot start:", "IVR_DATABASE_URL")
 
 
-def _postgres(**parts: str) -> str:
+def _postgres(*, password: str | None = None, database: str | None = None, host: str | None = None) -> str:
     """The test PostgreSQL URL with some of its parts changed (skipped without one)."""
-    return make_url(postgres_url()).set(**parts).render_as_string(hide_password=False)  # type: ignore[arg-type]
+    url = make_url(postgres_url()).set(password=password, database=database, host=host)  # None: unchanged
+    return url.render_as_string(hide_password=False)
 
 
 @pytest.mark.parametrize(

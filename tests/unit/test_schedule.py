@@ -21,8 +21,8 @@ def schedule() -> Schedule:
     return Schedule(load_content().hours)
 
 
-def local(*args: int) -> datetime:
-    return datetime(*args, tzinfo=CPH)  # type: ignore[arg-type, misc]
+def local(year: int, month: int, day: int, hour: int, minute: int, second: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, second, tzinfo=CPH)
 
 
 @pytest.mark.parametrize(

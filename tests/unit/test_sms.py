@@ -18,7 +18,7 @@ from ivr.line.phonenumbers import is_danish_mobile
 from ivr.sms.ledger import SmsLedger, number_hash
 from ivr.sms.sender import SmsSender
 from ivr.stats.store import Store
-from tests.fake_twilio import ACCOUNT, TOKEN, FakeTwilio
+from tests.fake_twilio import ACCOUNT, TOKEN, FakeTwilio, Mode
 from tests.support import claims_at_once
 
 NUMBER = "+4520123456"
@@ -321,9 +321,9 @@ def test_a_send_after_close_is_dropped(sender: SmsSender, fake: FakeTwilio) -> N
     "plan", [["ok"], ["error", "ok"], ["error", "error"], ["slow", "ok"], ["slow", "slow"], ["refused"]]
 )
 def test_one_log_line_per_send_without_number_or_text(
-    fake: FakeTwilio, sender: SmsSender, caplog: pytest.LogCaptureFixture, plan: list[str]
+    fake: FakeTwilio, sender: SmsSender, caplog: pytest.LogCaptureFixture, plan: list[Mode]
 ) -> None:
-    fake.plan(*plan)  # type: ignore[arg-type]
+    fake.plan(*plan)
     caplog.set_level(logging.DEBUG)
     _send(sender, call="c0ffee")
     ours = [record for record in caplog.records if record.name.startswith("ivr.")]

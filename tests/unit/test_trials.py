@@ -50,7 +50,9 @@ def test_preview_calls_write_no_request_lines_and_no_statistics(
         "/preview/call", json={"keys": ["1", "*", "2", "0"]}, headers={"Authorization": f"Basic {token}"}
     )
     assert response.status_code == 200
-    assert len(response.json["steps"]) > 4  # type: ignore[index]
+    body = response.json
+    assert body is not None
+    assert len(body["steps"]) > 4
     routes = [getattr(r, "ivr", {}).get("route") for r in caplog.records if r.name == "ivr.requests"]
     # The staff request itself is logged once; the trial app's call steps are not logged at all.
     assert routes == ["preview.call"]

@@ -441,7 +441,9 @@ def test_configured_voice_and_timeouts(twilio: TwilioClient, app: Flask) -> None
     client = TwilioClient(other.test_client())
     root = client.twiml("/voice/key?menu=main&tries=0", {"Digits": "1"})
     assert {say.get("voice") for say in root.iter("Say")} == {"Polly.Mads"}
-    assert root.find("Gather").get("timeout") == "9"  # type: ignore[union-attr]
+    gather = root.find("Gather")
+    assert gather is not None
+    assert gather.get("timeout") == "9"
     dial = client.twiml("/voice/key?menu=main&tries=0", {"Digits": "0"}).find("Dial")
     assert dial is not None
     assert dial.get("timeout") == "20"

@@ -18,7 +18,7 @@ from ivr.line.events import CallEvent
 from ivr.webhook.endpoint import Webhook
 from ivr.webhook.form import MAX_FIELDS, FormError, RepeatedFields, parse_form
 from ivr.webhook.steps import ROUTES
-from tests.support import CALL, OPEN_TIME, TOKEN, FixedClock, TwilioClient
+from tests.support import CALL, OPEN_TIME, TOKEN, FixedClock, TwilioClient, logged
 
 
 def told(app: Flask) -> list[CallEvent]:
@@ -46,8 +46,8 @@ def test_each_step_is_told_and_logged_once(
     twilio.post("/voice/key?menu=main&tries=0", {"Digits": "4"})
     assert [(e.route, e.event, e.menu, e.key) for e in seen] == [("voice.key", "section", "4", "4")]
     [line] = request_lines(caplog)
-    assert line.ivr["event"] == "section"  # type: ignore[attr-defined]
-    assert line.ivr["call"] == seen[0].call  # type: ignore[attr-defined]
+    assert logged(line)["event"] == "section"
+    assert logged(line)["call"] == seen[0].call
 
 
 def test_a_repeated_field_is_signed_and_answered_as_twilio_does(app: Flask) -> None:
@@ -80,7 +80,7 @@ def test_a_fault_is_answered_with_the_apology_once(
     assert len(calls) == 1
     assert [e.event for e in seen] == ["error"]
     [line_] = request_lines(caplog)
-    assert line_.ivr["fault"] == "RuntimeError"  # type: ignore[attr-defined]
+    assert logged(line_)["fault"] == "RuntimeError"
 
 
 @pytest.mark.parametrize(
@@ -108,7 +108,7 @@ def test_a_refusal_runs_no_step_tells_no_one_and_logs_a_warning(
     assert seen == []
     [record] = request_lines(caplog)
     assert record.levelno == logging.WARNING
-    assert record.ivr == {"route": "voice.welcome", "status": 403, "refused": reason}  # type: ignore[attr-defined]
+    assert logged(record) == {"route": "voice.welcome", "status": 403, "refused": reason}
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
 
 
@@ -134,7 +134,7 @@ def test_a_malformed_host_is_a_refusal(app: Flask, host: str, caplog: pytest.Log
     assert seen == []
     # twilio's full check cannot parse the URL: the exception itself is the refusal.
     [record] = request_lines(caplog)
-    assert record.ivr["refused"] == "signature check failed (ValueError)"  # type: ignore[attr-defined]
+    assert logged(record)["refused"] == "signature check failed (ValueError)"
 
 
 @pytest.mark.parametrize("host", ["127.0.0.1:99999", "127.0.0.1:abc", "[::1", "127.0.0.1:-1"])
@@ -148,7 +148,7 @@ def test_a_malformed_forwarded_host_is_a_refusal(
     assert response.status_code == 403
     assert seen == []
     [record] = request_lines(caplog)
-    assert record.ivr["refused"] == "signature check failed (ValueError)"  # type: ignore[attr-defined]
+    assert logged(record)["refused"] == "signature check failed (ValueError)"
 
 
 def test_refusal_lines_are_limited_per_minute(
@@ -165,7 +165,7 @@ def test_refusal_lines_are_limited_per_minute(
     client.post("/voice", data=CALL)
     lines = request_lines(caplog)
     assert len(lines) == 11
-    assert lines[-1].ivr["unlogged_refusals"] == 40  # type: ignore[attr-defined]
+    assert logged(lines[-1])["unlogged_refusals"] == 40
 
 
 class CountingClock(FixedClock):
