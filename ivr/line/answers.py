@@ -54,6 +54,7 @@ from ivr.line.answers_terms import (
     STOP_WORDS,
     STOPPING,
     TIMING,
+    asides,
     before_words,
     joins_clause,
     lay_stems,
@@ -113,13 +114,15 @@ class Answers:
             )
         ]
         # The lay words the sentences can use, where the clinic's own synonyms do not say otherwise.
-        lay, lay_phrases = lay_stems(self._docs)
-        self.synonyms = {**lay, **self.synonyms}
-        self._phrases = dict(sorted({**lay_phrases, **self._phrases}.items(), key=lambda item: -len(item[0])))
         titles = {
             section.key: with_timing(self.terms(section.title, synonyms=False))
             for section in content.sections
         }
+        # The lay words the sentences or their titles can use (a title's time: "hjem" is after an operation
+        # in a leaflet titling "Efter operationen").
+        lay, lay_phrases = lay_stems([*self._docs, *titles.values()])
+        self.synonyms = {**lay, **self.synonyms}
+        self._phrases = dict(sorted({**lay_phrases, **self._phrases}.items(), key=lambda item: -len(item[0])))
         # What each sentence is about: its terms, and its section's title's ("Du må spise almindelig mad"
         # under "Efter operationen" answers "må jeg spise efter operationen"); ranked by its terms only.
         self._about = [
@@ -171,7 +174,7 @@ class Answers:
             at += 1
             if joins_clause(word, words[at:]):
                 continue
-            if word not in STOP_WORDS:
+            if word not in STOP_WORDS and not (synonyms and _aside(word)):
                 stemmed = stem(word)
                 unit = self.synonyms.get(stemmed, (stemmed,)) if synonyms else (stemmed,)
                 parts = self._parts(word) if synonyms and not self._knows(unit) else None
@@ -216,7 +219,7 @@ class Answers:
         cues: list[tuple[str, ...]] = [
             (cue,) for cue in cues_asked(said) if cue in self._in or cue.startswith(COUNTED)
         ]
-        units = [unit if any(t in self._in for t in unit) else self._forms(unit) for unit in self.units(said)]
+        units = [unit if self._knows(unit) else self._forms(unit) for unit in self.units(said)]
         if (stem("før"),) in units:
             # Eating before the procedure is what fasting is ("må jeg spise før operationen": "Du skal faste
             # fra midnat"), in a leaflet that says "spise" only of the time after.
@@ -235,8 +238,9 @@ class Answers:
         return tuple(dict.fromkeys((*unit, *(term for term in more if term in self._in))))
 
     def _forms(self, unit: tuple[str, ...]) -> tuple[str, ...]:
-        """The line's terms a word it lacks is a form of or a compound of (FORM_HEAD), if any; else the
-        word."""
+        """The line's terms a word it lacks is a form of or a compound of (FORM_HEAD), if any; a word for
+        the procedure the line names otherwise is its words for it ("indgrebet" in a leaflet saying
+        "operationen"); else the word."""
         forms = tuple(
             sorted(
                 known
@@ -246,6 +250,8 @@ class Answers:
                 or (len(known) >= FORM_HEAD and term.startswith(known))
             )
         )
+        if not forms and of_procedure(unit):
+            forms = tuple(sorted(PROCEDURE & self._in.keys()))
         return forms or unit
 
     def query(self, said: str) -> list[str]:
@@ -445,6 +451,12 @@ class Answers:
     def _weight(self, term: str) -> float:
         """How much a term says: more, the fewer of the line's sentences have it."""
         return math.log(1 + len(self._docs) / self._in[term])
+
+
+def _aside(word: str) -> bool:
+    """Tell whether a question's word names no topic (lay_words.toml's [asides]), as itself or in the
+    genitive ("min mands ben")."""
+    return word in asides() or (word.endswith("s") and word[:-1] in asides())
 
 
 def answering(answers: Answers | None, said: str, understood: Understood) -> Answer | None:

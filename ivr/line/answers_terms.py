@@ -13,6 +13,7 @@ import tomllib
 from collections.abc import Mapping, Sequence
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from ivr.line.words import stem, words_of
 
@@ -32,6 +33,7 @@ _STOP = """
     selve selv ting møde mærke mærker begynde begynder starte starter føle føles sidde sidder ramme rammer
     passe sørge
     omkring cirka ca mens imens hedder plejer behøver lade derinde jer normalt normal hele tiden gang
+    uden brugt taget gjort fået kommet gået sket givet
 """
 # Words for before and after are kept, since they tell questions apart ("må jeg spise inden" is answered,
 # "må jeg spise bagefter" is not), each said one way.
@@ -103,18 +105,29 @@ def of_procedure(unit: tuple[str, ...]) -> bool:
 
 
 @cache
+def _lay_table() -> dict[str, Any]:
+    """lay_words.toml, read once."""
+    return tomllib.loads(LAY_WORDS.read_text(encoding="utf-8"))
+
+
+@cache
 def lay_words() -> dict[str, tuple[str, ...]]:
     """Patients' words and the leaflet words each may stand for, from lay_words.toml."""
-    table = tomllib.loads(LAY_WORDS.read_text(encoding="utf-8"))["words"]
-    return {word: tuple(meant) for word, meant in table.items()}
+    return {word: tuple(meant) for word, meant in _lay_table()["words"].items()}
 
 
 @cache
 def before_words() -> dict[str, tuple[str, ...]]:
     """The stems of patients' words and the leaflet words each stands for when asked of the time before the
     procedure, from lay_words.toml's [before]."""
-    table = tomllib.loads(LAY_WORDS.read_text(encoding="utf-8")).get("before", {})
-    return {stem(word): tuple(meant) for word, meant in table.items()}
+    return {stem(word): tuple(meant) for word, meant in _lay_table().get("before", {}).items()}
+
+
+@cache
+def asides() -> frozenset[str]:
+    """The words a caller adds that name no topic (who it is for, how sure, how much), from lay_words.toml's
+    [asides]: dropped from a question, so they do not count as words the line lacks."""
+    return frozenset(word for words in _lay_table().get("asides", {}).values() for word in words)
 
 
 def lay_stems(
