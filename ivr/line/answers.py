@@ -83,6 +83,8 @@ PARTIAL_RUNNER_UP_SHARE = 0.5
 # ... or holding this share of the weight of the question's words in its own ("må jeg spise morgenmad":
 # eating after the operation, and fasting before it).
 RIVAL_HELD = 0.5
+# Question words a caller asks with rather than asks for an action ("hvor hurtigt" is no "hurtigere").
+ASKING = frozenset(["hvad", "hvor", "hvordan", "hvornår", "hvorfor", "hvilken", "hvilket", "hvilke"])
 # BM25's usual parameters; sentences are short, so length matters less than in documents (b).
 K1, B = 1.2, 0.5
 
@@ -470,7 +472,11 @@ def answering(answers: Answers | None, said: str, understood: Understood) -> Ans
         # A transfer phrase inside a question for a time or a reason that a sentence surely answers
         # ("hvornår ringer lægen" holds a word for the doctor) gets the sentence; an errand ("jeg vil tale
         # med lægen", "hvornår kan jeg tale med lægen": no sentence answers it) is still put through.
-        if understood.key != answers.transfer_key or not cues_asked(said):
+        # Another action's word in a question ("hvor hurtigt virker det" holds the word for faster speech)
+        # is a word of the question: a sentence that surely answers it is said.
+        if understood.key == answers.transfer_key and not cues_asked(said):
+            return None
+        if understood.key != answers.transfer_key and not set(words_of(said)[:1]) & ASKING:
             return None
         return answers.answer(said)
     return answers.answer(said, understood.key if understood.outcome == "matched" else None)

@@ -43,6 +43,7 @@ _DURATION_ASKED = (
     "hvor mange minutter",
     "hvor mange timer",
     "lang tid",
+    "lang",
 )
 _MOMENT_ASKED = ("hvornår",)
 # "Hvad skal blokaden bruges til" asks what it is for, as "hvorfor" does.
@@ -61,10 +62,10 @@ _DURATION_SAID = re.compile(rf"\b(?<!efter )(?<!om ){_COUNT} {_UNIT}\b(?! før| 
 _LASTING_VERBS = r"(?:tager|varer|tog|varede)"
 _LASTING_SAID = re.compile(rf"\b{_LASTING_VERBS}\b(?: \w+){{0,3}} (?:\w+ )?{_COUNT} {_UNIT}\b")
 # Asked: the verb in a question for a duration, unless what lasts is said after it ("hvor lang tid tager det
-# at komme sig" asks about something else).
+# at komme sig" asks about something else), or "lang" of a thing ("er operationen lang": it lasts long).
 # "Hvor lang tid tager det at komme sig": how long something else takes, said after "at".
 _TAKES_TO = re.compile(r"\b(?:tager|varer) det at (?P<what>.+)$")
-_LASTING_ASKED = re.compile(r"\b(?:tager|varer|tage|vare)\b(?! det at\b)")
+_LASTING_ASKED = re.compile(r"\b(?:tager|varer|tage|vare)\b(?! det at\b)|\blang\b(?! tid\b)")
 # A sentence opening with "ved" says when ("Ved kraftig blødning ... skal du ringe 112").
 _MOMENT_SAID = re.compile(
     r"^ved\b|\b(?:efter|før|inden|indtil|når|hvis|øjeblikligt|umiddelbart|midnat|morgenen|aftenen|i løbet af"

@@ -15,6 +15,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from ivr.line.answers_questions import QUESTION_VERBS
 from ivr.line.words import stem, words_of
 
 # Danish words that carry no question's topic: pronouns, auxiliaries, prepositions, conjunctions and question
@@ -164,7 +165,16 @@ def joins_clause(word: str, rest: Sequence[str]) -> bool:
     if rest[0] in TIME_OF_DAY:
         # "efter midnat", "før klokken otte" name a time of day, not before or after the procedure.
         return True
-    return rest[0] in SUBJECTS and any(w not in STOP_WORDS for w in rest[1:])
+    if rest[0] in SUBJECTS:
+        return any(w not in STOP_WORDS for w in rest[1:])
+    # A thing and its verb ("før effekten kommer", "før lægen ringer"); not the procedure, which a fronted
+    # "før operationen må jeg drikke" names as the moment.
+    return (
+        len(rest) > 1
+        and rest[0] not in STOP_WORDS
+        and not of_procedure((stem(rest[0]),))
+        and rest[1] in QUESTION_VERBS
+    )
 
 
 def with_compound_parts(docs: list[list[str]]) -> list[list[str]]:
