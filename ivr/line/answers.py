@@ -34,8 +34,10 @@ from ivr.line.answers_cues import (
     CUES,
     DURATION,
     LASTING,
+    MOMENT,
     REASON,
     SPECIFIC_CUES,
+    TIME_UNITS,
     cues_asked,
     cues_given,
     is_cue,
@@ -61,6 +63,7 @@ from ivr.line.answers_terms import (
     of_procedure,
     part_of,
     synonym_stems,
+    vowel_shifted,
     with_compound_parts,
     with_timing,
 )
@@ -222,6 +225,9 @@ class Answers:
             (cue,) for cue in cues_asked(said) if cue in self._in or cue.startswith(COUNTED)
         ]
         units = [unit if self._knows(unit) else self._forms(unit) for unit in self.units(said)]
+        if (MOMENT,) in cues:
+            # The unit of time a question for a moment asks in ("hvor mange timer før") is not a topic.
+            units = [unit for unit in units if not set(unit) <= TIME_UNITS]
         if (stem("før"),) in units:
             # Eating before the procedure is what fasting is ("må jeg spise før operationen": "Du skal faste
             # fra midnat"), in a leaflet that says "spise" only of the time after.
@@ -335,7 +341,9 @@ class Answers:
                 return next(sentence for sentence in self.sentences if sentence.section.key == key)
         for sentence in self.sentences:
             first = self.terms(sentence.prompt.text, synonyms=False)[:1]
-            if first and any(first[0] == term or part_of(term, first[0]) for term in named):
+            if first and any(
+                first[0] == term or part_of(term, first[0]) or vowel_shifted(term, first[0]) for term in named
+            ):
                 return sentence
         return None
 
@@ -403,6 +411,9 @@ class Answers:
         drikke alkohol": the sentence on drinking answers another question)."""
         doc = self._about[at]
         if any(not any(term in self._in for term in unit) for unit in asked):
+            return False
+        if all(set(unit) <= TIMING or is_cue(unit[0]) for unit in asked):
+            # Only when, before or after ("hvor lang tid før skal jeg møde op"): no topic to answer.
             return False
         if any(set(unit) <= TIMING and not doc & set(unit) for unit in asked):
             # Before and after tell questions apart: "må jeg tage bad efter operationen" is not answered by

@@ -200,6 +200,16 @@ def part_of(part: str, term: str) -> bool:
     return term.endswith(part) and rest >= COMPOUND_PART
 
 
+# Danish plurals that change the vowel ("rod", "rødder"; "hånd", "hænder"; "fod", "fødder").
+_SHIFTED = str.maketrans({"ø": "o", "æ": "a", "å": "a"})
+
+
+def vowel_shifted(one: str, other: str) -> bool:
+    """Tell whether two stems are one word in the singular and a plural that changes its vowel
+    ("nerverod", "nerverød")."""
+    return one != other and len(one) >= COMPOUND_PART and one.translate(_SHIFTED) == other.translate(_SHIFTED)
+
+
 def synonym_stems(synonyms: Mapping[str, str]) -> dict[str, tuple[str, ...]]:
     """Each synonym's stem, with the stems of the leaflet's words it stands for."""
     return {
