@@ -412,7 +412,9 @@ class Answers:
         doc = self._about[at]
         if any(not any(term in self._in for term in unit) for unit in asked):
             return False
-        if all(set(unit) <= TIMING or is_cue(unit[0]) for unit in asked):
+        if any(set(unit) <= TIMING for unit in asked) and all(
+            set(unit) <= TIMING or is_cue(unit[0]) for unit in asked
+        ):
             # Only when, before or after ("hvor lang tid før skal jeg møde op"): no topic to answer.
             return False
         if any(set(unit) <= TIMING and not doc & set(unit) for unit in asked):
