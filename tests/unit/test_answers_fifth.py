@@ -1,0 +1,109 @@
+"""Asking the leaflet, the fifth round's rules (issue 28): each rule that carries to questions nobody tuned
+against, on a short leaflet of our own or the shipped one."""
+
+from __future__ import annotations
+
+import pytest
+
+from ivr.line.answers import Answers, answering
+from ivr.line.answers_cues import DURATION, LASTING, MOMENT, cues_asked
+from ivr.line.answers_terms import asides
+from ivr.line.content import Content
+from ivr.line.understood import Understood
+from ivr.line.words import stem
+from tests.unit.test_answers import FOURTH_LEAFLET, ONE_HOUR, answers_for, one_section, said
+
+FAST = "Du skal faste fra midnat."
+LIFT = "Du må ikke løfte mere end fem kilo i to uger."
+EAT_AFTER = "Du må spise almindelig mad, når du har lyst."
+DRINK = "Du må drikke klare væsker indtil to timer før operationen."
+
+
+@pytest.fixture
+def fourth(content: Content) -> Answers:
+    """Answers for the fourth round's leaflet (an imported one's shape)."""
+    return answers_for(content, FOURTH_LEAFLET)
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence"),
+    [
+        # Who it is for, how sure, how much: no topic, so no word the line lacks.
+        ("må min mor spise før operationen", FAST),
+        ("er det okay at jeg spiser før operationen", FAST),
+        ("hvor mange kilo må min mands kone løfte", LIFT),
+        # A thing the line lacks is still a word it lacks: the sentence would answer another question.
+        ("må jeg spise slik før operationen", None),
+    ],
+)
+def test_words_naming_no_topic_are_no_words_the_line_lacks(
+    fourth: Answers, question: str, sentence: str | None
+) -> None:
+    assert said(fourth, question) == sentence
+
+
+def test_the_asides_are_never_a_leaflet_s_topic() -> None:
+    # An aside is dropped from every question: none may be a word that names a leaflet's subject.
+    assert {"mor", "okay", "kop"} <= asides()
+    assert not asides() & {"feber", "smerter", "tøj", "bad", "spise", "drikke", "løfte"}
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence"),
+    [
+        # Everyday things for a leaflet's words.
+        ("må jeg løfte mit barnebarn", LIFT),
+        ("må jeg bære en tung taske", LIFT),
+        # "hjem" is the time after, in a leaflet whose title says "Efter operationen".
+        ("hvad må jeg spise når jeg kommer hjem", EAT_AFTER),
+        # A word for the procedure is the line's own ("indgrebet" where it says "operationen").
+        ("sover jeg under indgrebet", ONE_HOUR),
+    ],
+)
+def test_general_lay_words_carry_to_a_leaflet_no_one_tuned(
+    fourth: Answers, question: str, sentence: str
+) -> None:
+    assert said(fourth, question) == sentence
+
+
+def test_a_question_word_asks_though_another_action_s_word_is_in_it(content: Content) -> None:
+    answers = Answers(content)
+    assert content.keys.slower is not None
+    action = Understood("matched", content.keys.slower, 1.0)
+    answer = answering(answers, "hvor hurtigt virker blokaden", action)
+    assert answer is not None
+    assert "effekten" in answer.sentences[0].prompt.text
+    # Asked for as an action, not with a question word: the action is done.
+    assert answering(answers, "kan du tale hurtigere", action) is None
+
+
+def test_before_a_thing_and_its_verb_joins_a_clause(fourth: Answers) -> None:
+    assert stem("før") not in fourth.terms("kan der gå en dag før effekten kommer")
+    # The procedure put first is the moment ("før operationen må jeg drikke").
+    assert stem("før") in fourth.terms("hvor længe før operationen må jeg drikke")
+
+
+def test_lang_of_a_thing_asks_how_long_it_lasts(fourth: Answers) -> None:
+    assert {DURATION, LASTING} <= set(cues_asked("er operationen lang"))
+    assert said(fourth, "er operationen lang") == ONE_HOUR
+
+
+def test_how_long_before_asks_for_a_moment(content: Content) -> None:
+    assert cues_asked("hvor længe før operationen må jeg drikke") == [MOMENT]
+    before = one_section(content, "Forberedelse", f"{FAST} {DRINK} Operationen tager omkring en time.")
+    assert said(before, "hvor længe før operationen må jeg drikke") == DRINK
+    # "timer" is the unit asked in, not a topic: the hours of the drinking sentence do not answer fasting.
+    assert said(before, "hvor mange timer før skal jeg faste") != DRINK
+
+
+def test_a_question_of_only_before_or_after_has_no_topic(fourth: Answers) -> None:
+    assert said(fourth, "hvor lang tid før skal jeg møde op") is None
+    # A duration asked of the procedure alone still has one.
+    assert said(fourth, "hvor lang tid tager det") == ONE_HOUR
+
+
+def test_a_plural_changing_its_vowel_is_the_word(content: Content) -> None:
+    answers = Answers(content)
+    answer = answers.answer("hvad er en nerverod")
+    assert answer is not None
+    assert answer.sentences[0].prompt.text.startswith("Nerverødder udspringer")
