@@ -180,9 +180,7 @@ def main() -> None:
         "--tuning-only", action="store_true", help="only the tuning questions, as while tuning"
     )
     parser.add_argument("--misses", action="store_true", help="with --tuning-only: each tuning miss")
-    parser.add_argument(
-        "--sets", nargs="+", metavar="HALF", help="only these sets (e.g. aside5, a round's kept-aside questions)"
-    )
+    parser.add_argument("--sets", nargs="+", metavar="HALF", help="only these sets (e.g. aside5: kept aside)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="ivr-asking-") as name:
         lines = {"rodblokade": Asker(load_content()), "galdesten": Asker(imported_line(Path(name)))}
