@@ -43,7 +43,7 @@ from ivr.line.answers_cues import (
     is_cue,
     takes_unknown,
 )
-from ivr.line.answers_questions import WHAT_IS, asks_meaning, is_question, negated
+from ivr.line.answers_questions import ASKING, WHAT_IS, asks_meaning, is_question, negated, the_question
 from ivr.line.answers_sentences import Answer, Scored, Sentence, said_together, with_leaned_on
 from ivr.line.answers_terms import (
     COMPOUND_PART,
@@ -56,8 +56,9 @@ from ivr.line.answers_terms import (
     STOP_WORDS,
     STOPPING,
     TIMING,
-    asides,
+    aside_phrases,
     before_words,
+    is_aside,
     joins_clause,
     lay_stems,
     of_procedure,
@@ -86,8 +87,6 @@ PARTIAL_RUNNER_UP_SHARE = 0.5
 # ... or holding this share of the weight of the question's words in its own ("må jeg spise morgenmad":
 # eating after the operation, and fasting before it).
 RIVAL_HELD = 0.5
-# Question words a caller asks with rather than asks for an action ("hvor hurtigt" is no "hurtigere").
-ASKING = frozenset(["hvad", "hvor", "hvordan", "hvornår", "hvorfor", "hvilken", "hvilket", "hvilke"])
 # BM25's usual parameters; sentences are short, so length matters less than in documents (b).
 K1, B = 1.2, 0.5
 
@@ -170,6 +169,10 @@ class Answers:
                 units.append(self._phrases[phrase])
                 at += len(phrase)
                 continue
+            aside = next((p for p in aside_phrases() if tuple(words[at : at + len(p)]) == p), None)
+            if synonyms and aside is not None:
+                at += len(aside)
+                continue
             stopping = next((p for p in STOPPING if tuple(words[at : at + len(p)]) == p), None)
             if synonyms and stopping is not None:
                 units.append((stem("før"),))
@@ -179,7 +182,7 @@ class Answers:
             at += 1
             if joins_clause(word, words[at:]):
                 continue
-            if word not in STOP_WORDS and not (synonyms and _aside(word)):
+            if word not in STOP_WORDS and not (synonyms and is_aside(word)):
                 stemmed = stem(word)
                 unit = self.synonyms.get(stemmed, (stemmed,)) if synonyms else (stemmed,)
                 parts = self._parts(word) if synonyms and not self._knows(unit) else None
@@ -289,6 +292,7 @@ class Answers:
     def answer(self, said: str, section: str | None = None) -> Answer | None:
         """The sentences that answer a question, or None when it is not a question, or unsure. `section`: the
         section the caller's words chose, if any (a close sentence elsewhere then does not make it unsure)."""
+        said = the_question(said)
         if not is_question(words_of(said)) or takes_unknown(said):
             return None
         named = self._what_is(said)
@@ -468,12 +472,6 @@ class Answers:
         return math.log(1 + len(self._docs) / self._in[term])
 
 
-def _aside(word: str) -> bool:
-    """Tell whether a question's word names no topic (lay_words.toml's [asides]), as itself or in the
-    genitive ("min mands ben")."""
-    return word in asides() or (word.endswith("s") and word[:-1] in asides())
-
-
 def answering(answers: Answers | None, said: str, understood: Understood) -> Answer | None:
     """The answer a turn gets, in the order a frightened caller needs: an urgent word and a question the
     content lists as unanswered come first (never a sentence instead), and a named action ("gentag",
@@ -487,9 +485,10 @@ def answering(answers: Answers | None, said: str, understood: Understood) -> Ans
         # med lægen", "hvornår kan jeg tale med lægen": no sentence answers it) is still put through.
         # Another action's word in a question ("hvor hurtigt virker det" holds the word for faster speech)
         # is a word of the question: a sentence that surely answers it is said.
-        if understood.key == answers.transfer_key and not cues_asked(said):
+        question = the_question(said)
+        if understood.key == answers.transfer_key and not cues_asked(question):
             return None
-        if understood.key != answers.transfer_key and not set(words_of(said)[:1]) & ASKING:
+        if understood.key != answers.transfer_key and not set(words_of(question)[:1]) & ASKING:
             return None
         return answers.answer(said)
     return answers.answer(said, understood.key if understood.outcome == "matched" else None)

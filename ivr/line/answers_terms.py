@@ -34,7 +34,7 @@ _STOP = """
     selve selv ting møde mærke mærker begynde begynder starte starter føle føles sidde sidder ramme rammer
     passe sørge
     omkring cirka ca mens imens hedder plejer behøver lade derinde jer normalt normal hele tiden gang
-    uden brugt taget gjort fået kommet gået sket givet
+    uden brugt taget gjort fået kommet gået sket givet blevet fordi
 """
 # Words for before and after are kept, since they tell questions apart ("må jeg spise inden" is answered,
 # "må jeg spise bagefter" is not), each said one way.
@@ -148,6 +148,18 @@ def lay_stems(
         elif stem(said) not in have:
             words[stem(said)] = stems
     return words, phrases
+
+
+def is_aside(word: str) -> bool:
+    """Tell whether a question's word names no topic (lay_words.toml's [asides]), as itself or in the
+    genitive ("min mands ben")."""
+    return word in asides() or (word.endswith("s") and word[:-1] in asides())
+
+
+@cache
+def aside_phrases() -> tuple[tuple[str, ...], ...]:
+    """A caller's words around the question that name no topic ("jeg ringer", "i morgen"), word for word."""
+    return tuple(tuple(aside.split()) for aside in asides() if " " in aside)
 
 
 def with_timing(title: list[str]) -> list[str]:

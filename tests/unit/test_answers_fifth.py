@@ -7,6 +7,7 @@ import pytest
 
 from ivr.line.answers import Answers, answering
 from ivr.line.answers_cues import DURATION, LASTING, MOMENT, cues_asked
+from ivr.line.answers_questions import the_question
 from ivr.line.answers_terms import asides
 from ivr.line.content import Content
 from ivr.line.understood import Understood
@@ -107,3 +108,25 @@ def test_a_plural_changing_its_vowel_is_the_word(content: Content) -> None:
     answer = answers.answer("hvad er en nerverod")
     assert answer is not None
     assert answer.sentences[0].prompt.text.startswith("Nerverødder udspringer")
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "ja hej jeg ringer fordi min mor skal opereres på torsdag må hun spise før operationen",
+        "goddag jeg er lidt nervøs og vil gerne vide om jeg må spise før operationen",
+    ],
+)
+def test_what_a_caller_says_around_the_question_names_no_topic(fourth: Answers, question: str) -> None:
+    assert said(fourth, question) == FAST
+
+
+def test_a_question_put_indirectly_is_what_follows_the_asking_verb(fourth: Answers) -> None:
+    assert the_question("jeg skal have fjernet blindtarmen og vil gerne vide hvornår jeg skal faste") == (
+        "hvornår jeg skal faste"
+    )
+    # The operation named first does not choose the sentence on it.
+    said_first = (
+        "jeg skal have fjernet blindtarmen på mandag og vil gerne vide hvornår jeg skal holde op med at spise"
+    )
+    assert said(fourth, said_first) == FAST
