@@ -421,9 +421,11 @@ class Answers:
         ):
             # Only when, before or after ("hvor lang tid før skal jeg møde op"): no topic to answer.
             return False
-        if any(set(unit) <= TIMING and not doc & set(unit) for unit in asked):
+        conditional = not doc & TIMING and "hvis" in words_of(self.sentences[at].prompt.text)
+        if not conditional and any(set(unit) <= TIMING and not doc & set(unit) for unit in asked):
             # Before and after tell questions apart: "må jeg tage bad efter operationen" is not answered by
-            # the bath before it.
+            # the bath before it. A condition of no time holds whenever it is met ("Ring, hvis du får feber"
+            # answers "hvad gør jeg hvis jeg får feber efter operationen").
             return False
         held = [term for unit in asked for term in unit if term in doc]
         count = self._in_text if section is None else {t: self._in_section[section, t] for t in held}

@@ -130,3 +130,9 @@ def test_a_question_put_indirectly_is_what_follows_the_asking_verb(fourth: Answe
         "jeg skal have fjernet blindtarmen på mandag og vil gerne vide hvornår jeg skal holde op med at spise"
     )
     assert said(fourth, said_first) == FAST
+
+
+def test_a_condition_of_no_time_holds_after_the_procedure(fourth: Answers) -> None:
+    assert said(fourth, "hvad gør jeg hvis jeg får feber efter operationen") == FOURTH_LEAFLET["4"][1]
+    # A sentence of the time before still does not answer a question of the time after.
+    assert said(fourth, "må jeg tage bad bagefter") is None
