@@ -48,6 +48,7 @@ from ivr.line.answers_sentences import Answer, Scored, Sentence, said_together, 
 from ivr.line.answers_terms import (
     COMPOUND_PART,
     COMPOUND_TAIL,
+    DAY_TIMES,
     FORM_HEAD,
     KIND_PART,
     PAST_FORMS,
@@ -231,6 +232,9 @@ class Answers:
         if (MOMENT,) in cues:
             # The unit of time a question for a moment asks in ("hvor mange timer før") is not a topic.
             units = [unit for unit in units if not set(unit) <= TIME_UNITS]
+        if any(set(unit) <= DAY_TIMES for unit in units):
+            before = [] if any(set(unit) <= TIMING for unit in units) else [(stem("før"),)]
+            units = [unit for unit in units if not set(unit) <= DAY_TIMES] + before
         if (stem("før"),) in units:
             # Eating before the procedure is what fasting is ("må jeg spise før operationen": "Du skal faste
             # fra midnat"), in a leaflet that says "spise" only of the time after.

@@ -69,6 +69,10 @@ _SUBJECTS = "jeg du han hun den det vi i de man der"
 SUBJECTS = frozenset(_SUBJECTS.split())
 # ... and followed by one of these, name a time of day.
 TIME_OF_DAY = frozenset(["midnat", "klokken", "kl", "middag"])
+# A time of day asked without before or after is the time before the procedure, the night or the morning
+# before it ("må jeg spise om morgenen", "må jeg drikke efter midnat"): said as before, not as its word.
+_DAY_TIMES = "morgen morgenen morges formiddag formiddagen aften aftenen nat natten midnat"
+DAY_TIMES = frozenset(stem(word) for word in _DAY_TIMES.split())
 # A compound counts as its known part too ("lokalbedøvelse" is about "bedøvelse"), a part this long ...
 COMPOUND_PART = 4
 # ... or, at its end, a shorter one after a head at least COMPOUND_PART long ("kontaktlæge" is about "læge",

@@ -136,3 +136,15 @@ def test_a_condition_of_no_time_holds_after_the_procedure(fourth: Answers) -> No
     assert said(fourth, "hvad gør jeg hvis jeg får feber efter operationen") == FOURTH_LEAFLET["4"][1]
     # A sentence of the time before still does not answer a question of the time after.
     assert said(fourth, "må jeg tage bad bagefter") is None
+
+
+@pytest.mark.parametrize(
+    "question", ["må jeg spise om morgenen", "må jeg spise om natten", "må jeg spise efter midnat"]
+)
+def test_a_time_of_day_alone_is_the_time_before(fourth: Answers, question: str) -> None:
+    # Not the bath "om morgenen", nor eating after the operation: fasting before it.
+    assert said(fourth, question) == FAST
+
+
+def test_a_time_of_day_with_after_is_after(fourth: Answers) -> None:
+    assert said(fourth, "må jeg spise om aftenen efter operationen") == EAT_AFTER
