@@ -48,7 +48,6 @@ from ivr.line.answers_sentences import Answer, Scored, Sentence, said_together, 
 from ivr.line.answers_terms import (
     COMPOUND_PART,
     COMPOUND_TAIL,
-    DAY_TIMES,
     FORM_HEAD,
     KIND_PART,
     PAST_FORMS,
@@ -68,6 +67,7 @@ from ivr.line.answers_terms import (
     vowel_shifted,
     with_compound_parts,
     with_timing,
+    without_day_times,
 )
 from ivr.line.content import Content
 from ivr.line.understood import Understood
@@ -232,9 +232,7 @@ class Answers:
         if (MOMENT,) in cues:
             # The unit of time a question for a moment asks in ("hvor mange timer før") is not a topic.
             units = [unit for unit in units if not set(unit) <= TIME_UNITS]
-        if any(set(unit) <= DAY_TIMES for unit in units):
-            before = [] if any(set(unit) <= TIMING for unit in units) else [(stem("før"),)]
-            units = [unit for unit in units if not set(unit) <= DAY_TIMES] + before
+        units = without_day_times(units)
         if (stem("før"),) in units:
             # Eating before the procedure is what fasting is ("må jeg spise før operationen": "Du skal faste
             # fra midnat"), in a leaflet that says "spise" only of the time after.
@@ -425,12 +423,13 @@ class Answers:
         ):
             # Only when, before or after ("hvor lang tid før skal jeg møde op"): no topic to answer.
             return False
-        conditional = not doc & TIMING and "hvis" in words_of(self.sentences[at].prompt.text)
-        if not conditional and any(set(unit) <= TIMING and not doc & set(unit) for unit in asked):
+        timeless = self.sentences[at].possible and not doc & TIMING
+        if not timeless and any(set(unit) <= TIMING and not doc & set(unit) for unit in asked):
             # Before and after tell questions apart: "må jeg tage bad efter operationen" is not answered by
-            # the bath before it. A condition of no time holds whenever it is met ("Ring, hvis du får feber"
-            # answers "hvad gør jeg hvis jeg får feber efter operationen").
+            # the bath before it. What may happen, or what to do if, of no time holds at any time ("Ring,
+            # hvis du får feber" answers "hvad gør jeg hvis jeg får feber efter operationen").
             return False
+        asked = [unit for unit in asked if not (timeless and set(unit) <= TIMING)]
         held = [term for unit in asked for term in unit if term in doc]
         count = self._in_text if section is None else {t: self._in_section[section, t] for t in held}
         if not held:

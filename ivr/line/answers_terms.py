@@ -154,6 +154,15 @@ def lay_stems(
     return words, phrases
 
 
+def without_day_times(units: list[tuple[str, ...]]) -> list[tuple[str, ...]]:
+    """A question's units with a time of day (DAY_TIMES) as when it asks of: the time before, unless it says
+    before or after itself."""
+    if not any(set(unit) <= DAY_TIMES for unit in units):
+        return units
+    before = [] if any(set(unit) <= TIMING for unit in units) else [(stem("før"),)]
+    return [unit for unit in units if not set(unit) <= DAY_TIMES] + before
+
+
 def is_aside(word: str) -> bool:
     """Tell whether a question's word names no topic (lay_words.toml's [asides]), as itself or in the
     genitive ("min mands ben")."""

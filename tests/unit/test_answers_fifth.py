@@ -148,3 +148,10 @@ def test_a_time_of_day_alone_is_the_time_before(fourth: Answers, question: str) 
 
 def test_a_time_of_day_with_after_is_after(fourth: Answers) -> None:
     assert said(fourth, "må jeg spise om aftenen efter operationen") == EAT_AFTER
+
+
+def test_what_may_happen_holds_at_any_time(content: Content) -> None:
+    risks = one_section(
+        content, "Komplikationer", "Infektion og blødning kan forekomme. Plastret fjernes efter to dage."
+    )
+    assert said(risks, "kan jeg få en infektion bagefter") == "Infektion og blødning kan forekomme."
