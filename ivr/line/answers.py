@@ -47,9 +47,7 @@ from ivr.line.answers_questions import ASKING, WHAT_IS, asks_meaning, is_questio
 from ivr.line.answers_sentences import Answer, Scored, Sentence, said_together, with_leaned_on
 from ivr.line.answers_terms import (
     COMPOUND_PART,
-    COMPOUND_TAIL,
     FORM_HEAD,
-    KIND_PART,
     PAST_FORMS,
     PROCEDURE,
     SAME_AS,
@@ -58,6 +56,7 @@ from ivr.line.answers_terms import (
     TIMING,
     aside_phrases,
     before_words,
+    compound_parts,
     is_aside,
     joins_clause,
     lay_stems,
@@ -195,27 +194,8 @@ class Answers:
         return any(term in self._in for term in unit)
 
     def _parts(self, word: str) -> list[tuple[str, ...]] | None:
-        """A compound the line lacks as two words it has (or lay words for them), the longest head first,
-        with or without a joining s or e: "skuldersmerterne" is "skulder" and "smerterne"."""
-        for at in range(len(word) - COMPOUND_TAIL, COMPOUND_PART - 1, -1):
-            tail = word[at:]
-            if tail in STOP_WORDS:
-                continue
-            for head in dict.fromkeys((word[:at], word[: at - 1] if word[at - 1] in "se" else word[:at])):
-                units = [self.synonyms.get(stem(part), (stem(part),)) for part in (head, tail)]
-                if len(head) >= COMPOUND_PART and all(self._knows(unit) for unit in units):
-                    return units
-        # Else a kind of the word it ends with, the longest the line has ("morgenkaffe" is coffee,
-        # "cowboybukser" trousers): a Danish compound noun is its last word. Both parts a word's length; a
-        # participle ("smertestillende", "liggende") is no compound noun.
-        if word.endswith("ende"):
-            return None
-        for at in range(KIND_PART, len(word) - KIND_PART + 1):
-            tail = word[at:]
-            unit = self.synonyms.get(stem(tail), (stem(tail),))
-            if tail not in STOP_WORDS and self._knows(unit):
-                return [unit]
-        return None
+        """A compound the line lacks as words it has (answers_terms.compound_parts)."""
+        return compound_parts(word, lambda part: self.synonyms.get(stem(part), (stem(part),)), self._knows)
 
     def terms(self, text: str, *, synonyms: bool = True) -> list[str]:
         """The stems a text is ranked by: stop words dropped, a synonym put in the leaflet's words."""

@@ -10,7 +10,7 @@ their own, while the index there only ranks and judges what they give it.
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -173,6 +173,32 @@ def is_aside(word: str) -> bool:
 def aside_phrases() -> tuple[tuple[str, ...], ...]:
     """A caller's words around the question that name no topic ("jeg ringer", "i morgen"), word for word."""
     return tuple(tuple(aside.split()) for aside in asides() if " " in aside)
+
+
+def compound_parts(
+    word: str, unit_of: Callable[[str], tuple[str, ...]], knows: Callable[[tuple[str, ...]], bool]
+) -> list[tuple[str, ...]] | None:
+    """A compound a line lacks as two words it has (`unit_of` a part, which the line `knows`), the longest
+    head first, with or without a joining s or e: "skuldersmerterne" is "skulder" and "smerterne"."""
+    for at in range(len(word) - COMPOUND_TAIL, COMPOUND_PART - 1, -1):
+        tail = word[at:]
+        if tail in STOP_WORDS:
+            continue
+        for head in dict.fromkeys((word[:at], word[: at - 1] if word[at - 1] in "se" else word[:at])):
+            units = [unit_of(part) for part in (head, tail)]
+            if len(head) >= COMPOUND_PART and all(knows(unit) for unit in units):
+                return units
+    # Else a kind of the word it ends with, the longest the line has ("morgenkaffe" is coffee,
+    # "cowboybukser" trousers): a Danish compound noun is its last word. Both parts a word's length; a
+    # participle ("smertestillende", "liggende") is no compound noun.
+    if word.endswith("ende"):
+        return None
+    for at in range(KIND_PART, len(word) - KIND_PART + 1):
+        tail = word[at:]
+        unit = unit_of(tail)
+        if tail not in STOP_WORDS and knows(unit):
+            return [unit]
+    return None
 
 
 def with_timing(title: list[str]) -> list[str]:
