@@ -295,15 +295,17 @@ class Answers:
             self._only_as_condition(unit, ranked[0]) for unit in self.asked(said) if not is_cue(unit[0])
         ):
             # "hvad er gulsot" is not answered by "ring, hvis du får gulsot", nor "hvorfor er nerverødderne
-            # klemt" by what they do if they are: the sentence names it as a condition, and says what then.
+            # klemt" by what they do if they are: the sentence names it as a condition, and says what then;
+            # nor "hvorfor puster i luft ind" by what the air causes ("Det skyldes luften").
             return None
         return self._said(ranked[0].sentence, ranked)
 
     def _only_as_condition(self, unit: tuple[str, ...], best: Scored) -> bool:
-        """Tell whether a sentence names a word only in a clause of "hvis" (to the next comma)."""
+        """Tell whether a sentence names a word only in a clause of "hvis" or a cause ("skyldes", "fordi"),
+        to the next comma."""
         clauses = [words_of(clause) for clause in re.split(r"[,.;:]", best.sentence.prompt.text)]
         at = [
-            "hvis" in words[:place]
+            bool({"hvis", "skyldes", "fordi"} & set(words[:place]))
             for words in clauses
             for place, word in enumerate(words)
             if any(stem(word) == term or part_of(term, stem(word)) for term in unit)

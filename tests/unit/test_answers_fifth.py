@@ -155,3 +155,14 @@ def test_what_may_happen_holds_at_any_time(content: Content) -> None:
         content, "Komplikationer", "Infektion og blødning kan forekomme. Plastret fjernes efter to dage."
     )
     assert said(risks, "kan jeg få en infektion bagefter") == "Infektion og blødning kan forekomme."
+
+
+def test_a_why_is_not_answered_by_what_the_thing_asked_of_causes(content: Content) -> None:
+    after = one_section(
+        content,
+        "Efter operationen",
+        "Du kan have ondt i skuldrene de første dage. Det skyldes luften, vi puster ind i maven.",
+    )
+    # The air is named as the cause of the pain, not explained.
+    assert said(after, "hvorfor puster i luft ind") is None
+    assert said(after, "hvorfor har jeg ondt i skuldrene") == "Du kan have ondt i skuldrene de første dage."
