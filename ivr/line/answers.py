@@ -209,6 +209,9 @@ class Answers:
             (cue,) for cue in cues_asked(said) if cue in self._in or cue.startswith(COUNTED)
         ]
         units = [unit if self._knows(unit) else self._forms(unit) for unit in self.units(said)]
+        if (DURATION,) in cues and not units and LASTING in self._in:
+            # "Hvor længe", naming nothing, asks how long the procedure itself lasts.
+            cues.append((LASTING,))
         if (MOMENT,) in cues:
             # The unit of time a question for a moment asks in ("hvor mange timer før") is not a topic.
             units = [unit for unit in units if not set(unit) <= TIME_UNITS]

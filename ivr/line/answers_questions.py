@@ -20,6 +20,7 @@ QUESTION_WORDS = frozenset(_QUESTION_WORDS.split())
 _QUESTION_VERBS = "må skal kan er bliver får gør vil har kommer tager varer virker sover går bruger ringer"
 QUESTION_VERBS = frozenset(_QUESTION_VERBS.split())
 QUESTION_LENGTH = 3
+BEFORE_OR_AFTER = frozenset(["før", "inden", "efter", "bagefter"])
 # Question words a caller asks with rather than asks for an action ("hvor hurtigt" is no "hurtigere").
 ASKING = frozenset(["hvad", "hvor", "hvordan", "hvornår", "hvorfor", "hvilken", "hvilket", "hvilke"])
 # A question that says no is answered only by a sentence that does too.
@@ -46,7 +47,8 @@ def negated(text: str) -> bool:
 
 def is_question(words: Sequence[str]) -> bool:
     """Tell whether an utterance asks something, rather than naming a topic ("komplikationer")."""
-    if len(words) >= QUESTION_LENGTH:
+    if len(words) >= QUESTION_LENGTH or (len(words) > 1 and BEFORE_OR_AFTER & set(words)):
+        # Two words with before or after ask about that time ("spise inden", "bad bagefter").
         return True
     return bool(words) and (words[0] in QUESTION_VERBS or any(word in QUESTION_WORDS for word in words))
 

@@ -166,3 +166,16 @@ def test_a_why_is_not_answered_by_what_the_thing_asked_of_causes(content: Conten
     # The air is named as the cause of the pain, not explained.
     assert said(after, "hvorfor puster i luft ind") is None
     assert said(after, "hvorfor har jeg ondt i skuldrene") == "Du kan have ondt i skuldrene de første dage."
+
+
+def test_how_long_naming_nothing_asks_how_long_the_procedure_lasts(fourth: Answers) -> None:
+    assert said(fourth, "hvor længe") == ONE_HOUR
+
+
+@pytest.mark.parametrize(("question", "sentence"), [("spise inden", FAST), ("bad bagefter", None)])
+def test_two_words_with_before_or_after_are_a_question(
+    fourth: Answers, question: str, sentence: str | None
+) -> None:
+    assert said(fourth, question) == sentence
+    # One word names a topic, for the section.
+    assert said(fourth, "spise") is None
