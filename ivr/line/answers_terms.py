@@ -34,7 +34,8 @@ _STOP = """
     selve selv ting møde mærke mærker begynde begynder starte starter føle føles sidde sidder ramme rammer
     passe sørge
     omkring cirka ca mens imens hedder plejer behøver lade derinde jer normalt normal hele tiden gang
-    uden brugt taget gjort fået kommet gået sket givet blevet fordi lægger lægges se ser undlade undlader hen henne
+    uden brugt taget gjort fået kommet gået sket givet blevet fordi lægger lægges se ser undlade undlader
+    hen henne
 """
 # Words for before and after are kept, since they tell questions apart ("må jeg spise inden" is answered,
 # "må jeg spise bagefter" is not), each said one way.
