@@ -151,6 +151,8 @@ class Answers:
             # bm25s indexes string tokens through its own vocabulary; an empty sentence is given a
             # token that no question has, so the sentences keep their places.
             self._index.index([doc or ["\x00"] for doc in self._docs], show_progress=False)
+        # The words of the line's name its sentences lack ("galdesten" in "Kikkertoperation for galdesten").
+        self._named = frozenset(self.terms(content.line.name, synonyms=False)) - self._in.keys()
         self.section_keys = frozenset(section.key for section in content.sections)
         self.transfer_key = content.keys.transfer
         self._titles = {section.key: set(self.terms(section.title)) for section in content.sections}
@@ -216,6 +218,9 @@ class Answers:
             # The unit of time a question for a moment asks in ("hvor mange timer før") is not a topic.
             units = [unit for unit in units if not set(unit) <= TIME_UNITS]
         units = without_day_times(units)
+        if any(self._knows(unit) for unit in units):
+            # The line's own subject, named beside words it has, says nothing more than they do.
+            units = [unit for unit in units if not set(unit) <= self._named]
         if (stem("før"),) in units:
             # Eating before the procedure is what fasting is ("må jeg spise før operationen": "Du skal faste
             # fra midnat"), in a leaflet that says "spise" only of the time after.

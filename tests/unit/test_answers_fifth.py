@@ -3,6 +3,8 @@ against, on a short leaflet of our own or the shipped one."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from ivr.line.answers import Answers, answering
@@ -179,3 +181,12 @@ def test_two_words_with_before_or_after_are_a_question(
     assert said(fourth, question) == sentence
     # One word names a topic, for the section.
     assert said(fourth, "spise") is None
+
+
+def test_the_line_s_own_subject_beside_words_it_has_says_nothing_more(content: Content) -> None:
+    named = replace(content, line=replace(content.line, name="Kikkertoperation for galdesten"))
+    answers = answers_for(named, FOURTH_LEAFLET)
+    # "galdesten" is in no sentence, but names what the whole line is about.
+    assert said(answers, "jeg er opereret for galdesten hvor mange kilo må jeg løfte") == LIFT
+    # Alone it is still a word the line lacks: nothing says what gallstones are.
+    assert said(answers, "hvorfor får man galdesten") is None
