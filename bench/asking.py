@@ -1,6 +1,6 @@
 """Asking the leaflet: the shares of questions answered by the right sentence, and the time it adds.
 
-    python -m bench.asking [--rounds 20] [--lines 50] [--tuning-only [--misses]]
+    python -m bench.asking [--rounds 20] [--lines 50] [--tuning-only [--misses]] [--sets aside5]
 
 For the shipped line and for a line imported from `tests/leaflets/tuning/galdesten.txt` (`ivr import`, as a
 clinic would), reads the labelled questions of `bench/questions/` and answers each as a call's turn does
@@ -180,9 +180,13 @@ def main() -> None:
         "--tuning-only", action="store_true", help="only the tuning questions, as while tuning"
     )
     parser.add_argument("--misses", action="store_true", help="with --tuning-only: each tuning miss")
+    parser.add_argument("--sets", nargs="+", metavar="HALF", help="only these sets (e.g. aside5: kept aside)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="ivr-asking-") as name:
         lines = {"rodblokade": Asker(load_content()), "galdesten": Asker(imported_line(Path(name)))}
+    if args.sets:
+        print_shares(lines, tuple(args.sets))
+        return
     print_shares(lines, ("tuning",) if args.tuning_only else HALVES)
     if args.tuning_only:
         if args.misses:

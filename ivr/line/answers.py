@@ -34,34 +34,39 @@ from ivr.line.answers_cues import (
     CUES,
     DURATION,
     LASTING,
+    MOMENT,
     REASON,
     SPECIFIC_CUES,
+    TIME_UNITS,
     cues_asked,
     cues_given,
     is_cue,
     takes_unknown,
 )
-from ivr.line.answers_questions import WHAT_IS, asks_meaning, is_question, negated
+from ivr.line.answers_questions import ASKING, WHAT_IS, asks_meaning, is_question, negated, the_question
 from ivr.line.answers_sentences import Answer, Scored, Sentence, said_together, with_leaned_on
 from ivr.line.answers_terms import (
     COMPOUND_PART,
-    COMPOUND_TAIL,
     FORM_HEAD,
-    KIND_PART,
     PAST_FORMS,
     PROCEDURE,
     SAME_AS,
     STOP_WORDS,
     STOPPING,
     TIMING,
+    aside_phrases,
     before_words,
+    compound_parts,
+    is_aside,
     joins_clause,
     lay_stems,
     of_procedure,
     part_of,
     synonym_stems,
+    vowel_shifted,
     with_compound_parts,
     with_timing,
+    without_day_times,
 )
 from ivr.line.content import Content
 from ivr.line.understood import Understood
@@ -113,13 +118,15 @@ class Answers:
             )
         ]
         # The lay words the sentences can use, where the clinic's own synonyms do not say otherwise.
-        lay, lay_phrases = lay_stems(self._docs)
-        self.synonyms = {**lay, **self.synonyms}
-        self._phrases = dict(sorted({**lay_phrases, **self._phrases}.items(), key=lambda item: -len(item[0])))
         titles = {
             section.key: with_timing(self.terms(section.title, synonyms=False))
             for section in content.sections
         }
+        # The lay words the sentences or their titles can use (a title's time: "hjem" is after an operation
+        # in a leaflet titling "Efter operationen").
+        lay, lay_phrases = lay_stems([*self._docs, *titles.values()])
+        self.synonyms = {**lay, **self.synonyms}
+        self._phrases = dict(sorted({**lay_phrases, **self._phrases}.items(), key=lambda item: -len(item[0])))
         # What each sentence is about: its terms, and its section's title's ("Du må spise almindelig mad"
         # under "Efter operationen" answers "må jeg spise efter operationen"); ranked by its terms only.
         self._about = [
@@ -144,6 +151,8 @@ class Answers:
             # bm25s indexes string tokens through its own vocabulary; an empty sentence is given a
             # token that no question has, so the sentences keep their places.
             self._index.index([doc or ["\x00"] for doc in self._docs], show_progress=False)
+        # The words of the line's name its sentences lack ("galdesten" in "Kikkertoperation for galdesten").
+        self._named = frozenset(self.terms(content.line.name, synonyms=False)) - self._in.keys()
         self.section_keys = frozenset(section.key for section in content.sections)
         self.transfer_key = content.keys.transfer
         self._titles = {section.key: set(self.terms(section.title)) for section in content.sections}
@@ -162,6 +171,10 @@ class Answers:
                 units.append(self._phrases[phrase])
                 at += len(phrase)
                 continue
+            aside = next((p for p in aside_phrases() if tuple(words[at : at + len(p)]) == p), None)
+            if synonyms and aside is not None:
+                at += len(aside)
+                continue
             stopping = next((p for p in STOPPING if tuple(words[at : at + len(p)]) == p), None)
             if synonyms and stopping is not None:
                 units.append((stem("før"),))
@@ -171,7 +184,7 @@ class Answers:
             at += 1
             if joins_clause(word, words[at:]):
                 continue
-            if word not in STOP_WORDS:
+            if word not in STOP_WORDS and not (synonyms and is_aside(word)):
                 stemmed = stem(word)
                 unit = self.synonyms.get(stemmed, (stemmed,)) if synonyms else (stemmed,)
                 parts = self._parts(word) if synonyms and not self._knows(unit) else None
@@ -183,27 +196,8 @@ class Answers:
         return any(term in self._in for term in unit)
 
     def _parts(self, word: str) -> list[tuple[str, ...]] | None:
-        """A compound the line lacks as two words it has (or lay words for them), the longest head first,
-        with or without a joining s or e: "skuldersmerterne" is "skulder" and "smerterne"."""
-        for at in range(len(word) - COMPOUND_TAIL, COMPOUND_PART - 1, -1):
-            tail = word[at:]
-            if tail in STOP_WORDS:
-                continue
-            for head in dict.fromkeys((word[:at], word[: at - 1] if word[at - 1] in "se" else word[:at])):
-                units = [self.synonyms.get(stem(part), (stem(part),)) for part in (head, tail)]
-                if len(head) >= COMPOUND_PART and all(self._knows(unit) for unit in units):
-                    return units
-        # Else a kind of the word it ends with, the longest the line has ("morgenkaffe" is coffee,
-        # "cowboybukser" trousers): a Danish compound noun is its last word. Both parts a word's length; a
-        # participle ("smertestillende", "liggende") is no compound noun.
-        if word.endswith("ende"):
-            return None
-        for at in range(KIND_PART, len(word) - KIND_PART + 1):
-            tail = word[at:]
-            unit = self.synonyms.get(stem(tail), (stem(tail),))
-            if tail not in STOP_WORDS and self._knows(unit):
-                return [unit]
-        return None
+        """A compound the line lacks as words it has (answers_terms.compound_parts)."""
+        return compound_parts(word, lambda part: self.synonyms.get(stem(part), (stem(part),)), self._knows)
 
     def terms(self, text: str, *, synonyms: bool = True) -> list[str]:
         """The stems a text is ranked by: stop words dropped, a synonym put in the leaflet's words."""
@@ -216,7 +210,17 @@ class Answers:
         cues: list[tuple[str, ...]] = [
             (cue,) for cue in cues_asked(said) if cue in self._in or cue.startswith(COUNTED)
         ]
-        units = [unit if any(t in self._in for t in unit) else self._forms(unit) for unit in self.units(said)]
+        units = [unit if self._knows(unit) else self._forms(unit) for unit in self.units(said)]
+        if (DURATION,) in cues and not units and LASTING in self._in:
+            # "Hvor længe", naming nothing, asks how long the procedure itself lasts.
+            cues.append((LASTING,))
+        if (MOMENT,) in cues:
+            # The unit of time a question for a moment asks in ("hvor mange timer før") is not a topic.
+            units = [unit for unit in units if not set(unit) <= TIME_UNITS]
+        units = without_day_times(units)
+        if any(self._knows(unit) for unit in units):
+            # The line's own subject, named beside words it has, says nothing more than they do.
+            units = [unit for unit in units if not set(unit) <= self._named]
         if (stem("før"),) in units:
             # Eating before the procedure is what fasting is ("må jeg spise før operationen": "Du skal faste
             # fra midnat"), in a leaflet that says "spise" only of the time after.
@@ -235,8 +239,9 @@ class Answers:
         return tuple(dict.fromkeys((*unit, *(term for term in more if term in self._in))))
 
     def _forms(self, unit: tuple[str, ...]) -> tuple[str, ...]:
-        """The line's terms a word it lacks is a form of or a compound of (FORM_HEAD), if any; else the
-        word."""
+        """The line's terms a word it lacks is a form of or a compound of (FORM_HEAD), if any; a word for
+        the procedure the line names otherwise is its words for it ("indgrebet" in a leaflet saying
+        "operationen"); else the word."""
         forms = tuple(
             sorted(
                 known
@@ -246,6 +251,8 @@ class Answers:
                 or (len(known) >= FORM_HEAD and term.startswith(known))
             )
         )
+        if not forms and of_procedure(unit):
+            forms = tuple(sorted(PROCEDURE & self._in.keys()))
         return forms or unit
 
     def query(self, said: str) -> list[str]:
@@ -275,6 +282,7 @@ class Answers:
     def answer(self, said: str, section: str | None = None) -> Answer | None:
         """The sentences that answer a question, or None when it is not a question, or unsure. `section`: the
         section the caller's words chose, if any (a close sentence elsewhere then does not make it unsure)."""
+        said = the_question(said)
         if not is_question(words_of(said)) or takes_unknown(said):
             return None
         named = self._what_is(said)
@@ -295,15 +303,17 @@ class Answers:
             self._only_as_condition(unit, ranked[0]) for unit in self.asked(said) if not is_cue(unit[0])
         ):
             # "hvad er gulsot" is not answered by "ring, hvis du får gulsot", nor "hvorfor er nerverødderne
-            # klemt" by what they do if they are: the sentence names it as a condition, and says what then.
+            # klemt" by what they do if they are: the sentence names it as a condition, and says what then;
+            # nor "hvorfor puster i luft ind" by what the air causes ("Det skyldes luften").
             return None
         return self._said(ranked[0].sentence, ranked)
 
     def _only_as_condition(self, unit: tuple[str, ...], best: Scored) -> bool:
-        """Tell whether a sentence names a word only in a clause of "hvis" (to the next comma)."""
+        """Tell whether a sentence names a word only in a clause of "hvis" or a cause ("skyldes", "fordi"),
+        to the next comma."""
         clauses = [words_of(clause) for clause in re.split(r"[,.;:]", best.sentence.prompt.text)]
         at = [
-            "hvis" in words[:place]
+            bool({"hvis", "skyldes", "fordi"} & set(words[:place]))
             for words in clauses
             for place, word in enumerate(words)
             if any(stem(word) == term or part_of(term, stem(word)) for term in unit)
@@ -327,7 +337,9 @@ class Answers:
                 return next(sentence for sentence in self.sentences if sentence.section.key == key)
         for sentence in self.sentences:
             first = self.terms(sentence.prompt.text, synonyms=False)[:1]
-            if first and any(first[0] == term or part_of(term, first[0]) for term in named):
+            if first and any(
+                first[0] == term or part_of(term, first[0]) or vowel_shifted(term, first[0]) for term in named
+            ):
                 return sentence
         return None
 
@@ -396,10 +408,18 @@ class Answers:
         doc = self._about[at]
         if any(not any(term in self._in for term in unit) for unit in asked):
             return False
-        if any(set(unit) <= TIMING and not doc & set(unit) for unit in asked):
-            # Before and after tell questions apart: "må jeg tage bad efter operationen" is not answered by
-            # the bath before it.
+        if any(set(unit) <= TIMING for unit in asked) and all(
+            set(unit) <= TIMING or is_cue(unit[0]) for unit in asked
+        ):
+            # Only when, before or after ("hvor lang tid før skal jeg møde op"): no topic to answer.
             return False
+        timeless = self.sentences[at].possible and not doc & TIMING
+        if not timeless and any(set(unit) <= TIMING and not doc & set(unit) for unit in asked):
+            # Before and after tell questions apart: "må jeg tage bad efter operationen" is not answered by
+            # the bath before it. What may happen, or what to do if, of no time holds at any time ("Ring,
+            # hvis du får feber" answers "hvad gør jeg hvis jeg får feber efter operationen").
+            return False
+        asked = [unit for unit in asked if not (timeless and set(unit) <= TIMING)]
         held = [term for unit in asked for term in unit if term in doc]
         count = self._in_text if section is None else {t: self._in_section[section, t] for t in held}
         if not held:
@@ -458,7 +478,12 @@ def answering(answers: Answers | None, said: str, understood: Understood) -> Ans
         # A transfer phrase inside a question for a time or a reason that a sentence surely answers
         # ("hvornår ringer lægen" holds a word for the doctor) gets the sentence; an errand ("jeg vil tale
         # med lægen", "hvornår kan jeg tale med lægen": no sentence answers it) is still put through.
-        if understood.key != answers.transfer_key or not cues_asked(said):
+        # Another action's word in a question ("hvor hurtigt virker det" holds the word for faster speech)
+        # is a word of the question: a sentence that surely answers it is said.
+        question = the_question(said)
+        if understood.key == answers.transfer_key and not cues_asked(question):
+            return None
+        if understood.key != answers.transfer_key and not set(words_of(question)[:1]) & ASKING:
             return None
         return answers.answer(said)
     return answers.answer(said, understood.key if understood.outcome == "matched" else None)

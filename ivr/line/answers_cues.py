@@ -43,8 +43,11 @@ _DURATION_ASKED = (
     "hvor mange minutter",
     "hvor mange timer",
     "lang tid",
+    "lang",
 )
 _MOMENT_ASKED = ("hvornår",)
+# A duration before or after the procedure is a moment ("hvor længe før", "hvor mange timer inden").
+_HOW_LONG_BEFORE = re.compile(r"\b(?:hvor længe|hvor lang tid|hvor mange \w+) (?:før|inden|efter|forud)\b")
 # "Hvad skal blokaden bruges til" asks what it is for, as "hvorfor" does.
 _REASON_ASKED = ("hvorfor", "bruges til", "bruge til", "godt for", "til hvad")
 # ... as does "hvad bruger i rodblokader til": "hvad", ending with "til".
@@ -53,7 +56,9 @@ _REASON_SAID = re.compile(
     r"\b(?:for at|fordi|grund|grunde|skyldes|derfor|formål|formålet|på grund af|forårsage|forårsager"
     r"|så vi|så du|så at)\b"
 )
-_UNIT = r"(?:minut|minutter|time|timer|døgn|døgnet|dag|dage|uge|uger|måned|måneder)"
+_UNITS = "minut minutter time timer døgn døgnet dag dage uge uger måned måneder"
+_UNIT = rf"(?:{'|'.join(_UNITS.split())})"
+TIME_UNITS = frozenset(stem(word) for word in _UNITS.split())
 _COUNT = r"(?:\d+|en|et|to|tre|fire|fem|seks|syv|otte|ni|ti|par|få|nogle|første|halv)"
 # A count and a unit is a duration, unless it says when ("efter 4 uger", "to timer før").
 _DURATION_SAID = re.compile(rf"\b(?<!efter )(?<!om ){_COUNT} {_UNIT}\b(?! før| efter| inden)|\bkort tid\b")
@@ -61,10 +66,10 @@ _DURATION_SAID = re.compile(rf"\b(?<!efter )(?<!om ){_COUNT} {_UNIT}\b(?! før| 
 _LASTING_VERBS = r"(?:tager|varer|tog|varede)"
 _LASTING_SAID = re.compile(rf"\b{_LASTING_VERBS}\b(?: \w+){{0,3}} (?:\w+ )?{_COUNT} {_UNIT}\b")
 # Asked: the verb in a question for a duration, unless what lasts is said after it ("hvor lang tid tager det
-# at komme sig" asks about something else).
+# at komme sig" asks about something else), or "lang" of a thing ("er operationen lang": it lasts long).
 # "Hvor lang tid tager det at komme sig": how long something else takes, said after "at".
 _TAKES_TO = re.compile(r"\b(?:tager|varer) det at (?P<what>.+)$")
-_LASTING_ASKED = re.compile(r"\b(?:tager|varer|tage|vare)\b(?! det at\b)")
+_LASTING_ASKED = re.compile(r"\b(?:tager|varer|tage|vare)\b(?! det at\b)|\blang\b(?! tid\b)")
 # A sentence opening with "ved" says when ("Ved kraftig blødning ... skal du ringe 112").
 _MOMENT_SAID = re.compile(
     r"^ved\b|\b(?:efter|før|inden|indtil|når|hvis|øjeblikligt|umiddelbart|midnat|morgenen|aftenen|i løbet af"
@@ -110,6 +115,9 @@ def cues_asked(said: str) -> list[str]:
         cues.append(REASON)
     if DURATION in cues and _LASTING_ASKED.search(lower):
         cues.append(LASTING)
+    if DURATION in cues and _HOW_LONG_BEFORE.search(lower):
+        # "Hvor længe før operationen må jeg drikke" asks for a moment: "indtil to timer før".
+        return [MOMENT if cue == DURATION else cue for cue in cues if cue not in (MOMENT, LASTING, AMOUNT)]
     # "Hvor mange timer" asks for a duration, which "omkring en time" gives without a number.
     if DURATION in cues:
         return [cue for cue in cues if cue != AMOUNT]

@@ -20,6 +20,9 @@ QUESTION_WORDS = frozenset(_QUESTION_WORDS.split())
 _QUESTION_VERBS = "må skal kan er bliver får gør vil har kommer tager varer virker sover går bruger ringer"
 QUESTION_VERBS = frozenset(_QUESTION_VERBS.split())
 QUESTION_LENGTH = 3
+BEFORE_OR_AFTER = frozenset(["før", "inden", "efter", "bagefter"])
+# Question words a caller asks with rather than asks for an action ("hvor hurtigt" is no "hurtigere").
+ASKING = frozenset(["hvad", "hvor", "hvordan", "hvornår", "hvorfor", "hvilken", "hvilket", "hvilke"])
 # A question that says no is answered only by a sentence that does too.
 NEGATIONS = frozenset({"ikke", "aldrig", "ingen", "intet"})
 # "Hvad er X" asks what a word means: said with or without "det for en", an article or a filler.
@@ -44,6 +47,23 @@ def negated(text: str) -> bool:
 
 def is_question(words: Sequence[str]) -> bool:
     """Tell whether an utterance asks something, rather than naming a topic ("komplikationer")."""
-    if len(words) >= QUESTION_LENGTH:
+    if len(words) >= QUESTION_LENGTH or (len(words) > 1 and BEFORE_OR_AFTER & set(words)):
+        # Two words with before or after ask about that time ("spise inden", "bad bagefter").
         return True
     return bool(words) and (words[0] in QUESTION_VERBS or any(word in QUESTION_WORDS for word in words))
+
+
+# A question asked indirectly after what the caller says first ("jeg skal have fjernet galdeblæren og vil
+# gerne vide, hvornår jeg skal stoppe med at spise"): the question is what follows the asking verb.
+_INDIRECT = re.compile(
+    r"\b(?:vide|høre|spørge|spurgt|høres|hører|spørger)\s+(?=(?:om|hvad|hvor|hvordan|hvornår|hvorfor|hvilken|hvilket"
+    r"|hvilke|hvem)\b)"
+)
+
+
+def the_question(said: str) -> str:
+    """The words of the question itself: after the last asking verb of a question put indirectly ("vil gerne
+    vide om ..."), else all of them."""
+    words = " ".join(words_of(said))
+    found = list(_INDIRECT.finditer(words))
+    return words[found[-1].end() :] if found else said

@@ -18,6 +18,8 @@ from ivr.line.words import words_of
 # A sentence starting with one of these leans on the one before ("Denne forsvinder igen"): said with it.
 _LEANS_BACK = "denne dette disse den det de tværtimod derfor således hvorimod"
 LEANS_BACK = frozenset(_LEANS_BACK.split())
+# A sentence with one of these says what may happen, or what to do if it does.
+POSSIBLE = frozenset(["hvis", "kan"])
 
 
 @dataclass(frozen=True)
@@ -32,6 +34,11 @@ class Sentence:
     def words(self) -> int:
         """How many words it has."""
         return len(self.prompt.text.split())
+
+    @property
+    def possible(self) -> bool:
+        """Tell whether it says what may happen or what to do if ("kan forekomme", "hvis du får feber")."""
+        return bool(POSSIBLE & set(words_of(self.prompt.text)))
 
 
 @dataclass(frozen=True)

@@ -10,10 +10,12 @@ their own, while the index there only ranks and judges what they give it.
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from functools import cache
 from pathlib import Path
+from typing import Any
 
+from ivr.line.answers_questions import QUESTION_VERBS
 from ivr.line.words import stem, words_of
 
 # Danish words that carry no question's topic: pronouns, auxiliaries, prepositions, conjunctions and question
@@ -32,6 +34,8 @@ _STOP = """
     selve selv ting møde mærke mærker begynde begynder starte starter føle føles sidde sidder ramme rammer
     passe sørge
     omkring cirka ca mens imens hedder plejer behøver lade derinde jer normalt normal hele tiden gang
+    uden brugt taget gjort fået kommet gået sket givet blevet fordi lægger lægges se ser undlade undlader
+    hen henne
 """
 # Words for before and after are kept, since they tell questions apart ("må jeg spise inden" is answered,
 # "må jeg spise bagefter" is not), each said one way.
@@ -66,6 +70,10 @@ _SUBJECTS = "jeg du han hun den det vi i de man der"
 SUBJECTS = frozenset(_SUBJECTS.split())
 # ... and followed by one of these, name a time of day.
 TIME_OF_DAY = frozenset(["midnat", "klokken", "kl", "middag"])
+# A time of day asked without before or after is the time before the procedure, the night or the morning
+# before it ("må jeg spise om morgenen", "må jeg drikke efter midnat"): said as before, not as its word.
+_DAY_TIMES = "morgen morgenen morges formiddag formiddagen aften aftenen nat natten midnat"
+DAY_TIMES = frozenset(stem(word) for word in _DAY_TIMES.split())
 # A compound counts as its known part too ("lokalbedøvelse" is about "bedøvelse"), a part this long ...
 COMPOUND_PART = 4
 # ... or, at its end, a shorter one after a head at least COMPOUND_PART long ("kontaktlæge" is about "læge",
@@ -103,18 +111,29 @@ def of_procedure(unit: tuple[str, ...]) -> bool:
 
 
 @cache
+def _lay_table() -> dict[str, Any]:
+    """lay_words.toml, read once."""
+    return tomllib.loads(LAY_WORDS.read_text(encoding="utf-8"))
+
+
+@cache
 def lay_words() -> dict[str, tuple[str, ...]]:
     """Patients' words and the leaflet words each may stand for, from lay_words.toml."""
-    table = tomllib.loads(LAY_WORDS.read_text(encoding="utf-8"))["words"]
-    return {word: tuple(meant) for word, meant in table.items()}
+    return {word: tuple(meant) for word, meant in _lay_table()["words"].items()}
 
 
 @cache
 def before_words() -> dict[str, tuple[str, ...]]:
     """The stems of patients' words and the leaflet words each stands for when asked of the time before the
     procedure, from lay_words.toml's [before]."""
-    table = tomllib.loads(LAY_WORDS.read_text(encoding="utf-8")).get("before", {})
-    return {stem(word): tuple(meant) for word, meant in table.items()}
+    return {stem(word): tuple(meant) for word, meant in _lay_table().get("before", {}).items()}
+
+
+@cache
+def asides() -> frozenset[str]:
+    """The words a caller adds that name no topic (who it is for, how sure, how much), from lay_words.toml's
+    [asides]: dropped from a question, so they do not count as words the line lacks."""
+    return frozenset(word for words in _lay_table().get("asides", {}).values() for word in words)
 
 
 def lay_stems(
@@ -136,6 +155,53 @@ def lay_stems(
     return words, phrases
 
 
+def without_day_times(units: list[tuple[str, ...]]) -> list[tuple[str, ...]]:
+    """A question's units with a time of day (DAY_TIMES) as when it asks of: the time before, unless it says
+    before or after itself."""
+    if not any(set(unit) <= DAY_TIMES for unit in units):
+        return units
+    before = [] if any(set(unit) <= TIMING for unit in units) else [(stem("før"),)]
+    return [unit for unit in units if not set(unit) <= DAY_TIMES] + before
+
+
+def is_aside(word: str) -> bool:
+    """Tell whether a question's word names no topic (lay_words.toml's [asides]), as itself or in the
+    genitive ("min mands ben")."""
+    return word in asides() or (word.endswith("s") and word[:-1] in asides())
+
+
+@cache
+def aside_phrases() -> tuple[tuple[str, ...], ...]:
+    """A caller's words around the question that name no topic ("jeg ringer", "i morgen"), word for word."""
+    return tuple(tuple(aside.split()) for aside in asides() if " " in aside)
+
+
+def compound_parts(
+    word: str, unit_of: Callable[[str], tuple[str, ...]], knows: Callable[[tuple[str, ...]], bool]
+) -> list[tuple[str, ...]] | None:
+    """A compound a line lacks as two words it has (`unit_of` a part, which the line `knows`), the longest
+    head first, with or without a joining s or e: "skuldersmerterne" is "skulder" and "smerterne"."""
+    for at in range(len(word) - COMPOUND_TAIL, COMPOUND_PART - 1, -1):
+        tail = word[at:]
+        if tail in STOP_WORDS:
+            continue
+        for head in dict.fromkeys((word[:at], word[: at - 1] if word[at - 1] in "se" else word[:at])):
+            units = [unit_of(part) for part in (head, tail)]
+            if len(head) >= COMPOUND_PART and all(knows(unit) for unit in units):
+                return units
+    # Else a kind of the word it ends with, the longest the line has ("morgenkaffe" is coffee,
+    # "cowboybukser" trousers): a Danish compound noun is its last word. Both parts a word's length; a
+    # participle ("smertestillende", "liggende") is no compound noun.
+    if word.endswith("ende"):
+        return None
+    for at in range(KIND_PART, len(word) - KIND_PART + 1):
+        tail = word[at:]
+        unit = unit_of(tail)
+        if tail not in STOP_WORDS and knows(unit):
+            return [unit]
+    return None
+
+
 def with_timing(title: list[str]) -> list[str]:
     """A title's terms, with before or after when it names the time before or after (TITLE_TIMING)."""
     timing = [TITLE_TIMING[term] for term in title if term in TITLE_TIMING]
@@ -151,7 +217,16 @@ def joins_clause(word: str, rest: Sequence[str]) -> bool:
     if rest[0] in TIME_OF_DAY:
         # "efter midnat", "før klokken otte" name a time of day, not before or after the procedure.
         return True
-    return rest[0] in SUBJECTS and any(w not in STOP_WORDS for w in rest[1:])
+    if rest[0] in SUBJECTS:
+        return any(w not in STOP_WORDS for w in rest[1:])
+    # A thing and its verb ("før effekten kommer", "før lægen ringer"); not the procedure, which a fronted
+    # "før operationen må jeg drikke" names as the moment.
+    return (
+        len(rest) > 1
+        and rest[0] not in STOP_WORDS
+        and not of_procedure((stem(rest[0]),))
+        and rest[1] in QUESTION_VERBS
+    )
 
 
 def with_compound_parts(docs: list[list[str]]) -> list[list[str]]:
@@ -175,6 +250,16 @@ def part_of(part: str, term: str) -> bool:
     ):
         return True
     return term.endswith(part) and rest >= COMPOUND_PART
+
+
+# Danish plurals that change the vowel ("rod", "rødder"; "hånd", "hænder"; "fod", "fødder").
+_SHIFTED = str.maketrans({"ø": "o", "æ": "a", "å": "a"})
+
+
+def vowel_shifted(one: str, other: str) -> bool:
+    """Tell whether two stems are one word in the singular and a plural that changes its vowel
+    ("nerverod", "nerverød")."""
+    return one != other and len(one) >= COMPOUND_PART and one.translate(_SHIFTED) == other.translate(_SHIFTED)
 
 
 def synonym_stems(synonyms: Mapping[str, str]) -> dict[str, tuple[str, ...]]:

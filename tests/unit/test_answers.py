@@ -580,8 +580,9 @@ def test_eating_asked_of_the_time_before_is_fasting(fourth: Answers) -> None:
     # The line says "spise" only of the time after; a sentence of the time after is no rival.
     assert said(fourth, "må jeg spise før operationen") == "Du skal faste fra midnat."
     assert said(fourth, "må jeg spise efter operationen") == "Du må spise almindelig mad, når du har lyst."
-    # "efter midnat" is a time of day: not after the operation, and unsure between the two.
-    assert said(fourth, "må jeg spise efter midnat") is None
+    # "efter midnat" is a time of day, not after the operation: the night before it (the fifth round's rule
+    # for times of day, tests/unit/test_answers_fifth.py).
+    assert said(fourth, "må jeg spise efter midnat") == "Du skal faste fra midnat."
 
 
 def test_a_compound_the_line_lacks_is_its_two_words(fourth: Answers) -> None:
