@@ -145,6 +145,8 @@ def test_nothing(line: Understanding, said: str) -> None:
         ("jeg kan ikke gå efter blokaden", "urgent", None),
         ("øh jeg har fået feber og benet er svagt", "urgent", None),
         ("det er akut", "urgent", None),
+        ("min far kan ikke rejse sig fra stolen", "urgent", None),
+        ("skal vi køre på akutmodtagelsen", "urgent", None),
         ("kan jeg gå på arbejde dagen efter", "unanswered", None),
         ("kan det bløde", "matched", "5"),
         # A question the leaflet does not answer is never a section.
