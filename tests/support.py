@@ -145,6 +145,11 @@ def text(content: Content, prompt_id: str) -> str:
     return content.prompt(prompt_id).text
 
 
+def request_lines(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
+    """The request log's lines a test caught (ivr/webhook/requestlog.py's logger)."""
+    return [record for record in caplog.records if record.name == "ivr.requests"]
+
+
 def logged(record: logging.LogRecord) -> dict[str, object]:
     """Return the fields of a request log line (ivr/webhook/requestlog.py passes `extra={"ivr": ...}`)."""
     fields: dict[str, object] = vars(record)["ivr"]

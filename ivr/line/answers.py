@@ -308,7 +308,8 @@ class Answers:
             return None
         return self._said(ranked[0].sentence, ranked)
 
-    def _only_as_condition(self, unit: tuple[str, ...], best: Scored) -> bool:
+    @staticmethod
+    def _only_as_condition(unit: tuple[str, ...], best: Scored) -> bool:
         """Tell whether a sentence names a word only in a clause of "hvis" or a cause ("skyldes", "fordi"),
         to the next comma."""
         clauses = [words_of(clause) for clause in re.split(r"[,.;:]", best.sentence.prompt.text)]

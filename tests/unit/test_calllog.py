@@ -20,7 +20,7 @@ from ivr.line.running import Line
 from ivr.stats.web import Statistics
 from ivr.webhook import requestlog
 from ivr.webhook.endpoint import Webhook
-from tests.support import CALL, SECRETARIAT, TwilioClient, logged
+from tests.support import CALL, SECRETARIAT, TwilioClient, logged, request_lines
 
 CALLER = {
     "From": "+4520304050",
@@ -34,10 +34,6 @@ CALLER = {
 PRIVATE = ["CA0123456789abcdef0123456789abcdef", "Jens Hansen"]
 PRIVATE += [number for number in CALLER.values() if number.startswith("+")]
 PRIVATE += [number[3:] for number in CALLER.values() if number.startswith("+45")]
-
-
-def request_lines(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
-    return [record for record in caplog.records if record.name == "ivr.requests"]
 
 
 def test_each_call_request_logs_one_line_with_its_step_and_outcome(

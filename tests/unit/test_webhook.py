@@ -18,7 +18,7 @@ from ivr.line.events import CallEvent
 from ivr.webhook.endpoint import Webhook
 from ivr.webhook.form import MAX_FIELDS, FormError, RepeatedFields, parse_form
 from ivr.webhook.steps import ROUTES
-from tests.support import CALL, OPEN_TIME, TOKEN, FixedClock, TwilioClient, logged
+from tests.support import CALL, OPEN_TIME, TOKEN, FixedClock, TwilioClient, logged, request_lines
 
 
 def told(app: Flask) -> list[CallEvent]:
@@ -26,10 +26,6 @@ def told(app: Flask) -> list[CallEvent]:
     seen: list[CallEvent] = []
     Webhook.of(app).observers.append(seen.append)
     return seen
-
-
-def request_lines(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
-    return [record for record in caplog.records if record.name == "ivr.requests"]
 
 
 def test_flask_has_no_call_route_of_its_own(app: Flask) -> None:
