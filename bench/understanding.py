@@ -11,7 +11,8 @@ understanding's code or phrases, never tuned against, its phrasings never read b
 3" (`bench/fresh_phrasings_3.py`, written blind on 2026-12-05 in the same way, measured once after the tuning
 of that day landed); "held-out 4" (`bench/fresh_phrasings_4.py`, written blind the same day, many callers
 relatives, measured once after the fourth round landed); "held-out 5" (`bench/fresh_phrasings_5.py`, written
-blind on 2026-12-06, first measured on the code of that day's main before the fifth round); "callers out" and
+blind on 2026-12-06, first measured on the code of that day's main before the fifth round); "held-out 6"
+(`bench/fresh_phrasings_6.py`, written blind later that day, first measured on main before the sixth round); "callers out" and
 "callers out 2" (`CALLERS_HELD_OUT` in `bench/caller_phrasings.py`, `CALLERS_2_HELD_OUT` in
 `bench/caller_phrasings_2.py`: set apart when written, never tuned against); and the tuned sets of
 `bench/phrasings.py`. The issue's targets, on phrasings nobody tuned against: right at once at least 75 %,
@@ -30,6 +31,7 @@ from bench.fresh_phrasings_2 import FRESH_2
 from bench.fresh_phrasings_3 import FRESH_3
 from bench.fresh_phrasings_4 import FRESH_4
 from bench.fresh_phrasings_5 import FRESH_5
+from bench.fresh_phrasings_6 import FRESH_6
 from bench.phrasings import ALL, DEVELOPMENT, HELD_OUT, RODBLOKADE_LISTS, RODBLOKADE_PHRASES, tally
 from ivr.line.understanding import Understanding
 
@@ -51,6 +53,7 @@ def main() -> None:
         ("held-out 3", FRESH_3),
         ("held-out 4", FRESH_4),
         ("held-out 5", FRESH_5),
+        ("held-out 6", FRESH_6),
         ("callers out", CALLERS_HELD_OUT),
         ("callers out 2", CALLERS_2_HELD_OUT),
         ("all tuned", ALL),
