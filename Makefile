@@ -35,12 +35,13 @@ check: lint
 ## The date-sensitive tests again 400 days from now (libfaketime: `apt-get install faketime`), so no time bomb
 ## lands. Only the wall clock moves: timed waits (queues, locks, threads joined) measure against the real monotonic
 ## clock, as a faked one would put their deadlines 400 days away. libfaketime 0.9.10 then fails time.sleep with
-## EINVAL, so tests/conftest.py sleeps on an Event under faketime.
+## EINVAL now and then, so every Python process of the run (pytest and the children it starts) loads
+## tests/faketime/sitecustomize.py, which sleeps on an Event instead.
 DATED := $(addprefix tests/unit/test_,$(addsuffix .py,schedule moments callbacks stats_calls stats_web staff_login \
 	publicholidays flow voice spoken stats_report preview caller stats_cli health webhook security safety \
 	startpage pages call_e2e graph content closures))
 test-later: $(STAMP)
-	FAKETIME_DONT_FAKE_MONOTONIC=1 faketime -f +400d $(BIN)/pytest -q -m "not slow" -p no:cacheprovider \
+	PYTHONPATH=$(CURDIR)/tests/faketime FAKETIME_DONT_FAKE_MONOTONIC=1 faketime -f +400d $(BIN)/pytest -q -m "not slow" -p no:cacheprovider \
 		$(DATED)
 
 lint: $(STAMP)

@@ -7,11 +7,10 @@ from __future__ import annotations
 
 import os
 import shutil
-import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
-from typing import Any, SupportsIndex
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -38,15 +37,6 @@ from tests.support import (  # noqa: F401  (re-exported for tests not yet import
     text,
     verbs,
 )
-
-if "faketime" in os.environ.get("LD_PRELOAD", ""):
-    # `make test-later`: libfaketime 0.9.10 with the real monotonic clock (FAKETIME_DONT_FAKE_MONOTONIC)
-    # shifts time.sleep's absolute deadline and fails it with EINVAL; a wait on an Event that is never set
-    # sleeps the same time through the semaphore calls it leaves alone.
-    def _sleep(seconds: float | SupportsIndex, /) -> None:
-        threading.Event().wait(float(seconds))
-
-    time.sleep = _sleep
 
 
 @pytest.fixture(autouse=True)
