@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from bench.caller_phrasings import CALLERS
 from bench.caller_phrasings_2 import CALLERS_2
+from bench.caller_phrasings_3 import CALLERS_3
 from ivr.line.content_loader import load_content
 from ivr.line.understanding import Understanding
 from ivr.line.understood import Understood
@@ -654,6 +655,8 @@ ROUND_4 += [
     ("hvad er jeres åbningstid i weekenden", None),
 ]
 DEVELOPMENT += ROUND_4
+# The decision round's batch (`bench/caller_phrasings_3.py`, h26f), written before tuning on it: tuned on.
+DEVELOPMENT += CALLERS_3
 
 ALL: list[Utterance] = [*DEVELOPMENT, *HELD_OUT]
 

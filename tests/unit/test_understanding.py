@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from bench.caller_phrasings import CALLERS, CALLERS_HELD_OUT
 from bench.caller_phrasings_2 import CALLERS_2, CALLERS_2_HELD_OUT
+from bench.caller_phrasings_3 import CALLERS_3, CALLERS_3_ASIDE
 from bench.fresh_phrasings import FRESH
 from bench.phrasings import ALL, DEVELOPMENT, HELD_OUT, RODBLOKADE_LISTS, RODBLOKADE_PHRASES, Utterance, tally
 from ivr.line.heard_words import AFTER_WORDS
@@ -326,6 +327,14 @@ def test_the_second_rounds_set_apart_is_never_tuned_on() -> None:
     assert len(CALLERS_2) >= 250
     assert len(CALLERS_2_HELD_OUT) >= 60
     assert {key for _, key in CALLERS_2_HELD_OUT} == {*KEYS, None, "urgent", "unanswered"}
+
+
+def test_the_decision_rounds_set_aside_is_never_tuned_on() -> None:
+    """The decision round's phrasings set aside are in no tuned set; the rest are tuned on."""
+    tuned = {said for said, _ in ALL}
+    assert {said for said, _ in CALLERS_3} <= tuned
+    assert not tuned & {said for said, _ in CALLERS_3_ASIDE}
+    assert len(CALLERS_3) + len(CALLERS_3_ASIDE) >= 150
 
 
 # A small line of its own for the rules on context: words that say when ("før"), words several choices share.
