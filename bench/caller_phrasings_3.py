@@ -8,8 +8,8 @@ keys said as numbers and places, and utterances that mean nothing the line offer
 word for word in `bench/phrasings.py`'s tuned sets were taken out. Of the 188 left, a random fifth (seeded
 shuffle) was set apart before any tuning as `CALLERS_3_ASIDE`: never tuned against, reported once at the end
 as "callers aside 3" by `bench/understanding.py`. `CALLERS_3` is tuned on (it joins the development set).
-Then 31 more (28 of `CALLERS_3`, 3 set apart; mostly short) were taken out, before any tuning, by a script that
-showed only counts, as word for word in a held-out, fresh or set-apart list; 157 remain.
+Then 31 more (28 of `CALLERS_3`, 3 set apart; mostly short) were taken out, before any tuning, by a script
+that showed only counts, as word for word in a held-out, fresh or set-apart list; 157 remain.
 """
 
 from __future__ import annotations
