@@ -671,6 +671,9 @@ class Tally:
     missed: float  # nothing understood where a key was meant
     wrong: float  # another key matched or asked about, or a key matched where nothing was meant
     nothing_correct: float  # of the utterances meaning nothing, the share understood as nothing
+    # Of the wrong, those acted on at once (another choice played, a word list's sentence said): the costly
+    # part of wrong, where a question back about another choice costs the caller one "nej".
+    wrong_acted: float
 
 
 def verdict(understood: Understood, expected: str | None) -> str:
@@ -696,10 +699,11 @@ def _not_listed(understood: Understood) -> str:
 
 def tally(understanding: Understanding, utterances: Sequence[Utterance], confidence: float = 0.9) -> Tally:
     """The shares of a set of utterances right, asked back, missed and wrong."""
-    verdicts = [verdict(understanding.understand(said, confidence), key) for said, key in utterances]
+    understood = [understanding.understand(said, confidence) for said, _ in utterances]
+    verdicts = [verdict(heard, key) for heard, (_, key) in zip(understood, utterances, strict=True)]
     meant_nothing = [
-        understanding.understand(said, confidence).outcome == "nothing"
-        for said, key in utterances
+        heard.outcome == "nothing"
+        for heard, (_, key) in zip(understood, utterances, strict=True)
         if key is None
     ]
     count = len(utterances)
@@ -710,4 +714,9 @@ def tally(understanding: Understanding, utterances: Sequence[Utterance], confide
         missed=verdicts.count("missed") / count,
         wrong=verdicts.count("wrong") / count,
         nothing_correct=sum(meant_nothing) / max(len(meant_nothing), 1),
+        wrong_acted=sum(
+            said == "wrong" and heard.outcome != "ask"
+            for said, heard in zip(verdicts, understood, strict=True)
+        )
+        / count,
     )

@@ -16,8 +16,9 @@ blind on 2026-12-06, first measured on the code of that day's main before the fi
 `CALLERS_2_HELD_OUT` in `bench/caller_phrasings_2.py`, `CALLERS_3_ASIDE` in `bench/caller_phrasings_3.py`: set
 apart when written, never tuned against); and the tuned sets of
 `bench/phrasings.py`. The issue's targets, on phrasings nobody tuned against: right at once at least 75 %,
-right at once or after one question at least 90 %, wrong at most 1 %. Then times `understand` over every
-utterance, `--rounds` times, and prints the mean per utterance."""
+right at once or after one question at least 90 %, wrong at most 1 %. "acted wrong" is the part of wrong
+acted on at once (another section played, a word list's sentence said) rather than asked back. Then times
+`understand` over every utterance, `--rounds` times, and prints the mean per utterance."""
 
 from __future__ import annotations
 
@@ -46,7 +47,10 @@ def main() -> None:
     started = time.perf_counter()
     line = Understanding(RODBLOKADE_PHRASES, lists=RODBLOKADE_LISTS)
     built = time.perf_counter() - started
-    print(f"{'set':<15} {'count':>5} {'right':>7} {'asked':>7} {'missed':>7} {'wrong':>7} {'nothing ok':>11}")
+    print(
+        f"{'set':<15} {'count':>5} {'right':>7} {'asked':>7} {'missed':>7} {'wrong':>7} {'nothing ok':>11}"
+        f" {'acted wrong':>12}"
+    )
     sets = (
         ("fresh", FRESH),
         ("held-out 2", FRESH_2),
@@ -72,7 +76,7 @@ def main() -> None:
         shares = tally(line, utterances)
         print(
             f"{name:<15} {shares.count:>5} {shares.right:>7.1%} {shares.asked:>7.1%} {shares.missed:>7.1%}"
-            f" {shares.wrong:>7.1%} {shares.nothing_correct:>11.1%}"
+            f" {shares.wrong:>7.1%} {shares.nothing_correct:>11.1%} {shares.wrong_acted:>12.1%}"
         )
     said = [text for text, _ in ALL]
     started = time.perf_counter()
