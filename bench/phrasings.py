@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from bench.caller_phrasings import CALLERS
 from bench.caller_phrasings_2 import CALLERS_2
+from bench.caller_phrasings_3 import CALLERS_3
 from ivr.line.content_loader import load_content
 from ivr.line.understanding import Understanding
 from ivr.line.understood import Understood
@@ -654,6 +655,8 @@ ROUND_4 += [
     ("hvad er jeres åbningstid i weekenden", None),
 ]
 DEVELOPMENT += ROUND_4
+# The decision round's batch (`bench/caller_phrasings_3.py`, h26f), written before tuning on it: tuned on.
+DEVELOPMENT += CALLERS_3
 
 ALL: list[Utterance] = [*DEVELOPMENT, *HELD_OUT]
 
@@ -668,6 +671,9 @@ class Tally:
     missed: float  # nothing understood where a key was meant
     wrong: float  # another key matched or asked about, or a key matched where nothing was meant
     nothing_correct: float  # of the utterances meaning nothing, the share understood as nothing
+    # Of the wrong, those acted on at once (another choice played, a word list's sentence said): the costly
+    # part of wrong, where a question back about another choice costs the caller one "nej".
+    wrong_acted: float
 
 
 def verdict(understood: Understood, expected: str | None) -> str:
@@ -693,10 +699,11 @@ def _not_listed(understood: Understood) -> str:
 
 def tally(understanding: Understanding, utterances: Sequence[Utterance], confidence: float = 0.9) -> Tally:
     """The shares of a set of utterances right, asked back, missed and wrong."""
-    verdicts = [verdict(understanding.understand(said, confidence), key) for said, key in utterances]
+    understood = [understanding.understand(said, confidence) for said, _ in utterances]
+    verdicts = [verdict(heard, key) for heard, (_, key) in zip(understood, utterances, strict=True)]
     meant_nothing = [
-        understanding.understand(said, confidence).outcome == "nothing"
-        for said, key in utterances
+        heard.outcome == "nothing"
+        for heard, (_, key) in zip(understood, utterances, strict=True)
         if key is None
     ]
     count = len(utterances)
@@ -707,4 +714,9 @@ def tally(understanding: Understanding, utterances: Sequence[Utterance], confide
         missed=verdicts.count("missed") / count,
         wrong=verdicts.count("wrong") / count,
         nothing_correct=sum(meant_nothing) / max(len(meant_nothing), 1),
+        wrong_acted=sum(
+            said == "wrong" and heard.outcome != "ask"
+            for said, heard in zip(verdicts, understood, strict=True)
+        )
+        / count,
     )

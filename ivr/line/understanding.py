@@ -38,10 +38,13 @@ back the one choice about before ("er der noget jeg skal huske inden"); an urgen
 torn with another topic ("risiko ved bedøvelsen"), asks back the choice about risk; among close choices of a
 shared word, the one whose phrase was said in another order is asked back ("hvornår ringer min læge").
 
-Outcomes: a clear best key is "matched"; a best key that scores only partly, two keys that score close, or
-a recogniser that was unsure (`Confidence` below the threshold) give "ask" with the best key, never a guess;
-words that match no key are "nothing". Phrases made only of filler words ("hvad er det", "hvad skal jeg
-have på") are heard only when the utterance holds them word for word and nothing else matched.
+Outcomes: a clear best key is "matched"; a best key that scores only partly, two keys that score close, a
+recogniser that was unsure (`Confidence` below the threshold), or a key pointed at only by words several
+choices share with none of its phrases heard whole ("hvad med min tid") give "ask" with the best key: a
+question back costs a turn, another section much more. Words that match no key, or a question back resting
+on one known word among unknown ones ("jeg har fået en ny hofte"), are "nothing". Phrases made only of
+filler words ("hvad er det", "hvad skal jeg have på") are heard only when the utterance holds them word for
+word and nothing else matched.
 
 What was said is never logged, stored or cached here.
 """
@@ -97,6 +100,9 @@ ASK_AT = 0.5
 QUESTION_OF_TIME = "hvor"
 # Twilio's Confidence below this is asked back.
 DEFAULT_CONFIDENCE_THRESHOLD = 0.5
+# A question back that rests on a part of a phrase, from one known word among at least this many words the
+# line does not know, is a guess: nothing is understood instead ("jeg har fået en ny hofte" is no new time).
+THIN_AMONG_UNKNOWN = 2
 
 
 class Understanding:
@@ -140,6 +146,11 @@ class Understanding:
             {stem(w) for w in BEFORE_WORDS | AFTER_WORDS} | BEFORE_WORDS | AFTER_WORDS
         )
         self._particle_verbs = [p for p in self._phrases if p.particle is not None]
+        # Each one-word phrase's stem and the keys it names ("rodblokade", "stikker", "bagefter").
+        self._titles: dict[str, set[str]] = {}
+        for phrase in self._phrases:
+            if len(phrase.words) == 1 and len(phrase.stems) == 1:
+                self._titles.setdefault(phrase.stems[0], set()).add(phrase.key)
         self._multiword = {
             key: [p.stems for p in self._phrases if p.key == key and len(p.stems) > 1] for key in self._keys
         }
@@ -155,6 +166,8 @@ class Understanding:
         for known, similarity in found:
             heard[known] = max(heard.get(known, 0.0), similarity)
         understood = self._meaning(words, heard, unknown, confidence)
+        if self._thin(understood, words, heard, unknown):
+            understood = Understood("nothing", None, understood.score)
         if understood.outcome == "nothing" and self._risk is not None and self._lists.supposed_urgent(words):
             # An urgent word supposed ("kan jeg blive lam af det") asks what can go wrong: the choice about
             # risk is asked back.
@@ -202,7 +215,29 @@ class Understanding:
             shared_only=shared_only,
             one_topic=one_topic,
             words=words,
+            whole=self._phrase_heard(heard) if shared_only else set(),
         )
+
+    def _thin(
+        self, understood: Understood, words: Sequence[str], heard: Mapping[str, float], unknown: int
+    ) -> bool:
+        """Tell whether a question back rests on too little: part of a phrase, from the one word the line
+        knows among THIN_AMONG_UNKNOWN or more it does not, no phrase of fillers said whole ("jeg er syg og
+        kan ikke komme" is asked back). What was asked is in the words the line does not know."""
+        return (
+            understood.outcome == "ask"
+            and understood.score < MATCH_AT
+            and len(heard) == 1
+            and unknown >= THIN_AMONG_UNKNOWN
+            and not self._whole_phrase_scores(words)
+        )
+
+    def _phrase_heard(self, heard: Mapping[str, float]) -> set[str]:
+        """The keys one of whose phrases was heard whole, in any inflection: a one-word phrase
+        ("rodblokaden"), or every content word of a longer one ("stille mig videre")."""
+        keys = {key for known in heard for key in self._titles.get(known, ())}
+        longer = self._multiword.items()
+        return keys | {key for key, phrases in longer if any(all(s in heard for s in p) for p in phrases)}
 
     def _doubt(
         self, heard: Mapping[str, float], scores: Mapping[str, float], words: Sequence[str], unanswered: bool
@@ -266,8 +301,10 @@ class Understanding:
         shared_only: bool,
         one_topic: bool,
         words: Sequence[str],
+        whole: set[str],
     ) -> Understood:
-        """Matched, asked back or nothing, from the keys' scores."""
+        """Matched, asked back or nothing, from the keys' scores; `whole`: the keys one of whose phrases was
+        heard whole, in any inflection."""
         ranked = sorted(scores.items(), key=lambda item: (-item[1], self._keys.index(item[0])))
         key, best = ranked[0]
         if best < NOTHING_BELOW:
@@ -280,6 +317,12 @@ class Understanding:
         if runner_up >= AMBIGUOUS_SHARE * best and shared_only:
             return self._among_shared(scores, best, unsure=unsure, words=words)
         if unsure or best < MATCH_AT or runner_up >= AMBIGUOUS_SHARE * best:
+            return Understood("ask", key, best)
+        if shared_only and key not in whole and key not in self._said_whole(words):
+            # Only words several choices share, neither the choice's own word nor its phrase said whole
+            # ("jeg har ringet før i dag", "hvornår er min tid"): the words are the question's context, not
+            # clearly its topic. Asked back, not acted on: a question costs the caller a turn, another
+            # section much more.
             return Understood("ask", key, best)
         return Understood("matched", key, best)
 

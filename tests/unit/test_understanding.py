@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from bench.caller_phrasings import CALLERS, CALLERS_HELD_OUT
 from bench.caller_phrasings_2 import CALLERS_2, CALLERS_2_HELD_OUT
+from bench.caller_phrasings_3 import CALLERS_3, CALLERS_3_ASIDE
 from bench.fresh_phrasings import FRESH
 from bench.phrasings import ALL, DEVELOPMENT, HELD_OUT, RODBLOKADE_LISTS, RODBLOKADE_PHRASES, Utterance, tally
 from ivr.line.heard_words import AFTER_WORDS
@@ -328,6 +329,14 @@ def test_the_second_rounds_set_apart_is_never_tuned_on() -> None:
     assert {key for _, key in CALLERS_2_HELD_OUT} == {*KEYS, None, "urgent", "unanswered"}
 
 
+def test_the_decision_rounds_set_aside_is_never_tuned_on() -> None:
+    """The decision round's phrasings set aside are in no tuned set; the rest are tuned on."""
+    tuned = {said for said, _ in ALL}
+    assert {said for said, _ in CALLERS_3} <= tuned
+    assert not tuned & {said for said, _ in CALLERS_3_ASIDE}
+    assert len(CALLERS_3) + len(CALLERS_3_ASIDE) >= 150
+
+
 # A small line of its own for the rules on context: words that say when ("før"), words several choices share.
 CONTEXT = Understanding(
     {
@@ -476,3 +485,39 @@ def test_a_supposed_urgent_word_is_not_asked_where_no_choice_is_about_risk() -> 
     """Without a choice named by "risiko", nothing is guessed from a supposed urgent word."""
     line = Understanding({"1": ["blokade"], "2": ["bedøvelse"]}, lists={"urgent": ["lam"]})
     assert line.understand("kan jeg blive lam af det", 0.9).outcome == "nothing"
+
+
+# A small line of its own for the decision: when to act, when to ask back, when to say nothing.
+DECISION = Understanding(
+    {
+        "0": ["anden dag", "ny tid", "kan ikke komme"],
+        "2": ["hjem samme dag", "selve indgrebet"],
+        "4": ["bagefter", "efter indgrebet"],
+    },
+    lists={"urgent": ["feber"], "unanswered": ["bil"]},
+)
+
+
+@pytest.mark.parametrize(
+    ("said", "outcome", "key"),
+    [
+        # Only words several choices share, and neither the choice's own word nor its phrase said whole:
+        # asked back, not acted on.
+        ("jeg har ringet i dag", "ask", "0"),
+        ("hvad med dagen", "ask", "0"),
+        # The choice's phrase said whole, or its own one-word phrase: acted on at once.
+        ("en anden dag tak", "matched", "0"),
+        ("hvad så bagefter", "matched", "4"),
+        ("efter indgrebet", "matched", "4"),
+        # A question back resting on one known word, half a phrase, among two or more the line does not know:
+        # nothing rather than a guess.
+        ("jeg har fået en ny hofte", "nothing", None),
+        ("min nabo har en ny bil", "unanswered", None),
+        # ... but with fewer unknown words, or a phrase of fillers said whole, it is still asked back.
+        ("en ny", "ask", "0"),
+        ("jeg er syg og kan ikke komme", "ask", "0"),
+    ],
+)
+def test_the_decision(said: str, outcome: str, key: str | None) -> None:
+    understood = DECISION.understand(said, 0.9)
+    assert (understood.outcome, understood.key) == (outcome, key)

@@ -180,6 +180,25 @@ def test_speech_that_matches_nothing_is_a_failed_turn(twilio: TwilioClient, cont
     assert action(root) == {"menu": "main", "tries": "1"}
 
 
+def test_words_that_are_only_context_are_asked_back_not_put_through(twilio: TwilioClient) -> None:
+    """Only words several choices share ("tid"), no choice's phrase said whole: a question back, not a
+    transfer the caller did not clearly ask for."""
+    root = say(twilio, "main", "hvad med min tid")
+    assert "Dial" not in verbs(root)
+    assert spoken(root) == ["Vil du tale med sekretariatet? Tryk 1 for ja, eller 2 for nej."]
+    assert action(root) == {"menu": "main", "tries": "0", "confirm": "0"}
+    # Said whole, the errand is put through at once.
+    assert verbs(say(twilio, "main", "jeg vil gerne flytte min tid"))[-1] == "Dial"
+
+
+def test_one_known_word_among_unknown_ones_is_not_asked_about(twilio: TwilioClient, content: Content) -> None:
+    """A question back resting on one word the line knows ("ny" of "ny tid") among words it does not know is
+    a guess: the caller hears that it was not understood, not a question about the secretariat."""
+    root = say(twilio, "main", "jeg har fået en ny hofte")
+    assert spoken(root)[0] == text(content, "not_understood")
+    assert action(root) == {"menu": "main", "tries": "1"}
+
+
 def test_seven_switches_to_slower_speech_and_back(twilio: TwilioClient, content: Content) -> None:
     slow = press(twilio, "3", "7")
     assert spoken(slow)[:2] == [text(content, "slower_on"), text(content, "section_menu")]
