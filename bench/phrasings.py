@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from bench.caller_phrasings import CALLERS
 from bench.caller_phrasings_2 import CALLERS_2
 from bench.caller_phrasings_3 import CALLERS_3
+from bench.caller_phrasings_4 import CALLERS_4
 from ivr.line.content_loader import load_content
 from ivr.line.understanding import Understanding
 from ivr.line.understood import Understood
@@ -657,6 +658,8 @@ ROUND_4 += [
 DEVELOPMENT += ROUND_4
 # The decision round's batch (`bench/caller_phrasings_3.py`, h26f), written before tuning on it: tuned on.
 DEVELOPMENT += CALLERS_3
+# The second opinion's batch (`bench/caller_phrasings_4.py`, h26g), measured untuned first: tuned on.
+DEVELOPMENT += CALLERS_4
 
 ALL: list[Utterance] = [*DEVELOPMENT, *HELD_OUT]
 

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from bench.caller_phrasings import CALLERS, CALLERS_HELD_OUT
 from bench.caller_phrasings_2 import CALLERS_2, CALLERS_2_HELD_OUT
 from bench.caller_phrasings_3 import CALLERS_3, CALLERS_3_ASIDE
+from bench.caller_phrasings_4 import CALLERS_4
 from bench.fresh_phrasings import FRESH
 from bench.phrasings import ALL, DEVELOPMENT, HELD_OUT, RODBLOKADE_LISTS, RODBLOKADE_PHRASES, Utterance, tally
 from ivr.line.heard_words import AFTER_WORDS
@@ -335,6 +336,18 @@ def test_the_decision_rounds_set_aside_is_never_tuned_on() -> None:
     assert {said for said, _ in CALLERS_3} <= tuned
     assert not tuned & {said for said, _ in CALLERS_3_ASIDE}
     assert len(CALLERS_3) + len(CALLERS_3_ASIDE) >= 150
+
+
+def test_the_second_opinions_batch_is_tuned_on_and_new() -> None:
+    """The second opinion round's batch joins the development set, and no earlier set had any of it."""
+    earlier = [pair for pair in ALL if pair not in CALLERS_4]
+    assert set(CALLERS_4) <= set(DEVELOPMENT)
+    assert not {said for said, _ in earlier} & {said for said, _ in CALLERS_4}
+    assert not {said for said, _ in (*CALLERS_HELD_OUT, *CALLERS_2_HELD_OUT, *CALLERS_3_ASIDE)} & {
+        said for said, _ in CALLERS_4
+    }
+    # Every choice but "say it again", whose three phrasings were all word for word in earlier sets.
+    assert {key for _, key in CALLERS_4} == {*KEYS, None, "urgent", "unanswered"} - {"*"}
 
 
 # A small line of its own for the rules on context: words that say when ("før"), words several choices share.
