@@ -13,6 +13,7 @@ of that day landed); "held-out 4" (`bench/fresh_phrasings_4.py`, written blind t
 relatives, measured once after the fourth round landed); "held-out 5" (`bench/fresh_phrasings_5.py`, written
 blind on 2026-12-06, first measured on the code of that day's main before the fifth round); "held-out 6"
 (`bench/fresh_phrasings_6.py`, written blind later that day, first measured on main before the sixth round);
+"held-out 7" (`bench/fresh_phrasings_7.py`, written blind the same day, first measured after the sixth round);
 "callers out", "callers out 2" and "callers aside 3" (`CALLERS_HELD_OUT` in `bench/caller_phrasings.py`,
 `CALLERS_2_HELD_OUT` in `bench/caller_phrasings_2.py`, `CALLERS_3_ASIDE` in `bench/caller_phrasings_3.py`: set
 apart when written, never tuned against); and the tuned sets of
@@ -35,6 +36,7 @@ from bench.fresh_phrasings_3 import FRESH_3
 from bench.fresh_phrasings_4 import FRESH_4
 from bench.fresh_phrasings_5 import FRESH_5
 from bench.fresh_phrasings_6 import FRESH_6
+from bench.fresh_phrasings_7 import FRESH_7
 from bench.phrasings import ALL, DEVELOPMENT, HELD_OUT, RODBLOKADE_LISTS, RODBLOKADE_PHRASES, tally
 from ivr.line.understanding import Understanding
 
@@ -60,6 +62,7 @@ def main() -> None:
         ("held-out 4", FRESH_4),
         ("held-out 5", FRESH_5),
         ("held-out 6", FRESH_6),
+        ("held-out 7", FRESH_7),
         ("callers out", CALLERS_HELD_OUT),
         ("callers out 2", CALLERS_2_HELD_OUT),
         ("callers aside 3", CALLERS_3_ASIDE),
