@@ -4,18 +4,20 @@
 each section, the `[phrases]` table for the actions). The utterances are written the way people talk to a
 phone and the way a recogniser writes it down: fillers, fragments, inflections, split or misspelt words.
 `HELD_OUT` was written before the matcher was tuned and is reported on its own; `DEVELOPMENT` is what it was
-tuned on. `tally` counts how a set was understood, for the tests and `bench/understanding.py`.
+tuned on. `tally` counts how a set was understood, for the tests and `bench/understanding.py`; with
+`then=as_heard(answers)`, as a caller hears it (a sentence of the leaflet said instead acts on its section).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from bench.caller_phrasings import CALLERS
 from bench.caller_phrasings_2 import CALLERS_2
 from bench.caller_phrasings_3 import CALLERS_3
 from bench.caller_phrasings_4 import CALLERS_4
+from ivr.line.answers import Answers, answering
 from ivr.line.content_loader import load_content
 from ivr.line.understanding import Understanding
 from ivr.line.understood import Understood
@@ -27,6 +29,8 @@ RODBLOKADE_PHRASES: dict[str, list[str]] = {key: list(said) for key, said in loa
 RODBLOKADE_LISTS: dict[str, tuple[str, ...]] = dict(load_content().lists)
 
 Utterance = tuple[str, str | None]
+# A change of the matcher's outcome for what was said (what the call's turn does next, a policy tried).
+Policy = Callable[[str, Understood], Understood]
 
 # Written before any tuning; never tuned on. Reported separately.
 HELD_OUT: list[Utterance] = [
@@ -700,9 +704,27 @@ def _not_listed(understood: Understood) -> str:
     return "missed" if understood.outcome == "nothing" else "wrong"
 
 
-def tally(understanding: Understanding, utterances: Sequence[Utterance], confidence: float = 0.9) -> Tally:
-    """The shares of a set of utterances right, asked back, missed and wrong."""
+def as_heard(answers: Answers) -> Policy:
+    """What a caller hears after the matcher: the call's turn (`answering`) says a sentence of the leaflet
+    where one surely answers the question, and that sentence counts as acting on its section."""
+
+    def heard(said: str, understood: Understood) -> Understood:
+        answer = answering(answers, said, understood)
+        return understood if answer is None else Understood("matched", answer.section.key, 1.0)
+
+    return heard
+
+
+def tally(
+    understanding: Understanding,
+    utterances: Sequence[Utterance],
+    confidence: float = 0.9,
+    then: Policy | None = None,
+) -> Tally:
+    """The shares of a set of utterances right, asked back, missed and wrong; `then` changes each outcome."""
     understood = [understanding.understand(said, confidence) for said, _ in utterances]
+    if then is not None:
+        understood = [then(said, heard) for (said, _), heard in zip(utterances, understood, strict=True)]
     verdicts = [verdict(heard, key) for heard, (_, key) in zip(understood, utterances, strict=True)]
     meant_nothing = [
         heard.outcome == "nothing"

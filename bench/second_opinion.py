@@ -36,15 +36,15 @@ from collections.abc import Callable, Mapping, Sequence
 import bm25s  # type: ignore[import-untyped]  # no stubs
 import numpy as np
 
+from bench import phrasings
 from bench.caller_phrasings_4 import CALLERS_4
-from bench.phrasings import ALL, RODBLOKADE_LISTS, RODBLOKADE_PHRASES, Utterance, verdict
-from ivr.line.answers import Answers, answering
+from bench.phrasings import ALL, RODBLOKADE_LISTS, RODBLOKADE_PHRASES, Policy, Utterance, verdict
+from ivr.line.answers import Answers
 from ivr.line.content_loader import load_content
 from ivr.line.understanding import Understanding
 from ivr.line.understood import Understood
 
 Opinion = Callable[[str], dict[str, float]]
-Policy = Callable[[str, Understood], Understood]
 # BM25's usual parameters: the phrases are short and of like length.
 K1, B = 1.2, 0.75
 # "both point": each opinion's best at least this many times its runner-up (the margins tried).
@@ -152,13 +152,8 @@ def both_point(opinions: Sequence[Opinion], margin: float) -> Policy:
 
 def as_heard(answers: Answers, policy: Policy) -> Policy:
     """The policy, then the call's turn: a sentence said counts as acting on its section."""
-
-    def heard(said: str, understood: Understood) -> Understood:
-        decided = policy(said, understood)
-        answer = answering(answers, said, decided)
-        return decided if answer is None else Understood("matched", answer.section.key, 1.0)
-
-    return heard
+    heard = phrasings.as_heard(answers)
+    return lambda said, understood: heard(said, policy(said, understood))
 
 
 def unchanged(said: str, understood: Understood) -> Understood:

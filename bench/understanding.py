@@ -19,7 +19,9 @@ blind on 2026-12-06, first measured on the code of that day's main before the fi
 apart when written, never tuned against); and the tuned sets of
 `bench/phrasings.py`. The issue's targets, on phrasings nobody tuned against: right at once at least 75 %,
 right at once or after one question at least 90 %, wrong at most 1 %. "acted wrong" is the part of wrong
-acted on at once (another section played, a word list's sentence said) rather than asked back. Then times
+acted on at once (another section played, a word list's sentence said) rather than asked back. "heard right"
+and "heard wrong" count what a caller hears: the call's turn says a sentence of the leaflet where one surely
+answers the question (issue 28), and that sentence acts on its section. Then times
 `understand` over every utterance, `--rounds` times, and prints the mean per utterance."""
 
 from __future__ import annotations
@@ -37,7 +39,9 @@ from bench.fresh_phrasings_4 import FRESH_4
 from bench.fresh_phrasings_5 import FRESH_5
 from bench.fresh_phrasings_6 import FRESH_6
 from bench.fresh_phrasings_7 import FRESH_7
-from bench.phrasings import ALL, DEVELOPMENT, HELD_OUT, RODBLOKADE_LISTS, RODBLOKADE_PHRASES, tally
+from bench.phrasings import ALL, DEVELOPMENT, HELD_OUT, RODBLOKADE_LISTS, RODBLOKADE_PHRASES, as_heard, tally
+from ivr.line.answers import Answers
+from ivr.line.content_loader import load_content
 from ivr.line.understanding import Understanding
 
 
@@ -51,9 +55,10 @@ def main() -> None:
     started = time.perf_counter()
     line = Understanding(RODBLOKADE_PHRASES, lists=RODBLOKADE_LISTS)
     built = time.perf_counter() - started
+    hears = as_heard(Answers(load_content()))
     print(
         f"{'set':<15} {'count':>5} {'right':>7} {'asked':>7} {'missed':>7} {'wrong':>7} {'nothing ok':>11}"
-        f" {'acted wrong':>12}"
+        f" {'acted wrong':>12} {'heard right':>12} {'heard wrong':>12}"
     )
     sets = (
         ("fresh", FRESH),
@@ -80,9 +85,11 @@ def main() -> None:
             rows.append(("  not tuned", [pair for pair in utterances if pair[0] not in tuned]))
     for name, utterances in rows:
         shares = tally(line, utterances)
+        heard = tally(line, utterances, then=hears)
         print(
             f"{name:<15} {shares.count:>5} {shares.right:>7.1%} {shares.asked:>7.1%} {shares.missed:>7.1%}"
             f" {shares.wrong:>7.1%} {shares.nothing_correct:>11.1%} {shares.wrong_acted:>12.1%}"
+            f" {heard.right:>12.1%} {heard.wrong:>12.1%}"
         )
     said = [text for text, _ in ALL]
     started = time.perf_counter()
