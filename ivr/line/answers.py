@@ -43,7 +43,16 @@ from ivr.line.answers_cues import (
     is_cue,
     takes_unknown,
 )
-from ivr.line.answers_questions import ASKING, WHAT_IS, asks_meaning, is_question, negated, the_question
+from ivr.line.answers_questions import (
+    ASKING,
+    WHAT_IS,
+    asks_by_form,
+    asks_leave,
+    asks_meaning,
+    is_question,
+    negated,
+    the_question,
+)
 from ivr.line.answers_sentences import Answer, Scored, Sentence, said_together, with_leaned_on
 from ivr.line.answers_terms import (
     COMPOUND_PART,
@@ -308,6 +317,16 @@ class Answers:
             return None
         return self._said(ranked[0].sentence, ranked)
 
+    def of_its_topic(self, said: str, key: str) -> bool:
+        """Tell whether a question asks about a section's own topic: its title's words hold every word of
+        it but before and after ("hvordan er operationen" under "Sådan foregår operationen"), and it asks for
+        no duration, moment or reason."""
+        asked = self.asked(said)
+        topics = [unit for unit in asked if not any(is_cue(term) or term in TIMING for term in unit)]
+        if not topics or any(is_cue(unit[0]) for unit in asked):
+            return False
+        return all(set(unit) & self._titles[key] for unit in topics)
+
     @staticmethod
     def _only_as_condition(unit: tuple[str, ...], best: Scored) -> bool:
         """Tell whether a sentence names a word only in a clause of "hvis" or a cause ("skyldes", "fordi"),
@@ -472,7 +491,8 @@ def answering(answers: Answers | None, said: str, understood: Understood) -> Ans
     """The answer a turn gets, in the order a frightened caller needs: an urgent word and a question the
     content lists as unanswered come first (never a sentence instead), and a named action ("gentag",
     "langsommere") is done rather than answered, a transfer too unless it is a question a sentence surely
-    answers; else the sentence, when one answers the question surely."""
+    answers; else the sentence, when one answers the question surely (of another section than the one the
+    words chose only where `_elsewhere` allows)."""
     if answers is None or not said or understood.outcome in ("urgent", "unanswered"):
         return None
     if understood.outcome == "matched" and understood.key not in answers.section_keys:
@@ -487,4 +507,24 @@ def answering(answers: Answers | None, said: str, understood: Understood) -> Ans
         if understood.key != answers.transfer_key and not set(words_of(question)[:1]) & ASKING:
             return None
         return answers.answer(said)
-    return answers.answer(said, understood.key if understood.outcome == "matched" else None)
+    if understood.outcome != "matched":
+        return answers.answer(said)
+    return _for_section(answers, said, understood)
+
+
+def _for_section(answers: Answers, said: str, understood: Understood) -> Answer | None:
+    """The answer to words that chose a section: a sentence of it, or of another where `_elsewhere` allows."""
+    answer = answers.answer(said, understood.key)
+    chosen = answer is None or answer.section.key == understood.key
+    return answer if chosen or _elsewhere(answers, said, understood) else None
+
+
+def _elsewhere(answers: Answers, said: str, understood: Understood) -> bool:
+    """Tell whether a sentence of another section than the one the caller's words chose may be said instead
+    of that section: only to a question in form, not a topic ("når jeg kommer hjem"), and not to one about
+    the chosen section's own topic (its title's words, or one of its phrases said whole: "hvad sker der
+    efter operationen"), unless it asks leave or whether something can be done ("må jeg gå hjem bagefter")."""
+    if not asks_by_form(said):
+        return False
+    own = understood.whole or answers.of_its_topic(said, str(understood.key))
+    return asks_leave(said) or not own

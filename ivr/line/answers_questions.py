@@ -45,6 +45,25 @@ def negated(text: str) -> bool:
     return any(word in NEGATIONS for word in words_of(text))
 
 
+def asks_by_form(said: str) -> bool:
+    """Tell whether an utterance is a question by its form, not by its length alone: a question word, or a
+    question verb first, or put indirectly ("når jeg kommer hjem" and "det der med nerverne" name a topic)."""
+    if _INDIRECT.search(" ".join(words_of(said))):
+        return True
+    words = words_of(said)
+    return bool(words) and (words[0] in QUESTION_VERBS or any(word in QUESTION_WORDS for word in words))
+
+
+def asks_leave(said: str) -> bool:
+    """Tell whether a question asks leave or whether something can be done ("må jeg gå hjem bagefter",
+    "om jeg kan ..."), which a sentence answers yes or no even where it names a section's topic."""
+    words = words_of(the_question(said))
+    if words[:1] == ["om"]:
+        # Put indirectly, the verb comes after its subject.
+        words = words[2:]
+    return words[:1] in (["må"], ["kan"])
+
+
 def is_question(words: Sequence[str]) -> bool:
     """Tell whether an utterance asks something, rather than naming a topic ("komplikationer")."""
     if len(words) >= QUESTION_LENGTH or (len(words) > 1 and BEFORE_OR_AFTER & set(words)):

@@ -53,6 +53,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 
 from ivr.line.heard_words import (
     AFTER_WORDS,
@@ -180,6 +181,8 @@ class Understanding:
             side = self._side_choice(words)
             if side is not None:
                 return Understood("ask", side, ASK_AT)
+        if understood.outcome == "matched" and understood.key in self._said_whole(words):
+            return replace(understood, whole=True)
         return understood
 
     def _meaning(

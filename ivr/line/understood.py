@@ -22,3 +22,6 @@ class Understood:
     outcome: Outcome
     key: str | None
     score: float
+    # Matched with one of the key's phrases of several words said word for word ("hvad sker der efter
+    # operationen"): the caller named that choice's own topic, so a sentence of another section is not said.
+    whole: bool = False
