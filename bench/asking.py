@@ -4,7 +4,7 @@
 
 For the shipped line and for a line imported from `tests/leaflets/tuning/galdesten.txt` (`ivr import`, as a
 clinic would), reads the labelled questions of `bench/questions/` and answers each as a call's turn does
-(`answers.answering`: urgent words and the listed unanswered questions first, a named action done, else the
+(`answering.answering`: urgent words and the listed unanswered questions first, a named action done, else the
 sentence): "right" when the sentences said include one the label names and, with the offer of the
 section, are at most 45 words; "wrong" when a sentence is said that the label does not name (or the leaflet
 does not answer it); "none" when no sentence is said (the section, a question back or "det står der ikke
@@ -27,7 +27,8 @@ from pathlib import Path
 
 from bench.servers import write_lines
 from ivr.importer.cli import import_leaflet
-from ivr.line.answers import MOST_WORDS, Answers, answering
+from ivr.line.answering import answering
+from ivr.line.answers import MOST_WORDS, Answers
 from ivr.line.answers_sentences import Answer
 from ivr.line.content import Content
 from ivr.line.content_loader import load_content

@@ -17,7 +17,8 @@ from bench.caller_phrasings import CALLERS
 from bench.caller_phrasings_2 import CALLERS_2
 from bench.caller_phrasings_3 import CALLERS_3
 from bench.caller_phrasings_4 import CALLERS_4
-from ivr.line.answers import Answers, answering
+from ivr.line.answering import answering
+from ivr.line.answers import Answers
 from ivr.line.content_loader import load_content
 from ivr.line.understanding import Understanding
 from ivr.line.understood import Understood

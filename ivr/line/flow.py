@@ -10,7 +10,8 @@ from functools import lru_cache
 from typing import Literal, Protocol
 
 from ivr.line import spoken
-from ivr.line.answers import Answers, answering
+from ivr.line.answering import answering
+from ivr.line.answers import Answers
 from ivr.line.answers_sentences import Answer
 from ivr.line.callstate import MAIN, START, Caller, CallState
 from ivr.line.content import Content, Prompt

@@ -15,7 +15,8 @@ import click
 
 from ivr.cli_errors import Stop
 from ivr.cli_options import CONTENT_OPTION, LINE_OPTION
-from ivr.line.answers import Answers, answering
+from ivr.line.answering import answering
+from ivr.line.answers import Answers
 from ivr.line.answers_sentences import Answer
 from ivr.line.content import Content
 from ivr.line.understanding import Understanding

@@ -19,7 +19,8 @@ from click.testing import CliRunner
 from flask import Flask
 
 from ivr.cli import main
-from ivr.line.answers import MOST_WORDS, Answers, answering
+from ivr.line.answering import answering
+from ivr.line.answers import MOST_WORDS, Answers
 from ivr.line.answers_terms import lay_words
 from ivr.line.content import Content
 from ivr.line.content_loader import ContentError, default_path, load_content

@@ -7,7 +7,8 @@ from dataclasses import replace
 
 import pytest
 
-from ivr.line.answers import Answers, answering
+from ivr.line.answering import answering
+from ivr.line.answers import Answers
 from ivr.line.answers_cues import DURATION, LASTING, MOMENT, cues_asked
 from ivr.line.answers_questions import the_question
 from ivr.line.answers_terms import asides

@@ -1,11 +1,12 @@
 """What a caller hears when the words chose a section and a sentence of another section would answer them
-(`answers.answering`): the chosen section unless the words are a question in form about something else."""
+(`answering.answering`): the chosen section unless the words are a question in form about something else."""
 
 from __future__ import annotations
 
 import pytest
 
-from ivr.line.answers import Answers, answering
+from ivr.line.answering import answering
+from ivr.line.answers import Answers
 from ivr.line.answers_questions import asks_by_form, asks_leave
 from ivr.line.content import Content
 from ivr.line.understanding import Understanding
