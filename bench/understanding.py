@@ -14,6 +14,7 @@ relatives, measured once after the fourth round landed); "held-out 5" (`bench/fr
 blind on 2026-12-06, first measured on the code of that day's main before the fifth round); "held-out 6"
 (`bench/fresh_phrasings_6.py`, written blind later that day, first measured on main before the sixth round);
 "held-out 7" (`bench/fresh_phrasings_7.py`, written blind the same day, first measured after the sixth round);
+"held-out 8" (`bench/fresh_phrasings_8.py`, written blind the same day, first measured on main b237157);
 "callers out", "callers out 2" and "callers aside 3" (`CALLERS_HELD_OUT` in `bench/caller_phrasings.py`,
 `CALLERS_2_HELD_OUT` in `bench/caller_phrasings_2.py`, `CALLERS_3_ASIDE` in `bench/caller_phrasings_3.py`: set
 apart when written, never tuned against); and the tuned sets of
@@ -39,6 +40,7 @@ from bench.fresh_phrasings_4 import FRESH_4
 from bench.fresh_phrasings_5 import FRESH_5
 from bench.fresh_phrasings_6 import FRESH_6
 from bench.fresh_phrasings_7 import FRESH_7
+from bench.fresh_phrasings_8 import FRESH_8
 from bench.phrasings import ALL, DEVELOPMENT, HELD_OUT, RODBLOKADE_LISTS, RODBLOKADE_PHRASES, as_heard, tally
 from ivr.line.answers import Answers
 from ivr.line.content_loader import load_content
@@ -68,6 +70,7 @@ def main() -> None:
         ("held-out 5", FRESH_5),
         ("held-out 6", FRESH_6),
         ("held-out 7", FRESH_7),
+        ("held-out 8", FRESH_8),
         ("callers out", CALLERS_HELD_OUT),
         ("callers out 2", CALLERS_2_HELD_OUT),
         ("callers aside 3", CALLERS_3_ASIDE),
