@@ -163,14 +163,23 @@ def after_dial(dial: ET.Element, number: str, rng: random.Random) -> tuple[str, 
     return dial.get("action", ""), {"DialCallStatus": rng.choice(DIAL_OUTCOMES)}
 
 
-def run(post: Post, callers: int, seconds: float, number: str, seed: int = 1) -> tuple[Tally, float]:
-    """Run `callers` simultaneous callers for `seconds`; return the merged tally and the elapsed time."""
+def run(
+    post: Post,
+    callers: int,
+    seconds: float,
+    number: str,
+    seed: int = 1,
+    *,
+    stop: threading.Event | None = None,
+) -> tuple[Tally, float]:
+    """Run `callers` simultaneous callers for `seconds`, or until `stop` is set; return the merged tally and
+    the elapsed time."""
     deadline = time.monotonic() + seconds
     tallies = [Tally() for _ in range(callers)]
 
     def caller(index: int) -> None:
         rng = random.Random(seed * 1000 + index)
-        while time.monotonic() < deadline:
+        while time.monotonic() < deadline and not (stop is not None and stop.is_set()):
             walk_call(post, rng, number, tallies[index])
 
     threads = [threading.Thread(target=caller, args=(index,), daemon=True) for index in range(callers)]

@@ -169,10 +169,13 @@ def test_a_rolling_restart_of_two_nodes_behind_nginx_fails_no_call_step(tmp_path
         with nginx(nginx_conf(tmp_path, site), port):
             caller = load.HttpCaller(f"http://127.0.0.1:{port}", TOKEN)
             result: dict[str, Any] = {}
-            seconds = 30.0
+            # The calls go on until the restart is over and a little after, up to this long: a busy machine's
+            # nodes take longer to start, and the test must not end its calls before the second restart.
+            seconds = 90.0
+            over = threading.Event()
 
             def ring() -> None:
-                result["tally"], _ = load.run(caller.post, 6, seconds, SECRETARIAT)
+                result["tally"], _ = load.run(caller.post, 6, seconds, SECRETARIAT, stop=over)
 
             ringing = threading.Thread(target=ring)
             started = time.monotonic()
@@ -185,6 +188,9 @@ def test_a_rolling_restart_of_two_nodes_behind_nginx_fails_no_call_step(tmp_path
                 # stopped leaving it out (fail_timeout).
                 time.sleep(3)
             restarted = time.monotonic() - started
+            # Calls after the second node is back, then the callers hang up.
+            time.sleep(3)
+            over.set()
             ringing.join()
     assert restarted < seconds, "the restart outlasted the calls: nothing was tested"
     # nginx logged every step by its path alone: never the query string with the call's state in it.
