@@ -27,6 +27,10 @@ SMS_PER_HOUR = 10
 CALLBACKS_PER_HOUR = 10
 SMS_REFUSED = "Jeg kan desværre ikke sende en SMS til dit nummer lige nu."
 LIST_FULL = "Listen over opringninger er desværre fuld lige nu."
+# Eight requests at once on one SQLite file: one that waits its whole second (CALL_SECONDS) for the database
+# hears the calm apology and the main menu, never silence, and nothing of it is kept. Seen 1 in 100 in CI.
+APOLOGY = "Undskyld, der skete en fejl hos os."
+MOST_APOLOGIES = 5
 
 
 @pytest.fixture(scope="module")
@@ -94,7 +98,9 @@ def test_spoofed_callers_pressing_8_get_no_more_sms_than_the_cap(line: LiveLine,
     sent = len(fake.received) - before
     cap = SMS_PER_HOUR * hours_touched(started)
     assert SMS_PER_HOUR <= sent <= cap
-    assert sum(SMS_REFUSED in answer for answer in answers) == 200 - sent
+    apologies = sum(APOLOGY in answer for answer in answers)
+    assert apologies <= MOST_APOLOGIES
+    assert sum(SMS_REFUSED in answer for answer in answers) + apologies == 200 - sent
     assert "cap reached: sms_per_hour" in line.log.read_text(encoding="utf-8")
 
 
@@ -124,7 +130,9 @@ def test_spoofed_callers_fill_the_list_no_further_than_the_cap(line: LiveLine) -
     added = rows(line, "callback_requests") - before
     # The withheld call before took one of this hour's places.
     assert CALLBACKS_PER_HOUR - 1 <= added <= CALLBACKS_PER_HOUR * hours_touched(started)
-    assert sum(LIST_FULL in answer for answer in answers) == 100 - added
+    apologies = sum(APOLOGY in answer for answer in answers)
+    assert apologies <= MOST_APOLOGIES
+    assert sum(LIST_FULL in answer for answer in answers) + apologies == 100 - added
     assert "cap reached: callbacks_per_hour" in line.log.read_text(encoding="utf-8")
 
 
