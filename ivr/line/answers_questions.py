@@ -48,9 +48,9 @@ def negated(text: str) -> bool:
 def asks_by_form(said: str) -> bool:
     """Tell whether an utterance is a question by its form, not by its length alone: a question word, or a
     question verb first, or put indirectly ("når jeg kommer hjem" and "det der med nerverne" name a topic)."""
-    if _INDIRECT.search(" ".join(words_of(said))):
-        return True
     words = words_of(said)
+    if _INDIRECT.search(" ".join(words)):
+        return True
     return bool(words) and (words[0] in QUESTION_VERBS or any(word in QUESTION_WORDS for word in words))
 
 
