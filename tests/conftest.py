@@ -5,6 +5,7 @@ Shared helpers that are not fixtures live in tests/support.py.
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import time
@@ -17,8 +18,11 @@ from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 
 from ivr import create_app, migrations
+from ivr.audio.build import build
+from ivr.audio.engines import EspeakEngine
 from ivr.db import Database, create, create_engine, sqlite_file
 from ivr.line.content import Content
+from ivr.line.content_loader import load_content
 from ivr.stats.gate import StaffGate
 from ivr.stats.store import Store
 from ivr.webhook.endpoint import Webhook
@@ -126,6 +130,24 @@ def twilio(client: FlaskClient) -> TwilioClient:
 @pytest.fixture
 def runner(app: Flask) -> FlaskCliRunner:
     return app.test_cli_runner()
+
+
+@pytest.fixture(scope="session")
+def shipped_audio(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Path:
+    """The shipped line's catalogue as espeak-ng builds it (about 20 s), once for the whole run: copy it first
+    to change it. Under pytest-xdist the workers share it: the first to ask builds it, the others wait."""
+    base = tmp_path_factory.getbasetemp()
+    run = base if worker_id == "master" else base.parent  # a worker's folder lies in the run's
+    folder = run / "shipped-audio"
+    with (run / "shipped-audio.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not folder.is_dir():
+            building = run / "shipped-audio.building"
+            shutil.rmtree(building, ignore_errors=True)
+            report = build(load_content().audio_prompts(), building, EspeakEngine())
+            assert not report.failed, report.failed
+            building.rename(folder)
+    return folder
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

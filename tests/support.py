@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import functools
 import importlib.util
 import io
 import json
@@ -49,6 +50,8 @@ from sqlalchemy import (
     create_engine,
     insert,
 )
+from sqlalchemy import text as text_sql
+from sqlalchemy.engine import make_url
 from twilio.request_validator import RequestValidator
 from werkzeug.serving import make_server
 from werkzeug.test import TestResponse
@@ -608,13 +611,32 @@ POSTGRES_VARIABLE = "IVR_TEST_POSTGRES_URL"
 
 
 POSTGRES_URL = os.environ.get(POSTGRES_VARIABLE)
+# Under pytest-xdist (`make test` runs the quick tests on two workers), each worker its own database, as the
+# tests drop every table and freeze the backends of the database they use.
+XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+
+
+@functools.cache
+def _worker_database(url: str, worker: str) -> str:
+    """The URL of this worker's own database beside `url`'s, made the first time (the role may CREATEDB)."""
+    base = make_url(url)
+    own = base.set(database=f"{base.database}_{worker}")
+    engine = create_engine(base, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as connection:
+            found = text_sql("SELECT 1 FROM pg_database WHERE datname = :name")
+            if connection.scalar(found, {"name": own.database}) is None:
+                connection.execute(text_sql(f'CREATE DATABASE "{own.database}"'))
+    finally:
+        engine.dispose()
+    return own.render_as_string(hide_password=False)
 
 
 def postgres_url() -> str:
     """Return the test PostgreSQL URL, or skip: CI always sets it (see .ci/postgres)."""
     if not POSTGRES_URL:
         pytest.skip(f"{POSTGRES_VARIABLE} is not set; .ci/postgres starts a server and prints one")
-    return POSTGRES_URL
+    return _worker_database(POSTGRES_URL, XDIST_WORKER) if XDIST_WORKER else POSTGRES_URL
 
 
 def fresh_postgres() -> str:

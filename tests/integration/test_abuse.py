@@ -20,7 +20,7 @@ from ivr.line.content_loader import default_path
 from tests.fake_twilio import ACCOUNT, FakeTwilio
 from tests.support import CALL, TOKEN, LiveLine, live_line, with_sms
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.serial]
 
 # The caps of this line: small, so the attacks below are many times over them.
 SMS_PER_HOUR = 10

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -32,6 +33,14 @@ def build_audio(content: Path, audio: Path) -> None:
     subprocess.run(
         [*command, "--content", str(content), "--out", str(audio)], check=True, capture_output=True
     )
+
+
+def shipped(tmp_path: Path, built: Path) -> tuple[Path, Path]:
+    """The shipped content file and its built audio, copied into `tmp_path` as a build leaves them."""
+    content, audio = tmp_path / "content.toml", tmp_path / "audio"
+    content.write_text(default_path().read_text(encoding="utf-8"), encoding="utf-8")
+    shutil.copytree(built, audio)
+    return content, audio
 
 
 def change_welcome(content: Path) -> str:
@@ -67,10 +76,10 @@ def health(line: LiveLine) -> dict[str, Any]:
         return dict(json.load(error))
 
 
-def test_a_rebuild_under_a_running_line_never_leaves_a_call_without_its_file(tmp_path: Path) -> None:
-    content, audio = tmp_path / "content.toml", tmp_path / "audio"
-    content.write_text(default_path().read_text(encoding="utf-8"), encoding="utf-8")
-    build_audio(content, audio)
+def test_a_rebuild_under_a_running_line_never_leaves_a_call_without_its_file(
+    tmp_path: Path, shipped_audio: Path
+) -> None:
+    content, audio = shipped(tmp_path, shipped_audio)
     env = {"TWILIO_AUTH_TOKEN": TOKEN, "IVR_CONTENT_FILE": str(content), "IVR_AUDIO_DIR": str(audio)}
     with live_line(tmp_path, {"IVR_WORKERS": "2", **env}) as line:
         before = [play.text or "" for play in call(line).iter("Play")]
@@ -105,11 +114,9 @@ def test_a_rebuild_under_a_running_line_never_leaves_a_call_without_its_file(tmp
 
 
 def test_the_preview_names_what_the_played_file_says_and_warns_of_a_changed_file(
-    tmp_path: Path, make_app: Callable[..., Flask]
+    tmp_path: Path, make_app: Callable[..., Flask], shipped_audio: Path
 ) -> None:
-    content, audio = tmp_path / "content.toml", tmp_path / "audio"
-    content.write_text(default_path().read_text(encoding="utf-8"), encoding="utf-8")
-    build_audio(content, audio)
+    content, audio = shipped(tmp_path, shipped_audio)
     app = make_app(
         {"CONTENT_FILE": content, "AUDIO_DIR": audio, "DEVELOPMENT": True, "TWILIO_AUTH_TOKEN": None}
     )
@@ -127,7 +134,7 @@ def test_the_preview_names_what_the_played_file_says_and_warns_of_a_changed_file
 
 
 def test_in_a_browser_the_preview_after_a_rebuild_shows_what_callers_hear(
-    tmp_path: Path, make_app: Callable[..., Flask]
+    tmp_path: Path, make_app: Callable[..., Flask], shipped_audio: Path
 ) -> None:
     from tests.support import CHROMIUM, chromium  # noqa: PLC0415  (only this test needs a browser)
 
@@ -135,9 +142,7 @@ def test_in_a_browser_the_preview_after_a_rebuild_shows_what_callers_hear(
         pytest.skip("Debian's chromium is not installed")
     from playwright.sync_api import expect  # noqa: PLC0415
 
-    content, audio = tmp_path / "content.toml", tmp_path / "audio"
-    content.write_text(default_path().read_text(encoding="utf-8"), encoding="utf-8")
-    build_audio(content, audio)
+    content, audio = shipped(tmp_path, shipped_audio)
     app = make_app(
         {"CONTENT_FILE": content, "AUDIO_DIR": audio, "DEVELOPMENT": True, "TWILIO_AUTH_TOKEN": None}
     )

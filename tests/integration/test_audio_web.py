@@ -16,8 +16,6 @@ from flask import Flask
 from twilio.twiml.voice_response import VoiceResponse
 
 from ivr.audio import manifest
-from ivr.audio.build import build
-from ivr.audio.engines import EspeakEngine
 from ivr.audio.library import Library
 from ivr.audio.web import AudioSpeaker
 from ivr.line.content import Prompt
@@ -26,18 +24,16 @@ from ivr.line.speech import SaySpeaker
 from ivr.tryout.caller import PromptNames
 from tests.support import CLOSED_TIME, CPH, FixedClock, TwilioClient, spoken
 
-# Every test hears a catalogue espeak-ng builds once for the module (about 8 s): the full run only.
+# Every test hears the catalogue espeak-ng builds once a run (conftest's shipped_audio): the full run only.
 pytestmark = pytest.mark.slow
 
 YEAR = 31_536_000
 
 
-@pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("audio")
-    report = build(load_content().audio_prompts(), folder, EspeakEngine())
-    assert not report.failed
-    return folder
+@pytest.fixture
+def built(shipped_audio: Path) -> Path:
+    """The shipped line's built catalogue, which a test only reads."""
+    return shipped_audio
 
 
 @pytest.fixture

@@ -25,6 +25,9 @@ from twilio.request_validator import RequestValidator
 
 from tests.support import CALL, TOKEN, free_port, live_line
 
+# Times what it does: `make test` runs it alone, after the rest.
+pytestmark = pytest.mark.serial
+
 ROOT = Path(__file__).resolve().parents[2]
 SHIPPED = ROOT / "deploy" / "nginx.conf"
 UNIT = ROOT / "deploy" / "rodblokade-linjen.service"

@@ -33,6 +33,9 @@ from tests.support import (
     wait_until_up,
 )
 
+# Times what it does: `make test` runs it alone, after the rest.
+pytestmark = pytest.mark.serial
+
 
 def test_the_shipped_unit_reloads_with_sighup_and_nginx_retries_only_the_call_steps() -> None:
     unit = UNIT.read_text(encoding="utf-8")

@@ -29,6 +29,9 @@ from ivr.stats.store import Store, as_row
 from ivr.stats.web import Statistics
 from tests.support import CALL, TOKEN, live_line
 
+# Times what it does: `make test` runs it alone, after the rest.
+pytestmark = pytest.mark.serial
+
 USER, PASSWORD = "personale", "rigtig-hemmelig"
 AUTH = {"Authorization": "Basic " + base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode()}
 

@@ -20,7 +20,7 @@ from ivr.stats.store import Store
 from tests.support import free_port
 
 # Real servers, browsers or several processes: left out of the quick loop, `pytest -m "not slow"`.
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.serial]
 
 TOKEN = "gunicorn-test-token"
 CALLS = 120

@@ -20,6 +20,9 @@ from ivr.cli import main
 from ivr.line.content import Prompt
 from tests.support import free_port
 
+# Times what it does: `make test` runs it alone, after the rest.
+pytestmark = pytest.mark.serial
+
 PROMPTS = [Prompt(f"p{n}", f"Sætning nummer {n}.") for n in range(40)]
 
 

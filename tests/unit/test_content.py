@@ -307,6 +307,7 @@ def test_cli_check_reads_the_content_file_setting(monkeypatch: pytest.MonkeyPatc
     assert "missing.toml: (filen): findes ikke" in result.output
 
 
+@pytest.mark.serial  # times the refusal
 @pytest.mark.parametrize(("name", "text", "problem"), PATHOLOGICAL, ids=[p[0] for p in PATHOLOGICAL])
 def test_a_pathological_file_is_refused_quickly_with_a_plain_problem(
     tmp_path: Path, name: str, text: str, problem: str

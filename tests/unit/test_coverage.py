@@ -166,6 +166,7 @@ def test_running_headers_and_page_numbers_are_left_out() -> None:
     assert leaflet_text(raw) == "Tekst på siden. Tekst på siden. Tekst på siden."
 
 
+@pytest.mark.serial  # times the check
 def test_the_check_is_fast() -> None:
     raw = (ROOT / "ivr" / "leaflets" / "rodblokade.txt").read_text(encoding="utf-8")
     said = spoken(SECTIONS)

@@ -46,6 +46,9 @@ from tests.support import (
     with_sms,
 )
 
+# Times what it does: `make test` runs it alone, after the rest.
+pytestmark = pytest.mark.serial
+
 # What the caller hears instead, and how long at most until then; how long a staff page may take.
 CALLER_SECONDS = 2.0
 STAFF_SECONDS = 5.0

@@ -21,6 +21,9 @@ from ivr.stats.web import Statistics
 from ivr.webhook.endpoint import Webhook
 from tests.support import fake_built_audio, free_port, postgres_url
 
+# Times what it does: `make test` runs it alone, after the rest.
+pytestmark = pytest.mark.serial
+
 
 def readyz(app: Flask) -> tuple[int, dict[str, Any]]:
     response = app.test_client().get("/readyz")

@@ -21,6 +21,9 @@ from ivr.stats.store import Store
 from tests.fake_twilio import ACCOUNT, TOKEN, FakeTwilio, Mode
 from tests.support import claims_at_once
 
+# Times what it does: `make test` runs it alone, after the rest.
+pytestmark = pytest.mark.serial
+
 NUMBER = "+4520123456"
 OTHER = "+4531987654"
 FROM = "+4570707070"

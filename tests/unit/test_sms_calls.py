@@ -19,6 +19,9 @@ from ivr.webhook.endpoint import Webhook
 from tests.fake_twilio import ACCOUNT, FakeTwilio
 from tests.support import CALL, LEAFLET_URL, TOKEN, TwilioClient, spoken, with_sms
 
+# Times what it does: `make test` runs it alone, after the rest.
+pytestmark = pytest.mark.serial
+
 OFFER = "Tryk 8 for at få folderen som SMS."
 SENT = "Du får en SMS om lidt."
 NOT_SENT = "Jeg kan desværre ikke sende en SMS til dit nummer lige nu."

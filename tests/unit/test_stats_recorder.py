@@ -20,6 +20,9 @@ from ivr.stats.recorder import DropWindow, Recorder, WriterError, WriterHealth
 from ivr.stats.store import EventRow, Store, as_row
 from tests.support import call_event
 
+# Times what it does: `make test` runs it alone, after the rest.
+pytestmark = pytest.mark.serial
+
 T0 = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
 
 
