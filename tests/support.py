@@ -52,6 +52,7 @@ from sqlalchemy import (
 )
 from sqlalchemy import text as text_sql
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ProgrammingError
 from twilio.request_validator import RequestValidator
 from werkzeug.serving import make_server
 from werkzeug.test import TestResponse
@@ -611,8 +612,8 @@ POSTGRES_VARIABLE = "IVR_TEST_POSTGRES_URL"
 
 
 POSTGRES_URL = os.environ.get(POSTGRES_VARIABLE)
-# Under pytest-xdist (`make test` runs the quick tests on two workers), each worker its own database, as the
-# tests drop every table and freeze the backends of the database they use.
+# Under pytest-xdist (`make test` runs the tests not marked serial on two workers), each worker its own
+# database, as the tests drop every table and freeze the backends of the database they use.
 XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
 
 
@@ -627,6 +628,8 @@ def _worker_database(url: str, worker: str) -> str:
             found = text_sql("SELECT 1 FROM pg_database WHERE datname = :name")
             if connection.scalar(found, {"name": own.database}) is None:
                 connection.execute(text_sql(f'CREATE DATABASE "{own.database}"'))
+    except ProgrammingError as error:  # a role made before .ci/postgres let it create databases
+        pytest.fail(f"cannot make {own.database} ({error.orig}): run .ci/postgres again", pytrace=False)
     finally:
         engine.dispose()
     return own.render_as_string(hide_password=False)
